@@ -1,0 +1,1 @@
+"""Secrets: named in intents, rendered as tokens, resolved only at push, masked everywhere."""

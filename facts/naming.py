@@ -1,0 +1,29 @@
+"""Names of derived config objects, in one place so every platform uses the same ones."""
+
+from __future__ import annotations
+
+ROLE_LABEL: dict[str, str] = {
+    "primary_dia": "PRIMARY",
+    "secondary_dia": "SECONDARY",
+    "tertiary_wireless": "WIRELESS",
+}
+
+PL_DEFAULT = "PL-DEFAULT"
+PL_SITE = "PL-SITE-PREFIXES"
+STEERING_MAP = "SDWAN"
+
+
+def pl_tracking(role: str) -> str:
+    return f"PL-TRACK-{ROLE_LABEL[role]}"
+
+
+def rm_in(role: str) -> str:
+    return f"RM-{ROLE_LABEL[role]}-IN"
+
+
+def rm_out(role: str) -> str:
+    return f"RM-{ROLE_LABEL[role]}-OUT"
+
+
+def steering_acl(seq: int) -> str:
+    return f"ACL-SDWAN-{seq}"

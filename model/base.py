@@ -1,0 +1,11 @@
+"""Base class of every intent model: strict, immutable, documented."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class IntentModel(BaseModel):
+    """Unknown keys are errors (typos must not pass silently); models are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)

@@ -1,0 +1,219 @@
+"""Load an intents directory into an :class:`~model.estate.Estate`, collecting every error.
+
+Layout::
+
+    intents/defaults.yaml          estate settings + site_defaults
+    intents/regions/<region>.yaml  region + site_defaults for its sites
+    intents/providers/<id>.yaml    circuit providers
+    intents/policies/<id>.yaml     SD-WAN policies
+    intents/sites/<site>.yaml      one site each; merged over defaults -> region
+
+Order of the pipeline: parse every file (syntax) -> validate each object (schema) -> merge and
+validate sites -> check cross-file references. Every stage runs on everything it can, so one
+pass reports all problems.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from model.error_messages import diagnostics_from_validation
+from model.estate import Estate, Kind
+from model.merge import Layer, merge_layers
+from model.platform import DEFAULT_PLATFORMS_DIR, load_platforms
+from model.policy import Policy
+from model.provider import Provider
+from model.references import check_references
+from model.region import Defaults, Region
+from model.site import Site
+from model.yaml_source import YamlDocument, load_yaml
+from results import Diagnostic, DiagnosticError, Severity, SourceLocation
+from results.diagnostics import errors_only
+
+_KINDS: dict[str, tuple[str, type[BaseModel]]] = {
+    "region": ("regions", Region),
+    "provider": ("providers", Provider),
+    "policy": ("policies", Policy),
+}
+
+
+def display_path(path: Path) -> str:
+    """Path as users typed it: relative to the working directory when below it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return rel if not rel.startswith("..") else str(path)
+
+
+@dataclass
+class _Collector:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    _seen: set[tuple[str, str, SourceLocation | None]] = field(default_factory=set)
+
+    def add(self, items: list[Diagnostic]) -> None:
+        for item in items:
+            key = (item.code, item.message, item.location)
+            if key not in self._seen:
+                self._seen.add(key)
+                self.diagnostics.append(item)
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def _read(path: Path, out: _Collector) -> YamlDocument | None:
+    doc, errors = load_yaml(path, display_path(path))
+    out.add(errors)
+    if doc is None:
+        return None
+    if not isinstance(doc.data, dict):
+        out.add([Diagnostic("yaml-top", "expected a mapping at the top level of the file",
+                            location=SourceLocation(doc.file, 1), hint="write `key: value` lines")])
+        return None
+    return doc
+
+
+def _with_default_id(doc: YamlDocument, key: str, stem: str) -> None:
+    if key not in doc.data:
+        doc.data[key] = stem
+        doc.origins[(key,)] = 1
+
+
+def _validate(model: type[BaseModel], layer: Layer, prefix: str, out: _Collector) -> Any:
+    try:
+        return model.model_validate(layer.data)
+    except ValidationError as exc:
+        out.add(diagnostics_from_validation(exc, model, layer, prefix))
+        return None
+
+
+def _load_named(kind: str, root: Path, out: _Collector,
+                layers: dict[tuple[Kind, str], Layer]) -> tuple[dict[str, Any], dict[str, YamlDocument]]:
+    folder, model = _KINDS[kind]
+    objects: dict[str, Any] = {}
+    docs: dict[str, YamlDocument] = {}
+    for path in _yaml_files(root / folder):
+        doc = _read(path, out)
+        if doc is None:
+            continue
+        _with_default_id(doc, kind, path.stem)
+        name = str(doc.data[kind])
+        if name in docs:
+            out.add([_duplicate(kind, name, doc, docs[name])])
+            continue
+        docs[name] = doc
+        layer = Layer.from_document(doc)
+        layers[(kind, name)] = layer
+        obj = _validate(model, layer, kind, out)
+        if obj is not None:
+            objects[name] = obj
+    return objects, docs
+
+
+def _duplicate(kind: str, name: str, doc: YamlDocument, first: YamlDocument) -> Diagnostic:
+    return Diagnostic(f"duplicate-{kind}", f"duplicate {kind} {name!r} (also defined in {first.file})",
+                      location=SourceLocation(doc.file, doc.line_of((kind,)), kind),
+                      hint=f"each {kind} id must be unique; rename one of them")
+
+
+def load_estate(intents_dir: Path, platforms_dir: Path = DEFAULT_PLATFORMS_DIR) -> tuple[Estate, list[Diagnostic]]:
+    """Load and validate everything. Raises :class:`DiagnosticError` with *all* errors.
+
+    Returns the estate and any warnings.
+    """
+    out = _Collector()
+    root = intents_dir
+    if not root.is_dir():
+        raise DiagnosticError([Diagnostic("intents-missing", f"intents directory {display_path(root)!r} not found",
+                                          hint="pass --intents DIR pointing at a folder with defaults.yaml")])
+    layers: dict[tuple[Kind, str], Layer] = {}
+    defaults_path = root / "defaults.yaml"
+    defaults: Defaults | None = None
+    defaults_layer = Layer({}, {})
+    if not defaults_path.is_file():
+        out.add([Diagnostic("defaults-missing", f"{display_path(defaults_path)} not found",
+                            location=SourceLocation(display_path(root)),
+                            hint="create defaults.yaml with `estate:` settings and `site_defaults:`")])
+    else:
+        doc = _read(defaults_path, out)
+        if doc is not None:
+            layers[("defaults", "defaults")] = Layer.from_document(doc)
+            defaults = _validate(Defaults, layers[("defaults", "defaults")], "defaults", out)
+            defaults_layer = Layer.from_document(doc, ("site_defaults",))
+
+    regions, region_docs = _load_named("region", root, out, layers)
+    providers, provider_docs = _load_named("provider", root, out, layers)
+    policies, policy_docs = _load_named("policy", root, out, layers)
+    # Objects that exist but failed validation: references to them are not "unknown".
+    broken = {("region", n) for n in region_docs if n not in regions}
+    broken |= {("provider", n) for n in provider_docs if n not in providers}
+    broken |= {("policy", n) for n in policy_docs if n not in policies}
+    platforms, platform_errors = load_platforms(platforms_dir)
+    out.add(platform_errors)
+    sites = _load_sites(root, defaults_layer, region_docs, out, layers)
+
+    if defaults is None:
+        raise DiagnosticError(errors_only(out.diagnostics) or out.diagnostics)
+    estate = Estate(root=root, settings=defaults.estate, sites=sites, regions=regions,
+                    providers=providers, policies=policies, platforms=platforms, layers=layers)
+    out.add(check_references(estate, broken))
+    errors = errors_only(out.diagnostics)
+    if errors:
+        raise DiagnosticError(errors)
+    return estate, [d for d in out.diagnostics if d.severity is not Severity.ERROR]
+
+
+def _load_sites(root: Path, defaults_layer: Layer, region_docs: dict[str, YamlDocument], out: _Collector,
+                layers: dict[tuple[Kind, str], Layer]) -> dict[str, Site]:
+    sites: dict[str, Site] = {}
+    site_docs: dict[str, YamlDocument] = {}
+    region_layers = {name: Layer.from_document(doc, ("site_defaults",)) for name, doc in region_docs.items()}
+    files = _yaml_files(root / "sites")
+    if not files:
+        out.add([Diagnostic("sites-missing", "no site files found",
+                            location=SourceLocation(display_path(root / "sites")),
+                            hint="add one YAML file per site under sites/")])
+    for path in files:
+        doc = _read(path, out)
+        if doc is None:
+            continue
+        _with_default_id(doc, "site", path.stem)
+        sid = str(doc.data["site"])
+        if sid in site_docs:
+            out.add([_duplicate("site", sid, doc, site_docs[sid])])
+            continue
+        site_docs[sid] = doc
+        own = Layer.from_document(doc)
+        region = doc.data.get("region", defaults_layer.data.get("region"))
+        region_layer = region_layers.get(str(region)) if isinstance(region, str) else None
+        if region_layer is None and isinstance(region, str) and region not in region_docs:
+            # Reported by check_references when the site validates; without the region's
+            # defaults most other keys would be reported missing, so say only this.
+            out.add([Diagnostic("ref-region", f"unknown region {region!r}",
+                                location=own.locate(("region",)) or defaults_layer.locate(("region",)),
+                                hint=_region_hint(region, region_docs))])
+            continue
+        merged = merge_layers(defaults_layer, *( [region_layer] if region_layer else []), own)
+        layers[("site", sid)] = merged
+        site = _validate(Site, merged, "site", out)
+        if site is not None:
+            sites[sid] = site
+    return dict(sorted(sites.items()))
+
+
+def _region_hint(region: str, region_docs: dict[str, YamlDocument]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(region, list(region_docs), n=1)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    return "known regions: " + (", ".join(sorted(region_docs)) or "none (add a file under regions/)")

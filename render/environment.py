@@ -1,0 +1,22 @@
+"""The Jinja2 environment: strict (undefined is an error), deterministic, no logic helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TEMPLATES_DIR = REPO_ROOT / "templates"
+
+
+def make_environment(templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,  # noqa: S701 - device configs, not HTML
+        auto_reload=False,
+    )

@@ -1,0 +1,61 @@
+"""The front half of the pipeline in one call: intents -> model -> facts -> configs (in memory).
+
+Everything is rendered before anything is written; one error anywhere means no file changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from facts.builder import build_estate_facts
+from facts.models import SiteFacts
+from model.estate import Estate
+from model.loader import load_estate
+from model.platform import DEFAULT_PLATFORMS_DIR
+from render.environment import DEFAULT_TEMPLATES_DIR, make_environment
+from render.renderer import RenderedConfig, render_site
+from results import Diagnostic, DiagnosticError
+from results.diagnostics import errors_only
+from selection.limit import select_sites
+
+
+@dataclass
+class RenderResult:
+    estate: Estate
+    facts: dict[str, SiteFacts]
+    configs: dict[str, RenderedConfig]
+    warnings: list[Diagnostic] = field(default_factory=list)
+    #: Sites selected by --limit (all sites when no limit).
+    selected: list[str] = field(default_factory=list)
+
+
+def render_estate(
+    intents_dir: Path,
+    limit: str | None = None,
+    templates_dir: Path = DEFAULT_TEMPLATES_DIR,
+    platforms_dir: Path = DEFAULT_PLATFORMS_DIR,
+) -> RenderResult:
+    """Load, derive and render the selected sites. Raises :class:`DiagnosticError` on any error."""
+    estate, warnings = load_estate(intents_dir, platforms_dir)
+    selected = select_sites(estate, limit)
+    facts, fact_diags = build_estate_facts(estate, selected)
+    warnings += fact_diags
+    env = make_environment(templates_dir)
+    configs: dict[str, RenderedConfig] = {}
+    errors: list[Diagnostic] = errors_only(warnings)
+    seen: set[tuple[str, str, object]] = set()
+    for sid in selected:
+        rendered, diags = render_site(facts[sid], estate.platforms[facts[sid].platform], env, templates_dir)
+        for d in diags:
+            # The same template bug breaks every site of a platform: report it once.
+            key = (d.code, d.location.display() if d.location else "", d.message.split(" (rendering")[0])
+            if key not in seen:
+                seen.add(key)
+                errors.append(d)
+        if rendered is not None:
+            configs[sid] = rendered
+    if errors:
+        raise DiagnosticError(errors)
+    return RenderResult(estate=estate, facts=facts, configs=configs, selected=selected,
+                        warnings=[w for w in warnings if w not in errors])

@@ -1,0 +1,1 @@
+"""Which sites a command acts on: ``--limit`` expressions (Ansible-like)."""
