@@ -1,0 +1,50 @@
+"""Shared test fixtures.
+
+Lab tests (marker ``lab``) need root, Linux network namespaces and FRR. CI runs as root with FRR
+installed, so they run there. On a machine without them they fail loudly, unless you opt out
+explicitly with ``RUNBOOK_SKIP_LAB=1`` (never set in CI).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE_INTENTS = REPO / "intents"
+
+
+def lab_available() -> tuple[bool, str]:
+    if os.geteuid() != 0:
+        return False, "not running as root"
+    if not Path("/usr/lib/frr/zebra").exists():
+        return False, "FRR is not installed (/usr/lib/frr/zebra missing)"
+    if shutil.which("ip") is None:
+        return False, "iproute2 is not installed"
+    return True, ""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    ok, why = lab_available()
+    if ok or os.environ.get("RUNBOOK_SKIP_LAB") != "1":
+        return
+    skip = pytest.mark.skip(reason=f"lab test deselected by RUNBOOK_SKIP_LAB=1 ({why})")
+    for item in items:
+        if "lab" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def require_lab() -> None:
+    """Fail (not skip) when the lab cannot run: CI must never silently skip lab tests."""
+    ok, why = lab_available()
+    if not ok:
+        pytest.fail(f"lab test needs root + FRR: {why} (set RUNBOOK_SKIP_LAB=1 to deselect locally)")
+
+
+@pytest.fixture
+def example_intents() -> Path:
+    return EXAMPLE_INTENTS
