@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from commands import COMMAND_MODULES  # noqa: E402
-from commands.context import RunContext  # noqa: E402
-from results import DiagnosticError, ExitCode  # noqa: E402
+from commands import COMMAND_MODULES
+from commands.context import RunContext
+from results import DiagnosticError, ExitCode
 
 
 def build_parser() -> argparse.ArgumentParser:

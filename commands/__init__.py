@@ -5,5 +5,5 @@ from __future__ import annotations
 #: Module names under ``commands`` that define ``register(subparsers)``; order = help order.
 COMMAND_MODULES: tuple[str, ...] = (
     "cmd_render",
-
+    "cmd_plan",
 )

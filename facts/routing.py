@@ -57,7 +57,7 @@ def route_maps(site: Site, circuits: list[CircuitFact]) -> list[RouteMap]:
 
 def bgp(site: Site, circuits: list[CircuitFact]) -> BgpFact:
     networks = [str(seg.address.network) for seg in site.lan_segments] + [str(site.loopback.network)]
-    networks.sort(key=lambda n: ipaddress.IPv4Network(n))
+    networks.sort(key=ipaddress.IPv4Network)
     neighbors = [
         NeighborFact(
             role=c.role, address=c.gateway, remote_as=c.provider_asn,

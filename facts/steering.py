@@ -82,7 +82,7 @@ def steering(site: Site, estate: Estate, platform: PlatformSpec, circuits: list[
 
     def add(**kwargs: object) -> None:
         seq = SEQ_STEP * (len(rules) + 1)
-        rules.append(SteeringRule(seq=seq, acl_name=naming.steering_acl(seq), **kwargs))  # type: ignore[arg-type]
+        rules.append(SteeringRule(seq=seq, acl_name=naming.steering_acl(seq), **kwargs))
 
     local = [str(seg.address.network) for seg in site.lan_segments] + [str(site.loopback.network)]
     for prefix in local:

@@ -59,14 +59,14 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
-def _missing(err: ErrorDetails, loc: PathKey, _model: type[BaseModel]) -> tuple[str, str]:
+def _missing(_err: ErrorDetails, loc: PathKey, _model: type[BaseModel]) -> tuple[str, str]:
     key = loc[-1]
     parent = format_path(loc[:-1]) or "the top level"
     return (f"required key {key!r} is missing",
             f"add `{key}:` under {parent} (in the file, its region's site_defaults or defaults.yaml)")
 
 
-def _extra(err: ErrorDetails, loc: PathKey, model: type[BaseModel]) -> tuple[str, str]:
+def _extra(_err: ErrorDetails, loc: PathKey, model: type[BaseModel]) -> tuple[str, str]:
     key = str(loc[-1])
     allowed = _fields_at(model, tuple(loc[:-1]))
     close = difflib.get_close_matches(key, allowed, n=1)

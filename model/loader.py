@@ -15,6 +15,7 @@ pass reports all problems.
 
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,8 +212,6 @@ def _load_sites(root: Path, defaults_layer: Layer, region_docs: dict[str, YamlDo
 
 
 def _region_hint(region: str, region_docs: dict[str, YamlDocument]) -> str:
-    import difflib
-
     close = difflib.get_close_matches(region, list(region_docs), n=1)
     if close:
         return f"did you mean {close[0]!r}?"

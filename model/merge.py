@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from model.yaml_source import PathKey, YamlDocument
+from model.yaml_source import PathKey, YamlDocument, format_path
 from results import SourceLocation
 
 
@@ -37,8 +37,6 @@ class Layer:
 
     def locate(self, path: PathKey) -> SourceLocation | None:
         """Where the value at ``path`` (or its deepest located ancestor) was written."""
-        from model.yaml_source import format_path
-
         for end in range(len(path), -1, -1):
             origin = self.origins.get(path[:end])
             if origin is not None:

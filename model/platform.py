@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, ValidationError
 
 from model.base import IntentModel
+from model.error_messages import diagnostics_from_validation
 from model.merge import Layer
 from model.yaml_source import load_yaml
 from results import Diagnostic, SourceLocation
@@ -63,8 +64,6 @@ class PlatformSpec(IntentModel):
 
 def load_platforms(directory: Path = DEFAULT_PLATFORMS_DIR) -> tuple[dict[str, PlatformSpec], list[Diagnostic]]:
     """Load every ``*.yaml`` in ``directory``."""
-    from model.error_messages import diagnostics_from_validation
-
     platforms: dict[str, PlatformSpec] = {}
     diagnostics: list[Diagnostic] = []
     for path in sorted(directory.glob("*.yaml")):

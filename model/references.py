@@ -1,6 +1,7 @@
 """Cross-file references: every name a site or policy uses must exist.
 
 These run after each object validated on its own; they report all broken references at once.
+Objects in ``broken`` exist but failed validation: references to them are not "unknown".
 """
 
 from __future__ import annotations
@@ -8,8 +9,11 @@ from __future__ import annotations
 import difflib
 
 from model.estate import Estate
+from model.site import Site
 from model.types import CIRCUIT_ROLES
 from results import Diagnostic
+
+Broken = set[tuple[str, str]]
 
 
 def _did_you_mean(name: str, known: list[str], noun: str) -> str:
@@ -20,50 +24,68 @@ def _did_you_mean(name: str, known: list[str], noun: str) -> str:
     return f"known {noun}: {shown}"
 
 
-def check_references(estate: Estate, broken: set[tuple[str, str]] | None = None) -> list[Diagnostic]:
-    """Report names that are used but not defined. ``broken`` objects exist but failed validation."""
-    broken = broken or set()
+def _unknown(estate: Estate, sid: str, kind: str, name: str, path: tuple[str, ...], known: list[str],
+             noun: str) -> Diagnostic:
+    return Diagnostic(f"ref-{kind}", f"unknown {kind} {name!r}", location=estate.locate("site", sid, path),
+                      hint=_did_you_mean(name, known, noun))
+
+
+def _site_names(estate: Estate, sid: str, site: Site, broken: Broken) -> list[Diagnostic]:
     out: list[Diagnostic] = []
-    for sid, site in sorted(estate.sites.items()):
-        if site.region not in estate.regions and ("region", site.region) not in broken:
-            out.append(Diagnostic("ref-region", f"unknown region {site.region!r}",
-                                  location=estate.locate("site", sid, ("region",)),
-                                  hint=_did_you_mean(site.region, list(estate.regions), "regions")))
-        if site.platform not in estate.platforms:
-            out.append(Diagnostic("ref-platform", f"unknown platform {site.platform!r}",
-                                  location=estate.locate("site", sid, ("platform",)),
-                                  hint=_did_you_mean(site.platform, list(estate.platforms), "platforms")))
-        for role in CIRCUIT_ROLES:
-            provider = getattr(site.circuits, role).provider
-            if provider not in estate.providers and ("provider", provider) not in broken:
-                out.append(Diagnostic("ref-provider", f"unknown provider {provider!r}",
-                                      location=estate.locate("site", sid, ("circuits", role, "provider")),
-                                      hint=_did_you_mean(provider, list(estate.providers), "providers")))
-        policy = estate.policies.get(site.policy)
-        if policy is None and ("policy", site.policy) in broken:
-            continue
-        if policy is None:
-            out.append(Diagnostic("ref-policy", f"unknown policy {site.policy!r}",
-                                  location=estate.locate("site", sid, ("policy",)),
-                                  hint=_did_you_mean(site.policy, list(estate.policies), "policies")))
-            continue
-        segments = {seg.name for seg in site.lan_segments}
-        for cname, app in policy.classes.items():
-            for index, segment in enumerate(app.match.segments):
-                if segment not in segments:
-                    out.append(Diagnostic(
-                        "ref-segment",
-                        f"policy {policy.policy!r} class {cname!r} matches segment {segment!r}, "
-                        f"which site {sid!r} does not have",
-                        location=estate.locate("site", sid, ("lan_segments",)),
-                        hint=f"add a {segment!r} LAN segment to the site or use another policy "
-                             f"(segment referenced at {estate.locate('policy', policy.policy, ('classes', cname, 'match', 'segments', index)).display()})",
-                    ))
+    if site.region not in estate.regions and ("region", site.region) not in broken:
+        out.append(_unknown(estate, sid, "region", site.region, ("region",), list(estate.regions), "regions"))
+    if site.platform not in estate.platforms:
+        out.append(_unknown(estate, sid, "platform", site.platform, ("platform",), list(estate.platforms),
+                            "platforms"))
+    for role in CIRCUIT_ROLES:
+        provider = getattr(site.circuits, role).provider
+        if provider not in estate.providers and ("provider", provider) not in broken:
+            out.append(_unknown(estate, sid, "provider", provider, ("circuits", role, "provider"),
+                                list(estate.providers), "providers"))
+    if site.policy not in estate.policies and ("policy", site.policy) not in broken:
+        out.append(_unknown(estate, sid, "policy", site.policy, ("policy",), list(estate.policies), "policies"))
+    return out
+
+
+def _site_segments(estate: Estate, sid: str, site: Site) -> list[Diagnostic]:
+    policy = estate.policies.get(site.policy)
+    if policy is None:
+        return []
+    segments = {seg.name for seg in site.lan_segments}
+    out: list[Diagnostic] = []
+    for cname, app in policy.classes.items():
+        for index, segment in enumerate(app.match.segments):
+            if segment in segments:
+                continue
+            used_at = estate.locate("policy", policy.policy, ("classes", cname, "match", "segments", index))
+            out.append(Diagnostic(
+                "ref-segment",
+                f"policy {policy.policy!r} class {cname!r} matches segment {segment!r}, "
+                f"which site {sid!r} does not have",
+                location=estate.locate("site", sid, ("lan_segments",)),
+                hint=f"add a {segment!r} LAN segment to the site or use another policy "
+                     f"(segment referenced at {used_at.display()})",
+            ))
+    return out
+
+
+def _guardrail_classes(estate: Estate) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
     for pname, policy in sorted(estate.policies.items()):
         for index, cname in enumerate(policy.guardrails.never_on_wireless):
             if cname not in policy.classes:
-                out.append(Diagnostic("ref-class", f"unknown class {cname!r}",
-                                      location=estate.locate("policy", pname,
-                                                             ("guardrails", "never_on_wireless", index)),
-                                      hint=_did_you_mean(cname, list(policy.classes), "classes")))
+                out.append(Diagnostic(
+                    "ref-class", f"unknown class {cname!r}",
+                    location=estate.locate("policy", pname, ("guardrails", "never_on_wireless", index)),
+                    hint=_did_you_mean(cname, list(policy.classes), "classes")))
     return out
+
+
+def check_references(estate: Estate, broken: Broken | None = None) -> list[Diagnostic]:
+    """Report names that are used but not defined."""
+    broken = broken or set()
+    out: list[Diagnostic] = []
+    for sid, site in sorted(estate.sites.items()):
+        out += _site_names(estate, sid, site, broken)
+        out += _site_segments(estate, sid, site)
+    return out + _guardrail_classes(estate)

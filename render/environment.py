@@ -17,6 +17,6 @@ def make_environment(templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> jinja2.Envi
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        autoescape=False,  # noqa: S701 - device configs, not HTML
+        autoescape=False,
         auto_reload=False,
     )

@@ -6,6 +6,7 @@ file) become diagnostics that name the template file and line and the site being
 
 from __future__ import annotations
 
+import os
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,8 +44,6 @@ def _template_line(exc: BaseException, templates_dir: Path) -> tuple[str, int | 
 
 
 def _relative(path: str) -> str:
-    import os
-
     rel = os.path.relpath(path)
     return rel if not rel.startswith("..") else path
 

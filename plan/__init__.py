@@ -1,0 +1,1 @@
+"""Stage: plan. Compare freshly rendered configs with the committed ones, per site."""
