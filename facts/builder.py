@@ -49,7 +49,7 @@ def build_site_facts(estate: Estate, sid: str) -> tuple[SiteFacts, list[Diagnost
         discard = ipaddress.IPv4Network(f"{estate.settings.discard_address}/32")
         statics.append(StaticRouteFact(prefix=str(discard), network=str(discard.network_address),
                                        netmask=str(discard.netmask), nexthop="blackhole",
-                                       description="discard target of guard-railed classes"))
+                                       description="discard target of guard-railed classes", blackhole=True))
     secrets = sorted({c.password for c in circuits if c.password})
     facts = SiteFacts(
         site=sid, hostname=sid, name=site.name, region=site.region, platform=site.platform,
@@ -59,7 +59,8 @@ def build_site_facts(estate: Estate, sid: str) -> tuple[SiteFacts, list[Diagnost
         circuits=circuits, lan_segments=lans,
         bgp=routing.bgp(site, circuits), bfd_profile=routing.bfd_profile(site, circuits, platform),
         prefix_lists=routing.prefix_lists(site, circuits), route_maps=routing.route_maps(site, circuits),
-        steering=steer, static_routes=statics, classes=class_paths(site, policy),
+        steering=steer, static_routes=statics, lan_parent=iface.lan_parent(site, platform),
+        classes=class_paths(site, policy),
         hub_address=str(estate.settings.reachability.hub), saas_address=str(estate.settings.reachability.saas),
         management_network=str(estate.settings.management_network),
         secrets=[s.removeprefix("<secret:").removesuffix(">") for s in secrets],

@@ -15,6 +15,17 @@ class Fact(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class PrefixFact(Fact):
+    """One IPv4 prefix in every notation a platform may need, computed once so templates only place it."""
+
+    prefix: str  # 10.21.40.0/24
+    network: str  # 10.21.40.0
+    netmask: str  # 255.255.255.0
+    wildcard: str  # 0.0.0.255 (inverse mask)
+    acl_prefix: str  # ACL operand, prefix notation: "10.21.40.0/24"; a /32 is "host 10.255.0.21"
+    acl_wildcard: str  # ACL operand, wildcard notation: "10.21.40.0 0.0.0.255"; a /32 is "host ..."
+
+
 class InterfaceFact(Fact):
     name: str
     kind: Literal["loopback", "wan", "lan"]
@@ -25,6 +36,20 @@ class InterfaceFact(Fact):
     vlan: int | None = None
     parent: str | None = None  # parent port of a sub-interface
     steering_policy: str | None = None  # PBR map applied inbound (LAN interfaces)
+    ip: str = ""  # a.b.c.d without the length, for platforms that write "ip address IP MASK"
+    bfd: bool = False  # the circuit on this (WAN) interface runs BFD
+
+
+class LanParentFact(Fact):
+    """The port facing the store switch that carries every LAN VLAN (platforms with ``lan_parent``).
+
+    IOS-XE hangs one dot1Q sub-interface per segment off it; EOS trunks the VLANs of its SVIs on it.
+    """
+
+    name: str
+    description: str
+    vlans: list[int]
+    vlan_list: str  # "10,20,30"
 
 
 class PrefixListEntry(Fact):
@@ -47,7 +72,7 @@ class RouteMapEntry(Fact):
     description: str
     match_prefix_list: str | None = None
     set_local_preference: int | None = None
-    set_as_path_prepend: list[int] = []
+    set_as_path_prepend: tuple[int, ...] = ()
 
 
 class RouteMap(Fact):
@@ -74,6 +99,8 @@ class BgpFact(Fact):
     router_id: str
     networks: list[str]
     neighbors: list[NeighborFact]
+    # The same prefixes as ``networks``, in every notation (IOS writes "network A mask M").
+    network_prefixes: list[PrefixFact] = []
 
 
 class BfdProfileFact(Fact):
@@ -99,10 +126,61 @@ class SteeringRule(Fact):
     acl_name: str | None = None  # name for platforms that match through an access list
 
 
+class SteeringPath(Fact):
+    """One rule of a :class:`SteeringGroup`, i.e. one step of the group's ordered fallback."""
+
+    seq: int  # the SteeringRule's sequence
+    class_name: str  # per-rule traffic class, for platforms that take one next hop per class (EOS)
+    action: Literal["local", "nexthop", "discard"]
+    preference: int  # 1 = most preferred step of the group
+    circuit: str | None = None  # circuit role (nexthop rules)
+    interface: str | None = None  # the circuit's interface (nexthop rules)
+    nexthop: str | None = None  # provider tracking address, or the discard address
+    gateway: str | None = None  # the provider edge on the circuit: the adjacent next hop (nexthop rules)
+    track_id: int | None = None  # object tracking the provider's tracking route (nexthop rules)
+
+
+class SteeringGroup(Fact):
+    """Consecutive steering rules with the same match: one class criterion and its ordered fallback.
+
+    Platforms whose policy routing takes a list of next hops per entry (IOS-XE route-maps with
+    ``verify-availability``) render one entry per group; platforms with one next hop per entry
+    (FRR, EOS) render one entry per rule (``rules``), in sequence order.
+    """
+
+    seq: int  # sequence of the group's first rule
+    app_class: str
+    criterion: Literal["local", "segments", "destinations", "dscp"]
+    description: str
+    acl_name: str  # access list matching the group's traffic (the first rule's acl_name)
+    match_source: PrefixFact | None = None
+    match_destination: PrefixFact | None = None
+    match_dscp: int | None = None
+    match_dscp_name: str | None = None  # ef, af41, cs1, ... or the number when it has no name
+    local: bool = False  # traffic stays on normal routing (the site's own prefixes)
+    rules: list[SteeringPath]  # every rule of the group, in order
+    nexthops: list[SteeringPath] = []  # the "nexthop" rules only, most preferred first
+    discard: bool = False  # the group ends with a discard rule (the class is kept off some circuit)
+
+
+class TrackFact(Fact):
+    """An object that is up while a provider's tracking address is in the routing table.
+
+    The address is learned over BGP from that provider only, so the object follows the circuit's
+    BGP session (and BFD)."""
+
+    id: int
+    circuit: str
+    address: str
+    prefix: PrefixFact
+
+
 class SteeringFact(Fact):
     name: str
     rules: list[SteeringRule]
     interfaces: list[str]
+    groups: list[SteeringGroup] = []
+    tracks: list[TrackFact] = []
 
 
 class StaticRouteFact(Fact):
@@ -111,6 +189,7 @@ class StaticRouteFact(Fact):
     netmask: str
     nexthop: Literal["blackhole"] | str
     description: str
+    blackhole: bool = False  # discard matching traffic (FRR "blackhole", EOS/IOS "Null0")
 
 
 class CircuitFact(Fact):
@@ -171,6 +250,7 @@ class SiteFacts(Fact):
     route_maps: list[RouteMap]
     steering: SteeringFact | None
     static_routes: list[StaticRouteFact]
+    lan_parent: LanParentFact | None = None
     classes: list[ClassPathFact]
     hub_address: str
     saas_address: str

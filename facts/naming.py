@@ -27,3 +27,11 @@ def rm_out(role: str) -> str:
 
 def steering_acl(seq: int) -> str:
     return f"ACL-SDWAN-{seq}"
+
+
+def steering_class(seq: int) -> str:
+    return f"CM-SDWAN-{seq}"
+
+
+#: Object-tracking ids of each circuit's provider tracking route (platforms that track objects).
+TRACK_IDS: dict[str, int] = {"primary_dia": 1, "secondary_dia": 2, "tertiary_wireless": 3}

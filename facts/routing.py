@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 from facts import naming
+from facts.addressing import prefix_fact
 from facts.models import (
     BfdProfileFact,
     BgpFact,
@@ -67,7 +68,8 @@ def bgp(site: Site, circuits: list[CircuitFact]) -> BgpFact:
         )
         for c in circuits
     ]
-    return BgpFact(asn=site.asn, router_id=str(site.loopback.ip), networks=networks, neighbors=neighbors)
+    return BgpFact(asn=site.asn, router_id=str(site.loopback.ip), networks=networks, neighbors=neighbors,
+                   network_prefixes=[prefix_fact(n) for n in networks])
 
 
 def bfd_profile(site: Site, circuits: list[CircuitFact], platform: PlatformSpec) -> BfdProfileFact | None:

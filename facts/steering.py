@@ -16,9 +16,19 @@ prefix stays guest traffic (and keeps its guardrails).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import groupby
 
 from facts import naming
-from facts.models import CircuitFact, ClassPathFact, SteeringFact, SteeringRule
+from facts.addressing import dscp_name, prefix_fact
+from facts.models import (
+    CircuitFact,
+    ClassPathFact,
+    SteeringFact,
+    SteeringGroup,
+    SteeringPath,
+    SteeringRule,
+    TrackFact,
+)
 from model.estate import Estate
 from model.platform import PlatformSpec
 from model.policy import AppClass, Policy
@@ -120,4 +130,54 @@ def steering(site: Site, estate: Estate, platform: PlatformSpec, circuits: list[
             location=estate.locate("site", site.site, ("policy",)),
             hint="merge destination prefixes into fewer, larger ones or split the policy",
         ))
-    return SteeringFact(name=naming.STEERING_MAP, rules=rules, interfaces=lan_interfaces), diagnostics
+    return SteeringFact(name=naming.STEERING_MAP, rules=rules, interfaces=lan_interfaces,
+                        groups=groups(rules, by_role), tracks=tracks(circuits)), diagnostics
+
+
+def tracks(circuits: list[CircuitFact]) -> list[TrackFact]:
+    """One tracked object per circuit: its provider's tracking /32 being in the routing table."""
+    return [TrackFact(id=naming.TRACK_IDS[c.role], circuit=c.role, address=c.tracking_address,
+                      prefix=prefix_fact(f"{c.tracking_address}/32")) for c in circuits]
+
+
+def _match_key(rule: SteeringRule) -> tuple[object, ...]:
+    return (rule.app_class, rule.criterion, rule.match_source, rule.match_destination, rule.match_dscp)
+
+
+def _describe(first: SteeringRule, paths: list[SteeringPath], discard: bool) -> str:
+    if first.criterion == "local":
+        return f"local: traffic to {first.match_destination} stays on normal routing"
+    match = {"segments": f"from {first.match_source}", "destinations": f"to {first.match_destination}",
+             "dscp": f"dscp {dscp_name(first.match_dscp or 0)}"}[first.criterion]
+    via = " > ".join(p.circuit or "" for p in paths if p.action == "nexthop")
+    return f"{first.app_class}: {match} via {via}" + (", else discard" if discard else "")
+
+
+def groups(rules: list[SteeringRule], by_role: dict[str, CircuitFact]) -> list[SteeringGroup]:
+    """Consecutive rules with the same match, as one ordered-fallback group each."""
+    out: list[SteeringGroup] = []
+    for _, members in groupby(rules, key=_match_key):
+        group = list(members)
+        first = group[0]
+        paths = [
+            SteeringPath(
+                seq=rule.seq, class_name=naming.steering_class(rule.seq), action=rule.action,
+                preference=index, circuit=rule.circuit, nexthop=rule.nexthop,
+                interface=by_role[rule.circuit].interface if rule.circuit else None,
+                gateway=by_role[rule.circuit].gateway if rule.circuit else None,
+                track_id=naming.TRACK_IDS[rule.circuit] if rule.circuit else None,
+            )
+            for index, rule in enumerate(group, start=1)
+        ]
+        discard = any(rule.action == "discard" for rule in group)
+        out.append(SteeringGroup(
+            seq=first.seq, app_class=first.app_class, criterion=first.criterion,
+            description=_describe(first, paths, discard), acl_name=naming.steering_acl(first.seq),
+            match_source=prefix_fact(first.match_source) if first.match_source else None,
+            match_destination=prefix_fact(first.match_destination) if first.match_destination else None,
+            match_dscp=first.match_dscp,
+            match_dscp_name=dscp_name(first.match_dscp) if first.match_dscp is not None else None,
+            local=first.action == "local", rules=paths,
+            nexthops=[p for p in paths if p.action == "nexthop"], discard=discard,
+        ))
+    return out
