@@ -26,7 +26,7 @@ def interfaces(site: Site, platform: PlatformSpec, providers: dict[str, Provider
             name=getattr(names, role), kind="wan", role=role,
             description=f"{role} {provider.name} {circuit.circuit_id} {circuit.bandwidth_mbps}M {circuit.media}",
             address=str(circuit.address), netmask=str(circuit.address.netmask), ip=str(circuit.address.ip),
-            bfd=circuit.bfd and platform.capabilities.bfd,
+            bfd=circuit.bfd and platform.capabilities.bfd, physical=True,
         ))
     for seg in site.lan_segments:
         out.append(InterfaceFact(

@@ -38,6 +38,7 @@ class InterfaceFact(Fact):
     steering_policy: str | None = None  # PBR map applied inbound (LAN interfaces)
     ip: str = ""  # a.b.c.d without the length, for platforms that write "ip address IP MASK"
     bfd: bool = False  # the circuit on this (WAN) interface runs BFD
+    physical: bool = False  # a physical port (not a loopback, SVI or sub-interface)
 
 
 class LanParentFact(Fact):
