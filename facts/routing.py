@@ -50,7 +50,7 @@ def route_maps(site: Site, circuits: list[CircuitFact]) -> list[RouteMap]:
         maps.append(RouteMap(name=naming.rm_out(c.role), entries=[
             RouteMapEntry(seq=10, action="permit", description="site prefixes only",
                           match_prefix_list=naming.PL_SITE,
-                          set_as_path_prepend=[site.asn] * c.as_path_prepend),
+                          set_as_path_prepend=(site.asn,) * c.as_path_prepend),
             RouteMapEntry(seq=100, action="deny", description="never transit"),
         ]))
     return maps

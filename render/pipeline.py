@@ -5,6 +5,9 @@ Everything is rendered before anything is written; one error anywhere means no f
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +33,22 @@ class RenderResult:
     selected: list[str] = field(default_factory=list)
 
 
+@contextmanager
+def full_gc_paused() -> Iterator[None]:
+    """Skip full (oldest-generation) garbage collections during a batch of long-lived objects.
+
+    Each full collection rescans every live object, so with default settings the cost per site
+    grows with the estate (measured 1.7 ms/site at 1,000 sites, 2.2 at 10,000). Young
+    collections still run, so short-lived cycles are freed; only the full rescans wait.
+    """
+    young, middle, old = gc.get_threshold()
+    gc.set_threshold(young, middle, 1_000_000_000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(young, middle, old)
+
+
 def render_estate(
     intents_dir: Path,
     limit: str | None = None,
@@ -37,6 +56,11 @@ def render_estate(
     platforms_dir: Path = DEFAULT_PLATFORMS_DIR,
 ) -> RenderResult:
     """Load, derive and render the selected sites. Raises :class:`DiagnosticError` on any error."""
+    with full_gc_paused():
+        return _render_estate(intents_dir, limit, templates_dir, platforms_dir)
+
+
+def _render_estate(intents_dir: Path, limit: str | None, templates_dir: Path, platforms_dir: Path) -> RenderResult:
     estate, warnings = load_estate(intents_dir, platforms_dir)
     selected = select_sites(estate, limit)
     facts, fact_diags = build_estate_facts(estate, selected)
