@@ -1,0 +1,78 @@
+"""Golden cases: the configs and facts the pipeline produces for a few sites, kept in git.
+
+Layout (everything is found by globbing; nothing is listed by hand)::
+
+    tests/golden/<case>/case.yaml                     intents: <estate folder, relative to the repo>
+    tests/golden/<case>/expected/configs/<site>.cfg   the rendered config
+    tests/golden/<case>/expected/facts/<site>.json    the site's facts, model_dump(mode="json")
+
+A case's sites are the stems of its expected files. Add one with
+``python tests/golden/regen.py --add <case> <site>``; regenerate all with ``python tests/golden/regen.py``
+and review the git diff before committing.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+GOLDEN_DIR = Path(__file__).resolve().parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from render.pipeline import render_estate  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    folder: Path
+    intents: Path
+    about: str
+
+    @property
+    def expected(self) -> Path:
+        return self.folder / "expected"
+
+    def sites(self) -> list[str]:
+        """Sites with an expected config or facts file."""
+        found = {p.stem for p in (self.expected / "configs").glob("*.cfg")}
+        found |= {p.stem for p in (self.expected / "facts").glob("*.json")}
+        return sorted(found)
+
+    def expected_files(self, site: str) -> dict[Path, Path]:
+        """Relative name -> path of the expected files of ``site``."""
+        rel = [Path("configs") / f"{site}.cfg", Path("facts") / f"{site}.json"]
+        return {r: self.expected / r for r in rel}
+
+
+def discover() -> list[Case]:
+    cases = []
+    for spec in sorted(GOLDEN_DIR.glob("*/case.yaml")):
+        data = yaml.safe_load(spec.read_text(encoding="utf-8"))
+        cases.append(Case(name=spec.parent.name, folder=spec.parent, intents=REPO / data["intents"],
+                          about=str(data.get("about", ""))))
+    return cases
+
+
+def facts_json(facts: object) -> str:
+    dump = facts.model_dump(mode="json")  # type: ignore[attr-defined]
+    return json.dumps(dump, indent=2, ensure_ascii=False) + "\n"
+
+
+@functools.cache
+def _render(intents: Path, sites: tuple[str, ...]) -> dict[str, dict[Path, str]]:
+    result = render_estate(intents, ",".join(sites))
+    return {sid: {Path("configs") / f"{sid}.cfg": result.configs[sid].text,
+                  Path("facts") / f"{sid}.json": facts_json(result.facts[sid])} for sid in sites}
+
+
+def actual(case: Case, sites: list[str] | None = None) -> dict[str, dict[Path, str]]:
+    """What the pipeline produces now for the case's sites: site -> relative name -> text."""
+    return _render(case.intents, tuple(sorted(sites if sites is not None else case.sites())))
