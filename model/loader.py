@@ -77,8 +77,10 @@ def _read(path: Path, out: _Collector) -> YamlDocument | None:
     if doc is None:
         return None
     if not isinstance(doc.data, dict):
-        out.add([Diagnostic("yaml-top", "expected a mapping at the top level of the file",
-                            location=SourceLocation(doc.file, 1), hint="write `key: value` lines")])
+        found = "a list" if isinstance(doc.data, list) else f"a single value ({type(doc.data).__name__})"
+        out.add([Diagnostic("yaml-top", f"the file holds {found}; expected a mapping at the top level",
+                            location=SourceLocation(doc.file, doc.line_of(()) or 1),
+                            hint="write `key: value` lines starting at the left margin")])
         return None
     return doc
 
@@ -97,14 +99,17 @@ def _validate(model: type[BaseModel], layer: Layer, prefix: str, out: _Collector
         return None
 
 
-def _load_named(kind: str, root: Path, out: _Collector,
-                layers: dict[tuple[Kind, str], Layer]) -> tuple[dict[str, Any], dict[str, YamlDocument]]:
+def _load_named(kind: str, root: Path, out: _Collector, layers: dict[tuple[Kind, str], Layer],
+                unreadable: set[tuple[str, str]]) -> tuple[dict[str, Any], dict[str, YamlDocument]]:
+    """Load one folder. Files that do not parse are added to ``unreadable`` as ``(kind, stem)``,
+    so references to them are not reported as unknown on top of the syntax error."""
     folder, model = _KINDS[kind]
     objects: dict[str, Any] = {}
     docs: dict[str, YamlDocument] = {}
     for path in _yaml_files(root / folder):
         doc = _read(path, out)
         if doc is None:
+            unreadable.add((kind, path.stem))
             continue
         _with_default_id(doc, kind, path.stem)
         name = str(doc.data[kind])
@@ -141,9 +146,11 @@ def load_estate(intents_dir: Path, platforms_dir: Path = DEFAULT_PLATFORMS_DIR) 
     defaults: Defaults | None = None
     defaults_layer = Layer({}, {})
     if not defaults_path.is_file():
-        out.add([Diagnostic("defaults-missing", f"{display_path(defaults_path)} not found",
-                            location=SourceLocation(display_path(root)),
-                            hint="create defaults.yaml with `estate:` settings and `site_defaults:`")])
+        out.add([Diagnostic("defaults-missing",
+                            "file not found (every site inherits estate settings and site_defaults from it)",
+                            location=SourceLocation(display_path(defaults_path)),
+                            hint="create it with `estate:` (name, management_network, reachability) "
+                                 "and `site_defaults:`")])
     else:
         doc = _read(defaults_path, out)
         if doc is not None:
@@ -151,16 +158,21 @@ def load_estate(intents_dir: Path, platforms_dir: Path = DEFAULT_PLATFORMS_DIR) 
             defaults = _validate(Defaults, layers[("defaults", "defaults")], "defaults", out)
             defaults_layer = Layer.from_document(doc, ("site_defaults",))
 
-    regions, region_docs = _load_named("region", root, out, layers)
-    providers, provider_docs = _load_named("provider", root, out, layers)
-    policies, policy_docs = _load_named("policy", root, out, layers)
-    # Objects that exist but failed validation: references to them are not "unknown".
-    broken = {("region", n) for n in region_docs if n not in regions}
+    unreadable: set[tuple[str, str]] = set()
+    regions, region_docs = _load_named("region", root, out, layers, unreadable)
+    providers, provider_docs = _load_named("provider", root, out, layers, unreadable)
+    policies, policy_docs = _load_named("policy", root, out, layers, unreadable)
+    # Objects that exist but failed to parse or validate: references to them are not "unknown".
+    broken = set(unreadable)
+    broken |= {("region", n) for n in region_docs if n not in regions}
     broken |= {("provider", n) for n in provider_docs if n not in providers}
     broken |= {("policy", n) for n in policy_docs if n not in policies}
     platforms, platform_errors = load_platforms(platforms_dir)
     out.add(platform_errors)
-    sites = _load_sites(root, defaults_layer, region_docs, out, layers)
+    # Without defaults.yaml every site would lack the keys it inherits: report the cause, not those.
+    sites = _load_sites(root, defaults_layer, region_docs, out, layers,
+                        validate=("defaults", "defaults") in layers,
+                        unreadable_regions={name for kind, name in unreadable if kind == "region"})
 
     if defaults is None:
         raise DiagnosticError(errors_only(out.diagnostics) or out.diagnostics)
@@ -174,7 +186,13 @@ def load_estate(intents_dir: Path, platforms_dir: Path = DEFAULT_PLATFORMS_DIR) 
 
 
 def _load_sites(root: Path, defaults_layer: Layer, region_docs: dict[str, YamlDocument], out: _Collector,
-                layers: dict[tuple[Kind, str], Layer]) -> dict[str, Site]:
+                layers: dict[tuple[Kind, str], Layer], *, validate: bool = True,
+                unreadable_regions: frozenset[str] | set[str] = frozenset()) -> dict[str, Site]:
+    """Parse every site file; merge and validate them when ``validate`` (defaults.yaml is usable).
+
+    A site whose region file does not parse is not validated either: without the region's
+    site_defaults it would only collect follow-on errors.
+    """
     sites: dict[str, Site] = {}
     site_docs: dict[str, YamlDocument] = {}
     region_layers = {name: Layer.from_document(doc, ("site_defaults",)) for name, doc in region_docs.items()}
@@ -195,6 +213,8 @@ def _load_sites(root: Path, defaults_layer: Layer, region_docs: dict[str, YamlDo
         site_docs[sid] = doc
         own = Layer.from_document(doc)
         region = doc.data.get("region", defaults_layer.data.get("region"))
+        if not validate or (isinstance(region, str) and region in unreadable_regions):
+            continue
         region_layer = region_layers.get(str(region)) if isinstance(region, str) else None
         if region_layer is None and isinstance(region, str) and region not in region_docs:
             # Reported by check_references when the site validates; without the region's

@@ -21,7 +21,9 @@ def _interface_address(value: Any) -> ipaddress.IPv4Interface:
         raise PydanticCustomError(
             "interface_address",
             "{value} is not an interface address (expected a.b.c.d/len)",
-            {"value": repr(value), "hint": f"write the address with its prefix length, e.g. '{value}/30'"},
+            {"value": repr(value),
+             "hint": f"add the prefix length of the subnet, e.g. '{value}/30' on a point-to-point link, "
+                     "/32 for a loopback"},
         )
     try:
         iface = ipaddress.IPv4Interface(value)
@@ -67,12 +69,15 @@ def _ipv4_network(value: Any) -> ipaddress.IPv4Network:
     try:
         return ipaddress.IPv4Network(value, strict=True)
     except ValueError as exc:
-        hint = "use a valid prefix"
         if "host bits set" in str(exc):
-            hint = f"did you mean {ipaddress.IPv4Network(value, strict=False)}?"
+            network = ipaddress.IPv4Network(value, strict=False)
+            raise PydanticCustomError(
+                "ipv4_network", "{value} has host bits set, so it is not a prefix",
+                {"value": repr(value), "hint": f"did you mean {network}?"},
+            ) from None
         raise PydanticCustomError(
             "ipv4_network", "{value} is not a valid prefix ({reason})",
-            {"value": repr(value), "reason": str(exc), "hint": hint},
+            {"value": repr(value), "reason": str(exc), "hint": "use a.b.c.d/len with each octet 0-255 and len 0-32"},
         ) from None
 
 
