@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""(Re)write the expected ``.log`` of error cases from what `runbook.py render` prints now.
+
+Usage::
+
+    python tests/errors/regen.py               # every case
+    python tests/errors/regen.py 'ref-*' x     # cases whose name matches a glob
+    python tests/errors/regen.py --check       # write nothing; list cases whose output changed
+    python tests/errors/regen.py --show case   # write nothing; print what the case prints now
+
+After regenerating, REVIEW THE GIT DIFF of ``tests/errors/*.log`` before committing: every changed
+line is a message users will see differently. A changed message is a user-visible change; say so
+in the commit message. The script refuses to write a log when the run did not exit with 1, when it
+wrote to configs/, or when it printed a case's ``never-print`` secret.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from error_corpus import CASES_DIR, discover, leaks, run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("patterns", nargs="*", help="case names or globs (default: all)")
+    parser.add_argument("--check", action="store_true", help="only report cases whose output changed")
+    parser.add_argument("--show", action="store_true", help="print each case's output; write nothing")
+    args = parser.parse_args(argv)
+    cases = [c for c in discover() if not args.patterns or any(fnmatch.fnmatch(c.name, p) for p in args.patterns)]
+    if not cases:
+        print("no case matches", file=sys.stderr)
+        return 1
+    problems = changed = 0
+    for case in cases:
+        with tempfile.TemporaryDirectory(prefix=f"rb-err-{case.name}-") as tmp:
+            outcome = run(case, Path(tmp))
+        why = []
+        if outcome.exit_code != 1:
+            why.append(f"exit code {outcome.exit_code}, expected 1")
+        if outcome.configs_after != outcome.configs_before:
+            why.append("configs/ was modified")
+        if leaks(case, outcome):
+            why.append("a never-print secret appears in the output")
+        if why and not args.show:
+            problems += 1
+            print(f"REFUSED {case.name}: {'; '.join(why)}\n{outcome.stderr}", file=sys.stderr)
+            continue
+        if args.show:
+            print(f"== {case.name} (exit {outcome.exit_code})\n{outcome.stderr}")
+            continue
+        old = case.log.read_text(encoding="utf-8") if case.log.is_file() else None
+        if old == outcome.stderr:
+            continue
+        changed += 1
+        print(f"{'changed' if old is not None else 'new'}: {case.log.relative_to(CASES_DIR.parent.parent)}")
+        if not args.check:
+            case.log.write_text(outcome.stderr, encoding="utf-8")
+    verb = "differ" if args.check else "rewritten"
+    print(f"{len(cases)} case(s), {changed} {verb}, {problems} refused; review `git diff tests/errors`",
+          file=sys.stderr)
+    return 1 if problems or (args.check and changed) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

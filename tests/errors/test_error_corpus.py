@@ -1,0 +1,54 @@
+"""Every bad input in tests/errors is reported exactly as its .log says, and nothing is written.
+
+Cases are found by globbing (see error_corpus.py for the format); add one by dropping a
+``<case>.yml`` next to the others and running ``python tests/errors/regen.py <case>``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+from error_corpus import BASE_DIR, CASES_DIR, INPUT_SUFFIXES, SENTINEL_CONFIGS, Case, discover, leaks, run
+
+CASES = discover()
+
+
+def test_corpus_is_large_enough() -> None:
+    assert len(CASES) >= 30, f"only {len(CASES)} error cases"
+
+
+def test_every_case_has_its_log_and_every_log_its_case() -> None:
+    inputs = {c.name for c in CASES}
+    logs = {p.stem for p in CASES_DIR.glob("*.log")}
+    assert not inputs - logs, f"cases without a .log (run regen.py): {sorted(inputs - logs)}"
+    assert not logs - inputs, f".log files without a case: {sorted(logs - inputs)}"
+    stems = [p.stem for s in INPUT_SUFFIXES for p in CASES_DIR.glob(f"*{s}")]
+    assert len(stems) == len(set(stems)), "two inputs share a case name"
+
+
+def test_base_estate_renders_cleanly(tmp_path: Path) -> None:
+    """The cases are only meaningful if the estate they modify is valid on its own."""
+    outcome = run(Case(name="base", source=BASE_DIR, about="base", args=[]), tmp_path)
+    assert outcome.exit_code == 0, outcome.stderr
+    assert "error" not in outcome.stderr
+    assert {"tst-001.cfg", "tst-002.cfg", "tst-003.cfg"} <= set(outcome.configs_after)
+    assert "gone-999.cfg" not in outcome.configs_after, "a full render prunes removed sites"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_error_case(case: Case, tmp_path: Path) -> None:
+    outcome = run(case, tmp_path)
+    expected = case.log.read_text(encoding="utf-8") if case.log.is_file() else ""
+    if outcome.stderr != expected:
+        diff = "".join(difflib.unified_diff(expected.splitlines(keepends=True),
+                                            outcome.stderr.splitlines(keepends=True),
+                                            fromfile=case.log.name, tofile="stderr"))
+        pytest.fail(f"{case.name}: messages differ (if intended: python tests/errors/regen.py "
+                    f"{case.name}, then review the git diff)\n{diff}", pytrace=False)
+    assert outcome.exit_code == 1
+    assert outcome.stdout == "", "errors go to stderr; stdout stays empty"
+    assert outcome.configs_after == outcome.configs_before == SENTINEL_CONFIGS, "configs/ was touched"
+    assert not leaks(case, outcome), "a secret value was printed"
+    assert "Traceback" not in outcome.stderr
