@@ -6,4 +6,5 @@ from __future__ import annotations
 COMMAND_MODULES: tuple[str, ...] = (
     "cmd_render",
     "cmd_plan",
+    "cmd_schema",
 )
