@@ -67,7 +67,7 @@ def write_schemas(out_dir: Path = SCHEMA_DIR) -> list[Path]:
 
 def _type_name(prop: dict[str, Any]) -> str:
     if "$ref" in prop:
-        return prop["$ref"].rsplit("/", 1)[-1]
+        return str(prop["$ref"]).rsplit("/", 1)[-1]
     if "enum" in prop:
         return " \\| ".join(str(v) for v in prop["enum"])
     if "anyOf" in prop:
