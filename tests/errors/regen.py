@@ -8,10 +8,11 @@ Usage::
     python tests/errors/regen.py --check       # write nothing; list cases whose output changed
     python tests/errors/regen.py --show case   # write nothing; print what the case prints now
 
-After regenerating, REVIEW THE GIT DIFF of ``tests/errors/*.log`` before committing: every changed
-line is a message users will see differently. A changed message is a user-visible change; say so
-in the commit message. The script refuses to write a log when the run did not exit with 1, when it
-wrote to configs/, or when it printed a case's ``never-print`` secret.
+It also rewrites the case table of docs/errors.md. After regenerating, REVIEW THE GIT DIFF of
+``tests/errors/*.log`` before committing: every changed line is a message users will see
+differently. A changed message is a user-visible change; say so in the commit message. The script
+refuses to write a log when the run did not exit with 1, when it wrote to configs/, or when it
+printed a case's ``never-print`` secret.
 """
 
 from __future__ import annotations
@@ -24,7 +25,30 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from error_corpus import CASES_DIR, discover, leaks, run
+from error_corpus import DOCS, REPO, Case, Outcome, discover, leaks, run, with_index
+
+
+def _refusals(case: Case, outcome: Outcome) -> list[str]:
+    why = []
+    if outcome.exit_code != 1:
+        why.append(f"exit code {outcome.exit_code}, expected 1")
+    if outcome.configs_after != outcome.configs_before:
+        why.append("configs/ was modified")
+    if leaks(case, outcome):
+        why.append("a never-print secret appears in the output")
+    return why
+
+
+def _update_docs(check: bool) -> bool:
+    """Rewrite the case table of docs/errors.md (unless ``check``); True when it changed."""
+    current = DOCS.read_text(encoding="utf-8")
+    updated = with_index(current, discover())
+    if updated == current:
+        return False
+    print(f"{'differs' if check else 'updated'}: case table in {DOCS.relative_to(REPO)}")
+    if not check:
+        DOCS.write_text(updated, encoding="utf-8")
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,29 +65,25 @@ def main(argv: list[str] | None = None) -> int:
     for case in cases:
         with tempfile.TemporaryDirectory(prefix=f"rb-err-{case.name}-") as tmp:
             outcome = run(case, Path(tmp))
-        why = []
-        if outcome.exit_code != 1:
-            why.append(f"exit code {outcome.exit_code}, expected 1")
-        if outcome.configs_after != outcome.configs_before:
-            why.append("configs/ was modified")
-        if leaks(case, outcome):
-            why.append("a never-print secret appears in the output")
-        if why and not args.show:
-            problems += 1
-            print(f"REFUSED {case.name}: {'; '.join(why)}\n{outcome.stderr}", file=sys.stderr)
-            continue
         if args.show:
             print(f"== {case.name} (exit {outcome.exit_code})\n{outcome.stderr}")
+            continue
+        why = _refusals(case, outcome)
+        if why:
+            problems += 1
+            print(f"REFUSED {case.name}: {'; '.join(why)}\n{outcome.stderr}", file=sys.stderr)
             continue
         old = case.log.read_text(encoding="utf-8") if case.log.is_file() else None
         if old == outcome.stderr:
             continue
         changed += 1
-        print(f"{'changed' if old is not None else 'new'}: {case.log.relative_to(CASES_DIR.parent.parent)}")
+        print(f"{'changed' if old is not None else 'new'}: {case.log.relative_to(REPO)}")
         if not args.check:
             case.log.write_text(outcome.stderr, encoding="utf-8")
+    if not args.show and _update_docs(args.check):
+        changed += 1
     verb = "differ" if args.check else "rewritten"
-    print(f"{len(cases)} case(s), {changed} {verb}, {problems} refused; review `git diff tests/errors`",
+    print(f"{len(cases)} case(s); {changed} file(s) {verb}, {problems} refused; review `git diff tests/errors docs`",
           file=sys.stderr)
     return 1 if problems or (args.check and changed) else 0
 

@@ -10,7 +10,18 @@ import difflib
 from pathlib import Path
 
 import pytest
-from error_corpus import BASE_DIR, CASES_DIR, INPUT_SUFFIXES, SENTINEL_CONFIGS, Case, discover, leaks, run
+from error_corpus import (
+    BASE_DIR,
+    CASES_DIR,
+    DOCS,
+    INPUT_SUFFIXES,
+    SENTINEL_CONFIGS,
+    Case,
+    discover,
+    leaks,
+    run,
+    with_index,
+)
 
 CASES = discover()
 
@@ -26,6 +37,11 @@ def test_every_case_has_its_log_and_every_log_its_case() -> None:
     assert not logs - inputs, f".log files without a case: {sorted(logs - inputs)}"
     stems = [p.stem for s in INPUT_SUFFIXES for p in CASES_DIR.glob(f"*{s}")]
     assert len(stems) == len(set(stems)), "two inputs share a case name"
+
+
+def test_docs_list_every_case() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    assert text == with_index(text, CASES), "docs/errors.md case table is stale: run tests/errors/regen.py"
 
 
 def test_base_estate_renders_cleanly(tmp_path: Path) -> None:
