@@ -202,7 +202,14 @@ def _length(err: _Error, _secret: bool) -> tuple[str, str]:
 
 def _type(err: _Error, secret: bool) -> tuple[str, str]:
     word = _TYPE_WORDS.get(err.type, err.type)
-    return f"expected {word}, got {_show(err, secret)}", f"write {word} here"
+    value = err.details["input"]
+    hint = f"write {word} here"
+    if err.type == "list_type" and isinstance(value, str) and not secret:
+        items = ", ".join(part.strip() for part in value.split(",") if part.strip())
+        hint = f"write a list: [{items}]"
+    elif err.type == "list_type":
+        hint = "write a list: [a, b] or one '- item' per line"
+    return f"expected {word}, got {_show(err, secret)}", hint
 
 
 _HANDLERS: dict[str, Callable[[_Error, bool], tuple[str, str]]] = {
@@ -311,6 +318,9 @@ def _one(err: _Error, model: type[BaseModel], layer: Layer, code_prefix: str) ->
         message, hint = _fill_placeholders(err.details["msg"], err.ctx), str(err.ctx["hint"])
     elif handler is not None:
         message, hint = handler(err, secret)
+        keys = _fields_at(model, err.loc) if err.type in ("model_type", "dict_type") else []
+        if keys and not secret:
+            hint = "write a mapping with keys: " + ", ".join(keys)
     else:
         message = _fill_placeholders(err.details["msg"].removeprefix("Value error, "), err.ctx)
         hint = _field_info(model, err.loc)[1] or "check this value"

@@ -16,7 +16,6 @@ pass reports all problems.
 from __future__ import annotations
 
 import difflib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ from model.provider import Provider
 from model.references import check_references
 from model.region import Defaults, Region
 from model.site import Site
-from model.yaml_source import YamlDocument, load_yaml
+from model.yaml_source import YamlDocument, display_path, load_yaml
 from results import Diagnostic, DiagnosticError, Severity, SourceLocation
 from results.diagnostics import errors_only
 
@@ -41,15 +40,6 @@ _KINDS: dict[str, tuple[str, type[BaseModel]]] = {
     "provider": ("providers", Provider),
     "policy": ("policies", Policy),
 }
-
-
-def display_path(path: Path) -> str:
-    """Path as users typed it: relative to the working directory when below it."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return rel if not rel.startswith("..") else str(path)
 
 
 @dataclass
@@ -169,6 +159,7 @@ def load_estate(intents_dir: Path, platforms_dir: Path = DEFAULT_PLATFORMS_DIR) 
     broken |= {("policy", n) for n in policy_docs if n not in policies}
     platforms, platform_errors = load_platforms(platforms_dir)
     out.add(platform_errors)
+    broken |= {("platform", p.stem) for p in _yaml_files(platforms_dir) if p.stem not in platforms}
     # Without defaults.yaml every site would lack the keys it inherits: report the cause, not those.
     sites = _load_sites(root, defaults_layer, region_docs, out, layers,
                         validate=("defaults", "defaults") in layers,

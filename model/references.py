@@ -34,7 +34,7 @@ def _site_names(estate: Estate, sid: str, site: Site, broken: Broken) -> list[Di
     out: list[Diagnostic] = []
     if site.region not in estate.regions and ("region", site.region) not in broken:
         out.append(_unknown(estate, sid, "region", site.region, ("region",), list(estate.regions), "regions"))
-    if site.platform not in estate.platforms:
+    if site.platform not in estate.platforms and ("platform", site.platform) not in broken:
         out.append(_unknown(estate, sid, "platform", site.platform, ("platform",), list(estate.platforms),
                             "platforms"))
     for role in CIRCUIT_ROLES:

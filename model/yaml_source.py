@@ -7,6 +7,7 @@ errors and duplicate keys become :class:`~results.Diagnostic` objects instead of
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -183,9 +184,18 @@ def parse_yaml(text: str, file: str) -> tuple[YamlDocument | None, list[Diagnost
     return YamlDocument(file, data, builder.origins), builder.diagnostics
 
 
+def display_path(path: Path) -> str:
+    """Path as users typed it: relative to the working directory when below it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return rel if not rel.startswith("..") else str(path)
+
+
 def load_yaml(path: Path, display_name: str | None = None) -> tuple[YamlDocument | None, list[Diagnostic]]:
     """Read and parse ``path``; ``display_name`` is what diagnostics call the file."""
-    name = display_name or str(path)
+    name = display_name or display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

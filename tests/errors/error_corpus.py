@@ -23,10 +23,11 @@ Jinja), each on a line of its own:
 ``about: ...``
     One line on what the case shows; listed in docs/errors.md.
 
-A case that touches ``templates/`` runs with a copy of the project's templates and
-``--templates templates``. Every run is in-process (``runbook.main``) with the working directory
-set to a scratch copy, so files print as ``intents/...``; ``configs/`` holds two sentinel files
-that must be unchanged afterwards (an error writes nothing and prunes nothing).
+A case that touches ``templates/`` (or ``platforms/``) runs with a copy of the project's folder
+and ``--templates templates`` (``--platforms platforms``). Every run is in-process
+(``runbook.main``) with the working directory set to a scratch copy, so files print as
+``intents/...``; ``configs/`` holds two sentinel files that must be unchanged afterwards (an error
+writes nothing and prunes nothing).
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ CASES_DIR = Path(__file__).resolve().parent
 BASE_DIR = CASES_DIR / "_base"
 REPO = CASES_DIR.parent.parent
 INPUT_SUFFIXES = (".yml", ".j2")
+#: Project folders a case may change; the run then gets a copy and ``--<folder> <folder>``.
+PROJECT_FOLDERS = ("templates", "platforms")
 
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
@@ -73,9 +76,9 @@ class Case:
     def log(self) -> Path:
         return self.source.with_suffix(".log")
 
-    @property
-    def uses_templates(self) -> bool:
-        return any(p.startswith("templates/") for p in [*self.writes, *self.deletes])
+    def uses(self, folder: str) -> bool:
+        """True when the case changes a file of ``folder`` (templates, platforms)."""
+        return any(p.startswith(f"{folder}/") for p in [*self.writes, *self.deletes])
 
 
 @dataclass(frozen=True)
@@ -134,8 +137,9 @@ def discover() -> list[Case]:
 def prepare(case: Case, workdir: Path) -> None:
     """Copy the base estate into ``workdir`` and apply the case."""
     shutil.copytree(BASE_DIR, workdir, dirs_exist_ok=True)
-    if case.uses_templates:
-        shutil.copytree(REPO / "templates", workdir / "templates", dirs_exist_ok=True)
+    for folder in PROJECT_FOLDERS:
+        if case.uses(folder):
+            shutil.copytree(REPO / folder, workdir / folder, dirs_exist_ok=True)
     configs = workdir / "configs"
     configs.mkdir(exist_ok=True)
     for name, text in SENTINEL_CONFIGS.items():
@@ -150,8 +154,9 @@ def prepare(case: Case, workdir: Path) -> None:
 
 def command(case: Case) -> list[str]:
     argv = ["--no-color", "--state", ".runbook", "render", "--intents", "intents", "--configs", "configs"]
-    if case.uses_templates:
-        argv += ["--templates", "templates"]
+    for folder in PROJECT_FOLDERS:
+        if case.uses(folder):
+            argv += [f"--{folder}", folder]
     return argv + case.args
 
 
