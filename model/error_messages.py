@@ -40,6 +40,9 @@ _TYPE_WORDS = {
     "dict_type": "a mapping", "model_type": "a mapping", "model_attributes_type": "a mapping",
 }
 
+_NUMERIC = frozenset({"int_parsing", "int_type", "int_from_float", "float_parsing", "float_type",
+                      "greater_than", "greater_than_equal", "less_than", "less_than_equal"})
+
 _KIND_WORDS = {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number",
                float: "a number", type(None): "nothing (null)"}
 
@@ -102,6 +105,34 @@ def _field_info(model: type[BaseModel], loc: PathKey) -> tuple[Any, str]:
         else:
             return None, ""
     return current, description
+
+
+def _constraints(model: type[BaseModel], loc: PathKey) -> list[Any]:
+    """The annotated-types constraints (Ge, Le, ...) of the field at ``loc``."""
+    if not loc or isinstance(loc[-1], int):
+        return []
+    parent = _unwrap(_field_info(model, loc[:-1])[0]) if len(loc) > 1 else model
+    if not (isinstance(parent, type) and issubclass(parent, BaseModel)):
+        return []
+    field = parent.model_fields.get(str(loc[-1]))
+    return list(field.metadata) if field is not None else []
+
+
+def _range_text(model: type[BaseModel], loc: PathKey) -> str:
+    """``'from 1 to 4094'`` / ``'above 0 and at most 400000'`` for a bounded number; '' otherwise."""
+    low = high = ""
+    for item in _constraints(model, loc):
+        if getattr(item, "ge", None) is not None:
+            low = f"from {item.ge}"
+        elif getattr(item, "gt", None) is not None:
+            low = f"above {item.gt}"
+        if getattr(item, "le", None) is not None:
+            high = f"to {item.le}" if low.startswith("from") or not low else f"and at most {item.le}"
+        elif getattr(item, "lt", None) is not None:
+            high = f"below {item.lt}"
+    if low.startswith("above") and high.startswith("to"):
+        high = "and at most" + high.removeprefix("to")
+    return " ".join(part for part in (low, high) if part)
 
 
 def _fields_at(model: type[BaseModel], loc: PathKey) -> list[str]:
@@ -318,6 +349,11 @@ def _one(err: _Error, model: type[BaseModel], layer: Layer, code_prefix: str) ->
         message, hint = _fill_placeholders(err.details["msg"], err.ctx), str(err.ctx["hint"])
     elif handler is not None:
         message, hint = handler(err, secret)
+        allowed = _range_text(model, err.loc) if err.type in _NUMERIC else ""
+        if allowed and err.type in _TYPE_WORDS:
+            hint = f"write {_TYPE_WORDS[err.type]} {allowed}"
+        elif allowed:
+            hint = f"use a value {allowed}"
         keys = _fields_at(model, err.loc) if err.type in ("model_type", "dict_type") else []
         if keys and not secret:
             hint = "write a mapping with keys: " + ", ".join(keys)
