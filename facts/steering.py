@@ -144,13 +144,14 @@ def _match_key(rule: SteeringRule) -> tuple[object, ...]:
     return (rule.app_class, rule.criterion, rule.match_source, rule.match_destination, rule.match_dscp)
 
 
-def _describe(first: SteeringRule, paths: list[SteeringPath], discard: bool) -> str:
+def _describe(first: SteeringRule, paths: list[SteeringPath]) -> str:
+    """Short (route-map descriptions are short): "voice from 10.1.20.0/24: primary_dia > ... > discard"."""
     if first.criterion == "local":
-        return f"local: traffic to {first.match_destination} stays on normal routing"
+        return f"local: to {first.match_destination}, normal routing"
     match = {"segments": f"from {first.match_source}", "destinations": f"to {first.match_destination}",
              "dscp": f"dscp {dscp_name(first.match_dscp or 0)}"}[first.criterion]
-    via = " > ".join(p.circuit or "" for p in paths if p.action == "nexthop")
-    return f"{first.app_class}: {match} via {via}" + (", else discard" if discard else "")
+    steps = [p.circuit if p.action == "nexthop" else p.action for p in paths]
+    return f"{first.app_class} {match}: " + " > ".join(s or "" for s in steps)
 
 
 def groups(rules: list[SteeringRule], by_role: dict[str, CircuitFact]) -> list[SteeringGroup]:
@@ -172,7 +173,7 @@ def groups(rules: list[SteeringRule], by_role: dict[str, CircuitFact]) -> list[S
         discard = any(rule.action == "discard" for rule in group)
         out.append(SteeringGroup(
             seq=first.seq, app_class=first.app_class, criterion=first.criterion,
-            description=_describe(first, paths, discard), acl_name=naming.steering_acl(first.seq),
+            description=_describe(first, paths), acl_name=naming.steering_acl(first.seq),
             match_source=prefix_fact(first.match_source) if first.match_source else None,
             match_destination=prefix_fact(first.match_destination) if first.match_destination else None,
             match_dscp=first.match_dscp,
