@@ -129,7 +129,8 @@ def load_estate(intents_dir: Path, platforms_dir: Path = DEFAULT_PLATFORMS_DIR) 
     out = _Collector()
     root = intents_dir
     if not root.is_dir():
-        raise DiagnosticError([Diagnostic("intents-missing", f"intents directory {display_path(root)!r} not found",
+        what = "is a file, not a directory" if root.exists() else "not found"
+        raise DiagnosticError([Diagnostic("intents-missing", f"intents directory {display_path(root)!r} {what}",
                                           hint="pass --intents DIR pointing at a folder with defaults.yaml")])
     layers: dict[tuple[Kind, str], Layer] = {}
     defaults_path = root / "defaults.yaml"
@@ -159,12 +160,17 @@ def load_estate(intents_dir: Path, platforms_dir: Path = DEFAULT_PLATFORMS_DIR) 
     broken |= {("policy", n) for n in policy_docs if n not in policies}
     platforms, platform_errors = load_platforms(platforms_dir)
     out.add(platform_errors)
+    if not platforms_dir.is_dir():
+        out.add([Diagnostic("platforms-missing", f"platforms directory {display_path(platforms_dir)!r} not found",
+                            hint="pass --platforms DIR with one <platform>.yaml per platform, or omit it")])
     broken |= {("platform", p.stem) for p in _yaml_files(platforms_dir) if p.stem not in platforms}
     # Without defaults.yaml every site would lack the keys it inherits: report the cause, not those.
     sites = _load_sites(root, defaults_layer, region_docs, out, layers,
                         validate=("defaults", "defaults") in layers,
                         unreadable_regions={name for kind, name in unreadable if kind == "region"})
 
+    if not platforms_dir.is_dir():  # every platform is unknown: say so once, above, not per site
+        broken |= {("platform", site.platform) for site in sites.values()}
     if defaults is None:
         raise DiagnosticError(errors_only(out.diagnostics) or out.diagnostics)
     estate = Estate(root=root, settings=defaults.estate, sites=sites, regions=regions,
