@@ -7,4 +7,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cmd_render",
     "cmd_plan",
     "cmd_schema",
+    "cmd_validate",
 )

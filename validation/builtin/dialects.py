@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,10 @@ class _Data(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
+#: The literal first word a pattern requires (``^\s+neighbor ...`` -> ``neighbor``), for a fast pre-filter.
+_KEYWORD = re.compile(r"^\^(?:\\s\+| +)?([A-Za-z][A-Za-z0-9_-]*)(?=[ $]|\\[bs]|$)")
+
+
 class LinePattern(_Data):
     """A regex over a whole line, optionally only below a parent line matching ``under``."""
 
@@ -30,6 +35,12 @@ class LinePattern(_Data):
     @classmethod
     def _compile(cls, value: Any) -> Any:
         return re.compile(value) if isinstance(value, str) else value
+
+    @property
+    def keyword(self) -> str | None:
+        """The first word every matching line starts with, if the pattern fixes one."""
+        found = _KEYWORD.match(self.pattern.pattern)
+        return found.group(1) if found else None
 
     def match(self, line: ConfigLine) -> re.Match[str] | None:
         if self.under is not None and not any(self.under.search(p) for p in line.parents):
@@ -70,10 +81,31 @@ class DefaultPathSpec(_Data):
         return re.compile(value) if isinstance(value, str) else value
 
 
+#: (structure kind, True for a definition / False for a use, pattern)
+Candidate = tuple[str, bool, LinePattern]
+
+
 class Dialect(_Data):
     name: str
     structures: dict[str, StructureSpec]
     default_path: DefaultPathSpec
+
+    @cached_property
+    def candidates(self) -> tuple[dict[str, list[Candidate]], list[Candidate]]:
+        """Patterns by the first word of the lines they can match, plus those that fix no word.
+
+        Within each list, a structure's definitions come before its uses (the scan relies on it).
+        """
+        ordered: list[Candidate] = [(kind, True, p) for kind, spec in self.structures.items() for p in spec.define]
+        ordered += [(kind, False, p) for kind, spec in self.structures.items() for p in spec.use]
+        rank = {id(c): i for i, c in enumerate(ordered)}
+        unkeyed = [c for c in ordered if c[2].keyword is None]
+        keyed: dict[str, list[Candidate]] = {}
+        for cand in ordered:
+            if cand[2].keyword is not None:
+                keyed.setdefault(cand[2].keyword, []).append(cand)
+        merged = {word: sorted(items + unkeyed, key=lambda c: rank[id(c)]) for word, items in keyed.items()}
+        return merged, unkeyed
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from results import Diagnostic, Severity, SourceLocation
 from validation.builtin.configtext import ConfigLine
-from validation.builtin.dialects import Dialect, StructureSpec
+from validation.builtin.dialects import Dialect
 
 UNDEFINED = "config-undefined-reference"
 UNUSED = "config-unused-structure"
@@ -23,28 +23,35 @@ class _Index:
     used: dict[str, list[int]] = field(default_factory=dict)  # name -> using lines
 
 
-def _index(lines: list[ConfigLine], spec: StructureSpec) -> _Index:
-    index = _Index()
+def _scan(lines: list[ConfigLine], dialect: Dialect) -> dict[str, _Index]:
+    """One pass: per structure kind, where names are defined and used.
+
+    A line counts once per kind: as a definition if a define pattern matches, else as a use.
+    """
+    indexes = {kind: _Index() for kind in dialect.structures}
+    keyed, unkeyed = dialect.candidates
     for line in lines:
-        for pattern in spec.define:
+        done: set[str] = set()
+        for kind, defines, pattern in keyed.get(line.stripped.partition(" ")[0], unkeyed):
+            if kind in done:
+                continue
             found = pattern.match(line)
-            if found:
-                index.defined.setdefault(found["name"], line.number)
-                break
-        else:
-            for pattern in spec.use:
-                found = pattern.match(line)
-                if found:
-                    index.used.setdefault(found["name"], []).append(line.number)
-                    break
-    return index
+            if not found:
+                continue
+            done.add(kind)
+            if defines:
+                indexes[kind].defined.setdefault(found["name"], line.number)
+            else:
+                indexes[kind].used.setdefault(found["name"], []).append(line.number)
+    return indexes
 
 
 def check_references(lines: list[ConfigLine], dialect: Dialect, file: str) -> list[Diagnostic]:
     """Undefined references (errors) and unused structures (warnings) of one rendered config."""
     out: list[Diagnostic] = []
+    scanned = _scan(lines, dialect)
     for kind, spec in dialect.structures.items():
-        index = _index(lines, spec)
+        index = scanned[kind]
         for name, numbers in index.used.items():
             if name in index.defined:
                 continue

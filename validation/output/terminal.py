@@ -1,0 +1,45 @@
+"""The report for people: a table per check, then findings as ``file:line: message``."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from rich.table import Table
+
+from results import Severity, Status
+from validation.output.common import check_rows, findings, notices, verdict
+from validation.report import ValidationReport
+
+_SEVERITY_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+_STATUS_STYLE = {Status.SUCCESS: "green", Status.FAILURE: "red", Status.ERROR: "magenta", Status.SKIPPED: "dim"}
+
+
+class Printer(Protocol):
+    def print(self, *objects: Any, **kwargs: Any) -> None: ...
+
+
+def summary_table(report: ValidationReport) -> Table:
+    table = Table(title="runbook validate", title_justify="left")
+    table.add_column("check")
+    for status in Status:
+        table.add_column(status.value, justify="right", style=_STATUS_STYLE[status])
+    table.add_column("errors", justify="right", style="red")
+    table.add_column("warnings", justify="right", style="yellow")
+    for check, counts, errors, warnings in check_rows(report):
+        table.add_row(check, *(str(counts[s] or "") for s in Status), str(errors or ""), str(warnings or ""))
+    return table
+
+
+def print_report(report: ValidationReport, out: Printer) -> None:
+    out.print(summary_table(report))
+    for result in notices(report):
+        style = _STATUS_STYLE[result.status]
+        out.print(f"[{style}]{result.status.value}[/{style}] {result.check}: ", end="")
+        out.print(result.message, markup=False)
+    for result, diag in findings(report):
+        style = _SEVERITY_STYLE[diag.severity]
+        out.print(f"[{style}]{diag.severity.value}[/{style}] [bold]{diag.code}[/bold] ", end="")
+        out.print(f"({result.check}) {diag.format()}", markup=False)
+    timing = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in report.timings.items())
+    style = "red" if report.failed else "green"
+    out.print(f"[{style}]{verdict(report)}[/{style}]" + (f" [dim]({timing})[/dim]" if timing else ""))
