@@ -10,7 +10,7 @@ from pydantic import Field, ValidationError
 from model.base import IntentModel
 from model.error_messages import diagnostics_from_validation
 from model.merge import Layer
-from model.yaml_source import load_yaml
+from model.yaml_source import display_path, load_yaml
 from results import Diagnostic, SourceLocation
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +79,7 @@ def load_platforms(directory: Path = DEFAULT_PLATFORMS_DIR) -> tuple[dict[str, P
             continue
         if spec.platform != path.stem:
             diagnostics.append(Diagnostic("platform-name", f"platform {spec.platform!r} is in {path.name}",
-                                          location=SourceLocation(str(path), 1, "platform"),
+                                          location=SourceLocation(display_path(path), 1, "platform"),
                                           hint=f"name the file {spec.platform}.yaml"))
         platforms[spec.platform] = spec
     return platforms, diagnostics

@@ -50,7 +50,7 @@ class AppClass(IntentModel):
         for role in self.path_preference:
             if role in seen:
                 raise PydanticCustomError(
-                    "duplicate_path", "circuit {role!r} is listed twice in path_preference",
+                    "duplicate_path", "circuit '{role}' is listed twice in path_preference",
                     {"role": role, "hint": "list each circuit once, most preferred first"},
                 )
             seen.add(role)

@@ -69,7 +69,8 @@ class BgpSettings(IntentModel):
         if self.hold < 3 * self.keepalive:
             raise PydanticCustomError(
                 "bgp_timers", "hold time {hold} is less than 3 x keepalive {keepalive}",
-                {"hold": self.hold, "keepalive": self.keepalive, "hint": "use e.g. keepalive 3, hold 9"},
+                {"hold": self.hold, "keepalive": self.keepalive,
+                 "hint": f"raise hold to at least {3 * self.keepalive} or lower keepalive to {self.hold // 3 or 1}"},
             )
         return self
 

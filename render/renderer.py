@@ -59,7 +59,7 @@ def render_site(facts: SiteFacts, platform: PlatformSpec, env: jinja2.Environmen
             parts.append(env.get_template(name).render(context))
         except jinja2.TemplateNotFound:
             diagnostics.append(Diagnostic(
-                "template-missing", f"template {name} for section {section!r} not found (site {facts.site})",
+                "template-missing", f"template {name} for section {section!r} not found (rendering site {facts.site})",
                 location=SourceLocation(_relative(str(templates_dir / name))),
                 hint=f"create it, or remove {section!r} from sections in platforms/{platform.platform}.yaml",
             ))
