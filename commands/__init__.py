@@ -7,5 +7,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cmd_render",
     "cmd_plan",
     "cmd_schema",
+    "cmd_lab",
     "cmd_validate",
 )

@@ -71,6 +71,24 @@ class LabLayout:
     def logs(self) -> Path:
         return self.root / "logs"
 
+    @property
+    def record(self) -> Path:
+        """``lab.json``: what the running lab consists of (see :mod:`lab.state`)."""
+        return self.root / "lab.json"
+
+    @property
+    def secrets(self) -> Path:
+        """Secrets the lab generated for its own devices (mode 600)."""
+        return self.root / "secrets.yaml"
+
+    @property
+    def relay_config(self) -> Path:
+        return self.root / "relay.json"
+
+    @property
+    def relay_pid(self) -> Path:
+        return self.root / "run" / "relay.pid"
+
     def ensure(self) -> None:
         for folder in (self.ssh_dir / "hostkeys", self.root / "sshd", self.root / "run", self.logs):
             folder.mkdir(parents=True, exist_ok=True)
@@ -175,6 +193,11 @@ def _pids_from_files(netns: str, layout: LabLayout | None) -> list[int]:
         except (OSError, ValueError):
             continue
     return pids
+
+
+def pid_file_pids(netns: str, layout: LabLayout | None) -> list[int]:
+    """PIDs named by the instance's pid files (FRR daemons, watchfrr, sshd); they may be stale."""
+    return _pids_from_files(netns, layout)
 
 
 def netns_pids(netns: str) -> list[int]:
