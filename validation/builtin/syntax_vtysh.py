@@ -5,10 +5,12 @@ cores. Instead the configs are concatenated into one file per CPU with, after ea
 
 * a *boundary* line (``hostname runbook-boundary``): a top-level-only command, so vtysh falls back
   to the configuration node and the next site starts where it would start on its own;
-* a *sentinel* line (``runbook-sentinel-N``): an unknown command vtysh must report. A site whose
-  sentinel is not reported made vtysh leave configuration mode (a stray top-level ``exit``/``end``),
-  after which vtysh checks nothing and reports nothing; that site is then bisected alone to find
-  the line, and the sites after it are checked again.
+* a *sentinel* line (``runbook-sentinel-N``): an unknown command vtysh must report.
+
+A stray top-level ``exit`` moves vtysh out of configuration mode (the boundary line is then
+rejected) and a second one ends the session silently (the sentinel is never reported). A site whose
+boundary is rejected or whose sentinel is missing is bisected alone to find the line, and the
+sites after it are checked again.
 
 Every ``line N: % <error>[node]: <text>`` vtysh prints maps back to ``configs/<site>.cfg:LINE``.
 """
@@ -48,7 +50,12 @@ class SyntaxInput:
 @dataclass
 class _Outcome:
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    complete: bool = False  # the sentinel after this site was reported
+    sentinel_seen: bool = False  # the sentinel after this site was reported
+    boundary_rejected: bool = False  # vtysh was not in configuration mode at the end of the site
+
+    @property
+    def complete(self) -> bool:
+        return self.sentinel_seen and not self.boundary_rejected
 
 
 @dataclass(frozen=True)
@@ -95,17 +102,21 @@ def _interpret(items: Sequence[SyntaxInput], stderr: str, starts: list[int],
                sentinels: list[int]) -> list[_Outcome]:
     outcomes = [_Outcome() for _ in items]
     sentinel_of = {line: index for index, line in enumerate(sentinels)}
+    boundary_of = {line - 1: index for index, line in enumerate(sentinels)}
     for raw in stderr.splitlines():
         found = _ERROR_LINE.match(raw.strip())
         if not found:
             continue
         number = int(found["line"])
         if number in sentinel_of:
-            outcomes[sentinel_of[number]].complete = True
+            outcomes[sentinel_of[number]].sentinel_seen = True
+            continue
+        if number in boundary_of:
+            outcomes[boundary_of[number]].boundary_rejected = True
             continue
         index = bisect.bisect_right(starts, number) - 1
-        if index < 0 or number >= sentinels[index] - 1:
-            continue  # the boundary line itself
+        if index < 0:
+            continue
         outcomes[index].diagnostics.append(
             _diagnostic(items[index], number - starts[index] + 1, found["message"], found["text"]))
     return outcomes
