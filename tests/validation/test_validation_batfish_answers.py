@@ -21,9 +21,9 @@ from validation.batfish.snapshot import build_snapshot
 
 def handbuilt(columns: list[tuple[str, str]], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows of a hand-built TableAnswer, as the backend receives them (frame -> records)."""
-    answer = TableAnswer({"answerElements": [{
+    answer = TableAnswer({"answerElements": [{  # type: ignore[no-untyped-call]
         "metadata": {"columnMetadata": [{"name": n, "schema": s} for n, s in columns]}, "rows": rows}]})
-    records: list[dict[str, Any]] = answer.frame().to_dict(orient="records")
+    records: list[dict[str, Any]] = answer.frame().to_dict(orient="records")  # type: ignore[no-untyped-call]
     return records
 
 

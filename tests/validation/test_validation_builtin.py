@@ -23,7 +23,8 @@ def edited(rendered: RenderResult, site: str, old: str, new: str) -> RenderResul
     config = rendered.configs[site]
     assert old in config.text, old
     text = config.text.replace(old, new, 1)
-    return dataclasses.replace(rendered, configs={**rendered.configs, site: RenderedConfig(site, config.platform, text)})
+    configs = {**rendered.configs, site: RenderedConfig(site, config.platform, text)}
+    return dataclasses.replace(rendered, configs=configs)
 
 
 def line_of(rendered: RenderResult, site: str, fragment: str) -> int:
@@ -60,7 +61,8 @@ def test_undefined_route_map_is_an_error_at_the_referencing_line(base_rendered: 
         "configs/bbb-002.cfg", line_of(broken, "bbb-002", "RM-PRIMRY-IN"))
     [unused] = only(result, "config-unused-structure")  # the real one is now dead config
     assert unused.severity is Severity.WARNING and "RM-PRIMARY-IN" in unused.message
-    assert unused.location is not None and unused.location.line == line_of(broken, "bbb-002", "route-map RM-PRIMARY-IN permit 10")
+    assert unused.location is not None
+    assert unused.location.line == line_of(broken, "bbb-002", "route-map RM-PRIMARY-IN permit 10")
 
 
 def test_undefined_prefix_list_and_pbr_map_are_reported(base_rendered: RenderResult) -> None:
