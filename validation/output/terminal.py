@@ -12,6 +12,7 @@ from validation.report import ValidationReport
 
 _SEVERITY_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 _STATUS_STYLE = {Status.SUCCESS: "green", Status.FAILURE: "red", Status.ERROR: "magenta", Status.SKIPPED: "dim"}
+_STATUS_HEADER = {Status.SUCCESS: "ok", Status.FAILURE: "fail", Status.ERROR: "error", Status.SKIPPED: "skip"}
 
 
 class Printer(Protocol):
@@ -20,9 +21,9 @@ class Printer(Protocol):
 
 def summary_table(report: ValidationReport) -> Table:
     table = Table(title="runbook validate", title_justify="left")
-    table.add_column("check")
+    table.add_column("check", no_wrap=True, min_width=max((len(c) for c in report.checks()), default=5))
     for status in Status:
-        table.add_column(status.value, justify="right", style=_STATUS_STYLE[status])
+        table.add_column(_STATUS_HEADER[status], justify="right", style=_STATUS_STYLE[status])
     table.add_column("errors", justify="right", style="red")
     table.add_column("warnings", justify="right", style="yellow")
     for check, counts, errors, warnings in check_rows(report):
