@@ -154,6 +154,7 @@ if [ $rc -ne 0 ]; then
     exit 78
 fi
 log_event "commit $token mode=$mode revert_in=$revert $message"
+rm -f "$cand"
 [ "$revert" -gt 0 ] || exit 0
 cp -f "$dir/rollback.conf" "$dir/checkpoint.conf"
 # Until it is confirmed, the new config must not survive a reboot: startup keeps the checkpoint.

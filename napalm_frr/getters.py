@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import math
 import shlex
 from typing import Any
 
@@ -108,10 +107,13 @@ def get_route_to(shell: FrrShell, destination: str, protocol: str, longer: bool)
 
 def ping_command(destination: str, source: str, ttl: int, timeout: int, size: int, count: int,
                  vrf: str, source_interface: str, interval: float) -> str:
-    """The iputils command line; the deadline bounds the whole run (count x interval + timeout)."""
-    deadline = math.ceil(count * interval + timeout) + 1
+    """The iputils command line.
+
+    No ``-w`` deadline: with one, iputils stops at the first ICMP error instead of sending ``count``
+    probes. The SSH command timeout bounds the run instead.
+    """
     argv = ["ping", "-n", "-c", str(count), "-W", str(timeout), "-s", str(size), "-t", str(ttl),
-            "-i", f"{interval:g}", "-w", str(deadline)]
+            "-i", f"{interval:g}"]
     if source:
         argv += ["-I", source]
     elif source_interface:

@@ -1,0 +1,115 @@
+"""FRR-specific driver behaviour on the real test box: host-key checking, device-side state."""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import napalm
+import pytest
+from frr_testbox import DUT, INTERNET, PEER_WAN, FrrTestBox
+from napalm.base import NetworkDriver
+from napalm.base.exceptions import ConnectionException
+
+pytestmark = [pytest.mark.lab, pytest.mark.usefixtures("require_lab")]
+
+#: The driver's work dir (/etc/frr/napalm over SSH) as seen from the host: lab.device bind-mounts
+#: /etc/frr/<netns> onto /etc/frr for the device's sshd.
+WORK_DIR_ON_HOST = Path("/etc/frr") / DUT / "napalm"
+
+
+def connect(box: FrrTestBox, **overrides: str) -> NetworkDriver:
+    driver = napalm.get_network_driver("frr")(
+        box.address, box.username, optional_args={**box.optional_args(), **overrides}
+    )
+    driver.open()
+    return driver
+
+
+def other_host_key(folder: Path) -> str:
+    key = folder / "impostor"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    kind, blob = key.with_suffix(".pub").read_text().split()[:2]
+    return f"{kind} {blob}"
+
+
+@pytest.fixture
+def restore(frr_driver: NetworkDriver) -> Iterator[NetworkDriver]:
+    """Hands out the session driver and puts the box's config back afterwards."""
+    initial = frr_driver.get_config(retrieve="running")["running"]
+    yield frr_driver
+    frr_driver.discard_config()
+    if frr_driver.has_pending_commit():
+        frr_driver.rollback()
+    if frr_driver.get_config(retrieve="running")["running"] != initial:
+        frr_driver.load_replace_candidate(config=initial)
+        frr_driver.commit_config()
+
+
+def test_host_missing_from_known_hosts_is_refused(frr_box: FrrTestBox, tmp_path: Path) -> None:
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    with pytest.raises(ConnectionException, match="unknown host key"):
+        connect(frr_box, known_hosts_file=str(empty))
+
+
+def test_changed_host_key_is_refused(frr_box: FrrTestBox, tmp_path: Path) -> None:
+    wrong = tmp_path / "known_hosts"
+    wrong.write_text(f"{frr_box.address} {other_host_key(tmp_path)}\n")
+    with pytest.raises(ConnectionException, match="host key mismatch"):
+        connect(frr_box, known_hosts_file=str(wrong))
+
+
+def test_known_hosts_file_is_required(frr_box: FrrTestBox) -> None:
+    driver = napalm.get_network_driver("frr")(
+        frr_box.address, frr_box.username, optional_args={"key_file": str(frr_box.key_file)}
+    )
+    with pytest.raises(ConnectionException, match="known_hosts_file"):
+        driver.open()
+    assert driver.is_alive() == {"is_alive": False}
+
+
+def test_unconfirmed_commit_stays_out_of_startup_until_confirmed(frr_box: FrrTestBox,
+                                                                 restore: NetworkDriver) -> None:
+    """A reboot during the confirm window must come back with the old config."""
+    driver = restore
+    initial = driver.get_config(retrieve="running")["running"]
+    driver.load_merge_candidate(config="ip route 10.254.95.0/24 Null0\n")
+    driver.commit_config(revert_in=120)
+    assert "ip route 10.254.95.0/24 Null0" in driver.get_config(retrieve="running")["running"]
+    assert "ip route 10.254.95.0/24 Null0" not in driver.get_config(retrieve="startup")["startup"]
+    driver.confirm_commit()
+    assert "ip route 10.254.95.0/24 Null0" in driver.get_config(retrieve="startup")["startup"]
+    assert initial != driver.get_config(retrieve="running")["running"]
+
+
+def test_device_work_files_are_private_and_candidates_cleaned_up(frr_box: FrrTestBox,
+                                                                  restore: NetworkDriver) -> None:
+    """Checkpoints hold secrets (BGP passwords), so the work dir is root-only; discard removes files."""
+    driver = restore
+    driver.load_merge_candidate(config="ip route 10.254.94.0/24 Null0\n")
+    driver.commit_config()
+    work_dir = WORK_DIR_ON_HOST
+    before = set(work_dir.glob("candidate-*"))  # other sessions' (e.g. a killed controller's) may exist
+    driver.load_merge_candidate(config="ip route 10.254.93.0/24 Null0\n")
+    assert stat.S_IMODE(work_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE((work_dir / "rollback.conf").stat().st_mode) == 0o600
+    assert len(set(work_dir.glob("candidate-*")) - before) == 1
+    driver.discard_config()
+    assert set(work_dir.glob("candidate-*")) == before
+
+
+def test_bgp_neighbors_without_peers(restore: NetworkDriver) -> None:
+    """With BGP configured but no neighbours, bgpd answers ``{}``; the getter returns no peers."""
+    driver = restore
+    without_peer = "\n".join(
+        line for line in driver.get_config(retrieve="running")["running"].splitlines()
+        if f"neighbor {PEER_WAN}" not in line
+    ) + "\n"
+    driver.load_replace_candidate(config=without_peer)
+    driver.commit_config()
+    neighbors = driver.get_bgp_neighbors()
+    assert all(not vrf["peers"] for vrf in neighbors.values())
+    assert driver.get_route_to(destination=INTERNET, protocol="bgp") == {}
