@@ -27,7 +27,17 @@ class SyntaxChecker(Protocol):
     def check(self, items: Sequence[SyntaxInput]) -> list[CheckResult]: ...
 
 
+class _Disabled:
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def check(self, items: Sequence[SyntaxInput]) -> list[CheckResult]:
+        return [CheckResult(SYNTAX_CHECK, i.site, Status.SKIPPED, (), self.reason) for i in items]
+
+
 def _vtysh(platform: PlatformSpec, options: ValidationOptions) -> SyntaxChecker:  # noqa: ARG001
+    if not options.vtysh:
+        return _Disabled("FRR syntax not checked: vtysh disabled by the caller")
     return VtyshSyntax(jobs=options.jobs or os.cpu_count() or 1)
 
 
@@ -60,10 +70,6 @@ class BuiltinBackend:
         results: list[CheckResult] = []
         for platform_name, items in groups.items():
             platform = estate.platforms[platform_name]
-            if platform.syntax_checker == "vtysh" and not ctx.options.vtysh:
-                results += [CheckResult(SYNTAX_CHECK, i.site, Status.SKIPPED, (), "vtysh disabled")
-                            for i in items]
-                continue
             results += SYNTAX_CHECKERS[platform.syntax_checker](platform, ctx.options).check(items)
         order = {sid: i for i, sid in enumerate(ctx.sites)}
         return sorted(results, key=lambda r: order[r.subject])
