@@ -113,3 +113,11 @@ def test_bgp_neighbors_without_peers(restore: NetworkDriver) -> None:
     neighbors = driver.get_bgp_neighbors()
     assert all(not vrf["peers"] for vrf in neighbors.values())
     assert driver.get_route_to(destination=INTERNET, protocol="bgp") == {}
+
+
+def test_commit_message_is_recorded_in_the_device_history(restore: NetworkDriver) -> None:
+    driver = restore
+    driver.load_merge_candidate(config="ip route 10.254.92.0/24 Null0\n")
+    driver.commit_config(message="change 42:\nadd a\tblackhole")
+    history = (WORK_DIR_ON_HOST / "history.log").read_text().splitlines()
+    assert history[-1].endswith("mode=merge revert_in=0 change 42: add a blackhole")
