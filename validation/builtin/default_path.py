@@ -3,8 +3,9 @@ with the intended preference, and primary > secondary > wireless.
 
 For each circuit (from the site's facts: its gateway is the BGP neighbor) the check reads, with the
 dialect's patterns: the neighbor, whether it is shut down, an interface on the gateway's subnet,
-the neighbor's inbound route-map, and evaluates that route-map (and its prefix-lists) on
-0.0.0.0/0 the way the router would: entries in sequence order, first match wins, implicit deny.
+whether it is activated for IPv4 (where the dialect needs it), the neighbor's inbound route-map,
+and evaluates that route-map (and its prefix-lists) on 0.0.0.0/0 the way the router would: entries
+in sequence order, first match wins, implicit deny.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ class _MapEntry:
 class _Parsed:
     neighbors: dict[str, int] = field(default_factory=dict)
     shutdown: set[str] = field(default_factory=set)
+    activated: set[str] = field(default_factory=set)
+    activation_required: bool = False
     route_map_in: dict[str, tuple[str, int]] = field(default_factory=dict)
     route_maps: dict[str, list[_MapEntry]] = field(default_factory=dict)
     prefix_lists: dict[str, list[_PrefixEntry]] = field(default_factory=dict)
@@ -80,18 +83,34 @@ def _nested(line: ConfigLine, entry: _MapEntry, spec: DefaultPathSpec) -> None:
         entry.unsupported = line.number
 
 
+def _command(line: ConfigLine) -> str:
+    """The line as one command: its parents and itself joined by spaces.
+
+    EOS nests prefix-list entries (``ip prefix-list NAME`` / ``   seq 5 permit P``); joined, they
+    read like FRR's and IOS's one-line ``ip prefix-list NAME seq 5 permit P``.
+    """
+    return " ".join((*line.parents, line.stripped))
+
+
+def _prefix_list_entry(command: str, spec: DefaultPathSpec, parsed: _Parsed) -> bool:
+    """Record ``command`` if it is a prefix-list entry."""
+    if not (found := spec.prefix_list_entry.search(command)):
+        return False
+    entries = parsed.prefix_lists.setdefault(found["name"], [])
+    order = int(found["seq"]) if found["seq"] else len(entries)
+    entries.append(_PrefixEntry(order, found["action"], ipaddress.IPv4Network(found["prefix"], strict=False),
+                                int(found["ge"]) if found["ge"] else None,
+                                int(found["le"]) if found["le"] else None))
+    return True
+
+
 def _top(line: ConfigLine, spec: DefaultPathSpec, parsed: _Parsed) -> tuple[_MapEntry | None, str | None]:
     """Handle a top-level line; returns the route-map entry / interface it opens (if any)."""
     if found := spec.route_map_entry.search(line.text):
         entry = _MapEntry(int(found["seq"]), found["action"], line.number)
         parsed.route_maps.setdefault(found["name"], []).append(entry)
         return entry, None
-    if found := spec.prefix_list_entry.search(line.text):
-        entries = parsed.prefix_lists.setdefault(found["name"], [])
-        order = int(found["seq"]) if found["seq"] else len(entries)
-        entries.append(_PrefixEntry(order, found["action"], ipaddress.IPv4Network(found["prefix"], strict=False),
-                                    int(found["ge"]) if found["ge"] else None,
-                                    int(found["le"]) if found["le"] else None))
+    if _prefix_list_entry(_command(line), spec, parsed):
         return None, None
     if found := spec.interface.search(line.text):
         return None, found["name"]
@@ -105,6 +124,10 @@ def _bgp(line: ConfigLine, spec: DefaultPathSpec, parsed: _Parsed) -> None:
         parsed.shutdown.add(found["peer"])
     elif found := spec.neighbor_route_map_in.search(line.text):
         parsed.route_map_in[found["peer"]] = (found["name"], line.number)
+    elif spec.neighbor_activate and (found := spec.neighbor_activate.search(line.text)):
+        parsed.activated.add(found["peer"])
+    elif spec.activation_required and spec.activation_required.search(line.text):
+        parsed.activation_required = True
 
 
 def _parse(lines: Sequence[ConfigLine], spec: DefaultPathSpec) -> _Parsed:
@@ -120,7 +143,7 @@ def _parse(lines: Sequence[ConfigLine], spec: DefaultPathSpec) -> _Parsed:
         elif interface is not None:
             if (found := spec.interface_address.search(line.text)) and (addr := _address(found.groupdict())):
                 parsed.addresses.append((interface, addr))
-        else:
+        elif not _prefix_list_entry(_command(line), spec, parsed):
             _bgp(line, spec, parsed)
     return parsed
 
@@ -167,24 +190,36 @@ class _Checker:
         self.out.append(Diagnostic(code, message, severity=severity, location=SourceLocation(self.file, line),
                                    hint=hint, details={"subject": self.site}))
 
-    def circuit(self, circuit: CircuitFact) -> _Outcome | None:
+    def session(self, circuit: CircuitFact) -> bool:
+        """Whether the circuit's BGP session can carry routes with an inbound route-map (else report why)."""
         peer, role = circuit.gateway, circuit.role
         if peer not in self.parsed.neighbors:
             self.add(MISSING, f"{role}: no BGP neighbor {peer}, so the circuit yields no default route", None,
                      "the bgp section must define `neighbor <gateway> remote-as <provider ASN>`")
-            return None
+            return False
         line = self.parsed.neighbors[peer]
         if peer in self.parsed.shutdown:
             self.add(MISSING, f"{role}: BGP neighbor {peer} is shut down", line, "remove the shutdown")
-            return None
+            return False
         gateway = ipaddress.IPv4Address(peer)
         if not any(gateway in addr.network for _, addr in self.parsed.addresses):
             self.add(MISSING, f"{role}: gateway {peer} is not on the subnet of any interface", line,
                      f"interface {circuit.interface} needs address {circuit.address}")
+        if self.parsed.activation_required and peer not in self.parsed.activated:
+            self.add(MISSING, f"{role}: neighbor {peer} is not activated for IPv4 (the config says `no bgp "
+                              "default ipv4-unicast`), so it exchanges no routes", line,
+                     f"add `neighbor {peer} activate` under the IPv4 address family")
+            return False
         if peer not in self.parsed.route_map_in:
             self.add(MISSING, f"{role}: neighbor {peer} has no inbound route-map, so the default route's "
                               "preference is not set", line, "apply the circuit's route-map in")
+            return False
+        return True
+
+    def circuit(self, circuit: CircuitFact) -> _Outcome | None:
+        if not self.session(circuit):
             return None
+        peer, role = circuit.gateway, circuit.role
         name, rm_line = self.parsed.route_map_in[peer]
         outcome = _evaluate(self.parsed, name, self.spec)
         if outcome.unknown:

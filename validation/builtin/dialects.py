@@ -47,6 +47,14 @@ class LinePattern(_Data):
             return None
         return self.pattern.search(line.text)
 
+    @staticmethod
+    def names(found: re.Match[str]) -> list[str]:
+        """The name(s) a match captured: group ``name``, or ``names`` (several, space-separated)."""
+        groups = found.groupdict()
+        if groups.get("names") is not None:
+            return groups["names"].split()
+        return [groups["name"]]
+
 
 def _patterns(value: Any) -> Any:
     if isinstance(value, list):
@@ -61,11 +69,23 @@ class StructureSpec(_Data):
 
     _norm = field_validator("define", "use", mode="before")(_patterns)
 
+    @field_validator("define", "use")
+    @classmethod
+    def _named(cls, value: list[LinePattern]) -> list[LinePattern]:
+        for item in value:
+            if not {"name", "names"} & set(item.pattern.groupindex):
+                raise ValueError(f"pattern {item.pattern.pattern!r} has no group `name` or `names`")
+        return value
+
 
 class DefaultPathSpec(_Data):
     neighbor: re.Pattern[str]
     neighbor_shutdown: re.Pattern[str]
     neighbor_route_map_in: re.Pattern[str]
+    #: With ``activation_required`` present under ``router bgp``, a neighbor exchanges IPv4 routes
+    #: only after a ``neighbor_activate`` line (EOS/IOS ``no bgp default ipv4-unicast``).
+    neighbor_activate: re.Pattern[str] | None = None
+    activation_required: re.Pattern[str] | None = None
     route_map_entry: re.Pattern[str]
     match_prefix_list: re.Pattern[str]
     unsupported_clause: re.Pattern[str]

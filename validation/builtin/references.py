@@ -39,10 +39,11 @@ def _scan(lines: list[ConfigLine], dialect: Dialect) -> dict[str, _Index]:
             if not found:
                 continue
             done.add(kind)
-            if defines:
-                indexes[kind].defined.setdefault(found["name"], line.number)
-            else:
-                indexes[kind].used.setdefault(found["name"], []).append(line.number)
+            for name in pattern.names(found):
+                if defines:
+                    indexes[kind].defined.setdefault(name, line.number)
+                else:
+                    indexes[kind].used.setdefault(name, []).append(line.number)
     return indexes
 
 
