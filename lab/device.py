@@ -12,6 +12,7 @@ Recipes follow ``notes/frr-lab.md``:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -206,13 +207,27 @@ def netns_pids(netns: str) -> list[int]:
 
 
 def _alive(pid: int) -> bool:
+    """Running (a zombie is not: it has exited; if it is our child, it is reaped here)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # pragma: no cover - we run as root
         return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    if state == "Z":
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        return False
     return True
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (zombies count as exited)."""
+    return _alive(pid)
 
 
 def signal_pids(pids: list[int], sig: int) -> None:

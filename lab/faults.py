@@ -94,12 +94,16 @@ def restore(record: LabRecord, site: str, circuit: str) -> CircuitLink:
 
 
 def circuit_healthy(record: LabRecord, site: str, circuit: str) -> bool:
-    """BGP Established on the circuit and, if it runs BFD, its BFD session up (seen from the site)."""
+    """Seen from the site: BGP Established on the circuit, its BFD session up (if it runs BFD) and
+    the provider's tracking address routed over it (what SD-WAN steering resolves through)."""
     node, link = find_circuit(record, site, circuit)
     gateway = link.gateway.split("/")[0]
     if (probes.bgp_peers(node.netns) or {}).get(gateway) != "Established":
         return False
-    return not link.bfd or probes.bfd_peers(node.netns).get(gateway) == "up"
+    if link.bfd and probes.bfd_peers(node.netns).get(gateway) != "up":
+        return False
+    tracking = record.topology.providers[link.provider].tracking_address
+    return probes.route_device(node.netns, tracking) == link.site_if
 
 
 def wait_healthy(record: LabRecord, site: str, circuit: str, timeout: float = 60.0) -> bool:

@@ -7,12 +7,11 @@ node that is down.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 from pathlib import Path
 
-from lab import shell
+from lab import device, shell
 from lab.device import FRR_RUN
 
 VTYSH = "/usr/bin/vtysh"
@@ -20,13 +19,7 @@ SSH_BANNER = b"SSH-"
 
 
 def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return device.alive(pid)
 
 
 def read_pid(path: Path) -> int | None:
@@ -88,6 +81,18 @@ def has_default_route(netns: str) -> bool:
         return bool(json.loads(proc.stdout or "[]"))
     except json.JSONDecodeError:
         return False
+
+
+def route_device(netns: str, address: str) -> str | None:
+    """The interface of the kernel route for exactly ``address``/32, if there is one."""
+    proc = shell.ip("-n", netns, "-j", "route", "show", f"{address}/32", check=False)
+    if proc.returncode != 0:
+        return None
+    routes = json.loads(proc.stdout or "[]")
+    if not routes:
+        return None
+    dev = routes[0].get("dev") or next((h.get("dev") for h in routes[0].get("nexthops", [])), None)
+    return str(dev) if dev else None
 
 
 def ssh_open(address: str, port: int = 22, timeout: float = 2.0) -> bool:
