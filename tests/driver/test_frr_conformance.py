@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from frr_testbox import (
-    DUT,
     DUT_LAN,
     INTERNET,
     LAN_PREFIX,
@@ -46,7 +45,7 @@ def case(frr_box: FrrTestBox) -> PlatformCase:
         username=frr_box.username,
         password=None,
         optional_args=frr_box.optional_args(),
-        device_hostname=DUT,
+        device_hostname=frr_box.hostname,
         changed_config=changed_config,
         changed_line="ip route 10.254.98.0/24 Null0",
         changed_diff_lines=(

@@ -9,15 +9,12 @@ from pathlib import Path
 
 import napalm
 import pytest
-from frr_testbox import DUT, INTERNET, PEER_WAN, FrrTestBox
+from frr_testbox import INTERNET, PEER_WAN, FrrTestBox
 from napalm.base import NetworkDriver
 from napalm.base.exceptions import ConnectionException
+from napalm_conformance import wait_for
 
 pytestmark = [pytest.mark.lab, pytest.mark.usefixtures("require_lab")]
-
-#: The driver's work dir (/etc/frr/napalm over SSH) as seen from the host: lab.device bind-mounts
-#: /etc/frr/<netns> onto /etc/frr for the device's sshd.
-WORK_DIR_ON_HOST = Path("/etc/frr") / DUT / "napalm"
 
 
 def connect(box: FrrTestBox, **overrides: str) -> NetworkDriver:
@@ -91,7 +88,7 @@ def test_device_work_files_are_private_and_candidates_cleaned_up(frr_box: FrrTes
     driver = restore
     driver.load_merge_candidate(config="ip route 10.254.94.0/24 Null0\n")
     driver.commit_config()
-    work_dir = WORK_DIR_ON_HOST
+    work_dir = frr_box.work_dir_on_host
     before = set(work_dir.glob("candidate-*"))  # other sessions' (e.g. a killed controller's) may exist
     driver.load_merge_candidate(config="ip route 10.254.93.0/24 Null0\n")
     assert stat.S_IMODE(work_dir.stat().st_mode) == 0o700
@@ -110,14 +107,24 @@ def test_bgp_neighbors_without_peers(restore: NetworkDriver) -> None:
     ) + "\n"
     driver.load_replace_candidate(config=without_peer)
     driver.commit_config()
-    neighbors = driver.get_bgp_neighbors()
-    assert all(not vrf["peers"] for vrf in neighbors.values())
-    assert driver.get_route_to(destination=INTERNET, protocol="bgp") == {}
+    try:
+        neighbors = driver.get_bgp_neighbors()
+        assert all(not vrf["peers"] for vrf in neighbors.values())
+        assert driver.get_route_to(destination=INTERNET, protocol="bgp") == {}
+    finally:
+        driver.rollback()
+        # Later tests need the session: wait until it is back (hold time 9 s).
+        assert wait_for(lambda: peer_is_up(driver), timeout=60, interval=0.5) is not None
 
 
-def test_commit_message_is_recorded_in_the_device_history(restore: NetworkDriver) -> None:
+def peer_is_up(driver: NetworkDriver) -> bool:
+    peers = driver.get_bgp_neighbors().get("global", {}).get("peers", {})
+    return bool(peers.get(PEER_WAN, {}).get("is_up")) and bool(driver.get_route_to(INTERNET, protocol="bgp"))
+
+
+def test_commit_message_is_recorded_in_the_device_history(frr_box: FrrTestBox, restore: NetworkDriver) -> None:
     driver = restore
     driver.load_merge_candidate(config="ip route 10.254.92.0/24 Null0\n")
     driver.commit_config(message="change 42:\nadd a\tblackhole")
-    history = (WORK_DIR_ON_HOST / "history.log").read_text().splitlines()
+    history = (frr_box.work_dir_on_host / "history.log").read_text().splitlines()
     assert history[-1].endswith("mode=merge revert_in=0 change 42: add a blackhole")
