@@ -146,6 +146,10 @@ CASES: dict[str, Case] = {
                                                       " match ip address ACL-SDWAN-91\n"),), (
         _undefined("access-list", "ACL-SDWAN-91", "match ip address ACL-SDWAN-91"),
         _unused("access-list", "ACL-SDWAN-90", "ip access-list extended ACL-SDWAN-90"))),
+    # One entry may match several access lists; each name is checked.
+    "ios-second-access-list-undefined": Case(IOS_SITE, (Edit(" match ip address ACL-SDWAN-90\n",
+                                                             " match ip address ACL-SDWAN-90 ACL-SDWAN-91\n"),), (
+        _undefined("access-list", "ACL-SDWAN-91", "match ip address ACL-SDWAN-90 ACL-SDWAN-91"),)),
     "ios-undefined-track": Case(IOS_SITE, (Edit("verify-availability 100.72.0.26 3 track 3\n",
                                                 "verify-availability 100.72.0.26 3 track 4\n"),), (
         _undefined("track", "4", "set ip next-hop verify-availability 100.72.0.26 3 track 4"),)),
