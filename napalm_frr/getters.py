@@ -29,6 +29,16 @@ _ROUTE_PROTOCOLS = {"bgp", "connected", "kernel", "static", "ospf", "isis", "rip
                     "nhrp", "openfabric", "sharp", "table", "vnc", "local"}
 
 
+def _json_output(text: str, command: str) -> dict[str, Any]:
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise CommandErrorException(f"{command}: FRR did not answer with JSON (is zebra running?): {exc}") from exc
+    if not isinstance(document, dict):
+        raise CommandErrorException(f"{command}: expected a JSON object")
+    return document
+
+
 def get_facts(shell: FrrShell) -> FactsDict:
     out = shell.sections({
         "version": shell.vtysh_command("show version"),
@@ -40,7 +50,7 @@ def get_facts(shell: FrrShell) -> FactsDict:
         "product": "cat /sys/class/dmi/id/product_name",
         "serial": "cat /sys/class/dmi/id/product_serial",
     })
-    interface_data = json.loads(out["interfaces"]) if out["interfaces"].strip() else {}
+    interface_data = _json_output(out["interfaces"], "show interface json")
     return facts.facts(
         show_version=out["version"], proc_uptime=out["uptime"], hostname=out["hostname"],
         domainname=out["domain"], machine=out["machine"], dmi_product=out["product"],
@@ -50,9 +60,7 @@ def get_facts(shell: FrrShell) -> FactsDict:
 
 def _show_interface(shell: FrrShell) -> tuple[dict[str, Any], str]:
     out = shell.sections({"interfaces": shell.vtysh_command("show interface json"), "tz": "date +%z"})
-    if not out["interfaces"].strip():
-        raise CommandErrorException("show interface json returned nothing (is zebra running?)")
-    return json.loads(out["interfaces"]), out["tz"]
+    return _json_output(out["interfaces"], "show interface json"), out["tz"]
 
 
 def get_interfaces(shell: FrrShell) -> dict[str, InterfaceDict]:

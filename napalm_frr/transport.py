@@ -59,6 +59,7 @@ class SshTransport:
         self._client: paramiko.SSHClient | None = None
 
     def open(self) -> None:
+        self.close()
         target = self.target
         if target.known_hosts_file is None:
             raise ConnectionException(
@@ -145,6 +146,8 @@ class SshTransport:
             channel.shutdown_write()
             stdout, stderr = _drain(channel, time.monotonic() + limit, command)
             status = channel.recv_exit_status()
+        except (paramiko.SSHException, OSError) as exc:
+            raise ConnectionClosedException(f"{self.target.hostname}: connection lost during a command: {exc}") from exc
         finally:
             channel.close()
         return CommandResult(command, status, stdout.decode(errors="replace"), stderr.decode(errors="replace"))
