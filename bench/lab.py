@@ -103,6 +103,7 @@ def idle_cpu_pct(pids: list[int]) -> float:
 def measure(size: int, mode: str, work: Path) -> dict[str, Any]:
     from credentials.redact import Redactor
     from lab.builder import UpOptions, up
+    from lab.kernel import NEIGH, neighbour_estimate, read
     from lab.teardown import down
     from render.pipeline import render_estate
     from render.writer import write_configs
@@ -135,7 +136,8 @@ def measure(size: int, mode: str, work: Path) -> dict[str, Any]:
         "namespaces": len(result.record.topology.all_netns()), "processes": len(pids), **mem,
         "mem_available_drop_mib": round(drop, 1), "idle_cpu_pct_of_one_core": cpu,
         "bgp_sessions_site_side": bgp,
-        "neighbour_limits_raised": bool(result.record.sysctl_restore),
+        "arp_entries_estimate": neighbour_estimate(result.record.topology),
+        "gc_thresh3_during_run": int(read(f"{NEIGH}3")),
         "teardown_s": round(teardown, 2), "teardown_left_namespaces": len(report.leftover_namespaces),
         "mem_available_after_teardown_vs_before_mib": round(mem_available_mib() - baseline, 1),
     }
