@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     except DiagnosticError as exc:
         ctx.report_diagnostics(exc.diagnostics)
         ctx.err.print(f"{len(exc.diagnostics)} error(s); nothing was written or deployed.", markup=False)
-        return int(ExitCode.ERROR)
+        return int(exc.exit_code)
     except KeyboardInterrupt:
         ctx.err.print("interrupted", markup=False)
         return int(ExitCode.INTERRUPTED)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-#: Module names under ``commands`` that define ``register(subparsers)``; order = help order.
+#: Module names under ``commands`` that define ``register(subparsers)``; order = help order
+#: (the order of the pipeline: render -> plan -> validate -> deploy -> verify).
 COMMAND_MODULES: tuple[str, ...] = (
     "cmd_render",
     "cmd_plan",
-    "cmd_schema",
-    "cmd_lab",
     "cmd_validate",
+    "cmd_deploy",
+    "cmd_lab",
+    "cmd_schema",
 )

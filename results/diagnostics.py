@@ -63,7 +63,12 @@ class Diagnostic:
 
 
 class DiagnosticError(Exception):
-    """Raised at a stage boundary when one or more error-level diagnostics were collected."""
+    """Raised at a stage boundary when one or more error-level diagnostics were collected.
+
+    Subclasses may set ``exit_code`` (an ``ExitCode``) when the CLI should not exit with 1.
+    """
+
+    exit_code: int = 1
 
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         self.diagnostics = sorted(diagnostics, key=lambda d: d.sort_key)
