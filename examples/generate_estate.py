@@ -116,6 +116,7 @@ site_defaults:
   bgp:
     keepalive: 3
     hold: 9
+    connect_retry: 10     # reopen a session 10 s after a circuit returns (FRR default: 120 s)
   bfd:
     profile: wan
     interval_ms: 500

@@ -90,6 +90,7 @@ class NeighborFact(Fact):
     password: str | None  # a secret token, never a value
     keepalive: int
     hold: int
+    connect_retry: int | None = None
     bfd: bool
     route_map_in: str
     route_map_out: str

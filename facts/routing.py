@@ -63,7 +63,8 @@ def bgp(site: Site, circuits: list[CircuitFact]) -> BgpFact:
         NeighborFact(
             role=c.role, address=c.gateway, remote_as=c.provider_asn,
             description=f"{c.provider} {c.circuit_id} ({c.role})", interface=c.interface,
-            password=c.password, keepalive=site.bgp.keepalive, hold=site.bgp.hold, bfd=c.bfd,
+            password=c.password, keepalive=site.bgp.keepalive, hold=site.bgp.hold,
+            connect_retry=site.bgp.connect_retry, bfd=c.bfd,
             route_map_in=naming.rm_in(c.role), route_map_out=naming.rm_out(c.role),
         )
         for c in circuits

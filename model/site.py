@@ -63,6 +63,10 @@ class LanSegment(IntentModel):
 class BgpSettings(IntentModel):
     keepalive: int = Field(ge=1, le=3600, description="BGP keepalive seconds.")
     hold: int = Field(ge=3, le=65535, description="BGP hold time seconds (>= 3 x keepalive).")
+    connect_retry: int | None = Field(
+        default=None, ge=1, le=65535,
+        description="Seconds between attempts to reopen a session after a circuit comes back (platform default "
+                    "if unset; FRR's is 120 s). Platforms without a per-neighbor setting ignore it.")
 
     @model_validator(mode="after")
     def _hold_vs_keepalive(self) -> BgpSettings:
