@@ -9,6 +9,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cmd_plan",
     "cmd_validate",
     "cmd_deploy",
+    "cmd_verify",
+    "cmd_restore",
     "cmd_lab",
     "cmd_schema",
 )

@@ -20,13 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nornir import InitNornir
 from nornir.core import Nornir
-from nornir.core.plugins.inventory import InventoryPluginRegister
 
 from commands.context import RunContext
 from credentials.resolver import SecretResolver
-from inventory.plugin import RunbookInventory
 from plan.model import sha256
 from render.pipeline import RenderResult, render_estate
 from results import Diagnostic, DiagnosticError, ExitCode, Severity, Status
@@ -41,6 +38,7 @@ from rollout.progress import DEPLOY_TASK, SiteDone
 from rollout.resume import PriorRun, check_unchanged, load_prior
 from tasks.backup import BackupStore
 from tasks.deploy_site import SiteJob, deploy_site
+from tasks.fleet import open_fleet
 from validation.checks.base import ValidationOptions
 from validation.runner import validate
 
@@ -108,14 +106,7 @@ def _resolver(opts: DeployOptions, ctx: RunContext) -> SecretResolver:
 
 
 def _nornir(opts: DeployOptions, sites: list[str]) -> Nornir:
-    InventoryPluginRegister.register("RunbookInventory", RunbookInventory)
-    return InitNornir(
-        runner={"plugin": "threaded", "options": {"num_workers": opts.workers}},
-        inventory={"plugin": "RunbookInventory", "options": {
-            "intents": str(opts.intents), "inventory_dir": str(opts.inventory_dir), "limit": ",".join(sites),
-            "platforms_dir": str(opts.platforms)}},
-        logging={"enabled": False},
-    )
+    return open_fleet(opts.intents, opts.inventory_dir, sites, opts.workers, opts.platforms)
 
 
 class Rollout:
@@ -159,7 +150,7 @@ class Rollout:
             self._locked(result, rendered, hashes, pushed, nornir)
         result.timings["total_s"] = round(time.monotonic() - started, 3)
         if nornir is not None:
-            nornir.close_connections()
+            nornir.close_connections(on_good=True, on_failed=True)
         return result
 
     def _locked(self, result: RolloutResult, rendered: RenderResult, hashes: dict[str, str],

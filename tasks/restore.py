@@ -1,0 +1,47 @@
+"""Nornir tasks behind ``runbook.py backup`` and ``runbook.py rollback``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nornir.core.task import Result, Task
+
+from credentials.resolver import SecretResolver
+from tasks.backup import BackupStore
+from tasks.connection import device
+
+#: Seconds the device waits for our confirm after a restore; we confirm as soon as we can talk to it.
+RESTORE_REVERT_IN = 60
+
+
+#: How many recent backups ``rollback`` considers when looking for the one before the last change.
+SEARCH_DEPTH = 10
+
+
+def restore_site(task: Task, store: BackupStore, resolver: SecretResolver,
+                 backups: dict[str, Path | None], label: str) -> Result:
+    """Push a backup (tokens resolved), commit with a revert timer, and confirm once we still reach it.
+
+    Without an explicit backup, the newest one the *device* says differs from its running config
+    is used (the device's own diff, so formatting and masking cannot fool the choice).
+    """
+    driver = device(task)
+    explicit = backups.get(task.host.name)
+    candidates = [explicit] if explicit else list(reversed(store.backups(task.host.name)))[:SEARCH_DEPTH]
+    for path in candidates:
+        driver.load_replace_candidate(config=resolver.resolve_text(path.read_text()))
+        diff = driver.compare_config() or ""
+        if not diff.strip():
+            driver.discard_config()
+            continue
+        store.save(task.host.name, driver.get_config(retrieve="running")["running"], f"before-{label}")
+        driver.commit_config(message=f"runbook {label} to {path.name}", revert_in=RESTORE_REVERT_IN)
+        driver.confirm_commit()
+        return Result(host=task.host, result=f"restored {path.name}", diff=diff, changed=True)
+    what = "the given backup" if explicit else f"none of the last {len(candidates)} backup(s)"
+    return Result(host=task.host, result=f"nothing to do: {what} differs from the running config", changed=False)
+
+
+def backup_site(task: Task, store: BackupStore, label: str) -> Result:
+    record = store.save(task.host.name, device(task).get_config(retrieve="running")["running"], label)
+    return Result(host=task.host, result=str(record.path))
