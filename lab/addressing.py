@@ -33,6 +33,17 @@ def management_plan(network: ipaddress.IPv4Network, all_sites: list[str]) -> tup
     return mgmt, f"{network.broadcast_address - 1}/{plen}"
 
 
+def free_network(pool: ipaddress.IPv4Network, prefixlen: int, used: list[ipaddress.IPv4Network],
+                 skip: int = 0) -> ipaddress.IPv4Network | None:
+    """The first (after ``skip`` free ones) subnet of ``pool`` that overlaps nothing in ``used``."""
+    for subnet in pool.subnets(new_prefix=prefixlen):
+        if not any(subnet.overlaps(u) for u in used):
+            if skip == 0:
+                return subnet
+            skip -= 1
+    return None
+
+
 def host_address(router_address: str) -> str:
     """The LAN host's address on a segment: .10 unless that is the router or outside the subnet."""
     iface = ipaddress.IPv4Interface(router_address)

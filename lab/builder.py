@@ -26,6 +26,7 @@ from credentials.tokens import token_names
 from facts.builder import build_estate_facts
 from inventory.hosts_file import HostEntry, HostsFile, SshPaths, hosts_path, lab_mark, write_hosts_file
 from lab import device, frr_configs, impairment, kernel, links, naming, passwords, seal, shell, state
+from lab.addressing import free_network
 from lab.device import FRR_LIB, LabLayout
 from lab.readiness import Readiness, bgp_circuits, wait_ready
 from lab.state import LabRecord
@@ -98,17 +99,30 @@ def preflight() -> None:
         raise DiagnosticError(problems)
 
 
+def root_networks() -> list[tuple[str, ipaddress.IPv4Network]]:
+    """(interface, network) of every IPv4 address in the root namespace."""
+    proc = shell.ip("-j", "-4", "addr", "show")
+    return [(str(link["ifname"]), ipaddress.IPv4Network(f"{a['local']}/{a['prefixlen']}", strict=False))
+            for link in json.loads(proc.stdout or "[]") for a in link.get("addr_info", [])]
+
+
+def free_management_network(pool: str = "198.19.128.0/17", prefixlen: int = 24, skip: int = 0) -> str:
+    """A management network no root-namespace interface uses (for labs next to other labs)."""
+    found = free_network(ipaddress.IPv4Network(pool), prefixlen, [n for _, n in root_networks()], skip)
+    if found is None:
+        raise DiagnosticError([Diagnostic("lab-mgmt-exhausted", f"no free /{prefixlen} left in {pool}",
+                                          hint="stop other labs or pick another pool")])
+    return str(found)
+
+
 def _check_management_free(topo: Topology) -> None:
     network = ipaddress.IPv4Network(topo.management_network)
-    proc = shell.ip("-j", "-4", "addr", "show")
-    for link in json.loads(proc.stdout or "[]"):
-        for addr in link.get("addr_info", []):
-            other = ipaddress.IPv4Network(f"{addr['local']}/{addr['prefixlen']}", strict=False)
-            if other.overlaps(network) and link["ifname"] != topo.bridge:
-                raise DiagnosticError([Diagnostic(
-                    "lab-mgmt-in-use", f"management network {network} overlaps {other} on interface "
-                    f"{link['ifname']} (another lab?)",
-                    hint="stop the other lab, or pass --management-network with a free range")])
+    for ifname, other in root_networks():
+        if other.overlaps(network) and ifname != topo.bridge:
+            raise DiagnosticError([Diagnostic(
+                "lab-mgmt-in-use", f"management network {network} overlaps {other} on interface "
+                f"{ifname} (another lab?)",
+                hint="stop the other lab, or pass --management-network with a free range")])
 
 
 def _secret_names(topo: Topology, configs: dict[str, str]) -> list[str]:

@@ -19,6 +19,8 @@ from lab.teardown import down
 
 @pytest.fixture(scope="session")
 def small_intents(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Six example sites. Labs booted from it pass a free --management-network (other labs run
+    on this machine too); the intents' own range only shows in the inventory tests."""
     return derive_intents(tmp_path_factory.mktemp("intents") / "intents", SMALL_SITES, "198.19.250.0/24")
 
 

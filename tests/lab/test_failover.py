@@ -16,6 +16,7 @@ from labkit import run_cli
 
 from lab import probes
 from lab.api import Lab
+from lab.builder import free_management_network
 from lab.teardown import down
 from render.pipeline import render_estate
 from render.writer import write_configs
@@ -37,7 +38,7 @@ def wan(small_intents: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     try:
         code = run_cli(state, "lab", "up", "--intents", str(small_intents), "--configs", str(configs),
                        "--prefix", PREFIX, "--inventory", str(tmp_path_factory.mktemp("inventory")),
-                       "--management-network", "198.19.251.0/24")
+                       "--management-network", free_management_network())
         assert code == ExitCode.OK
         yield Lab.attach(state)
     finally:

@@ -15,6 +15,7 @@ from labkit import SMALL_SITES, run_cli
 
 from lab import device, probes
 from lab.api import Lab
+from lab.builder import free_management_network
 from lab.device import FRR_ETC, FRR_RUN
 from lab.teardown import down
 from results import ExitCode
@@ -31,7 +32,7 @@ def day0(small_intents: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     down(state, PREFIX)
     try:
         code = run_cli(state, "lab", "up", "--intents", str(small_intents), "--prefix", PREFIX,
-                       "--inventory", str(inventory))
+                       "--inventory", str(inventory), "--management-network", free_management_network())
         assert code == ExitCode.OK
         yield Lab.attach(state), state, inventory
     finally:
@@ -90,7 +91,8 @@ def test_sites_boot_like_a_box_fresh_from_staging(require_lab: None, day0: tuple
     assert set(by_if) >= {"wan1", "wan2", "lte0", "lan10", "lan20", "lan30", "lan40", "mgmt0"}
     assert by_if["wan1"] == [] and by_if["lan10"] == []  # interfaces exist, unaddressed until a config
     assert by_if["mgmt0"] == [lab.management_address("chi-021")]  # on the kernel interface, not in FRR
-    assert ipaddress.IPv4Address(lab.management_address("chi-021")) in ipaddress.IPv4Network("198.19.250.0/24")
+    network = ipaddress.IPv4Network(lab.topology.management_network)
+    assert ipaddress.IPv4Address(lab.management_address("chi-021")) in network
 
 
 def test_hosts_file_and_inventory_point_at_the_lab(require_lab: None, day0: tuple[Lab, Path, Path]) -> None:
@@ -121,6 +123,21 @@ def test_hosts_file_and_inventory_point_at_the_lab(require_lab: None, day0: tupl
         assert "FRRouting" in _run(client, "vtysh -c 'show version'")
     finally:
         client.close()
+
+
+def test_napalm_through_the_inventory_reaches_every_site(require_lab: None, day0: tuple[Lab, Path, Path]) -> None:
+    from nornir import InitNornir
+    from nornir_napalm.plugins.tasks import napalm_get
+
+    lab, _, inventory = day0
+    nr = InitNornir(runner={"plugin": "threaded", "options": {"num_workers": 6}}, logging={"enabled": False},
+                    inventory={"plugin": "RunbookInventory",
+                               "options": {"intents": lab.record.intents, "inventory_dir": str(inventory),
+                                           "environ": {}}})
+    results = nr.run(task=napalm_get, getters=["facts"])
+    assert not results.failed, {h: str(r.exception) for h, r in results.items() if r.failed}
+    for site in lab.sites:
+        assert results[site][0].result["facts"]["hostname"] == site
 
 
 def test_lab_is_sealed_from_the_machine(require_lab: None, day0: tuple[Lab, Path, Path]) -> None:
