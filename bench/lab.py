@@ -12,7 +12,7 @@ example estate, waits until it is ready, then measures:
 * teardown: seconds for ``down`` and whether any namespace was left.
 
 Results go to ``bench/results/lab.json``; docs/lab.md quotes them. The labs use prefix ``rbb``
-and management network 198.19.128.0/22, so they never touch the CLI's or the tests' labs.
+and a free /22 management network, so they never touch the CLI's or the tests' labs.
 
     python bench/lab.py                       # 10, 40, 80 sites, both modes
     python bench/lab.py --sizes 10 --modes day0
@@ -36,17 +36,17 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 PREFIX = "rbb"
-MGMT = "198.19.128.0/22"
 CPU_SAMPLE_S = 5.0
 
 
-def derive_intents(dest: Path, size: int) -> Path:
+def derive_intents(dest: Path, size: int, management_network: str) -> Path:
     shutil.copytree(REPO / "intents", dest, ignore=shutil.ignore_patterns("sites"))
     (dest / "sites").mkdir()
     for path in sorted((REPO / "intents" / "sites").glob("*.yaml"))[:size]:
         shutil.copy(path, dest / "sites" / path.name)
     defaults = dest / "defaults.yaml"
-    defaults.write_text(re.sub(r"management_network: \S+", f"management_network: {MGMT}", defaults.read_text()))
+    text = re.sub(r"management_network: \S+", f"management_network: {management_network}", defaults.read_text())
+    defaults.write_text(text)
     return dest
 
 
@@ -102,13 +102,13 @@ def idle_cpu_pct(pids: list[int]) -> float:
 
 def measure(size: int, mode: str, work: Path) -> dict[str, Any]:
     from credentials.redact import Redactor
-    from lab.builder import UpOptions, up
+    from lab.builder import UpOptions, free_management_network, up
     from lab.kernel import NEIGH, neighbour_estimate, read
     from lab.teardown import down
     from render.pipeline import render_estate
     from render.writer import write_configs
 
-    intents = derive_intents(work / f"intents-{size}-{mode}", size)
+    intents = derive_intents(work / f"intents-{size}-{mode}", size, free_management_network(prefixlen=22))
     configs = None
     if mode == "configs":
         configs = work / f"configs-{size}"
