@@ -62,9 +62,9 @@ def test_napalm_options_merge_platform_group_and_lab_key_paths(inventory_dir: Pa
     params = _nornir(inventory_dir, "chi-021").inventory.hosts["chi-021"].get_connection_parameters("napalm")
     assert params.platform == "frr" and params.username == "root" and params.password is None
     assert _extras(params)["timeout"] == 60
+    # no port in optional_args: nornir-napalm then passes each host's own port (hosts.yaml / defaults)
     assert _extras(params)["optional_args"] == {
-        "port": 22, "key_file": str(inventory_dir / "id_ed25519"),
-        "known_hosts_file": str(inventory_dir / "known_hosts")}
+        "key_file": str(inventory_dir / "id_ed25519"), "known_hosts_file": str(inventory_dir / "known_hosts")}
 
 
 def test_environment_credentials_win_over_lab_paths(inventory_dir: Path, tmp_path: Path) -> None:

@@ -1,0 +1,236 @@
+"""Deploy against the real FRR lab: waves, idempotency, --check, halts, faults, resume, lock, secrets.
+
+Order matters: the tests share one lab (see conftest.py) and each starts from the state the
+previous one left, exactly as an operator's successive rollouts would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import SECRET, SITES, RolloutLab
+
+from rollout.journal import read_journal
+
+pytestmark = pytest.mark.lab
+
+GATE = ["--gate-timeout", "20", "--revert-in", "40"]
+
+
+def _report(path: Path) -> dict[str, object]:
+    data: dict[str, object] = json.loads(path.read_text())
+    return data
+
+
+def _outcomes(report: dict[str, object]) -> dict[str, str]:
+    return {s["site"]: s["outcome"] for s in report["sites"]}  # type: ignore[index,union-attr]
+
+
+def _snapshot(env: RolloutLab) -> dict[str, str]:
+    return {site: env.running(site) for site in SITES}
+
+
+def test_01_first_rollout_deploys_day0_sites_canary_first(rollout_lab: RolloutLab) -> None:
+    env = rollout_lab
+    assert "router bgp" not in env.running("chi-021")  # day-0: nothing but the base
+    report = env.root / "first.json"
+    code, out = env.deploy("--canary", "1", "--wave-size", "2", "--report", str(report), *GATE)
+    assert code == 0, out
+    data = _report(report)
+    assert data["waves"] == [["atl-061"], ["chi-021", "mke-022"], ["nyc-041", "sea-001"]]
+    assert set(_outcomes(data).values()) == {"changed"}
+    code, out = env.cli("verify", "--intents", str(env.intents), "--inventory", str(env.inventory), "--format", "json")
+    assert code == 0, out
+    health = json.loads(out[out.index("{"):])
+    assert health["summary"]["up"] == 5 and health["summary"]["healthy"] == 5
+
+
+def test_02_second_rollout_changes_nothing(rollout_lab: RolloutLab) -> None:
+    env = rollout_lab
+    report = env.root / "second.json"
+    code, out = env.deploy("--report", str(report), *GATE)
+    assert code == 0, out
+    assert set(_outcomes(_report(report)).values()) == {"unchanged"}
+
+
+def test_03_check_shows_device_diffs_and_commits_nothing(rollout_lab: RolloutLab) -> None:
+    env = rollout_lab
+    env.edit("defaults.yaml", r"interval_ms: 500", "interval_ms: 400")
+    before = _snapshot(env)
+    code, out = env.deploy("--check", *GATE)
+    assert code == 2, out  # changes pending
+    assert out.count("device diff against running") == 5
+    assert "transmit-interval 400" in out
+    assert _snapshot(env) == before
+
+
+def test_04_bad_change_stops_at_the_canary(rollout_lab: RolloutLab) -> None:
+    """Valid intents that break every primary circuit (the provider edges' ASN is wrong)."""
+    env = rollout_lab
+    env.reset_intents()
+    env.edit("providers/fibrelink.yaml", r"^asn: 64501", "asn: 64599")
+    env.edit("providers/metrofiber.yaml", r"^asn: 64502", "asn: 64598")
+    before = _snapshot(env)
+    report = env.root / "bad.json"
+    code, out = env.deploy("--report", str(report), "--canary", "1", "--wave-size", "2", *GATE)
+    assert code == 4, out  # halted
+    data = _report(report)
+    outcomes = _outcomes(data)
+    assert outcomes == {"atl-061": "rolled_back", "chi-021": "not_started", "mke-022": "not_started",
+                        "nyc-041": "not_started", "sea-001": "not_started"}
+    canary = next(s for s in data["sites"] if s["site"] == "atl-061")  # type: ignore[union-attr]
+    assert "primary_dia" in canary["reason"] and "old config restored and verified" in canary["reason"]
+    assert canary["gate"]["circuits"]["primary_dia"]["bgp"]["status"] == "failure"
+    assert "HALTED: canary had 1 failure(s)" in out
+    assert _snapshot(env) == before  # the canary is back on its old config, the rest untouched
+
+
+def test_05_unreachable_device_is_reported_and_the_rest_follows_the_threshold(rollout_lab: RolloutLab) -> None:
+    env = rollout_lab
+    env.reset_intents()
+    env.edit("defaults.yaml", r"interval_ms: 500", "interval_ms: 400")
+    hosts = env.inventory / "hosts.yaml"
+    original = hosts.read_text()
+    data = yaml.safe_load(original)
+    data["hosts"]["mke-022"]["port"] = 2  # nothing listens there: connection refused
+    hosts.write_text(yaml.safe_dump(data))
+    try:
+        report = env.root / "unreachable.json"
+        code, out = env.deploy("--report", str(report), "--wave-size", "4", "--max-failures", "1", *GATE)
+    finally:
+        hosts.write_text(original)
+    assert code == 3, out  # finished, with a failed site
+    data = _report(report)
+    outcomes = _outcomes(data)
+    assert outcomes.pop("mke-022") == "failed"
+    assert set(outcomes.values()) == {"changed"}
+    mke = next(s for s in data["sites"] if s["site"] == "mke-022")  # type: ignore[union-attr]
+    assert mke["reason"].startswith("unreachable: connect:") and "the device was not changed" in mke["reason"]
+    assert "transmit-interval 500" in env.running("mke-022")
+
+
+def test_06_link_flap_mid_wave_is_reported_truthfully(rollout_lab: RolloutLab) -> None:
+    """sea-001's primary link drops right after its commit: its gate fails, it is rolled back and
+    verified; every other site in the wave still ends verified."""
+    env = rollout_lab
+    env.reset_intents()
+    env.edit("defaults.yaml", r"interval_ms: 500", "interval_ms: 350")
+    journal_glob = env.state / "rollouts"
+    seen_before = {p.name for p in journal_glob.glob("*")}
+    flapped = threading.Event()
+
+    def flap() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not flapped.is_set():
+            for folder in journal_glob.glob("*"):
+                if folder.name in seen_before:
+                    continue
+                for record in read_journal(folder / "journal.jsonl"):
+                    if record.get("site") == "sea-001" and record.get("step") == "commit":
+                        env.lab.fail("sea-001", "primary_dia", mode="link")
+                        flapped.set()
+                        return
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=flap, daemon=True)
+    watcher.start()
+    report = env.root / "flap.json"
+    try:
+        code, out = env.deploy("--report", str(report), "--wave-size", "4", "--max-failures", "1", *GATE)
+    finally:
+        watcher.join(timeout=5)
+        env.lab.restore("sea-001", "primary_dia", wait=60)
+    assert flapped.is_set(), "the fault was never injected"
+    assert code == 3, out
+    data = _report(report)
+    outcomes = _outcomes(data)
+    assert outcomes.pop("sea-001") == "rolled_back"
+    assert set(outcomes.values()) == {"changed"}
+    sea = next(s for s in data["sites"] if s["site"] == "sea-001")  # type: ignore[union-attr]
+    assert "health gate failed: primary_dia" in sea["reason"]
+    assert "old config restored and verified" in sea["reason"]
+    assert "transmit-interval 400" in env.running("sea-001")
+
+
+def test_07_killed_controller_device_reverts_and_resume_finishes(rollout_lab: RolloutLab) -> None:
+    env = rollout_lab
+    env.reset_intents()
+    env.edit("defaults.yaml", r"interval_ms: 500", "interval_ms: 450")
+    revert_in = 25
+    rollouts = env.state / "rollouts"
+    seen_before = {p.name for p in rollouts.glob("*")}
+    proc = subprocess.Popen(
+        [*env.python_cli(), "deploy", "--intents", str(env.intents), "--inventory", str(env.inventory), "--yes",
+         "--canary", "1", "--wave-size", "4", "--gate-timeout", "10", "--revert-in", str(revert_in)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
+    committed: str | None = None
+    rollout_id = ""
+    deadline = time.monotonic() + 120
+    try:
+        while committed is None and time.monotonic() < deadline and proc.poll() is None:
+            for folder in rollouts.glob("*"):
+                if folder.name in seen_before:
+                    continue
+                rollout_id = folder.name
+                for record in read_journal(folder / "journal.jsonl"):
+                    if record.get("step") == "commit" and record.get("status") == "success":
+                        committed = str(record["site"])
+            time.sleep(0.02)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert committed is not None, "no commit seen before the controller finished"
+    steps = [(r.get("site"), r.get("step")) for r in read_journal(rollouts / rollout_id / "journal.jsonl")]
+    assert (committed, "confirm") not in steps, "the controller confirmed before it was killed"
+    # the device reverts on its own within revert_in (+5 s slack)
+    start = time.monotonic()
+    while "transmit-interval 450" in env.running(committed) and time.monotonic() - start < revert_in + 5:
+        time.sleep(0.5)
+    assert "transmit-interval 450" not in env.running(committed)
+    report = env.root / "resumed.json"
+    code, out = env.cli("deploy", "--intents", str(env.intents), "--inventory", str(env.inventory),
+                        "--resume", rollout_id, "--report", str(report), *GATE)
+    assert code == 0, out
+    assert "took over the stale lock" in out
+    assert set(_outcomes(_report(report)).values()) <= {"changed", "unchanged"}
+    for site in SITES:
+        assert "transmit-interval 450" in env.running(site), site
+    code, out = env.cli("verify", "--intents", str(env.intents), "--inventory", str(env.inventory))
+    assert code == 0, out
+
+
+def test_08_concurrent_rollout_is_refused(rollout_lab: RolloutLab) -> None:
+    env = rollout_lab
+    lock = env.state / "lock"
+    lock.write_text(json.dumps({"rollout_id": "r-other", "pid": os.getpid(), "host": os.uname().nodename,
+                                "user": "alice", "started": time.time()}))
+    try:
+        before = _snapshot(env)
+        env.reset_intents()
+        env.edit("defaults.yaml", r"interval_ms: 500", "interval_ms: 400")
+        code, out = env.deploy(*GATE)
+    finally:
+        lock.unlink()
+    assert code == 5, out
+    assert "another rollout is running: r-other by alice" in out
+    assert _snapshot(env) == before
+
+
+def test_09_secret_reaches_the_device_and_nothing_else(rollout_lab: RolloutLab) -> None:
+    env = rollout_lab
+    assert f"neighbor 100.64.0.86 password {SECRET}" in env.running("chi-021")  # pushed for real
+    leaks = [p for p in env.state.rglob("*") if p.is_file() and SECRET.encode() in p.read_bytes()]
+    assert leaks == []
+    assert not any(SECRET in text for text in env.outputs)
+    backups = list((env.state / "backups").rglob("*.cfg"))
+    assert backups and any("password <secret:bgp-fibrelink>" in p.read_text() for p in backups)
+    audit = (env.state / "audit.log").read_text().splitlines()
+    assert any(json.loads(line).get("event") == "rollout-start" for line in audit)
