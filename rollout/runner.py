@@ -16,7 +16,7 @@ import json
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +91,9 @@ SiteHook = Callable[[SiteReport], None]
 def _validated(opts: DeployOptions) -> RenderResult:
     rendered = render_estate(opts.intents, opts.limit, opts.templates, opts.platforms)
     report = validate(rendered, ValidationOptions(backend="builtin", configs_dir=opts.configs_dir))
-    errors = [d for d in report.diagnostics if d.severity is Severity.ERROR]
+    # Name the rule that fired (e.g. R002-unique-loopback): the CLI prints message and hint only.
+    errors = [replace(d, message=f"{d.code}: {d.message}") for d in report.diagnostics
+              if d.severity is Severity.ERROR]
     broken = [r for r in report.results if r.status is Status.ERROR and not r.diagnostics]
     errors += [Diagnostic("validation-error", f"{r.check} could not run for {r.subject}: {r.message}",
                           hint="run `runbook.py validate` for details") for r in broken]

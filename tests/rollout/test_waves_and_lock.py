@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from results import DiagnosticError
 from rollout.lock import LockHeldError, RolloutLock
 from rollout.policy import Amount, allowed_failures, plan_waves
-from results import DiagnosticError
 
 SITES = [f"s{i:02d}" for i in range(1, 81)]
 
