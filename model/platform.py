@@ -60,6 +60,7 @@ class PlatformSpec(IntentModel):
     log_file: str | None = Field(default=None, description="Log file path pattern with {hostname}.")
     batfish_format: str = Field(description="Batfish format: a RANCID content type or 'cumulus_concatenated'.")
     syntax_checker: Literal["vtysh", "hierarchy"] = Field(description="Builtin syntax check to use.")
+    runs_in_lab: bool = Field(default=False, description="The FRR lab can boot this platform's configs (twin proof).")
 
 
 def load_platforms(directory: Path = DEFAULT_PLATFORMS_DIR) -> tuple[dict[str, PlatformSpec], list[Diagnostic]]:

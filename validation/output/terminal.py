@@ -31,8 +31,34 @@ def summary_table(report: ValidationReport) -> Table:
     return table
 
 
+def twin_matrix(report: ValidationReport) -> Table | None:
+    """Site x scenario matrix of the twin proof (None when the twin did not run)."""
+    cells = {(r.subject, r.check.removeprefix("twin.")): r for r in report.results if r.check.startswith("twin.")}
+    if not cells:
+        return None
+    scenarios = list(dict.fromkeys(scenario for _, scenario in cells))
+    table = Table(title="twin survivability proof (site x scenario)", title_justify="left")
+    table.add_column("site", no_wrap=True)
+    for scenario in scenarios:
+        table.add_column(scenario, justify="center")
+    for site in sorted({site for site, _ in cells}):
+        row = []
+        for scenario in scenarios:
+            result = cells.get((site, scenario))
+            if result is None:
+                row.append("-")
+            else:
+                style = _STATUS_STYLE[result.status]
+                row.append(f"[{style}]{'✓' if result.status is Status.SUCCESS else '✗'}[/{style}]")
+        table.add_row(site, *row)
+    return table
+
+
 def print_report(report: ValidationReport, out: Printer) -> None:
     out.print(summary_table(report))
+    matrix = twin_matrix(report)
+    if matrix is not None:
+        out.print(matrix)
     for result in notices(report):
         style = _STATUS_STYLE[result.status]
         out.print(f"[{style}]{result.status.value}[/{style}] {result.check}: ", end="")

@@ -1,0 +1,51 @@
+"""Which sites the twin proof boots (no lab needed: the selection happens before any boot)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import runbook
+from validation.twin.probes import Probe, class_probes
+from validation.twin.scenarios import SCENARIOS
+
+
+def test_twin_with_nothing_changed_says_so_and_boots_nothing(tmp_path: Path, example_intents: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    intents = tmp_path / "intents"
+    shutil.copytree(example_intents, intents)
+    configs = tmp_path / "configs"
+    assert runbook.main(["render", "--intents", str(intents), "--configs", str(configs)]) == 0
+    capsys.readouterr()
+    code = runbook.main(["--state", str(tmp_path / "state"), "validate", "--intents", str(intents), "--configs",
+                         str(configs), "--twin", "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    twin = [r for r in report["results"] if r["check"] == "twin"]
+    assert code == 0
+    assert twin and twin[0]["status"] == "skipped" and "nothing to prove" in twin[0]["message"]
+    assert not (tmp_path / "state" / "twin").exists()
+
+
+def test_expected_circuit_is_the_first_preference_still_working() -> None:
+    bulk = Probe("bulk", "users", "198.51.100.129", ("secondary_dia", "primary_dia"))
+    by_name = {s.name: s for s in SCENARIOS}
+    assert bulk.expected(by_name["primary-down"].failed_roles) == "secondary_dia"
+    assert bulk.expected(by_name["secondary-down"].failed_roles) == "primary_dia"
+    assert bulk.expected(by_name["wireless-only"].failed_roles) is None  # guardrail: dropped, never wireless
+
+
+def test_probes_cover_segment_and_destination_classes(example_intents: Path) -> None:
+    from facts.builder import build_site_facts
+    from model.loader import load_estate
+
+    estate, _ = load_estate(example_intents)
+    facts, _ = build_site_facts(estate, "chi-021")
+    targets = {"203.0.113.128/26": "203.0.113.129", "203.0.113.0/25": "203.0.113.10",
+               "198.51.100.128/25": "198.51.100.129"}
+    probes = {p.app_class: p for p in class_probes(facts, targets, "198.51.100.10")}
+    assert probes["voice"].segment == "voice" and probes["guest"].segment == "guest"
+    assert probes["saas"].segment == "users" and probes["saas"].destination == "203.0.113.10"
+    assert set(probes) == {"pos", "voice", "guest", "video", "saas", "bulk"}
