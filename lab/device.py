@@ -165,13 +165,21 @@ def write_sshd_config(layout: LabLayout, netns: str, listen: str) -> Path:
 
 
 def start_sshd(layout: LabLayout, netns: str, hostname: str, listen: str) -> None:
-    """sshd in the netns, in a mount namespace that makes this FRR instance the box's only one."""
+    """sshd in the netns, in a mount namespace that makes this FRR instance the box's only one.
+
+    The login user's home is an empty folder of the lab's, not this machine's: a box has its own
+    home, and the host's shell start-up files (here ``pyenv init`` in root's ``.bashrc``, which
+    bash sources for every command sshd runs) cost ~100 processes per command.
+    """
     conf = write_sshd_config(layout, netns, listen)
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+    home = layout.root / "home"
+    home.mkdir(mode=0o700, exist_ok=True)
     script = (
         f"hostname {hostname} && "
         f"mount --bind {FRR_RUN / netns} {FRR_RUN} && "
         f"mount --bind {FRR_ETC / netns} {FRR_ETC} && "
+        f"mount --bind {home} {Path.home()} && "
         f"exec /usr/sbin/sshd -f {conf} -E {layout.logs / f'sshd-{netns}.log'}"
     )
     shell.in_netns(netns, "unshare", "--uts", "--mount", "--propagation", "private", "sh", "-c", script)

@@ -76,10 +76,10 @@ class _SiteRun:
         self.report.steps.append(StepRecord(name, status, round(time.monotonic() - start, 3), detail))
         self.sink(self.job.site, name, status, detail)
 
-    def gate(self, expected: list[str]) -> GateObservation:
+    def gate(self, links: dict[str, dict[str, Any]]) -> GateObservation:
         start = time.monotonic()
         try:
-            result = self.task.run(task=health_gate, name="gate", facts=self.job.facts, expected=expected,
+            result = self.task.run(task=health_gate, name="gate", facts=self.job.facts, links=links,
                                    timeout=self.job.gate_timeout)[0]
         except NornirSubTaskError as exc:
             obs = exc.result[0].result
@@ -133,10 +133,10 @@ def deploy_site(task: Task, job: SiteJob, backups: BackupStore, sink: StepSink) 
             run.step("discard", discard_candidate)
             report.outcome = Outcome.CHECKED if job.check_only and diff.strip() else Outcome.UNCHANGED
             return _finish(task, report, start)
-        expected = run.step("pre-check", circuits_up, facts=job.facts).result
+        links = run.step("pre-check", circuits_up, facts=job.facts).result
         run.step("commit", commit_candidate, revert_in=job.revert_in, message=f"runbook rollout {job.rollout_id}")
         committed = True
-        obs = run.gate(expected)
+        obs = run.gate(links)
         report.gate = obs.to_dict()
         if not obs.passed:
             run.roll_back("health gate failed: " + "; ".join(obs.failures), running_before)

@@ -2,7 +2,8 @@
 
 It passes when, on the device itself:
 
-* BGP is established on every circuit whose link was up before the change ("should be up");
+* BGP is established on every circuit whose link was up before the change ("should be up";
+  links are read once, before the commit);
 * a default route is installed;
 * LAN-sourced pings reach the hub and the SaaS address (replies come back).
 
@@ -41,26 +42,30 @@ class GateObservation:
 
 
 def circuits_up(task: Task, facts: SiteFacts) -> Result:
-    """Roles whose link is up now: before a change, these are the circuits that should work after it."""
+    """Link state of each circuit now: before a change, circuits with link are the ones that
+    should work after it."""
     interfaces = device(task).get_interfaces()
-    roles = [c.role for c in facts.circuits if interfaces.get(c.interface, {}).get("is_up")]
-    return Result(host=task.host, result=roles)
+    links = {c.role: asdict(probes.link(interfaces, c.interface)) for c in facts.circuits}
+    return Result(host=task.host, result=links)
 
 
-def observe(driver: probes.Device, facts: SiteFacts, expected: list[str]) -> GateObservation:
+def observe(driver: probes.Device, facts: SiteFacts, links: dict[str, dict[str, Any]]) -> GateObservation:
+    """One poll. Cheap first: BGP sessions only, until every circuit that had link is established;
+    then the default route and LAN-sourced pings."""
     obs = GateObservation()
-    interfaces = driver.get_interfaces()
     neighbors = driver.get_bgp_neighbors()
     for c in facts.circuits:
-        link = probes.link(interfaces, c.interface)
+        link = links.get(c.role, {})
+        expected = link.get("status") == Status.SUCCESS.value
         session = probes.bgp(neighbors, c.gateway)
-        obs.circuits[c.role] = {"expected": c.role in expected, "link": asdict(link), "bgp": asdict(session)}
-        if c.role in expected and session.status is not Status.SUCCESS:
+        obs.circuits[c.role] = {"expected": expected, "link_before": link, "bgp": asdict(session)}
+        if expected and session.status is not Status.SUCCESS:
             obs.failures.append(f"{c.role}: {session.detail}")
+    if obs.failures:  # sessions still coming up: ask nothing else this poll
+        return obs
     obs.default_route = probes.default_route(driver)
     if obs.default_route.status is not Status.SUCCESS:
         obs.failures.append(f"default route: {obs.default_route.detail}")
-    if obs.failures:  # no point pinging before routing converged
         return obs
     source = lan_source(facts)
     obs.hub = probes.ping(driver, "hub", facts.hub_address, source)
@@ -70,14 +75,14 @@ def observe(driver: probes.Device, facts: SiteFacts, expected: list[str]) -> Gat
     return obs
 
 
-def health_gate(task: Task, facts: SiteFacts, expected: list[str], timeout: float,
+def health_gate(task: Task, facts: SiteFacts, links: dict[str, dict[str, Any]], timeout: float,
                 interval: float = 1.0) -> Result:
     driver = device(task)
     start = time.monotonic()
     polls = 0
     while True:
         polls += 1
-        obs = observe(driver, facts, expected)
+        obs = observe(driver, facts, links)
         obs.polls, obs.seconds = polls, round(time.monotonic() - start, 2)
         if obs.passed or time.monotonic() - start >= timeout:
             return Result(host=task.host, result=obs, failed=not obs.passed)
