@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import subprocess
 import time
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from credentials.redact import Redactor
+from rollout.jsonlines import JsonLines
 
 
 def current_user() -> str:
@@ -32,14 +32,7 @@ def intents_commit(intents_dir: Path) -> str:
 class AuditLog:
     def __init__(self, path: Path, redactor: Redactor) -> None:
         self.path = path
-        self.redactor = redactor
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lines = JsonLines(path, redactor)
 
     def append(self, event: str, **fields: Any) -> None:
-        record = {"ts": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "event": event, **fields}
-        line = self.redactor.mask(json.dumps(record, sort_keys=True, default=str)) + "\n"
-        fd = os.open(self.path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
-        try:
-            os.write(fd, line.encode())
-        finally:
-            os.close(fd)
+        self._lines.append({"ts": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "event": event, **fields})

@@ -8,13 +8,13 @@ Values are masked by the caller's redactor before they are written.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from credentials.redact import Redactor
+from rollout.jsonlines import JsonLines
 
 
 def rollouts_dir(state: Path) -> Path:
@@ -28,18 +28,10 @@ def journal_path(state: Path, rollout_id: str) -> Path:
 class Journal:
     def __init__(self, path: Path, redactor: Redactor) -> None:
         self.path = path
-        self.redactor = redactor
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lines = JsonLines(path, redactor, fsync=True)  # a resume must find every step that happened
 
     def write(self, kind: str, **fields: Any) -> None:
-        record = {"ts": round(time.time(), 3), "kind": kind, **fields}
-        line = self.redactor.mask(json.dumps(record, sort_keys=True, default=str))
-        fd = os.open(self.path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
-        try:
-            os.write(fd, (line + "\n").encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        self._lines.append({"ts": round(time.time(), 3), "kind": kind, **fields})
 
     def records(self) -> Iterator[dict[str, Any]]:
         return read_journal(self.path)
