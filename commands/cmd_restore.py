@@ -72,7 +72,7 @@ def run_backup(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     nornir = open_fleet(args.intents, args.inventory, sites, args.workers, args.platforms)
     store = BackupStore(ctx.state_dir / "backups", ctx.redactor)
     try:
-        result = nornir.run(task=backup_site, store=store, label=time.strftime("manual"), on_failed=True)
+        result = nornir.run(task=backup_site, store=store, label="manual", on_failed=True)
     finally:
         nornir.close_connections(on_good=True, on_failed=True)
     return _report(ctx, result, sites)
