@@ -164,16 +164,6 @@ exit
 
 
 # -- finding and removing boxes -----------------------------------------------------------------
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _owned_names() -> set[str]:
     namespaces = shell.ip("netns", "list").stdout.split()
     links = [line.split(":")[1].strip().split("@")[0]
@@ -185,7 +175,7 @@ def _owned_names() -> set[str]:
 def stale_runs() -> set[int]:
     """Runs with leftovers whose pytest process no longer exists."""
     runs = {int(m.group(1)) for name in _owned_names() if (m := _OWNED.match(name))}
-    return {run for run in runs if run != os.getpid() and not _process_alive(run)}
+    return {run for run in runs if run != os.getpid() and not device.alive(run)}
 
 
 def remove_run(run: int, layout: device.LabLayout | None = None) -> None:
