@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "src"))
 
 PREFIX = "rbb"
 CPU_SAMPLE_S = 5.0
@@ -58,7 +58,7 @@ def mem_available_mib() -> float:
 
 
 def lab_pids(record: Any) -> list[int]:
-    from lab import device, impairment
+    from runbook_wan.lab import device, impairment
 
     pids = {p for ns in record.topology.all_netns() for p in device.netns_pids(ns)}
     relay = impairment.relay_pid(record.layout)
@@ -101,12 +101,12 @@ def idle_cpu_pct(pids: list[int]) -> float:
 
 
 def measure(size: int, mode: str, work: Path) -> dict[str, Any]:
-    from credentials.redact import Redactor
-    from lab.builder import UpOptions, free_management_network, up
-    from lab.kernel import NEIGH, neighbour_estimate, read
-    from lab.teardown import down
-    from render.pipeline import render_estate
-    from render.writer import write_configs
+    from runbook_wan.credentials.redact import Redactor
+    from runbook_wan.lab.builder import UpOptions, free_management_network, up
+    from runbook_wan.lab.kernel import NEIGH, neighbour_estimate, read
+    from runbook_wan.lab.teardown import down
+    from runbook_wan.render.pipeline import render_estate
+    from runbook_wan.render.writer import write_configs
 
     intents = derive_intents(work / f"intents-{size}-{mode}", size, free_management_network(prefixlen=22))
     configs = None

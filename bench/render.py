@@ -21,15 +21,15 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "examples"))
 
 
 def measure_one(size: int) -> dict[str, float]:
     from generate_estate import generate
 
-    from render.pipeline import render_estate
-    from render.writer import write_configs
+    from runbook_wan.render.pipeline import render_estate
+    from runbook_wan.render.writer import write_configs
 
     with tempfile.TemporaryDirectory() as tmp:
         intents = Path(tmp) / "intents"

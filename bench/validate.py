@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "src"))
 
 OUT = REPO / "bench" / "results" / "validate.json"
 
@@ -50,12 +50,12 @@ def timed(fn: Callable[[], object], repeat: int) -> dict[str, Any]:
 
 
 def measure(repeat: int) -> dict[str, dict[str, Any]]:
-    from render.pipeline import render_estate
-    from validation.builtin.backend import BuiltinBackend
-    from validation.builtin.syntax_vtysh import SyntaxInput, VtyshRunner, VtyshSyntax
-    from validation.checks.base import ValidationContext, ValidationOptions
-    from validation.rules import run_rules
-    from validation.runner import validate
+    from runbook_wan.render.pipeline import render_estate
+    from runbook_wan.validation.builtin.backend import BuiltinBackend
+    from runbook_wan.validation.builtin.syntax_vtysh import SyntaxInput, VtyshRunner, VtyshSyntax
+    from runbook_wan.validation.checks.base import ValidationContext, ValidationOptions
+    from runbook_wan.validation.rules import run_rules
+    from runbook_wan.validation.runner import validate
 
     rendered = render_estate(REPO / "intents")
     sites = len(rendered.selected)
@@ -87,8 +87,8 @@ def measure(repeat: int) -> dict[str, dict[str, Any]]:
 
 def measure_twin() -> dict[str, Any]:
     """One twin proof over the whole example estate, with its phase timings."""
-    from render.pipeline import render_estate
-    from validation.twin.proof import run_proof
+    from runbook_wan.render.pipeline import render_estate
+    from runbook_wan.validation.twin.proof import run_proof
 
     rendered = render_estate(REPO / "intents")
     with tempfile.TemporaryDirectory(prefix="bench-twin-") as state:

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from inventory.hosts_file import SshPaths
-from results import Diagnostic, DiagnosticError
+from runbook_wan.inventory.hosts_file import SshPaths
+from runbook_wan.results import Diagnostic, DiagnosticError
 
 ENV_USER = "RUNBOOK_SSH_USER"
 ENV_KEY = "RUNBOOK_SSH_KEY"

@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from results import Diagnostic, DiagnosticError, SourceLocation
+from runbook_wan.results import Diagnostic, DiagnosticError, SourceLocation
 
 HOSTS_FILE = "hosts.yaml"
 LAB_MARK = "runbook lab"

@@ -35,15 +35,16 @@ from nornir.core.inventory import (
     ParentGroups,
 )
 
-from inventory.credentials import SshCredentials, ssh_credentials
-from inventory.hosts_file import HostsFile, hosts_path, read_hosts_file
-from model.estate import Estate
-from model.loader import load_estate
-from model.platform import DEFAULT_PLATFORMS_DIR
-from results import Diagnostic, DiagnosticError, SourceLocation
-from selection.limit import select_sites
+from runbook_wan.inventory.credentials import SshCredentials, ssh_credentials
+from runbook_wan.inventory.hosts_file import HostsFile, hosts_path, read_hosts_file
+from runbook_wan.model.estate import Estate
+from runbook_wan.model.loader import load_estate
+from runbook_wan.model.platform import DEFAULT_PLATFORMS_DIR
+from runbook_wan.results import Diagnostic, DiagnosticError, SourceLocation
+from runbook_wan.selection.limit import select_sites
+from runbook_wan.workspace import BUILTIN_INVENTORY
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = BUILTIN_INVENTORY
 GROUPS_FILE = "groups.yaml"
 DEFAULTS_FILE = "defaults.yaml"
 CONNECTION = "napalm"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from nornir.core.task import Result, Task
 
-from credentials.redact import Redactor
-from tasks.connection import device
+from runbook_wan.credentials.redact import Redactor
+from runbook_wan.tasks.connection import device
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nornir.core.task import Result, Task
 
-from tasks.connection import device
+from runbook_wan.tasks.connection import device
 
 
 def commit_candidate(task: Task, revert_in: int, message: str) -> Result:

@@ -15,14 +15,14 @@ from typing import Any
 from nornir.core.exceptions import NornirSubTaskError
 from nornir.core.task import Result, Task
 
-from facts.models import SiteFacts
-from results import Status
-from rollout.outcome import Outcome, SiteReport, StepRecord
-from tasks.backup import BackupStore, backup_running
-from tasks.candidate import compare_candidate, discard_candidate, load_candidate
-from tasks.commit import commit_candidate, confirm, has_pending_commit, rollback
-from tasks.connection import connect
-from tasks.gate import GateObservation, circuits_up, health_gate
+from runbook_wan.facts.models import SiteFacts
+from runbook_wan.results import Status
+from runbook_wan.rollout.outcome import Outcome, SiteReport, StepRecord
+from runbook_wan.tasks.backup import BackupStore, backup_running
+from runbook_wan.tasks.candidate import compare_candidate, discard_candidate, load_candidate
+from runbook_wan.tasks.commit import commit_candidate, confirm, has_pending_commit, rollback
+from runbook_wan.tasks.connection import connect
+from runbook_wan.tasks.gate import GateObservation, circuits_up, health_gate
 
 #: ``sink(site, step, status, detail)``: where step records go (the rollout journal).
 StepSink = Callable[[str, str, Status, str], None]

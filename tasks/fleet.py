@@ -8,8 +8,8 @@ from nornir import InitNornir
 from nornir.core import Nornir
 from nornir.core.plugins.inventory import InventoryPluginRegister
 
-from inventory.plugin import RunbookInventory
-from model.platform import DEFAULT_PLATFORMS_DIR
+from runbook_wan.inventory.plugin import RunbookInventory
+from runbook_wan.model.platform import DEFAULT_PLATFORMS_DIR
 
 
 def open_fleet(intents: Path, inventory_dir: Path, sites: list[str], workers: int,

@@ -18,12 +18,12 @@ from typing import Any
 
 from nornir.core.task import Result, Task
 
-from facts.models import SiteFacts
-from results import Status
-from tasks.connection import device
-from verify import probes
-from verify.model import Check
-from verify.site_checks import lan_source
+from runbook_wan.facts.models import SiteFacts
+from runbook_wan.results import Status
+from runbook_wan.tasks.connection import device
+from runbook_wan.verify import probes
+from runbook_wan.verify.model import Check
+from runbook_wan.verify.site_checks import lan_source
 
 
 @dataclass

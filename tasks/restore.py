@@ -6,9 +6,9 @@ from pathlib import Path
 
 from nornir.core.task import Result, Task
 
-from credentials.resolver import SecretResolver
-from tasks.backup import BackupStore
-from tasks.connection import device
+from runbook_wan.credentials.resolver import SecretResolver
+from runbook_wan.tasks.backup import BackupStore
+from runbook_wan.tasks.connection import device
 
 #: Seconds the device waits for our confirm after a restore; we confirm as soon as we can talk to it.
 RESTORE_REVERT_IN = 60

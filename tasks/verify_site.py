@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from nornir.core.task import Result, Task
 
-from facts.models import SiteFacts
-from tasks.connection import device
-from verify.model import SiteHealth, SiteState
-from verify.site_checks import check_site
+from runbook_wan.facts.models import SiteFacts
+from runbook_wan.tasks.connection import device
+from runbook_wan.verify.model import SiteHealth, SiteState
+from runbook_wan.verify.site_checks import check_site
 
 
 def verify_site(task: Task, facts: dict[str, SiteFacts]) -> Result:

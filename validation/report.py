@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from results import Diagnostic, Severity, Status
+from runbook_wan.results import Diagnostic, Severity, Status
 
 #: Subject of findings that belong to no single site (providers, policies, the whole estate).
 ESTATE = "estate"

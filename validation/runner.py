@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from render.pipeline import RenderResult
-from results import DiagnosticError, Status
-from validation.checks.base import CheckFamily, ValidationContext, ValidationOptions
-from validation.checks.registry import default_families
-from validation.report import ESTATE, CheckResult, ValidationReport, tool_error
+from runbook_wan.render.pipeline import RenderResult
+from runbook_wan.results import DiagnosticError, Status
+from runbook_wan.validation.checks.base import CheckFamily, ValidationContext, ValidationOptions
+from runbook_wan.validation.checks.registry import default_families
+from runbook_wan.validation.report import ESTATE, CheckResult, ValidationReport, tool_error
 
 RENDER_CHECK = "render"
 LOAD_CHECK = "load"

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
-import runbook
-from lab.api import Lab
-from lab.teardown import down
+from runbook_wan import cli as runbook
+from runbook_wan.lab.api import Lab
+from runbook_wan.lab.teardown import down
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_INTENTS = REPO / "intents"
-PREFIX = "rbtd"
+PREFIX = "rbtd" + os.environ.get("RUNBOOK_TEST_LAB_TAG", "")
 MGMT = "198.19.246.0/24"
 SITES = ("atl-061", "chi-021", "mke-022", "nyc-041", "sea-001")
 #: The BGP password of fibrelink (chi-021, mke-022, sea-001) and metrofiber (atl-061, nyc-041).

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from conftest import SECRET, SITES, RolloutLab
 
-from rollout.journal import read_journal
+from runbook_wan.rollout.journal import read_journal
 
 pytestmark = pytest.mark.lab
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lab import device, shell
+from runbook_wan.lab import device, shell
 
 DUT_WAN = "100.127.254.1"
 PEER_WAN = "100.127.254.2"

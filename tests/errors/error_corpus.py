@@ -48,8 +48,10 @@ INPUT_SUFFIXES = (".yml", ".j2")
 #: Project folders a case may change; the run then gets a copy and ``--<folder> <folder>``.
 PROJECT_FOLDERS = ("templates", "platforms")
 
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+if str(REPO / "src") not in sys.path:
+    sys.path.insert(0, str(REPO / "src"))
+
+from runbook_wan.workspace import package_data  # noqa: E402 - after src/ is on the path
 
 _DIRECTIVE = re.compile(r"^\s*(?:#|\{#-?)\s*(target|delete|args|never-print|about):\s*(.*?)\s*(?:-?#\})?\s*$")
 
@@ -139,7 +141,7 @@ def prepare(case: Case, workdir: Path) -> None:
     shutil.copytree(BASE_DIR, workdir, dirs_exist_ok=True)
     for folder in PROJECT_FOLDERS:
         if case.uses(folder):
-            shutil.copytree(REPO / folder, workdir / folder, dirs_exist_ok=True)
+            shutil.copytree(package_data(folder), workdir / folder, dirs_exist_ok=True)
     configs = workdir / "configs"
     configs.mkdir(exist_ok=True)
     for name, text in SENTINEL_CONFIGS.items():
@@ -168,7 +170,7 @@ def _snapshot(folder: Path) -> dict[str, str]:
 
 def run(case: Case, workdir: Path) -> Outcome:
     """Prepare ``workdir`` and run ``runbook.py render`` in it, in-process."""
-    import runbook
+    from runbook_wan import cli as runbook
 
     prepare(case, workdir)
     before = _snapshot(workdir / "configs")

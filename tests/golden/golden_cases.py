@@ -23,10 +23,10 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN_DIR = Path(__file__).resolve().parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+if str(REPO / "src") not in sys.path:
+    sys.path.insert(0, str(REPO / "src"))
 
-from render.pipeline import render_estate  # noqa: E402
+from runbook_wan.render.pipeline import render_estate  # noqa: E402
 
 
 @dataclass(frozen=True)

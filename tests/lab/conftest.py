@@ -7,6 +7,7 @@ starts, and is torn down in a finalizer that always runs.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 from labkit import SMALL_SITES, derive_intents
 
-from lab.teardown import down
+from runbook_wan.lab.teardown import down
 
 
 @pytest.fixture(scope="session")
@@ -27,8 +28,9 @@ def small_intents(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def clean_prefix() -> Iterator[None]:
     """For tests that create leftovers by hand: nothing of prefix ``rbts`` before or after."""
-    scratch = Path("/tmp/rbts-state")
-    down(scratch, "rbts")
+    prefix = "rbts" + os.environ.get("RUNBOOK_TEST_LAB_TAG", "")
+    scratch = Path(f"/tmp/{prefix}-state")
+    down(scratch, prefix)
     yield
-    down(scratch, "rbts")
+    down(scratch, prefix)
     shutil.rmtree(scratch, ignore_errors=True)

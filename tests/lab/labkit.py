@@ -6,7 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
-from runbook import main
+from runbook_wan.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "intents"

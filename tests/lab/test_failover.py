@@ -8,22 +8,23 @@ policy; fibrelink fiber with a BGP password, broadwave broadband, aircarrier 5G 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from labkit import run_cli
 
-from lab import probes
-from lab.api import Lab
-from lab.builder import free_management_network
-from lab.teardown import down
-from render.pipeline import render_estate
-from render.writer import write_configs
-from results import ExitCode
+from runbook_wan.lab import probes
+from runbook_wan.lab.api import Lab
+from runbook_wan.lab.builder import free_management_network
+from runbook_wan.lab.teardown import down
+from runbook_wan.render.pipeline import render_estate
+from runbook_wan.render.writer import write_configs
+from runbook_wan.results import ExitCode
 
 pytestmark = pytest.mark.lab
-PREFIX = "rbtc"
+PREFIX = "rbtc" + os.environ.get("RUNBOOK_TEST_LAB_TAG", "")
 SITE = "chi-021"
 #: Generous functional bound for any failover (BFD detects in ~1.5 s, BGP hold is 9 s).
 FAILOVER_S = 30.0
@@ -62,7 +63,7 @@ def _reaches_hub_and_saas(lab: Lab, segment: str = "users") -> None:
 
 
 def _egress_becomes(lab: Lab, segment: str, target: str, interface: str) -> None:
-    from lab.traffic import poll
+    from runbook_wan.lab.traffic import poll
 
     took = poll(lambda: lab.egress_interface(SITE, segment, target) == interface, FAILOVER_S)
     assert took is not None, (f"{segment} -> {target} still leaves on "

@@ -14,8 +14,8 @@ from nornir import InitNornir
 from nornir.core import Nornir
 from nornir.core.inventory import ConnectionOptions
 
-from inventory.hosts_file import HostEntry, HostsFile, SshPaths, write_hosts_file
-from results import DiagnosticError
+from runbook_wan.inventory.hosts_file import HostEntry, HostsFile, SshPaths, write_hosts_file
+from runbook_wan.results import DiagnosticError
 
 REPO = Path(__file__).resolve().parents[2]
 

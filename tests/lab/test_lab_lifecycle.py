@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,15 +14,16 @@ import pytest
 import yaml
 from labkit import SMALL_SITES, run_cli
 
-from lab import device, probes
-from lab.api import Lab
-from lab.builder import free_management_network
-from lab.device import FRR_ETC, FRR_RUN
-from lab.teardown import down
-from results import ExitCode
+from runbook_wan.lab import device, probes
+from runbook_wan.lab.api import Lab
+from runbook_wan.lab.builder import free_management_network
+from runbook_wan.lab.device import FRR_ETC, FRR_RUN
+from runbook_wan.lab.teardown import down
+from runbook_wan.results import ExitCode
 
 pytestmark = pytest.mark.lab
-PREFIX = "rbt"
+PREFIX = "rbt" + os.environ.get("RUNBOOK_TEST_LAB_TAG", "")
+SCRATCH = "rbts" + os.environ.get("RUNBOOK_TEST_LAB_TAG", "")  # the clean_prefix fixture's prefix
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +74,7 @@ def test_every_node_runs_and_status_is_healthy(require_lab: None, day0: tuple[La
         if node["role"] == "internet":
             assert node["bgp_established"] == 6  # every provider peers with the core
     assert run_cli(state, "lab", "status") == ExitCode.OK
-    assert "rbt-chi-021" in capsys.readouterr().out
+    assert f"{PREFIX}-chi-021" in capsys.readouterr().out
 
 
 def test_sites_boot_like_a_box_fresh_from_staging(require_lab: None, day0: tuple[Lab, Path, Path]) -> None:
@@ -191,19 +193,19 @@ def test_down_removes_everything(require_lab: None, day0: tuple[Lab, Path, Path]
 def test_stale_leftovers_of_a_crashed_run_are_cleaned(require_lab: None, clean_prefix: None,
                                                       tmp_path: Path) -> None:
     # A crashed run of prefix rbts: a namespace with a process in it, FRR folders, a bridge, nft.
-    subprocess.run(["ip", "netns", "add", "rbts-crashed"], check=True)
-    sleeper = subprocess.Popen(["ip", "netns", "exec", "rbts-crashed", "sleep", "300"])
-    for folder in (FRR_ETC / "rbts-crashed", FRR_RUN / "rbts-crashed"):
+    subprocess.run(["ip", "netns", "add", f"{SCRATCH}-crashed"], check=True)
+    sleeper = subprocess.Popen(["ip", "netns", "exec", f"{SCRATCH}-crashed", "sleep", "300"])
+    for folder in (FRR_ETC / f"{SCRATCH}-crashed", FRR_RUN / f"{SCRATCH}-crashed"):
         folder.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["ip", "link", "add", "rbts-mgmt", "type", "bridge"], check=True)
-    subprocess.run(["nft", "add", "table", "inet", "rbts_lab"], check=True)
+    subprocess.run(["ip", "link", "add", f"{SCRATCH}-mgmt", "type", "bridge"], check=True)
+    subprocess.run(["nft", "add", "table", "inet", f"{SCRATCH}_lab"], check=True)
     try:
-        assert run_cli(tmp_path, "lab", "down", "--prefix", "rbts") == ExitCode.OK
+        assert run_cli(tmp_path, "lab", "down", "--prefix", SCRATCH) == ExitCode.OK
         assert sleeper.wait(timeout=10) is not None
-        assert "rbts-crashed" not in probes.netns_list()
-        assert not (FRR_ETC / "rbts-crashed").exists() and not (FRR_RUN / "rbts-crashed").exists()
-        assert not probes.root_link_exists("rbts-mgmt")
+        assert f"{SCRATCH}-crashed" not in probes.netns_list()
+        assert not (FRR_ETC / f"{SCRATCH}-crashed").exists() and not (FRR_RUN / f"{SCRATCH}-crashed").exists()
+        assert not probes.root_link_exists(f"{SCRATCH}-mgmt")
         nft = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True, check=True).stdout
-        assert "rbts_lab" not in nft
+        assert f"{SCRATCH}_lab" not in nft
     finally:
         sleeper.kill()

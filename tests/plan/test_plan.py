@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import runbook
-from plan.diff import config_diff, render_unified
+from runbook_wan import cli as runbook
+from runbook_wan.plan.diff import config_diff, render_unified
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from model.loader import load_estate
-from render.pipeline import render_estate
-from selection.limit import select_sites
+from runbook_wan.model.loader import load_estate
+from runbook_wan.render.pipeline import render_estate
+from runbook_wan.selection.limit import select_sites
 
 REPO = Path(__file__).resolve().parents[2]
 VTYSH = Path("/usr/bin/vtysh")

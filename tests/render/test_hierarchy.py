@@ -37,8 +37,8 @@ from hier_config import Platform, get_hconfig, get_hconfig_driver
 from hier_config.child import HConfigChild
 from hier_config.platforms.driver_base import HConfigDriverBase
 
-from model.platform import PlatformSpec, load_platforms
-from render.pipeline import render_estate
+from runbook_wan.model.platform import PlatformSpec, load_platforms
+from runbook_wan.render.pipeline import render_estate
 
 REPO = Path(__file__).resolve().parents[2]
 MULTIVENDOR = REPO / "examples" / "multivendor" / "intents"

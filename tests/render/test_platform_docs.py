@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from model.platform import load_platforms
+from runbook_wan.model.platform import load_platforms
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "platforms.md"

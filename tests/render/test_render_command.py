@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import runbook
+from runbook_wan import cli as runbook
 
 REPO = Path(__file__).resolve().parents[2]
 MULTIVENDOR = REPO / "examples" / "multivendor" / "intents"

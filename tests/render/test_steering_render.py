@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from hier_config import Platform, get_hconfig
 
-from model.types import CIRCUIT_ROLES, DSCP_NAMES
-from render.pipeline import render_estate
+from runbook_wan.model.types import CIRCUIT_ROLES, DSCP_NAMES
+from runbook_wan.render.pipeline import render_estate
 
 REPO = Path(__file__).resolve().parents[2]
 RESULT = render_estate(REPO / "examples" / "multivendor" / "intents")

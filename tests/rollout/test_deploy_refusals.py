@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import runbook
+from runbook_wan import cli as runbook
 
 
 @pytest.fixture

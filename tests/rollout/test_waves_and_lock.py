@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from results import DiagnosticError
-from rollout.lock import LockHeldError, RolloutLock
-from rollout.policy import Amount, allowed_failures, plan_waves
+from runbook_wan.results import DiagnosticError
+from runbook_wan.rollout.lock import LockHeldError, RolloutLock
+from runbook_wan.rollout.policy import Amount, allowed_failures, plan_waves
 
 SITES = [f"s{i:02d}" for i in range(1, 81)]
 
@@ -54,8 +54,8 @@ def test_second_rollout_is_refused_while_the_first_holds_the_lock(tmp_path: Path
 def test_stale_lock_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
     path = tmp_path / "lock"
     # a controller that takes the lock and dies without releasing it
-    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r});"
-            f"from rollout.lock import RolloutLock; RolloutLock(__import__('pathlib').Path({str(path)!r}),"
+    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[2] / 'src')!r});"
+            f"from runbook_wan.rollout.lock import RolloutLock; RolloutLock(__import__('pathlib').Path({str(path)!r}),"
             "'dead', 'carol').acquire(); import os; os._exit(0)")
     subprocess.run([sys.executable, "-c", code], check=True)
     assert path.exists()

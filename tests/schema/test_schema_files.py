@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from model.json_schema import SCHEMA_DIR, intent_schemas, reference_markdown
+from runbook_wan.model.json_schema import intent_schemas, reference_markdown
 
 REPO = Path(__file__).resolve().parents[2]
+SCHEMA_DIR = REPO / "schema"
 
 
 def test_committed_schemas_match_the_models() -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-import runbook
-from credentials.redact import Redactor
-from credentials.resolver import SecretResolver
+from runbook_wan import cli as runbook
+from runbook_wan.credentials.redact import Redactor
+from runbook_wan.credentials.resolver import SecretResolver
 
 KNOWN = "Xy9-known-BGP-secret-value"
 
@@ -61,7 +61,7 @@ def test_resolver_substitutes_only_for_push_and_redactor_masks(with_secret: None
 
 
 def test_missing_secret_is_reported_by_name_with_how_to_set_it(with_secret: None) -> None:
-    from results import DiagnosticError
+    from runbook_wan.results import DiagnosticError
 
     resolver = SecretResolver(Redactor())
     with pytest.raises(DiagnosticError) as info:
@@ -72,7 +72,7 @@ def test_missing_secret_is_reported_by_name_with_how_to_set_it(with_secret: None
 
 
 def test_world_readable_secrets_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from results import DiagnosticError
+    from runbook_wan.results import DiagnosticError
 
     secrets = tmp_path / "secrets.yaml"
     secrets.write_text("bgp-fibrelink: some-long-value\n")

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from render.pipeline import RenderResult, render_estate
-from results import Diagnostic, DiagnosticError
-from validation.checks.base import ValidationOptions
-from validation.report import ValidationReport
-from validation.runner import load_failure_report, validate
+from runbook_wan.render.pipeline import RenderResult, render_estate
+from runbook_wan.results import Diagnostic, DiagnosticError
+from runbook_wan.validation.checks.base import ValidationOptions
+from runbook_wan.validation.report import ValidationReport
+from runbook_wan.validation.runner import load_failure_report, validate
 
 HERE = Path(__file__).resolve().parent
 BASE_ESTATE = HERE / "base_estate"

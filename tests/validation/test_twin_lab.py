@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-import runbook
+from runbook_wan import cli as runbook
 
 pytestmark = pytest.mark.lab
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-import runbook
-from validation.twin.probes import Probe, class_probes
-from validation.twin.scenarios import SCENARIOS
+from runbook_wan import cli as runbook
+from runbook_wan.validation.twin.probes import Probe, class_probes
+from runbook_wan.validation.twin.scenarios import SCENARIOS
 
 
 def test_twin_with_nothing_changed_says_so_and_boots_nothing(tmp_path: Path, example_intents: Path,
@@ -38,8 +38,8 @@ def test_expected_circuit_is_the_first_preference_still_working() -> None:
 
 
 def test_probes_cover_segment_and_destination_classes(example_intents: Path) -> None:
-    from facts.builder import build_site_facts
-    from model.loader import load_estate
+    from runbook_wan.facts.builder import build_site_facts
+    from runbook_wan.model.loader import load_estate
 
     estate, _ = load_estate(example_intents)
     facts, _ = build_site_facts(estate, "chi-021")

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from pybatfish.datamodel.answer.table import TableAnswer
 
-from render.pipeline import RenderResult
-from results import Severity
-from validation.batfish import answers
-from validation.batfish.allowlist import load_allowlist
-from validation.batfish.snapshot import build_snapshot
+from runbook_wan.render.pipeline import RenderResult
+from runbook_wan.results import Severity
+from runbook_wan.validation.batfish import answers
+from runbook_wan.validation.batfish.allowlist import load_allowlist
+from runbook_wan.validation.batfish.snapshot import build_snapshot
 
 
 def handbuilt(columns: list[tuple[str, str]], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -11,11 +11,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from render.pipeline import RenderResult
-from results import Status
-from validation.batfish.backend import NO_HOST, BatfishBackend
-from validation.checks.base import ValidationContext, ValidationOptions
-from validation.report import ESTATE
+from runbook_wan.render.pipeline import RenderResult
+from runbook_wan.results import Status
+from runbook_wan.validation.batfish.backend import NO_HOST, BatfishBackend
+from runbook_wan.validation.checks.base import ValidationContext, ValidationOptions
+from runbook_wan.validation.report import ESTATE
 
 
 class HandBuiltBatfish:

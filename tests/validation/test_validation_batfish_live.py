@@ -11,10 +11,10 @@ import os
 
 import pytest
 
-from render.pipeline import RenderResult
-from results import Status
-from validation.batfish.backend import BatfishBackend
-from validation.checks.base import ValidationContext, ValidationOptions
+from runbook_wan.render.pipeline import RenderResult
+from runbook_wan.results import Status
+from runbook_wan.validation.batfish.backend import BatfishBackend
+from runbook_wan.validation.checks.base import ValidationContext, ValidationOptions
 
 HOST = os.environ.get("BATFISH_HOST")
 

@@ -8,9 +8,9 @@ import json
 import re
 from pathlib import Path
 
-from render.pipeline import RenderResult
-from validation.batfish.formats import CUMULUS_INTERFACES_SENTINEL, CUMULUS_PORTS_SENTINEL, wrap_rancid
-from validation.batfish.snapshot import build_snapshot
+from runbook_wan.render.pipeline import RenderResult
+from runbook_wan.validation.batfish.formats import CUMULUS_INTERFACES_SENTINEL, CUMULUS_PORTS_SENTINEL, wrap_rancid
+from runbook_wan.validation.batfish.snapshot import build_snapshot
 
 #: Batfish's Cumulus interfaces parser accepts only these port names (InterfacesInterface).
 CUMULUS_PHYSICAL = re.compile(r"^(swp[0-9]+(s[0-9])?)|(eth[0-9]+)$")

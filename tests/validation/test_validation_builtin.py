@@ -6,17 +6,17 @@ import dataclasses
 
 import pytest
 
-from render.pipeline import RenderResult
-from render.renderer import RenderedConfig
-from results import Diagnostic, Severity, Status
-from validation.builtin.backend import DEFAULT_PATH_CHECK, REFERENCES_CHECK, BuiltinBackend
-from validation.builtin.configtext import parse_lines
-from validation.builtin.dialects import load_dialects
-from validation.builtin.references import check_references
-from validation.builtin.syntax_hierarchy import HierarchySyntax
-from validation.builtin.syntax_vtysh import SyntaxInput, VtyshRunner, VtyshSyntax
-from validation.checks.base import ValidationContext, ValidationOptions
-from validation.report import CheckResult
+from runbook_wan.render.pipeline import RenderResult
+from runbook_wan.render.renderer import RenderedConfig
+from runbook_wan.results import Diagnostic, Severity, Status
+from runbook_wan.validation.builtin.backend import DEFAULT_PATH_CHECK, REFERENCES_CHECK, BuiltinBackend
+from runbook_wan.validation.builtin.configtext import parse_lines
+from runbook_wan.validation.builtin.dialects import load_dialects
+from runbook_wan.validation.builtin.references import check_references
+from runbook_wan.validation.builtin.syntax_hierarchy import HierarchySyntax
+from runbook_wan.validation.builtin.syntax_vtysh import SyntaxInput, VtyshRunner, VtyshSyntax
+from runbook_wan.validation.checks.base import ValidationContext, ValidationOptions
+from runbook_wan.validation.report import CheckResult
 
 
 def edited(rendered: RenderResult, site: str, old: str, new: str) -> RenderResult:

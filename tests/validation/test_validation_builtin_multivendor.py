@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from render.pipeline import RenderResult, render_estate
-from render.renderer import RenderedConfig
-from results import Severity, Status
-from runbook import main
-from validation.builtin.backend import DEFAULT_PATH_CHECK, REFERENCES_CHECK, BuiltinBackend
-from validation.builtin.default_path import MISSING
-from validation.builtin.references import UNDEFINED, UNUSED
-from validation.builtin.syntax_vtysh import CHECK as SYNTAX_CHECK
-from validation.checks.base import ValidationContext, ValidationOptions
+from runbook_wan.cli import main
+from runbook_wan.render.pipeline import RenderResult, render_estate
+from runbook_wan.render.renderer import RenderedConfig
+from runbook_wan.results import Severity, Status
+from runbook_wan.validation.builtin.backend import DEFAULT_PATH_CHECK, REFERENCES_CHECK, BuiltinBackend
+from runbook_wan.validation.builtin.default_path import MISSING
+from runbook_wan.validation.builtin.references import UNDEFINED, UNUSED
+from runbook_wan.validation.builtin.syntax_vtysh import CHECK as SYNTAX_CHECK
+from runbook_wan.validation.checks.base import ValidationContext, ValidationOptions
 
 REPO = Path(__file__).resolve().parents[2]
 MULTIVENDOR = REPO / "examples" / "multivendor" / "intents"

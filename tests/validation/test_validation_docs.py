@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from validation.docs import DOC, main
-from validation.rules import all_rules
+from runbook_wan.validation.docs import DOC, main
+from runbook_wan.validation.rules import all_rules
 
 
 def test_rules_table_in_docs_is_generated_from_the_registry() -> None:

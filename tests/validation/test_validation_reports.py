@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from conftest import expectations
 
-from render.pipeline import RenderResult
-from render.renderer import RenderedConfig
-from runbook import main
-from validation.checks.base import ValidationOptions
-from validation.output.sarif import to_sarif
-from validation.runner import validate
+from runbook_wan.cli import main
+from runbook_wan.render.pipeline import RenderResult
+from runbook_wan.render.renderer import RenderedConfig
+from runbook_wan.validation.checks.base import ValidationOptions
+from runbook_wan.validation.output.sarif import to_sarif
+from runbook_wan.validation.runner import validate
 
 
 def check_sarif(log: dict[str, Any]) -> None:

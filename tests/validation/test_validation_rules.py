@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import BASE_ESTATE, broken_cases, expectations, located_at, run_validation
 
-from model.loader import load_estate
-from results import Severity
-from validation.rules import all_rules, run_rules
-from validation.rules.base import RuleInput
+from runbook_wan.model.loader import load_estate
+from runbook_wan.results import Severity
+from runbook_wan.validation.rules import all_rules, run_rules
+from runbook_wan.validation.rules.base import RuleInput
 
 RULE_IDS = [rule.id for rule in all_rules()]
 #: Rules whose failing case the loader rejects first (their failing test edits the typed model instead).

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from results import Diagnostic, DiagnosticError, SourceLocation
+from runbook_wan.results import Diagnostic, DiagnosticError, SourceLocation
 
 DEFAULT_ALLOWLIST = Path(__file__).resolve().parent.parent / "batfish_allowlist.yaml"
 

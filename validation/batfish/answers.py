@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from model.types import CIRCUIT_ROLES
-from results import Diagnostic, Severity, SourceLocation
-from validation.batfish.allowlist import Allowlist
-from validation.batfish.snapshot import SnapshotLayout
-from validation.report import ESTATE
+from runbook_wan.model.types import CIRCUIT_ROLES
+from runbook_wan.results import Diagnostic, Severity, SourceLocation
+from runbook_wan.validation.batfish.allowlist import Allowlist
+from runbook_wan.validation.batfish.snapshot import SnapshotLayout
+from runbook_wan.validation.report import ESTATE
 
 Row = Mapping[str, Any]
 Findings = dict[str, list[Diagnostic]]  # subject -> diagnostics

@@ -18,14 +18,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from model.types import CIRCUIT_ROLES
-from results import Status
-from validation.batfish import answers
-from validation.batfish.allowlist import Allowlist, load_allowlist
-from validation.batfish.service import BatfishService, PybatfishService
-from validation.batfish.snapshot import SnapshotLayout, build_snapshot
-from validation.checks.base import ValidationContext
-from validation.report import ESTATE, CheckResult, skipped, tool_error
+from runbook_wan.model.types import CIRCUIT_ROLES
+from runbook_wan.results import Status
+from runbook_wan.validation.batfish import answers
+from runbook_wan.validation.batfish.allowlist import Allowlist, load_allowlist
+from runbook_wan.validation.batfish.service import BatfishService, PybatfishService
+from runbook_wan.validation.batfish.snapshot import SnapshotLayout, build_snapshot
+from runbook_wan.validation.checks.base import ValidationContext
+from runbook_wan.validation.report import ESTATE, CheckResult, skipped, tool_error
 
 NO_HOST = "Batfish not run: no BATFISH_HOST (set it or pass --batfish-host; see docs/validation.md)"
 

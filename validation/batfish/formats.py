@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from facts.models import SiteFacts
+from runbook_wan.facts.models import SiteFacts
 
 #: ``batfish_format`` values that are RANCID content types, and the header value Batfish expects.
 RANCID_CONTENT_TYPES: dict[str, str] = {"arista": "arista", "ios": "cisco-ios"}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from render.pipeline import RenderResult
+from runbook_wan.render.pipeline import RenderResult
 
 
 def isp_config(rendered: RenderResult, sites: list[str]) -> dict[str, Any]:

@@ -12,10 +12,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from model.types import CIRCUIT_ROLES
-from render.pipeline import RenderResult
-from validation.batfish.formats import WRAPPERS, WrappedConfig
-from validation.batfish.isp import isp_config
+from runbook_wan.model.types import CIRCUIT_ROLES
+from runbook_wan.render.pipeline import RenderResult
+from runbook_wan.validation.batfish.formats import WRAPPERS, WrappedConfig
+from runbook_wan.validation.batfish.isp import isp_config
 
 CONFIGS_DIR = "configs"
 ISP_CONFIG = "batfish/isp_config.json"

@@ -7,17 +7,17 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from model.platform import PlatformSpec
-from results import Status
-from validation.builtin.configtext import parse_lines
-from validation.builtin.default_path import check_default_paths
-from validation.builtin.dialects import Dialects, load_dialects
-from validation.builtin.references import check_references
-from validation.builtin.syntax_hierarchy import HierarchySyntax
-from validation.builtin.syntax_vtysh import CHECK as SYNTAX_CHECK
-from validation.builtin.syntax_vtysh import SyntaxInput, VtyshSyntax
-from validation.checks.base import ValidationContext, ValidationOptions
-from validation.report import CheckResult
+from runbook_wan.model.platform import PlatformSpec
+from runbook_wan.results import Status
+from runbook_wan.validation.builtin.configtext import parse_lines
+from runbook_wan.validation.builtin.default_path import check_default_paths
+from runbook_wan.validation.builtin.dialects import Dialects, load_dialects
+from runbook_wan.validation.builtin.references import check_references
+from runbook_wan.validation.builtin.syntax_hierarchy import HierarchySyntax
+from runbook_wan.validation.builtin.syntax_vtysh import CHECK as SYNTAX_CHECK
+from runbook_wan.validation.builtin.syntax_vtysh import SyntaxInput, VtyshSyntax
+from runbook_wan.validation.checks.base import ValidationContext, ValidationOptions
+from runbook_wan.validation.report import CheckResult
 
 REFERENCES_CHECK = "builtin.references"
 DEFAULT_PATH_CHECK = "builtin.default-path"

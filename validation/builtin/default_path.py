@@ -15,10 +15,10 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from facts.models import CircuitFact
-from results import Diagnostic, Severity, SourceLocation
-from validation.builtin.configtext import ConfigLine
-from validation.builtin.dialects import DefaultPathSpec
+from runbook_wan.facts.models import CircuitFact
+from runbook_wan.results import Diagnostic, Severity, SourceLocation
+from runbook_wan.validation.builtin.configtext import ConfigLine
+from runbook_wan.validation.builtin.dialects import DefaultPathSpec
 
 MISSING = "default-path-missing"
 ORDER = "default-path-order"

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from validation.builtin.configtext import ConfigLine
+from runbook_wan.validation.builtin.configtext import ConfigLine
 
 DIALECTS_FILE = Path(__file__).with_name("dialects.yaml")
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from results import Diagnostic, Severity, SourceLocation
-from validation.builtin.configtext import ConfigLine
-from validation.builtin.dialects import Dialect
+from runbook_wan.results import Diagnostic, Severity, SourceLocation
+from runbook_wan.validation.builtin.configtext import ConfigLine
+from runbook_wan.validation.builtin.dialects import Dialect
 
 UNDEFINED = "config-undefined-reference"
 UNUSED = "config-unused-structure"

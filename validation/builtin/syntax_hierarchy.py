@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from results import Diagnostic, SourceLocation
-from validation.builtin.syntax_vtysh import CHECK, SyntaxInput
-from validation.report import CheckResult
+from runbook_wan.results import Diagnostic, SourceLocation
+from runbook_wan.validation.builtin.syntax_vtysh import CHECK, SyntaxInput
+from runbook_wan.validation.report import CheckResult
 
 CODE = "config-structure"
 

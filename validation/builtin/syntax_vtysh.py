@@ -27,8 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from results import Diagnostic, SourceLocation, Status
-from validation.report import CheckResult
+from runbook_wan.results import Diagnostic, SourceLocation, Status
+from runbook_wan.validation.report import CheckResult
 
 CHECK = "builtin.syntax"
 CODE = "frr-syntax"

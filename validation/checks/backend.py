@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from validation.checks.base import ValidationContext
-from validation.report import CheckResult
+from runbook_wan.validation.checks.base import ValidationContext
+from runbook_wan.validation.report import CheckResult
 
 
 class ConfigBackend(Protocol):

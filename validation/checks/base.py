@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
-from render.pipeline import RenderResult
-from render.writer import config_path
-from validation.report import CheckResult
+from runbook_wan.render.pipeline import RenderResult
+from runbook_wan.render.writer import config_path
+from runbook_wan.validation.report import CheckResult
 
 Backend = Literal["builtin", "batfish", "all"]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from validation.builtin.backend import BuiltinBackend
-from validation.checks.backend import ConfigBackend
-from validation.checks.base import ValidationContext, ValidationOptions
-from validation.report import CheckResult
+from runbook_wan.validation.builtin.backend import BuiltinBackend
+from runbook_wan.validation.checks.backend import ConfigBackend
+from runbook_wan.validation.checks.base import ValidationContext, ValidationOptions
+from runbook_wan.validation.report import CheckResult
 
 
 def _builtin() -> ConfigBackend:
@@ -16,7 +16,7 @@ def _builtin() -> ConfigBackend:
 
 def _batfish() -> ConfigBackend:
     # pybatfish pulls in pandas (slow to import): load it only when the Batfish backend runs.
-    from validation.batfish.backend import BatfishBackend  # noqa: PLC0415
+    from runbook_wan.validation.batfish.backend import BatfishBackend  # noqa: PLC0415
 
     backend: ConfigBackend = BatfishBackend()
     return backend

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from results import Diagnostic
-from validation.checks.base import ValidationContext, ValidationOptions
-from validation.report import ESTATE, CheckResult
-from validation.rules import all_rules, run_rules
+from runbook_wan.results import Diagnostic
+from runbook_wan.validation.checks.base import ValidationContext, ValidationOptions
+from runbook_wan.validation.report import ESTATE, CheckResult
+from runbook_wan.validation.rules import all_rules, run_rules
 
 CHECK = "estate.rules"
 

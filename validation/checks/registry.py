@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from validation.checks.base import CheckFamily
-from validation.checks.config_family import ConfigFamily
-from validation.checks.estate_family import EstateFamily
-from validation.checks.twin_family import TwinFamily
+from runbook_wan.validation.checks.base import CheckFamily
+from runbook_wan.validation.checks.config_family import ConfigFamily
+from runbook_wan.validation.checks.estate_family import EstateFamily
+from runbook_wan.validation.checks.twin_family import TwinFamily
 
 
 def default_families() -> list[CheckFamily]:

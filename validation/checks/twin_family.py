@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from plan.baseline import read_baseline
-from results import Diagnostic, Status
-from validation.checks.base import ValidationContext, ValidationOptions
-from validation.report import ESTATE, CheckResult, skipped
-from validation.twin.proof import TwinMatrix, run_proof
+from runbook_wan.plan.baseline import read_baseline
+from runbook_wan.results import Diagnostic, Status
+from runbook_wan.validation.checks.base import ValidationContext, ValidationOptions
+from runbook_wan.validation.report import ESTATE, CheckResult, skipped
+from runbook_wan.validation.twin.proof import TwinMatrix, run_proof
 
 CHECK = "twin"
 

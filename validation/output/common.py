@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePath
 
-from results import Diagnostic, Severity, Status
-from validation.report import CheckResult, ValidationReport
+from runbook_wan.results import Diagnostic, Severity, Status
+from runbook_wan.validation.report import CheckResult, ValidationReport
 
 STATUS_ORDER = (Status.FAILURE, Status.ERROR, Status.SKIPPED, Status.SUCCESS)
 

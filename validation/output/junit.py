@@ -5,8 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from results import Severity, Status
-from validation.report import CheckResult, ValidationReport
+from runbook_wan.results import Severity, Status
+from runbook_wan.validation.report import CheckResult, ValidationReport
 
 
 def _testcase(suite: ET.Element, result: CheckResult) -> None:

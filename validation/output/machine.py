@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from results import Diagnostic, Severity, Status
-from validation.output.common import check_rows, findings, notices, relative_uri, verdict
-from validation.report import CheckResult, ValidationReport
+from runbook_wan.results import Diagnostic, Severity, Status
+from runbook_wan.validation.output.common import check_rows, findings, notices, relative_uri, verdict
+from runbook_wan.validation.report import CheckResult, ValidationReport
 
 
 def _diagnostic(diag: Diagnostic) -> dict[str, Any]:

@@ -11,10 +11,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from results import Diagnostic, Severity, Status
-from validation.output.common import relative_uri
-from validation.report import ValidationReport
-from validation.rules import all_rules
+from runbook_wan.results import Diagnostic, Severity, Status
+from runbook_wan.validation.output.common import relative_uri
+from runbook_wan.validation.report import ValidationReport
+from runbook_wan.validation.rules import all_rules
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

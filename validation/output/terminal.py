@@ -6,9 +6,9 @@ from typing import Any, Protocol
 
 from rich.table import Table
 
-from results import Severity, Status
-from validation.output.common import check_rows, findings, notices, verdict
-from validation.report import ValidationReport
+from runbook_wan.results import Severity, Status
+from runbook_wan.validation.output.common import check_rows, findings, notices, verdict
+from runbook_wan.validation.report import ValidationReport
 
 _SEVERITY_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 _STATUS_STYLE = {Status.SUCCESS: "green", Status.FAILURE: "red", Status.ERROR: "magenta", Status.SKIPPED: "dim"}

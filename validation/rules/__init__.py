@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from model.estate import Estate
-from results import Diagnostic
-from validation.rules import addressing, circuits, identity, policy
-from validation.rules.base import EstateRule, Hit, RuleInput
+from runbook_wan.model.estate import Estate
+from runbook_wan.results import Diagnostic
+from runbook_wan.validation.rules import addressing, circuits, identity, policy
+from runbook_wan.validation.rules.base import EstateRule, Hit, RuleInput
 
 
 def all_rules() -> tuple[EstateRule, ...]:

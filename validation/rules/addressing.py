@@ -6,10 +6,10 @@ import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from model.types import CIRCUIT_ROLES
-from results import Severity, SourceLocation
-from validation.report import ESTATE
-from validation.rules.base import EstateRule, Hit, RuleInput
+from runbook_wan.model.types import CIRCUIT_ROLES
+from runbook_wan.results import Severity, SourceLocation
+from runbook_wan.validation.report import ESTATE
+from runbook_wan.validation.rules.base import EstateRule, Hit, RuleInput
 
 
 @dataclass(frozen=True)

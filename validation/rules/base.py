@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from model.estate import Estate
-from model.yaml_source import PathKey
-from results import Diagnostic, Severity, SourceLocation
-from validation.report import ESTATE
+from runbook_wan.model.estate import Estate
+from runbook_wan.model.yaml_source import PathKey
+from runbook_wan.results import Diagnostic, Severity, SourceLocation
+from runbook_wan.validation.report import ESTATE
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 
-from model.types import CIRCUIT_ROLES
-from results import Severity
-from validation.rules.base import EstateRule, Hit, RuleInput
+from runbook_wan.model.types import CIRCUIT_ROLES
+from runbook_wan.results import Severity
+from runbook_wan.validation.rules.base import EstateRule, Hit, RuleInput
 
 #: What each circuit role must be: (allowed provider kinds, allowed media).
 ROLE_MEDIA: dict[str, tuple[frozenset[str], frozenset[str]]] = {

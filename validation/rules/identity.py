@@ -6,11 +6,11 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
 
-from model.types import CIRCUIT_ROLES
-from model.yaml_source import PathKey
-from results import Severity
-from validation.report import ESTATE
-from validation.rules.base import EstateRule, Hit, RuleInput
+from runbook_wan.model.types import CIRCUIT_ROLES
+from runbook_wan.model.yaml_source import PathKey
+from runbook_wan.results import Severity
+from runbook_wan.validation.report import ESTATE
+from runbook_wan.validation.rules.base import EstateRule, Hit, RuleInput
 
 #: RFC 6996 private AS numbers (16-bit and 32-bit ranges).
 PRIVATE_ASN_RANGES: tuple[tuple[int, int], ...] = ((64512, 65534), (4200000000, 4294967294))

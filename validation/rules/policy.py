@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from model.types import CIRCUIT_ROLES
-from results import Severity
-from validation.report import ESTATE
-from validation.rules.base import EstateRule, Hit, RuleInput
+from runbook_wan.model.types import CIRCUIT_ROLES
+from runbook_wan.results import Severity
+from runbook_wan.validation.report import ESTATE
+from runbook_wan.validation.rules.base import EstateRule, Hit, RuleInput
 
 WIRELESS = "tertiary_wireless"
 

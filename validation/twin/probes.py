@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from facts.models import SiteFacts
+from runbook_wan.facts.models import SiteFacts
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -9,16 +10,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from facts.models import SiteFacts
-from lab.api import Lab
-from lab.builder import free_management_network
-from render.pipeline import RenderResult
-from render.writer import write_configs
-from validation.twin.probes import Probe, class_probes
-from validation.twin.scenarios import SCENARIOS, Scenario
+from runbook_wan.facts.models import SiteFacts
+from runbook_wan.lab.api import Lab
+from runbook_wan.lab.builder import free_management_network
+from runbook_wan.render.pipeline import RenderResult
+from runbook_wan.render.writer import write_configs
+from runbook_wan.validation.twin.probes import Probe, class_probes
+from runbook_wan.validation.twin.scenarios import SCENARIOS, Scenario
 
 #: Lab name prefix of twin runs (the CLI's lab is ``rb``, tests use ``rbt*``).
-TWIN_PREFIX = "rbtwin"
+#: Lab prefix of twin proofs; set RUNBOOK_TWIN_PREFIX to run two proofs side by side.
+TWIN_PREFIX = os.environ.get("RUNBOOK_TWIN_PREFIX", "rbtwin")
 CONVERGE_S = 30.0
 STEER_S = 15.0
 RESTORE_S = 90.0

@@ -1,0 +1,57 @@
+"""The ``runbook.py`` command line: argument parsing and the error boundary.
+
+Pipeline: intents -> typed model -> facts -> rendered configs -> validation -> plan -> deploy -> verify.
+Run ``runbook.py --help`` for the commands and ``runbook.py COMMAND --help`` for each. Installed
+from the wheel, the same entry point is the ``runbook-wan`` command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from pathlib import Path
+
+from runbook_wan.commands import COMMAND_MODULES
+from runbook_wan.commands.context import RunContext
+from runbook_wan.commands.options import apply_workspace
+from runbook_wan.results import DiagnosticError, ExitCode
+from runbook_wan.workspace import Workspace
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="runbook.py",
+        description="Intent-based WAN automation: render, plan, validate, deploy and verify branch sites.",
+        epilog="Exit codes: 0 ok/no change, 1 error (nothing touched), 2 changes pending, "
+               "3 sites failed or down, 4 rollout halted, 5 locked, 130 interrupted.",
+    )
+    parser.add_argument("--workspace", type=Path, default=None, metavar="DIR",
+                        help="project folder holding intents/, configs/, inventory/ (default: $RUNBOOK_WORKSPACE, "
+                             "else the current folder)")
+    parser.add_argument("--state", type=Path, default=None, metavar="DIR",
+                        help="runtime state: journals, backups, audit log, lab (default: WORKSPACE/.runbook, "
+                             "or $RUNBOOK_STATE)")
+    color = parser.add_mutually_exclusive_group()
+    color.add_argument("--color", dest="color", action="store_true", default=None, help="force colour")
+    color.add_argument("--no-color", dest="color", action="store_false", help="disable colour")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"runbook_wan.commands.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    apply_workspace(args, Workspace.find(args.workspace))
+    ctx = RunContext.create(args.state, args.color)
+    try:
+        code: ExitCode = args.handler(args, ctx)
+    except DiagnosticError as exc:
+        ctx.report_diagnostics(exc.diagnostics)
+        ctx.err.print(f"{len(exc.diagnostics)} error(s); nothing was written or deployed.", markup=False)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        ctx.err.print("interrupted", markup=False)
+        return int(ExitCode.INTERRUPTED)
+    return int(code)

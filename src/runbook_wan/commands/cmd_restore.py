@@ -1,0 +1,114 @@
+"""``runbook.py backup`` and ``runbook.py rollback``: running-config backups and restores.
+
+``rollback SITE`` (or ``--all``) restores the newest backup that differs from what the device
+runs now, i.e. it undoes the last change; ``--to FILE`` restores a given backup. Backups live in
+``<state>/backups/<site>/`` with secrets masked; tokens are resolved again for the push.
+Exit codes: 0 done, 3 some site failed, 1 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from runbook_wan.commands.context import RunContext
+from runbook_wan.commands.options import intents_options, limit_options
+from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--inventory", type=Path, default=None, metavar="DIR",
+                        help="inventory folder with hosts.yaml (default: WORKSPACE/inventory)")
+    parser.add_argument("--workers", type=int, default=20, metavar="N", help="sites handled in parallel")
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    backup = sub.add_parser("backup", help="save the running config of each site",
+                            parents=[intents_options(), limit_options()])
+    _common(backup)
+    backup.set_defaults(handler=run_backup)
+    rollback = sub.add_parser("rollback", help="restore sites to a backup (default: undo the last change)",
+                              parents=[intents_options()],
+                              epilog="Exit codes: 0 done, 3 some site failed, 1 bad input.")
+    rollback.add_argument("site", nargs="?", help="site to restore (or --all)")
+    rollback.add_argument("--all", action="store_true", help="every site (narrow with --limit)")
+    rollback.add_argument("-l", "--limit", metavar="EXPR", help="with --all: sites to act on")
+    rollback.add_argument("--to", type=Path, metavar="BACKUP", help="restore this backup file (one site)")
+    _common(rollback)
+    rollback.set_defaults(handler=run_rollback)
+
+
+def _sites(args: argparse.Namespace, limit: str | None) -> list[str]:
+    from runbook_wan.model.loader import load_estate
+    from runbook_wan.selection.limit import select_sites
+
+    estate, _ = load_estate(args.intents, args.platforms)
+    return select_sites(estate, limit)
+
+
+def _report(ctx: RunContext, aggregated: object, sites: list[str]) -> ExitCode:
+    from nornir.core.task import AggregatedResult
+
+    assert isinstance(aggregated, AggregatedResult)
+    failed = False
+    for site in sites:
+        multi = aggregated.get(site)
+        if multi is None or multi.failed:
+            failed = True
+            detail = str(multi[0].exception) if multi and multi[0].exception else "no result"
+            ctx.out.print(f"{site}: FAILED {detail}", markup=False)
+        else:
+            ctx.out.print(f"{site}: {multi[0].result}", markup=False)
+    return ExitCode.FAILED if failed else ExitCode.OK
+
+
+def run_backup(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
+    from runbook_wan.tasks.backup import BackupStore
+    from runbook_wan.tasks.fleet import open_fleet
+    from runbook_wan.tasks.restore import backup_site
+
+    sites = _sites(args, args.limit)
+    nornir = open_fleet(args.intents, args.inventory, sites, args.workers, args.platforms)
+    store = BackupStore(ctx.state_dir / "backups", ctx.redactor)
+    try:
+        result = nornir.run(task=backup_site, store=store, label="manual", on_failed=True)
+    finally:
+        nornir.close_connections(on_good=True, on_failed=True)
+    return _report(ctx, result, sites)
+
+
+def run_rollback(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
+    from runbook_wan.credentials.resolver import SecretResolver
+    from runbook_wan.rollout.audit import AuditLog, current_user
+    from runbook_wan.tasks.backup import BackupStore
+    from runbook_wan.tasks.fleet import open_fleet
+    from runbook_wan.tasks.restore import restore_site
+
+    if bool(args.site) == bool(args.all):
+        raise DiagnosticError([Diagnostic("rollback-target", "name one SITE or pass --all",
+                                          hint="e.g. `rollback chi-021`, or `rollback --all --limit region=west`")])
+    if args.to and not args.site:
+        raise DiagnosticError([Diagnostic("rollback-to", "--to restores one site's backup",
+                                          hint="runbook.py rollback SITE --to <state>/backups/SITE/FILE.cfg")])
+    if args.to and not args.to.is_file():
+        raise DiagnosticError([Diagnostic("rollback-to-missing", f"backup {args.to} not found",
+                                          hint=f"list them: ls {ctx.state_dir / 'backups' / args.site}")])
+    sites = _sites(args, args.site if args.site else args.limit)
+    store = BackupStore(ctx.state_dir / "backups", ctx.redactor)
+    lab_secrets = ctx.state_dir / "lab" / "secrets.yaml"
+    resolver = SecretResolver(ctx.redactor, extra_files=[lab_secrets] if lab_secrets.is_file() else [])
+    chosen: dict[str, Path | None] = {args.site: args.to} if args.to else {}
+    label = time.strftime("rollback-%Y%m%dT%H%M%S")
+    nornir = open_fleet(args.intents, args.inventory, sites, args.workers, args.platforms)
+    try:
+        result = nornir.run(task=restore_site, store=store, resolver=resolver, backups=chosen, label=label,
+                            on_failed=True)
+    finally:
+        nornir.close_connections(on_good=True, on_failed=True)
+    audit = AuditLog(ctx.state_dir / "audit.log", ctx.redactor)
+    for site in sites:
+        multi = result.get(site)
+        audit.append("rollback", user=current_user(), site=site, label=label,
+                     result="failed" if multi is None or multi.failed else str(multi[0].result))
+    return _report(ctx, result, sites)

@@ -1,0 +1,57 @@
+"""``runbook.py verify``: the location-level SLA of each site, from the devices themselves.
+
+For every circuit: link, BGP, and LAN-sourced traffic through it. A site is up when it passes
+and receives traffic over at least one circuit; it is shown healthy, degraded or down.
+Exit codes: 0 every selected site is up, 3 some site is down or unreachable, 1 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from runbook_wan.commands.context import RunContext
+from runbook_wan.commands.options import format_options, intents_options, limit_options
+from runbook_wan.results import ExitCode
+
+HELP = "check every site's circuits and reachability (location-level SLA)"
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("verify", help=HELP, description=HELP,
+                            parents=[intents_options(), limit_options(), format_options(("terminal", "json"))],
+                            epilog="Exit codes: 0 all sites up, 3 some site down or unreachable, 1 bad input.")
+    parser.add_argument("--inventory", type=Path, default=None, metavar="DIR",
+                        help="inventory folder with hosts.yaml (default: WORKSPACE/inventory)")
+    parser.add_argument("--workers", type=int, default=20, metavar="N", help="sites checked in parallel")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
+    from runbook_wan.facts.builder import build_estate_facts
+    from runbook_wan.model.loader import load_estate
+    from runbook_wan.selection.limit import select_sites
+    from runbook_wan.tasks.fleet import open_fleet
+    from runbook_wan.tasks.verify_site import verify_site
+    from runbook_wan.verify.model import SiteHealth, SiteState
+    from runbook_wan.verify.output import print_health, to_json
+
+    estate, _ = load_estate(args.intents, args.platforms)
+    sites = select_sites(estate, args.limit)
+    facts, _ = build_estate_facts(estate, sites)
+    nornir = open_fleet(args.intents, args.inventory, sites, args.workers, args.platforms)
+    try:
+        aggregated = nornir.run(task=verify_site, name="verify_site", facts=facts, on_failed=True)
+    finally:
+        nornir.close_connections(on_good=True, on_failed=True)
+    health: list[SiteHealth] = []
+    for site in sites:
+        multi = aggregated.get(site)
+        found = multi[0].result if multi else None
+        health.append(found if isinstance(found, SiteHealth) else
+                      SiteHealth(site=site, state=SiteState.UNKNOWN, error="no result"))
+    if args.format == "json":
+        ctx.out.write(to_json(health))
+    else:
+        print_health(health, ctx.out)
+    return ExitCode.OK if all(h.up for h in health) else ExitCode.FAILED

@@ -1,0 +1,58 @@
+"""What every command receives: consoles that mask secrets, paths and output options."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from runbook_wan.credentials.redact import Redactor
+from runbook_wan.results import Diagnostic, Severity
+
+
+class MaskedConsole:
+    """A rich Console whose every printed string passes through the redactor first."""
+
+    def __init__(self, console: Console, redactor: Redactor) -> None:
+        self.console = console
+        self.redactor = redactor
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        masked = [self.redactor.mask(o) if isinstance(o, str) else o for o in objects]
+        self.console.print(*masked, **kwargs)
+
+    def write(self, text: str) -> None:
+        """Raw text (JSON, markdown, diffs): no markup, no wrapping."""
+        self.console.file.write(self.redactor.mask(text))
+        self.console.file.flush()
+
+
+@dataclass
+class RunContext:
+    out: MaskedConsole
+    err: MaskedConsole
+    redactor: Redactor
+    state_dir: Path
+    color: bool
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, state_dir: Path, color: bool | None) -> RunContext:
+        redactor = Redactor()
+        force = None if color is None else color
+        out = Console(file=sys.stdout, force_terminal=force, no_color=color is False, soft_wrap=True,
+                      highlight=False)
+        err = Console(file=sys.stderr, force_terminal=force, no_color=color is False, soft_wrap=True,
+                      highlight=False)
+        return cls(out=MaskedConsole(out, redactor), err=MaskedConsole(err, redactor), redactor=redactor,
+                   state_dir=state_dir, color=out.is_terminal if color is None else color)
+
+    def report_diagnostics(self, diagnostics: list[Diagnostic]) -> None:
+        """Print diagnostics to stderr, one per line: ``error: file:line path: message; hint: ...``."""
+        for diag in diagnostics:
+            style = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}[diag.severity]
+            self.err.print(f"[{style}]{diag.severity.value}[/{style}]: ", end="")
+            self.err.print(diag.format(), markup=False)

@@ -1,0 +1,70 @@
+"""Options shared by several commands, as argparse parent parsers.
+
+Folder options default to ``None`` and are filled in from the workspace
+(:class:`runbook_wan.workspace.Workspace`) by :func:`apply_workspace`, so ``--workspace DIR``
+moves every default at once and nothing is found relative to the code.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from runbook_wan.workspace import Workspace
+
+#: Option attribute -> the workspace property that supplies its default.
+WORKSPACE_DEFAULTS: dict[str, str] = {
+    "intents": "intents",
+    "templates": "templates",
+    "platforms": "platforms",
+    "configs": "configs",
+    "inventory": "inventory",
+    "state": "state",
+}
+
+
+def apply_workspace(args: argparse.Namespace, workspace: Workspace) -> None:
+    """Fill every folder option the user did not give from the workspace."""
+    for attr, prop in WORKSPACE_DEFAULTS.items():
+        if hasattr(args, attr) and getattr(args, attr) is None:
+            setattr(args, attr, getattr(workspace, prop))
+
+
+def intents_options() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("intents")
+    group.add_argument("--intents", type=Path, default=None, metavar="DIR",
+                       help="intents folder (default: WORKSPACE/intents, or $RUNBOOK_INTENTS)")
+    group.add_argument("--templates", type=Path, default=None, metavar="DIR",
+                       help="templates folder (default: WORKSPACE/templates, else the templates Runbook ships)")
+    group.add_argument("--platforms", type=Path, default=None, metavar="DIR",
+                       help="platform catalog folder (default: WORKSPACE/platforms, else the catalog Runbook ships)")
+    return parent
+
+
+def limit_options() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("-l", "--limit", metavar="EXPR",
+                        help="sites to act on: SITE, glob (chi-*), region=X, platform=Y, policy=Z, tag=T, "
+                             "!SITE to exclude; comma-separated")
+    return parent
+
+
+def format_options(choices: tuple[str, ...] = ("terminal", "markdown", "json")) -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--format", choices=choices, default=choices[0], help="output format")
+    return parent
+
+
+def configs_options() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--configs", type=Path, default=None, metavar="DIR",
+                        help="rendered configs folder (default: WORKSPACE/configs)")
+    return parent
+
+
+def inventory_options() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--inventory", type=Path, default=None, metavar="DIR",
+                        help="inventory folder with hosts.yaml (default: WORKSPACE/inventory)")
+    return parent

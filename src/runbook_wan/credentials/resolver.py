@@ -1,0 +1,106 @@
+"""Resolve secret names to values, only when a config is pushed (or a lab device is built).
+
+Sources, first match wins:
+
+1. environment: ``RUNBOOK_SECRET_<NAME>`` with the name upper-cased and ``-./`` turned into ``_``
+   (``bgp-fibrelink`` -> ``RUNBOOK_SECRET_BGP_FIBRELINK``);
+2. secrets files (YAML mapping ``name: value``), in order: ``$RUNBOOK_SECRETS_FILE`` (default
+   ``~/.config/runbook/secrets.yaml``), then any extra files given (the lab adds the secrets
+   it generated for its own devices).
+
+Files must not be readable by group or others. Every resolved value is registered with the
+run's :class:`~credentials.redact.Redactor` before it is returned.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+
+import yaml
+
+from runbook_wan.credentials.redact import MIN_SECRET_LENGTH, Redactor
+from runbook_wan.credentials.tokens import TOKEN_PATTERN
+from runbook_wan.results import Diagnostic, DiagnosticError
+
+DEFAULT_SECRETS_FILE = Path("~/.config/runbook/secrets.yaml")
+
+
+def env_name(name: str) -> str:
+    return "RUNBOOK_SECRET_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+
+
+def default_secrets_file(environ: Mapping[str, str] | None = None) -> Path:
+    environ = os.environ if environ is None else environ
+    return Path(environ.get("RUNBOOK_SECRETS_FILE", str(DEFAULT_SECRETS_FILE))).expanduser()
+
+
+class SecretResolver:
+    def __init__(self, redactor: Redactor, extra_files: list[Path] | None = None,
+                 environ: Mapping[str, str] | None = None) -> None:
+        self.redactor = redactor
+        self.environ = dict(os.environ if environ is None else environ)
+        self.files = [default_secrets_file(self.environ), *(extra_files or [])]
+        self._file_values: dict[str, tuple[str, Path]] | None = None
+
+    def _load_files(self) -> dict[str, tuple[str, Path]]:
+        if self._file_values is not None:
+            return self._file_values
+        values: dict[str, tuple[str, Path]] = {}
+        problems: list[Diagnostic] = []
+        for path in self.files:
+            if not path.is_file():
+                continue
+            mode = path.stat().st_mode
+            if mode & (stat.S_IRWXG | stat.S_IRWXO):
+                problems.append(Diagnostic("secrets-file-mode", f"secrets file {path} is readable by others",
+                                           hint=f"chmod 600 {path}"))
+                continue
+            data = yaml.safe_load(path.read_text()) or {}
+            if not isinstance(data, dict):
+                problems.append(Diagnostic("secrets-file-format", f"secrets file {path} is not a mapping",
+                                           hint="write one `name: value` per line"))
+                continue
+            for key, value in data.items():
+                values.setdefault(str(key), (str(value), path))
+        if problems:
+            raise DiagnosticError(problems)
+        self._file_values = values
+        return values
+
+    def lookup(self, name: str) -> str | None:
+        """The value of ``name`` or None; registers it for masking."""
+        value = self.environ.get(env_name(name))
+        if value is None:
+            found = self._load_files().get(name)
+            value = found[0] if found else None
+        if value is not None:
+            self.redactor.add(name, value)
+        return value
+
+    def resolve(self, name: str) -> str:
+        value = self.lookup(name)
+        if value is None:
+            raise DiagnosticError([self.missing(name)])
+        if len(value) < MIN_SECRET_LENGTH:
+            raise DiagnosticError([Diagnostic(
+                "secret-too-short", f"secret {name!r} is shorter than {MIN_SECRET_LENGTH} characters",
+                hint="use a longer value; short values cannot be masked reliably in output")])
+        return value
+
+    def missing(self, name: str) -> Diagnostic:
+        files = ", ".join(str(f) for f in self.files)
+        return Diagnostic("secret-missing", f"secret {name!r} is not set",
+                          hint=f"export {env_name(name)}=... or add `{name}: ...` to one of: {files}")
+
+    def resolve_text(self, text: str) -> str:
+        """Replace every ``<secret:NAME>`` token; all missing names are reported together."""
+        names = sorted(set(TOKEN_PATTERN.findall(text)))
+        missing = [n for n in names if self.lookup(n) is None]
+        if missing:
+            raise DiagnosticError([self.missing(n) for n in missing])
+        values = {n: self.resolve(n) for n in names}
+        return TOKEN_PATTERN.sub(lambda m: values[m.group(1)], text)

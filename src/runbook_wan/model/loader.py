@@ -1,0 +1,235 @@
+"""Load an intents directory into an :class:`~model.estate.Estate`, collecting every error.
+
+Layout::
+
+    intents/defaults.yaml          estate settings + site_defaults
+    intents/regions/<region>.yaml  region + site_defaults for its sites
+    intents/providers/<id>.yaml    circuit providers
+    intents/policies/<id>.yaml     SD-WAN policies
+    intents/sites/<site>.yaml      one site each; merged over defaults -> region
+
+Order of the pipeline: parse every file (syntax) -> validate each object (schema) -> merge and
+validate sites -> check cross-file references. Every stage runs on everything it can, so one
+pass reports all problems.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from runbook_wan.model.error_messages import diagnostics_from_validation
+from runbook_wan.model.estate import Estate, Kind
+from runbook_wan.model.merge import Layer, merge_layers
+from runbook_wan.model.platform import DEFAULT_PLATFORMS_DIR, load_platforms
+from runbook_wan.model.policy import Policy
+from runbook_wan.model.provider import Provider
+from runbook_wan.model.references import check_references
+from runbook_wan.model.region import Defaults, Region
+from runbook_wan.model.site import Site
+from runbook_wan.model.yaml_source import YamlDocument, display_path, load_yaml
+from runbook_wan.results import Diagnostic, DiagnosticError, Severity, SourceLocation
+from runbook_wan.results.diagnostics import errors_only
+
+_KINDS: dict[str, tuple[str, type[BaseModel]]] = {
+    "region": ("regions", Region),
+    "provider": ("providers", Provider),
+    "policy": ("policies", Policy),
+}
+
+
+@dataclass
+class _Collector:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    _seen: set[tuple[str, str, SourceLocation | None]] = field(default_factory=set)
+
+    def add(self, items: list[Diagnostic]) -> None:
+        for item in items:
+            key = (item.code, item.message, item.location)
+            if key not in self._seen:
+                self._seen.add(key)
+                self.diagnostics.append(item)
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def _read(path: Path, out: _Collector) -> YamlDocument | None:
+    doc, errors = load_yaml(path, display_path(path))
+    out.add(errors)
+    if doc is None:
+        return None
+    if not isinstance(doc.data, dict):
+        found = "a list" if isinstance(doc.data, list) else f"a single value ({type(doc.data).__name__})"
+        out.add([Diagnostic("yaml-top", f"the file holds {found}; expected a mapping at the top level",
+                            location=SourceLocation(doc.file, doc.line_of(()) or 1),
+                            hint="write `key: value` lines starting at the left margin")])
+        return None
+    return doc
+
+
+def _with_default_id(doc: YamlDocument, key: str, stem: str) -> None:
+    if key not in doc.data:
+        doc.data[key] = stem
+        doc.origins[(key,)] = 1
+
+
+def _validate(model: type[BaseModel], layer: Layer, prefix: str, out: _Collector) -> Any:
+    try:
+        return model.model_validate(layer.data)
+    except ValidationError as exc:
+        out.add(diagnostics_from_validation(exc, model, layer, prefix))
+        return None
+
+
+def _load_named(kind: str, root: Path, out: _Collector, layers: dict[tuple[Kind, str], Layer],
+                unreadable: set[tuple[str, str]]) -> tuple[dict[str, Any], dict[str, YamlDocument]]:
+    """Load one folder. Files that do not parse are added to ``unreadable`` as ``(kind, stem)``,
+    so references to them are not reported as unknown on top of the syntax error."""
+    folder, model = _KINDS[kind]
+    objects: dict[str, Any] = {}
+    docs: dict[str, YamlDocument] = {}
+    for path in _yaml_files(root / folder):
+        doc = _read(path, out)
+        if doc is None:
+            unreadable.add((kind, path.stem))
+            continue
+        _with_default_id(doc, kind, path.stem)
+        name = str(doc.data[kind])
+        if name in docs:
+            out.add([_duplicate(kind, name, doc, docs[name])])
+            continue
+        docs[name] = doc
+        layer = Layer.from_document(doc)
+        layers[(kind, name)] = layer
+        obj = _validate(model, layer, kind, out)
+        if obj is not None:
+            objects[name] = obj
+    return objects, docs
+
+
+def _duplicate(kind: str, name: str, doc: YamlDocument, first: YamlDocument) -> Diagnostic:
+    return Diagnostic(f"duplicate-{kind}", f"duplicate {kind} {name!r} (also defined in {first.file})",
+                      location=SourceLocation(doc.file, doc.line_of((kind,)), kind),
+                      hint=f"each {kind} id must be unique; rename one of them")
+
+
+def load_estate(intents_dir: Path, platforms_dir: Path = DEFAULT_PLATFORMS_DIR) -> tuple[Estate, list[Diagnostic]]:
+    """Load and validate everything. Raises :class:`DiagnosticError` with *all* errors.
+
+    Returns the estate and any warnings.
+    """
+    out = _Collector()
+    root = intents_dir
+    if not root.is_dir():
+        what = "is a file, not a directory" if root.exists() else "not found"
+        raise DiagnosticError([Diagnostic("intents-missing", f"intents directory {display_path(root)!r} {what}",
+                                          hint="pass --intents DIR pointing at a folder with defaults.yaml")])
+    layers: dict[tuple[Kind, str], Layer] = {}
+    defaults_path = root / "defaults.yaml"
+    defaults: Defaults | None = None
+    defaults_layer = Layer({}, {})
+    if not defaults_path.is_file():
+        out.add([Diagnostic("defaults-missing",
+                            "file not found (every site inherits estate settings and site_defaults from it)",
+                            location=SourceLocation(display_path(defaults_path)),
+                            hint="create it with `estate:` (name, management_network, reachability) "
+                                 "and `site_defaults:`")])
+    else:
+        doc = _read(defaults_path, out)
+        if doc is not None:
+            layers[("defaults", "defaults")] = Layer.from_document(doc)
+            defaults = _validate(Defaults, layers[("defaults", "defaults")], "defaults", out)
+            defaults_layer = Layer.from_document(doc, ("site_defaults",))
+
+    unreadable: set[tuple[str, str]] = set()
+    regions, region_docs = _load_named("region", root, out, layers, unreadable)
+    providers, provider_docs = _load_named("provider", root, out, layers, unreadable)
+    policies, policy_docs = _load_named("policy", root, out, layers, unreadable)
+    # Objects that exist but failed to parse or validate: references to them are not "unknown".
+    broken = set(unreadable)
+    broken |= {("region", n) for n in region_docs if n not in regions}
+    broken |= {("provider", n) for n in provider_docs if n not in providers}
+    broken |= {("policy", n) for n in policy_docs if n not in policies}
+    platforms, platform_errors = load_platforms(platforms_dir)
+    out.add(platform_errors)
+    if not platforms_dir.is_dir():
+        out.add([Diagnostic("platforms-missing", f"platforms directory {display_path(platforms_dir)!r} not found",
+                            hint="pass --platforms DIR with one <platform>.yaml per platform, or omit it")])
+    broken |= {("platform", p.stem) for p in _yaml_files(platforms_dir) if p.stem not in platforms}
+    # Without defaults.yaml every site would lack the keys it inherits: report the cause, not those.
+    sites = _load_sites(root, defaults_layer, region_docs, out, layers,
+                        validate=("defaults", "defaults") in layers,
+                        unreadable_regions={name for kind, name in unreadable if kind == "region"})
+
+    if not platforms_dir.is_dir():  # every platform is unknown: say so once, above, not per site
+        broken |= {("platform", site.platform) for site in sites.values()}
+    if defaults is None:
+        raise DiagnosticError(errors_only(out.diagnostics) or out.diagnostics)
+    estate = Estate(root=root, settings=defaults.estate, sites=sites, regions=regions,
+                    providers=providers, policies=policies, platforms=platforms, layers=layers)
+    out.add(check_references(estate, broken))
+    errors = errors_only(out.diagnostics)
+    if errors:
+        raise DiagnosticError(errors)
+    return estate, [d for d in out.diagnostics if d.severity is not Severity.ERROR]
+
+
+def _load_sites(root: Path, defaults_layer: Layer, region_docs: dict[str, YamlDocument], out: _Collector,
+                layers: dict[tuple[Kind, str], Layer], *, validate: bool = True,
+                unreadable_regions: frozenset[str] | set[str] = frozenset()) -> dict[str, Site]:
+    """Parse every site file; merge and validate them when ``validate`` (defaults.yaml is usable).
+
+    A site whose region file does not parse is not validated either: without the region's
+    site_defaults it would only collect follow-on errors.
+    """
+    sites: dict[str, Site] = {}
+    site_docs: dict[str, YamlDocument] = {}
+    region_layers = {name: Layer.from_document(doc, ("site_defaults",)) for name, doc in region_docs.items()}
+    files = _yaml_files(root / "sites")
+    if not files:
+        out.add([Diagnostic("sites-missing", "no site files found",
+                            location=SourceLocation(display_path(root / "sites")),
+                            hint="add one YAML file per site under sites/")])
+    for path in files:
+        doc = _read(path, out)
+        if doc is None:
+            continue
+        _with_default_id(doc, "site", path.stem)
+        sid = str(doc.data["site"])
+        if sid in site_docs:
+            out.add([_duplicate("site", sid, doc, site_docs[sid])])
+            continue
+        site_docs[sid] = doc
+        own = Layer.from_document(doc)
+        region = doc.data.get("region", defaults_layer.data.get("region"))
+        if not validate or (isinstance(region, str) and region in unreadable_regions):
+            continue
+        region_layer = region_layers.get(str(region)) if isinstance(region, str) else None
+        if region_layer is None and isinstance(region, str) and region not in region_docs:
+            # Reported by check_references when the site validates; without the region's
+            # defaults most other keys would be reported missing, so say only this.
+            out.add([Diagnostic("ref-region", f"unknown region {region!r}",
+                                location=own.locate(("region",)) or defaults_layer.locate(("region",)),
+                                hint=_region_hint(region, region_docs))])
+            continue
+        merged = merge_layers(defaults_layer, *( [region_layer] if region_layer else []), own)
+        layers[("site", sid)] = merged
+        site = _validate(Site, merged, "site", out)
+        if site is not None:
+            sites[sid] = site
+    return dict(sorted(sites.items()))
+
+
+def _region_hint(region: str, region_docs: dict[str, YamlDocument]) -> str:
+    close = difflib.get_close_matches(region, list(region_docs), n=1)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    return "known regions: " + (", ".join(sorted(region_docs)) or "none (add a file under regions/)")

@@ -1,0 +1,87 @@
+"""Platform catalog: what differs between device platforms, as data (``platforms/*.yaml``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError
+
+from runbook_wan.model.base import IntentModel
+from runbook_wan.model.error_messages import diagnostics_from_validation
+from runbook_wan.model.merge import Layer
+from runbook_wan.model.yaml_source import display_path, load_yaml
+from runbook_wan.results import Diagnostic, SourceLocation
+from runbook_wan.workspace import BUILTIN_PLATFORMS
+
+#: The platform catalog shipped with the package; a workspace's own ``platforms/`` takes precedence.
+DEFAULT_PLATFORMS_DIR = BUILTIN_PLATFORMS
+
+MatchKind = Literal["segments", "destinations", "dscp"]
+
+
+class InterfaceNames(IntentModel):
+    primary_dia: str
+    secondary_dia: str
+    tertiary_wireless: str
+    lan: str = Field(description="Pattern with {vlan}, e.g. 'lan{vlan}' or 'Vlan{vlan}'.")
+    lan_parent: str | None = Field(default=None, description="Parent port of LAN sub-interfaces, if any.")
+    loopback: str
+    management: str
+
+
+class Capabilities(IntentModel):
+    bfd: bool = True
+    steering_match: list[MatchKind] = Field(
+        description="Which class match criteria the platform's policy routing can express."
+    )
+    steering_max_sequence: int = Field(default=65535, description="Highest policy-routing sequence number.")
+
+
+class ElidedDefaults(IntentModel):
+    """Values the platform does not print when set to its default (rendering them would never converge)."""
+
+    bfd_interval_ms: int | None = None
+    bfd_multiplier: int | None = None
+
+
+class PlatformSpec(IntentModel):
+    """Everything the pipeline needs to know about one platform."""
+
+    platform: str
+    description: str
+    napalm_driver: str = Field(description="NAPALM driver name (get_network_driver).")
+    templates: str = Field(description="Folder under templates/.")
+    sections: list[str] = Field(min_length=1, description="Config sections, in render order.")
+    comment: str = Field(description="Comment leader of the config language.")
+    indent: str = Field(default=" ", description="One level of indentation in the config language.")
+    interfaces: InterfaceNames
+    capabilities: Capabilities
+    elided_defaults: ElidedDefaults = Field(default_factory=ElidedDefaults)
+    log_file: str | None = Field(default=None, description="Log file path pattern with {hostname}.")
+    batfish_format: str = Field(description="Batfish format: a RANCID content type or 'cumulus_concatenated'.")
+    syntax_checker: Literal["vtysh", "hierarchy"] = Field(description="Builtin syntax check to use.")
+    runs_in_lab: bool = Field(default=False, description="The FRR lab can boot this platform's configs (twin proof).")
+
+
+def load_platforms(directory: Path = DEFAULT_PLATFORMS_DIR) -> tuple[dict[str, PlatformSpec], list[Diagnostic]]:
+    """Load every ``*.yaml`` in ``directory``."""
+    platforms: dict[str, PlatformSpec] = {}
+    diagnostics: list[Diagnostic] = []
+    for path in sorted(directory.glob("*.yaml")):
+        doc, errors = load_yaml(path)
+        diagnostics += errors
+        if doc is None:
+            continue
+        layer = Layer.from_document(doc)
+        try:
+            spec = PlatformSpec.model_validate(doc.data)
+        except ValidationError as exc:
+            diagnostics += diagnostics_from_validation(exc, PlatformSpec, layer, "platform")
+            continue
+        if spec.platform != path.stem:
+            diagnostics.append(Diagnostic("platform-name", f"platform {spec.platform!r} is in {path.name}",
+                                          location=SourceLocation(display_path(path), 1, "platform"),
+                                          hint=f"name the file {spec.platform}.yaml"))
+        platforms[spec.platform] = spec
+    return platforms, diagnostics

@@ -1,0 +1,31 @@
+"""References to secrets. Intents name a secret; its value never appears in intents."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field
+from pydantic_core import PydanticCustomError
+
+from runbook_wan.model.base import IntentModel
+from runbook_wan.model.types import SecretName
+
+
+class SecretRef(IntentModel):
+    """``{secret: NAME}``: the value is resolved only at push time (env or secrets file)."""
+
+    secret: SecretName = Field(description="Name of the secret, e.g. 'bgp/fibrelink'.")
+
+
+def _reject_inline_secret(value: Any) -> Any:
+    if isinstance(value, str | int):
+        raise PydanticCustomError(
+            "inline_secret",
+            "secret values must not be written in intents",
+            {"hint": "reference it by name: `{secret: NAME}`, then set RUNBOOK_SECRET_<NAME> "
+                     "or add NAME to the secrets file (see docs/secrets.md)"},
+        )
+    return value
+
+
+SecretField = Annotated[SecretRef | None, BeforeValidator(_reject_inline_secret)]

@@ -1,0 +1,123 @@
+"""A branch site: its circuits, LAN, routing identity and SD-WAN policy reference."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from runbook_wan.model.base import IntentModel
+from runbook_wan.model.types import (
+    Asn,
+    InterfaceAddress,
+    IPv4Addr,
+    PlatformName,
+    PolicyName,
+    ProviderName,
+    RegionName,
+    SegmentName,
+    SiteId,
+    Vlan,
+)
+
+
+class Circuit(IntentModel):
+    provider: ProviderName = Field(description="Provider id (a file in intents/providers/).")
+    circuit_id: str = Field(min_length=1, description="The provider's circuit id.")
+    media: Literal["fiber", "broadband", "lte", "5g"] = Field(description="Access medium.")
+    bandwidth_mbps: int = Field(gt=0, le=400_000, description="Committed bandwidth.")
+    address: InterfaceAddress = Field(description="Our address on the circuit, a.b.c.d/len.")
+    gateway: IPv4Addr = Field(description="The provider edge address (BGP neighbor and next hop).")
+    bfd: bool = Field(default=True, description="Run BFD with the provider edge.")
+
+    @model_validator(mode="after")
+    def _gateway_on_link(self) -> Circuit:
+        if self.gateway not in self.address.network:
+            raise PydanticCustomError(
+                "gateway_off_link", "gateway {gateway} is not inside {network}",
+                {"gateway": str(self.gateway), "network": str(self.address.network),
+                 "hint": "the gateway must be on the circuit's subnet; check address and gateway"},
+            )
+        if self.gateway == self.address.ip:
+            raise PydanticCustomError(
+                "gateway_is_self", "gateway {gateway} is our own address",
+                {"gateway": str(self.gateway), "hint": "the gateway is the provider's side of the link"},
+            )
+        return self
+
+
+class Circuits(IntentModel):
+    primary_dia: Circuit = Field(description="Primary dedicated internet access (fiber).")
+    secondary_dia: Circuit = Field(description="Secondary DIA from another provider (broadband).")
+    tertiary_wireless: Circuit = Field(description="Wireless backup (LTE/5G).")
+
+
+class LanSegment(IntentModel):
+    name: SegmentName = Field(description="Segment name referenced by policies, e.g. users, voice, guest.")
+    vlan: Vlan
+    address: InterfaceAddress = Field(description="The router's address on the segment, a.b.c.d/len.")
+    description: str = ""
+
+
+class BgpSettings(IntentModel):
+    keepalive: int = Field(ge=1, le=3600, description="BGP keepalive seconds.")
+    hold: int = Field(ge=3, le=65535, description="BGP hold time seconds (>= 3 x keepalive).")
+    connect_retry: int | None = Field(
+        default=None, ge=1, le=65535,
+        description="Seconds between attempts to reopen a session after a circuit comes back (platform default "
+                    "if unset; FRR's is 120 s). Platforms without a per-neighbor setting ignore it.")
+
+    @model_validator(mode="after")
+    def _hold_vs_keepalive(self) -> BgpSettings:
+        if self.hold < 3 * self.keepalive:
+            raise PydanticCustomError(
+                "bgp_timers", "hold time {hold} is less than 3 x keepalive {keepalive}",
+                {"hold": self.hold, "keepalive": self.keepalive,
+                 "hint": f"raise hold to at least {3 * self.keepalive} or lower keepalive to {self.hold // 3 or 1}"},
+            )
+        return self
+
+
+class BfdSettings(IntentModel):
+    profile: SegmentName = Field(default="wan", description="BFD profile name.")
+    interval_ms: int = Field(ge=10, le=60000, description="Transmit and receive interval.")
+    multiplier: int = Field(ge=2, le=255, description="Detect multiplier.")
+
+
+class RolePreference(IntentModel):
+    local_preference: int = Field(ge=0, le=4294967295, description="Local preference of the default route.")
+    as_path_prepend: int = Field(ge=0, le=10, description="Times our ASN is prepended outbound.")
+
+
+class RoutingPreferences(IntentModel):
+    primary_dia: RolePreference
+    secondary_dia: RolePreference
+    tertiary_wireless: RolePreference
+
+
+class Site(IntentModel):
+    """A site after merging defaults -> region -> site file."""
+
+    site: SiteId = Field(description="Site id; defaults to the file name.")
+    name: str = Field(min_length=1, description="Human name, e.g. 'Chicago Loop'.")
+    region: RegionName
+    platform: PlatformName = Field(description="Platform id (a file in platforms/).")
+    asn: Asn = Field(description="The site's private BGP ASN.")
+    loopback: InterfaceAddress = Field(description="Router loopback, a /32; also the BGP router id.")
+    policy: PolicyName = Field(description="SD-WAN policy id (a file in intents/policies/).")
+    circuits: Circuits
+    lan_segments: list[LanSegment] = Field(min_length=1)
+    bgp: BgpSettings
+    bfd: BfdSettings
+    routing: RoutingPreferences
+    tags: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _loopback_is_host(self) -> Site:
+        if self.loopback.network.prefixlen != 32:
+            raise PydanticCustomError(
+                "loopback_len", "loopback {value} must be a /32",
+                {"value": str(self.loopback), "hint": f"write it as {self.loopback.ip}/32"},
+            )
+        return self

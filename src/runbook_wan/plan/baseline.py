@@ -1,0 +1,50 @@
+"""What the plan compares against: the committed ``configs/`` folder, or the same folder at a git ref."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from runbook_wan.render.writer import SUFFIX, read_configs
+from runbook_wan.results import Diagnostic, DiagnosticError
+
+
+def _git(args: list[str], cwd: Path, input_text: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, input=input_text, check=False)
+
+
+def read_baseline(configs_dir: Path, against: str | None) -> dict[str, str]:
+    """Configs by site: from disk, or from ``configs_dir`` as committed at git ref ``against``."""
+    if against is None:
+        return read_configs(configs_dir)
+    folder = configs_dir.resolve()
+    top = _git(["rev-parse", "--show-toplevel"], cwd=folder.parent if not folder.is_dir() else folder)
+    if top.returncode != 0:
+        raise DiagnosticError([Diagnostic("plan-git", f"--against {against}: {configs_dir} is not in a git repository",
+                                          hint="run plan from inside the repository, or drop --against")])
+    root = Path(top.stdout.strip())
+    rel = folder.relative_to(root).as_posix()
+    verify = _git(["rev-parse", "--verify", "--quiet", f"{against}^{{commit}}"], cwd=root)
+    if verify.returncode != 0:
+        raise DiagnosticError([Diagnostic("plan-git-ref", f"--against: unknown git ref {against!r}",
+                                          hint="use a branch, tag or commit, e.g. origin/main or HEAD~1")])
+    listing = _git(["ls-tree", "-r", "--name-only", against, "--", rel], cwd=root)
+    names = [n for n in listing.stdout.splitlines() if n.endswith(SUFFIX) and "/" not in n[len(rel) + 1:]]
+    if not names:
+        return {}
+    batch = _git(["cat-file", "--batch"], cwd=root, input_text="".join(f"{against}:{n}\n" for n in names))
+    return _parse_batch(batch.stdout, names)
+
+
+def _parse_batch(output: str, names: list[str]) -> dict[str, str]:
+    configs: dict[str, str] = {}
+    data = output.encode()
+    pos = 0
+    for name in names:
+        header_end = data.index(b"\n", pos)
+        header = data[pos:header_end].decode().split()
+        size = int(header[2])
+        body = data[header_end + 1: header_end + 1 + size]
+        pos = header_end + 1 + size + 1
+        configs[Path(name).stem] = body.decode()
+    return configs

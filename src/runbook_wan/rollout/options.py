@@ -1,0 +1,47 @@
+"""Options of one rollout (from ``runbook.py deploy``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from runbook_wan.model.platform import DEFAULT_PLATFORMS_DIR
+from runbook_wan.render.environment import DEFAULT_TEMPLATES_DIR
+from runbook_wan.results import Diagnostic, DiagnosticError
+
+#: The gate must finish, and confirm reach the device, well before the device reverts by itself.
+CONFIRM_MARGIN_S = 15
+
+
+@dataclass
+class DeployOptions:
+    intents: Path
+    state_dir: Path
+    inventory_dir: Path = Path("inventory")
+    configs_dir: Path = Path("configs")
+    templates: Path = DEFAULT_TEMPLATES_DIR
+    platforms: Path = DEFAULT_PLATFORMS_DIR
+    limit: str | None = None
+    canary: str = "1"
+    wave_size: str = "20%"
+    workers: int = 20
+    max_failures: str = "10%"
+    revert_in: int = 120
+    gate_timeout: float = 60.0
+    check: bool = False
+    resume: str | None = None
+    plan_file: Path | None = None
+    report_file: Path | None = None
+
+    def check_values(self) -> None:
+        problems = []
+        if self.workers < 1:
+            problems.append(Diagnostic("option-workers", "--workers must be at least 1", hint="e.g. --workers 20"))
+        if self.revert_in < self.gate_timeout + CONFIRM_MARGIN_S:
+            problems.append(Diagnostic(
+                "option-revert-in",
+                f"--revert-in {self.revert_in}s leaves no time to confirm after a {self.gate_timeout:g}s health gate",
+                hint=f"use --revert-in {int(self.gate_timeout + CONFIRM_MARGIN_S)} or more, "
+                     "or a shorter --gate-timeout"))
+        if problems:
+            raise DiagnosticError(problems)

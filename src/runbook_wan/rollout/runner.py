@@ -1,0 +1,271 @@
+"""Run a rollout: validate, then canary and waves in parallel, each gated on site health.
+
+Order of work, and what stops it:
+
+1. render + validate (any error: stop; no device touched);
+2. pinned plan / resume checks, secrets resolved, inventory built (any error: stop, untouched);
+3. lock (another live rollout: stop);
+4. canary, then waves: every site of a wave finishes (confirmed, unchanged, or rolled back and
+   verified) before the next wave starts; failures above the threshold halt the rollout and the
+   remaining sites are reported as not started.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from nornir.core import Nornir
+
+from runbook_wan.commands.context import RunContext
+from runbook_wan.credentials.resolver import SecretResolver
+from runbook_wan.plan.model import sha256
+from runbook_wan.render.pipeline import RenderResult, render_estate
+from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, Severity, Status
+from runbook_wan.rollout.audit import AuditLog, current_user, intents_commit
+from runbook_wan.rollout.journal import Journal, journal_path
+from runbook_wan.rollout.lock import LockHeldError, RolloutLock
+from runbook_wan.rollout.options import DeployOptions
+from runbook_wan.rollout.outcome import Outcome, SiteReport
+from runbook_wan.rollout.pinned import check_pinned
+from runbook_wan.rollout.policy import Amount, allowed_failures, plan_waves
+from runbook_wan.rollout.progress import DEPLOY_TASK, SiteDone
+from runbook_wan.rollout.resume import PriorRun, check_unchanged, load_prior
+from runbook_wan.tasks.backup import BackupStore
+from runbook_wan.tasks.deploy_site import SiteJob, deploy_site
+from runbook_wan.tasks.fleet import open_fleet
+from runbook_wan.validation.checks.base import ValidationOptions
+from runbook_wan.validation.runner import validate
+
+
+@dataclass
+class RolloutResult:
+    rollout_id: str
+    check: bool
+    waves: list[list[str]]
+    sites: dict[str, SiteReport]
+    user: str = ""
+    intents_commit: str = ""
+    halted: bool = False
+    halt_reason: str = ""
+    resumed: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+    journal: str = ""
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for r in self.sites.values() if r.outcome is outcome)
+
+    def exit_code(self) -> ExitCode:
+        if self.halted:
+            return ExitCode.HALTED
+        if any(r.outcome.counts_as_failure for r in self.sites.values()):
+            return ExitCode.FAILED
+        if self.check and any(r.outcome is Outcome.CHECKED for r in self.sites.values()):
+            return ExitCode.CHANGES
+        return ExitCode.OK
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rollout_id": self.rollout_id, "check": self.check, "user": self.user,
+            "intents_commit": self.intents_commit, "resumed": self.resumed, "halted": self.halted,
+            "halt_reason": self.halt_reason, "waves": self.waves, "timings": self.timings,
+            "summary": {o.value: self.count(o) for o in Outcome},
+            "sites": [self.sites[s].to_dict() for s in sorted(self.sites)],
+        }
+
+
+def new_rollout_id() -> str:
+    return time.strftime("r%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+
+
+#: Called with (wave index, wave sites) when a wave starts, and with each finished site.
+WaveHook = Callable[[int, list[str]], None]
+SiteHook = Callable[[SiteReport], None]
+
+
+def _validated(opts: DeployOptions) -> RenderResult:
+    rendered = render_estate(opts.intents, opts.limit, opts.templates, opts.platforms)
+    report = validate(rendered, ValidationOptions(backend="builtin", configs_dir=opts.configs_dir))
+    # Name the rule that fired (e.g. R002-unique-loopback): the CLI prints message and hint only.
+    errors = [replace(d, message=f"{d.code}: {d.message}") for d in report.diagnostics
+              if d.severity is Severity.ERROR]
+    broken = [r for r in report.results if r.status is Status.ERROR and not r.diagnostics]
+    errors += [Diagnostic("validation-error", f"{r.check} could not run for {r.subject}: {r.message}",
+                          hint="run `runbook.py validate` for details") for r in broken]
+    if errors:
+        raise DiagnosticError(errors)
+    return rendered
+
+
+def _resolver(opts: DeployOptions, ctx: RunContext) -> SecretResolver:
+    lab_secrets = opts.state_dir / "lab" / "secrets.yaml"
+    return SecretResolver(ctx.redactor, extra_files=[lab_secrets] if lab_secrets.is_file() else [])
+
+
+def _nornir(opts: DeployOptions, sites: list[str]) -> Nornir:
+    return open_fleet(opts.intents, opts.inventory_dir, sites, opts.workers, opts.platforms)
+
+
+class Rollout:
+    def __init__(self, opts: DeployOptions, ctx: RunContext, on_wave: WaveHook, on_site: SiteHook) -> None:
+        self.opts, self.ctx, self.on_wave, self.on_site = opts, ctx, on_wave, on_site
+        self.prior: PriorRun | None = None
+
+    def run(self) -> RolloutResult:
+        opts = self.opts
+        opts.check_values()
+        started = time.monotonic()
+        rendered = _validated(opts)
+        hashes = {sid: sha256(cfg.text) for sid, cfg in rendered.configs.items()}
+        if opts.resume:
+            self.prior = load_prior(opts.state_dir, opts.resume)
+            check_unchanged(self.prior, hashes)
+            waves = self.prior.waves
+            rollout_id = opts.resume
+        else:
+            if opts.plan_file:
+                check_pinned(opts.plan_file, hashes)
+            plan = plan_waves(rendered.selected, opts.canary, opts.wave_size)
+            waves = plan.all_waves
+            rollout_id = new_rollout_id()
+        finished = {s for s, o in self.prior.outcomes.items() if o.done} if self.prior else set()
+        todo = [s for w in waves for s in w if s not in finished]
+        resolver = _resolver(opts, self.ctx)
+        pushed = {sid: resolver.resolve_text(rendered.configs[sid].text) for sid in todo}
+        nornir = _nornir(opts, todo) if todo else None
+        result = RolloutResult(rollout_id=rollout_id, check=opts.check, waves=waves, user=current_user(),
+                               intents_commit=intents_commit(opts.intents), resumed=bool(self.prior),
+                               sites={s: SiteReport(site=s) for w in waves for s in w})
+        result.timings["prepare_s"] = round(time.monotonic() - started, 3)
+        if self.prior:
+            for site, outcome in self.prior.outcomes.items():
+                if outcome.done and site in result.sites:
+                    result.sites[site] = SiteReport(site=site, outcome=outcome, reason="done by the interrupted run")
+        if opts.check:
+            self._waves(result, rendered, hashes, pushed, nornir, journal=None)
+        else:
+            self._locked(result, rendered, hashes, pushed, nornir)
+        result.timings["total_s"] = round(time.monotonic() - started, 3)
+        if nornir is not None:
+            nornir.close_connections(on_good=True, on_failed=True)
+        return result
+
+    def _locked(self, result: RolloutResult, rendered: RenderResult, hashes: dict[str, str],
+                pushed: dict[str, str], nornir: Nornir | None) -> None:
+        opts = self.opts
+        lock = RolloutLock(opts.state_dir / "lock", result.rollout_id, result.user)
+        try:
+            lock.acquire()
+        except LockHeldError as exc:
+            raise LockedError(exc.diagnostic(lock.path)) from None
+        if lock.stale is not None:
+            self.ctx.err.print(f"note: took over the stale lock of rollout {lock.stale.rollout_id} "
+                               f"(pid {lock.stale.pid} is gone)", markup=False)
+        journal = Journal(journal_path(opts.state_dir, result.rollout_id), self.ctx.redactor)
+        result.journal = str(journal.path)
+        audit = AuditLog(opts.state_dir / "audit.log", self.ctx.redactor)
+        try:
+            if self.prior is None:
+                journal.write("rollout", rollout_id=result.rollout_id, user=result.user,
+                              intents_commit=result.intents_commit, waves=result.waves, sha256=hashes,
+                              check=False, options=_options_record(opts))
+            else:
+                journal.write("resume", rollout_id=result.rollout_id, user=result.user)
+            audit.append("rollout-start", rollout_id=result.rollout_id, user=result.user,
+                         intents_commit=result.intents_commit, resumed=result.resumed,
+                         sites=[s for w in result.waves for s in w])
+            self._waves(result, rendered, hashes, pushed, nornir, journal)
+            for report in result.sites.values():
+                audit.append("site", rollout_id=result.rollout_id, user=result.user,
+                             intents_commit=result.intents_commit, site=report.site, result=report.outcome.value,
+                             sha256_before=report.sha256_before, sha256_after=report.sha256_after,
+                             reason=report.reason)
+            summary = {o.value: result.count(o) for o in Outcome}
+            journal.write("end", halted=result.halted, halt_reason=result.halt_reason, summary=summary)
+            audit.append("rollout-end", rollout_id=result.rollout_id, user=result.user, halted=result.halted,
+                         summary=summary)
+        finally:
+            lock.release()
+
+    def _waves(self, result: RolloutResult, rendered: RenderResult, hashes: dict[str, str],
+               pushed: dict[str, str], nornir: Nornir | None, journal: Journal | None) -> None:
+        opts = self.opts
+        max_failures = Amount.parse(opts.max_failures, "--max-failures")
+        backups = BackupStore(opts.state_dir / "backups", self.ctx.redactor)
+        canary_first = not (self.prior and self.prior.outcomes)
+
+        def sink(site: str, step: str, status: Status, detail: str) -> None:
+            if journal is not None:
+                journal.write("step", site=site, step=step, status=status.value, detail=detail)
+
+        for index, wave in enumerate(result.waves):
+            todo = [s for s in wave if s in pushed]
+            if not todo:
+                continue
+            if result.halted:
+                for site in todo:
+                    result.sites[site].reason = f"not started: {result.halt_reason}"
+                continue
+            self.on_wave(index, todo)
+            wave_start = time.monotonic()
+            jobs = {s: SiteJob(site=s, facts=rendered.facts[s], config=pushed[s], sha256=hashes[s],
+                               rollout_id=result.rollout_id, wave=index, revert_in=opts.revert_in,
+                               gate_timeout=opts.gate_timeout, check_only=opts.check) for s in todo}
+            assert nornir is not None
+            wave_nr = nornir.filter(filter_func=lambda host, names=frozenset(todo): host.name in names)
+            wave_nr.processors.append(SiteDone(self.on_site))
+            aggregated = wave_nr.run(task=_deploy_one, name=DEPLOY_TASK, jobs=jobs, backups=backups, sink=sink,
+                                     on_failed=True)
+            for site in todo:
+                report = _report_of(site, aggregated.get(site), index)
+                result.sites[site] = report
+                if journal is not None:
+                    journal.write("site", site=site, outcome=report.outcome.value, reason=report.reason,
+                                  sha256_before=report.sha256_before, sha256_after=report.sha256_after)
+            failures = [s for s in todo if result.sites[s].outcome.counts_as_failure]
+            is_canary = index == 0 and canary_first and not opts.check
+            allowed = allowed_failures(max_failures, len(todo), canary=is_canary)
+            result.timings[f"wave_{index}_s"] = round(time.monotonic() - wave_start, 3)
+            if journal is not None:
+                journal.write("wave", wave=index, sites=todo, failures=failures, allowed=allowed)
+            if len(failures) > allowed and not opts.check:
+                what = "canary" if is_canary else f"wave {index}"
+                result.halted = True
+                result.halt_reason = (f"{what} had {len(failures)} failure(s) ({', '.join(failures)}), more than "
+                                      f"the {allowed} allowed")
+
+
+class LockedError(DiagnosticError):
+    """Another live rollout holds the lock (exit code 5)."""
+
+    exit_code = ExitCode.LOCKED
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__([diagnostic])
+
+
+def _deploy_one(task: Any, jobs: dict[str, SiteJob], backups: BackupStore, sink: Any) -> Any:
+    return deploy_site(task, jobs[task.host.name], backups, sink)
+
+
+def _report_of(site: str, multi: Any, wave: int) -> SiteReport:
+    if multi and isinstance(multi[0].result, SiteReport):
+        report: SiteReport = multi[0].result
+        return report
+    # the per-site task itself crashed (a bug): record it, never lose the site
+    detail = str(multi[0].exception) if multi and multi[0].exception else "no result"
+    return SiteReport(site=site, outcome=Outcome.FAILED, wave=wave, reason=f"internal error: {detail}")
+
+
+def _options_record(opts: DeployOptions) -> dict[str, Any]:
+    return {"canary": opts.canary, "wave_size": opts.wave_size, "max_failures": opts.max_failures,
+            "revert_in": opts.revert_in, "gate_timeout": opts.gate_timeout, "limit": opts.limit}
+
+
+def write_report(result: RolloutResult, path: Path, ctx: RunContext) -> None:
+    path.write_text(ctx.redactor.mask(json.dumps(result.to_dict(), indent=2, default=str)) + "\n")

@@ -1,0 +1,75 @@
+"""``--limit`` expressions.
+
+Comma-separated terms; a site is selected when it matches any positive term and no ``!`` term:
+
+* ``chi-021`` - one site; ``chi-*`` - a glob over site ids;
+* ``region=west``, ``platform=frr``, ``policy=retail-flagship``, ``tag=pilot`` - by attribute;
+* ``!sea-001`` - exclude (with only exclusions, everything else is selected).
+
+A term that selects nothing is an error, so typos never shrink a rollout silently.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+
+from runbook_wan.model.estate import Estate
+from runbook_wan.results import Diagnostic, DiagnosticError
+
+_ATTRS = ("region", "platform", "policy", "tag")
+
+
+def _matches(estate: Estate, term: str) -> set[str]:
+    if "=" in term:
+        key, _, value = term.partition("=")
+        if key == "tag":
+            return {sid for sid, s in estate.sites.items() if value in s.tags}
+        return {sid for sid, s in estate.sites.items() if str(getattr(s, key)) == value}
+    return {sid for sid in estate.sites if fnmatch.fnmatchcase(sid, term)}
+
+
+def _term_error(estate: Estate, term: str) -> Diagnostic:
+    key, sep, value = term.partition("=")
+    if sep and key not in _ATTRS:
+        return Diagnostic("limit-key", f"--limit: unknown selector {key!r} in {term!r}",
+                          hint="use a site id or glob, or one of: " + ", ".join(f"{a}=..." for a in _ATTRS))
+    if sep:
+        known = sorted({str(getattr(s, key)) if key != "tag" else t
+                        for s in estate.sites.values() for t in (s.tags if key == "tag" else [""])} - {""})
+        close = difflib.get_close_matches(value, known, n=1)
+        hint = f"did you mean {key}={close[0]}?" if close else f"known values: {', '.join(known) or 'none'}"
+        return Diagnostic("limit-empty", f"--limit: {term!r} matches no site", hint=hint)
+    close = difflib.get_close_matches(term, list(estate.sites), n=1)
+    hint = f"did you mean {close[0]!r}?" if close else "list sites with `runbook.py render` or ls intents/sites"
+    return Diagnostic("limit-empty", f"--limit: {term!r} matches no site", hint=hint)
+
+
+def select_sites(estate: Estate, limit: str | None) -> list[str]:
+    """Sorted site ids selected by ``limit`` (all when None or empty)."""
+    if not limit or not limit.strip():
+        return sorted(estate.sites)
+    include: set[str] = set()
+    exclude: set[str] = set()
+    positives = 0
+    errors: list[Diagnostic] = []
+    for raw in limit.split(","):
+        term = raw.strip()
+        if not term:
+            continue
+        negative = term.startswith("!")
+        term = term.removeprefix("!")
+        key = term.partition("=")[0] if "=" in term else None
+        found = _matches(estate, term) if key is None or key in _ATTRS else set()
+        if not found:
+            errors.append(_term_error(estate, term))
+            continue
+        if negative:
+            exclude |= found
+        else:
+            positives += 1
+            include |= found
+    if errors:
+        raise DiagnosticError(errors)
+    base = include if positives else set(estate.sites)
+    return sorted(base - exclude)

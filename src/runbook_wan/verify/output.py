@@ -1,0 +1,59 @@
+"""Verify output: a table per site (state and each circuit's link/BGP/traffic) and JSON."""
+
+from __future__ import annotations
+
+import json
+
+from rich.table import Table
+from rich.text import Text
+
+from runbook_wan.commands.context import MaskedConsole
+from runbook_wan.results import Status
+from runbook_wan.verify.model import CircuitHealth, SiteHealth, SiteState
+
+_STATE = {SiteState.HEALTHY: "green", SiteState.DEGRADED: "yellow", SiteState.DOWN: "red", SiteState.UNKNOWN: "red"}
+_MARK = {Status.SUCCESS: "✓", Status.FAILURE: "✗", Status.ERROR: "!", Status.SKIPPED: "-"}
+
+
+def _circuit_cell(c: CircuitHealth | None) -> Text:
+    if c is None:
+        return Text("-")
+    cell = Text()
+    for label, check in (("link", c.link), ("bgp", c.bgp), ("traffic", c.traffic)):
+        style = "green" if check.status is Status.SUCCESS else "red"
+        cell.append(f"{label} {_MARK[check.status]} ", style=style)
+    return cell
+
+
+def print_health(sites: list[SiteHealth], console: MaskedConsole) -> None:
+    table = Table(title="Location-level SLA", show_edge=False)
+    for column in ("site", "state", "primary_dia", "secondary_dia", "tertiary_wireless", "hub", "saas"):
+        table.add_column(column)
+    for health in sites:
+        by_role = {c.role: c for c in health.circuits}
+        reach = [Text(_MARK[c.status], style="green" if c.status is Status.SUCCESS else "red") if c else Text("-")
+                 for c in (health.hub, health.saas)]
+        table.add_row(health.site, Text(health.state.value, style=_STATE[health.state]),
+                      *(_circuit_cell(by_role.get(r)) for r in ("primary_dia", "secondary_dia", "tertiary_wireless")),
+                      *reach)
+    console.print(table)
+    for health in sites:
+        if health.error:
+            console.print(f"{health.site}: {health.error}", markup=False)
+        for c in health.circuits:
+            for check in (c.link, c.bgp, c.traffic):
+                if check.status is not Status.SUCCESS:
+                    console.print(f"{health.site} {c.role} {check.name}: {check.detail}", markup=False)
+    up = sum(h.up for h in sites)
+    console.print(f"{up} of {len(sites)} site(s) up "
+                  f"({sum(h.state is SiteState.HEALTHY for h in sites)} healthy, "
+                  f"{sum(h.state is SiteState.DEGRADED for h in sites)} degraded, "
+                  f"{sum(h.state is SiteState.DOWN for h in sites)} down, "
+                  f"{sum(h.state is SiteState.UNKNOWN for h in sites)} unknown)", markup=False)
+
+
+def to_json(sites: list[SiteHealth]) -> str:
+    return json.dumps({"sites": [h.to_dict() for h in sites],
+                       "summary": {"up": sum(h.up for h in sites), "total": len(sites),
+                                   **{s.value: sum(h.state is s for h in sites) for s in SiteState}}},
+                      indent=2) + "\n"
