@@ -117,8 +117,9 @@ def measure(size: int, mode: str, work: Path) -> dict[str, Any]:
     down(state, PREFIX)
     baseline = mem_available_mib()
     start = time.monotonic()
-    result = up(UpOptions(intents=intents, state_dir=state, prefix=PREFIX, configs=configs, inventory_dir=None),
-                Redactor())
+    result = up(
+        UpOptions(intents=intents, state_dir=state, prefix=PREFIX, configs=configs, inventory_dir=None), Redactor()
+    )
     boot = time.monotonic() - start
     try:
         pids = lab_pids(result.record)
@@ -131,14 +132,22 @@ def measure(size: int, mode: str, work: Path) -> dict[str, Any]:
         report = down(state, PREFIX)
         teardown = time.monotonic() - t0
     return {
-        "sites": size, "mode": mode, "ready": result.ready, "pending": len(result.readiness.pending),
-        "boot_s": round(boot, 2), "phases_s": result.timings,
-        "namespaces": len(result.record.topology.all_netns()), "processes": len(pids), **mem,
-        "mem_available_drop_mib": round(drop, 1), "idle_cpu_pct_of_one_core": cpu,
+        "sites": size,
+        "mode": mode,
+        "ready": result.ready,
+        "pending": len(result.readiness.pending),
+        "boot_s": round(boot, 2),
+        "phases_s": result.timings,
+        "namespaces": len(result.record.topology.all_netns()),
+        "processes": len(pids),
+        **mem,
+        "mem_available_drop_mib": round(drop, 1),
+        "idle_cpu_pct_of_one_core": cpu,
         "bgp_sessions_site_side": bgp,
         "arp_entries_estimate": neighbour_estimate(result.record.topology),
         "gc_thresh3_during_run": int(read(f"{NEIGH}3")),
-        "teardown_s": round(teardown, 2), "teardown_left_namespaces": len(report.leftover_namespaces),
+        "teardown_s": round(teardown, 2),
+        "teardown_left_namespaces": len(report.leftover_namespaces),
         "mem_available_after_teardown_vs_before_mib": round(mem_available_mib() - baseline, 1),
     }
 
@@ -156,8 +165,12 @@ def main() -> None:
                 run = measure(size, mode, Path(tmp))
                 print(json.dumps(run), flush=True)
                 runs.append(run)
-    machine = {"kernel": platform.release(), "cpus": os.cpu_count(), "python": platform.python_version(),
-               "mem_total_mib": round(int(Path("/proc/meminfo").read_text().split()[1]) / 1024)}
+    machine = {
+        "kernel": platform.release(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "mem_total_mib": round(int(Path("/proc/meminfo").read_text().split()[1]) / 1024),
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"benchmark": "lab", "machine": machine, "runs": runs}, indent=2) + "\n")
     print(f"wrote {args.out}")

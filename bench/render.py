@@ -61,16 +61,20 @@ def main() -> None:
         return
     runs = []
     for size in args.sizes:
-        proc = subprocess.run([sys.executable, __file__, "--one", str(size)], capture_output=True, text=True,
-                              check=True)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--one", str(size)], capture_output=True, text=True, check=True
+        )
         runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
         print(runs[-1])
     per_site = [r["ms_per_site"] for r in runs]
     report = {
         "benchmark": "render",
         "what": "load intents + build facts + render templates + write configs, generated estates",
-        "machine": {"python": platform.python_version(), "cpu_count": __import__("os").cpu_count(),
-                    "platform": platform.platform()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpu_count": __import__("os").cpu_count(),
+            "platform": platform.platform(),
+        },
         "target": {"sites_80_wall_s_max": 1.0, "growth": "linear"},
         "runs": runs,
         "linear": max(per_site) <= 2.0 * min(per_site),

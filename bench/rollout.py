@@ -31,8 +31,12 @@ PREFIX = "rbbench"
 
 
 def cli(state: Path, *argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(REPO / "runbook.py"), "--no-color", "--state", str(state), *argv],
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, str(REPO / "runbook.py"), "--no-color", "--state", str(state), *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def one_run(workers: int, sites: str | None, tmp: Path) -> dict[str, Any]:
@@ -47,8 +51,22 @@ def one_run(workers: int, sites: str | None, tmp: Path) -> dict[str, Any]:
     try:
         report = tmp / f"report-{workers}.json"
         start = time.perf_counter()
-        deploy = cli(state, "deploy", "--yes", "--inventory", str(inventory), "--workers", str(workers),
-                     "--canary", "1", "--wave-size", "20", "--report", str(report), *limit)
+        deploy = cli(
+            state,
+            "deploy",
+            "--yes",
+            "--inventory",
+            str(inventory),
+            "--workers",
+            str(workers),
+            "--canary",
+            "1",
+            "--wave-size",
+            "20",
+            "--report",
+            str(report),
+            *limit,
+        )
         wall = time.perf_counter() - start
         if deploy.returncode != 0:
             raise SystemExit(f"deploy (workers {workers}) exited {deploy.returncode}:\n{deploy.stdout[-3000:]}")
@@ -60,9 +78,14 @@ def one_run(workers: int, sites: str | None, tmp: Path) -> dict[str, Any]:
     finally:
         cli(state, "lab", "down", "--prefix", PREFIX)
     return {
-        "workers": workers, "sites": len(data["sites"]), "lab_boot_s": round(boot, 1),
-        "deploy_wall_s": round(wall, 1), "deploy_phases_s": data["timings"], "summary": data["summary"],
-        "verify_s": round(verify_s, 1), "sites_up": health["summary"]["up"],
+        "workers": workers,
+        "sites": len(data["sites"]),
+        "lab_boot_s": round(boot, 1),
+        "deploy_wall_s": round(wall, 1),
+        "deploy_phases_s": data["timings"],
+        "summary": data["summary"],
+        "verify_s": round(verify_s, 1),
+        "sites_up": health["summary"]["up"],
     }
 
 

@@ -45,8 +45,11 @@ def timed(fn: Callable[[], object], repeat: int) -> dict[str, Any]:
         start = time.perf_counter()
         fn()
         runs.append(time.perf_counter() - start)
-    return {"median_s": round(statistics.median(runs), 4), "min_s": round(min(runs), 4),
-            "runs_s": [round(r, 4) for r in runs]}
+    return {
+        "median_s": round(statistics.median(runs), 4),
+        "min_s": round(min(runs), 4),
+        "runs_s": [round(r, 4) for r in runs],
+    }
 
 
 def measure(repeat: int) -> dict[str, dict[str, Any]]:
@@ -96,9 +99,15 @@ def measure_twin() -> dict[str, Any]:
         matrix = run_proof(rendered, list(rendered.selected), Path(state), print)
         wall = time.perf_counter() - start
     cells = list(matrix.cells.values())
-    return {"sites": len(rendered.selected), "scenarios": len(matrix.scenarios), "wall_s": round(wall, 1),
-            "phases_s": matrix.timings, "cells": len(cells), "cells_ok": sum(c.ok for c in cells),
-            "problems": sorted({p for c in cells for p in c.problems})[:10]}
+    return {
+        "sites": len(rendered.selected),
+        "scenarios": len(matrix.scenarios),
+        "wall_s": round(wall, 1),
+        "phases_s": matrix.timings,
+        "cells": len(cells),
+        "cells_ok": sum(c.ok for c in cells),
+        "problems": sorted({p for c in cells for p in c.problems})[:10],
+    }
 
 
 def main() -> None:
@@ -110,8 +119,11 @@ def main() -> None:
     data: dict[str, Any] = json.loads(args.out.read_text(encoding="utf-8")) if args.out.is_file() else {}
     data.setdefault("benchmark", "validate")
     data.setdefault("measurements", {})
-    data["machine"] = {"python": platform.python_version(), "cpu_count": os.cpu_count(),
-                       "platform": platform.platform()}
+    data["machine"] = {
+        "python": platform.python_version(),
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+    }
     data.setdefault("target", {})["embedded_without_vtysh_80_max_s"] = 1.0
     data["measurements"].update(measure(args.repeat))
     if args.twin:

@@ -42,10 +42,17 @@ def ssh_credentials(environ: Mapping[str, str], lab_paths: SshPaths | None) -> S
     problems = []
     for label, env, value in (("SSH key", ENV_KEY, key), ("known_hosts file", ENV_KNOWN_HOSTS, known)):
         if value and not Path(value).expanduser().is_file():
-            problems.append(Diagnostic("inventory-credential-file", f"{label} {value} does not exist",
-                                       hint=f"set {env} to an existing file, or re-run `runbook.py lab up`"))
+            problems.append(
+                Diagnostic(
+                    "inventory-credential-file",
+                    f"{label} {value} does not exist",
+                    hint=f"set {env} to an existing file, or re-run `runbook.py lab up`",
+                )
+            )
     if problems:
         raise DiagnosticError(problems)
-    return SshCredentials(username=environ.get(ENV_USER) or DEFAULT_USER,
-                          key_file=str(Path(key).expanduser()) if key else None,
-                          known_hosts_file=str(Path(known).expanduser()) if known else None)
+    return SshCredentials(
+        username=environ.get(ENV_USER) or DEFAULT_USER,
+        key_file=str(Path(key).expanduser()) if key else None,
+        known_hosts_file=str(Path(known).expanduser()) if known else None,
+    )

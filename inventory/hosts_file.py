@@ -64,15 +64,29 @@ def read_hosts_file(inventory_dir: Path) -> HostsFile:
         return HostsFile.model_validate(data)
     except yaml.YAMLError as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise DiagnosticError([Diagnostic(
-            "hosts-file-syntax", f"{path} is not valid YAML", location=SourceLocation(str(path), (line or 0) + 1),
-            hint="fix the YAML, or delete the file and run `runbook.py lab up` to rewrite it")]) from None
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "hosts-file-syntax",
+                    f"{path} is not valid YAML",
+                    location=SourceLocation(str(path), (line or 0) + 1),
+                    hint="fix the YAML, or delete the file and run `runbook.py lab up` to rewrite it",
+                )
+            ]
+        ) from None
     except ValidationError as exc:
-        raise DiagnosticError([Diagnostic(
-            "hosts-file-schema", f"{path}: {'.'.join(str(p) for p in err['loc'])}: {err['msg']}",
-            location=SourceLocation(str(path)),
-            hint="expected `hosts: {SITE: {hostname: ADDRESS}}` and optionally `ssh: {key_file, known_hosts_file}`")
-            for err in exc.errors()]) from None
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "hosts-file-schema",
+                    f"{path}: {'.'.join(str(p) for p in err['loc'])}: {err['msg']}",
+                    location=SourceLocation(str(path)),
+                    hint="expected `hosts: {SITE: {hostname: ADDRESS}}` and optionally "
+                    "`ssh: {key_file, known_hosts_file}`",
+                )
+                for err in exc.errors()
+            ]
+        ) from None
 
 
 def write_hosts_file(inventory_dir: Path, content: HostsFile, header: str) -> Path:

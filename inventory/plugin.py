@@ -54,19 +54,42 @@ def _yaml_mapping(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise DiagnosticError([Diagnostic("inventory-yaml", f"{path} is not valid YAML: {exc}",
-                                          location=SourceLocation(str(path)), hint="fix the YAML syntax")]) from None
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "inventory-yaml",
+                    f"{path} is not valid YAML: {exc}",
+                    location=SourceLocation(str(path)),
+                    hint="fix the YAML syntax",
+                )
+            ]
+        ) from None
     if not isinstance(data, dict):
-        raise DiagnosticError([Diagnostic("inventory-yaml", f"{path} must be a mapping",
-                                          location=SourceLocation(str(path)), hint="write `name: {...}` entries")])
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "inventory-yaml",
+                    f"{path} must be a mapping",
+                    location=SourceLocation(str(path)),
+                    hint="write `name: {...}` entries",
+                )
+            ]
+        )
     return data
 
 
 def _connection_options(data: Mapping[str, Any]) -> dict[str, ConnectionOptions]:
-    return {name: ConnectionOptions(hostname=c.get("hostname"), port=c.get("port"), username=c.get("username"),
-                                    password=c.get("password"), platform=c.get("platform"),
-                                    extras=deepcopy(c.get("extras")))
-            for name, c in (data.get("connection_options") or {}).items()}
+    return {
+        name: ConnectionOptions(
+            hostname=c.get("hostname"),
+            port=c.get("port"),
+            username=c.get("username"),
+            password=c.get("password"),
+            platform=c.get("platform"),
+            extras=deepcopy(c.get("extras")),
+        )
+        for name, c in (data.get("connection_options") or {}).items()
+    }
 
 
 def _optional_args(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -82,8 +105,14 @@ def _extras(data: Mapping[str, Any]) -> dict[str, Any]:
 class RunbookInventory:
     """Nornir inventory plugin (entry point ``nornir.plugins.inventory: RunbookInventory``)."""
 
-    def __init__(self, intents: str = "intents", inventory_dir: str = "inventory", limit: str | None = None,
-                 platforms_dir: str | None = None, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        intents: str = "intents",
+        inventory_dir: str = "inventory",
+        limit: str | None = None,
+        platforms_dir: str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self.intents = Path(intents)
         self.inventory_dir = Path(inventory_dir)
         self.limit = limit
@@ -102,44 +131,65 @@ class RunbookInventory:
         credentials = ssh_credentials(self.environ, hosts_file.ssh)
         defaults_data = _yaml_mapping(self._data_file(DEFAULTS_FILE))
         groups_data = _yaml_mapping(self._data_file(GROUPS_FILE))
-        defaults = Defaults(hostname=defaults_data.get("hostname"), port=defaults_data.get("port"),
-                            username=credentials.username, password=None, platform=defaults_data.get("platform"),
-                            data=dict(defaults_data.get("data") or {}),
-                            connection_options=_connection_options(defaults_data))
+        defaults = Defaults(
+            hostname=defaults_data.get("hostname"),
+            port=defaults_data.get("port"),
+            username=credentials.username,
+            password=None,
+            platform=defaults_data.get("platform"),
+            data=dict(defaults_data.get("data") or {}),
+            connection_options=_connection_options(defaults_data),
+        )
         groups = self._groups(estate, selected, groups_data, defaults)
         hosts = Hosts()
         for sid in selected:
-            hosts[sid] = self._host(estate, sid, hosts_file, groups, groups_data, defaults_data, credentials,
-                                    defaults)
+            hosts[sid] = self._host(estate, sid, hosts_file, groups, groups_data, defaults_data, credentials, defaults)
         return Inventory(hosts=hosts, groups=groups, defaults=defaults)
 
     def _check_addresses(self, selected: list[str], hosts_file: HostsFile) -> None:
         missing = [sid for sid in selected if sid not in hosts_file.hosts]
         if missing:
             path = hosts_path(self.inventory_dir)
-            raise DiagnosticError([Diagnostic(
-                "inventory-no-address", f"site {sid} has no management address",
-                location=SourceLocation(str(path)),
-                hint=f"run `runbook.py lab up --inventory {self.inventory_dir}` or add "
-                     f"`hosts: {{{sid}: {{hostname: ADDRESS}}}}`") for sid in missing])
+            raise DiagnosticError(
+                [
+                    Diagnostic(
+                        "inventory-no-address",
+                        f"site {sid} has no management address",
+                        location=SourceLocation(str(path)),
+                        hint=f"run `runbook.py lab up --inventory {self.inventory_dir}` or add "
+                        f"`hosts: {{{sid}: {{hostname: ADDRESS}}}}`",
+                    )
+                    for sid in missing
+                ]
+            )
 
-    def _groups(self, estate: Estate, selected: list[str], groups_data: dict[str, Any],
-                defaults: Defaults) -> Groups:
+    def _groups(self, estate: Estate, selected: list[str], groups_data: dict[str, Any], defaults: Defaults) -> Groups:
         groups = Groups()
         for name, raw in groups_data.items():
             data = raw or {}
-            groups[name] = Group(name=name, hostname=data.get("hostname"), port=data.get("port"),
-                                 username=None, password=None, platform=data.get("platform"),
-                                 data=dict(data.get("data") or {}), defaults=defaults,
-                                 connection_options=_connection_options(data))
+            groups[name] = Group(
+                name=name,
+                hostname=data.get("hostname"),
+                port=data.get("port"),
+                username=None,
+                password=None,
+                platform=data.get("platform"),
+                data=dict(data.get("data") or {}),
+                defaults=defaults,
+                connection_options=_connection_options(data),
+            )
         problems = []
         for sid in selected:
             site = estate.sites[sid]
             if site.platform not in groups:
-                problems.append(Diagnostic(
-                    "inventory-platform-group", f"no group for platform {site.platform!r} (site {sid})",
-                    location=SourceLocation(str(self._data_file(GROUPS_FILE))),
-                    hint=f"add a `{site.platform}:` group with its napalm connection options to groups.yaml"))
+                problems.append(
+                    Diagnostic(
+                        "inventory-platform-group",
+                        f"no group for platform {site.platform!r} (site {sid})",
+                        location=SourceLocation(str(self._data_file(GROUPS_FILE))),
+                        hint=f"add a `{site.platform}:` group with its napalm connection options to groups.yaml",
+                    )
+                )
             for kind, value in (("region", site.region), ("policy", site.policy)):
                 name = f"{kind}:{value}"
                 if name not in groups:
@@ -148,23 +198,43 @@ class RunbookInventory:
             raise DiagnosticError(problems)
         return groups
 
-    def _host(self, estate: Estate, sid: str, hosts_file: HostsFile, groups: Groups, groups_data: dict[str, Any],
-              defaults_data: dict[str, Any], credentials: SshCredentials, defaults: Defaults) -> Host:
+    def _host(
+        self,
+        estate: Estate,
+        sid: str,
+        hosts_file: HostsFile,
+        groups: Groups,
+        groups_data: dict[str, Any],
+        defaults_data: dict[str, Any],
+        credentials: SshCredentials,
+        defaults: Defaults,
+    ) -> Host:
         site = estate.sites[sid]
         entry = hosts_file.hosts[sid]
         group_data = groups_data.get(site.platform) or {}
-        optional_args = {**_optional_args(defaults_data), **_optional_args(group_data),
-                         **credentials.optional_args()}
+        optional_args = {**_optional_args(defaults_data), **_optional_args(group_data), **credentials.optional_args()}
         extras = {**_extras(defaults_data), **_extras(group_data), "optional_args": optional_args}
         platform = group_data.get("platform") or estate.platforms[site.platform].napalm_driver
         return Host(
-            name=sid, hostname=entry.hostname, port=entry.port, username=credentials.username, password=None,
+            name=sid,
+            hostname=entry.hostname,
+            port=entry.port,
+            username=credentials.username,
+            password=None,
             platform=platform,
-            groups=ParentGroups([groups[site.platform], groups[f"region:{site.region}"],
-                                 groups[f"policy:{site.policy}"]]),
-            data={"site": sid, "name": site.name, "region": site.region, "platform": site.platform,
-                  "policy": site.policy, "asn": site.asn, "tags": list(site.tags),
-                  "management_address": entry.hostname},
+            groups=ParentGroups(
+                [groups[site.platform], groups[f"region:{site.region}"], groups[f"policy:{site.policy}"]]
+            ),
+            data={
+                "site": sid,
+                "name": site.name,
+                "region": site.region,
+                "platform": site.platform,
+                "policy": site.policy,
+                "asn": site.asn,
+                "tags": list(site.tags),
+                "management_address": entry.hostname,
+            },
             connection_options={CONNECTION: ConnectionOptions(extras=extras)},
             defaults=defaults,
         )

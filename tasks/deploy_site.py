@@ -79,8 +79,9 @@ class _SiteRun:
     def gate(self, links: dict[str, dict[str, Any]]) -> GateObservation:
         start = time.monotonic()
         try:
-            result = self.task.run(task=health_gate, name="gate", facts=self.job.facts, links=links,
-                                   timeout=self.job.gate_timeout)[0]
+            result = self.task.run(
+                task=health_gate, name="gate", facts=self.job.facts, links=links, timeout=self.job.gate_timeout
+            )[0]
         except NornirSubTaskError as exc:
             obs = exc.result[0].result
             if not isinstance(obs, GateObservation):
@@ -102,8 +103,10 @@ class _SiteRun:
             self.step("discard", discard_candidate)
         except _StepFailedError as exc:
             self.report.outcome = Outcome.ROLLED_BACK
-            self.report.reason += f"; rollback could not be verified ({exc}); the device's revert timer " \
-                                  f"restores the old config within {self.job.revert_in}s"
+            self.report.reason += (
+                f"; rollback could not be verified ({exc}); the device's revert timer "
+                f"restores the old config within {self.job.revert_in}s"
+            )
             return
         self.report.outcome = Outcome.ROLLED_BACK
         if leftover.strip():
@@ -155,5 +158,9 @@ def deploy_site(task: Task, job: SiteJob, backups: BackupStore, sink: StepSink) 
 
 def _finish(task: Task, report: SiteReport, start: float) -> Result:
     report.seconds = round(time.monotonic() - start, 2)
-    return Result(host=task.host, result=report, changed=report.outcome is Outcome.CHANGED,
-                  failed=report.outcome.counts_as_failure)
+    return Result(
+        host=task.host,
+        result=report,
+        changed=report.outcome is Outcome.CHANGED,
+        failed=report.outcome.counts_as_failure,
+    )

@@ -75,8 +75,9 @@ def observe(driver: probes.Device, facts: SiteFacts, links: dict[str, dict[str, 
     return obs
 
 
-def health_gate(task: Task, facts: SiteFacts, links: dict[str, dict[str, Any]], timeout: float,
-                interval: float = 1.0) -> Result:
+def health_gate(
+    task: Task, facts: SiteFacts, links: dict[str, dict[str, Any]], timeout: float, interval: float = 1.0
+) -> Result:
     driver = device(task)
     start = time.monotonic()
     polls = 0

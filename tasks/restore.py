@@ -18,8 +18,9 @@ RESTORE_REVERT_IN = 60
 SEARCH_DEPTH = 10
 
 
-def restore_site(task: Task, store: BackupStore, resolver: SecretResolver,
-                 backups: dict[str, Path | None], label: str) -> Result:
+def restore_site(
+    task: Task, store: BackupStore, resolver: SecretResolver, backups: dict[str, Path | None], label: str
+) -> Result:
     """Push a backup (tokens resolved), commit with a revert timer, and confirm once we still reach it.
 
     Without an explicit backup, the newest one the *device* says differs from its running config

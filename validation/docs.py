@@ -1,7 +1,7 @@
 """Generate the rules table of ``docs/validation.md`` from the rule registry.
 
-    python -m validation.docs          # rewrite the table between the markers
-    python -m validation.docs --check  # exit 1 if the doc is stale (the tests do this too)
+python -m validation.docs          # rewrite the table between the markers
+python -m validation.docs --check  # exit 1 if the doc is stale (the tests do this too)
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ def rules_table() -> str:
         doc = " ".join(rule.doc.split("\n\n")[0].split())
         rest = " ".join(" ".join(rule.doc.split("\n\n")[1:]).split())
         text = (doc + (f" <br><sub>{rest}</sub>" if rest else "")).replace("|", "\\|")
-        lines.append(f"| <a id=\"{rule.id.lower()}\"></a>`{rule.id}` | {rule.severity.value} | "
-                     f"{text} | `{rule.source}` |")
+        lines.append(
+            f'| <a id="{rule.id.lower()}"></a>`{rule.id}` | {rule.severity.value} | {text} | `{rule.source}` |'
+        )
     return "\n".join(lines)
 
 

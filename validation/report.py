@@ -28,8 +28,9 @@ class CheckResult:
     message: str = ""  # one line for people: why skipped/error, or a summary
 
     @classmethod
-    def from_diagnostics(cls, check: str, subject: str, diagnostics: Iterable[Diagnostic],
-                         message: str = "") -> CheckResult:
+    def from_diagnostics(
+        cls, check: str, subject: str, diagnostics: Iterable[Diagnostic], message: str = ""
+    ) -> CheckResult:
         """``failure`` when any diagnostic is an error, else ``success`` (warnings allowed)."""
         found = tuple(sorted(diagnostics, key=lambda d: (d.sort_key, d.code)))
         bad = any(d.severity is Severity.ERROR for d in found)

@@ -15,12 +15,16 @@ RENDER_CHECK = "render"
 LOAD_CHECK = "load"
 
 
-def validate(rendered: RenderResult, options: ValidationOptions,
-             families: Sequence[CheckFamily] | None = None) -> ValidationReport:
+def validate(
+    rendered: RenderResult, options: ValidationOptions, families: Sequence[CheckFamily] | None = None
+) -> ValidationReport:
     """All findings about the rendered estate; one family failing never stops the others."""
     report = ValidationReport(sites=list(rendered.selected))
-    report.results.append(CheckResult.from_diagnostics(RENDER_CHECK, ESTATE, rendered.warnings,
-                                                       f"rendered {len(rendered.configs)} site(s)"))
+    report.results.append(
+        CheckResult.from_diagnostics(
+            RENDER_CHECK, ESTATE, rendered.warnings, f"rendered {len(rendered.configs)} site(s)"
+        )
+    )
     ctx = ValidationContext(rendered, options)
     for family in families if families is not None else default_families():
         if not family.enabled(options):
@@ -31,13 +35,17 @@ def validate(rendered: RenderResult, options: ValidationOptions,
         except DiagnosticError:
             raise  # bad input (e.g. a malformed allowlist): reported by the CLI like any input error
         except Exception as exc:  # noqa: BLE001 - per-family boundary: record and carry on
-            report.results.append(tool_error(family.name, ESTATE, f"{family.title} crashed: "
-                                                                  f"{type(exc).__name__}: {exc}"))
+            report.results.append(
+                tool_error(family.name, ESTATE, f"{family.title} crashed: {type(exc).__name__}: {exc}")
+            )
         report.timings[family.name] = time.perf_counter() - start
     return report
 
 
 def load_failure_report(error: DiagnosticError) -> ValidationReport:
     """The report of a run whose intents did not load or render: their errors are the findings."""
-    return ValidationReport(results=[CheckResult(LOAD_CHECK, ESTATE, Status.FAILURE, tuple(error.diagnostics),
-                                                 "intents did not load or render")])
+    return ValidationReport(
+        results=[
+            CheckResult(LOAD_CHECK, ESTATE, Status.FAILURE, tuple(error.diagnostics), "intents did not load or render")
+        ]
+    )

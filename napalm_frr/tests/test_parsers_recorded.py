@@ -83,11 +83,22 @@ def test_recorded_bgp_summary_without_peers_gives_no_neighbors() -> None:
 
 
 def test_recorded_admin_down_peer_is_disabled_and_down() -> None:
-    neighbors = {"default": {"vrfId": 0, "vrfName": "default", "100.127.0.1": {
-        "remoteAs": 65101, "localAs": 65001, "remoteRouterId": "0.0.0.0", "localRouterId": "198.51.100.1",
-        "bgpState": "Idle", "adminShutDown": True, "lastResetTimerMsecs": 1000,
-        "addressFamilyInfo": {"ipv4Unicast": {"acceptedPrefixCounter": 0, "sentPrefixCounter": 0}},
-    }}}
+    neighbors = {
+        "default": {
+            "vrfId": 0,
+            "vrfName": "default",
+            "100.127.0.1": {
+                "remoteAs": 65101,
+                "localAs": 65001,
+                "remoteRouterId": "0.0.0.0",
+                "localRouterId": "198.51.100.1",
+                "bgpState": "Idle",
+                "adminShutDown": True,
+                "lastResetTimerMsecs": 1000,
+                "addressFamilyInfo": {"ipv4Unicast": {"acceptedPrefixCounter": 0, "sentPrefixCounter": 0}},
+            },
+        }
+    }
     peer = bgp_neighbors({}, neighbors)["global"]["peers"]["100.127.0.1"]
     assert (peer["is_up"], peer["is_enabled"], peer["uptime"]) == (False, False, 0)
     assert peer["address_family"]["ipv4"] == {"received_prefixes": 0, "accepted_prefixes": 0, "sent_prefixes": 0}
@@ -115,8 +126,10 @@ def test_recorded_ping_success() -> None:
     result = ping_result(RECORDED_PING_OK)["success"]
     assert (result["probes_sent"], result["packet_loss"]) == (2, 0)
     assert (result["rtt_min"], result["rtt_avg"], result["rtt_max"]) == (0.053, 0.130, 0.207)
-    assert result["results"] == [{"ip_address": "198.51.100.1", "rtt": 0.207},
-                                 {"ip_address": "198.51.100.1", "rtt": 0.053}]
+    assert result["results"] == [
+        {"ip_address": "198.51.100.1", "rtt": 0.207},
+        {"ip_address": "198.51.100.1", "rtt": 0.053},
+    ]
 
 
 def test_recorded_ping_without_answer_is_success_with_full_loss() -> None:
@@ -124,11 +137,14 @@ def test_recorded_ping_without_answer_is_success_with_full_loss() -> None:
     assert (result["probes_sent"], result["packet_loss"], result["results"]) == (2, 2, [])
 
 
-@pytest.mark.parametrize("output", [
-    "ping: connect: Network is unreachable\n",
-    "ping: bind icmp socket: Cannot assign requested address\n",
-    "ping: nosuchhost: Name or service not known\n",
-])
+@pytest.mark.parametrize(
+    "output",
+    [
+        "ping: connect: Network is unreachable\n",
+        "ping: bind icmp socket: Cannot assign requested address\n",
+        "ping: nosuchhost: Name or service not known\n",
+    ],
+)
 def test_recorded_ping_that_cannot_run_is_an_error(output: str) -> None:
     assert ping_result(output) == {"error": output.strip()}
 
@@ -154,9 +170,16 @@ key chain K
     assert " neighbor 192.0.2.1 password <removed>" in cleaned
 
 
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("00:01:27", 87), ("1d02h03m", 93780), ("01w2d03h", 788400), ("never", 0), ("", 0),
-])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("00:01:27", 87),
+        ("1d02h03m", 93780),
+        ("01w2d03h", 788400),
+        ("never", 0),
+        ("", 0),
+    ],
+)
 def test_recorded_frr_uptime_formats(text: str, seconds: int) -> None:
     assert duration_seconds(text) == seconds
 
@@ -166,9 +189,17 @@ def test_recorded_vtysh_prints_one_json_document_per_command() -> None:
 
 
 def test_recorded_interface_flap_time_uses_the_device_timezone() -> None:
-    data = {"lan0": {"administrativeStatus": "up", "operationalStatus": "down", "mtu": 1500, "speed": 10000,
-                     "hardwareAddress": "b2:a4:62:78:bc:ae", "lastLinkUp": "2026/11/21 05:18:52.32",
-                     "lastLinkDown": "2026/11/21 06:18:52.32"}}
+    data = {
+        "lan0": {
+            "administrativeStatus": "up",
+            "operationalStatus": "down",
+            "mtu": 1500,
+            "speed": 10000,
+            "hardwareAddress": "b2:a4:62:78:bc:ae",
+            "lastLinkUp": "2026/11/21 05:18:52.32",
+            "lastLinkDown": "2026/11/21 06:18:52.32",
+        }
+    }
     in_utc = interfaces(data, UTC)["lan0"]
     in_cet = interfaces(data, utc_offset("+0100"))["lan0"]
     assert in_utc["last_flapped"] - in_cet["last_flapped"] == 3600

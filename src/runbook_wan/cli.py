@@ -23,14 +23,23 @@ def build_parser() -> argparse.ArgumentParser:
         prog="runbook.py",
         description="Intent-based WAN automation: render, plan, validate, deploy and verify branch sites.",
         epilog="Exit codes: 0 ok/no change, 1 error (nothing touched), 2 changes pending, "
-               "3 sites failed or down, 4 rollout halted, 5 locked, 130 interrupted.",
+        "3 sites failed or down, 4 rollout halted, 5 locked, 130 interrupted.",
     )
-    parser.add_argument("--workspace", type=Path, default=None, metavar="DIR",
-                        help="project folder holding intents/, configs/, inventory/ (default: $RUNBOOK_WORKSPACE, "
-                             "else the current folder)")
-    parser.add_argument("--state", type=Path, default=None, metavar="DIR",
-                        help="runtime state: journals, backups, audit log, lab (default: WORKSPACE/.runbook, "
-                             "or $RUNBOOK_STATE)")
+    parser.add_argument(
+        "--workspace",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="project folder holding intents/, configs/, inventory/ (default: $RUNBOOK_WORKSPACE, "
+        "else the current folder)",
+    )
+    parser.add_argument(
+        "--state",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="runtime state: journals, backups, audit log, lab (default: WORKSPACE/.runbook, or $RUNBOOK_STATE)",
+    )
     color = parser.add_mutually_exclusive_group()
     color.add_argument("--color", dest="color", action="store_true", default=None, help="force colour")
     color.add_argument("--no-color", dest="color", action="store_false", help="disable colour")

@@ -73,8 +73,7 @@ class RolloutLab:
         return code, text
 
     def deploy(self, *argv: str) -> tuple[int, str]:
-        return self.cli("deploy", "--intents", str(self.intents), "--inventory", str(self.inventory), "--yes",
-                        *argv)
+        return self.cli("deploy", "--intents", str(self.intents), "--inventory", str(self.inventory), "--yes", *argv)
 
     def running(self, site: str) -> str:
         text = self.lab.vtysh(site, "show running-config")
@@ -97,8 +96,9 @@ def rollout_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RolloutLab
         shutil.copy(EXAMPLE_INTENTS / "sites" / f"{site}.yaml", pristine / "sites")
     defaults = pristine / "defaults.yaml"
     defaults.write_text(re.sub(r"management_network: \S+", f"management_network: {MGMT}", defaults.read_text()))
-    shutil.copytree(REPO / "inventory", root / "inventory", ignore=shutil.ignore_patterns("*.py", "hosts.yaml",
-                                                                                          "__pycache__"))
+    shutil.copytree(
+        REPO / "inventory", root / "inventory", ignore=shutil.ignore_patterns("*.py", "hosts.yaml", "__pycache__")
+    )
     saved = {k: os.environ.get(k) for k in SECRET_ENV}
     os.environ.update(SECRET_ENV)
     down(root / "state", PREFIX)

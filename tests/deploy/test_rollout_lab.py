@@ -49,7 +49,7 @@ def test_01_first_rollout_deploys_day0_sites_canary_first(rollout_lab: RolloutLa
     assert set(_outcomes(data).values()) == {"changed"}
     code, out = env.cli("verify", "--intents", str(env.intents), "--inventory", str(env.inventory), "--format", "json")
     assert code == 0, out
-    health = json.loads(out[out.index("{"):])
+    health = json.loads(out[out.index("{") :])
     assert health["summary"]["up"] == 5 and health["summary"]["healthy"] == 5
 
 
@@ -84,8 +84,13 @@ def test_04_bad_change_stops_at_the_canary(rollout_lab: RolloutLab) -> None:
     assert code == 4, out  # halted
     data = _report(report)
     outcomes = _outcomes(data)
-    assert outcomes == {"atl-061": "rolled_back", "chi-021": "not_started", "mke-022": "not_started",
-                        "nyc-041": "not_started", "sea-001": "not_started"}
+    assert outcomes == {
+        "atl-061": "rolled_back",
+        "chi-021": "not_started",
+        "mke-022": "not_started",
+        "nyc-041": "not_started",
+        "sea-001": "not_started",
+    }
     canary = next(s for s in data["sites"] if s["site"] == "atl-061")  # type: ignore[union-attr]
     assert "primary_dia" in canary["reason"] and "old config restored and verified" in canary["reason"]
     assert canary["gate"]["circuits"]["primary_dia"]["bgp"]["status"] == "failure"
@@ -168,9 +173,27 @@ def test_07_killed_controller_device_reverts_and_resume_finishes(rollout_lab: Ro
     rollouts = env.state / "rollouts"
     seen_before = {p.name for p in rollouts.glob("*")}
     proc = subprocess.Popen(
-        [*env.python_cli(), "deploy", "--intents", str(env.intents), "--inventory", str(env.inventory), "--yes",
-         "--canary", "1", "--wave-size", "4", "--gate-timeout", "10", "--revert-in", str(revert_in)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
+        [
+            *env.python_cli(),
+            "deploy",
+            "--intents",
+            str(env.intents),
+            "--inventory",
+            str(env.inventory),
+            "--yes",
+            "--canary",
+            "1",
+            "--wave-size",
+            "4",
+            "--gate-timeout",
+            "10",
+            "--revert-in",
+            str(revert_in),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=os.environ.copy(),
+    )
     committed: str | None = None
     rollout_id = ""
     deadline = time.monotonic() + 120
@@ -196,8 +219,18 @@ def test_07_killed_controller_device_reverts_and_resume_finishes(rollout_lab: Ro
         time.sleep(0.5)
     assert "transmit-interval 450" not in env.running(committed)
     report = env.root / "resumed.json"
-    code, out = env.cli("deploy", "--intents", str(env.intents), "--inventory", str(env.inventory),
-                        "--resume", rollout_id, "--report", str(report), *GATE)
+    code, out = env.cli(
+        "deploy",
+        "--intents",
+        str(env.intents),
+        "--inventory",
+        str(env.inventory),
+        "--resume",
+        rollout_id,
+        "--report",
+        str(report),
+        *GATE,
+    )
     assert code == 0, out
     assert "took over the stale lock" in out
     assert set(_outcomes(_report(report)).values()) <= {"changed", "unchanged"}
@@ -210,8 +243,17 @@ def test_07_killed_controller_device_reverts_and_resume_finishes(rollout_lab: Ro
 def test_08_concurrent_rollout_is_refused(rollout_lab: RolloutLab) -> None:
     env = rollout_lab
     lock = env.state / "lock"
-    lock.write_text(json.dumps({"rollout_id": "r-other", "pid": os.getpid(), "host": os.uname().nodename,
-                                "user": "alice", "started": time.time()}))
+    lock.write_text(
+        json.dumps(
+            {
+                "rollout_id": "r-other",
+                "pid": os.getpid(),
+                "host": os.uname().nodename,
+                "user": "alice",
+                "started": time.time(),
+            }
+        )
+    )
     try:
         before = _snapshot(env)
         env.reset_intents()

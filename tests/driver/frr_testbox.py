@@ -166,8 +166,11 @@ exit
 # -- finding and removing boxes -----------------------------------------------------------------
 def _owned_names() -> set[str]:
     namespaces = shell.ip("netns", "list").stdout.split()
-    links = [line.split(":")[1].strip().split("@")[0]
-             for line in shell.ip("-o", "link", "show").stdout.splitlines() if ":" in line]
+    links = [
+        line.split(":")[1].strip().split("@")[0]
+        for line in shell.ip("-o", "link", "show").stdout.splitlines()
+        if ":" in line
+    ]
     folders = [p.name for root in (device.FRR_ETC, device.FRR_RUN) if root.is_dir() for p in root.iterdir()]
     return {name for name in (*namespaces, *links, *folders) if _OWNED.match(name)}
 

@@ -223,8 +223,9 @@ class DriverConformance:
         assert result["success"]["packet_loss"] == 0
         assert {probe["ip_address"] for probe in result["success"]["results"]} == {case.ping_destination}
 
-    def test_ping_to_unroutable_destination_reports_loss_or_error(self, driver: NetworkDriver,
-                                                                  case: PlatformCase) -> None:
+    def test_ping_to_unroutable_destination_reports_loss_or_error(
+        self, driver: NetworkDriver, case: PlatformCase
+    ) -> None:
         result = driver.ping(case.ping_unreachable, source=case.ping_source, count=2, timeout=1)
         assert ("error" in result) or result["success"]["packet_loss"] == result["success"]["probes_sent"] == 2
 
@@ -249,14 +250,16 @@ class DriverConformance:
         assert sanitized["running"]
         assert all(case.secret not in text for text in sanitized.values())
 
-    def test_get_config_candidate_shows_loaded_candidate(self, driver: NetworkDriver, case: PlatformCase,
-                                                         initial_config: str) -> None:
+    def test_get_config_candidate_shows_loaded_candidate(
+        self, driver: NetworkDriver, case: PlatformCase, initial_config: str
+    ) -> None:
         driver.load_replace_candidate(config=case.changed_config(initial_config))
         assert case.changed_line in driver.get_config(retrieve="candidate")["candidate"]
 
     # -- candidate, compare, discard ------------------------------------------------------------
-    def test_replace_compare_then_discard_changes_nothing(self, driver: NetworkDriver, case: PlatformCase,
-                                                          initial_config: str) -> None:
+    def test_replace_compare_then_discard_changes_nothing(
+        self, driver: NetworkDriver, case: PlatformCase, initial_config: str
+    ) -> None:
         driver.load_replace_candidate(config=case.changed_config(initial_config))
         diff = driver.compare_config()
         assert set(case.changed_diff_lines) <= set(diff.splitlines()), diff
@@ -264,8 +267,7 @@ class DriverConformance:
         assert driver.compare_config() == ""
         assert running(driver) == initial_config
 
-    def test_replace_commit_is_idempotent(self, driver: NetworkDriver, case: PlatformCase,
-                                          initial_config: str) -> None:
+    def test_replace_commit_is_idempotent(self, driver: NetworkDriver, case: PlatformCase, initial_config: str) -> None:
         candidate = case.changed_config(initial_config)
         driver.load_replace_candidate(config=candidate)
         driver.commit_config()
@@ -275,9 +277,9 @@ class DriverConformance:
         driver.load_replace_candidate(config=running(driver))
         assert driver.compare_config() == ""
 
-    def test_replace_with_typo_raises_with_line_and_applies_nothing(self, driver: NetworkDriver,
-                                                                     case: PlatformCase,
-                                                                     initial_config: str) -> None:
+    def test_replace_with_typo_raises_with_line_and_applies_nothing(
+        self, driver: NetworkDriver, case: PlatformCase, initial_config: str
+    ) -> None:
         candidate, line = case.typo_config(initial_config)
         with pytest.raises(ReplaceConfigException, match=rf"line {line}\b"):
             driver.load_replace_candidate(config=candidate)
@@ -287,8 +289,7 @@ class DriverConformance:
         driver.load_replace_candidate(config=initial_config)
         assert driver.compare_config() == ""
 
-    def test_merge_compare_and_commit(self, driver: NetworkDriver, case: PlatformCase,
-                                      initial_config: str) -> None:
+    def test_merge_compare_and_commit(self, driver: NetworkDriver, case: PlatformCase, initial_config: str) -> None:
         driver.load_merge_candidate(config=case.merge_config)
         diff = driver.compare_config()
         assert set(case.merge_diff_lines) <= set(diff.splitlines()), diff
@@ -297,14 +298,16 @@ class DriverConformance:
         assert case.merge_line in after
         assert set(initial_config.splitlines()) <= set(after), "a merge must not remove anything"
 
-    def test_merge_with_typo_raises_with_line(self, driver: NetworkDriver, case: PlatformCase,
-                                              initial_config: str) -> None:
+    def test_merge_with_typo_raises_with_line(
+        self, driver: NetworkDriver, case: PlatformCase, initial_config: str
+    ) -> None:
         with pytest.raises(MergeConfigException, match=rf"line {case.merge_typo_line}\b"):
             driver.load_merge_candidate(config=case.merge_typo_config)
         assert running(driver) == initial_config
 
-    def test_commit_without_candidate_raises(self, driver: NetworkDriver, case: PlatformCase,
-                                             initial_config: str) -> None:
+    def test_commit_without_candidate_raises(
+        self, driver: NetworkDriver, case: PlatformCase, initial_config: str
+    ) -> None:
         fresh = self.new_driver(case)
         fresh.open()
         try:
@@ -316,8 +319,9 @@ class DriverConformance:
             driver.commit_config()
         assert running(driver) == initial_config
 
-    def test_discarded_candidate_cannot_be_committed(self, driver: NetworkDriver, case: PlatformCase,
-                                                     initial_config: str) -> None:
+    def test_discarded_candidate_cannot_be_committed(
+        self, driver: NetworkDriver, case: PlatformCase, initial_config: str
+    ) -> None:
         driver.load_replace_candidate(config=case.changed_config(initial_config))
         driver.discard_config()
         with pytest.raises(NapalmException):
@@ -325,8 +329,9 @@ class DriverConformance:
         assert running(driver) == initial_config
 
     # -- rollback and commit-confirm ------------------------------------------------------------
-    def test_rollback_restores_previous_config(self, driver: NetworkDriver, case: PlatformCase,
-                                               initial_config: str) -> None:
+    def test_rollback_restores_previous_config(
+        self, driver: NetworkDriver, case: PlatformCase, initial_config: str
+    ) -> None:
         driver.load_replace_candidate(config=case.changed_config(initial_config))
         original_diff = driver.compare_config()
         driver.commit_config()
@@ -343,8 +348,9 @@ class DriverConformance:
         with pytest.raises(CommitConfirmException):
             driver.confirm_commit()
 
-    def test_confirmed_commit_persists_past_revert_window(self, driver: NetworkDriver, case: PlatformCase,
-                                                          initial_config: str) -> None:
+    def test_confirmed_commit_persists_past_revert_window(
+        self, driver: NetworkDriver, case: PlatformCase, initial_config: str
+    ) -> None:
         driver.load_replace_candidate(config=case.changed_config(initial_config))
         driver.commit_config(revert_in=case.revert_in)
         committed = time.monotonic()
@@ -355,9 +361,9 @@ class DriverConformance:
         assert case.changed_line in running(driver).splitlines()
         assert case.changed_line in driver.get_config(retrieve="startup")["startup"].splitlines()
 
-    def test_second_commit_while_pending_raises_and_rollback_cancels(self, driver: NetworkDriver,
-                                                                       case: PlatformCase,
-                                                                       initial_config: str) -> None:
+    def test_second_commit_while_pending_raises_and_rollback_cancels(
+        self, driver: NetworkDriver, case: PlatformCase, initial_config: str
+    ) -> None:
         driver.load_replace_candidate(config=case.changed_config(initial_config))
         driver.commit_config(revert_in=60)
         driver.load_merge_candidate(config=case.merge_config)
@@ -367,22 +373,30 @@ class DriverConformance:
         assert driver.has_pending_commit() is False
         assert running(driver) == initial_config
 
-    def test_unconfirmed_commit_reverts_after_controller_is_killed(self, driver: NetworkDriver,
-                                                                    case: PlatformCase,
-                                                                    initial_config: str) -> None:
+    def test_unconfirmed_commit_reverts_after_controller_is_killed(
+        self, driver: NetworkDriver, case: PlatformCase, initial_config: str
+    ) -> None:
         """A controller commits with revert_in, then dies (SIGKILL: no cleanup, SSH connection cut).
 
         The device must restore the previous config by itself within revert_in + 5 s.
         """
         spec = {
-            "driver": case.driver_name, "hostname": case.hostname, "username": case.username,
-            "password": case.password, "optional_args": case.optional_args,
-            "candidate": case.changed_config(initial_config), "revert_in": case.revert_in,
+            "driver": case.driver_name,
+            "hostname": case.hostname,
+            "username": case.username,
+            "password": case.password,
+            "optional_args": case.optional_args,
+            "candidate": case.changed_config(initial_config),
+            "revert_in": case.revert_in,
         }
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([*case.python_path, os.environ.get("PYTHONPATH", "")])}
         controller = subprocess.Popen(
-            [sys.executable, str(CONTROLLER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, env=env,
+            [sys.executable, str(CONTROLLER)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         try:
             assert controller.stdin is not None and controller.stdout is not None

@@ -17,8 +17,7 @@ import napalm
 def main() -> None:
     spec = json.load(sys.stdin)
     driver_class = napalm.get_network_driver(spec["driver"])
-    driver = driver_class(spec["hostname"], spec["username"], spec["password"],
-                          optional_args=spec["optional_args"])
+    driver = driver_class(spec["hostname"], spec["username"], spec["password"], optional_args=spec["optional_args"])
     driver.open()
     driver.load_replace_candidate(config=spec["candidate"])
     print("COMMITTING", flush=True)

@@ -68,8 +68,7 @@ def test_known_hosts_file_is_required(frr_box: FrrTestBox) -> None:
     assert driver.is_alive() == {"is_alive": False}
 
 
-def test_unconfirmed_commit_stays_out_of_startup_until_confirmed(frr_box: FrrTestBox,
-                                                                 restore: NetworkDriver) -> None:
+def test_unconfirmed_commit_stays_out_of_startup_until_confirmed(frr_box: FrrTestBox, restore: NetworkDriver) -> None:
     """A reboot during the confirm window must come back with the old config."""
     driver = restore
     initial = driver.get_config(retrieve="running")["running"]
@@ -82,8 +81,7 @@ def test_unconfirmed_commit_stays_out_of_startup_until_confirmed(frr_box: FrrTes
     assert initial != driver.get_config(retrieve="running")["running"]
 
 
-def test_device_work_files_are_private_and_candidates_cleaned_up(frr_box: FrrTestBox,
-                                                                  restore: NetworkDriver) -> None:
+def test_device_work_files_are_private_and_candidates_cleaned_up(frr_box: FrrTestBox, restore: NetworkDriver) -> None:
     """Checkpoints hold secrets (BGP passwords), so the work dir is root-only; discard removes files."""
     driver = restore
     driver.load_merge_candidate(config="ip route 10.254.94.0/24 Null0\n")
@@ -101,10 +99,14 @@ def test_device_work_files_are_private_and_candidates_cleaned_up(frr_box: FrrTes
 def test_bgp_neighbors_without_peers(restore: NetworkDriver) -> None:
     """With BGP configured but no neighbours, bgpd answers ``{}``; the getter returns no peers."""
     driver = restore
-    without_peer = "\n".join(
-        line for line in driver.get_config(retrieve="running")["running"].splitlines()
-        if f"neighbor {PEER_WAN}" not in line
-    ) + "\n"
+    without_peer = (
+        "\n".join(
+            line
+            for line in driver.get_config(retrieve="running")["running"].splitlines()
+            if f"neighbor {PEER_WAN}" not in line
+        )
+        + "\n"
+    )
     driver.load_replace_candidate(config=without_peer)
     driver.commit_config()
     try:

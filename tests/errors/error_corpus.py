@@ -177,9 +177,13 @@ def run(case: Case, workdir: Path) -> Outcome:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.chdir(workdir), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = runbook.main(command(case))
-    return Outcome(exit_code=code, stdout=normalise(out.getvalue(), workdir),
-                   stderr=normalise(err.getvalue(), workdir), configs_before=before,
-                   configs_after=_snapshot(workdir / "configs"))
+    return Outcome(
+        exit_code=code,
+        stdout=normalise(out.getvalue(), workdir),
+        stderr=normalise(err.getvalue(), workdir),
+        configs_before=before,
+        configs_after=_snapshot(workdir / "configs"),
+    )
 
 
 def normalise(text: str, workdir: Path) -> str:

@@ -83,8 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.show and _update_docs(args.check):
         changed += 1
     verb = "differ" if args.check else "rewritten"
-    print(f"{len(cases)} case(s); {changed} file(s) {verb}, {problems} refused; review `git diff tests/errors docs`",
-          file=sys.stderr)
+    print(
+        f"{len(cases)} case(s); {changed} file(s) {verb}, {problems} refused; review `git diff tests/errors docs`",
+        file=sys.stderr,
+    )
     return 1 if problems or (args.check and changed) else 0
 
 

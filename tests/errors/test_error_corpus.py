@@ -58,11 +58,19 @@ def test_error_case(case: Case, tmp_path: Path) -> None:
     outcome = run(case, tmp_path)
     expected = case.log.read_text(encoding="utf-8") if case.log.is_file() else ""
     if outcome.stderr != expected:
-        diff = "".join(difflib.unified_diff(expected.splitlines(keepends=True),
-                                            outcome.stderr.splitlines(keepends=True),
-                                            fromfile=case.log.name, tofile="stderr"))
-        pytest.fail(f"{case.name}: messages differ (if intended: python tests/errors/regen.py "
-                    f"{case.name}, then review the git diff)\n{diff}", pytrace=False)
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(keepends=True),
+                outcome.stderr.splitlines(keepends=True),
+                fromfile=case.log.name,
+                tofile="stderr",
+            )
+        )
+        pytest.fail(
+            f"{case.name}: messages differ (if intended: python tests/errors/regen.py "
+            f"{case.name}, then review the git diff)\n{diff}",
+            pytrace=False,
+        )
     assert outcome.exit_code == 1
     assert outcome.stdout == "", "errors go to stderr; stdout stays empty"
     assert outcome.configs_after == outcome.configs_before == SENTINEL_CONFIGS, "configs/ was touched"

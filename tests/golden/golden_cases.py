@@ -56,8 +56,14 @@ def discover() -> list[Case]:
     cases = []
     for spec in sorted(GOLDEN_DIR.glob("*/case.yaml")):
         data = yaml.safe_load(spec.read_text(encoding="utf-8"))
-        cases.append(Case(name=spec.parent.name, folder=spec.parent, intents=REPO / data["intents"],
-                          about=str(data.get("about", ""))))
+        cases.append(
+            Case(
+                name=spec.parent.name,
+                folder=spec.parent,
+                intents=REPO / data["intents"],
+                about=str(data.get("about", "")),
+            )
+        )
     return cases
 
 
@@ -69,8 +75,13 @@ def facts_json(facts: object) -> str:
 @functools.cache
 def _render(intents: Path, sites: tuple[str, ...]) -> dict[str, dict[Path, str]]:
     result = render_estate(intents, ",".join(sites))
-    return {sid: {Path("configs") / f"{sid}.cfg": result.configs[sid].text,
-                  Path("facts") / f"{sid}.json": facts_json(result.facts[sid])} for sid in sites}
+    return {
+        sid: {
+            Path("configs") / f"{sid}.cfg": result.configs[sid].text,
+            Path("facts") / f"{sid}.json": facts_json(result.facts[sid]),
+        }
+        for sid in sites
+    }
 
 
 def actual(case: Case, sites: list[str] | None = None) -> dict[str, dict[Path, str]]:

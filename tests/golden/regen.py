@@ -50,8 +50,9 @@ def main(argv: list[str] | None = None) -> int:
                 if not args.check:
                     path.parent.mkdir(parents=True, exist_ok=True)
                     path.write_text(text, encoding="utf-8", newline="\n")
-    print(f"{changed} file(s) {'differ' if args.check else 'written'}; review `git diff tests/golden` "
-          "before committing")
+    print(
+        f"{changed} file(s) {'differ' if args.check else 'written'}; review `git diff tests/golden` before committing"
+    )
     return 1 if args.check and changed else 0
 
 

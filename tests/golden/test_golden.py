@@ -24,8 +24,11 @@ def _id(item: tuple[Case, str, Path]) -> str:
 
 def test_every_platform_has_a_golden_site() -> None:
     """Each platform the project renders has at least one reviewed config and facts file."""
-    platforms = {json.loads((case.expected / "facts" / f"{site}.json").read_text())["platform"]
-                 for case in CASES for site in case.sites()}
+    platforms = {
+        json.loads((case.expected / "facts" / f"{site}.json").read_text())["platform"]
+        for case in CASES
+        for site in case.sites()
+    }
     assert {"frr", "eos", "ios"} <= platforms
 
 
@@ -46,8 +49,16 @@ def test_rendered_output_matches_golden_file(item: tuple[Case, str, Path]) -> No
     expected = path.read_text(encoding="utf-8")
     got = actual(case)[site][rel]
     if got != expected:
-        diff = "".join(difflib.unified_diff(expected.splitlines(keepends=True), got.splitlines(keepends=True),
-                                            fromfile=f"golden {rel}", tofile=f"rendered {rel}"))
-        pytest.fail(f"{case.name}/{site}: {rel} differs from the golden file. If the change is intended: "
-                    f"python tests/golden/regen.py {case.name}, then review the git diff.\n{diff}",
-                    pytrace=False)
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(keepends=True),
+                got.splitlines(keepends=True),
+                fromfile=f"golden {rel}",
+                tofile=f"rendered {rel}",
+            )
+        )
+        pytest.fail(
+            f"{case.name}/{site}: {rel} differs from the golden file. If the change is intended: "
+            f"python tests/golden/regen.py {case.name}, then review the git diff.\n{diff}",
+            pytrace=False,
+        )

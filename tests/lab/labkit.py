@@ -22,8 +22,7 @@ def derive_intents(dest: Path, sites: tuple[str, ...], management_network: str) 
     for site in sites:
         shutil.copy(EXAMPLE / "sites" / f"{site}.yaml", dest / "sites" / f"{site}.yaml")
     defaults = dest / "defaults.yaml"
-    text, count = re.subn(r"management_network: \S+", f"management_network: {management_network}",
-                          defaults.read_text())
+    text, count = re.subn(r"management_network: \S+", f"management_network: {management_network}", defaults.read_text())
     assert count == 1, "the example's defaults.yaml no longer sets management_network"
     defaults.write_text(text)
     return dest

@@ -37,9 +37,21 @@ def wan(small_intents: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     write_configs(render_estate(small_intents).configs, configs, prune=False)
     down(state, PREFIX)
     try:
-        code = run_cli(state, "lab", "up", "--intents", str(small_intents), "--configs", str(configs),
-                       "--prefix", PREFIX, "--inventory", str(tmp_path_factory.mktemp("inventory")),
-                       "--management-network", free_management_network())
+        code = run_cli(
+            state,
+            "lab",
+            "up",
+            "--intents",
+            str(small_intents),
+            "--configs",
+            str(configs),
+            "--prefix",
+            PREFIX,
+            "--inventory",
+            str(tmp_path_factory.mktemp("inventory")),
+            "--management-network",
+            free_management_network(),
+        )
         assert code == ExitCode.OK
         yield Lab.attach(state)
     finally:
@@ -66,8 +78,9 @@ def _egress_becomes(lab: Lab, segment: str, target: str, interface: str) -> None
     from runbook_wan.lab.traffic import poll
 
     took = poll(lambda: lab.egress_interface(SITE, segment, target) == interface, FAILOVER_S)
-    assert took is not None, (f"{segment} -> {target} still leaves on "
-                              f"{lab.egress_interface(SITE, segment, target)}, expected {interface}")
+    assert took is not None, (
+        f"{segment} -> {target} still leaves on {lab.egress_interface(SITE, segment, target)}, expected {interface}"
+    )
 
 
 def test_every_site_passes_and_receives_traffic(require_lab: None, lab: Lab) -> None:
@@ -94,8 +107,10 @@ def test_primary_link_down_fails_over_to_secondary(require_lab: None, lab: Lab) 
 def test_silent_blackhole_on_primary_is_caught_by_bfd(require_lab: None, lab: Lab) -> None:
     gateway = lab.circuit(SITE, "primary_dia").gateway.split("/")[0]
     lab.fail(SITE, "primary_dia", mode="blackhole")
-    assert probes.link_state(lab.circuit(SITE, "primary_dia").provider_netns,
-                             lab.circuit(SITE, "primary_dia").provider_if) == "UP"  # the link stays up
+    assert (
+        probes.link_state(lab.circuit(SITE, "primary_dia").provider_netns, lab.circuit(SITE, "primary_dia").provider_if)
+        == "UP"
+    )  # the link stays up
     _egress_becomes(lab, "users", lab.hub, "wan2")
     _reaches_hub_and_saas(lab)
     assert probes.bfd_peers(lab.netns(SITE)).get(gateway) == "down"  # BFD, not only BGP, saw it
@@ -131,8 +146,9 @@ def test_steering_voice_on_primary_saas_on_secondary(require_lab: None, lab: Lab
         assert sent[expected] >= 40 and sent[other] < 20, f"{segment} -> SaaS left as {sent}"
 
 
-def test_fault_commands_blackhole_status_and_restore(require_lab: None, lab: Lab,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_fault_commands_blackhole_status_and_restore(
+    require_lab: None, lab: Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
     state = Path(lab.record.state_dir)
     assert run_cli(state, "lab", "fail", SITE, "wan1", "--mode", "blackhole") == ExitCode.OK
     _egress_becomes(lab, "users", lab.hub, "wan2")

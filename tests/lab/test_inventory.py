@@ -26,18 +26,35 @@ def inventory_dir(tmp_path: Path) -> Path:
     known = tmp_path / "known_hosts"
     key.write_text("not a real key\n")
     known.write_text("")
-    write_hosts_file(tmp_path, HostsFile(
-        written_by="runbook lab rbt", ssh=SshPaths(key_file=str(key), known_hosts_file=str(known)),
-        hosts={"chi-021": HostEntry(hostname="198.18.0.22"), "sea-001": HostEntry(hostname="198.18.0.2", port=2222)},
-    ), header="test")
+    write_hosts_file(
+        tmp_path,
+        HostsFile(
+            written_by="runbook lab rbt",
+            ssh=SshPaths(key_file=str(key), known_hosts_file=str(known)),
+            hosts={
+                "chi-021": HostEntry(hostname="198.18.0.22"),
+                "sea-001": HostEntry(hostname="198.18.0.2", port=2222),
+            },
+        ),
+        header="test",
+    )
     return tmp_path
 
 
 def _nornir(inventory_dir: Path, limit: str | None, environ: dict[str, str] | None = None) -> Nornir:
-    return InitNornir(runner={"plugin": "serial"}, logging={"enabled": False}, inventory={
-        "plugin": "RunbookInventory",  # found through the entry point declared in pyproject.toml
-        "options": {"intents": str(REPO / "intents"), "inventory_dir": str(inventory_dir), "limit": limit,
-                    "environ": environ or {}}})
+    return InitNornir(
+        runner={"plugin": "serial"},
+        logging={"enabled": False},
+        inventory={
+            "plugin": "RunbookInventory",  # found through the entry point declared in pyproject.toml
+            "options": {
+                "intents": str(REPO / "intents"),
+                "inventory_dir": str(inventory_dir),
+                "limit": limit,
+                "environ": environ or {},
+            },
+        },
+    )
 
 
 def _extras(params: ConnectionOptions) -> dict[str, Any]:
@@ -64,14 +81,19 @@ def test_napalm_options_merge_platform_group_and_lab_key_paths(inventory_dir: Pa
     assert _extras(params)["timeout"] == 60
     # no port in optional_args: nornir-napalm then passes each host's own port (hosts.yaml / defaults)
     assert _extras(params)["optional_args"] == {
-        "key_file": str(inventory_dir / "id_ed25519"), "known_hosts_file": str(inventory_dir / "known_hosts")}
+        "key_file": str(inventory_dir / "id_ed25519"),
+        "known_hosts_file": str(inventory_dir / "known_hosts"),
+    }
 
 
 def test_environment_credentials_win_over_lab_paths(inventory_dir: Path, tmp_path: Path) -> None:
     key = tmp_path / "ops_key"
     key.write_text("x\n")
-    params = _nornir(inventory_dir, "chi-021", {"RUNBOOK_SSH_USER": "netops", "RUNBOOK_SSH_KEY": str(key)}) \
-        .inventory.hosts["chi-021"].get_connection_parameters("napalm")
+    params = (
+        _nornir(inventory_dir, "chi-021", {"RUNBOOK_SSH_USER": "netops", "RUNBOOK_SSH_KEY": str(key)})
+        .inventory.hosts["chi-021"]
+        .get_connection_parameters("napalm")
+    )
     assert params.username == "netops"
     assert _extras(params)["optional_args"]["key_file"] == str(key)
     assert _extras(params)["optional_args"]["known_hosts_file"] == str(inventory_dir / "known_hosts")
@@ -95,7 +117,8 @@ def test_a_missing_key_file_is_a_clear_error(inventory_dir: Path) -> None:
 def test_groups_in_the_inventory_folder_override_the_projects(inventory_dir: Path) -> None:
     (inventory_dir / "groups.yaml").write_text(
         "frr:\n  connection_options:\n    napalm:\n      platform: frr\n"
-        "      extras:\n        optional_args: {port: 2022}\n")
+        "      extras:\n        optional_args: {port: 2022}\n"
+    )
     params = _nornir(inventory_dir, "chi-021").inventory.hosts["chi-021"].get_connection_parameters("napalm")
     assert _extras(params)["optional_args"]["port"] == 2022
     (inventory_dir / "groups.yaml").write_text("eos:\n  platform: eos\n")

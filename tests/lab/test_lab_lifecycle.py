@@ -33,8 +33,19 @@ def day0(small_intents: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     inventory = tmp_path_factory.mktemp("inventory")
     down(state, PREFIX)
     try:
-        code = run_cli(state, "lab", "up", "--intents", str(small_intents), "--prefix", PREFIX,
-                       "--inventory", str(inventory), "--management-network", free_management_network())
+        code = run_cli(
+            state,
+            "lab",
+            "up",
+            "--intents",
+            str(small_intents),
+            "--prefix",
+            PREFIX,
+            "--inventory",
+            str(inventory),
+            "--management-network",
+            free_management_network(),
+        )
         assert code == ExitCode.OK
         yield Lab.attach(state), state, inventory
     finally:
@@ -45,8 +56,14 @@ def _ssh(lab: Lab, site: str) -> paramiko.SSHClient:
     client = paramiko.SSHClient()
     client.load_host_keys(str(lab.known_hosts_file))
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
-    client.connect(lab.management_address(site), username="root", key_filename=str(lab.key_file),
-                   look_for_keys=False, allow_agent=False, timeout=10)
+    client.connect(
+        lab.management_address(site),
+        username="root",
+        key_filename=str(lab.key_file),
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=10,
+    )
     return client
 
 
@@ -55,8 +72,9 @@ def _run(client: paramiko.SSHClient, command: str) -> str:
     return str(stdout.read().decode())
 
 
-def test_every_node_runs_and_status_is_healthy(require_lab: None, day0: tuple[Lab, Path, Path],
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_node_runs_and_status_is_healthy(
+    require_lab: None, day0: tuple[Lab, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     lab, state, _ = day0
     assert sorted(lab.sites) == sorted(SMALL_SITES)
     capsys.readouterr()
@@ -88,8 +106,10 @@ def test_sites_boot_like_a_box_fresh_from_staging(require_lab: None, day0: tuple
     assert "hostname chi-021" in running and "hostname vm" not in running
     assert "log file /var/log/frr/chi-021.log informational" in running
     assert "router bgp" not in running and "interface wan1" not in running
-    by_if = {link["ifname"]: [a["local"] for a in link["addr_info"] if a["family"] == "inet"]
-             for link in json.loads(addresses)}
+    by_if = {
+        link["ifname"]: [a["local"] for a in link["addr_info"] if a["family"] == "inet"]
+        for link in json.loads(addresses)
+    }
     assert set(by_if) >= {"wan1", "wan2", "lte0", "lan10", "lan20", "lan30", "lan40", "mgmt0"}
     assert by_if["wan1"] == [] and by_if["lan10"] == []  # interfaces exist, unaddressed until a config
     assert by_if["mgmt0"] == [lab.management_address("chi-021")]  # on the kernel interface, not in FRR
@@ -103,11 +123,15 @@ def test_hosts_file_and_inventory_point_at_the_lab(require_lab: None, day0: tupl
     lab, _, inventory = day0
     written = yaml.safe_load((inventory / "hosts.yaml").read_text())
     assert written["ssh"] == {"key_file": str(lab.key_file), "known_hosts_file": str(lab.known_hosts_file)}
-    assert {s: h["hostname"] for s, h in written["hosts"].items()} == {s: lab.management_address(s)
-                                                                       for s in lab.sites}
-    nr = InitNornir(runner={"plugin": "serial"}, logging={"enabled": False}, inventory={
-        "plugin": "RunbookInventory",
-        "options": {"intents": lab.record.intents, "inventory_dir": str(inventory), "environ": {}}})
+    assert {s: h["hostname"] for s, h in written["hosts"].items()} == {s: lab.management_address(s) for s in lab.sites}
+    nr = InitNornir(
+        runner={"plugin": "serial"},
+        logging={"enabled": False},
+        inventory={
+            "plugin": "RunbookInventory",
+            "options": {"intents": lab.record.intents, "inventory_dir": str(inventory), "environ": {}},
+        },
+    )
     host = nr.inventory.hosts["sea-001"]
     params = host.get_connection_parameters("napalm")
     assert params.extras is not None
@@ -119,8 +143,14 @@ def test_hosts_file_and_inventory_point_at_the_lab(require_lab: None, day0: tupl
     client = paramiko.SSHClient()  # the inventory's parameters are enough to log in, host key checked
     client.load_host_keys(extras["optional_args"]["known_hosts_file"])
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
-    client.connect(params.hostname, port=params.port or 22, username=params.username,
-                   key_filename=extras["optional_args"]["key_file"], look_for_keys=False, allow_agent=False)
+    client.connect(
+        params.hostname,
+        port=params.port or 22,
+        username=params.username,
+        key_filename=extras["optional_args"]["key_file"],
+        look_for_keys=False,
+        allow_agent=False,
+    )
     try:
         assert "FRRouting" in _run(client, "vtysh -c 'show version'")
     finally:
@@ -132,10 +162,14 @@ def test_napalm_through_the_inventory_reaches_every_site(require_lab: None, day0
     from nornir_napalm.plugins.tasks import napalm_get
 
     lab, _, inventory = day0
-    nr = InitNornir(runner={"plugin": "threaded", "options": {"num_workers": 6}}, logging={"enabled": False},
-                    inventory={"plugin": "RunbookInventory",
-                               "options": {"intents": lab.record.intents, "inventory_dir": str(inventory),
-                                           "environ": {}}})
+    nr = InitNornir(
+        runner={"plugin": "threaded", "options": {"num_workers": 6}},
+        logging={"enabled": False},
+        inventory={
+            "plugin": "RunbookInventory",
+            "options": {"intents": lab.record.intents, "inventory_dir": str(inventory), "environ": {}},
+        },
+    )
     results = nr.run(task=napalm_get, getters=["facts"])
     assert not results.failed, {h: str(r.exception) for h, r in results.items() if r.failed}
     for site in lab.sites:
@@ -146,8 +180,7 @@ def test_lab_is_sealed_from_the_machine(require_lab: None, day0: tuple[Lab, Path
     lab, _, _ = day0
     netns = lab.netns("nyc-041")
     bridge_ip = lab.topology.bridge_address.split("/")[0]
-    host_ip = subprocess.run(["ip", "-j", "-4", "route", "get", "1.1.1.1"], capture_output=True, text=True,
-                             check=True)
+    host_ip = subprocess.run(["ip", "-j", "-4", "route", "get", "1.1.1.1"], capture_output=True, text=True, check=True)
     real = json.loads(host_ip.stdout)[0].get("prefsrc")
     # Even a site that routes towards the machine gets nowhere: no new flows in, nothing forwarded.
     subprocess.run(["ip", "-n", netns, "route", "add", "default", "via", bridge_ip], check=True)
@@ -155,8 +188,12 @@ def test_lab_is_sealed_from_the_machine(require_lab: None, day0: tuple[Lab, Path
         for target in (bridge_ip, real):
             if target is None:
                 continue
-            ping = subprocess.run(["ip", "netns", "exec", netns, "ping", "-c", "2", "-i", "0.2", "-W", "1", target],
-                                  capture_output=True, text=True, check=False)
+            ping = subprocess.run(
+                ["ip", "netns", "exec", netns, "ping", "-c", "2", "-i", "0.2", "-W", "1", target],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             assert ping.returncode != 0, f"lab reached {target}"
     finally:
         subprocess.run(["ip", "-n", netns, "route", "del", "default"], check=False)
@@ -164,8 +201,9 @@ def test_lab_is_sealed_from_the_machine(require_lab: None, day0: tuple[Lab, Path
     assert probes.ssh_open(lab.management_address("nyc-041"))
 
 
-def test_fault_commands_reject_unknown_circuits(require_lab: None, day0: tuple[Lab, Path, Path],
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_fault_commands_reject_unknown_circuits(
+    require_lab: None, day0: tuple[Lab, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     _, state, _ = day0
     assert run_cli(state, "lab", "fail", "chi-021", "wan9") == ExitCode.ERROR
     assert "has no circuit 'wan9'" in capsys.readouterr().err
@@ -190,8 +228,7 @@ def test_down_removes_everything(require_lab: None, day0: tuple[Lab, Path, Path]
     assert run_cli(state, "lab", "status") == ExitCode.ERROR  # no lab any more
 
 
-def test_stale_leftovers_of_a_crashed_run_are_cleaned(require_lab: None, clean_prefix: None,
-                                                      tmp_path: Path) -> None:
+def test_stale_leftovers_of_a_crashed_run_are_cleaned(require_lab: None, clean_prefix: None, tmp_path: Path) -> None:
     # A crashed run of prefix rbts: a namespace with a process in it, FRR folders, a bridge, nft.
     subprocess.run(["ip", "netns", "add", f"{SCRATCH}-crashed"], check=True)
     sleeper = subprocess.Popen(["ip", "netns", "exec", f"{SCRATCH}-crashed", "sleep", "300"])

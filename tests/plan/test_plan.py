@@ -35,8 +35,9 @@ def test_no_change_exits_0(estate: tuple[Path, Path], capsys: pytest.CaptureFixt
     assert "No changes: 80 site(s)" in capsys.readouterr().out
 
 
-def test_changed_bgp_line_is_shown_under_its_parents(estate: tuple[Path, Path],
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_changed_bgp_line_is_shown_under_its_parents(
+    estate: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     intents, configs = estate
     # Secondary local-preference for every site: a change inside route-maps only.
     _edit(intents / "defaults.yaml", "secondary_dia: {local_preference: 150", "secondary_dia: {local_preference: 160")
@@ -83,8 +84,9 @@ def test_added_and_removed_sites(estate: tuple[Path, Path], capsys: pytest.Captu
 def test_limit_narrows_the_plan(estate: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     intents, configs = estate
     _edit(intents / "defaults.yaml", "keepalive: 3", "keepalive: 2")
-    code = runbook.main(["plan", "--intents", str(intents), "--configs", str(configs), "--limit", "region=west",
-                         "--format", "json"])
+    code = runbook.main(
+        ["plan", "--intents", str(intents), "--configs", str(configs), "--limit", "region=west", "--format", "json"]
+    )
     plan = json.loads(capsys.readouterr().out)
     assert code == 2
     assert plan["summary"]["changed"] == 20 and len(plan["sites"]) == 20
@@ -92,9 +94,15 @@ def test_limit_narrows_the_plan(estate: tuple[Path, Path], capsys: pytest.Captur
 
 def test_against_a_git_ref(tmp_path: Path, estate: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     intents, configs = estate
+
     def git(*args: str) -> None:
-        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=tmp_path,
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+        )
+
     git("init", "-q")
     git("add", "configs")
     git("commit", "-qm", "configs")
@@ -104,8 +112,9 @@ def test_against_a_git_ref(tmp_path: Path, estate: tuple[Path, Path], capsys: py
     # configs/ on disk is now up to date, so plain plan sees nothing; against HEAD it sees the change
     assert runbook.main(["plan", "--intents", str(intents), "--configs", str(configs)]) == 0
     capsys.readouterr()
-    code = runbook.main(["plan", "--intents", str(intents), "--configs", str(configs), "--against", "HEAD",
-                         "--format", "json"])
+    code = runbook.main(
+        ["plan", "--intents", str(intents), "--configs", str(configs), "--against", "HEAD", "--format", "json"]
+    )
     plan = json.loads(capsys.readouterr().out)
     assert code == 2
     assert plan["touched"] == ["sea-001"]
@@ -118,8 +127,10 @@ def test_unknown_git_ref_is_a_clear_error(estate: tuple[Path, Path], capsys: pyt
 
 
 def test_diff_of_nested_change_names_every_parent() -> None:
-    old = "router bgp 1\n neighbor 1.1.1.1 remote-as 2\n !\n address-family ipv4 unicast\n  network 10.0.0.0/24\n" \
-          "  neighbor 1.1.1.1 route-map A in\n exit-address-family\nexit\n"
+    old = (
+        "router bgp 1\n neighbor 1.1.1.1 remote-as 2\n !\n address-family ipv4 unicast\n  network 10.0.0.0/24\n"
+        "  neighbor 1.1.1.1 route-map A in\n exit-address-family\nexit\n"
+    )
     new = old.replace("route-map A in", "route-map B in")
     lines = render_unified(config_diff(old, new))
     assert lines[0].endswith("router bgp 1 › address-family ipv4 unicast")

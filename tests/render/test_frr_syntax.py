@@ -42,8 +42,9 @@ SITES = _frr_sites()
 
 
 def vtysh_dryrun(path: Path) -> Check:
-    proc = subprocess.run([str(VTYSH), "--dryrun", "-f", str(path)], capture_output=True, text=True,
-                          timeout=60, check=False)
+    proc = subprocess.run(
+        [str(VTYSH), "--dryrun", "-f", str(path)], capture_output=True, text=True, timeout=60, check=False
+    )
     return Check(proc.returncode, (proc.stdout + proc.stderr).strip())
 
 

@@ -53,40 +53,85 @@ Grammar = dict[tuple[str, ...], list[str]]
 #: The empty lineage lists the global-configuration commands.
 GRAMMAR: dict[str, Grammar] = {
     "eos": {
-        (): ["hostname ", "service routing protocols model multi-agent$", "ip routing$", r"vlan \d+$",
-             "interface ", "ip route ", "ip prefix-list ", r"route-map \S+ (permit|deny) \d+$",
-             "ip access-list ", "class-map type pbr match-any ", "policy-map type pbr ", "router bfd$",
-             r"router bgp \d+$"],
+        (): [
+            "hostname ",
+            "service routing protocols model multi-agent$",
+            "ip routing$",
+            r"vlan \d+$",
+            "interface ",
+            "ip route ",
+            "ip prefix-list ",
+            r"route-map \S+ (permit|deny) \d+$",
+            "ip access-list ",
+            "class-map type pbr match-any ",
+            "policy-map type pbr ",
+            "router bfd$",
+            r"router bgp \d+$",
+        ],
         (r"vlan ",): ["name "],
-        ("interface ",): ["description ", "no switchport$", "switchport mode trunk$",
-                          r"switchport trunk allowed vlan [\d,]+$", "ip address ",
-                          "service-policy type pbr input "],
+        ("interface ",): [
+            "description ",
+            "no switchport$",
+            "switchport mode trunk$",
+            r"switchport trunk allowed vlan [\d,]+$",
+            "ip address ",
+            "service-policy type pbr input ",
+        ],
         ("ip prefix-list ",): [r"seq \d+ (permit|deny) "],
-        ("route-map ",): ["description ", "match ip address prefix-list ", "set local-preference ",
-                          "set as-path prepend "],
+        ("route-map ",): [
+            "description ",
+            "match ip address prefix-list ",
+            "set local-preference ",
+            "set as-path prepend ",
+        ],
         ("ip access-list ",): [r"\d+ (permit|deny) ip "],
         ("class-map type pbr ",): ["match ip access-group "],
         ("policy-map type pbr ",): [r"\d+ class \S+$"],
         ("policy-map type pbr ", r"\d+ class "): ["set nexthop recursive ", "drop$"],
         ("router bfd$",): [r"interval \d+ min-rx \d+ multiplier \d+ default$"],
         ("router bgp ",): ["router-id ", "no bgp default ipv4-unicast$", r"neighbor \S+ ", "address-family ipv4$"],
-        ("router bgp ", "address-family ipv4$"): [r"neighbor \S+ (activate|route-map \S+ (in|out))$",
-                                                  "network "],
+        ("router bgp ", "address-family ipv4$"): [r"neighbor \S+ (activate|route-map \S+ (in|out))$", "network "],
     },
     "ios": {
-        (): ["hostname ", "bfd-template single-hop ", "interface ", "ip route ", "ip prefix-list ",
-             r"route-map \S+ (permit|deny) \d+$", r"track \d+ ip route ", "ip access-list extended ",
-             r"router bgp \d+$"],
+        (): [
+            "hostname ",
+            "bfd-template single-hop ",
+            "interface ",
+            "ip route ",
+            "ip prefix-list ",
+            r"route-map \S+ (permit|deny) \d+$",
+            r"track \d+ ip route ",
+            "ip access-list extended ",
+            r"router bgp \d+$",
+        ],
         ("bfd-template single-hop ",): [r"interval min-tx \d+ min-rx \d+ multiplier \d+$"],
-        ("interface ",): ["description ", r"encapsulation dot1Q \d+$", "ip address ", "ip policy route-map ",
-                          "bfd template "],
-        ("route-map ",): ["description ", "match ip address ", "set local-preference ", "set as-path prepend ",
-                          r"set ip next-hop verify-availability \S+ \d+ track \d+$", "set interface Null0$"],
+        ("interface ",): [
+            "description ",
+            r"encapsulation dot1Q \d+$",
+            "ip address ",
+            "ip policy route-map ",
+            "bfd template ",
+        ],
+        ("route-map ",): [
+            "description ",
+            "match ip address ",
+            "set local-preference ",
+            "set as-path prepend ",
+            r"set ip next-hop verify-availability \S+ \d+ track \d+$",
+            "set interface Null0$",
+        ],
         ("ip access-list extended ",): [r"\d+ (permit|deny) ip "],
-        ("router bgp ",): ["bgp router-id ", "bgp log-neighbor-changes$", "no bgp default ipv4-unicast$",
-                           r"neighbor \S+ ", "address-family ipv4$"],
-        ("router bgp ", "address-family ipv4$"): [r"network \S+ mask \S+$",
-                                                  r"neighbor \S+ (activate|route-map \S+ (in|out))$"],
+        ("router bgp ",): [
+            "bgp router-id ",
+            "bgp log-neighbor-changes$",
+            "no bgp default ipv4-unicast$",
+            r"neighbor \S+ ",
+            "address-family ipv4$",
+        ],
+        ("router bgp ", "address-family ipv4$"): [
+            r"network \S+ mask \S+$",
+            r"neighbor \S+ (activate|route-map \S+ (in|out))$",
+        ],
     },
 }
 
@@ -111,8 +156,7 @@ def indentation_orphans(text: str, unit: int) -> list[str]:
             continue
         level = width // unit
         if level > previous + 1:
-            problems.append(f"line {number}: indented {level - previous - 1} level(s) too deep "
-                            f"(no parent): {line!r}")
+            problems.append(f"line {number}: indented {level - previous - 1} level(s) too deep (no parent): {line!r}")
         previous = level
     return problems
 
@@ -186,14 +230,14 @@ def test_multivendor_config_has_no_orphans_and_round_trips(site: str) -> None:
 
 
 @pytest.mark.parametrize("platform", HIERARCHY)
-def test_whole_example_estate_on_platform_has_no_orphans(platform: str, tmp_path: Path,
-                                                         example_intents: Path) -> None:
+def test_whole_example_estate_on_platform_has_no_orphans(platform: str, tmp_path: Path, example_intents: Path) -> None:
     """The 80-site estate moved to this platform (every site shape, both policies) parses cleanly."""
     intents = tmp_path / "intents"
     shutil.copytree(example_intents, intents)
     defaults = intents / "defaults.yaml"
-    defaults.write_text(defaults.read_text(encoding="utf-8").replace("platform: frr", f"platform: {platform}"),
-                        encoding="utf-8")
+    defaults.write_text(
+        defaults.read_text(encoding="utf-8").replace("platform: frr", f"platform: {platform}"), encoding="utf-8"
+    )
     configs = _render(intents, "")
     assert len(configs) == 80
     assert {spec.platform for _, spec in configs.values()} == {platform}

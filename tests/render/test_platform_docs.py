@@ -17,7 +17,7 @@ def section_table() -> tuple[list[str], dict[str, list[str]]]:
     start = lines.index(next(line for line in lines if line.startswith("| section |")))
     header = [c.strip() for c in lines[start].strip("|").split("|")][1:]
     rows: dict[str, list[str]] = {}
-    for line in lines[start + 2:]:
+    for line in lines[start + 2 :]:
         if not line.startswith("|"):
             break
         cells = [c.strip() for c in line.strip().strip("|").split("|")]

@@ -20,8 +20,19 @@ TIMESTAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}:\d{2}\b|\b1[6-9]\
 
 
 def render(tmp_path: Path, intents: Path, configs: Path, *extra: str) -> int:
-    return runbook.main(["--state", str(tmp_path / "state"), "--no-color", "render",
-                         "--intents", str(intents), "--configs", str(configs), *extra])
+    return runbook.main(
+        [
+            "--state",
+            str(tmp_path / "state"),
+            "--no-color",
+            "render",
+            "--intents",
+            str(intents),
+            "--configs",
+            str(configs),
+            *extra,
+        ]
+    )
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -68,8 +79,7 @@ def _break_site(intents: Path) -> None:
 
 def _break_template(templates: Path) -> None:
     bgp = templates / "frr" / "bgp.j2"
-    bgp.write_text(bgp.read_text(encoding="utf-8").replace("peer.remote_as", "peer.remote_asn"),
-                   encoding="utf-8")
+    bgp.write_text(bgp.read_text(encoding="utf-8").replace("peer.remote_as", "peer.remote_asn"), encoding="utf-8")
 
 
 @pytest.mark.parametrize("breakage", ["intent", "template"])

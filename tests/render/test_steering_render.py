@@ -111,8 +111,10 @@ def read_frr(site: str, text: str) -> list[Steer]:
 def read_eos(site: str, text: str) -> list[Steer]:
     roles, tree = _by_address(site), get_hconfig(Platform.ARISTA_EOS, text)
     acls = {n.text.split()[-1]: acl_key(n.children[0].text) for n in tree.get_children(startswith="ip access-list ")}
-    classes = {n.text.split()[-1]: acls[n.children[0].text.split()[-1]]
-               for n in tree.get_children(startswith="class-map type pbr ")}
+    classes = {
+        n.text.split()[-1]: acls[n.children[0].text.split()[-1]]
+        for n in tree.get_children(startswith="class-map type pbr ")
+    }
     policy = tree.get_child(startswith="policy-map type pbr ")
     assert policy is not None
     steers: list[Steer] = []
@@ -130,10 +132,19 @@ def read_eos(site: str, text: str) -> list[Steer]:
 
 def read_ios(site: str, text: str) -> list[Steer]:
     roles, tree = _by_address(site), get_hconfig(Platform.CISCO_IOS, text)
-    tracks = {m.group(1): roles[m.group(2)] for m in re.finditer(r"^track (\d+) ip route (\S+) 255.255.255.255 "
-                                                                  r"reachability$", text, flags=re.M)}
-    acls = {n.text.split()[-1]: acl_key(n.children[0].text)
-            for n in tree.get_children(startswith="ip access-list extended ")}
+    tracks = {
+        m.group(1): roles[m.group(2)]
+        for m in re.finditer(
+            r"^track (\d+) ip route (\S+) 255.255.255.255 "
+            r"reachability$",
+            text,
+            flags=re.M,
+        )
+    }
+    acls = {
+        n.text.split()[-1]: acl_key(n.children[0].text)
+        for n in tree.get_children(startswith="ip access-list extended ")
+    }
     steers = []
     for entry in tree.get_children(startswith="route-map SDWAN "):
         lines = [c.text for c in entry.children]
@@ -151,8 +162,11 @@ def read_ios(site: str, text: str) -> list[Steer]:
 
 
 READERS = {"frr": read_frr, "eos": read_eos, "ios": read_ios}
-LAN_POLICY = {"frr": r" pbr-policy (\S+)", "eos": r" service-policy type pbr input (\S+)",
-              "ios": r" ip policy route-map (\S+)"}
+LAN_POLICY = {
+    "frr": r" pbr-policy (\S+)",
+    "eos": r" service-policy type pbr input (\S+)",
+    "ios": r" ip policy route-map (\S+)",
+}
 SITES = sorted(RESULT.configs)
 
 
@@ -181,6 +195,9 @@ def test_classes_fall_back_in_policy_order_and_respect_guardrails(site: str) -> 
 def test_policy_routing_is_applied_to_every_lan_interface_and_nothing_else(site: str) -> None:
     config, facts = RESULT.configs[site], RESULT.facts[site]
     blocks = re.split(r"^(?=interface )", config.text, flags=re.M)
-    applied = {block.split()[1] for block in blocks if block.startswith("interface ")
-               and re.search(LAN_POLICY[config.platform], block)}
+    applied = {
+        block.split()[1]
+        for block in blocks
+        if block.startswith("interface ") and re.search(LAN_POLICY[config.platform], block)
+    }
     assert applied == {lan.interface for lan in facts.lan_segments}

@@ -21,9 +21,21 @@ def intents(tmp_path: Path, example_intents: Path) -> Path:
 
 
 def _deploy(tmp_path: Path, intents: Path, *argv: str) -> int:
-    return runbook.main(["--no-color", "--state", str(tmp_path / "state"), "deploy", "--intents", str(intents),
-                         "--inventory", str(tmp_path / "no-inventory"), "--configs", str(tmp_path / "configs"),
-                         *argv])
+    return runbook.main(
+        [
+            "--no-color",
+            "--state",
+            str(tmp_path / "state"),
+            "deploy",
+            "--intents",
+            str(intents),
+            "--inventory",
+            str(tmp_path / "no-inventory"),
+            "--configs",
+            str(tmp_path / "configs"),
+            *argv,
+        ]
+    )
 
 
 def test_validation_errors_stop_the_deploy(tmp_path: Path, intents: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -37,12 +49,27 @@ def test_validation_errors_stop_the_deploy(tmp_path: Path, intents: Path, capsys
 
 
 def test_a_pinned_plan_refuses_configs_that_changed_after_review(
-        tmp_path: Path, intents: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, intents: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("RUNBOOK_SECRET_BGP_FIBRELINK", "pinned-test-secret-1")
     monkeypatch.setenv("RUNBOOK_SECRET_BGP_METROFIBER", "pinned-test-secret-2")
     plan = tmp_path / "plan.json"
-    assert runbook.main(["plan", "--intents", str(intents), "--configs", str(tmp_path / "configs"),
-                         "--out", str(plan), "--format", "json"]) == 2
+    assert (
+        runbook.main(
+            [
+                "plan",
+                "--intents",
+                str(intents),
+                "--configs",
+                str(tmp_path / "configs"),
+                "--out",
+                str(plan),
+                "--format",
+                "json",
+            ]
+        )
+        == 2
+    )
     capsys.readouterr()
     # unchanged intents: the pinned check passes, and the deploy only stops later, at the inventory
     assert _deploy(tmp_path, intents, "--yes", "--plan", str(plan)) == 1
@@ -54,20 +81,23 @@ def test_a_pinned_plan_refuses_configs_that_changed_after_review(
     assert "configs differ from the reviewed plan for: sea-001" in err
 
 
-def test_revert_timer_must_outlast_the_health_gate(tmp_path: Path, intents: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_revert_timer_must_outlast_the_health_gate(
+    tmp_path: Path, intents: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert _deploy(tmp_path, intents, "--yes", "--gate-timeout", "60", "--revert-in", "30") == 1
     assert "--revert-in 30s leaves no time to confirm" in capsys.readouterr().err
 
 
-def test_non_interactive_deploy_needs_yes(tmp_path: Path, intents: Path, capsys: pytest.CaptureFixture[str],
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_non_interactive_deploy_needs_yes(
+    tmp_path: Path, intents: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
     assert _deploy(tmp_path, intents) == 1
     assert "pass --yes" in capsys.readouterr().err
 
 
-def test_resume_of_an_unknown_rollout_is_a_clear_error(tmp_path: Path, intents: Path,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_resume_of_an_unknown_rollout_is_a_clear_error(
+    tmp_path: Path, intents: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert _deploy(tmp_path, intents, "--resume", "r-nope") == 1
     assert "no rollout 'r-nope'" in capsys.readouterr().err

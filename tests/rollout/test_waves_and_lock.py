@@ -34,7 +34,7 @@ def test_explicit_canary_sites_and_unknown_canary() -> None:
 def test_thresholds_halt_on_any_canary_failure_and_more_than_ten_percent() -> None:
     ten = Amount.parse("10%", "--max-failures")
     assert allowed_failures(ten, 1, canary=True) == 0
-    assert allowed_failures(ten, 16, canary=False) == 1   # 2 of 16 (12.5%) halts
+    assert allowed_failures(ten, 16, canary=False) == 1  # 2 of 16 (12.5%) halts
     assert allowed_failures(ten, 5, canary=False) == 0
     assert allowed_failures(Amount.parse("3", "--max-failures"), 16, canary=False) == 3
     with pytest.raises(DiagnosticError, match="1 error"):
@@ -54,9 +54,11 @@ def test_second_rollout_is_refused_while_the_first_holds_the_lock(tmp_path: Path
 def test_stale_lock_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
     path = tmp_path / "lock"
     # a controller that takes the lock and dies without releasing it
-    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[2] / 'src')!r});"
-            f"from runbook_wan.rollout.lock import RolloutLock; RolloutLock(__import__('pathlib').Path({str(path)!r}),"
-            "'dead', 'carol').acquire(); import os; os._exit(0)")
+    code = (
+        f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[2] / 'src')!r});"
+        f"from runbook_wan.rollout.lock import RolloutLock; RolloutLock(__import__('pathlib').Path({str(path)!r}),"
+        "'dead', 'carol').acquire(); import os; os._exit(0)"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
     assert path.exists()
     lock = RolloutLock(path, "r3", "dave")

@@ -19,13 +19,18 @@ def test_committed_schemas_match_the_models() -> None:
 
 
 def test_committed_reference_matches_the_models() -> None:
-    assert (REPO / "docs" / "intents-reference.md").read_text() == reference_markdown(), \
+    assert (REPO / "docs" / "intents-reference.md").read_text() == reference_markdown(), (
         "docs/intents-reference.md is stale: run `python runbook.py schema`"
+    )
 
 
 def test_every_example_intent_file_points_at_an_existing_schema() -> None:
-    files = [p for root in (REPO / "intents", REPO / "examples" / "multivendor" / "intents") if root.is_dir()
-             for p in root.rglob("*.yaml")]
+    files = [
+        p
+        for root in (REPO / "intents", REPO / "examples" / "multivendor" / "intents")
+        if root.is_dir()
+        for p in root.rglob("*.yaml")
+    ]
     assert len(files) >= 80
     for path in files:
         first = path.read_text().splitlines()[0]

@@ -38,11 +38,23 @@ def test_secret_value_appears_in_no_config_and_no_plan_output(
     site = intents / "sites" / "sea-001.yaml"
     site.write_text(site.read_text().replace("bandwidth_mbps: 1000", "bandwidth_mbps: 2000"))
     (intents / "providers" / "fibrelink.yaml").write_text(
-        (intents / "providers" / "fibrelink.yaml").read_text().replace("bgp-fibrelink", "bgp-fibrelink-2024"))
+        (intents / "providers" / "fibrelink.yaml").read_text().replace("bgp-fibrelink", "bgp-fibrelink-2024")
+    )
     outputs = []
     for fmt in ("terminal", "markdown", "json"):
-        code = runbook.main(["plan", "--intents", str(intents), "--configs", str(configs), "--format", fmt,
-                             "--out", str(tmp_path / f"plan-{fmt}.json")])
+        code = runbook.main(
+            [
+                "plan",
+                "--intents",
+                str(intents),
+                "--configs",
+                str(configs),
+                "--format",
+                fmt,
+                "--out",
+                str(tmp_path / f"plan-{fmt}.json"),
+            ]
+        )
         assert code == 2
         captured = capsys.readouterr()
         outputs += [captured.out, captured.err, (tmp_path / f"plan-{fmt}.json").read_text()]
@@ -56,8 +68,10 @@ def test_resolver_substitutes_only_for_push_and_redactor_masks(with_secret: None
     pushed = resolver.resolve_text("neighbor 100.64.0.2 password <secret:bgp-fibrelink>\n")
     assert pushed == f"neighbor 100.64.0.2 password {KNOWN}\n"
     # anything printed afterwards is masked, e.g. a device diff echoing the value
-    assert redactor.mask(f"+ neighbor 100.64.0.2 password {KNOWN}") == \
-        "+ neighbor 100.64.0.2 password <secret:bgp-fibrelink>"
+    assert (
+        redactor.mask(f"+ neighbor 100.64.0.2 password {KNOWN}")
+        == "+ neighbor 100.64.0.2 password <secret:bgp-fibrelink>"
+    )
 
 
 def test_missing_secret_is_reported_by_name_with_how_to_set_it(with_secret: None) -> None:

@@ -30,20 +30,36 @@ def intents(tmp_path: Path, example_intents: Path) -> Path:
 
 
 def _validate(tmp_path: Path, intents: Path, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any]:
-    code = runbook.main(["--no-color", "--state", str(tmp_path / "state"), "validate", "--intents", str(intents),
-                         "--configs", str(tmp_path / "configs"), "--format", "json", *argv])
+    code = runbook.main(
+        [
+            "--no-color",
+            "--state",
+            str(tmp_path / "state"),
+            "validate",
+            "--intents",
+            str(intents),
+            "--configs",
+            str(tmp_path / "configs"),
+            "--format",
+            "json",
+            *argv,
+        ]
+    )
     out = capsys.readouterr().out
     return code, json.loads(out)
 
 
 def test_every_site_survives_every_scenario_and_steers_its_classes(
-        require_lab: None, tmp_path: Path, intents: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, report = _validate(tmp_path, intents, capsys, "--twin", "--all", "--limit", SITES,
-                             "--junit", str(tmp_path / "twin.xml"))
+    require_lab: None, tmp_path: Path, intents: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, report = _validate(
+        tmp_path, intents, capsys, "--twin", "--all", "--limit", SITES, "--junit", str(tmp_path / "twin.xml")
+    )
     twin = [r for r in report["results"] if r["check"].startswith("twin.")]
     assert code == 0, [r for r in twin if r["status"] != "success"]
     assert {(r["subject"], r["check"].removeprefix("twin.")) for r in twin} == {
-        (s, sc) for s in SITES.split(",") for sc in SCENARIOS}
+        (s, sc) for s in SITES.split(",") for sc in SCENARIOS
+    }
     for r in twin:
         assert r["status"] == "success"
         steered, probed = map(int, re.search(r"(\d+)/(\d+) classes steered", r["message"]).groups())  # type: ignore[union-attr]
@@ -52,13 +68,15 @@ def test_every_site_survives_every_scenario_and_steers_its_classes(
 
 
 def test_a_policy_that_strands_the_hub_on_wireless_is_caught(
-        require_lab: None, tmp_path: Path, intents: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    require_lab: None, tmp_path: Path, intents: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Valid intents (every estate rule passes) whose bulk class now covers the hub address: with
     only wireless left, traffic to the hub is discarded by the guardrail."""
     for name in ("retail-standard", "retail-flagship"):
         policy = intents / "policies" / f"{name}.yaml"
-        policy.write_text(policy.read_text().replace("destinations: [198.51.100.128/25]",
-                                                     "destinations: [198.51.100.0/24]"))
+        policy.write_text(
+            policy.read_text().replace("destinations: [198.51.100.128/25]", "destinations: [198.51.100.0/24]")
+        )
     code, report = _validate(tmp_path, intents, capsys, "--twin", "--all", "--limit", "sea-001")
     assert code == 1
     failing = {r["check"]: r for r in report["results"] if r["status"] == "failure"}

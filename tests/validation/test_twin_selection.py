@@ -13,15 +13,28 @@ from runbook_wan.validation.twin.probes import Probe, class_probes
 from runbook_wan.validation.twin.scenarios import SCENARIOS
 
 
-def test_twin_with_nothing_changed_says_so_and_boots_nothing(tmp_path: Path, example_intents: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_twin_with_nothing_changed_says_so_and_boots_nothing(
+    tmp_path: Path, example_intents: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     intents = tmp_path / "intents"
     shutil.copytree(example_intents, intents)
     configs = tmp_path / "configs"
     assert runbook.main(["render", "--intents", str(intents), "--configs", str(configs)]) == 0
     capsys.readouterr()
-    code = runbook.main(["--state", str(tmp_path / "state"), "validate", "--intents", str(intents), "--configs",
-                         str(configs), "--twin", "--format", "json"])
+    code = runbook.main(
+        [
+            "--state",
+            str(tmp_path / "state"),
+            "validate",
+            "--intents",
+            str(intents),
+            "--configs",
+            str(configs),
+            "--twin",
+            "--format",
+            "json",
+        ]
+    )
     report = json.loads(capsys.readouterr().out)
     twin = [r for r in report["results"] if r["check"] == "twin"]
     assert code == 0
@@ -43,8 +56,11 @@ def test_probes_cover_segment_and_destination_classes(example_intents: Path) -> 
 
     estate, _ = load_estate(example_intents)
     facts, _ = build_site_facts(estate, "chi-021")
-    targets = {"203.0.113.128/26": "203.0.113.129", "203.0.113.0/25": "203.0.113.10",
-               "198.51.100.128/25": "198.51.100.129"}
+    targets = {
+        "203.0.113.128/26": "203.0.113.129",
+        "203.0.113.0/25": "203.0.113.10",
+        "198.51.100.128/25": "198.51.100.129",
+    }
     probes = {p.app_class: p for p in class_probes(facts, targets, "198.51.100.10")}
     assert probes["voice"].segment == "voice" and probes["guest"].segment == "guest"
     assert probes["saas"].segment == "users" and probes["saas"].destination == "203.0.113.10"

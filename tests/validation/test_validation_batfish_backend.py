@@ -43,21 +43,32 @@ class HandBuiltBatfish:
     def _gateway(self, site: str, role: str) -> str:
         return next(c.gateway for c in self.rendered.facts[site].circuits if c.role == role)
 
-    def ask(self, question: str, snapshot: str,
-            params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:  # noqa: ARG002
+    def ask(self, question: str, snapshot: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:  # noqa: ARG002
         sites = self.rendered.selected
         if question == "fileParseStatus":
-            return [{"File_Name": f"configs/{s}.cfg", "Status": "PARTIALLY_UNRECOGNIZED",
-                     "File_Format": "CUMULUS_CONCATENATED"} for s in sites]
+            return [
+                {
+                    "File_Name": f"configs/{s}.cfg",
+                    "Status": "PARTIALLY_UNRECOGNIZED",
+                    "File_Format": "CUMULUS_CONCATENATED",
+                }
+                for s in sites
+            ]
         if question == "bgpSessionCompatibility":
-            return [{"Node": s, "Remote_IP": c.gateway, "Configured_Status": "UNIQUE_MATCH"}
-                    for s in sites for c in self.rendered.facts[s].circuits]
+            return [
+                {"Node": s, "Remote_IP": c.gateway, "Configured_Status": "UNIQUE_MATCH"}
+                for s in sites
+                for c in self.rendered.facts[s].circuits
+            ]
         if question == "routes":
             roles = ("primary_dia", "secondary_dia", "tertiary_wireless")
             down = next((r for r in roles if snapshot.endswith(r)), None)
             role = "secondary_dia" if down == "primary_dia" else "primary_dia"
-            return [{"Node": s, "Network": "0.0.0.0/0", "Next_Hop_IP": self._gateway(s, role)}
-                    for s in sites if not (s == self.broken_site and down == "primary_dia")]
+            return [
+                {"Node": s, "Network": "0.0.0.0/0", "Next_Hop_IP": self._gateway(s, role)}
+                for s in sites
+                if not (s == self.broken_site and down == "primary_dia")
+            ]
         return []  # parseWarning, initIssues, undefinedReferences, reachability: nothing found
 
 
@@ -83,18 +94,30 @@ def test_handbuilt_healthy_answers_pass_every_batfish_check(base_rendered: Rende
     service = HandBuiltBatfish(base_rendered)
     results = BatfishBackend(connect=lambda _host: service).run(_ctx(base_rendered, "bf.example"))
     checks = {r.check for r in results}
-    assert checks == {"batfish", "batfish.parse", "batfish.init-issues", "batfish.references",
-                      "batfish.bgp-sessions", "batfish.default-route", "batfish.failover"}
+    assert checks == {
+        "batfish",
+        "batfish.parse",
+        "batfish.init-issues",
+        "batfish.references",
+        "batfish.bgp-sessions",
+        "batfish.default-route",
+        "batfish.failover",
+    }
     assert all(r.status is Status.SUCCESS for r in results), [r for r in results if r.status is not Status.SUCCESS]
-    assert service.snapshot_files == ["batfish/isp_config.json", "configs/aaa-001.cfg", "configs/bbb-002.cfg",
-                                      "configs/ccc-003.cfg"]
+    assert service.snapshot_files == [
+        "batfish/isp_config.json",
+        "configs/aaa-001.cfg",
+        "configs/bbb-002.cfg",
+        "configs/ccc-003.cfg",
+    ]
     primary_fork = next(v for k, v in service.forks.items() if k.endswith("primary_dia"))
     assert primary_fork == [("aaa-001", "swp1"), ("bbb-002", "swp1"), ("ccc-003", "swp1")]
     assert len(service.forks) == 3 and set(service.forks) <= set(service.deleted)
 
 
 def test_handbuilt_answers_with_a_site_losing_its_default_on_failover_fail_that_site(
-        base_rendered: RenderResult) -> None:
+    base_rendered: RenderResult,
+) -> None:
     service = HandBuiltBatfish(base_rendered, broken_site="bbb-002")
     results = BatfishBackend(connect=lambda _host: service).run(_ctx(base_rendered, "bf.example"))
     failed = [(r.check, r.subject) for r in results if r.status is Status.FAILURE]

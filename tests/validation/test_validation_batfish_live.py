@@ -24,8 +24,7 @@ HOST = os.environ.get("BATFISH_HOST")
 def test_live_batfish_validates_the_base_estate(base_rendered: RenderResult) -> None:
     ctx = ValidationContext(base_rendered, ValidationOptions(backend="batfish", batfish_host=HOST))
     results = BatfishBackend().run(ctx)
-    bad = [(r.check, r.subject, r.message, [d.format() for d in r.diagnostics])
-           for r in results if r.status.is_bad]
+    bad = [(r.check, r.subject, r.message, [d.format() for d in r.diagnostics]) for r in results if r.status.is_bad]
     assert not bad, bad
     assert {r.check for r in results} >= {"batfish.parse", "batfish.bgp-sessions", "batfish.failover"}
     assert all(r.status is Status.SUCCESS for r in results)

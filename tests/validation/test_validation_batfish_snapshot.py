@@ -16,8 +16,9 @@ from runbook_wan.validation.batfish.snapshot import build_snapshot
 CUMULUS_PHYSICAL = re.compile(r"^(swp[0-9]+(s[0-9])?)|(eth[0-9]+)$")
 
 
-def test_snapshot_file_tree_has_one_config_per_site_and_the_isp_config(base_rendered: RenderResult,
-                                                                         tmp_path: Path) -> None:
+def test_snapshot_file_tree_has_one_config_per_site_and_the_isp_config(
+    base_rendered: RenderResult, tmp_path: Path
+) -> None:
     layout = build_snapshot(base_rendered, base_rendered.selected)
     layout.write(tmp_path)
     files = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
@@ -32,7 +33,7 @@ def test_frr_is_wrapped_as_cumulus_concatenated_with_hostname_and_sentinels(base
     ports = lines.index(CUMULUS_PORTS_SENTINEL)
     assert lines[ports] == "# ports.conf --" and ports > 1
     assert lines[ports + 1].startswith("frr version")
-    assert "hostname aaa-001" in lines[ports + 1:]
+    assert "hostname aaa-001" in lines[ports + 1 :]
     assert "iface lo inet loopback" in lines[2:ports]
 
 

@@ -46,7 +46,10 @@ def test_sound_configs_pass_every_builtin_check(base_rendered: RenderResult) -> 
     ctx = ValidationContext(base_rendered, ValidationOptions())
     found = BuiltinBackend().run(ctx)
     assert {(r.check, r.status) for r in found} == {
-        ("builtin.syntax", Status.SUCCESS), (REFERENCES_CHECK, Status.SUCCESS), (DEFAULT_PATH_CHECK, Status.SUCCESS)}
+        ("builtin.syntax", Status.SUCCESS),
+        (REFERENCES_CHECK, Status.SUCCESS),
+        (DEFAULT_PATH_CHECK, Status.SUCCESS),
+    }
     assert all(not r.diagnostics for r in found)
 
 
@@ -58,7 +61,9 @@ def test_undefined_route_map_is_an_error_at_the_referencing_line(base_rendered: 
     assert "route-map 'RM-PRIMRY-IN' is referenced but not defined" in undefined.message
     assert undefined.location is not None
     assert (undefined.location.file, undefined.location.line) == (
-        "configs/bbb-002.cfg", line_of(broken, "bbb-002", "RM-PRIMRY-IN"))
+        "configs/bbb-002.cfg",
+        line_of(broken, "bbb-002", "RM-PRIMRY-IN"),
+    )
     [unused] = only(result, "config-unused-structure")  # the real one is now dead config
     assert unused.severity is Severity.WARNING and "RM-PRIMARY-IN" in unused.message
     assert unused.location is not None
@@ -66,8 +71,12 @@ def test_undefined_route_map_is_an_error_at_the_referencing_line(base_rendered: 
 
 
 def test_undefined_prefix_list_and_pbr_map_are_reported(base_rendered: RenderResult) -> None:
-    broken = edited(base_rendered, "aaa-001", "match ip address prefix-list PL-TRACK-WIRELESS",
-                    "match ip address prefix-list PL-TRACK-WIFI")
+    broken = edited(
+        base_rendered,
+        "aaa-001",
+        "match ip address prefix-list PL-TRACK-WIRELESS",
+        "match ip address prefix-list PL-TRACK-WIFI",
+    )
     broken = edited(broken, "aaa-001", " pbr-policy SDWAN", " pbr-policy SDWAM")
     messages = [d.message for d in only(results(broken, REFERENCES_CHECK, "aaa-001"), "config-undefined-reference")]
     assert "prefix-list 'PL-TRACK-WIFI' is referenced but not defined" in messages
@@ -90,8 +99,9 @@ def test_bad_frr_line_is_reported_by_vtysh_at_its_config_line(base_rendered: Ren
 
 def test_config_that_leaves_config_mode_is_found_and_later_sites_still_checked(base_rendered: RenderResult) -> None:
     """A stray top-level `exit` makes vtysh silently stop checking; the sentinels notice it."""
-    broken = edited(base_rendered, "aaa-001", "service integrated-vtysh-config\n!\n",
-                    "service integrated-vtysh-config\n!\nexit\n")
+    broken = edited(
+        base_rendered, "aaa-001", "service integrated-vtysh-config\n!\n", "service integrated-vtysh-config\n!\nexit\n"
+    )
     broken = edited(broken, "ccc-003", " bgp router-id 10.255.0.3", " bgp router-idd 10.255.0.3")
     first = results(broken, "builtin.syntax", "aaa-001", jobs=1)
     [stopped] = only(first, "frr-syntax-left-config-mode")
@@ -127,8 +137,12 @@ def test_route_map_denying_the_default_route_is_reported_at_the_deciding_entry(b
 
 
 def test_prefix_list_without_the_default_route_means_no_default_path(base_rendered: RenderResult) -> None:
-    broken = edited(base_rendered, "ccc-003", "ip prefix-list PL-DEFAULT seq 5 permit 0.0.0.0/0",
-                    "ip prefix-list PL-DEFAULT seq 5 permit 0.0.0.0/0 ge 8")
+    broken = edited(
+        base_rendered,
+        "ccc-003",
+        "ip prefix-list PL-DEFAULT seq 5 permit 0.0.0.0/0",
+        "ip prefix-list PL-DEFAULT seq 5 permit 0.0.0.0/0 ge 8",
+    )
     found = results(broken, DEFAULT_PATH_CHECK, "ccc-003").diagnostics
     assert [d.message.split(":")[0] for d in found] == ["primary_dia", "secondary_dia", "tertiary_wireless"]
 
@@ -136,7 +150,7 @@ def test_prefix_list_without_the_default_route_means_no_default_path(base_render
 def test_secondary_preferred_over_primary_breaks_the_order(base_rendered: RenderResult) -> None:
     text = base_rendered.configs["aaa-001"].text
     start = text.index("route-map RM-SECONDARY-IN permit 10")
-    old = text[start:text.index("exit", start)]
+    old = text[start : text.index("exit", start)]
     broken = edited(base_rendered, "aaa-001", old, old.replace("set local-preference 150", "set local-preference 250"))
     found = results(broken, DEFAULT_PATH_CHECK, "aaa-001").diagnostics
     codes = sorted(d.code for d in found)
@@ -185,13 +199,23 @@ def test_ios_policy_route_map_must_be_defined_on_a_hand_written_config() -> None
     assert diag.location.line == 2
 
 
-@pytest.mark.parametrize(("text", "message", "line"), [
-    ("router bgp 1\n\tneighbor 1.2.3.4 remote-as 2\n", "tab in indentation", 2),
-    ("   neighbor 1.2.3.4 remote-as 2\n", "`neighbor 1.2.3.4 remote-as 2` is indented but has no parent section", 1),
-    ("router bgp 1\n      bgp log-neighbor-changes\n", "`bgp log-neighbor-changes` is nested more than one level "
-                                                     "below its parent", 2),
-    ("router bgp 1\n  neighbor 1.2.3.4 remote-as 2\n", "indentation of 2 is not a multiple of 3", 2),
-])
+@pytest.mark.parametrize(
+    ("text", "message", "line"),
+    [
+        ("router bgp 1\n\tneighbor 1.2.3.4 remote-as 2\n", "tab in indentation", 2),
+        (
+            "   neighbor 1.2.3.4 remote-as 2\n",
+            "`neighbor 1.2.3.4 remote-as 2` is indented but has no parent section",
+            1,
+        ),
+        (
+            "router bgp 1\n      bgp log-neighbor-changes\n",
+            "`bgp log-neighbor-changes` is nested more than one level below its parent",
+            2,
+        ),
+        ("router bgp 1\n  neighbor 1.2.3.4 remote-as 2\n", "indentation of 2 is not a multiple of 3", 2),
+    ],
+)
 def test_hierarchy_syntax_finds_structural_breaks_in_hand_written_configs(text: str, message: str, line: int) -> None:
     [result] = HierarchySyntax("!", "   ").check([SyntaxInput("x", text, "configs/x.cfg")])
     assert result.status is Status.FAILURE

@@ -40,32 +40,48 @@ def check_sarif(log: dict[str, Any]) -> None:
 
 
 @pytest.fixture
-def broken_run(estate_dir: Callable[[str | None], Path], tmp_path: Path,
-               monkeypatch: pytest.MonkeyPatch) -> tuple[int, Path, Path, str]:
+def broken_run(
+    estate_dir: Callable[[str | None], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, Path, Path, str]:
     """validate --junit --sarif over broken/overlapping-lan, from the estate's parent folder."""
     root = estate_dir("overlapping-lan")
     monkeypatch.chdir(root.parent)
-    code = main(["--no-color", "validate", "--intents", root.name, "--junit", "out/junit.xml",
-                 "--sarif", "out/results.sarif", "--format", "json"])
+    code = main(
+        [
+            "--no-color",
+            "validate",
+            "--intents",
+            root.name,
+            "--junit",
+            "out/junit.xml",
+            "--sarif",
+            "out/results.sarif",
+            "--format",
+            "json",
+        ]
+    )
     return code, root.parent / "out" / "junit.xml", root.parent / "out" / "results.sarif", root.name
 
 
-def test_broken_estate_exits_1_and_sound_estate_exits_0(estate_dir: Callable[[str | None], Path],
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_broken_estate_exits_1_and_sound_estate_exits_0(
+    estate_dir: Callable[[str | None], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["--no-color", "validate", "--intents", str(estate_dir("overlapping-lan"))]) == 1
     assert "validation FAILED" in capsys.readouterr().out
     assert main(["--no-color", "validate", "--intents", str(estate_dir(None))]) == 0
     assert "validation PASSED" in capsys.readouterr().out
 
 
-def test_warnings_alone_do_not_fail_the_run(estate_dir: Callable[[str | None], Path],
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_warnings_alone_do_not_fail_the_run(
+    estate_dir: Callable[[str | None], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["--no-color", "validate", "--intents", str(estate_dir("secondary-faster-than-primary"))]) == 0
     assert "R014-bandwidth-order" in capsys.readouterr().out
 
 
-def test_json_output_lists_the_finding_with_file_and_line(capsys: pytest.CaptureFixture[str],
-                                                          broken_run: tuple[int, Path, Path, str]) -> None:
+def test_json_output_lists_the_finding_with_file_and_line(
+    capsys: pytest.CaptureFixture[str], broken_run: tuple[int, Path, Path, str]
+) -> None:
     code, _, _, estate = broken_run
     assert code == 1
     data = json.loads(capsys.readouterr().out)
@@ -73,11 +89,13 @@ def test_json_output_lists_the_finding_with_file_and_line(capsys: pytest.Capture
     [expected] = expectations("overlapping-lan")
     diags = [d for r in data["results"] for d in r["diagnostics"] if d["code"] == expected["code"]]
     assert {"file": f"{estate}/{expected['file']}", "line": expected["line"]} in [
-        {"file": d["file"], "line": d["line"]} for d in diags]
+        {"file": d["file"], "line": d["line"]} for d in diags
+    ]
 
 
 def test_junit_has_one_testcase_per_site_and_check_with_failures_naming_file_and_line(
-        broken_run: tuple[int, Path, Path, str]) -> None:
+    broken_run: tuple[int, Path, Path, str],
+) -> None:
     _, junit, _, estate = broken_run
     root = ET.parse(junit).getroot()
     assert root.tag == "testsuites"
@@ -103,8 +121,13 @@ def test_sarif_is_valid_and_points_at_the_intent_yaml_line(broken_run: tuple[int
     run = log["runs"][0]
     [expected] = expectations("overlapping-lan")
     hits = [r for r in run["results"] if r["ruleId"] == expected["code"]]
-    locations = [(h["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-                  h["locations"][0]["physicalLocation"]["region"]["startLine"]) for h in hits]
+    locations = [
+        (
+            h["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            h["locations"][0]["physicalLocation"]["region"]["startLine"],
+        )
+        for h in hits
+    ]
     assert (f"{estate}/{expected['file']}", expected["line"]) in locations
     assert all(h["level"] == "error" for h in hits)
     rule = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == expected["code"])
@@ -115,8 +138,9 @@ def test_sarif_points_config_findings_at_the_rendered_config_line(base_rendered:
     config = base_rendered.configs["bbb-002"]
     text = config.text.replace("route-map RM-PRIMARY-IN in", "route-map RM-PRIMRY-IN in")
     line = next(i for i, t in enumerate(text.splitlines(), 1) if "RM-PRIMRY-IN" in t)
-    broken = dataclasses.replace(base_rendered, configs={**base_rendered.configs,
-                                                         "bbb-002": RenderedConfig("bbb-002", config.platform, text)})
+    broken = dataclasses.replace(
+        base_rendered, configs={**base_rendered.configs, "bbb-002": RenderedConfig("bbb-002", config.platform, text)}
+    )
     log = json.loads(to_sarif(validate(broken, ValidationOptions(vtysh=False))))
     check_sarif(log)
     [hit] = [r for r in log["runs"][0]["results"] if r["ruleId"] == "config-undefined-reference"]
@@ -124,11 +148,25 @@ def test_sarif_points_config_findings_at_the_rendered_config_line(base_rendered:
     assert (physical["artifactLocation"]["uri"], physical["region"]["startLine"]) == ("configs/bbb-002.cfg", line)
 
 
-def test_load_errors_are_findings_in_every_report(estate_dir: Callable[[str | None], Path], tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_load_errors_are_findings_in_every_report(
+    estate_dir: Callable[[str | None], Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = estate_dir("schema-error")
-    assert main(["--no-color", "validate", "--intents", str(root), "--format", "markdown",
-                 "--sarif", str(tmp_path / "s.sarif")]) == 1
+    assert (
+        main(
+            [
+                "--no-color",
+                "validate",
+                "--intents",
+                str(root),
+                "--format",
+                "markdown",
+                "--sarif",
+                str(tmp_path / "s.sarif"),
+            ]
+        )
+        == 1
+    )
     out = capsys.readouterr().out
     assert out.startswith("## ❌ validation FAILED") and "site-interface_address" in out
     log = json.loads((tmp_path / "s.sarif").read_text(encoding="utf-8"))
@@ -138,9 +176,9 @@ def test_load_errors_are_findings_in_every_report(estate_dir: Callable[[str | No
     assert hit["locations"][0]["physicalLocation"]["region"]["startLine"] == expected["line"]
 
 
-def test_batfish_backend_without_host_is_reported_as_not_run(estate_dir: Callable[[str | None], Path],
-                                                             monkeypatch: pytest.MonkeyPatch,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_batfish_backend_without_host_is_reported_as_not_run(
+    estate_dir: Callable[[str | None], Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("BATFISH_HOST", raising=False)
     assert main(["--no-color", "validate", "--intents", str(estate_dir(None)), "--backend", "all"]) == 0
     assert "Batfish not run: no BATFISH_HOST" in capsys.readouterr().out

@@ -48,8 +48,7 @@ def test_every_rule_has_a_failing_case_in_the_broken_corpus() -> None:
 
 
 @pytest.mark.parametrize("case", broken_cases())
-def test_broken_estate_is_reported_with_rule_file_and_line(case: str,
-                                                            estate_dir: Callable[[str | None], Path]) -> None:
+def test_broken_estate_is_reported_with_rule_file_and_line(case: str, estate_dir: Callable[[str | None], Path]) -> None:
     root = estate_dir(case)
     report = run_validation(root)
     found = report.diagnostics
@@ -58,9 +57,12 @@ def test_broken_estate_is_reported_with_rule_file_and_line(case: str,
         matching = [d for d in found if d.code == code]
         assert matching, f"{case}: no {code}; got {sorted({d.code for d in found})}"
         assert any(located_at(d, root, file, line) for d in matching), (
-            f"{case}: {code} not at {file}:{line}; got {[d.format() for d in matching]}")
-    if any(str(e["code"]).startswith("R") and next(
-            r.severity for r in all_rules() if r.id == e["code"]) is Severity.ERROR for e in expectations(case)):
+            f"{case}: {code} not at {file}:{line}; got {[d.format() for d in matching]}"
+        )
+    if any(
+        str(e["code"]).startswith("R") and next(r.severity for r in all_rules() if r.id == e["code"]) is Severity.ERROR
+        for e in expectations(case)
+    ):
         assert report.failed, f"{case}: an error-level rule fired but the run passed"
 
 

@@ -38,7 +38,8 @@ class AllowEntry(BaseModel):
 
     def allows(self, question: str, row: Mapping[str, object]) -> bool:
         return question == self.question and all(
-            column in row and pattern.search(str(row[column])) for column, pattern in self.match.items())
+            column in row and pattern.search(str(row[column])) for column, pattern in self.match.items()
+        )
 
 
 class Allowlist(BaseModel):
@@ -61,7 +62,13 @@ def load_allowlist(path: Path = DEFAULT_ALLOWLIST) -> Allowlist:
     try:
         return Allowlist.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
     except (ValidationError, yaml.YAMLError, re.error) as exc:
-        raise DiagnosticError([Diagnostic("batfish-allowlist", f"invalid Batfish allowlist: {exc}".splitlines()[0],
-                                          location=SourceLocation(str(path)),
-                                          hint="each entry needs question, match (column: regex) and reason")]) \
-            from None
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "batfish-allowlist",
+                    f"invalid Batfish allowlist: {exc}".splitlines()[0],
+                    location=SourceLocation(str(path)),
+                    hint="each entry needs question, match (column: regex) and reason",
+                )
+            ]
+        ) from None

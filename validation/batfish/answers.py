@@ -75,10 +75,22 @@ def _add(found: Findings, subject: str, diag: Diagnostic) -> None:
     found.setdefault(subject, []).append(diag)
 
 
-def _diag(code: str, message: str, location: SourceLocation | None, subject: str, hint: str,
-          severity: Severity = Severity.ERROR) -> Diagnostic:
-    return Diagnostic(code, message, severity=severity, location=location, hint=hint,
-                      details={"subject": subject, "backend": "batfish"})
+def _diag(
+    code: str,
+    message: str,
+    location: SourceLocation | None,
+    subject: str,
+    hint: str,
+    severity: Severity = Severity.ERROR,
+) -> Diagnostic:
+    return Diagnostic(
+        code,
+        message,
+        severity=severity,
+        location=location,
+        hint=hint,
+        details={"subject": subject, "backend": "batfish"},
+    )
 
 
 def parse_status(rows: Iterable[Row], loc: Locator) -> Findings:
@@ -93,16 +105,42 @@ def parse_status(rows: Iterable[Row], loc: Locator) -> Findings:
         status, fmt = str(row.get("Status")), str(row.get("File_Format"))
         expected = EXPECTED_FILE_FORMAT.get(loc.layout.sites[site].batfish_format)
         if status not in PARSED_OK:
-            _add(found, site, _diag("batfish-parse", f"Batfish parse status {status} (format {fmt})",
-                                    loc.location(site), site, "see the parse warnings; the file was not usable"))
+            _add(
+                found,
+                site,
+                _diag(
+                    "batfish-parse",
+                    f"Batfish parse status {status} (format {fmt})",
+                    loc.location(site),
+                    site,
+                    "see the parse warnings; the file was not usable",
+                ),
+            )
         elif expected is not None and fmt != expected:
-            _add(found, site, _diag("batfish-format", f"Batfish read the file as {fmt}, expected {expected}",
-                                    loc.location(site), site,
-                                    "the format header is missing or wrong (see validation/batfish/formats.py)"))
+            _add(
+                found,
+                site,
+                _diag(
+                    "batfish-format",
+                    f"Batfish read the file as {fmt}, expected {expected}",
+                    loc.location(site),
+                    site,
+                    "the format header is missing or wrong (see validation/batfish/formats.py)",
+                ),
+            )
     for site in loc.layout.sites:
         if site not in seen:
-            _add(found, site, _diag("batfish-parse", "Batfish did not report this file", loc.location(site), site,
-                                    "check the snapshot layout (configs/<site>.cfg)"))
+            _add(
+                found,
+                site,
+                _diag(
+                    "batfish-parse",
+                    "Batfish did not report this file",
+                    loc.location(site),
+                    site,
+                    "check the snapshot layout (configs/<site>.cfg)",
+                ),
+            )
     return found
 
 
@@ -118,9 +156,17 @@ def parse_warnings(rows: Iterable[Row], loc: Locator, allow: Allowlist) -> Findi
         if site is None or _allowed("parseWarning", row, allow):
             continue
         text = str(row.get("Text", "")).strip()
-        _add(found, site, _diag("batfish-parse-warning", f"Batfish: {row.get('Comment') or 'unrecognized'}: `{text}`",
-                                loc.location(site, row.get("Line")), site,
-                                "fix the line, or add it to validation/batfish_allowlist.yaml with a reason"))
+        _add(
+            found,
+            site,
+            _diag(
+                "batfish-parse-warning",
+                f"Batfish: {row.get('Comment') or 'unrecognized'}: `{text}`",
+                loc.location(site, row.get("Line")),
+                site,
+                "fix the line, or add it to validation/batfish_allowlist.yaml with a reason",
+            ),
+        )
     return found
 
 
@@ -135,11 +181,29 @@ def init_issues(rows: Iterable[Row], loc: Locator, allow: Allowlist) -> Findings
         site = site or next((s for s in (loc.site(n) for n in nodes) if s), None)
         message = f"Batfish {row.get('Type', 'issue')}: {row.get('Details', '')}".strip()
         if site is None:
-            _add(found, ESTATE, _diag("batfish-init-issue", message, None, ESTATE,
-                                      "add it to validation/batfish_allowlist.yaml if expected"))
+            _add(
+                found,
+                ESTATE,
+                _diag(
+                    "batfish-init-issue",
+                    message,
+                    None,
+                    ESTATE,
+                    "add it to validation/batfish_allowlist.yaml if expected",
+                ),
+            )
             continue
-        _add(found, site, _diag("batfish-init-issue", message, loc.location(site, line), site,
-                                "fix the config, or add it to validation/batfish_allowlist.yaml with a reason"))
+        _add(
+            found,
+            site,
+            _diag(
+                "batfish-init-issue",
+                message,
+                loc.location(site, line),
+                site,
+                "fix the config, or add it to validation/batfish_allowlist.yaml with a reason",
+            ),
+        )
     return found
 
 
@@ -151,10 +215,18 @@ def undefined_references(rows: Iterable[Row], loc: Locator, allow: Allowlist) ->
         if site is None or _allowed("undefinedReferences", row, allow):
             continue
         _, line = loc.file_lines(row.get("Lines") or [])
-        _add(found, site, _diag("batfish-undefined-reference",
-                                f"{row.get('Struct_Type')} {row.get('Ref_Name')!r} is referenced "
-                                f"({row.get('Context')}) but not defined",
-                                loc.location(site, line), site, "define it or fix the reference"))
+        _add(
+            found,
+            site,
+            _diag(
+                "batfish-undefined-reference",
+                f"{row.get('Struct_Type')} {row.get('Ref_Name')!r} is referenced "
+                f"({row.get('Context')}) but not defined",
+                loc.location(site, line),
+                site,
+                "define it or fix the reference",
+            ),
+        )
     return found
 
 
@@ -172,9 +244,17 @@ def bgp_sessions(rows: Iterable[Row], loc: Locator) -> Findings:
             if state in SESSION_OK:
                 continue
             what = "no BGP session found" if state is None else f"BGP session is {state}"
-            _add(found, site, _diag("batfish-bgp-session", f"{role}: {what} towards provider edge {gateway}",
-                                    loc.location(site), site,
-                                    "check the neighbor address, remote-as and the circuit interface address"))
+            _add(
+                found,
+                site,
+                _diag(
+                    "batfish-bgp-session",
+                    f"{role}: {what} towards provider edge {gateway}",
+                    loc.location(site),
+                    site,
+                    "check the neighbor address, remote-as and the circuit interface address",
+                ),
+            )
     return found
 
 
@@ -203,13 +283,30 @@ def default_routes(rows: Iterable[Row], loc: Locator, down: str | None = None) -
         gateway = layout.circuits[role][1]
         by_gateway = {gw: r for r, (_, gw) in layout.circuits.items()}
         if not hops.get(site):
-            _add(found, site, _diag("batfish-default-route", f"no default route{when}", loc.location(site), site,
-                                    f"expected one via {role} ({gateway})"))
+            _add(
+                found,
+                site,
+                _diag(
+                    "batfish-default-route",
+                    f"no default route{when}",
+                    loc.location(site),
+                    site,
+                    f"expected one via {role} ({gateway})",
+                ),
+            )
         elif gateway not in hops[site]:
             got = ", ".join(f"{h} ({by_gateway.get(h, 'not a circuit')})" for h in sorted(hops[site]))
-            _add(found, site, _diag("batfish-default-route", f"default route{when} goes via {got}, "
-                                    f"not {role} ({gateway})", loc.location(site), site,
-                                    "check local-preference: primary > secondary > wireless"))
+            _add(
+                found,
+                site,
+                _diag(
+                    "batfish-default-route",
+                    f"default route{when} goes via {got}, not {role} ({gateway})",
+                    loc.location(site),
+                    site,
+                    "check local-preference: primary > secondary > wireless",
+                ),
+            )
     return found
 
 
@@ -225,8 +322,15 @@ def reachability_failures(rows: Iterable[Row], loc: Locator, target: str, down: 
         iface = loc.layout.sites[site].wrapped.rendered_interface(str(field(flow, "ingressInterface")))
         traces: Sequence[Any] = row.get("Traces") or []
         dispositions = sorted({str(field(t, "disposition")) for t in traces}) or ["no trace"]
-        _add(found, site, _diag("batfish-reachability",
-                                f"traffic from {iface} ({field(flow, 'srcIp')}) to {target}{when}: "
-                                f"{', '.join(dispositions)}",
-                                loc.location(site), site, "the LAN must reach the hub over any remaining circuit"))
+        _add(
+            found,
+            site,
+            _diag(
+                "batfish-reachability",
+                f"traffic from {iface} ({field(flow, 'srcIp')}) to {target}{when}: {', '.join(dispositions)}",
+                loc.location(site),
+                site,
+                "the LAN must reach the hub over any remaining circuit",
+            ),
+        )
     return found

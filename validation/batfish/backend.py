@@ -50,8 +50,9 @@ def _merge(*parts: answers.Findings) -> answers.Findings:
 class _Run:
     """One Batfish run over one layout (keeps the service, snapshot names and locator together)."""
 
-    def __init__(self, service: BatfishService, layout: SnapshotLayout, ctx: ValidationContext,
-                 allow: Allowlist) -> None:
+    def __init__(
+        self, service: BatfishService, layout: SnapshotLayout, ctx: ValidationContext, allow: Allowlist
+    ) -> None:
         self.service, self.layout, self.ctx, self.allow = service, layout, ctx, allow
         self.loc = answers.Locator(layout, ctx.config_file)
         self.base = f"runbook-{uuid.uuid4().hex[:8]}"
@@ -61,29 +62,52 @@ class _Run:
         return self.service.ask(question, snapshot or self.base, params)
 
     def reachability_params(self) -> dict[str, Any]:
-        starts = ",".join(f'@enter("{sid}"[{iface}])' for sid, site in self.layout.sites.items()
-                          for iface in site.lan_interfaces)
-        return {"pathConstraints": {"startLocation": starts}, "headers": {"dstIps": self.hub},
-                "actions": "failure"}
+        starts = ",".join(
+            f'@enter("{sid}"[{iface}])' for sid, site in self.layout.sites.items() for iface in site.lan_interfaces
+        )
+        return {"pathConstraints": {"startLocation": starts}, "headers": {"dstIps": self.hub}, "actions": "failure"}
 
     def checks(self) -> list[tuple[str, str, Callable[[], answers.Findings]]]:
         """(check name, summary, how to compute its findings), in run order."""
         return [
-            ("batfish.parse", "files parse in their declared format; parse warnings allowlisted",
-             lambda: _merge(answers.parse_status(self.ask("fileParseStatus"), self.loc),
-                            answers.parse_warnings(self.ask("parseWarning"), self.loc, self.allow))),
-            ("batfish.init-issues", "no conversion issues outside the allowlist",
-             lambda: answers.init_issues(self.ask("initIssues"), self.loc, self.allow)),
-            ("batfish.references", "no undefined references",
-             lambda: answers.undefined_references(self.ask("undefinedReferences"), self.loc, self.allow)),
-            ("batfish.bgp-sessions", "every circuit's eBGP session is compatible",
-             lambda: answers.bgp_sessions(self.ask("bgpSessionCompatibility"), self.loc)),
-            ("batfish.default-route", "default route via the primary circuit; LANs reach the hub",
-             lambda: _merge(answers.default_routes(self.ask("routes", network="0.0.0.0/0"), self.loc),
-                            answers.reachability_failures(self.ask("reachability", **self.reachability_params()),
-                                                          self.loc, self.hub))),
-            ("batfish.failover", "with any one circuit down: default via the next circuit; LANs reach the hub",
-             self.failover),
+            (
+                "batfish.parse",
+                "files parse in their declared format; parse warnings allowlisted",
+                lambda: _merge(
+                    answers.parse_status(self.ask("fileParseStatus"), self.loc),
+                    answers.parse_warnings(self.ask("parseWarning"), self.loc, self.allow),
+                ),
+            ),
+            (
+                "batfish.init-issues",
+                "no conversion issues outside the allowlist",
+                lambda: answers.init_issues(self.ask("initIssues"), self.loc, self.allow),
+            ),
+            (
+                "batfish.references",
+                "no undefined references",
+                lambda: answers.undefined_references(self.ask("undefinedReferences"), self.loc, self.allow),
+            ),
+            (
+                "batfish.bgp-sessions",
+                "every circuit's eBGP session is compatible",
+                lambda: answers.bgp_sessions(self.ask("bgpSessionCompatibility"), self.loc),
+            ),
+            (
+                "batfish.default-route",
+                "default route via the primary circuit; LANs reach the hub",
+                lambda: _merge(
+                    answers.default_routes(self.ask("routes", network="0.0.0.0/0"), self.loc),
+                    answers.reachability_failures(
+                        self.ask("reachability", **self.reachability_params()), self.loc, self.hub
+                    ),
+                ),
+            ),
+            (
+                "batfish.failover",
+                "with any one circuit down: default via the next circuit; LANs reach the hub",
+                self.failover,
+            ),
         ]
 
     def failover(self) -> answers.Findings:
@@ -94,8 +118,11 @@ class _Run:
             self.service.fork(self.base, fork, down)
             try:
                 parts.append(answers.default_routes(self.ask("routes", fork, network="0.0.0.0/0"), self.loc, role))
-                parts.append(answers.reachability_failures(
-                    self.ask("reachability", fork, **self.reachability_params()), self.loc, self.hub, role))
+                parts.append(
+                    answers.reachability_failures(
+                        self.ask("reachability", fork, **self.reachability_params()), self.loc, self.hub, role
+                    )
+                )
             finally:
                 self.service.delete(fork)
         return _merge(*parts)
@@ -126,22 +153,31 @@ class BatfishBackend:
         host = ctx.options.batfish_host
         if not host:
             return [skipped("batfish", ESTATE, NO_HOST)]
-        allow = self.allowlist or (load_allowlist(ctx.options.batfish_allowlist) if ctx.options.batfish_allowlist
-                                   else load_allowlist())
+        allow = self.allowlist or (
+            load_allowlist(ctx.options.batfish_allowlist) if ctx.options.batfish_allowlist else load_allowlist()
+        )
         layout = build_snapshot(ctx.rendered, ctx.sites)
-        results = [CheckResult("batfish", sid, Status.SKIPPED, (), reason)
-                   for sid, reason in layout.unsupported.items()]
+        results = [
+            CheckResult("batfish", sid, Status.SKIPPED, (), reason) for sid, reason in layout.unsupported.items()
+        ]
         if not layout.sites:
             return results
         try:
             service = self.connect(host)
             version = service.version()
         except Exception as exc:  # noqa: BLE001 - any connection failure means "could not decide"
-            return [*results, tool_error("batfish", ESTATE, f"Batfish at {host} unreachable: {type(exc).__name__}: "
-                                                            f"{exc}".splitlines()[0])]
+            return [
+                *results,
+                tool_error(
+                    "batfish", ESTATE, f"Batfish at {host} unreachable: {type(exc).__name__}: {exc}".splitlines()[0]
+                ),
+            ]
         try:
             run_results = _Run(service, layout, ctx, allow).run()
         except Exception as exc:  # noqa: BLE001 - snapshot upload/parse failure
             return [*results, tool_error("batfish", ESTATE, f"Batfish snapshot failed: {type(exc).__name__}: {exc}")]
-        return [*results, CheckResult("batfish", ESTATE, Status.SUCCESS, (), f"Batfish at {host}: {version}"),
-                *run_results]
+        return [
+            *results,
+            CheckResult("batfish", ESTATE, Status.SUCCESS, (), f"Batfish at {host}: {version}"),
+            *run_results,
+        ]

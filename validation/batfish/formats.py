@@ -72,8 +72,9 @@ def _cumulus_names(facts: SiteFacts) -> dict[str, str]:
 def _rename(text: str, renamed: dict[str, str]) -> str:
     if not renamed:
         return text
-    pattern = re.compile(r"(?<![\w.-])(" + "|".join(re.escape(n) for n in sorted(renamed, key=len, reverse=True))
-                         + r")(?![\w.-])")
+    pattern = re.compile(
+        r"(?<![\w.-])(" + "|".join(re.escape(n) for n in sorted(renamed, key=len, reverse=True)) + r")(?![\w.-])"
+    )
     return pattern.sub(lambda m: renamed[m.group(1)], text)
 
 
@@ -82,11 +83,15 @@ def wrap_cumulus(facts: SiteFacts, text: str) -> WrappedConfig:
     head = [facts.hostname, CUMULUS_INTERFACES_SENTINEL]
     for iface in facts.interfaces:
         name = renamed.get(iface.name, iface.name)
-        head += [f"auto {name}", f"iface {name}" + (" inet loopback" if iface.kind == "loopback" else ""),
-                 f"    address {iface.address}"]
+        head += [
+            f"auto {name}",
+            f"iface {name}" + (" inet loopback" if iface.kind == "loopback" else ""),
+            f"    address {iface.address}",
+        ]
     head += [CUMULUS_PORTS_SENTINEL, FRR_VERSION_LINE]
-    return WrappedConfig(facts.site, "\n".join(head) + "\n" + _rename(text, renamed), len(head),
-                         text.count("\n"), renamed)
+    return WrappedConfig(
+        facts.site, "\n".join(head) + "\n" + _rename(text, renamed), len(head), text.count("\n"), renamed
+    )
 
 
 Wrapper = Callable[[SiteFacts, str], WrappedConfig]

@@ -24,6 +24,8 @@ def isp_config(rendered: RenderResult, sites: list[str]) -> dict[str, Any]:
             providers.setdefault(circuit.provider_asn, circuit.provider_name)
     return {
         "bgpPeers": peers,
-        "ispNodeInfo": [{"asn": asn, "name": name, "role": "TRANSIT", "trafficFiltering": {"mode": "NONE"}}
-                        for asn, name in sorted(providers.items())],
+        "ispNodeInfo": [
+            {"asn": asn, "name": name, "role": "TRANSIT", "trafficFiltering": {"mode": "NONE"}}
+            for asn, name in sorted(providers.items())
+        ],
     }

@@ -46,8 +46,12 @@ class PybatfishService:
     def fork(self, base: str, name: str, deactivate: Sequence[tuple[str, str]]) -> None:
         from pybatfish.datamodel.primitives import Interface  # noqa: PLC0415
 
-        self.session.fork_snapshot(base, name=name, overwrite=True,
-                                   deactivate_interfaces=[Interface(host, iface) for host, iface in deactivate])
+        self.session.fork_snapshot(
+            base,
+            name=name,
+            overwrite=True,
+            deactivate_interfaces=[Interface(host, iface) for host, iface in deactivate],
+        )
 
     def ask(self, question: str, snapshot: str, params: Mapping[str, Any] | None = None) -> Rows:
         from pybatfish.datamodel.flow import HeaderConstraints, PathConstraints  # noqa: PLC0415

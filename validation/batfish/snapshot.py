@@ -64,17 +64,24 @@ def build_snapshot(rendered: RenderResult, sites: list[str]) -> SnapshotLayout:
         platform = rendered.estate.platforms[facts.platform]
         wrapper = WRAPPERS.get(platform.batfish_format)
         if wrapper is None:
-            unsupported[sid] = (f"batfish_format {platform.batfish_format!r} of platform {platform.platform!r} "
-                                f"is not one of {', '.join(sorted(WRAPPERS))}")
+            unsupported[sid] = (
+                f"batfish_format {platform.batfish_format!r} of platform {platform.platform!r} "
+                f"is not one of {', '.join(sorted(WRAPPERS))}"
+            )
             continue
         wrapped = wrapper(facts, rendered.configs[sid].text)
         rel = f"{CONFIGS_DIR}/{sid}.cfg"
         files[rel] = wrapped.text
         by_role = {c.role: c for c in facts.circuits}
         layouts[sid] = SiteLayout(
-            wrapped=wrapped, file=rel, batfish_format=platform.batfish_format,
-            circuits={role: (wrapped.snapshot_interface(by_role[role].interface), by_role[role].gateway)
-                      for role in CIRCUIT_ROLES if role in by_role},
+            wrapped=wrapped,
+            file=rel,
+            batfish_format=platform.batfish_format,
+            circuits={
+                role: (wrapped.snapshot_interface(by_role[role].interface), by_role[role].gateway)
+                for role in CIRCUIT_ROLES
+                if role in by_role
+            },
             lan_interfaces=[wrapped.snapshot_interface(lan.interface) for lan in facts.lan_segments],
         )
     if layouts:

@@ -83,15 +83,25 @@ class BuiltinBackend:
             dialect = self.dialects.get(platform.templates)
             if dialect is None:
                 reason = f"no dialect {platform.templates!r} in validation/builtin/dialects.yaml"
-                results += [CheckResult(REFERENCES_CHECK, sid, Status.SKIPPED, (), reason),
-                            CheckResult(DEFAULT_PATH_CHECK, sid, Status.SKIPPED, (), reason)]
+                results += [
+                    CheckResult(REFERENCES_CHECK, sid, Status.SKIPPED, (), reason),
+                    CheckResult(DEFAULT_PATH_CHECK, sid, Status.SKIPPED, (), reason),
+                ]
                 continue
             file = ctx.config_file(sid)
             lines = parse_lines(config.text, platform.comment)
-            results.append(CheckResult.from_diagnostics(
-                REFERENCES_CHECK, sid, check_references(lines, dialect, file), "references defined and used"))
+            results.append(
+                CheckResult.from_diagnostics(
+                    REFERENCES_CHECK, sid, check_references(lines, dialect, file), "references defined and used"
+                )
+            )
             circuits = ctx.rendered.facts[sid].circuits
-            results.append(CheckResult.from_diagnostics(
-                DEFAULT_PATH_CHECK, sid, check_default_paths(lines, dialect.default_path, circuits, file, sid),
-                "each circuit yields a default route, primary > secondary > wireless"))
+            results.append(
+                CheckResult.from_diagnostics(
+                    DEFAULT_PATH_CHECK,
+                    sid,
+                    check_default_paths(lines, dialect.default_path, circuits, file, sid),
+                    "each circuit yields a default route, primary > secondary > wireless",
+                )
+            )
         return results

@@ -98,9 +98,15 @@ def _prefix_list_entry(command: str, spec: DefaultPathSpec, parsed: _Parsed) -> 
         return False
     entries = parsed.prefix_lists.setdefault(found["name"], [])
     order = int(found["seq"]) if found["seq"] else len(entries)
-    entries.append(_PrefixEntry(order, found["action"], ipaddress.IPv4Network(found["prefix"], strict=False),
-                                int(found["ge"]) if found["ge"] else None,
-                                int(found["le"]) if found["le"] else None))
+    entries.append(
+        _PrefixEntry(
+            order,
+            found["action"],
+            ipaddress.IPv4Network(found["prefix"], strict=False),
+            int(found["ge"]) if found["ge"] else None,
+            int(found["le"]) if found["le"] else None,
+        )
+    )
     return True
 
 
@@ -166,8 +172,11 @@ def _prefix_list_permits(parsed: _Parsed, name: str) -> bool:
 def _evaluate(parsed: _Parsed, route_map: str, spec: DefaultPathSpec) -> _Outcome:
     for entry in sorted(parsed.route_maps.get(route_map, []), key=lambda e: e.seq):
         if entry.unsupported is not None:
-            return _Outcome(False, line=entry.unsupported,
-                            unknown=f"route-map {route_map} seq {entry.seq} has a clause this check cannot evaluate")
+            return _Outcome(
+                False,
+                line=entry.unsupported,
+                unknown=f"route-map {route_map} seq {entry.seq} has a clause this check cannot evaluate",
+            )
         if all(any(_prefix_list_permits(parsed, pl) for pl in names) for names in entry.matches):
             if entry.action == "deny":
                 return _Outcome(False, line=entry.line)
@@ -185,17 +194,28 @@ class _Checker:
     site: str
     out: list[Diagnostic] = field(default_factory=list)
 
-    def add(self, code: str, message: str, line: int | None, hint: str,
-            severity: Severity = Severity.ERROR) -> None:
-        self.out.append(Diagnostic(code, message, severity=severity, location=SourceLocation(self.file, line),
-                                   hint=hint, details={"subject": self.site}))
+    def add(self, code: str, message: str, line: int | None, hint: str, severity: Severity = Severity.ERROR) -> None:
+        self.out.append(
+            Diagnostic(
+                code,
+                message,
+                severity=severity,
+                location=SourceLocation(self.file, line),
+                hint=hint,
+                details={"subject": self.site},
+            )
+        )
 
     def session(self, circuit: CircuitFact) -> bool:
         """Whether the circuit's BGP session can carry routes with an inbound route-map (else report why)."""
         peer, role = circuit.gateway, circuit.role
         if peer not in self.parsed.neighbors:
-            self.add(MISSING, f"{role}: no BGP neighbor {peer}, so the circuit yields no default route", None,
-                     "the bgp section must define `neighbor <gateway> remote-as <provider ASN>`")
+            self.add(
+                MISSING,
+                f"{role}: no BGP neighbor {peer}, so the circuit yields no default route",
+                None,
+                "the bgp section must define `neighbor <gateway> remote-as <provider ASN>`",
+            )
             return False
         line = self.parsed.neighbors[peer]
         if peer in self.parsed.shutdown:
@@ -203,16 +223,28 @@ class _Checker:
             return False
         gateway = ipaddress.IPv4Address(peer)
         if not any(gateway in addr.network for _, addr in self.parsed.addresses):
-            self.add(MISSING, f"{role}: gateway {peer} is not on the subnet of any interface", line,
-                     f"interface {circuit.interface} needs address {circuit.address}")
+            self.add(
+                MISSING,
+                f"{role}: gateway {peer} is not on the subnet of any interface",
+                line,
+                f"interface {circuit.interface} needs address {circuit.address}",
+            )
         if self.parsed.activation_required and peer not in self.parsed.activated:
-            self.add(MISSING, f"{role}: neighbor {peer} is not activated for IPv4 (the config says `no bgp "
-                              "default ipv4-unicast`), so it exchanges no routes", line,
-                     f"add `neighbor {peer} activate` under the IPv4 address family")
+            self.add(
+                MISSING,
+                f"{role}: neighbor {peer} is not activated for IPv4 (the config says `no bgp "
+                "default ipv4-unicast`), so it exchanges no routes",
+                line,
+                f"add `neighbor {peer} activate` under the IPv4 address family",
+            )
             return False
         if peer not in self.parsed.route_map_in:
-            self.add(MISSING, f"{role}: neighbor {peer} has no inbound route-map, so the default route's "
-                              "preference is not set", line, "apply the circuit's route-map in")
+            self.add(
+                MISSING,
+                f"{role}: neighbor {peer} has no inbound route-map, so the default route's preference is not set",
+                line,
+                "apply the circuit's route-map in",
+            )
             return False
         return True
 
@@ -223,23 +255,37 @@ class _Checker:
         name, rm_line = self.parsed.route_map_in[peer]
         outcome = _evaluate(self.parsed, name, self.spec)
         if outcome.unknown:
-            self.add(UNKNOWN, f"{role}: {outcome.unknown}", outcome.line, "Batfish (--backend batfish) can "
-                     "evaluate it", Severity.WARNING)
+            self.add(
+                UNKNOWN,
+                f"{role}: {outcome.unknown}",
+                outcome.line,
+                "Batfish (--backend batfish) can evaluate it",
+                Severity.WARNING,
+            )
             return None
         if not outcome.permitted:
-            self.add(MISSING, f"{role}: route-map {name} (in from {peer}) does not permit 0.0.0.0/0, so the "
-                              "circuit yields no default route", outcome.line or rm_line,
-                     "permit the default route (a prefix-list with 0.0.0.0/0) in the circuit's route-map")
+            self.add(
+                MISSING,
+                f"{role}: route-map {name} (in from {peer}) does not permit 0.0.0.0/0, so the "
+                "circuit yields no default route",
+                outcome.line or rm_line,
+                "permit the default route (a prefix-list with 0.0.0.0/0) in the circuit's route-map",
+            )
             return None
         if outcome.local_preference != circuit.local_preference:
-            self.add(PREFERENCE, f"{role}: default route local-preference {outcome.local_preference} differs "
-                                 f"from the intended {circuit.local_preference}", outcome.line,
-                     "the rendered config disagrees with the intent; re-render or fix the template")
+            self.add(
+                PREFERENCE,
+                f"{role}: default route local-preference {outcome.local_preference} differs "
+                f"from the intended {circuit.local_preference}",
+                outcome.line,
+                "the rendered config disagrees with the intent; re-render or fix the template",
+            )
         return outcome
 
 
-def check_default_paths(lines: Sequence[ConfigLine], spec: DefaultPathSpec, circuits: Sequence[CircuitFact],
-                        file: str, site: str) -> list[Diagnostic]:
+def check_default_paths(
+    lines: Sequence[ConfigLine], spec: DefaultPathSpec, circuits: Sequence[CircuitFact], file: str, site: str
+) -> list[Diagnostic]:
     """Findings about the default path of every circuit of one site (circuits in preference order)."""
     checker = _Checker(_parse(lines, spec), spec, file, site)
     outcomes = [(c, checker.circuit(c)) for c in circuits]
@@ -247,7 +293,11 @@ def check_default_paths(lines: Sequence[ConfigLine], spec: DefaultPathSpec, circ
     for (better, high), (worse, low) in itertools.pairwise(known):
         assert high.local_preference is not None and low.local_preference is not None
         if low.local_preference >= high.local_preference:
-            checker.add(ORDER, f"{worse.role} default route local-preference {low.local_preference} is not below "
-                               f"{better.role}'s {high.local_preference}; traffic would not prefer {better.role}",
-                        low.line, "primary > secondary > wireless (e.g. 200 / 150 / 100)")
+            checker.add(
+                ORDER,
+                f"{worse.role} default route local-preference {low.local_preference} is not below "
+                f"{better.role}'s {high.local_preference}; traffic would not prefer {better.role}",
+                low.line,
+                "primary > secondary > wireless (e.g. 200 / 150 / 100)",
+            )
     return checker.out

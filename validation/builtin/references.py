@@ -57,18 +57,27 @@ def check_references(lines: list[ConfigLine], dialect: Dialect, file: str) -> li
             if name in index.defined:
                 continue
             for number in numbers:
-                out.append(Diagnostic(
-                    UNDEFINED, f"{kind} {name!r} is referenced but not defined",
-                    location=SourceLocation(file, number), details={"kind": kind, "name": name},
-                    hint=f"define {kind} {name} in the template that renders it, or fix the name",
-                ))
+                out.append(
+                    Diagnostic(
+                        UNDEFINED,
+                        f"{kind} {name!r} is referenced but not defined",
+                        location=SourceLocation(file, number),
+                        details={"kind": kind, "name": name},
+                        hint=f"define {kind} {name} in the template that renders it, or fix the name",
+                    )
+                )
         if not spec.report_unused:
             continue
         for name, number in index.defined.items():
             if name not in index.used:
-                out.append(Diagnostic(
-                    UNUSED, f"{kind} {name!r} is defined but never used", severity=Severity.WARNING,
-                    location=SourceLocation(file, number), details={"kind": kind, "name": name},
-                    hint="remove it, or reference it where it was meant to apply",
-                ))
+                out.append(
+                    Diagnostic(
+                        UNUSED,
+                        f"{kind} {name!r} is defined but never used",
+                        severity=Severity.WARNING,
+                        location=SourceLocation(file, number),
+                        details={"kind": kind, "name": name},
+                        hint="remove it, or reference it where it was meant to apply",
+                    )
+                )
     return out

@@ -21,8 +21,11 @@ def _line_findings(item: SyntaxInput, comment: str, unit: int) -> list[Diagnosti
     depths: list[tuple[int, int]] = []  # (indent, depth) of open parents
 
     def add(number: int, message: str, hint: str) -> None:
-        out.append(Diagnostic(CODE, message, location=SourceLocation(item.file, number),
-                              details={"subject": item.site}, hint=hint))
+        out.append(
+            Diagnostic(
+                CODE, message, location=SourceLocation(item.file, number), details={"subject": item.site}, hint=hint
+            )
+        )
 
     for number, raw in enumerate(item.text.splitlines(), start=1):
         stripped = raw.strip()
@@ -41,8 +44,9 @@ def _line_findings(item: SyntaxInput, comment: str, unit: int) -> list[Diagnosti
         if indent and not depths:
             add(number, f"`{stripped}` is indented but has no parent section", "un-indent it or add its section")
         elif depths and indent > depths[-1][0] + unit:
-            add(number, f"`{stripped}` is nested more than one level below its parent",
-                "fix the template's indentation")
+            add(
+                number, f"`{stripped}` is nested more than one level below its parent", "fix the template's indentation"
+            )
         depths.append((indent, depth))
     return out
 
@@ -55,5 +59,9 @@ class HierarchySyntax:
         self.unit = max(1, len(indent))
 
     def check(self, items: Sequence[SyntaxInput]) -> list[CheckResult]:
-        return [CheckResult.from_diagnostics(CHECK, item.site, _line_findings(item, self.comment, self.unit),
-                                             "indentation structure") for item in items]
+        return [
+            CheckResult.from_diagnostics(
+                CHECK, item.site, _line_findings(item, self.comment, self.unit), "indentation structure"
+            )
+            for item in items
+        ]

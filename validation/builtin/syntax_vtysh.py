@@ -70,8 +70,9 @@ class VtyshRunner:
     def run(self, text: str, workdir: Path, name: str) -> str:
         path = workdir / name
         path.write_text(text, encoding="utf-8")
-        proc = subprocess.run([self.binary, "-C", "-f", str(path)], capture_output=True, text=True,
-                              timeout=TIMEOUT_S, check=False)
+        proc = subprocess.run(
+            [self.binary, "-C", "-f", str(path)], capture_output=True, text=True, timeout=TIMEOUT_S, check=False
+        )
         return proc.stderr
 
 
@@ -92,14 +93,16 @@ def _batch(items: Sequence[SyntaxInput]) -> tuple[str, list[int], list[int]]:
 
 
 def _diagnostic(item: SyntaxInput, line: int, message: str, text: str) -> Diagnostic:
-    return Diagnostic(CODE, f"FRR rejects `{text.strip()}`: {message.strip()}",
-                      location=SourceLocation(item.file, line), details={"subject": item.site},
-                      hint="fix the template (or the intent value) that renders this line; "
-                           "`vtysh -C -f FILE` reproduces it")
+    return Diagnostic(
+        CODE,
+        f"FRR rejects `{text.strip()}`: {message.strip()}",
+        location=SourceLocation(item.file, line),
+        details={"subject": item.site},
+        hint="fix the template (or the intent value) that renders this line; `vtysh -C -f FILE` reproduces it",
+    )
 
 
-def _interpret(items: Sequence[SyntaxInput], stderr: str, starts: list[int],
-               sentinels: list[int]) -> list[_Outcome]:
+def _interpret(items: Sequence[SyntaxInput], stderr: str, starts: list[int], sentinels: list[int]) -> list[_Outcome]:
     outcomes = [_Outcome() for _ in items]
     sentinel_of = {line: index for index, line in enumerate(sentinels)}
     boundary_of = {line - 1: index for index, line in enumerate(sentinels)}
@@ -118,7 +121,8 @@ def _interpret(items: Sequence[SyntaxInput], stderr: str, starts: list[int],
         if index < 0:
             continue
         outcomes[index].diagnostics.append(
-            _diagnostic(items[index], number - starts[index] + 1, found["message"], found["text"]))
+            _diagnostic(items[index], number - starts[index] + 1, found["message"], found["text"])
+        )
     return outcomes
 
 
@@ -133,14 +137,22 @@ class VtyshSyntax:
         if not items:
             return []
         if not self.runner.available():
-            return [CheckResult(CHECK, item.site, Status.SKIPPED, (),
-                                f"FRR syntax not checked: `{self.runner.binary}` not found (install frr)")
-                    for item in items]
+            return [
+                CheckResult(
+                    CHECK,
+                    item.site,
+                    Status.SKIPPED,
+                    (),
+                    f"FRR syntax not checked: `{self.runner.binary}` not found (install frr)",
+                )
+                for item in items
+            ]
         with tempfile.TemporaryDirectory(prefix="runbook-vtysh-") as tmp:
-            chunks = [list(items[i::self.jobs]) for i in range(min(self.jobs, len(items)))]
+            chunks = [list(items[i :: self.jobs]) for i in range(min(self.jobs, len(items)))]
             with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
-                done = list(pool.map(lambda pair: self._check_chunk(pair[1], Path(tmp), f"c{pair[0]}"),
-                                     enumerate(chunks)))
+                done = list(
+                    pool.map(lambda pair: self._check_chunk(pair[1], Path(tmp), f"c{pair[0]}"), enumerate(chunks))
+                )
         results = {r.subject: r for chunk in done for r in chunk}
         return [results[item.site] for item in items]
 
@@ -154,15 +166,16 @@ class VtyshSyntax:
             try:
                 stderr = self.runner.run(text, workdir, f"{name}-{round_no}.conf")
             except (OSError, subprocess.SubprocessError) as exc:
-                return results + [CheckResult(CHECK, i.site, Status.ERROR, (), f"vtysh failed: {exc}")
-                                  for i in pending]
+                return results + [CheckResult(CHECK, i.site, Status.ERROR, (), f"vtysh failed: {exc}") for i in pending]
             outcomes = _interpret(pending, stderr, starts, sentinels)
             stop = next((i for i, o in enumerate(outcomes) if not o.complete), len(pending))
-            results += [CheckResult.from_diagnostics(CHECK, item.site, outcome.diagnostics, "vtysh -C")
-                        for item, outcome in zip(pending[:stop], outcomes[:stop], strict=True)]
+            results += [
+                CheckResult.from_diagnostics(CHECK, item.site, outcome.diagnostics, "vtysh -C")
+                for item, outcome in zip(pending[:stop], outcomes[:stop], strict=True)
+            ]
             if stop < len(pending):
                 results.append(self._left_config_mode(pending[stop], outcomes[stop], workdir, name))
-            pending = pending[stop + 1:]
+            pending = pending[stop + 1 :]
         return results
 
     def _left_config_mode(self, item: SyntaxInput, outcome: _Outcome, workdir: Path, name: str) -> CheckResult:
@@ -177,14 +190,18 @@ class VtyshSyntax:
             mid = (low + high) // 2
             probe = SyntaxInput(item.site, "\n".join(lines[:mid]) + "\n", item.file)
             text, starts, sentinels = _batch([probe])
-            if _interpret([probe], self.runner.run(text, workdir, f"{name}-bisect.conf"), starts,
-                          sentinels)[0].complete:
+            if _interpret([probe], self.runner.run(text, workdir, f"{name}-bisect.conf"), starts, sentinels)[
+                0
+            ].complete:
                 low = mid
             else:
                 high = mid
-        stopped = Diagnostic(STOPPED, f"`{lines[high - 1].strip() if lines else ''}` leaves configuration mode; "
-                                      "vtysh checked nothing after it",
-                             location=SourceLocation(item.file, high), details={"subject": item.site},
-                             hint="a top-level `exit`/`end`/`quit` ends the config for FRR; remove it")
+        stopped = Diagnostic(
+            STOPPED,
+            f"`{lines[high - 1].strip() if lines else ''}` leaves configuration mode; vtysh checked nothing after it",
+            location=SourceLocation(item.file, high),
+            details={"subject": item.site},
+            hint="a top-level `exit`/`end`/`quit` ends the config for FRR; remove it",
+        )
         kept = [d for d in outcome.diagnostics if d.location is not None and (d.location.line or 0) < high]
         return CheckResult.from_diagnostics(CHECK, item.site, [*kept, stopped], "vtysh -C")

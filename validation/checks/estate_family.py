@@ -25,8 +25,12 @@ class EstateFamily:
         for diag in found:
             by_subject[diag.details.get("subject", ESTATE)].append(diag)
         count = len(all_rules())
-        results = [CheckResult.from_diagnostics(CHECK, ESTATE, by_subject.pop(ESTATE, []),
-                                                f"{count} rules over {len(ctx.sites)} site(s)")]
-        results += [CheckResult.from_diagnostics(CHECK, sid, by_subject.get(sid, []), f"{count} rules")
-                    for sid in ctx.sites]
+        results = [
+            CheckResult.from_diagnostics(
+                CHECK, ESTATE, by_subject.pop(ESTATE, []), f"{count} rules over {len(ctx.sites)} site(s)"
+            )
+        ]
+        results += [
+            CheckResult.from_diagnostics(CHECK, sid, by_subject.get(sid, []), f"{count} rules") for sid in ctx.sites
+        ]
         return results

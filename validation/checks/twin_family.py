@@ -34,28 +34,46 @@ class TwinFamily:
         against = extras.get("against")
         sites = list(ctx.sites) if extras.get("twin_all") else touched_sites(ctx, str(against) if against else None)
         if not sites:
-            return [skipped(CHECK, ESTATE, "no site's config changed against the baseline; nothing to prove "
-                                           "(use --all to prove every site)")]
+            return [
+                skipped(
+                    CHECK,
+                    ESTATE,
+                    "no site's config changed against the baseline; nothing to prove (use --all to prove every site)",
+                )
+            ]
         platforms = ctx.rendered.estate.platforms
         bootable = [s for s in sites if platforms[ctx.rendered.facts[s].platform].runs_in_lab]
-        results = [skipped(CHECK, s, f"platform {ctx.rendered.facts[s].platform} cannot run in the FRR lab")
-                   for s in sites if s not in bootable]
+        results = [
+            skipped(CHECK, s, f"platform {ctx.rendered.facts[s].platform} cannot run in the FRR lab")
+            for s in sites
+            if s not in bootable
+        ]
         if not bootable:
             return results
         state_dir = Path(str(extras.get("state_dir", ".runbook"))) / "twin"
         progress = extras.get("progress")
-        self.matrix = run_proof(ctx.rendered, bootable, state_dir,
-                                progress if callable(progress) else None)
+        self.matrix = run_proof(ctx.rendered, bootable, state_dir, progress if callable(progress) else None)
         for (site, scenario), cell in sorted(self.matrix.cells.items()):
             where = ctx.rendered.estate.locate("site", site)
-            diagnostics = tuple(Diagnostic(
-                f"twin-{scenario}", f"{scenario}: {problem}", location=where,
-                hint=f"reproduce: runbook.py lab up --configs DIR --limit {site}, then runbook.py lab fail {site} ...")
-                for problem in cell.problems)
+            diagnostics = tuple(
+                Diagnostic(
+                    f"twin-{scenario}",
+                    f"{scenario}: {problem}",
+                    location=where,
+                    hint=f"reproduce: runbook.py lab up --configs DIR --limit {site}, "
+                    f"then runbook.py lab fail {site} ...",
+                )
+                for problem in cell.problems
+            )
             steered = sum(s.ok for s in cell.steering)
-            message = (f"hub {'ok' if cell.hub_s is not None else 'unreachable'}, "
-                       f"saas {'ok' if cell.saas_s is not None else 'unreachable'}, "
-                       f"{steered}/{len(cell.steering)} classes steered as intended")
-            results.append(CheckResult(f"{CHECK}.{scenario}", site,
-                                       Status.SUCCESS if cell.ok else Status.FAILURE, diagnostics, message))
+            message = (
+                f"hub {'ok' if cell.hub_s is not None else 'unreachable'}, "
+                f"saas {'ok' if cell.saas_s is not None else 'unreachable'}, "
+                f"{steered}/{len(cell.steering)} classes steered as intended"
+            )
+            results.append(
+                CheckResult(
+                    f"{CHECK}.{scenario}", site, Status.SUCCESS if cell.ok else Status.FAILURE, diagnostics, message
+                )
+            )
         return results

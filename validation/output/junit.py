@@ -14,8 +14,12 @@ def _testcase(suite: ET.Element, result: CheckResult) -> None:
     errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
     others = [d for d in result.diagnostics if d.severity is not Severity.ERROR]
     if result.status is Status.FAILURE:
-        failure = ET.SubElement(case, "failure", message=f"{len(errors)} error(s): " + "; ".join(
-            d.message for d in errors[:3]), type=errors[0].code if errors else "failure")
+        failure = ET.SubElement(
+            case,
+            "failure",
+            message=f"{len(errors)} error(s): " + "; ".join(d.message for d in errors[:3]),
+            type=errors[0].code if errors else "failure",
+        )
         failure.text = "\n".join(f"{d.code}: {d.format()}" for d in errors)
     elif result.status is Status.ERROR:
         ET.SubElement(case, "error", message=result.message or "check could not run", type="error")
@@ -27,15 +31,19 @@ def _testcase(suite: ET.Element, result: CheckResult) -> None:
 
 
 def _counts(results: list[CheckResult]) -> dict[str, str]:
-    return {"tests": str(len(results)),
-            "failures": str(sum(1 for r in results if r.status is Status.FAILURE)),
-            "errors": str(sum(1 for r in results if r.status is Status.ERROR)),
-            "skipped": str(sum(1 for r in results if r.status is Status.SKIPPED))}
+    return {
+        "tests": str(len(results)),
+        "failures": str(sum(1 for r in results if r.status is Status.FAILURE)),
+        "errors": str(sum(1 for r in results if r.status is Status.ERROR)),
+        "skipped": str(sum(1 for r in results if r.status is Status.SKIPPED)),
+    }
 
 
 def to_junit(report: ValidationReport) -> str:
-    root = ET.Element("testsuites", {"name": "runbook validate", **_counts(report.results),
-                                     "time": f"{sum(report.timings.values()):.3f}"})
+    root = ET.Element(
+        "testsuites",
+        {"name": "runbook validate", **_counts(report.results), "time": f"{sum(report.timings.values()):.3f}"},
+    )
     for check in report.checks():
         results = [r for r in report.results if r.check == check]
         suite = ET.SubElement(root, "testsuite", {"name": check, **_counts(results), "time": "0"})

@@ -13,15 +13,25 @@ from runbook_wan.validation.report import CheckResult, ValidationReport
 def _diagnostic(diag: Diagnostic) -> dict[str, Any]:
     loc = diag.location
     return {
-        "code": diag.code, "severity": diag.severity.value, "message": diag.message, "hint": diag.hint,
-        "file": relative_uri(loc.file) if loc else None, "line": loc.line if loc else None,
-        "path": loc.path if loc else "", "details": dict(diag.details),
+        "code": diag.code,
+        "severity": diag.severity.value,
+        "message": diag.message,
+        "hint": diag.hint,
+        "file": relative_uri(loc.file) if loc else None,
+        "line": loc.line if loc else None,
+        "path": loc.path if loc else "",
+        "details": dict(diag.details),
     }
 
 
 def _result(result: CheckResult) -> dict[str, Any]:
-    return {"check": result.check, "subject": result.subject, "status": result.status.value,
-            "message": result.message, "diagnostics": [_diagnostic(d) for d in result.diagnostics]}
+    return {
+        "check": result.check,
+        "subject": result.subject,
+        "status": result.status.value,
+        "message": result.message,
+        "diagnostics": [_diagnostic(d) for d in result.diagnostics],
+    }
 
 
 def to_json(report: ValidationReport) -> str:
@@ -29,9 +39,13 @@ def to_json(report: ValidationReport) -> str:
     statuses = report.status_counts()
     data = {
         "passed": not report.failed,
-        "summary": {"sites": len(report.sites), "errors": severities[Severity.ERROR],
-                    "warnings": severities[Severity.WARNING], "info": severities[Severity.INFO],
-                    "statuses": {s.value: statuses[s] for s in Status}},
+        "summary": {
+            "sites": len(report.sites),
+            "errors": severities[Severity.ERROR],
+            "warnings": severities[Severity.WARNING],
+            "info": severities[Severity.INFO],
+            "statuses": {s.value: statuses[s] for s in Status},
+        },
         "timings_s": {k: round(v, 4) for k, v in report.timings.items()},
         "results": [_result(r) for r in report.results],
     }
@@ -44,9 +58,12 @@ def _cell(text: str) -> str:
 
 def to_markdown(report: ValidationReport) -> str:
     mark = "❌" if report.failed else "✅"
-    lines = [f"## {mark} {verdict(report)}", "",
-             "| check | " + " | ".join(s.value for s in Status) + " | errors | warnings |",
-             "|---|" + "---:|" * (len(Status) + 2)]
+    lines = [
+        f"## {mark} {verdict(report)}",
+        "",
+        "| check | " + " | ".join(s.value for s in Status) + " | errors | warnings |",
+        "|---|" + "---:|" * (len(Status) + 2),
+    ]
     for check, counts, errors, warnings in check_rows(report):
         lines.append(f"| {check} | " + " | ".join(str(counts[s]) for s in Status) + f" | {errors} | {warnings} |")
     notes = notices(report)
@@ -57,6 +74,8 @@ def to_markdown(report: ValidationReport) -> str:
         lines += ["", "| severity | rule | where | finding | hint |", "|---|---|---|---|---|"]
         for _, diag in found:
             where = diag.location.display() if diag.location else ""
-            lines.append(f"| {diag.severity.value} | `{diag.code}` | `{_cell(where)}` | {_cell(diag.message)} | "
-                         f"{_cell(diag.hint)} |")
+            lines.append(
+                f"| {diag.severity.value} | `{diag.code}` | `{_cell(where)}` | {_cell(diag.message)} | "
+                f"{_cell(diag.hint)} |"
+            )
     return "\n".join(lines) + "\n"

@@ -29,7 +29,8 @@ def _rules(diagnostics: list[Diagnostic]) -> list[dict[str, Any]]:
         severity = next(d.severity for d in diagnostics if d.code == code)
         rule = known.get(code)
         entry: dict[str, Any] = {
-            "id": code, "name": code,
+            "id": code,
+            "name": code,
             "shortDescription": {"text": rule.title if rule else code},
             "defaultConfiguration": {"level": LEVELS[rule.severity if rule else severity]},
             "helpUri": f"{DOCS}#{code.lower()}" if rule else DOCS,
@@ -43,8 +44,7 @@ def _rules(diagnostics: list[Diagnostic]) -> list[dict[str, Any]]:
 def _location(diag: Diagnostic) -> list[dict[str, Any]]:
     if diag.location is None or diag.location.file.startswith("<"):
         return []
-    physical: dict[str, Any] = {"artifactLocation": {"uri": relative_uri(diag.location.file),
-                                                     "uriBaseId": "%SRCROOT%"}}
+    physical: dict[str, Any] = {"artifactLocation": {"uri": relative_uri(diag.location.file), "uriBaseId": "%SRCROOT%"}}
     if diag.location.line:
         physical["region"] = {"startLine": diag.location.line}
     location: dict[str, Any] = {"physicalLocation": physical}
@@ -58,11 +58,20 @@ def to_sarif(report: ValidationReport) -> str:
     for result in report.results:
         for diag in result.diagnostics:
             message = diag.message + (f" (hint: {diag.hint})" if diag.hint else "")
-            results.append({"ruleId": diag.code, "level": LEVELS[diag.severity], "message": {"text": message},
-                            "locations": _location(diag),
-                            "properties": {"check": result.check, "subject": result.subject}})
-    notifications = [{"level": "error", "message": {"text": f"{r.check} ({r.subject}): {r.message}"}}
-                     for r in report.results if r.status is Status.ERROR]
+            results.append(
+                {
+                    "ruleId": diag.code,
+                    "level": LEVELS[diag.severity],
+                    "message": {"text": message},
+                    "locations": _location(diag),
+                    "properties": {"check": result.check, "subject": result.subject},
+                }
+            )
+    notifications = [
+        {"level": "error", "message": {"text": f"{r.check} ({r.subject}): {r.message}"}}
+        for r in report.results
+        if r.status is Status.ERROR
+    ]
     run = {
         "tool": {"driver": {"name": TOOL, "rules": _rules(report.diagnostics)}},
         "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri() + "/"}},

@@ -16,8 +16,9 @@ def all_rules() -> tuple[EstateRule, ...]:
     return tuple(sorted(rules, key=lambda r: r.id))
 
 
-def run_rules(estate: Estate, selected: Sequence[str] | None = None,
-              rules: Iterable[EstateRule] | None = None) -> list[Diagnostic]:
+def run_rules(
+    estate: Estate, selected: Sequence[str] | None = None, rules: Iterable[EstateRule] | None = None
+) -> list[Diagnostic]:
     """Evaluate ``rules`` (default: all) and return their findings about the selected sites."""
     data = RuleInput(estate, tuple(selected if selected is not None else estate.site_ids()))
     out: list[Diagnostic] = []

@@ -26,12 +26,21 @@ def _site_blocks(data: RuleInput) -> list[_Block]:
         site = data.estate.sites[sid]
         blocks.append(_Block(site.loopback.network, sid, f"{sid} loopback", data.site(sid, ("loopback",))))
         for index, seg in enumerate(site.lan_segments):
-            blocks.append(_Block(seg.address.network, sid, f"{sid} LAN {seg.name}",
-                                 data.site(sid, ("lan_segments", index, "address"))))
+            blocks.append(
+                _Block(
+                    seg.address.network,
+                    sid,
+                    f"{sid} LAN {seg.name}",
+                    data.site(sid, ("lan_segments", index, "address")),
+                )
+            )
         for role in CIRCUIT_ROLES:
             circuit = getattr(site.circuits, role)
-            blocks.append(_Block(circuit.address.network, sid, f"{sid} {role} circuit",
-                                 data.site(sid, ("circuits", role, "address"))))
+            blocks.append(
+                _Block(
+                    circuit.address.network, sid, f"{sid} {role} circuit", data.site(sid, ("circuits", role, "address"))
+                )
+            )
     return blocks
 
 
@@ -48,15 +57,22 @@ def _overlaps(blocks: list[_Block]) -> Iterator[tuple[_Block, _Block]]:
 
 def _no_overlap(data: RuleInput) -> Iterator[Hit]:
     """LAN prefixes, circuit subnets and loopbacks of all sites and the management range never overlap."""
-    management = _Block(data.estate.settings.management_network, ESTATE, "the management range",
-                        data.defaults(("estate", "management_network")))
+    management = _Block(
+        data.estate.settings.management_network,
+        ESTATE,
+        "the management range",
+        data.defaults(("estate", "management_network")),
+    )
     for first, second in _overlaps([*_site_blocks(data), management]):
         for mine, other in ((second, first), (first, second)):
             if mine.subject == ESTATE:
                 continue
-            yield Hit(mine.subject, f"{mine.what} {mine.network} overlaps {other.what} {other.network} "
-                                    f"({other.location.display()})",
-                      mine.location, "every prefix must be unique; pick a free one from the address plan")
+            yield Hit(
+                mine.subject,
+                f"{mine.what} {mine.network} overlaps {other.what} {other.network} ({other.location.display()})",
+                mine.location,
+                "every prefix must be unique; pick a free one from the address plan",
+            )
 
 
 def _service_addresses(data: RuleInput) -> Iterator[tuple[str, ipaddress.IPv4Address, SourceLocation]]:
@@ -65,8 +81,11 @@ def _service_addresses(data: RuleInput) -> Iterator[tuple[str, ipaddress.IPv4Add
     yield "the SaaS address", settings.reachability.saas, data.defaults(("estate", "reachability", "saas"))
     yield "the discard address", settings.discard_address, data.defaults(("estate", "discard_address"))
     for name in sorted(data.estate.providers):
-        yield (f"provider {name}'s tracking address", data.estate.providers[name].tracking_address,
-               data.provider(name, ("tracking_address",)))
+        yield (
+            f"provider {name}'s tracking address",
+            data.estate.providers[name].tracking_address,
+            data.provider(name, ("tracking_address",)),
+        )
 
 
 def _service_addresses_outside_sites(data: RuleInput) -> Iterator[Hit]:
@@ -75,16 +94,25 @@ def _service_addresses_outside_sites(data: RuleInput) -> Iterator[Hit]:
     Steering and the reachability checks send traffic to these addresses; inside a site prefix the
     traffic would stay local (or be blackholed) instead of crossing the WAN.
     """
-    blocks = [*_site_blocks(data),
-              _Block(data.estate.settings.management_network, ESTATE, "the management range",
-                     data.defaults(("estate", "management_network")))]
+    blocks = [
+        *_site_blocks(data),
+        _Block(
+            data.estate.settings.management_network,
+            ESTATE,
+            "the management range",
+            data.defaults(("estate", "management_network")),
+        ),
+    ]
     for what, address, where in _service_addresses(data):
         for block in blocks:
             if address in block.network:
                 subject = block.subject
-                yield Hit(subject, f"{what} {address} lies inside {block.what} {block.network}",
-                          block.location if subject != ESTATE else where,
-                          f"move {what} (written at {where.display()}) or the prefix")
+                yield Hit(
+                    subject,
+                    f"{what} {address} lies inside {block.what} {block.network}",
+                    block.location if subject != ESTATE else where,
+                    f"move {what} (written at {where.display()}) or the prefix",
+                )
 
 
 def _circuit_in_provider_block(data: RuleInput) -> Iterator[Hit]:
@@ -95,10 +123,13 @@ def _circuit_in_provider_block(data: RuleInput) -> Iterator[Hit]:
             provider = data.estate.providers.get(circuit.provider)
             if provider is None or circuit.address.network.subnet_of(provider.address_block):
                 continue
-            yield Hit(sid, f"{role} address {circuit.address} is outside provider {provider.provider!r}'s "
-                           f"block {provider.address_block}",
-                      data.site(sid, ("circuits", role, "address")),
-                      "check the provider (wrong provider?) or the address on the circuit order")
+            yield Hit(
+                sid,
+                f"{role} address {circuit.address} is outside provider {provider.provider!r}'s "
+                f"block {provider.address_block}",
+                data.site(sid, ("circuits", role, "address")),
+                "check the provider (wrong provider?) or the address on the circuit order",
+            )
 
 
 RULES: tuple[EstateRule, ...] = (

@@ -46,9 +46,12 @@ class RuleInput:
 
     @cached_property
     def providers_in_use(self) -> list[str]:
-        used = {getattr(self.estate.sites[s].circuits, role).provider
-                for s in self.selected if s in self.estate.sites
-                for role in ("primary_dia", "secondary_dia", "tertiary_wireless")}
+        used = {
+            getattr(self.estate.sites[s].circuits, role).provider
+            for s in self.selected
+            if s in self.estate.sites
+            for role in ("primary_dia", "secondary_dia", "tertiary_wireless")
+        }
         return sorted(used & set(self.estate.providers))
 
     def site(self, sid: str, path: PathKey = ()) -> SourceLocation:
@@ -96,6 +99,14 @@ class EstateRule:
         for hit in self.check(data):
             if hit.subject != ESTATE and hit.subject not in data.selected_set:
                 continue
-            out.append(Diagnostic(self.id, hit.message, severity=self.severity, location=hit.location,
-                                  hint=hit.hint, details={"subject": hit.subject, "rule": self.id}))
+            out.append(
+                Diagnostic(
+                    self.id,
+                    hit.message,
+                    severity=self.severity,
+                    location=hit.location,
+                    hint=hit.hint,
+                    details={"subject": hit.subject, "rule": self.id},
+                )
+            )
         return out

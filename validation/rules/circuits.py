@@ -29,9 +29,12 @@ def _diverse_providers(data: RuleInput) -> Iterator[Hit]:
         for role in CIRCUIT_ROLES:
             provider = getattr(circuits, role).provider
             if provider in seen:
-                yield Hit(sid, f"{role} and {seen[provider]} both use provider {provider!r}",
-                          data.site(sid, ("circuits", role, "provider")),
-                          "order each circuit from a different provider")
+                yield Hit(
+                    sid,
+                    f"{role} and {seen[provider]} both use provider {provider!r}",
+                    data.site(sid, ("circuits", role, "provider")),
+                    "order each circuit from a different provider",
+                )
             else:
                 seen[provider] = role
 
@@ -44,14 +47,20 @@ def _kind_matches_role(data: RuleInput) -> Iterator[Hit]:
             kinds, media = ROLE_MEDIA[role]
             provider = data.estate.providers.get(circuit.provider)
             if provider is not None and provider.kind not in kinds:
-                yield Hit(sid, f"{role} uses {provider.kind} provider {provider.provider!r}; "
-                               f"{role} must be {'/'.join(sorted(kinds))}",
-                          data.site(sid, ("circuits", role, "provider")),
-                          f"use a {'/'.join(sorted(kinds))} provider for {role}")
+                yield Hit(
+                    sid,
+                    f"{role} uses {provider.kind} provider {provider.provider!r}; "
+                    f"{role} must be {'/'.join(sorted(kinds))}",
+                    data.site(sid, ("circuits", role, "provider")),
+                    f"use a {'/'.join(sorted(kinds))} provider for {role}",
+                )
             if circuit.media not in media:
-                yield Hit(sid, f"{role} media is {circuit.media}; {role} must be {'/'.join(sorted(media))}",
-                          data.site(sid, ("circuits", role, "media")),
-                          f"set media to one of {', '.join(sorted(media))}")
+                yield Hit(
+                    sid,
+                    f"{role} media is {circuit.media}; {role} must be {'/'.join(sorted(media))}",
+                    data.site(sid, ("circuits", role, "media")),
+                    f"set media to one of {', '.join(sorted(media))}",
+                )
 
 
 def _bandwidth_order(data: RuleInput) -> Iterator[Hit]:
@@ -62,17 +71,26 @@ def _bandwidth_order(data: RuleInput) -> Iterator[Hit]:
     """
     for sid in data.estate.site_ids():
         c = data.estate.sites[sid].circuits
-        primary, secondary, wireless = (c.primary_dia.bandwidth_mbps, c.secondary_dia.bandwidth_mbps,
-                                        c.tertiary_wireless.bandwidth_mbps)
+        primary, secondary, wireless = (
+            c.primary_dia.bandwidth_mbps,
+            c.secondary_dia.bandwidth_mbps,
+            c.tertiary_wireless.bandwidth_mbps,
+        )
         if secondary > primary:
-            yield Hit(sid, f"secondary_dia ({secondary} Mb/s) is faster than primary_dia ({primary} Mb/s)",
-                      data.site(sid, ("circuits", "secondary_dia", "bandwidth_mbps")),
-                      "swap the roles if the broadband line is the better circuit, or check the numbers")
+            yield Hit(
+                sid,
+                f"secondary_dia ({secondary} Mb/s) is faster than primary_dia ({primary} Mb/s)",
+                data.site(sid, ("circuits", "secondary_dia", "bandwidth_mbps")),
+                "swap the roles if the broadband line is the better circuit, or check the numbers",
+            )
         if wireless > min(primary, secondary):
-            yield Hit(sid, f"tertiary_wireless ({wireless} Mb/s) is not the smallest circuit "
-                           f"(primary {primary}, secondary {secondary})",
-                      data.site(sid, ("circuits", "tertiary_wireless", "bandwidth_mbps")),
-                      "check the committed rate of the wireless plan")
+            yield Hit(
+                sid,
+                f"tertiary_wireless ({wireless} Mb/s) is not the smallest circuit "
+                f"(primary {primary}, secondary {secondary})",
+                data.site(sid, ("circuits", "tertiary_wireless", "bandwidth_mbps")),
+                "check the committed rate of the wireless plan",
+            )
 
 
 def _local_preference_order(data: RuleInput) -> Iterator[Hit]:
@@ -83,10 +101,13 @@ def _local_preference_order(data: RuleInput) -> Iterator[Hit]:
             high = getattr(routing, better).local_preference
             low = getattr(routing, worse).local_preference
             if low >= high:
-                yield Hit(sid, f"local_preference of {worse} ({low}) is not below {better} ({high}); "
-                               f"traffic would not prefer {better}",
-                          data.site(sid, ("routing", worse, "local_preference")),
-                          "use e.g. 200 / 150 / 100 for primary / secondary / wireless")
+                yield Hit(
+                    sid,
+                    f"local_preference of {worse} ({low}) is not below {better} ({high}); "
+                    f"traffic would not prefer {better}",
+                    data.site(sid, ("routing", worse, "local_preference")),
+                    "use e.g. 200 / 150 / 100 for primary / secondary / wireless",
+                )
 
 
 def _prepend_order(data: RuleInput) -> Iterator[Hit]:
@@ -97,10 +118,13 @@ def _prepend_order(data: RuleInput) -> Iterator[Hit]:
             fewer = getattr(routing, better).as_path_prepend
             more = getattr(routing, worse).as_path_prepend
             if more < fewer:
-                yield Hit(sid, f"as_path_prepend of {worse} ({more}) is below {better} ({fewer}); "
-                               f"return traffic would prefer {worse}",
-                          data.site(sid, ("routing", worse, "as_path_prepend")),
-                          "use e.g. 0 / 1 / 3 for primary / secondary / wireless")
+                yield Hit(
+                    sid,
+                    f"as_path_prepend of {worse} ({more}) is below {better} ({fewer}); "
+                    f"return traffic would prefer {worse}",
+                    data.site(sid, ("routing", worse, "as_path_prepend")),
+                    "use e.g. 0 / 1 / 3 for primary / secondary / wireless",
+                )
 
 
 def _bfd_faster_than_hold(data: RuleInput) -> Iterator[Hit]:
@@ -111,9 +135,12 @@ def _bfd_faster_than_hold(data: RuleInput) -> Iterator[Hit]:
             continue
         detect_ms = site.bfd.interval_ms * site.bfd.multiplier
         if detect_ms >= site.bgp.hold * 1000:
-            yield Hit(sid, f"BFD detection time {detect_ms} ms is not below the BGP hold time {site.bgp.hold} s",
-                      data.site(sid, ("bfd", "interval_ms")),
-                      "lower bfd interval_ms/multiplier (e.g. 300 ms x 3) or raise the hold time")
+            yield Hit(
+                sid,
+                f"BFD detection time {detect_ms} ms is not below the BGP hold time {site.bgp.hold} s",
+                data.site(sid, ("bfd", "interval_ms")),
+                "lower bfd interval_ms/multiplier (e.g. 300 ms x 3) or raise the hold time",
+            )
 
 
 RULES: tuple[EstateRule, ...] = (

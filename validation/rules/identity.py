@@ -16,8 +16,9 @@ from runbook_wan.validation.rules.base import EstateRule, Hit, RuleInput
 PRIVATE_ASN_RANGES: tuple[tuple[int, int], ...] = ((64512, 65534), (4200000000, 4294967294))
 
 
-def _duplicates(data: RuleInput, value: Callable[[str], Hashable], path: PathKey, noun: str,
-                hint: str) -> Iterator[Hit]:
+def _duplicates(
+    data: RuleInput, value: Callable[[str], Hashable], path: PathKey, noun: str, hint: str
+) -> Iterator[Hit]:
     """One hit per site whose ``value`` another site also has."""
     owners: dict[Hashable, list[str]] = defaultdict(list)
     for sid in data.estate.site_ids():
@@ -40,20 +41,34 @@ def _site_id_matches_file(data: RuleInput) -> Iterator[Hit]:
         where = data.site(sid, ("site",))
         stem = Path(where.file).stem
         if not where.file.startswith("<") and stem != sid:
-            yield Hit(sid, f"site id {sid!r} is written in {Path(where.file).name}; ids must match file names",
-                      where, f"rename the file to {sid}.yaml or set `site: {stem}`")
+            yield Hit(
+                sid,
+                f"site id {sid!r} is written in {Path(where.file).name}; ids must match file names",
+                where,
+                f"rename the file to {sid}.yaml or set `site: {stem}`",
+            )
 
 
 def _unique_loopback(data: RuleInput) -> Iterator[Hit]:
     """Every site has its own loopback (also its BGP router id)."""
-    yield from _duplicates(data, lambda s: data.estate.sites[s].loopback.ip, ("loopback",), "loopback",
-                           "give each site its own /32 (the estate uses 10.255.0.<store>/32)")
+    yield from _duplicates(
+        data,
+        lambda s: data.estate.sites[s].loopback.ip,
+        ("loopback",),
+        "loopback",
+        "give each site its own /32 (the estate uses 10.255.0.<store>/32)",
+    )
 
 
 def _unique_asn(data: RuleInput) -> Iterator[Hit]:
     """Every site has its own BGP AS number (a shared one makes providers drop our routes as loops)."""
-    yield from _duplicates(data, lambda s: data.estate.sites[s].asn, ("asn",), "ASN",
-                           "give each site its own private ASN (the estate uses 65000 + store number)")
+    yield from _duplicates(
+        data,
+        lambda s: data.estate.sites[s].asn,
+        ("asn",),
+        "ASN",
+        "give each site its own private ASN (the estate uses 65000 + store number)",
+    )
 
 
 def _private_asn(data: RuleInput) -> Iterator[Hit]:
@@ -61,8 +76,12 @@ def _private_asn(data: RuleInput) -> Iterator[Hit]:
     for sid in data.estate.site_ids():
         asn = data.estate.sites[sid].asn
         if not any(low <= asn <= high for low, high in PRIVATE_ASN_RANGES):
-            yield Hit(sid, f"site ASN {asn} is not a private AS number", data.site(sid, ("asn",)),
-                      "use 64512-65534 or 4200000000-4294967294")
+            yield Hit(
+                sid,
+                f"site ASN {asn} is not a private AS number",
+                data.site(sid, ("asn",)),
+                "use 64512-65534 or 4200000000-4294967294",
+            )
 
 
 def _provider_asn_differs(data: RuleInput) -> Iterator[Hit]:
@@ -71,8 +90,12 @@ def _provider_asn_differs(data: RuleInput) -> Iterator[Hit]:
     for sid in data.estate.site_ids():
         site = data.estate.sites[sid]
         if site.asn in by_asn:
-            yield Hit(sid, f"site ASN {site.asn} is the ASN of provider {by_asn[site.asn]!r}",
-                      data.site(sid, ("asn",)), "pick a private ASN no provider uses")
+            yield Hit(
+                sid,
+                f"site ASN {site.asn} is the ASN of provider {by_asn[site.asn]!r}",
+                data.site(sid, ("asn",)),
+                "pick a private ASN no provider uses",
+            )
 
 
 def _unique_circuit_id(data: RuleInput) -> Iterator[Hit]:
@@ -86,15 +109,23 @@ def _unique_circuit_id(data: RuleInput) -> Iterator[Hit]:
             continue
         for sid, role in uses:
             others = ", ".join(f"{s} {r}" for s, r in uses if (s, r) != (sid, role))
-            yield Hit(sid, f"circuit id {cid!r} ({role}) is also used by {others}",
-                      data.site(sid, ("circuits", role, "circuit_id")),
-                      "copy the provider's circuit id from the order or contract")
+            yield Hit(
+                sid,
+                f"circuit id {cid!r} ({role}) is also used by {others}",
+                data.site(sid, ("circuits", role, "circuit_id")),
+                "copy the provider's circuit id from the order or contract",
+            )
 
 
 def _unique_site_name(data: RuleInput) -> Iterator[Hit]:
     """Human site names are unique, so alerts and tickets name one store."""
-    yield from _duplicates(data, lambda s: data.estate.sites[s].name.strip().lower(), ("name",), "name",
-                           "make the name unique, e.g. add the store number")
+    yield from _duplicates(
+        data,
+        lambda s: data.estate.sites[s].name.strip().lower(),
+        ("name",),
+        "name",
+        "make the name unique, e.g. add the store number",
+    )
 
 
 def _unused_objects(data: RuleInput) -> Iterator[Hit]:
@@ -103,11 +134,19 @@ def _unused_objects(data: RuleInput) -> Iterator[Hit]:
         return  # only meaningful over the whole estate
     used_providers = set(data.providers_in_use)
     for name in sorted(set(data.estate.providers) - used_providers):
-        yield Hit(ESTATE, f"provider {name!r} is not used by any site", data.provider(name, ("provider",)),
-                  "delete the file or reference it from a site or region")
+        yield Hit(
+            ESTATE,
+            f"provider {name!r} is not used by any site",
+            data.provider(name, ("provider",)),
+            "delete the file or reference it from a site or region",
+        )
     for name in sorted(set(data.estate.policies) - set(data.policies_in_use)):
-        yield Hit(ESTATE, f"policy {name!r} is not used by any site", data.policy(name, ("policy",)),
-                  "delete the file or set `policy:` on the sites that should use it")
+        yield Hit(
+            ESTATE,
+            f"policy {name!r} is not used by any site",
+            data.policy(name, ("policy",)),
+            "delete the file or set `policy:` on the sites that should use it",
+        )
 
 
 RULES: tuple[EstateRule, ...] = (

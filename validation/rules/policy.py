@@ -32,15 +32,21 @@ def _class_references(data: RuleInput) -> Iterator[Hit]:
         for cname, app in policy.classes.items():
             for index, segment in enumerate(app.match.segments):
                 if segment not in segments:
-                    yield Hit(sid, f"class {cname!r} of policy {policy.policy!r} matches segment {segment!r}, "
-                                   f"which site {sid!r} does not have",
-                              data.policy(policy.policy, ("classes", cname, "match", "segments", index)),
-                              f"add a {segment!r} LAN segment to {sid} or give it another policy")
+                    yield Hit(
+                        sid,
+                        f"class {cname!r} of policy {policy.policy!r} matches segment {segment!r}, "
+                        f"which site {sid!r} does not have",
+                        data.policy(policy.policy, ("classes", cname, "match", "segments", index)),
+                        f"add a {segment!r} LAN segment to {sid} or give it another policy",
+                    )
             for index, role in enumerate(app.path_preference):
                 if getattr(site.circuits, role, None) is None:
-                    yield Hit(sid, f"class {cname!r} uses circuit {role!r}, which site {sid!r} does not have",
-                              data.policy(policy.policy, ("classes", cname, "path_preference", index)),
-                              f"use only {', '.join(CIRCUIT_ROLES)}")
+                    yield Hit(
+                        sid,
+                        f"class {cname!r} uses circuit {role!r}, which site {sid!r} does not have",
+                        data.policy(policy.policy, ("classes", cname, "path_preference", index)),
+                        f"use only {', '.join(CIRCUIT_ROLES)}",
+                    )
 
 
 def _steerable(data: RuleInput) -> Iterator[Hit]:
@@ -59,10 +65,13 @@ def _steerable(data: RuleInput) -> Iterator[Hit]:
         for cname, app in policy.classes.items():
             used = {kind for kind in ("segments", "destinations", "dscp") if getattr(app.match, kind)}
             if used and not used & supported:
-                yield Hit(sid, f"class {cname!r} matches only by {', '.join(sorted(used))}, which platform "
-                               f"{platform.platform!r} of site {sid!r} cannot match; the class is never steered",
-                          data.policy(policy.policy, ("classes", cname, "match")),
-                          f"add {' or '.join(sorted(supported))} criteria to the class")
+                yield Hit(
+                    sid,
+                    f"class {cname!r} matches only by {', '.join(sorted(used))}, which platform "
+                    f"{platform.platform!r} of site {sid!r} cannot match; the class is never steered",
+                    data.policy(policy.policy, ("classes", cname, "match")),
+                    f"add {' or '.join(sorted(supported))} criteria to the class",
+                )
 
 
 def _wireless_guardrails(data: RuleInput) -> Iterator[Hit]:
@@ -73,9 +82,12 @@ def _wireless_guardrails(data: RuleInput) -> Iterator[Hit]:
             app = policy.classes.get(cname)
             if app is not None and WIRELESS in app.path_preference:
                 index = app.path_preference.index(WIRELESS)
-                yield Hit(ESTATE, f"class {cname!r} is guard-railed never_on_wireless but lists {WIRELESS}",
-                          data.policy(name, ("classes", cname, "path_preference", index)),
-                          f"remove {WIRELESS} from the class's path_preference, or lift the guardrail")
+                yield Hit(
+                    ESTATE,
+                    f"class {cname!r} is guard-railed never_on_wireless but lists {WIRELESS}",
+                    data.policy(name, ("classes", cname, "path_preference", index)),
+                    f"remove {WIRELESS} from the class's path_preference, or lift the guardrail",
+                )
 
 
 def _sla_thresholds(data: RuleInput) -> Iterator[Hit]:
@@ -85,16 +97,28 @@ def _sla_thresholds(data: RuleInput) -> Iterator[Hit]:
             sla = app.sla
             where = data.policy(name, ("classes", cname, "sla"))
             if sla.jitter_ms > sla.latency_ms:
-                yield Hit(ESTATE, f"class {cname!r}: jitter {sla.jitter_ms} ms exceeds latency {sla.latency_ms} ms",
-                          where, "jitter is a variation of latency; check the two numbers")
+                yield Hit(
+                    ESTATE,
+                    f"class {cname!r}: jitter {sla.jitter_ms} ms exceeds latency {sla.latency_ms} ms",
+                    where,
+                    "jitter is a variation of latency; check the two numbers",
+                )
             if sla.loss_pct > MAX_SANE_LOSS_PCT:
-                yield Hit(ESTATE, f"class {cname!r}: loss threshold {sla.loss_pct} % is above "
-                                  f"{MAX_SANE_LOSS_PCT:g} %, so the SLA never fails",
-                          where, "real-time classes use about 1 %, bulk at most 5 %")
+                yield Hit(
+                    ESTATE,
+                    f"class {cname!r}: loss threshold {sla.loss_pct} % is above "
+                    f"{MAX_SANE_LOSS_PCT:g} %, so the SLA never fails",
+                    where,
+                    "real-time classes use about 1 %, bulk at most 5 %",
+                )
             if WIRELESS in app.path_preference and sla.latency_ms < WIRELESS_MIN_LATENCY_MS:
-                yield Hit(ESTATE, f"class {cname!r} may use wireless but asks for {sla.latency_ms} ms latency, "
-                                  f"below what LTE/5G delivers (~{WIRELESS_MIN_LATENCY_MS} ms)",
-                          where, "relax the latency or keep the class off wireless")
+                yield Hit(
+                    ESTATE,
+                    f"class {cname!r} may use wireless but asks for {sla.latency_ms} ms latency, "
+                    f"below what LTE/5G delivers (~{WIRELESS_MIN_LATENCY_MS} ms)",
+                    where,
+                    "relax the latency or keep the class off wireless",
+                )
 
 
 def _destinations_not_local(data: RuleInput) -> Iterator[Hit]:
@@ -114,9 +138,12 @@ def _destinations_not_local(data: RuleInput) -> Iterator[Hit]:
             for index, dest in enumerate(app.match.destinations):
                 for what, net in local:
                     if dest.overlaps(net):
-                        yield Hit(sid, f"class {cname!r} destination {dest} overlaps site {sid!r} {what} {net}",
-                                  data.policy(policy.policy, ("classes", cname, "match", "destinations", index)),
-                                  "class destinations are remote services; use their prefix")
+                        yield Hit(
+                            sid,
+                            f"class {cname!r} destination {dest} overlaps site {sid!r} {what} {net}",
+                            data.policy(policy.policy, ("classes", cname, "match", "destinations", index)),
+                            "class destinations are remote services; use their prefix",
+                        )
 
 
 def _unique_segments(data: RuleInput) -> Iterator[Hit]:
@@ -126,11 +153,19 @@ def _unique_segments(data: RuleInput) -> Iterator[Hit]:
         vlans: dict[int, int] = {}
         for index, seg in enumerate(data.estate.sites[sid].lan_segments):
             if seg.name in names:
-                yield Hit(sid, f"LAN segment name {seg.name!r} is used twice", data.site(sid, ("lan_segments", index)),
-                          "policies match segments by name; rename one")
+                yield Hit(
+                    sid,
+                    f"LAN segment name {seg.name!r} is used twice",
+                    data.site(sid, ("lan_segments", index)),
+                    "policies match segments by name; rename one",
+                )
             if seg.vlan in vlans:
-                yield Hit(sid, f"VLAN {seg.vlan} is used by two LAN segments",
-                          data.site(sid, ("lan_segments", index, "vlan")), "give each segment its own VLAN")
+                yield Hit(
+                    sid,
+                    f"VLAN {seg.vlan} is used by two LAN segments",
+                    data.site(sid, ("lan_segments", index, "vlan")),
+                    "give each segment its own VLAN",
+                )
             names.setdefault(seg.name, index)
             vlans.setdefault(seg.vlan, index)
 
@@ -147,8 +182,12 @@ def _bgp_password_secret(data: RuleInput) -> Iterator[Hit]:
     for name in data.providers_in_use:
         provider = data.estate.providers[name]
         if provider.kind in PASSWORD_REQUIRED_KINDS and provider.bgp_password is None:
-            yield Hit(ESTATE, f"{provider.kind} provider {name!r} requires a BGP password but none is set",
-                      data.provider(name, ("provider",)), f"add `bgp_password: {{secret: bgp-{name}}}`")
+            yield Hit(
+                ESTATE,
+                f"{provider.kind} provider {name!r} requires a BGP password but none is set",
+                data.provider(name, ("provider",)),
+                f"add `bgp_password: {{secret: bgp-{name}}}`",
+            )
 
 
 RULES: tuple[EstateRule, ...] = (

@@ -79,15 +79,18 @@ def _check_cell(lab: Lab, facts: SiteFacts, probes: list[Probe], scenario: Scena
             time.sleep(0.25)
         cell.steering.append(SteeringResult(probe.app_class, expected, actual, actual == expected))
         if actual != expected:
-            cell.problems.append(f"class {probe.app_class} ({probe.segment} -> {probe.destination}) leaves via "
-                                 f"{actual or 'nowhere (dropped)'}, expected {expected or 'dropped'}")
+            cell.problems.append(
+                f"class {probe.app_class} ({probe.segment} -> {probe.destination}) leaves via "
+                f"{actual or 'nowhere (dropped)'}, expected {expected or 'dropped'}"
+            )
     if sum(s.ok for s in cell.steering) < 2:
         cell.problems.append(f"fewer than two classes steered as intended ({len(probes)} probed)")
     return cell
 
 
-def run_proof(rendered: RenderResult, sites: list[str], state_dir: Path,
-              progress: Callable[[str], None] | None = None) -> TwinMatrix:
+def run_proof(
+    rendered: RenderResult, sites: list[str], state_dir: Path, progress: Callable[[str], None] | None = None
+) -> TwinMatrix:
     """Boot ``sites`` with their rendered configs, run every scenario, tear the lab down."""
     say = progress or (lambda _msg: None)
     matrix = TwinMatrix(sites=sites, scenarios=list(SCENARIOS))
@@ -96,8 +99,15 @@ def run_proof(rendered: RenderResult, sites: list[str], state_dir: Path,
         configs = Path(tmp) / "configs"
         write_configs({s: rendered.configs[s] for s in sites}, configs, prune=False)
         say(f"booting {len(sites)} site(s) with their candidate configs")
-        lab = Lab.up(rendered.estate.root, state_dir, prefix=TWIN_PREFIX, limit=",".join(sites), configs=configs,
-                     inventory_dir=None, management_network=free_management_network())
+        lab = Lab.up(
+            rendered.estate.root,
+            state_dir,
+            prefix=TWIN_PREFIX,
+            limit=",".join(sites),
+            configs=configs,
+            inventory_dir=None,
+            management_network=free_management_network(),
+        )
         matrix.timings["boot_s"] = round(time.monotonic() - start, 2)
         try:
             targets = dict(lab.topology.internet.targets)
@@ -110,8 +120,12 @@ def run_proof(rendered: RenderResult, sites: list[str], state_dir: Path,
                     cells = pool.map(lambda s, sc=scenario: _check_cell(lab, rendered.facts[s], probes[s], sc), sites)
                     for cell in cells:
                         matrix.cells[(cell.site, scenario.name)] = cell
-                    list(pool.map(lambda s, sc=scenario: [lab.restore(s, role, wait=RESTORE_S)
-                                                          for role, _ in sc.faults], sites))
+                    list(
+                        pool.map(
+                            lambda s, sc=scenario: [lab.restore(s, role, wait=RESTORE_S) for role, _ in sc.faults],
+                            sites,
+                        )
+                    )
                     matrix.timings[f"{scenario.name}_s"] = round(time.monotonic() - began, 2)
         finally:
             lab.down()

@@ -23,6 +23,9 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("primary-down", "primary circuit link down", (("primary_dia", "link"),)),
     Scenario("secondary-down", "secondary circuit link down", (("secondary_dia", "link"),)),
     Scenario("wireless-only", "primary and secondary links down", (("primary_dia", "link"), ("secondary_dia", "link"))),
-    Scenario("primary-blackhole", "primary silently drops everything (link stays up; BFD must notice)",
-             (("primary_dia", "blackhole"),)),
+    Scenario(
+        "primary-blackhole",
+        "primary silently drops everything (link stays up; BFD must notice)",
+        (("primary_dia", "blackhole"),),
+    ),
 )

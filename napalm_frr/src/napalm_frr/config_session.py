@@ -43,9 +43,7 @@ class CandidateMode(Enum):
     @property
     def error(self) -> type[NapalmException]:
         """The exception NAPALM raises for a bad candidate of this kind."""
-        error: type[NapalmException] = (
-            ReplaceConfigException if self is CandidateMode.REPLACE else MergeConfigException
-        )
+        error: type[NapalmException] = ReplaceConfigException if self is CandidateMode.REPLACE else MergeConfigException
         return error
 
 
@@ -129,24 +127,33 @@ class ConfigSession:
         options = self.options
         result = self.shell.script(
             scripts.COMMIT,
-            options.work_dir, str(options.lock_timeout), options.vtysh, options.frr_reload,
-            options.startup_config, candidate.remote_path, candidate.mode.value, str(int(revert_in or 0)),
-            token, " ".join(message.split()),
+            options.work_dir,
+            str(options.lock_timeout),
+            options.vtysh,
+            options.frr_reload,
+            options.startup_config,
+            candidate.remote_path,
+            candidate.mode.value,
+            str(int(revert_in or 0)),
+            token,
+            " ".join(message.split()),
         )
         if result.exit_status == ScriptExit.PENDING:
             raise CommitError(_details(result))
         if result.exit_status == ScriptExit.LOCKED:
             raise LockError(_details(result))
         if result.exit_status == ScriptExit.APPLY_FAILED:
-            raise CommitError(f"FRR could not apply the candidate; the previous config was restored:\n"
-                              f"{_details(result)}")
+            raise CommitError(
+                f"FRR could not apply the candidate; the previous config was restored:\n{_details(result)}"
+            )
         if not result.ok:
             raise CommitError(f"commit failed: {_details(result)}")
         self.candidate = None
 
     def confirm(self) -> None:
-        result = self.shell.script(scripts.CONFIRM, self.options.work_dir, str(self.options.lock_timeout),
-                                   self.options.vtysh)
+        result = self.shell.script(
+            scripts.CONFIRM, self.options.work_dir, str(self.options.lock_timeout), self.options.vtysh
+        )
         if result.exit_status == ScriptExit.NO_PENDING:
             raise CommitConfirmException(
                 "no commit is waiting for confirmation (never committed with revert_in, already "
@@ -167,8 +174,9 @@ class ConfigSession:
             self.shell.run(f"rm -f {shlex.quote(self._remote_candidate)}")
 
     def rollback(self) -> None:
-        result = self.shell.script(scripts.ROLLBACK, self.options.work_dir, str(self.options.lock_timeout),
-                                   self.options.frr_reload)
+        result = self.shell.script(
+            scripts.ROLLBACK, self.options.work_dir, str(self.options.lock_timeout), self.options.frr_reload
+        )
         if result.exit_status == ScriptExit.LOCKED:
             raise LockError(_details(result))
         if not result.ok:

@@ -46,11 +46,18 @@ class FrrDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no type in
         self.password = password
         self.timeout = timeout
         self.options = DriverOptions.from_optional_args(optional_args)
-        self._transport = SshTransport(SshTarget(
-            hostname=hostname, port=self.options.port, username=username, password=password or None,
-            key_file=self.options.key_file, known_hosts_file=self.options.known_hosts_file,
-            allow_agent=self.options.allow_agent, timeout=float(timeout),
-        ))
+        self._transport = SshTransport(
+            SshTarget(
+                hostname=hostname,
+                port=self.options.port,
+                username=username,
+                password=password or None,
+                key_file=self.options.key_file,
+                known_hosts_file=self.options.known_hosts_file,
+                allow_agent=self.options.allow_agent,
+                timeout=float(timeout),
+            )
+        )
         self._shell = FrrShell(self._transport, self.options)
         self._session = ConfigSession(self._shell)
 
@@ -121,8 +128,9 @@ class FrrDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no type in
     def get_bgp_neighbors(self) -> dict[str, BGPVrfDict]:
         return getters.get_bgp_neighbors(self._shell)
 
-    def get_route_to(self, destination: str = "", protocol: str = "",
-                     longer: bool = False) -> dict[str, list[RouteDict]]:
+    def get_route_to(
+        self, destination: str = "", protocol: str = "", longer: bool = False
+    ) -> dict[str, list[RouteDict]]:
         return getters.get_route_to(self._shell, destination, protocol, longer)
 
     def ping(
@@ -137,8 +145,7 @@ class FrrDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no type in
         source_interface: str = c.PING_SOURCE_INTERFACE,
     ) -> PingResultDict:
         interval = self.options.ping_interval
-        command = getters.ping_command(destination, source, ttl, timeout, size, count, vrf,
-                                       source_interface, interval)
+        command = getters.ping_command(destination, source, ttl, timeout, size, count, vrf, source_interface, interval)
         return getters.get_ping(self._shell, command, timeout=count * interval + timeout + self.timeout)
 
     def cli(self, commands: list[str], encoding: str = "text") -> dict[str, str | dict[str, Any]]:

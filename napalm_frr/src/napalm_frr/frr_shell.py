@@ -49,8 +49,7 @@ class FrrShell:
             )
         return documents
 
-    def script(self, script: str, *args: str, stdin: str | None = None,
-               timeout: float | None = None) -> CommandResult:
+    def script(self, script: str, *args: str, stdin: str | None = None, timeout: float | None = None) -> CommandResult:
         return self.transport.run(shell_command(script, *args), stdin=stdin, timeout=timeout)
 
     def run(self, command: str, timeout: float | None = None) -> CommandResult:

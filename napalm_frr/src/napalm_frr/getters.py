@@ -25,8 +25,23 @@ from napalm_frr.sanitize import sanitize_config
 
 _CONFIG_STORES = ("running", "startup", "candidate")
 #: ``show ip route <protocol> json`` accepts these FRR route types.
-_ROUTE_PROTOCOLS = {"bgp", "connected", "kernel", "static", "ospf", "isis", "rip", "babel", "eigrp",
-                    "nhrp", "openfabric", "sharp", "table", "vnc", "local"}
+_ROUTE_PROTOCOLS = {
+    "bgp",
+    "connected",
+    "kernel",
+    "static",
+    "ospf",
+    "isis",
+    "rip",
+    "babel",
+    "eigrp",
+    "nhrp",
+    "openfabric",
+    "sharp",
+    "table",
+    "vnc",
+    "local",
+}
 
 
 def _json_output(text: str, command: str) -> dict[str, Any]:
@@ -40,21 +55,28 @@ def _json_output(text: str, command: str) -> dict[str, Any]:
 
 
 def get_facts(shell: FrrShell) -> FactsDict:
-    out = shell.sections({
-        "version": shell.vtysh_command("show version"),
-        "interfaces": shell.vtysh_command("show interface json"),
-        "uptime": "cat /proc/uptime",
-        "hostname": "cat /proc/sys/kernel/hostname",
-        "domain": "cat /proc/sys/kernel/domainname",
-        "machine": "uname -m",
-        "product": "cat /sys/class/dmi/id/product_name",
-        "serial": "cat /sys/class/dmi/id/product_serial",
-    })
+    out = shell.sections(
+        {
+            "version": shell.vtysh_command("show version"),
+            "interfaces": shell.vtysh_command("show interface json"),
+            "uptime": "cat /proc/uptime",
+            "hostname": "cat /proc/sys/kernel/hostname",
+            "domain": "cat /proc/sys/kernel/domainname",
+            "machine": "uname -m",
+            "product": "cat /sys/class/dmi/id/product_name",
+            "serial": "cat /sys/class/dmi/id/product_serial",
+        }
+    )
     interface_data = _json_output(out["interfaces"], "show interface json")
     return facts.facts(
-        show_version=out["version"], proc_uptime=out["uptime"], hostname=out["hostname"],
-        domainname=out["domain"], machine=out["machine"], dmi_product=out["product"],
-        dmi_serial=out["serial"], interface_list=list(interface_data),
+        show_version=out["version"],
+        proc_uptime=out["uptime"],
+        hostname=out["hostname"],
+        domainname=out["domain"],
+        machine=out["machine"],
+        dmi_product=out["product"],
+        dmi_serial=out["serial"],
+        interface_list=list(interface_data),
     )
 
 
@@ -97,8 +119,10 @@ def _route_command(destination: str, protocol: str, longer: bool) -> str:
 def get_route_to(shell: FrrShell, destination: str, protocol: str, longer: bool) -> dict[str, list[RouteDict]]:
     (table,) = shell.vtysh_json(_route_command(destination, protocol, longer))
     bgp_prefixes = [
-        prefix for prefix, entries in table.items()
-        if isinstance(entries, list) and any(e.get("protocol") == "bgp" for e in entries)
+        prefix
+        for prefix, entries in table.items()
+        if isinstance(entries, list)
+        and any(e.get("protocol") == "bgp" for e in entries)
         and (not protocol or protocol.lower() == "bgp")
     ]
     details: dict[str, dict[str, Any]] = {}
@@ -113,15 +137,23 @@ def get_route_to(shell: FrrShell, destination: str, protocol: str, longer: bool)
     return routes.routes(table, protocol, details, local_as)
 
 
-def ping_command(destination: str, source: str, ttl: int, timeout: int, size: int, count: int,
-                 vrf: str, source_interface: str, interval: float) -> str:
+def ping_command(
+    destination: str,
+    source: str,
+    ttl: int,
+    timeout: int,
+    size: int,
+    count: int,
+    vrf: str,
+    source_interface: str,
+    interval: float,
+) -> str:
     """The iputils command line.
 
     No ``-w`` deadline: with one, iputils stops at the first ICMP error instead of sending ``count``
     probes. The SSH command timeout bounds the run instead.
     """
-    argv = ["ping", "-n", "-c", str(count), "-W", str(timeout), "-s", str(size), "-t", str(ttl),
-            "-i", f"{interval:g}"]
+    argv = ["ping", "-n", "-c", str(count), "-W", str(timeout), "-s", str(size), "-t", str(ttl), "-i", f"{interval:g}"]
     if source:
         argv += ["-I", source]
     elif source_interface:

@@ -21,29 +21,57 @@ HELP = "deploy configs in canary-first, health-gated waves with commit-confirm a
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("deploy", help=HELP, description=HELP,
-                            parents=[intents_options(), limit_options(), configs_options()],
-                            epilog="Exit codes: 0 ok, 1 invalid (nothing touched), 2 --check found changes, "
-                                   "3 sites failed and were rolled back, 4 halted, 5 locked.")
+    parser = sub.add_parser(
+        "deploy",
+        help=HELP,
+        description=HELP,
+        parents=[intents_options(), limit_options(), configs_options()],
+        epilog="Exit codes: 0 ok, 1 invalid (nothing touched), 2 --check found changes, "
+        "3 sites failed and were rolled back, 4 halted, 5 locked.",
+    )
     waves = parser.add_argument_group("waves")
     waves.add_argument("--canary", default="1", metavar="N|SITES", help="first wave: a count or sites (default 1)")
     waves.add_argument("--wave-size", default="20%", metavar="N|P%", help="sites per later wave (default 20%%)")
     waves.add_argument("--workers", type=int, default=20, metavar="N", help="sites deployed in parallel (default 20)")
-    waves.add_argument("--max-failures", default="10%", metavar="N|P%",
-                       help="failures a wave may have before the rollout halts (default 10%%; the canary: none)")
+    waves.add_argument(
+        "--max-failures",
+        default="10%",
+        metavar="N|P%",
+        help="failures a wave may have before the rollout halts (default 10%%; the canary: none)",
+    )
     safety = parser.add_argument_group("safety")
-    safety.add_argument("--revert-in", type=int, default=120, metavar="SECONDS",
-                        help="device reverts a commit by itself unless confirmed within this time (default 120)")
-    safety.add_argument("--gate-timeout", type=float, default=60.0, metavar="SECONDS",
-                        help="how long the post-change health gate may take (default 60)")
+    safety.add_argument(
+        "--revert-in",
+        type=int,
+        default=120,
+        metavar="SECONDS",
+        help="device reverts a commit by itself unless confirmed within this time (default 120)",
+    )
+    safety.add_argument(
+        "--gate-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long the post-change health gate may take (default 60)",
+    )
     safety.add_argument("--check", action="store_true", help="show every device's own diff; commit nothing")
     safety.add_argument("--diff", action="store_true", help="also print device diffs of changed sites")
-    safety.add_argument("--plan", type=Path, metavar="FILE", dest="plan_file",
-                        help="refuse unless configs match this reviewed plan (`plan --out FILE`)")
+    safety.add_argument(
+        "--plan",
+        type=Path,
+        metavar="FILE",
+        dest="plan_file",
+        help="refuse unless configs match this reviewed plan (`plan --out FILE`)",
+    )
     safety.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
     parser.add_argument("--resume", metavar="ROLLOUT_ID", help="continue an interrupted rollout")
-    parser.add_argument("--inventory", type=Path, default=None, metavar="DIR",
-                        help="inventory folder with hosts.yaml (default: WORKSPACE/inventory)")
+    parser.add_argument(
+        "--inventory",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="inventory folder with hosts.yaml (default: WORKSPACE/inventory)",
+    )
     parser.add_argument("--report", type=Path, metavar="FILE", help="write the rollout report as JSON")
     parser.add_argument("--format", choices=("terminal", "json"), default="terminal", help="output format")
     parser.set_defaults(handler=run)
@@ -53,8 +81,15 @@ def _confirm(args: argparse.Namespace, ctx: RunContext) -> None:
     if args.yes or args.check or args.resume:
         return
     if not sys.stdin.isatty():
-        raise DiagnosticError([Diagnostic("deploy-confirm", "deploy needs confirmation and input is not a terminal",
-                                          hint="review `runbook.py plan`, then pass --yes")])
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "deploy-confirm",
+                    "deploy needs confirmation and input is not a terminal",
+                    hint="review `runbook.py plan`, then pass --yes",
+                )
+            ]
+        )
     ctx.err.print("Deploy to the selected sites? Type 'yes' to continue: ", end="", markup=False)
     if input().strip().lower() != "yes":
         raise DiagnosticError([Diagnostic("deploy-aborted", "deploy aborted by the user", hint="nothing was touched")])
@@ -70,13 +105,32 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
 
     _confirm(args, ctx)
     opts = DeployOptions(
-        intents=args.intents, state_dir=ctx.state_dir, inventory_dir=args.inventory, configs_dir=args.configs,
-        templates=args.templates, platforms=args.platforms, limit=args.limit, canary=args.canary,
-        wave_size=args.wave_size, workers=args.workers, max_failures=args.max_failures, revert_in=args.revert_in,
-        gate_timeout=args.gate_timeout, check=args.check, resume=args.resume, plan_file=args.plan_file,
-        report_file=args.report)
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=ctx.err.console, transient=False)
+        intents=args.intents,
+        state_dir=ctx.state_dir,
+        inventory_dir=args.inventory,
+        configs_dir=args.configs,
+        templates=args.templates,
+        platforms=args.platforms,
+        limit=args.limit,
+        canary=args.canary,
+        wave_size=args.wave_size,
+        workers=args.workers,
+        max_failures=args.max_failures,
+        revert_in=args.revert_in,
+        gate_timeout=args.gate_timeout,
+        check=args.check,
+        resume=args.resume,
+        plan_file=args.plan_file,
+        report_file=args.report,
+    )
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=ctx.err.console,
+        transient=False,
+    )
     lock = threading.Lock()
     current: dict[str, object] = {}
 

@@ -16,12 +16,23 @@ HELP = "show what would change in configs/ (per-site diffs with parent sections)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("plan", help=HELP, description=HELP,
-                            parents=[intents_options(), limit_options(), configs_options(), format_options()])
-    parser.add_argument("--against", metavar="GIT_REF",
-                        help="compare with configs/ as committed at this git ref instead of the files on disk")
-    parser.add_argument("--out", type=Path, metavar="FILE",
-                        help="also write the plan as JSON (pin it: `deploy --plan FILE` pushes exactly this)")
+    parser = sub.add_parser(
+        "plan",
+        help=HELP,
+        description=HELP,
+        parents=[intents_options(), limit_options(), configs_options(), format_options()],
+    )
+    parser.add_argument(
+        "--against",
+        metavar="GIT_REF",
+        help="compare with configs/ as committed at this git ref instead of the files on disk",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="also write the plan as JSON (pin it: `deploy --plan FILE` pushes exactly this)",
+    )
     parser.set_defaults(handler=run)
 
 

@@ -12,8 +12,9 @@ HELP = "render intents into device configs under configs/"
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("render", help=HELP, description=HELP,
-                            parents=[intents_options(), limit_options(), configs_options()])
+    parser = sub.add_parser(
+        "render", help=HELP, description=HELP, parents=[intents_options(), limit_options(), configs_options()]
+    )
     parser.set_defaults(handler=run)
 
 

@@ -18,19 +18,28 @@ from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--inventory", type=Path, default=None, metavar="DIR",
-                        help="inventory folder with hosts.yaml (default: WORKSPACE/inventory)")
+    parser.add_argument(
+        "--inventory",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="inventory folder with hosts.yaml (default: WORKSPACE/inventory)",
+    )
     parser.add_argument("--workers", type=int, default=20, metavar="N", help="sites handled in parallel")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    backup = sub.add_parser("backup", help="save the running config of each site",
-                            parents=[intents_options(), limit_options()])
+    backup = sub.add_parser(
+        "backup", help="save the running config of each site", parents=[intents_options(), limit_options()]
+    )
     _common(backup)
     backup.set_defaults(handler=run_backup)
-    rollback = sub.add_parser("rollback", help="restore sites to a backup (default: undo the last change)",
-                              parents=[intents_options()],
-                              epilog="Exit codes: 0 done, 3 some site failed, 1 bad input.")
+    rollback = sub.add_parser(
+        "rollback",
+        help="restore sites to a backup (default: undo the last change)",
+        parents=[intents_options()],
+        epilog="Exit codes: 0 done, 3 some site failed, 1 bad input.",
+    )
     rollback.add_argument("site", nargs="?", help="site to restore (or --all)")
     rollback.add_argument("--all", action="store_true", help="every site (narrow with --limit)")
     rollback.add_argument("-l", "--limit", metavar="EXPR", help="with --all: sites to act on")
@@ -86,14 +95,35 @@ def run_rollback(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     from runbook_wan.tasks.restore import restore_site
 
     if bool(args.site) == bool(args.all):
-        raise DiagnosticError([Diagnostic("rollback-target", "name one SITE or pass --all",
-                                          hint="e.g. `rollback chi-021`, or `rollback --all --limit region=west`")])
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "rollback-target",
+                    "name one SITE or pass --all",
+                    hint="e.g. `rollback chi-021`, or `rollback --all --limit region=west`",
+                )
+            ]
+        )
     if args.to and not args.site:
-        raise DiagnosticError([Diagnostic("rollback-to", "--to restores one site's backup",
-                                          hint="runbook.py rollback SITE --to <state>/backups/SITE/FILE.cfg")])
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "rollback-to",
+                    "--to restores one site's backup",
+                    hint="runbook.py rollback SITE --to <state>/backups/SITE/FILE.cfg",
+                )
+            ]
+        )
     if args.to and not args.to.is_file():
-        raise DiagnosticError([Diagnostic("rollback-to-missing", f"backup {args.to} not found",
-                                          hint=f"list them: ls {ctx.state_dir / 'backups' / args.site}")])
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "rollback-to-missing",
+                    f"backup {args.to} not found",
+                    hint=f"list them: ls {ctx.state_dir / 'backups' / args.site}",
+                )
+            ]
+        )
     sites = _sites(args, args.site if args.site else args.limit)
     store = BackupStore(ctx.state_dir / "backups", ctx.redactor)
     lab_secrets = ctx.state_dir / "lab" / "secrets.yaml"
@@ -102,13 +132,19 @@ def run_rollback(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     label = time.strftime("rollback-%Y%m%dT%H%M%S")
     nornir = open_fleet(args.intents, args.inventory, sites, args.workers, args.platforms)
     try:
-        result = nornir.run(task=restore_site, store=store, resolver=resolver, backups=chosen, label=label,
-                            on_failed=True)
+        result = nornir.run(
+            task=restore_site, store=store, resolver=resolver, backups=chosen, label=label, on_failed=True
+        )
     finally:
         nornir.close_connections(on_good=True, on_failed=True)
     audit = AuditLog(ctx.state_dir / "audit.log", ctx.redactor)
     for site in sites:
         multi = result.get(site)
-        audit.append("rollback", user=current_user(), site=site, label=label,
-                     result="failed" if multi is None or multi.failed else str(multi[0].result))
+        audit.append(
+            "rollback",
+            user=current_user(),
+            site=site,
+            label=label,
+            result="failed" if multi is None or multi.failed else str(multi[0].result),
+        )
     return _report(ctx, result, sites)

@@ -13,8 +13,9 @@ HELP = "write JSON Schemas of the intent files (editor autocompletion) into sche
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("schema", help=HELP, description=HELP)
-    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
-                        help="output folder (default: WORKSPACE/schema)")
+    parser.add_argument(
+        "--out", type=Path, default=None, metavar="DIR", help="output folder (default: WORKSPACE/schema)"
+    )
     parser.set_defaults(handler=run)
 
 

@@ -26,25 +26,52 @@ HELP = "check intents and rendered configs (estate rules, syntax, references, de
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser(
-        "validate", help=HELP, description=HELP,
+        "validate",
+        help=HELP,
+        description=HELP,
         parents=[intents_options(), limit_options(), configs_options(), format_options()],
         epilog="Exit codes: 0 no error-level finding, 1 errors found (or a check could not run). "
-               "See docs/validation.md.")
+        "See docs/validation.md.",
+    )
     backends = parser.add_argument_group("config checks")
-    backends.add_argument("--backend", choices=("builtin", "batfish", "all"), default="builtin",
-                          help="config backend: builtin (default, always available), batfish, or all")
-    backends.add_argument("--batfish-host", metavar="HOST", default=os.environ.get("BATFISH_HOST") or None,
-                          help="Batfish service host (default: $BATFISH_HOST); without it Batfish is skipped")
-    backends.add_argument("--batfish-allowlist", type=Path, metavar="FILE", default=None,
-                          help="expected Batfish findings (default: validation/batfish_allowlist.yaml)")
-    backends.add_argument("--jobs", type=int, metavar="N", default=None,
-                          help="parallel vtysh processes for FRR syntax (default: one per CPU)")
+    backends.add_argument(
+        "--backend",
+        choices=("builtin", "batfish", "all"),
+        default="builtin",
+        help="config backend: builtin (default, always available), batfish, or all",
+    )
+    backends.add_argument(
+        "--batfish-host",
+        metavar="HOST",
+        default=os.environ.get("BATFISH_HOST") or None,
+        help="Batfish service host (default: $BATFISH_HOST); without it Batfish is skipped",
+    )
+    backends.add_argument(
+        "--batfish-allowlist",
+        type=Path,
+        metavar="FILE",
+        default=None,
+        help="expected Batfish findings (default: validation/batfish_allowlist.yaml)",
+    )
+    backends.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        default=None,
+        help="parallel vtysh processes for FRR syntax (default: one per CPU)",
+    )
     twin = parser.add_argument_group("twin survivability proof (root + FRR)")
-    twin.add_argument("--twin", action="store_true",
-                      help="boot the candidate configs of changed sites in the FRR lab and fail each circuit")
+    twin.add_argument(
+        "--twin",
+        action="store_true",
+        help="boot the candidate configs of changed sites in the FRR lab and fail each circuit",
+    )
     twin.add_argument("--all", dest="twin_all", action="store_true", help="with --twin: prove every selected site")
-    twin.add_argument("--against", metavar="GIT_REF",
-                      help="with --twin: changed = differs from configs/ at this git ref (default: files on disk)")
+    twin.add_argument(
+        "--against",
+        metavar="GIT_REF",
+        help="with --twin: changed = differs from configs/ at this git ref (default: files on disk)",
+    )
     reports = parser.add_argument_group("reports for CI")
     reports.add_argument("--junit", type=Path, metavar="FILE", help="also write JUnit XML (site x check)")
     reports.add_argument("--sarif", type=Path, metavar="FILE", help="also write SARIF 2.1.0 (PR annotations)")
@@ -56,11 +83,21 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     from runbook_wan.validation.checks.base import ValidationOptions
     from runbook_wan.validation.runner import load_failure_report, validate
 
-    extras = {"twin": args.twin, "twin_all": args.twin_all, "against": args.against, "state_dir": ctx.state_dir,
-              "progress": lambda message: ctx.err.print(f"twin: {message}", markup=False)}
-    options = ValidationOptions(backend=args.backend, batfish_host=args.batfish_host,
-                                batfish_allowlist=args.batfish_allowlist, configs_dir=args.configs,
-                                jobs=args.jobs, extras=extras)
+    extras = {
+        "twin": args.twin,
+        "twin_all": args.twin_all,
+        "against": args.against,
+        "state_dir": ctx.state_dir,
+        "progress": lambda message: ctx.err.print(f"twin: {message}", markup=False),
+    }
+    options = ValidationOptions(
+        backend=args.backend,
+        batfish_host=args.batfish_host,
+        batfish_allowlist=args.batfish_allowlist,
+        configs_dir=args.configs,
+        jobs=args.jobs,
+        extras=extras,
+    )
     try:
         rendered = render_estate(args.intents, args.limit, args.templates, args.platforms)
     except DiagnosticError as exc:

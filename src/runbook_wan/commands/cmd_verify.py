@@ -18,11 +18,20 @@ HELP = "check every site's circuits and reachability (location-level SLA)"
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("verify", help=HELP, description=HELP,
-                            parents=[intents_options(), limit_options(), format_options(("terminal", "json"))],
-                            epilog="Exit codes: 0 all sites up, 3 some site down or unreachable, 1 bad input.")
-    parser.add_argument("--inventory", type=Path, default=None, metavar="DIR",
-                        help="inventory folder with hosts.yaml (default: WORKSPACE/inventory)")
+    parser = sub.add_parser(
+        "verify",
+        help=HELP,
+        description=HELP,
+        parents=[intents_options(), limit_options(), format_options(("terminal", "json"))],
+        epilog="Exit codes: 0 all sites up, 3 some site down or unreachable, 1 bad input.",
+    )
+    parser.add_argument(
+        "--inventory",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="inventory folder with hosts.yaml (default: WORKSPACE/inventory)",
+    )
     parser.add_argument("--workers", type=int, default=20, metavar="N", help="sites checked in parallel")
     parser.set_defaults(handler=run)
 
@@ -48,8 +57,11 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     for site in sites:
         multi = aggregated.get(site)
         found = multi[0].result if multi else None
-        health.append(found if isinstance(found, SiteHealth) else
-                      SiteHealth(site=site, state=SiteState.UNKNOWN, error="no result"))
+        health.append(
+            found
+            if isinstance(found, SiteHealth)
+            else SiteHealth(site=site, state=SiteState.UNKNOWN, error="no result")
+        )
     if args.format == "json":
         ctx.out.write(to_json(health))
     else:

@@ -43,12 +43,15 @@ class RunContext:
     def create(cls, state_dir: Path, color: bool | None) -> RunContext:
         redactor = Redactor()
         force = None if color is None else color
-        out = Console(file=sys.stdout, force_terminal=force, no_color=color is False, soft_wrap=True,
-                      highlight=False)
-        err = Console(file=sys.stderr, force_terminal=force, no_color=color is False, soft_wrap=True,
-                      highlight=False)
-        return cls(out=MaskedConsole(out, redactor), err=MaskedConsole(err, redactor), redactor=redactor,
-                   state_dir=state_dir, color=out.is_terminal if color is None else color)
+        out = Console(file=sys.stdout, force_terminal=force, no_color=color is False, soft_wrap=True, highlight=False)
+        err = Console(file=sys.stderr, force_terminal=force, no_color=color is False, soft_wrap=True, highlight=False)
+        return cls(
+            out=MaskedConsole(out, redactor),
+            err=MaskedConsole(err, redactor),
+            redactor=redactor,
+            state_dir=state_dir,
+            color=out.is_terminal if color is None else color,
+        )
 
     def report_diagnostics(self, diagnostics: list[Diagnostic]) -> None:
         """Print diagnostics to stderr, one per line: ``error: file:line path: message; hint: ...``."""

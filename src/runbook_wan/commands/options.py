@@ -33,20 +33,39 @@ def apply_workspace(args: argparse.Namespace, workspace: Workspace) -> None:
 def intents_options() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_argument_group("intents")
-    group.add_argument("--intents", type=Path, default=None, metavar="DIR",
-                       help="intents folder (default: WORKSPACE/intents, or $RUNBOOK_INTENTS)")
-    group.add_argument("--templates", type=Path, default=None, metavar="DIR",
-                       help="templates folder (default: WORKSPACE/templates, else the templates Runbook ships)")
-    group.add_argument("--platforms", type=Path, default=None, metavar="DIR",
-                       help="platform catalog folder (default: WORKSPACE/platforms, else the catalog Runbook ships)")
+    group.add_argument(
+        "--intents",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="intents folder (default: WORKSPACE/intents, or $RUNBOOK_INTENTS)",
+    )
+    group.add_argument(
+        "--templates",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="templates folder (default: WORKSPACE/templates, else the templates Runbook ships)",
+    )
+    group.add_argument(
+        "--platforms",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="platform catalog folder (default: WORKSPACE/platforms, else the catalog Runbook ships)",
+    )
     return parent
 
 
 def limit_options() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("-l", "--limit", metavar="EXPR",
-                        help="sites to act on: SITE, glob (chi-*), region=X, platform=Y, policy=Z, tag=T, "
-                             "!SITE to exclude; comma-separated")
+    parent.add_argument(
+        "-l",
+        "--limit",
+        metavar="EXPR",
+        help="sites to act on: SITE, glob (chi-*), region=X, platform=Y, policy=Z, tag=T, "
+        "!SITE to exclude; comma-separated",
+    )
     return parent
 
 
@@ -58,13 +77,19 @@ def format_options(choices: tuple[str, ...] = ("terminal", "markdown", "json")) 
 
 def configs_options() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--configs", type=Path, default=None, metavar="DIR",
-                        help="rendered configs folder (default: WORKSPACE/configs)")
+    parent.add_argument(
+        "--configs", type=Path, default=None, metavar="DIR", help="rendered configs folder (default: WORKSPACE/configs)"
+    )
     return parent
 
 
 def inventory_options() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--inventory", type=Path, default=None, metavar="DIR",
-                        help="inventory folder with hosts.yaml (default: WORKSPACE/inventory)")
+    parent.add_argument(
+        "--inventory",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="inventory folder with hosts.yaml (default: WORKSPACE/inventory)",
+    )
     return parent

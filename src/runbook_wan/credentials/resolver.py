@@ -39,8 +39,9 @@ def default_secrets_file(environ: Mapping[str, str] | None = None) -> Path:
 
 
 class SecretResolver:
-    def __init__(self, redactor: Redactor, extra_files: list[Path] | None = None,
-                 environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, redactor: Redactor, extra_files: list[Path] | None = None, environ: Mapping[str, str] | None = None
+    ) -> None:
         self.redactor = redactor
         self.environ = dict(os.environ if environ is None else environ)
         self.files = [default_secrets_file(self.environ), *(extra_files or [])]
@@ -56,13 +57,21 @@ class SecretResolver:
                 continue
             mode = path.stat().st_mode
             if mode & (stat.S_IRWXG | stat.S_IRWXO):
-                problems.append(Diagnostic("secrets-file-mode", f"secrets file {path} is readable by others",
-                                           hint=f"chmod 600 {path}"))
+                problems.append(
+                    Diagnostic(
+                        "secrets-file-mode", f"secrets file {path} is readable by others", hint=f"chmod 600 {path}"
+                    )
+                )
                 continue
             data = yaml.safe_load(path.read_text()) or {}
             if not isinstance(data, dict):
-                problems.append(Diagnostic("secrets-file-format", f"secrets file {path} is not a mapping",
-                                           hint="write one `name: value` per line"))
+                problems.append(
+                    Diagnostic(
+                        "secrets-file-format",
+                        f"secrets file {path} is not a mapping",
+                        hint="write one `name: value` per line",
+                    )
+                )
                 continue
             for key, value in data.items():
                 values.setdefault(str(key), (str(value), path))
@@ -86,15 +95,24 @@ class SecretResolver:
         if value is None:
             raise DiagnosticError([self.missing(name)])
         if len(value) < MIN_SECRET_LENGTH:
-            raise DiagnosticError([Diagnostic(
-                "secret-too-short", f"secret {name!r} is shorter than {MIN_SECRET_LENGTH} characters",
-                hint="use a longer value; short values cannot be masked reliably in output")])
+            raise DiagnosticError(
+                [
+                    Diagnostic(
+                        "secret-too-short",
+                        f"secret {name!r} is shorter than {MIN_SECRET_LENGTH} characters",
+                        hint="use a longer value; short values cannot be masked reliably in output",
+                    )
+                ]
+            )
         return value
 
     def missing(self, name: str) -> Diagnostic:
         files = ", ".join(str(f) for f in self.files)
-        return Diagnostic("secret-missing", f"secret {name!r} is not set",
-                          hint=f"export {env_name(name)}=... or add `{name}: ...` to one of: {files}")
+        return Diagnostic(
+            "secret-missing",
+            f"secret {name!r} is not set",
+            hint=f"export {env_name(name)}=... or add `{name}: ...` to one of: {files}",
+        )
 
     def resolve_text(self, text: str) -> str:
         """Replace every ``<secret:NAME>`` token; all missing names are reported together."""

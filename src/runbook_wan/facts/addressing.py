@@ -17,7 +17,10 @@ def prefix_fact(prefix: str | ipaddress.IPv4Network) -> PrefixFact:
     wildcard = str(net.hostmask)
     host = net.prefixlen == net.max_prefixlen
     return PrefixFact(
-        prefix=str(net), network=network, netmask=netmask, wildcard=wildcard,
+        prefix=str(net),
+        network=network,
+        netmask=netmask,
+        wildcard=wildcard,
         acl_prefix=f"host {network}" if host else str(net),
         acl_wildcard=f"host {network}" if host else f"{network} {wildcard}",
     )

@@ -24,15 +24,26 @@ def _circuits(estate: Estate, sid: str) -> list[CircuitFact]:
         provider = estate.providers[circuit.provider]
         pref = getattr(site.routing, role)
         password = secret_token(provider.bgp_password.secret) if provider.bgp_password else None
-        out.append(CircuitFact(
-            role=role, interface=getattr(platform.interfaces, role), provider=provider.provider,
-            provider_name=provider.name, provider_kind=provider.kind, provider_asn=provider.asn,
-            circuit_id=circuit.circuit_id, media=circuit.media, bandwidth_mbps=circuit.bandwidth_mbps,
-            address=str(circuit.address), gateway=str(circuit.gateway),
-            tracking_address=str(provider.tracking_address), local_preference=pref.local_preference,
-            as_path_prepend=pref.as_path_prepend, bfd=circuit.bfd and platform.capabilities.bfd,
-            password=password,
-        ))
+        out.append(
+            CircuitFact(
+                role=role,
+                interface=getattr(platform.interfaces, role),
+                provider=provider.provider,
+                provider_name=provider.name,
+                provider_kind=provider.kind,
+                provider_asn=provider.asn,
+                circuit_id=circuit.circuit_id,
+                media=circuit.media,
+                bandwidth_mbps=circuit.bandwidth_mbps,
+                address=str(circuit.address),
+                gateway=str(circuit.gateway),
+                tracking_address=str(provider.tracking_address),
+                local_preference=pref.local_preference,
+                as_path_prepend=pref.as_path_prepend,
+                bfd=circuit.bfd and platform.capabilities.bfd,
+                password=password,
+            )
+        )
     return out
 
 
@@ -47,29 +58,49 @@ def build_site_facts(estate: Estate, sid: str) -> tuple[SiteFacts, list[Diagnost
     statics: list[StaticRouteFact] = []
     if steer is not None and any(rule.action == "discard" for rule in steer.rules):
         discard = ipaddress.IPv4Network(f"{estate.settings.discard_address}/32")
-        statics.append(StaticRouteFact(prefix=str(discard), network=str(discard.network_address),
-                                       netmask=str(discard.netmask), nexthop="blackhole",
-                                       description="discard target of guard-railed classes", blackhole=True))
+        statics.append(
+            StaticRouteFact(
+                prefix=str(discard),
+                network=str(discard.network_address),
+                netmask=str(discard.netmask),
+                nexthop="blackhole",
+                description="discard target of guard-railed classes",
+                blackhole=True,
+            )
+        )
     secrets = sorted({c.password for c in circuits if c.password})
     facts = SiteFacts(
-        site=sid, hostname=sid, name=site.name, region=site.region, platform=site.platform,
-        policy=site.policy, asn=site.asn, router_id=str(site.loopback.ip),
+        site=sid,
+        hostname=sid,
+        name=site.name,
+        region=site.region,
+        platform=site.platform,
+        policy=site.policy,
+        asn=site.asn,
+        router_id=str(site.loopback.ip),
         log_file=platform.log_file.format(hostname=sid) if platform.log_file else "",
         interfaces=iface.interfaces(site, platform, estate.providers, steer.name if steer else None),
-        circuits=circuits, lan_segments=lans,
-        bgp=routing.bgp(site, circuits), bfd_profile=routing.bfd_profile(site, circuits, platform),
-        prefix_lists=routing.prefix_lists(site, circuits), route_maps=routing.route_maps(site, circuits),
-        steering=steer, static_routes=statics, lan_parent=iface.lan_parent(site, platform),
+        circuits=circuits,
+        lan_segments=lans,
+        bgp=routing.bgp(site, circuits),
+        bfd_profile=routing.bfd_profile(site, circuits, platform),
+        prefix_lists=routing.prefix_lists(site, circuits),
+        route_maps=routing.route_maps(site, circuits),
+        steering=steer,
+        static_routes=statics,
+        lan_parent=iface.lan_parent(site, platform),
         classes=class_paths(site, policy),
-        hub_address=str(estate.settings.reachability.hub), saas_address=str(estate.settings.reachability.saas),
+        hub_address=str(estate.settings.reachability.hub),
+        saas_address=str(estate.settings.reachability.saas),
         management_network=str(estate.settings.management_network),
         secrets=[s.removeprefix("<secret:").removesuffix(">") for s in secrets],
     )
     return facts, diagnostics
 
 
-def build_estate_facts(estate: Estate, site_ids: Iterable[str] | None = None) -> tuple[dict[str, SiteFacts],
-                                                                                     list[Diagnostic]]:
+def build_estate_facts(
+    estate: Estate, site_ids: Iterable[str] | None = None
+) -> tuple[dict[str, SiteFacts], list[Diagnostic]]:
     """Facts for ``site_ids`` (default: all), with de-duplicated diagnostics."""
     facts: dict[str, SiteFacts] = {}
     seen: set[tuple[str, str, object]] = set()

@@ -75,16 +75,21 @@ def class_paths(site: Site, policy: Policy) -> list[ClassPathFact]:
     out = []
     for cname, app in policy.classes.items():
         never = [r for r in CIRCUIT_ROLES if r not in app.path_preference]
-        out.append(ClassPathFact(
-            app_class=cname, path_preference=list(app.path_preference), never_on=never,
-            sources=[networks[s] for s in app.match.segments if s in networks],
-            destinations=[str(d) for d in app.match.destinations],
-        ))
+        out.append(
+            ClassPathFact(
+                app_class=cname,
+                path_preference=list(app.path_preference),
+                never_on=never,
+                sources=[networks[s] for s in app.match.segments if s in networks],
+                destinations=[str(d) for d in app.match.destinations],
+            )
+        )
     return out
 
 
-def steering(site: Site, estate: Estate, platform: PlatformSpec, circuits: list[CircuitFact],
-             lan_interfaces: list[str]) -> tuple[SteeringFact | None, list[Diagnostic]]:
+def steering(
+    site: Site, estate: Estate, platform: PlatformSpec, circuits: list[CircuitFact], lan_interfaces: list[str]
+) -> tuple[SteeringFact | None, list[Diagnostic]]:
     policy = estate.policies[site.policy]
     by_role = {c.role: c for c in circuits}
     diagnostics: list[Diagnostic] = []
@@ -103,41 +108,70 @@ def steering(site: Site, estate: Estate, platform: PlatformSpec, circuits: list[
         criteria, unsupported = _criteria(site, app, list(platform.capabilities.steering_match))
         ordered += [(_PRECEDENCE[c.kind], index, cname, app, c) for c in criteria]
         for kind in unsupported:
-            diagnostics.append(Diagnostic(
-                "steering-unsupported-match",
-                f"class {cname!r} matches by {kind}, which platform {platform.platform!r} cannot match; "
-                f"it is steered by its other criteria only",
-                severity=Severity.WARNING,
-                location=estate.locate("policy", policy.policy, ("classes", cname, "match", kind)),
-                hint=f"add segments or destinations to the class, or accept that {kind} is ignored on "
-                     f"{platform.platform}",
-            ))
+            diagnostics.append(
+                Diagnostic(
+                    "steering-unsupported-match",
+                    f"class {cname!r} matches by {kind}, which platform {platform.platform!r} cannot match; "
+                    f"it is steered by its other criteria only",
+                    severity=Severity.WARNING,
+                    location=estate.locate("policy", policy.policy, ("classes", cname, "match", kind)),
+                    hint=f"add segments or destinations to the class, or accept that {kind} is ignored on "
+                    f"{platform.platform}",
+                )
+            )
     for _, _, cname, app, crit in sorted(ordered, key=lambda item: (item[0], item[1])):
         for role in app.path_preference:
-            add(app_class=cname, criterion=crit.kind, match_source=crit.source,
-                match_destination=crit.destination, match_dscp=crit.dscp, action="nexthop",
-                nexthop=by_role[role].tracking_address, circuit=role)
+            add(
+                app_class=cname,
+                criterion=crit.kind,
+                match_source=crit.source,
+                match_destination=crit.destination,
+                match_dscp=crit.dscp,
+                action="nexthop",
+                nexthop=by_role[role].tracking_address,
+                circuit=role,
+            )
         if any(r not in app.path_preference for r in CIRCUIT_ROLES):
-            add(app_class=cname, criterion=crit.kind, match_source=crit.source,
-                match_destination=crit.destination, match_dscp=crit.dscp, action="discard",
-                nexthop=discard)
+            add(
+                app_class=cname,
+                criterion=crit.kind,
+                match_source=crit.source,
+                match_destination=crit.destination,
+                match_dscp=crit.dscp,
+                action="discard",
+                nexthop=discard,
+            )
     limit = platform.capabilities.steering_max_sequence
     if rules and rules[-1].seq > limit:
-        diagnostics.append(Diagnostic(
-            "steering-too-many-rules",
-            f"site {site.site!r} needs {len(rules)} steering rules (last sequence {rules[-1].seq}), "
-            f"more than platform {platform.platform!r} allows (sequence <= {limit})",
-            location=estate.locate("site", site.site, ("policy",)),
-            hint="merge destination prefixes into fewer, larger ones or split the policy",
-        ))
-    return SteeringFact(name=naming.STEERING_MAP, rules=rules, interfaces=lan_interfaces,
-                        groups=groups(rules, by_role), tracks=tracks(circuits)), diagnostics
+        diagnostics.append(
+            Diagnostic(
+                "steering-too-many-rules",
+                f"site {site.site!r} needs {len(rules)} steering rules (last sequence {rules[-1].seq}), "
+                f"more than platform {platform.platform!r} allows (sequence <= {limit})",
+                location=estate.locate("site", site.site, ("policy",)),
+                hint="merge destination prefixes into fewer, larger ones or split the policy",
+            )
+        )
+    return SteeringFact(
+        name=naming.STEERING_MAP,
+        rules=rules,
+        interfaces=lan_interfaces,
+        groups=groups(rules, by_role),
+        tracks=tracks(circuits),
+    ), diagnostics
 
 
 def tracks(circuits: list[CircuitFact]) -> list[TrackFact]:
     """One tracked object per circuit: its provider's tracking /32 being in the routing table."""
-    return [TrackFact(id=naming.TRACK_IDS[c.role], circuit=c.role, address=c.tracking_address,
-                      prefix=prefix_fact(f"{c.tracking_address}/32")) for c in circuits]
+    return [
+        TrackFact(
+            id=naming.TRACK_IDS[c.role],
+            circuit=c.role,
+            address=c.tracking_address,
+            prefix=prefix_fact(f"{c.tracking_address}/32"),
+        )
+        for c in circuits
+    ]
 
 
 def _match_key(rule: SteeringRule) -> tuple[object, ...]:
@@ -148,8 +182,11 @@ def _describe(first: SteeringRule, paths: list[SteeringPath]) -> str:
     """Short (route-map descriptions are short): "voice from 10.1.20.0/24: primary_dia > ... > discard"."""
     if first.criterion == "local":
         return f"local: to {first.match_destination}, normal routing"
-    match = {"segments": f"from {first.match_source}", "destinations": f"to {first.match_destination}",
-             "dscp": f"dscp {dscp_name(first.match_dscp or 0)}"}[first.criterion]
+    match = {
+        "segments": f"from {first.match_source}",
+        "destinations": f"to {first.match_destination}",
+        "dscp": f"dscp {dscp_name(first.match_dscp or 0)}",
+    }[first.criterion]
     steps = [p.circuit if p.action == "nexthop" else p.action for p in paths]
     return f"{first.app_class} {match}: " + " > ".join(s or "" for s in steps)
 
@@ -162,8 +199,12 @@ def groups(rules: list[SteeringRule], by_role: dict[str, CircuitFact]) -> list[S
         first = group[0]
         paths = [
             SteeringPath(
-                seq=rule.seq, class_name=naming.steering_class(rule.seq), action=rule.action,
-                preference=index, circuit=rule.circuit, nexthop=rule.nexthop,
+                seq=rule.seq,
+                class_name=naming.steering_class(rule.seq),
+                action=rule.action,
+                preference=index,
+                circuit=rule.circuit,
+                nexthop=rule.nexthop,
                 interface=by_role[rule.circuit].interface if rule.circuit else None,
                 gateway=by_role[rule.circuit].gateway if rule.circuit else None,
                 track_id=naming.TRACK_IDS[rule.circuit] if rule.circuit else None,
@@ -171,14 +212,21 @@ def groups(rules: list[SteeringRule], by_role: dict[str, CircuitFact]) -> list[S
             for index, rule in enumerate(group, start=1)
         ]
         discard = any(rule.action == "discard" for rule in group)
-        out.append(SteeringGroup(
-            seq=first.seq, app_class=first.app_class, criterion=first.criterion,
-            description=_describe(first, paths), acl_name=naming.steering_acl(first.seq),
-            match_source=prefix_fact(first.match_source) if first.match_source else None,
-            match_destination=prefix_fact(first.match_destination) if first.match_destination else None,
-            match_dscp=first.match_dscp,
-            match_dscp_name=dscp_name(first.match_dscp) if first.match_dscp is not None else None,
-            local=first.action == "local", rules=paths,
-            nexthops=[p for p in paths if p.action == "nexthop"], discard=discard,
-        ))
+        out.append(
+            SteeringGroup(
+                seq=first.seq,
+                app_class=first.app_class,
+                criterion=first.criterion,
+                description=_describe(first, paths),
+                acl_name=naming.steering_acl(first.seq),
+                match_source=prefix_fact(first.match_source) if first.match_source else None,
+                match_destination=prefix_fact(first.match_destination) if first.match_destination else None,
+                match_dscp=first.match_dscp,
+                match_dscp_name=dscp_name(first.match_dscp) if first.match_dscp is not None else None,
+                local=first.action == "local",
+                rules=paths,
+                nexthops=[p for p in paths if p.action == "nexthop"],
+                discard=discard,
+            )
+        )
     return out

@@ -25,16 +25,23 @@ def management_plan(network: ipaddress.IPv4Network, all_sites: list[str]) -> tup
     """
     hosts = network.num_addresses - 2
     if hosts < len(all_sites) + 1:
-        raise DiagnosticError([Diagnostic(
-            "lab-mgmt-size", f"management network {network} holds {max(hosts, 0)} hosts; the lab needs "
-            f"{len(all_sites) + 1}", hint="widen estate.management_network in defaults.yaml")])
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "lab-mgmt-size",
+                    f"management network {network} holds {max(hosts, 0)} hosts; the lab needs {len(all_sites) + 1}",
+                    hint="widen estate.management_network in defaults.yaml",
+                )
+            ]
+        )
     plen = network.prefixlen
     mgmt = {sid: f"{network.network_address + 1 + i}/{plen}" for i, sid in enumerate(sorted(all_sites))}
     return mgmt, f"{network.broadcast_address - 1}/{plen}"
 
 
-def free_network(pool: ipaddress.IPv4Network, prefixlen: int, used: list[ipaddress.IPv4Network],
-                 skip: int = 0) -> ipaddress.IPv4Network | None:
+def free_network(
+    pool: ipaddress.IPv4Network, prefixlen: int, used: list[ipaddress.IPv4Network], skip: int = 0
+) -> ipaddress.IPv4Network | None:
     """The first (after ``skip`` free ones) subnet of ``pool`` that overlaps nothing in ``used``."""
     for subnet in pool.subnets(new_prefix=prefixlen):
         if not any(subnet.overlaps(u) for u in used):
@@ -54,8 +61,15 @@ def host_address(router_address: str) -> str:
         candidate = net.network_address + offset
         if candidate != iface.ip:
             return f"{candidate}/{net.prefixlen}"
-    raise DiagnosticError([Diagnostic("lab-lan-size", f"LAN {net} has no room for a lab host next to {iface.ip}",
-                                      hint="LAN segments need at least a /30")])
+    raise DiagnosticError(
+        [
+            Diagnostic(
+                "lab-lan-size",
+                f"LAN {net} has no room for a lab host next to {iface.ip}",
+                hint="LAN segments need at least a /30",
+            )
+        ]
+    )
 
 
 def _intent_networks(estate: Estate, facts: Iterable[SiteFacts]) -> list[ipaddress.IPv4Network]:
@@ -81,11 +95,19 @@ def transit_links(estate: Estate, facts: dict[str, SiteFacts], providers: list[s
         subnets = list(block.subnets(new_prefix=30))
         if len(subnets) < len(providers):
             break
-        return {pid: (f"{net.network_address + 1}/30", f"{net.network_address + 2}/30")
-                for pid, net in zip(providers, subnets, strict=False)}
-    raise DiagnosticError([Diagnostic(
-        "lab-transit", "no free block for the lab's provider-to-core links (tried "
-        + ", ".join(TRANSIT_CANDIDATES) + ")", hint="the intents use all of these ranges; free one of them")])
+        return {
+            pid: (f"{net.network_address + 1}/30", f"{net.network_address + 2}/30")
+            for pid, net in zip(providers, subnets, strict=False)
+        }
+    raise DiagnosticError(
+        [
+            Diagnostic(
+                "lab-transit",
+                "no free block for the lab's provider-to-core links (tried " + ", ".join(TRANSIT_CANDIDATES) + ")",
+                hint="the intents use all of these ranges; free one of them",
+            )
+        ]
+    )
 
 
 def internet_asn(estate: Estate) -> int:

@@ -44,20 +44,45 @@ class Lab:
     # -- lifecycle -----------------------------------------------------------------------------
 
     @classmethod
-    def up(cls, intents: Path, state_dir: Path, *, prefix: str = naming.DEFAULT_PREFIX, limit: str | None = None,
-           configs: Path | None = None, inventory_dir: Path | None = None, management_network: str | None = None,
-           timeout: float | None = None, redactor: Redactor | None = None, require_ready: bool = True) -> Lab:
+    def up(
+        cls,
+        intents: Path,
+        state_dir: Path,
+        *,
+        prefix: str = naming.DEFAULT_PREFIX,
+        limit: str | None = None,
+        configs: Path | None = None,
+        inventory_dir: Path | None = None,
+        management_network: str | None = None,
+        timeout: float | None = None,
+        redactor: Redactor | None = None,
+        require_ready: bool = True,
+    ) -> Lab:
         """Build and boot the lab. Raises :class:`DiagnosticError` if it is not ready in time
         (with ``require_ready``; the lab stays up for inspection, call :meth:`down`)."""
-        options = UpOptions(intents=intents, state_dir=state_dir, prefix=prefix, limit=limit, configs=configs,
-                            inventory_dir=inventory_dir, management_network=management_network, timeout=timeout)
+        options = UpOptions(
+            intents=intents,
+            state_dir=state_dir,
+            prefix=prefix,
+            limit=limit,
+            configs=configs,
+            inventory_dir=inventory_dir,
+            management_network=management_network,
+            timeout=timeout,
+        )
         result = builder.up(options, redactor or Redactor())
         if require_ready and not result.ready:
-            raise DiagnosticError([Diagnostic(
-                "lab-not-ready", f"{len(result.readiness.pending)} lab node(s) not ready after "
-                f"{result.readiness.elapsed:.0f} s: " + "; ".join(
-                    f"{n}: {why}" for n, why in sorted(result.readiness.pending.items())[:5]),
-                hint="see `runbook.py lab status` and /var/log/frr/<node>.log")])
+            raise DiagnosticError(
+                [
+                    Diagnostic(
+                        "lab-not-ready",
+                        f"{len(result.readiness.pending)} lab node(s) not ready after "
+                        f"{result.readiness.elapsed:.0f} s: "
+                        + "; ".join(f"{n}: {why}" for n, why in sorted(result.readiness.pending.items())[:5]),
+                        hint="see `runbook.py lab status` and /var/log/frr/<node>.log",
+                    )
+                ]
+            )
         return cls(result.record, result)
 
     @classmethod
@@ -130,9 +155,15 @@ class Lab:
         """Undo faults on the circuit; with ``wait``, poll until BGP (and BFD) are back up."""
         link = faults.restore(self.record, site, circuit)
         if wait is not None and not faults.wait_healthy(self.record, site, circuit, wait):
-            raise DiagnosticError([Diagnostic(
-                "lab-circuit-down", f"{site} {link.role} did not come back within {wait:.0f} s",
-                hint="see `runbook.py lab status`")])
+            raise DiagnosticError(
+                [
+                    Diagnostic(
+                        "lab-circuit-down",
+                        f"{site} {link.role} did not come back within {wait:.0f} s",
+                        hint="see `runbook.py lab status`",
+                    )
+                ]
+            )
         return link
 
     def restore_all(self) -> None:
@@ -143,8 +174,9 @@ class Lab:
 
     # -- traffic from LAN hosts ----------------------------------------------------------------
 
-    def ping(self, site: str, segment: str, destination: str, count: int = 3, interval: float = 0.2,
-             wait: float = 1.0) -> traffic.PingResult:
+    def ping(
+        self, site: str, segment: str, destination: str, count: int = 3, interval: float = 0.2, wait: float = 1.0
+    ) -> traffic.PingResult:
         return traffic.ping(self.record, site, segment, destination, count, interval, wait)
 
     def reaches(self, site: str, segment: str, destination: str, timeout: float = 30.0) -> float | None:

@@ -38,8 +38,14 @@ from runbook_wan.results import Diagnostic, DiagnosticError
 from runbook_wan.selection.limit import select_sites
 
 #: Tools the lab runs, with the Debian package that provides each.
-REQUIRED_TOOLS = {"ip": "iproute2", "nft": "nftables", "ethtool": "ethtool", "ssh-keygen": "openssh-client",
-                  "vtysh": "frr", "tc": "iproute2"}
+REQUIRED_TOOLS = {
+    "ip": "iproute2",
+    "nft": "nftables",
+    "ethtool": "ethtool",
+    "ssh-keygen": "openssh-client",
+    "vtysh": "frr",
+    "tc": "iproute2",
+}
 SSHD = Path("/usr/sbin/sshd")
 DEFAULT_WORKERS = 4
 BASE_TIMEOUT = 60.0
@@ -87,11 +93,21 @@ class UpResult:
 def preflight() -> None:
     problems = []
     if os.geteuid() != 0:
-        problems.append(Diagnostic("lab-root", "the lab needs root (network namespaces, FRR, nft)",
-                                   hint="run as root, e.g. sudo python3 runbook.py lab up"))
+        problems.append(
+            Diagnostic(
+                "lab-root",
+                "the lab needs root (network namespaces, FRR, nft)",
+                hint="run as root, e.g. sudo python3 runbook.py lab up",
+            )
+        )
     if not (FRR_LIB / "frrinit.sh").is_file() or not SSHD.is_file():
-        problems.append(Diagnostic("lab-frr-missing", "FRR or openssh-server is not installed",
-                                   hint="apt-get install frr frr-pythontools openssh-server"))
+        problems.append(
+            Diagnostic(
+                "lab-frr-missing",
+                "FRR or openssh-server is not installed",
+                hint="apt-get install frr frr-pythontools openssh-server",
+            )
+        )
     for tool, package in REQUIRED_TOOLS.items():
         if shutil.which(tool) is None:
             problems.append(Diagnostic("lab-tool-missing", f"`{tool}` not found", hint=f"apt-get install {package}"))
@@ -102,16 +118,26 @@ def preflight() -> None:
 def root_networks() -> list[tuple[str, ipaddress.IPv4Network]]:
     """(interface, network) of every IPv4 address in the root namespace."""
     proc = shell.ip("-j", "-4", "addr", "show")
-    return [(str(link["ifname"]), ipaddress.IPv4Network(f"{a['local']}/{a['prefixlen']}", strict=False))
-            for link in json.loads(proc.stdout or "[]") for a in link.get("addr_info", [])]
+    return [
+        (str(link["ifname"]), ipaddress.IPv4Network(f"{a['local']}/{a['prefixlen']}", strict=False))
+        for link in json.loads(proc.stdout or "[]")
+        for a in link.get("addr_info", [])
+    ]
 
 
 def free_management_network(pool: str = "198.19.128.0/17", prefixlen: int = 24, skip: int = 0) -> str:
     """A management network no root-namespace interface uses (for labs next to other labs)."""
     found = free_network(ipaddress.IPv4Network(pool), prefixlen, [n for _, n in root_networks()], skip)
     if found is None:
-        raise DiagnosticError([Diagnostic("lab-mgmt-exhausted", f"no free /{prefixlen} left in {pool}",
-                                          hint="stop other labs or pick another pool")])
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "lab-mgmt-exhausted",
+                    f"no free /{prefixlen} left in {pool}",
+                    hint="stop other labs or pick another pool",
+                )
+            ]
+        )
     return str(found)
 
 
@@ -119,10 +145,15 @@ def _check_management_free(topo: Topology) -> None:
     network = ipaddress.IPv4Network(topo.management_network)
     for ifname, other in root_networks():
         if other.overlaps(network) and ifname != topo.bridge:
-            raise DiagnosticError([Diagnostic(
-                "lab-mgmt-in-use", f"management network {network} overlaps {other} on interface "
-                f"{ifname} (another lab?)",
-                hint="stop the other lab, or pass --management-network with a free range")])
+            raise DiagnosticError(
+                [
+                    Diagnostic(
+                        "lab-mgmt-in-use",
+                        f"management network {network} overlaps {other} on interface {ifname} (another lab?)",
+                        hint="stop the other lab, or pass --management-network with a free range",
+                    )
+                ]
+            )
 
 
 def _secret_names(topo: Topology, configs: dict[str, str]) -> list[str]:
@@ -132,17 +163,21 @@ def _secret_names(topo: Topology, configs: dict[str, str]) -> list[str]:
     return sorted(names)
 
 
-def _plan_configs(topo: Topology, options: UpOptions, layout: LabLayout,
-                  redactor: Redactor) -> tuple[list[BootConfig], dict[str, list[CircuitLink]], list[str]]:
+def _plan_configs(
+    topo: Topology, options: UpOptions, layout: LabLayout, redactor: Redactor
+) -> tuple[list[BootConfig], dict[str, list[CircuitLink]], list[str]]:
     raw: dict[str, str] = {}
     if options.configs is not None:
         frr_configs.check_configs_dir(options.configs, sorted(topo.sites))
         raw = {sid: frr_configs.config_file(options.configs, sid).read_text(encoding="utf-8") for sid in topo.sites}
     resolver, generated = passwords.lab_resolver(_secret_names(topo, raw), layout, redactor)
-    boots = [BootConfig(topo.internet.netns, "internet", frr_configs.internet_config(topo),
-                        tuple(topo.internet.daemons))]
-    boots += [BootConfig(p.netns, p.provider, frr_configs.provider_config(p, topo.internet, resolver), tuple(p.daemons))
-              for p in topo.providers.values()]
+    boots = [
+        BootConfig(topo.internet.netns, "internet", frr_configs.internet_config(topo), tuple(topo.internet.daemons))
+    ]
+    boots += [
+        BootConfig(p.netns, p.provider, frr_configs.provider_config(p, topo.internet, resolver), tuple(p.daemons))
+        for p in topo.providers.values()
+    ]
     expected: dict[str, list[CircuitLink]] = {}
     for sid, site in topo.sites.items():
         text = resolver.resolve_text(raw[sid]) if sid in raw else frr_configs.day0_config(site)
@@ -174,8 +209,14 @@ def _boot(boot: BootConfig, layout: LabLayout) -> None:
         device.start_sshd(layout, boot.netns, boot.hostname, boot.site_mgmt)
 
 
-def _build(topo: Topology, boots: list[BootConfig], layout: LabLayout, workers: int,
-           timings: dict[str, float], step: Callable[[str], None]) -> None:
+def _build(
+    topo: Topology,
+    boots: list[BootConfig],
+    layout: LabLayout,
+    workers: int,
+    timings: dict[str, float],
+    step: Callable[[str], None],
+) -> None:
     mark = time.monotonic()
 
     def lap(name: str) -> None:
@@ -209,15 +250,23 @@ def _write_access(record: LabRecord, layout: LabLayout, inventory_dir: Path | No
         ssh=SshPaths(key_file=str(layout.client_key), known_hosts_file=str(layout.known_hosts)),
         hosts={sid: HostEntry(hostname=s.mgmt_ip) for sid, s in topo.sites.items()},
     )
-    header = (f"Written by `runbook.py lab up` (lab {topo.prefix}, {record.created}): management addresses the\n"
-              "lab assigned. Git-ignored; removed by `lab down`. Holds key file paths, never credentials.")
+    header = (
+        f"Written by `runbook.py lab up` (lab {topo.prefix}, {record.created}): management addresses the\n"
+        "lab assigned. Git-ignored; removed by `lab down`. Holds key file paths, never credentials."
+    )
     return write_hosts_file(inventory_dir, content, header)
 
 
 def _as_diagnostic(exc: shell.LabCommandError) -> DiagnosticError:
-    return DiagnosticError([Diagnostic("lab-command", f"building the lab failed: {exc}",
-                                       hint="the partial lab was removed; see <state>/lab/logs and "
-                                            "/var/log/frr for details")])
+    return DiagnosticError(
+        [
+            Diagnostic(
+                "lab-command",
+                f"building the lab failed: {exc}",
+                hint="the partial lab was removed; see <state>/lab/logs and /var/log/frr for details",
+            )
+        ]
+    )
 
 
 def up(options: UpOptions, redactor: Redactor, step: Callable[[str], None] | None = None) -> UpResult:
@@ -232,15 +281,22 @@ def up(options: UpOptions, redactor: Redactor, step: Callable[[str], None] | Non
     layout.ensure()
     previous = state.load_optional(options.state_dir)
     if previous is not None and previous.prefix != topo.prefix:
-        raise DiagnosticError([Diagnostic(
-            "lab-running", f"lab {previous.prefix!r} is already running under {layout.root}",
-            hint="run `runbook.py lab down` first, or use another --state")])
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "lab-running",
+                    f"lab {previous.prefix!r} is already running under {layout.root}",
+                    hint="run `runbook.py lab down` first, or use another --state",
+                )
+            ]
+        )
     boots, expected, generated = _plan_configs(topo, options, layout, redactor)
     teardown(topo.prefix, layout, previous)
     _check_management_free(topo)
     device.ensure_client_key(layout)
     record = LabRecord(
-        topology=topo, created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        topology=topo,
+        created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         state_dir=str(options.state_dir.resolve()),
         intents=str(options.intents.resolve()),
         configs=str(options.configs.resolve()) if options.configs else None,

@@ -110,9 +110,16 @@ def ensure_client_key(layout: LabLayout) -> Path:
 def create_netns(netns: str) -> None:
     shell.ip("netns", "add", netns)
     shell.ip("-n", netns, "link", "set", "lo", "up")
-    shell.in_netns(netns, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.disable_ipv6=1",
-                   "net.ipv6.conf.default.disable_ipv6=1", "net.ipv4.conf.all.rp_filter=0",
-                   "net.ipv4.conf.default.rp_filter=0")
+    shell.in_netns(
+        netns,
+        "sysctl",
+        "-qw",
+        "net.ipv4.ip_forward=1",
+        "net.ipv6.conf.all.disable_ipv6=1",
+        "net.ipv6.conf.default.disable_ipv6=1",
+        "net.ipv4.conf.all.rp_filter=0",
+        "net.ipv4.conf.default.rp_filter=0",
+    )
 
 
 def write_frr_instance(netns: str, config_text: str, daemons: tuple[str, ...]) -> Path:
@@ -144,22 +151,25 @@ def write_sshd_config(layout: LabLayout, netns: str, listen: str) -> Path:
         shell.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", netns, "-f", str(host_key)])
     conf = layout.sshd_config(netns)
     conf.write_text(
-        "\n".join([
-            f"ListenAddress {listen}",
-            "Port 22",
-            f"HostKey {host_key}",
-            f"PidFile {layout.sshd_pid(netns)}",
-            "PermitRootLogin prohibit-password",
-            f"AuthorizedKeysFile {layout.authorized_keys}",
-            "PasswordAuthentication no",
-            "KbdInteractiveAuthentication no",
-            "UsePAM no",
-            "StrictModes no",
-            "UseDNS no",
-            "LogLevel ERROR",
-            "MaxStartups 100:30:200",
-            "Subsystem sftp /usr/lib/openssh/sftp-server",
-        ]) + "\n"
+        "\n".join(
+            [
+                f"ListenAddress {listen}",
+                "Port 22",
+                f"HostKey {host_key}",
+                f"PidFile {layout.sshd_pid(netns)}",
+                "PermitRootLogin prohibit-password",
+                f"AuthorizedKeysFile {layout.authorized_keys}",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "UsePAM no",
+                "StrictModes no",
+                "UseDNS no",
+                "LogLevel ERROR",
+                "MaxStartups 100:30:200",
+                "Subsystem sftp /usr/lib/openssh/sftp-server",
+            ]
+        )
+        + "\n"
     )
     return conf
 

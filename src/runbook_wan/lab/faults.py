@@ -45,8 +45,15 @@ def find_circuit(record: LabRecord, site: str, circuit: str) -> tuple[SiteNode, 
         if circuit in (link.role, link.site_if, link.provider):
             return node, link
     known = ", ".join(f"{c.role} ({c.site_if}, {c.provider})" for c in node.circuits)
-    raise DiagnosticError([Diagnostic("lab-unknown-circuit", f"site {site} has no circuit {circuit!r}",
-                                      hint=f"use a role, interface or provider: {known}")])
+    raise DiagnosticError(
+        [
+            Diagnostic(
+                "lab-unknown-circuit",
+                f"site {site} has no circuit {circuit!r}",
+                hint=f"use a role, interface or provider: {known}",
+            )
+        ]
+    )
 
 
 def _table(link: CircuitLink) -> str:
@@ -59,8 +66,10 @@ def _blackhole_rules(link: CircuitLink) -> str:
     for hook in ("input", "output", "forward"):
         match = "oifname" if hook == "output" else "iifname"
         extra = f'    oifname "{dev}" drop\n' if hook == "forward" else ""
-        chains.append(f"  chain {hook} {{\n    type filter hook {hook} priority filter - 20; policy accept;\n"
-                      f'    {match} "{dev}" drop\n{extra}  }}')
+        chains.append(
+            f"  chain {hook} {{\n    type filter hook {hook} priority filter - 20; policy accept;\n"
+            f'    {match} "{dev}" drop\n{extra}  }}'
+        )
     return f"table inet {name} {{\n" + "\n".join(chains) + "\n}\n"
 
 
@@ -131,6 +140,12 @@ def circuit_faults(record: LabRecord) -> list[CircuitFault]:
     for site in record.topology.sites.values():
         for link in site.circuits:
             up = "UP" in flags[link.provider_netns].get(link.provider_if, [])
-            out.append(CircuitFault(site=site.site, role=link.role, link_down=not up,
-                                    blackhole=_table(link) in tables[link.provider_netns]))
+            out.append(
+                CircuitFault(
+                    site=site.site,
+                    role=link.role,
+                    link_down=not up,
+                    blackhole=_table(link) in tables[link.provider_netns],
+                )
+            )
     return out

@@ -22,9 +22,14 @@ CONFIG_SUFFIX = ".cfg"
 
 
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), undefined=jinja2.StrictUndefined,
-                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                              autoescape=False)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
 
 
 def node_log_file(netns: str) -> str:
@@ -37,15 +42,30 @@ def day0_config(site: SiteNode) -> str:
 
 def provider_config(provider: ProviderNode, internet: InternetNode, resolver: SecretResolver) -> str:
     password = resolver.resolve(provider.password_secret) if provider.password_secret else None
-    return _environment().get_template("provider.j2").render(
-        provider=provider, password=password, log_file=node_log_file(provider.netns),
-        core_peer=provider.internet_address.split("/")[0], internet_asn=internet.asn, listen_limit=LISTEN_LIMIT)
+    return (
+        _environment()
+        .get_template("provider.j2")
+        .render(
+            provider=provider,
+            password=password,
+            log_file=node_log_file(provider.netns),
+            core_peer=provider.internet_address.split("/")[0],
+            internet_asn=internet.asn,
+            listen_limit=LISTEN_LIMIT,
+        )
+    )
 
 
 def internet_config(topology: Topology) -> str:
-    return _environment().get_template("internet.j2").render(
-        internet=topology.internet, providers=list(topology.providers.values()),
-        log_file=node_log_file(topology.internet.netns))
+    return (
+        _environment()
+        .get_template("internet.j2")
+        .render(
+            internet=topology.internet,
+            providers=list(topology.providers.values()),
+            log_file=node_log_file(topology.internet.netns),
+        )
+    )
 
 
 def config_file(configs_dir: Path, site: str) -> Path:
@@ -55,13 +75,26 @@ def config_file(configs_dir: Path, site: str) -> Path:
 def check_configs_dir(configs_dir: Path, sites: list[str]) -> None:
     missing = [s for s in sites if not config_file(configs_dir, s).is_file()]
     if not configs_dir.is_dir():
-        raise DiagnosticError([Diagnostic("lab-configs-dir", f"configs folder {configs_dir} not found",
-                                          hint="render first: runbook.py render --configs DIR")])
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "lab-configs-dir",
+                    f"configs folder {configs_dir} not found",
+                    hint="render first: runbook.py render --configs DIR",
+                )
+            ]
+        )
     if missing:
-        raise DiagnosticError([Diagnostic(
-            "lab-config-missing", f"no rendered config for site {s} in {configs_dir}",
-            hint=f"run `runbook.py render --limit {s} --configs {configs_dir}` or drop it from --limit")
-            for s in missing])
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "lab-config-missing",
+                    f"no rendered config for site {s} in {configs_dir}",
+                    hint=f"run `runbook.py render --limit {s} --configs {configs_dir}` or drop it from --limit",
+                )
+                for s in missing
+            ]
+        )
 
 
 def rendered_config(configs_dir: Path, site: str, resolver: SecretResolver) -> str:

@@ -55,9 +55,15 @@ def relay_config(topo: Topology) -> dict[str, object]:
     pairs = []
     for _, circuit in topo.relayed():
         assert circuit.relay is not None and circuit.impairment is not None
-        pairs.append({"a": circuit.relay.site_side, "b": circuit.relay.provider_side,
-                      "delay_ms": circuit.impairment.delay_ms, "jitter_ms": circuit.impairment.jitter_ms,
-                      "loss_pct": circuit.impairment.loss_pct})
+        pairs.append(
+            {
+                "a": circuit.relay.site_side,
+                "b": circuit.relay.provider_side,
+                "delay_ms": circuit.impairment.delay_ms,
+                "jitter_ms": circuit.impairment.jitter_ms,
+                "loss_pct": circuit.impairment.loss_pct,
+            }
+        )
     return {"seed": 1, "pairs": pairs}
 
 
@@ -72,7 +78,11 @@ def start(topo: Topology, layout: LabLayout) -> int | None:
     log = (layout.logs / "relay.log").open("ab")
     proc = subprocess.Popen(
         ["ip", "netns", "exec", topo.relay_netns, sys.executable, str(RELAY_SCRIPT), str(layout.relay_config)],
-        stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
     log.close()
     layout.relay_pid.write_text(f"{proc.pid}\n")
     return proc.pid

@@ -21,10 +21,22 @@ HEADROOM = 0.5
 #: Orphaned TCP sockets (a killed bgpd's sessions) keep a deleted namespace, and its veth ends
 #: in the root namespace, alive until they give up; one retry keeps that short.
 _TCP = ("net.ipv4.tcp_orphan_retries=1", "net.ipv4.tcp_fin_timeout=5")
-ROUTER_SYSCTLS = ("net.ipv4.ip_forward=1", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1",
-                  "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0", *_TCP)
-HOST_SYSCTLS = ("net.ipv4.ip_forward=0", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1",
-                "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0", *_TCP)
+ROUTER_SYSCTLS = (
+    "net.ipv4.ip_forward=1",
+    "net.ipv6.conf.all.disable_ipv6=1",
+    "net.ipv6.conf.default.disable_ipv6=1",
+    "net.ipv4.conf.all.rp_filter=0",
+    "net.ipv4.conf.default.rp_filter=0",
+    *_TCP,
+)
+HOST_SYSCTLS = (
+    "net.ipv4.ip_forward=0",
+    "net.ipv6.conf.all.disable_ipv6=1",
+    "net.ipv6.conf.default.disable_ipv6=1",
+    "net.ipv4.conf.all.rp_filter=0",
+    "net.ipv4.conf.default.rp_filter=0",
+    *_TCP,
+)
 
 
 def _proc(name: str) -> Path:

@@ -44,8 +44,11 @@ def netns_add_batch(topo: Topology) -> list[str]:
 
 def root_batch(topo: Topology) -> list[str]:
     """The management bridge and every veth pair (namespaces must exist)."""
-    lines = [f"link add {topo.bridge} type bridge", f"addr add {topo.bridge_address} dev {topo.bridge}",
-              f"link set {topo.bridge} up"]
+    lines = [
+        f"link add {topo.bridge} type bridge",
+        f"addr add {topo.bridge_address} dev {topo.bridge}",
+        f"link set {topo.bridge} up",
+    ]
     for provider in topo.providers.values():
         lines.append(_veth(provider.netns, provider.core_if, topo.internet.netns, provider.internet_if))
     for site in topo.sites.values():
@@ -82,11 +85,15 @@ def netns_batches(topo: Topology) -> dict[str, list[str]]:
     inet = topo.internet
     batches[inet.netns] = ["link set lo up", *(f"addr add {a}/32 dev lo" for a in inet.addresses)]
     for provider in topo.providers.values():
-        batches[inet.netns] += [f"addr add {provider.internet_address} dev {provider.internet_if}",
-                                f"link set {provider.internet_if} up"]
+        batches[inet.netns] += [
+            f"addr add {provider.internet_address} dev {provider.internet_if}",
+            f"link set {provider.internet_if} up",
+        ]
         batches[provider.netns] = [
-            "link set lo up", f"addr add {provider.tracking_address}/32 dev lo",
-            f"addr add {provider.core_address} dev {provider.core_if}", f"link set {provider.core_if} up",
+            "link set lo up",
+            f"addr add {provider.tracking_address}/32 dev lo",
+            f"addr add {provider.core_address} dev {provider.core_if}",
+            f"link set {provider.core_if} up",
         ]
     if topo.relay_netns:
         batches[topo.relay_netns] = ["link set lo up"]
@@ -97,5 +104,6 @@ def netns_batches(topo: Topology) -> dict[str, list[str]]:
             batches[c.provider_netns] += [f"addr add {c.gateway} dev {c.provider_if}", f"link set {c.provider_if} up"]
             if c.relay is not None and topo.relay_netns:
                 batches[topo.relay_netns] += [
-                    f"link set {end} promisc on up" for end in (c.relay.site_side, c.relay.provider_side)]
+                    f"link set {end} promisc on up" for end in (c.relay.site_side, c.relay.provider_side)
+                ]
     return batches

@@ -26,17 +26,26 @@ _RESERVED_SITE_STARTS = ("isp-", "lan-")
 
 def check_prefix(prefix: str) -> str:
     if not PREFIX_PATTERN.match(prefix):
-        raise DiagnosticError([Diagnostic(
-            "lab-prefix", f"lab prefix {prefix!r} is not valid",
-            hint="use 1-8 lowercase letters and digits starting with a letter, e.g. rb or rbt")])
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "lab-prefix",
+                    f"lab prefix {prefix!r} is not valid",
+                    hint="use 1-8 lowercase letters and digits starting with a letter, e.g. rb or rbt",
+                )
+            ]
+        )
     return prefix
 
 
 def check_site_id(site: str) -> Diagnostic | None:
     """Site ids that would collide with the lab's own namespace names."""
     if site in _RESERVED_SITE_IDS or site.startswith(_RESERVED_SITE_STARTS):
-        return Diagnostic("lab-site-name", f"site id {site!r} collides with a lab namespace name",
-                          hint="site ids must not be 'inet' or 'relay' or start with 'isp-' or 'lan-'")
+        return Diagnostic(
+            "lab-site-name",
+            f"site id {site!r} collides with a lab namespace name",
+            hint="site ids must not be 'inet' or 'relay' or start with 'isp-' or 'lan-'",
+        )
     return None
 
 
@@ -82,4 +91,4 @@ def ifname(base: str) -> str:
     if len(base) <= IFNAMSIZ:
         return base
     digest = hashlib.sha1(base.encode()).hexdigest()[:5]
-    return f"{base[:IFNAMSIZ - 6]}-{digest}"
+    return f"{base[: IFNAMSIZ - 6]}-{digest}"

@@ -104,8 +104,12 @@ def _site_pending(topo: Topology, expected: dict[str, list[CircuitLink]], progre
     return pending
 
 
-def wait_ready(topo: Topology, expected: dict[str, list[CircuitLink]], timeout: float,
-               on_poll: Callable[[Readiness], None] | None = None) -> Readiness:
+def wait_ready(
+    topo: Topology,
+    expected: dict[str, list[CircuitLink]],
+    timeout: float,
+    on_poll: Callable[[Readiness], None] | None = None,
+) -> Readiness:
     """Poll until every node is ready or ``timeout`` seconds passed; returns what is pending."""
     log_files = {n: node_log_file(n) for n in (topo.internet.netns, *(p.netns for p in topo.providers.values()))}
     progress = _Progress()

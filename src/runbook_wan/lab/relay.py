@@ -82,8 +82,7 @@ def _receive(direction: Direction, rng: random.Random, queue: list[Pending], seq
             return seq
         if address[2] == PACKET_OUTGOING or rng.random() < direction.loss:
             continue
-        release = max(now + direction.delay + rng.uniform(-direction.jitter, direction.jitter),
-                      direction.last_release)
+        release = max(now + direction.delay + rng.uniform(-direction.jitter, direction.jitter), direction.last_release)
         direction.last_release = release
         seq += 1
         heapq.heappush(queue, Pending(release, seq, direction, frame))

@@ -16,20 +16,25 @@ PRIORITY = "filter - 10"
 
 def ruleset(topo: Topology) -> str:
     br = topo.bridge
-    return "\n".join([
-        f"table inet {topo.nft_table} {{",
-        "  chain forward {",
-        f"    type filter hook forward priority {PRIORITY}; policy accept;",
-        f'    iifname "{br}" counter drop comment "lab traffic never leaves via the machine"',
-        f'    oifname "{br}" counter drop comment "nothing is routed into the lab"',
-        "  }",
-        "  chain input {",
-        f"    type filter hook input priority {PRIORITY}; policy accept;",
-        f'    iifname "{br}" ct state established,related accept',
-        f'    iifname "{br}" counter drop comment "the lab opens no connections to the machine"',
-        "  }",
-        "}",
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                f"table inet {topo.nft_table} {{",
+                "  chain forward {",
+                f"    type filter hook forward priority {PRIORITY}; policy accept;",
+                f'    iifname "{br}" counter drop comment "lab traffic never leaves via the machine"',
+                f'    oifname "{br}" counter drop comment "nothing is routed into the lab"',
+                "  }",
+                "  chain input {",
+                f"    type filter hook input priority {PRIORITY}; policy accept;",
+                f'    iifname "{br}" ct state established,related accept',
+                f'    iifname "{br}" counter drop comment "the lab opens no connections to the machine"',
+                "  }",
+                "}",
+            ]
+        )
+        + "\n"
+    )
 
 
 def apply(topo: Topology) -> None:

@@ -14,10 +14,10 @@ class LabCommandError(RuntimeError):
         super().__init__(f"command failed (rc {returncode}): {' '.join(argv)}: {self.stderr}")
 
 
-def run(argv: Sequence[str], check: bool = True, input_text: str | None = None,
-        timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(list(argv), capture_output=True, text=True, input=input_text, timeout=timeout,
-                          check=False)
+def run(
+    argv: Sequence[str], check: bool = True, input_text: str | None = None, timeout: float = 60.0
+) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(list(argv), capture_output=True, text=True, input=input_text, timeout=timeout, check=False)
     if check and proc.returncode != 0:
         raise LabCommandError(argv, proc.returncode, proc.stderr or proc.stdout)
     return proc
@@ -27,8 +27,9 @@ def ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     return run(["ip", *args], check=check)
 
 
-def in_netns(netns: str, *argv: str, check: bool = True, timeout: float = 60.0,
-             input_text: str | None = None) -> subprocess.CompletedProcess[str]:
+def in_netns(
+    netns: str, *argv: str, check: bool = True, timeout: float = 60.0, input_text: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return run(["ip", "netns", "exec", netns, *argv], check=check, timeout=timeout, input_text=input_text)
 
 

@@ -48,9 +48,15 @@ class LabRecord(BaseModel):
     def site(self, site: str) -> SiteNode:
         node = self.topology.sites.get(site)
         if node is None:
-            raise DiagnosticError([Diagnostic(
-                "lab-unknown-site", f"site {site!r} is not in the lab",
-                hint="lab sites: " + ", ".join(sorted(self.topology.sites)))])
+            raise DiagnosticError(
+                [
+                    Diagnostic(
+                        "lab-unknown-site",
+                        f"site {site!r} is not in the lab",
+                        hint="lab sites: " + ", ".join(sorted(self.topology.sites)),
+                    )
+                ]
+            )
         return node
 
 
@@ -77,9 +83,15 @@ def load(state_dir: Path) -> LabRecord:
     """The running lab, or a clear error when there is none."""
     record = load_optional(state_dir)
     if record is None:
-        raise DiagnosticError([Diagnostic(
-            "lab-not-running", f"no lab found under {layout(state_dir).root}",
-            hint="start one with `runbook.py lab up` (or pass the --state it was started with)")])
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "lab-not-running",
+                    f"no lab found under {layout(state_dir).root}",
+                    hint="start one with `runbook.py lab up` (or pass the --state it was started with)",
+                )
+            ]
+        )
     return record
 
 

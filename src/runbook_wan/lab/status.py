@@ -46,14 +46,24 @@ class LabStatus:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "prefix": self.prefix, "created": self.created, "configs": self.configs, "healthy": self.healthy,
+            "prefix": self.prefix,
+            "created": self.created,
+            "configs": self.configs,
+            "healthy": self.healthy,
             "nodes": [asdict(n) | {"healthy": n.healthy} for n in self.nodes],
             "faults": [asdict(f) for f in self.faults if f.active],
         }
 
 
-def _frr_node(netns: str, role: str, name: str, daemons: list[str], existing: set[str],
-              faulted_peers: set[str], mgmt_ip: str | None = None) -> NodeStatus:
+def _frr_node(
+    netns: str,
+    role: str,
+    name: str,
+    daemons: list[str],
+    existing: set[str],
+    faulted_peers: set[str],
+    mgmt_ip: str | None = None,
+) -> NodeStatus:
     node = NodeStatus(netns=netns, role=role, name=name, exists=netns in existing, daemons=len(daemons))
     if not node.exists:
         node.problems.append("namespace missing")
@@ -93,20 +103,23 @@ def collect(record: LabRecord) -> LabStatus:
     faults = circuit_faults(record) if all(p.netns in existing for p in topo.providers.values()) else []
     faulted = _faulted_peers(topo, faults)
     jobs: list[tuple[str, str, str, list[str], str | None]] = [
-        (topo.internet.netns, "internet", "internet", topo.internet.daemons, None)]
+        (topo.internet.netns, "internet", "internet", topo.internet.daemons, None)
+    ]
     jobs += [(p.netns, "provider", p.provider, p.daemons, None) for p in topo.providers.values()]
     jobs += [(s.netns, "site", s.site, s.daemons, s.mgmt_ip) for s in topo.sites.values()]
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         nodes = list(pool.map(lambda j: _frr_node(j[0], j[1], j[2], j[3], existing, faulted, j[4]), jobs))
     for site in topo.sites.values():
-        hosts = NodeStatus(netns=site.hosts_netns, role="lan-hosts", name=site.site,
-                           exists=site.hosts_netns in existing)
+        hosts = NodeStatus(
+            netns=site.hosts_netns, role="lan-hosts", name=site.site, exists=site.hosts_netns in existing
+        )
         if not hosts.exists:
             hosts.problems.append("namespace missing")
         nodes.append(hosts)
     if topo.relay_netns:
-        relay = NodeStatus(netns=topo.relay_netns, role="relay", name="relay", exists=topo.relay_netns in existing,
-                           daemons=1)
+        relay = NodeStatus(
+            netns=topo.relay_netns, role="relay", name="relay", exists=topo.relay_netns in existing, daemons=1
+        )
         pid = impairment.relay_pid(record.layout)
         relay.daemons_up = int(pid is not None and probes.pid_alive(pid))
         if not relay.exists or not relay.daemons_up:

@@ -147,8 +147,12 @@ def teardown(prefix: str, layout: LabLayout, record: LabRecord | None = None) ->
             remove_if_written_by(Path(record.hosts_file), prefix)
     layout.record.unlink(missing_ok=True)
     leftover = [ns for ns in probes.netns_list() if naming.owned_netns(prefix, ns)]
-    return TeardownReport(namespaces=namespaces, processes=len(pids) + extra,
-                          elapsed=time.monotonic() - start, leftover_namespaces=leftover)
+    return TeardownReport(
+        namespaces=namespaces,
+        processes=len(pids) + extra,
+        elapsed=time.monotonic() - start,
+        leftover_namespaces=leftover,
+    )
 
 
 def down(state_dir: Path, prefix: str | None = None) -> TeardownReport:

@@ -134,8 +134,7 @@ class InternetNode(LabModel):
 
     @property
     def addresses(self) -> list[str]:
-        return sorted({self.hub, self.saas, *self.targets.values()},
-                      key=ipaddress.IPv4Address)
+        return sorted({self.hub, self.saas, *self.targets.values()}, key=ipaddress.IPv4Address)
 
 
 class Topology(LabModel):
@@ -159,8 +158,11 @@ class Topology(LabModel):
         return names
 
     def frr_netns(self) -> list[str]:
-        return [self.internet.netns, *(p.netns for p in self.providers.values()),
-                *(s.netns for s in self.sites.values())]
+        return [
+            self.internet.netns,
+            *(p.netns for p in self.providers.values()),
+            *(s.netns for s in self.sites.values()),
+        ]
 
     def relayed(self) -> list[tuple[SiteNode, CircuitLink]]:
         return [(s, c) for s in self.sites.values() for c in s.circuits if c.relay is not None]
@@ -175,10 +177,14 @@ def _lab_checks(estate: Estate, facts: dict[str, SiteFacts]) -> list[Diagnostic]
     problems = []
     for sid, site in facts.items():
         if site.platform not in LAB_PLATFORMS:
-            problems.append(Diagnostic(
-                "lab-platform", f"site {sid} runs platform {site.platform}; the lab runs only "
-                + ", ".join(LAB_PLATFORMS), location=estate.locate("site", sid, ("platform",)),
-                hint="select lab sites with --limit platform=frr"))
+            problems.append(
+                Diagnostic(
+                    "lab-platform",
+                    f"site {sid} runs platform {site.platform}; the lab runs only " + ", ".join(LAB_PLATFORMS),
+                    location=estate.locate("site", sid, ("platform",)),
+                    hint="select lab sites with --limit platform=frr",
+                )
+            )
         clash = naming.check_site_id(sid)
         if clash is not None:
             problems.append(clash)
@@ -195,58 +201,108 @@ def _circuit_links(prefix: str, site: SiteFacts, impairments: dict[str, dict[str
         relay = impairment = None
         if profile is not None:
             relay = RelayLeg(site_side=naming.ifname(f"s-{base}"), provider_side=naming.ifname(f"p-{base}"))
-            impairment = Impairment(rate_mbit=circuit.bandwidth_mbps, delay_ms=int(profile["delay_ms"]),
-                                    jitter_ms=int(profile["jitter_ms"]), loss_pct=float(profile["loss_pct"]))
-        links.append(CircuitLink(
-            role=circuit.role, provider=circuit.provider, media=circuit.media, site_if=circuit.interface,
-            site_address=circuit.address, provider_netns=naming.provider_netns(prefix, circuit.provider),
-            provider_if=naming.ifname(base), gateway=f"{circuit.gateway}/{prefixlen}", bfd=circuit.bfd,
-            relay=relay, impairment=impairment,
-        ))
+            impairment = Impairment(
+                rate_mbit=circuit.bandwidth_mbps,
+                delay_ms=int(profile["delay_ms"]),
+                jitter_ms=int(profile["jitter_ms"]),
+                loss_pct=float(profile["loss_pct"]),
+            )
+        links.append(
+            CircuitLink(
+                role=circuit.role,
+                provider=circuit.provider,
+                media=circuit.media,
+                site_if=circuit.interface,
+                site_address=circuit.address,
+                provider_netns=naming.provider_netns(prefix, circuit.provider),
+                provider_if=naming.ifname(base),
+                gateway=f"{circuit.gateway}/{prefixlen}",
+                bfd=circuit.bfd,
+                relay=relay,
+                impairment=impairment,
+            )
+        )
     return links
 
 
-def _site_node(prefix: str, site: SiteFacts, mgmt: dict[str, str], mgmt_if: str, index: int,
-               impairments: dict[str, dict[str, float]]) -> SiteNode:
-    lans = [LanLink(segment=lan.name, vlan=lan.vlan, site_if=lan.interface, router_address=lan.address,
-                    host_if=lan.interface, host_address=host_address(lan.address))
-            for lan in site.lan_segments]
+def _site_node(
+    prefix: str,
+    site: SiteFacts,
+    mgmt: dict[str, str],
+    mgmt_if: str,
+    index: int,
+    impairments: dict[str, dict[str, float]],
+) -> SiteNode:
+    lans = [
+        LanLink(
+            segment=lan.name,
+            vlan=lan.vlan,
+            site_if=lan.interface,
+            router_address=lan.address,
+            host_if=lan.interface,
+            host_address=host_address(lan.address),
+        )
+        for lan in site.lan_segments
+    ]
     circuits = _circuit_links(prefix, site, impairments)
     daemons = [*SITE_DAEMONS, *(["bfdd"] if any(c.bfd for c in circuits) else [])]
     return SiteNode(
-        site=site.site, hostname=site.hostname, netns=naming.site_netns(prefix, site.site),
-        hosts_netns=naming.lan_hosts_netns(prefix, site.site), mgmt_if=mgmt_if,
-        mgmt_address=mgmt[site.site], mgmt_port=naming.mgmt_port(prefix, index), daemons=daemons,
-        log_file=site.log_file, circuits=circuits, lans=lans,
+        site=site.site,
+        hostname=site.hostname,
+        netns=naming.site_netns(prefix, site.site),
+        hosts_netns=naming.lan_hosts_netns(prefix, site.site),
+        mgmt_if=mgmt_if,
+        mgmt_address=mgmt[site.site],
+        mgmt_port=naming.mgmt_port(prefix, index),
+        daemons=daemons,
+        log_file=site.log_file,
+        circuits=circuits,
+        lans=lans,
     )
 
 
-def _provider_nodes(prefix: str, estate: Estate, sites: list[SiteNode],
-                    transit: dict[str, tuple[str, str]]) -> dict[str, ProviderNode]:
+def _provider_nodes(
+    prefix: str, estate: Estate, sites: list[SiteNode], transit: dict[str, tuple[str, str]]
+) -> dict[str, ProviderNode]:
     nodes = {}
     for pid in sorted({c.provider for s in sites for c in s.circuits}):
         provider = estate.providers[pid]
         core, inet = transit[pid]
         bfd = any(c.bfd for s in sites for c in s.circuits if c.provider == pid)
         nodes[pid] = ProviderNode(
-            provider=pid, name=provider.name, kind=provider.kind, netns=naming.provider_netns(prefix, pid),
-            asn=provider.asn, address_block=str(provider.address_block),
+            provider=pid,
+            name=provider.name,
+            kind=provider.kind,
+            netns=naming.provider_netns(prefix, pid),
+            asn=provider.asn,
+            address_block=str(provider.address_block),
             tracking_address=str(provider.tracking_address),
-            password_secret=provider.bgp_password.secret if provider.bgp_password else None, bfd=bfd,
-            daemons=[*CORE_DAEMONS, *(["bfdd"] if bfd else [])], core_if=CORE_IF, core_address=core,
-            internet_if=naming.ifname(pid), internet_address=inet,
+            password_secret=provider.bgp_password.secret if provider.bgp_password else None,
+            bfd=bfd,
+            daemons=[*CORE_DAEMONS, *(["bfdd"] if bfd else [])],
+            core_if=CORE_IF,
+            core_address=core,
+            internet_if=naming.ifname(pid),
+            internet_address=inet,
         )
     return nodes
 
 
-def build_topology(estate: Estate, facts: dict[str, SiteFacts], prefix: str = naming.DEFAULT_PREFIX,
-                   management_network: str | None = None) -> Topology:
+def build_topology(
+    estate: Estate,
+    facts: dict[str, SiteFacts],
+    prefix: str = naming.DEFAULT_PREFIX,
+    management_network: str | None = None,
+) -> Topology:
     """The lab for the sites in ``facts``. Raises :class:`DiagnosticError` if it cannot be built."""
     naming.check_prefix(prefix)
     problems = _lab_checks(estate, facts)
     if not facts:
-        problems.append(Diagnostic("lab-no-sites", "no sites selected for the lab",
-                                   hint="check --limit; it must select at least one site"))
+        problems.append(
+            Diagnostic(
+                "lab-no-sites", "no sites selected for the lab", hint="check --limit; it must select at least one site"
+            )
+        )
     if problems:
         raise DiagnosticError(problems)
     network = ipaddress.IPv4Network(management_network or str(estate.settings.management_network))
@@ -255,21 +311,30 @@ def build_topology(estate: Estate, facts: dict[str, SiteFacts], prefix: str = na
     any_site = next(iter(facts.values()))
     mgmt_if = estate.platforms[any_site.platform].interfaces.management
     all_ids = estate.site_ids()
-    sites = {sid: _site_node(prefix, f, mgmt, mgmt_if, all_ids.index(sid), impairments)
-             for sid, f in sorted(facts.items())}
+    sites = {
+        sid: _site_node(prefix, f, mgmt, mgmt_if, all_ids.index(sid), impairments) for sid, f in sorted(facts.items())
+    }
     used = sorted({c.provider for s in sites.values() for c in s.circuits})
     transit = transit_links(estate, facts, used)
     providers = _provider_nodes(prefix, estate, list(sites.values()), transit)
     reach = estate.settings.reachability
     internet = InternetNode(
-        netns=naming.internet_netns(prefix), asn=internet_asn(estate), hub=str(reach.hub), saas=str(reach.saas),
-        targets=class_targets(facts.values(), [str(reach.hub), str(reach.saas)]), daemons=list(CORE_DAEMONS),
+        netns=naming.internet_netns(prefix),
+        asn=internet_asn(estate),
+        hub=str(reach.hub),
+        saas=str(reach.saas),
+        targets=class_targets(facts.values(), [str(reach.hub), str(reach.saas)]),
+        daemons=list(CORE_DAEMONS),
     )
     return Topology(
-        prefix=prefix, estate=estate.settings.name, management_network=str(network),
-        bridge=naming.bridge(prefix), bridge_address=bridge_address, nft_table=naming.nft_table(prefix),
-        relay_netns=naming.relay_netns(prefix) if any(c.relay for s in sites.values() for c in s.circuits)
-        else None,
-        sites=sites, providers=providers, internet=internet,
+        prefix=prefix,
+        estate=estate.settings.name,
+        management_network=str(network),
+        bridge=naming.bridge(prefix),
+        bridge_address=bridge_address,
+        nft_table=naming.nft_table(prefix),
+        relay_netns=naming.relay_netns(prefix) if any(c.relay for s in sites.values() for c in s.circuits) else None,
+        sites=sites,
+        providers=providers,
+        internet=internet,
     )
-

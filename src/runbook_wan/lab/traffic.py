@@ -47,9 +47,15 @@ def lan(record: LabRecord, site: str, segment: str) -> tuple[SiteNode, LanLink]:
     node = record.site(site)
     found = node.lan(segment)
     if found is None:
-        raise DiagnosticError([Diagnostic(
-            "lab-unknown-segment", f"site {site} has no LAN segment {segment!r}",
-            hint="segments: " + ", ".join(f"{x.segment} ({x.site_if})" for x in node.lans))])
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "lab-unknown-segment",
+                    f"site {site} has no LAN segment {segment!r}",
+                    hint="segments: " + ", ".join(f"{x.segment} ({x.site_if})" for x in node.lans),
+                )
+            ]
+        )
     return node, found
 
 
@@ -57,14 +63,34 @@ def host_ip(record: LabRecord, site: str, segment: str) -> str:
     return lan(record, site, segment)[1].host_address.split("/")[0]
 
 
-def ping(record: LabRecord, site: str, segment: str, destination: str, count: int = 3,
-         interval: float = 0.2, wait: float = 1.0) -> PingResult:
+def ping(
+    record: LabRecord,
+    site: str,
+    segment: str,
+    destination: str,
+    count: int = 3,
+    interval: float = 0.2,
+    wait: float = 1.0,
+) -> PingResult:
     """Ping ``destination`` from the segment's LAN host (so it enters the router on that segment)."""
     node, seg = lan(record, site, segment)
     proc = shell.in_netns(
-        node.hosts_netns, "ping", "-n", "-q", "-c", str(count), "-i", str(interval), "-W", str(wait),
-        "-I", seg.host_address.split("/")[0], destination, check=False,
-        timeout=count * interval + wait + 10)
+        node.hosts_netns,
+        "ping",
+        "-n",
+        "-q",
+        "-c",
+        str(count),
+        "-i",
+        str(interval),
+        "-W",
+        str(wait),
+        "-I",
+        seg.host_address.split("/")[0],
+        destination,
+        check=False,
+        timeout=count * interval + wait + 10,
+    )
     summary = _SUMMARY.search(proc.stdout)
     rtt = _RTT.search(proc.stdout)
     if summary is None:
@@ -78,8 +104,19 @@ def egress_interface(record: LabRecord, site: str, segment: str, destination: st
     Asks the site's kernel (``ip route get ... from HOST iif LAN``), policy routing included.
     """
     node, seg = lan(record, site, segment)
-    proc = shell.ip("-n", node.netns, "-j", "route", "get", destination, "from", seg.host_address.split("/")[0],
-                    "iif", seg.site_if, check=False)
+    proc = shell.ip(
+        "-n",
+        node.netns,
+        "-j",
+        "route",
+        "get",
+        destination,
+        "from",
+        seg.host_address.split("/")[0],
+        "iif",
+        seg.site_if,
+        check=False,
+    )
     if proc.returncode != 0:
         return None
     routes = json.loads(proc.stdout or "[]")
@@ -97,8 +134,9 @@ def counters(record: LabRecord, site: str) -> dict[str, Counters]:
     for link in json.loads(proc.stdout or "[]"):
         stats = link.get("stats64", {})
         rx, tx = stats.get("rx", {}), stats.get("tx", {})
-        out[str(link["ifname"])] = Counters(int(rx.get("packets", 0)), int(tx.get("packets", 0)),
-                                            int(rx.get("bytes", 0)), int(tx.get("bytes", 0)))
+        out[str(link["ifname"])] = Counters(
+            int(rx.get("packets", 0)), int(tx.get("packets", 0)), int(rx.get("bytes", 0)), int(tx.get("bytes", 0))
+        )
     return out
 
 

@@ -34,17 +34,43 @@ from runbook_wan.model.yaml_source import PathKey, format_path
 from runbook_wan.results import Diagnostic, SourceLocation
 
 _TYPE_WORDS = {
-    "int_parsing": "an integer", "int_type": "an integer", "int_from_float": "a whole number",
-    "float_parsing": "a number", "float_type": "a number", "bool_parsing": "true or false",
-    "bool_type": "true or false", "string_type": "text", "list_type": "a list",
-    "dict_type": "a mapping", "model_type": "a mapping", "model_attributes_type": "a mapping",
+    "int_parsing": "an integer",
+    "int_type": "an integer",
+    "int_from_float": "a whole number",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "string_type": "text",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
 }
 
-_NUMERIC = frozenset({"int_parsing", "int_type", "int_from_float", "float_parsing", "float_type",
-                      "greater_than", "greater_than_equal", "less_than", "less_than_equal"})
+_NUMERIC = frozenset(
+    {
+        "int_parsing",
+        "int_type",
+        "int_from_float",
+        "float_parsing",
+        "float_type",
+        "greater_than",
+        "greater_than_equal",
+        "less_than",
+        "less_than_equal",
+    }
+)
 
-_KIND_WORDS = {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number",
-               float: "a number", type(None): "nothing (null)"}
+_KIND_WORDS = {
+    dict: "a mapping",
+    list: "a list",
+    str: "text",
+    bool: "true/false",
+    int: "a number",
+    float: "a number",
+    type(None): "nothing (null)",
+}
 
 #: Keys whose values are secrets even when the schema does not say so.
 _SECRET_KEY = re.compile(r"(password|passwd|secret|token|passphrase|private_key|api_key)", re.IGNORECASE)
@@ -158,8 +184,7 @@ def _is_secret(model: type[BaseModel], loc: PathKey) -> bool:
 
 def _contains_secret_key(value: Any) -> bool:
     if isinstance(value, dict):
-        return any((isinstance(k, str) and _SECRET_KEY.search(k)) or _contains_secret_key(v)
-                   for k, v in value.items())
+        return any((isinstance(k, str) and _SECRET_KEY.search(k)) or _contains_secret_key(v) for k, v in value.items())
     if isinstance(value, list):
         return any(_contains_secret_key(v) for v in value)
     return False
@@ -223,8 +248,10 @@ def _bounds(err: _Error, secret: bool) -> tuple[str, str]:
 
 def _pattern(err: _Error, secret: bool) -> tuple[str, str]:
     pattern = err.ctx.get("pattern", "")
-    return (f"{_show(err, secret)} does not have the required form {pattern}",
-            "use only the characters the pattern allows (lowercase letters, digits and the symbols shown)")
+    return (
+        f"{_show(err, secret)} does not have the required form {pattern}",
+        "use only the characters the pattern allows (lowercase letters, digits and the symbols shown)",
+    )
 
 
 def _length(err: _Error, _secret: bool) -> tuple[str, str]:
@@ -246,8 +273,12 @@ def _type(err: _Error, secret: bool) -> tuple[str, str]:
 _HANDLERS: dict[str, Callable[[_Error, bool], tuple[str, str]]] = {
     "literal_error": _literal,
     "enum": _literal,
-    "greater_than": _bounds, "greater_than_equal": _bounds, "less_than": _bounds,
-    "less_than_equal": _bounds, "string_too_long": _bounds, "string_too_short": _bounds,
+    "greater_than": _bounds,
+    "greater_than_equal": _bounds,
+    "less_than": _bounds,
+    "less_than_equal": _bounds,
+    "string_too_long": _bounds,
+    "string_too_short": _bounds,
     "string_pattern_mismatch": _pattern,
     "too_short": _length,
     **{name: _type for name in _TYPE_WORDS},
@@ -319,13 +350,20 @@ def _missing_diagnostics(missing: dict[PathKey, list[str]], layer: Layer, code_p
             message = f"{len(keys)} required keys are missing: {', '.join(keys)}"
             where = _locate_in_own_file(layer, parent)
         where = where or SourceLocation("<intents>", None, format_path(parent))
-        out.append(Diagnostic(code=f"{code_prefix}-missing", message=message, location=where,
-                              hint=_missing_hint(keys, parent, layer, code_prefix)))
+        out.append(
+            Diagnostic(
+                code=f"{code_prefix}-missing",
+                message=message,
+                location=where,
+                hint=_missing_hint(keys, parent, layer, code_prefix),
+            )
+        )
     return out
 
 
-def _unknown_key(err: _Error, model: type[BaseModel], layer: Layer, code_prefix: str,
-                 missing: dict[PathKey, list[str]]) -> Diagnostic:
+def _unknown_key(
+    err: _Error, model: type[BaseModel], layer: Layer, code_prefix: str, missing: dict[PathKey, list[str]]
+) -> Diagnostic:
     parent, key = err.loc[:-1], str(err.loc[-1])
     allowed = _fields_at(model, parent)
     close = difflib.get_close_matches(key, allowed, n=1)
@@ -338,8 +376,9 @@ def _unknown_key(err: _Error, model: type[BaseModel], layer: Layer, code_prefix:
         hint = "allowed keys here: " + ", ".join(sorted(allowed))
     else:
         hint = "remove it"
-    return Diagnostic(code=f"{code_prefix}-{err.type}", message=f"unknown key {key!r}",
-                      location=_where(layer, err.loc), hint=hint)
+    return Diagnostic(
+        code=f"{code_prefix}-{err.type}", message=f"unknown key {key!r}", location=_where(layer, err.loc), hint=hint
+    )
 
 
 def _one(err: _Error, model: type[BaseModel], layer: Layer, code_prefix: str) -> Diagnostic:
@@ -364,16 +403,16 @@ def _one(err: _Error, model: type[BaseModel], layer: Layer, code_prefix: str) ->
         message = message.replace(str(err.details["input"]), "***")
     if secret and message.startswith("expected a mapping"):
         hint = "reference the secret by name: `{secret: NAME}`"
-    return Diagnostic(code=f"{code_prefix}-{err.type}", message=message,
-                      location=_where(layer, _focus(err, layer)), hint=hint)
+    return Diagnostic(
+        code=f"{code_prefix}-{err.type}", message=message, location=_where(layer, _focus(err, layer)), hint=hint
+    )
 
 
 def diagnostics_from_validation(
     exc: ValidationError, model: type[BaseModel], layer: Layer, code_prefix: str = "schema"
 ) -> list[Diagnostic]:
     """Diagnostics for every problem pydantic found, located through the layer's origins."""
-    errors = [_Error(tuple(p for p in e["loc"] if not _is_union_tag(p)), e)
-              for e in exc.errors(include_url=False)]
+    errors = [_Error(tuple(p for p in e["loc"] if not _is_union_tag(p)), e) for e in exc.errors(include_url=False)]
     missing: dict[PathKey, list[str]] = {}
     for err in errors:
         if err.type == "missing":

@@ -68,9 +68,16 @@ def _read(path: Path, out: _Collector) -> YamlDocument | None:
         return None
     if not isinstance(doc.data, dict):
         found = "a list" if isinstance(doc.data, list) else f"a single value ({type(doc.data).__name__})"
-        out.add([Diagnostic("yaml-top", f"the file holds {found}; expected a mapping at the top level",
-                            location=SourceLocation(doc.file, doc.line_of(()) or 1),
-                            hint="write `key: value` lines starting at the left margin")])
+        out.add(
+            [
+                Diagnostic(
+                    "yaml-top",
+                    f"the file holds {found}; expected a mapping at the top level",
+                    location=SourceLocation(doc.file, doc.line_of(()) or 1),
+                    hint="write `key: value` lines starting at the left margin",
+                )
+            ]
+        )
         return None
     return doc
 
@@ -89,8 +96,9 @@ def _validate(model: type[BaseModel], layer: Layer, prefix: str, out: _Collector
         return None
 
 
-def _load_named(kind: str, root: Path, out: _Collector, layers: dict[tuple[Kind, str], Layer],
-                unreadable: set[tuple[str, str]]) -> tuple[dict[str, Any], dict[str, YamlDocument]]:
+def _load_named(
+    kind: str, root: Path, out: _Collector, layers: dict[tuple[Kind, str], Layer], unreadable: set[tuple[str, str]]
+) -> tuple[dict[str, Any], dict[str, YamlDocument]]:
     """Load one folder. Files that do not parse are added to ``unreadable`` as ``(kind, stem)``,
     so references to them are not reported as unknown on top of the syntax error."""
     folder, model = _KINDS[kind]
@@ -116,9 +124,12 @@ def _load_named(kind: str, root: Path, out: _Collector, layers: dict[tuple[Kind,
 
 
 def _duplicate(kind: str, name: str, doc: YamlDocument, first: YamlDocument) -> Diagnostic:
-    return Diagnostic(f"duplicate-{kind}", f"duplicate {kind} {name!r} (also defined in {first.file})",
-                      location=SourceLocation(doc.file, doc.line_of((kind,)), kind),
-                      hint=f"each {kind} id must be unique; rename one of them")
+    return Diagnostic(
+        f"duplicate-{kind}",
+        f"duplicate {kind} {name!r} (also defined in {first.file})",
+        location=SourceLocation(doc.file, doc.line_of((kind,)), kind),
+        hint=f"each {kind} id must be unique; rename one of them",
+    )
 
 
 def load_estate(intents_dir: Path, platforms_dir: Path = DEFAULT_PLATFORMS_DIR) -> tuple[Estate, list[Diagnostic]]:
@@ -130,18 +141,30 @@ def load_estate(intents_dir: Path, platforms_dir: Path = DEFAULT_PLATFORMS_DIR) 
     root = intents_dir
     if not root.is_dir():
         what = "is a file, not a directory" if root.exists() else "not found"
-        raise DiagnosticError([Diagnostic("intents-missing", f"intents directory {display_path(root)!r} {what}",
-                                          hint="pass --intents DIR pointing at a folder with defaults.yaml")])
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "intents-missing",
+                    f"intents directory {display_path(root)!r} {what}",
+                    hint="pass --intents DIR pointing at a folder with defaults.yaml",
+                )
+            ]
+        )
     layers: dict[tuple[Kind, str], Layer] = {}
     defaults_path = root / "defaults.yaml"
     defaults: Defaults | None = None
     defaults_layer = Layer({}, {})
     if not defaults_path.is_file():
-        out.add([Diagnostic("defaults-missing",
-                            "file not found (every site inherits estate settings and site_defaults from it)",
-                            location=SourceLocation(display_path(defaults_path)),
-                            hint="create it with `estate:` (name, management_network, reachability) "
-                                 "and `site_defaults:`")])
+        out.add(
+            [
+                Diagnostic(
+                    "defaults-missing",
+                    "file not found (every site inherits estate settings and site_defaults from it)",
+                    location=SourceLocation(display_path(defaults_path)),
+                    hint="create it with `estate:` (name, management_network, reachability) and `site_defaults:`",
+                )
+            ]
+        )
     else:
         doc = _read(defaults_path, out)
         if doc is not None:
@@ -161,20 +184,41 @@ def load_estate(intents_dir: Path, platforms_dir: Path = DEFAULT_PLATFORMS_DIR) 
     platforms, platform_errors = load_platforms(platforms_dir)
     out.add(platform_errors)
     if not platforms_dir.is_dir():
-        out.add([Diagnostic("platforms-missing", f"platforms directory {display_path(platforms_dir)!r} not found",
-                            hint="pass --platforms DIR with one <platform>.yaml per platform, or omit it")])
+        out.add(
+            [
+                Diagnostic(
+                    "platforms-missing",
+                    f"platforms directory {display_path(platforms_dir)!r} not found",
+                    hint="pass --platforms DIR with one <platform>.yaml per platform, or omit it",
+                )
+            ]
+        )
     broken |= {("platform", p.stem) for p in _yaml_files(platforms_dir) if p.stem not in platforms}
     # Without defaults.yaml every site would lack the keys it inherits: report the cause, not those.
-    sites = _load_sites(root, defaults_layer, region_docs, out, layers,
-                        validate=("defaults", "defaults") in layers,
-                        unreadable_regions={name for kind, name in unreadable if kind == "region"})
+    sites = _load_sites(
+        root,
+        defaults_layer,
+        region_docs,
+        out,
+        layers,
+        validate=("defaults", "defaults") in layers,
+        unreadable_regions={name for kind, name in unreadable if kind == "region"},
+    )
 
     if not platforms_dir.is_dir():  # every platform is unknown: say so once, above, not per site
         broken |= {("platform", site.platform) for site in sites.values()}
     if defaults is None:
         raise DiagnosticError(errors_only(out.diagnostics) or out.diagnostics)
-    estate = Estate(root=root, settings=defaults.estate, sites=sites, regions=regions,
-                    providers=providers, policies=policies, platforms=platforms, layers=layers)
+    estate = Estate(
+        root=root,
+        settings=defaults.estate,
+        sites=sites,
+        regions=regions,
+        providers=providers,
+        policies=policies,
+        platforms=platforms,
+        layers=layers,
+    )
     out.add(check_references(estate, broken))
     errors = errors_only(out.diagnostics)
     if errors:
@@ -182,9 +226,16 @@ def load_estate(intents_dir: Path, platforms_dir: Path = DEFAULT_PLATFORMS_DIR) 
     return estate, [d for d in out.diagnostics if d.severity is not Severity.ERROR]
 
 
-def _load_sites(root: Path, defaults_layer: Layer, region_docs: dict[str, YamlDocument], out: _Collector,
-                layers: dict[tuple[Kind, str], Layer], *, validate: bool = True,
-                unreadable_regions: frozenset[str] | set[str] = frozenset()) -> dict[str, Site]:
+def _load_sites(
+    root: Path,
+    defaults_layer: Layer,
+    region_docs: dict[str, YamlDocument],
+    out: _Collector,
+    layers: dict[tuple[Kind, str], Layer],
+    *,
+    validate: bool = True,
+    unreadable_regions: frozenset[str] | set[str] = frozenset(),
+) -> dict[str, Site]:
     """Parse every site file; merge and validate them when ``validate`` (defaults.yaml is usable).
 
     A site whose region file does not parse is not validated either: without the region's
@@ -195,9 +246,16 @@ def _load_sites(root: Path, defaults_layer: Layer, region_docs: dict[str, YamlDo
     region_layers = {name: Layer.from_document(doc, ("site_defaults",)) for name, doc in region_docs.items()}
     files = _yaml_files(root / "sites")
     if not files:
-        out.add([Diagnostic("sites-missing", "no site files found",
-                            location=SourceLocation(display_path(root / "sites")),
-                            hint="add one YAML file per site under sites/")])
+        out.add(
+            [
+                Diagnostic(
+                    "sites-missing",
+                    "no site files found",
+                    location=SourceLocation(display_path(root / "sites")),
+                    hint="add one YAML file per site under sites/",
+                )
+            ]
+        )
     for path in files:
         doc = _read(path, out)
         if doc is None:
@@ -216,11 +274,18 @@ def _load_sites(root: Path, defaults_layer: Layer, region_docs: dict[str, YamlDo
         if region_layer is None and isinstance(region, str) and region not in region_docs:
             # Reported by check_references when the site validates; without the region's
             # defaults most other keys would be reported missing, so say only this.
-            out.add([Diagnostic("ref-region", f"unknown region {region!r}",
-                                location=own.locate(("region",)) or defaults_layer.locate(("region",)),
-                                hint=_region_hint(region, region_docs))])
+            out.add(
+                [
+                    Diagnostic(
+                        "ref-region",
+                        f"unknown region {region!r}",
+                        location=own.locate(("region",)) or defaults_layer.locate(("region",)),
+                        hint=_region_hint(region, region_docs),
+                    )
+                ]
+            )
             continue
-        merged = merge_layers(defaults_layer, *( [region_layer] if region_layer else []), own)
+        merged = merge_layers(defaults_layer, *([region_layer] if region_layer else []), own)
         layers[("site", sid)] = merged
         site = _validate(Site, merged, "site", out)
         if site is not None:

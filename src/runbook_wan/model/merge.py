@@ -29,9 +29,7 @@ class Layer:
         if not isinstance(data, dict):
             data = {}
         depth = len(subtree)
-        origins = {
-            path[depth:]: (doc.file, line) for path, line in doc.origins.items() if path[:depth] == subtree
-        }
+        origins = {path[depth:]: (doc.file, line) for path, line in doc.origins.items() if path[:depth] == subtree}
         origins.setdefault((), (doc.file, doc.line_of(subtree) or 1))
         return cls(data, origins)
 

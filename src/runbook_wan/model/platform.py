@@ -80,8 +80,13 @@ def load_platforms(directory: Path = DEFAULT_PLATFORMS_DIR) -> tuple[dict[str, P
             diagnostics += diagnostics_from_validation(exc, PlatformSpec, layer, "platform")
             continue
         if spec.platform != path.stem:
-            diagnostics.append(Diagnostic("platform-name", f"platform {spec.platform!r} is in {path.name}",
-                                          location=SourceLocation(display_path(path), 1, "platform"),
-                                          hint=f"name the file {spec.platform}.yaml"))
+            diagnostics.append(
+                Diagnostic(
+                    "platform-name",
+                    f"platform {spec.platform!r} is in {path.name}",
+                    location=SourceLocation(display_path(path), 1, "platform"),
+                    hint=f"name the file {spec.platform}.yaml",
+                )
+            )
         platforms[spec.platform] = spec
     return platforms, diagnostics

@@ -24,7 +24,8 @@ class ClassMatch(IntentModel):
     def _not_empty(self) -> ClassMatch:
         if not (self.dscp or self.segments or self.destinations):
             raise PydanticCustomError(
-                "empty_match", "a class must match something",
+                "empty_match",
+                "a class must match something",
                 {"hint": "add at least one of dscp, segments or destinations"},
             )
         return self
@@ -50,7 +51,8 @@ class AppClass(IntentModel):
         for role in self.path_preference:
             if role in seen:
                 raise PydanticCustomError(
-                    "duplicate_path", "circuit '{role}' is listed twice in path_preference",
+                    "duplicate_path",
+                    "circuit '{role}' is listed twice in path_preference",
                     {"role": role, "hint": "list each circuit once, most preferred first"},
                 )
             seen.add(role)

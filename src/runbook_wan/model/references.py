@@ -24,10 +24,15 @@ def _did_you_mean(name: str, known: list[str], noun: str) -> str:
     return f"known {noun}: {shown}"
 
 
-def _unknown(estate: Estate, sid: str, kind: str, name: str, path: tuple[str, ...], known: list[str],
-             noun: str) -> Diagnostic:
-    return Diagnostic(f"ref-{kind}", f"unknown {kind} {name!r}", location=estate.locate("site", sid, path),
-                      hint=_did_you_mean(name, known, noun))
+def _unknown(
+    estate: Estate, sid: str, kind: str, name: str, path: tuple[str, ...], known: list[str], noun: str
+) -> Diagnostic:
+    return Diagnostic(
+        f"ref-{kind}",
+        f"unknown {kind} {name!r}",
+        location=estate.locate("site", sid, path),
+        hint=_did_you_mean(name, known, noun),
+    )
 
 
 def _site_names(estate: Estate, sid: str, site: Site, broken: Broken) -> list[Diagnostic]:
@@ -35,13 +40,21 @@ def _site_names(estate: Estate, sid: str, site: Site, broken: Broken) -> list[Di
     if site.region not in estate.regions and ("region", site.region) not in broken:
         out.append(_unknown(estate, sid, "region", site.region, ("region",), list(estate.regions), "regions"))
     if site.platform not in estate.platforms and ("platform", site.platform) not in broken:
-        out.append(_unknown(estate, sid, "platform", site.platform, ("platform",), list(estate.platforms),
-                            "platforms"))
+        out.append(_unknown(estate, sid, "platform", site.platform, ("platform",), list(estate.platforms), "platforms"))
     for role in CIRCUIT_ROLES:
         provider = getattr(site.circuits, role).provider
         if provider not in estate.providers and ("provider", provider) not in broken:
-            out.append(_unknown(estate, sid, "provider", provider, ("circuits", role, "provider"),
-                                list(estate.providers), "providers"))
+            out.append(
+                _unknown(
+                    estate,
+                    sid,
+                    "provider",
+                    provider,
+                    ("circuits", role, "provider"),
+                    list(estate.providers),
+                    "providers",
+                )
+            )
     if site.policy not in estate.policies and ("policy", site.policy) not in broken:
         out.append(_unknown(estate, sid, "policy", site.policy, ("policy",), list(estate.policies), "policies"))
     return out
@@ -58,14 +71,16 @@ def _site_segments(estate: Estate, sid: str, site: Site) -> list[Diagnostic]:
             if segment in segments:
                 continue
             used_at = estate.locate("policy", policy.policy, ("classes", cname, "match", "segments", index))
-            out.append(Diagnostic(
-                "ref-segment",
-                f"policy {policy.policy!r} class {cname!r} matches segment {segment!r}, "
-                f"which site {sid!r} does not have",
-                location=estate.locate("site", sid, ("lan_segments",)),
-                hint=f"add a {segment!r} LAN segment to the site or use another policy "
-                     f"(segment referenced at {used_at.display()})",
-            ))
+            out.append(
+                Diagnostic(
+                    "ref-segment",
+                    f"policy {policy.policy!r} class {cname!r} matches segment {segment!r}, "
+                    f"which site {sid!r} does not have",
+                    location=estate.locate("site", sid, ("lan_segments",)),
+                    hint=f"add a {segment!r} LAN segment to the site or use another policy "
+                    f"(segment referenced at {used_at.display()})",
+                )
+            )
     return out
 
 
@@ -74,10 +89,14 @@ def _guardrail_classes(estate: Estate) -> list[Diagnostic]:
     for pname, policy in sorted(estate.policies.items()):
         for index, cname in enumerate(policy.guardrails.never_on_wireless):
             if cname not in policy.classes:
-                out.append(Diagnostic(
-                    "ref-class", f"unknown class {cname!r}",
-                    location=estate.locate("policy", pname, ("guardrails", "never_on_wireless", index)),
-                    hint=_did_you_mean(cname, list(policy.classes), "classes")))
+                out.append(
+                    Diagnostic(
+                        "ref-class",
+                        f"unknown class {cname!r}",
+                        location=estate.locate("policy", pname, ("guardrails", "never_on_wireless", index)),
+                        hint=_did_you_mean(cname, list(policy.classes), "classes"),
+                    )
+                )
     return out
 
 

@@ -22,8 +22,10 @@ def _reject_inline_secret(value: Any) -> Any:
         raise PydanticCustomError(
             "inline_secret",
             "secret values must not be written in intents",
-            {"hint": "reference it by name: `{secret: NAME}`, then set RUNBOOK_SECRET_<NAME> "
-                     "or add NAME to the secrets file (see docs/secrets.md)"},
+            {
+                "hint": "reference it by name: `{secret: NAME}`, then set RUNBOOK_SECRET_<NAME> "
+                "or add NAME to the secrets file (see docs/secrets.md)"
+            },
         )
     return value
 

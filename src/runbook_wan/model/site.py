@@ -35,13 +35,18 @@ class Circuit(IntentModel):
     def _gateway_on_link(self) -> Circuit:
         if self.gateway not in self.address.network:
             raise PydanticCustomError(
-                "gateway_off_link", "gateway {gateway} is not inside {network}",
-                {"gateway": str(self.gateway), "network": str(self.address.network),
-                 "hint": "the gateway must be on the circuit's subnet; check address and gateway"},
+                "gateway_off_link",
+                "gateway {gateway} is not inside {network}",
+                {
+                    "gateway": str(self.gateway),
+                    "network": str(self.address.network),
+                    "hint": "the gateway must be on the circuit's subnet; check address and gateway",
+                },
             )
         if self.gateway == self.address.ip:
             raise PydanticCustomError(
-                "gateway_is_self", "gateway {gateway} is our own address",
+                "gateway_is_self",
+                "gateway {gateway} is our own address",
                 {"gateway": str(self.gateway), "hint": "the gateway is the provider's side of the link"},
             )
         return self
@@ -64,17 +69,24 @@ class BgpSettings(IntentModel):
     keepalive: int = Field(ge=1, le=3600, description="BGP keepalive seconds.")
     hold: int = Field(ge=3, le=65535, description="BGP hold time seconds (>= 3 x keepalive).")
     connect_retry: int | None = Field(
-        default=None, ge=1, le=65535,
+        default=None,
+        ge=1,
+        le=65535,
         description="Seconds between attempts to reopen a session after a circuit comes back (platform default "
-                    "if unset; FRR's is 120 s). Platforms without a per-neighbor setting ignore it.")
+        "if unset; FRR's is 120 s). Platforms without a per-neighbor setting ignore it.",
+    )
 
     @model_validator(mode="after")
     def _hold_vs_keepalive(self) -> BgpSettings:
         if self.hold < 3 * self.keepalive:
             raise PydanticCustomError(
-                "bgp_timers", "hold time {hold} is less than 3 x keepalive {keepalive}",
-                {"hold": self.hold, "keepalive": self.keepalive,
-                 "hint": f"raise hold to at least {3 * self.keepalive} or lower keepalive to {self.hold // 3 or 1}"},
+                "bgp_timers",
+                "hold time {hold} is less than 3 x keepalive {keepalive}",
+                {
+                    "hold": self.hold,
+                    "keepalive": self.keepalive,
+                    "hint": f"raise hold to at least {3 * self.keepalive} or lower keepalive to {self.hold // 3 or 1}",
+                },
             )
         return self
 
@@ -117,7 +129,8 @@ class Site(IntentModel):
     def _loopback_is_host(self) -> Site:
         if self.loopback.network.prefixlen != 32:
             raise PydanticCustomError(
-                "loopback_len", "loopback {value} must be a /32",
+                "loopback_len",
+                "loopback {value} must be a /32",
                 {"value": str(self.loopback), "hint": f"write it as {self.loopback.ip}/32"},
             )
         return self

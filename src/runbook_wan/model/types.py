@@ -21,9 +21,11 @@ def _interface_address(value: Any) -> ipaddress.IPv4Interface:
         raise PydanticCustomError(
             "interface_address",
             "{value} is not an interface address (expected a.b.c.d/len)",
-            {"value": repr(value),
-             "hint": f"add the prefix length of the subnet, e.g. '{value}/30' on a point-to-point link, "
-                     "/32 for a loopback"},
+            {
+                "value": repr(value),
+                "hint": f"add the prefix length of the subnet, e.g. '{value}/30' on a point-to-point link, "
+                "/32 for a loopback",
+            },
         )
     try:
         iface = ipaddress.IPv4Interface(value)
@@ -39,8 +41,12 @@ def _interface_address(value: Any) -> ipaddress.IPv4Interface:
         raise PydanticCustomError(
             "interface_address",
             "{value} is the {which} address of {net}, not a usable host address",
-            {"value": repr(value), "which": which, "net": str(net),
-             "hint": f"pick a host address between {net.network_address + 1} and {net.broadcast_address - 1}"},
+            {
+                "value": repr(value),
+                "which": which,
+                "net": str(net),
+                "hint": f"pick a host address between {net.network_address + 1} and {net.broadcast_address - 1}",
+            },
         )
     return iface
 
@@ -51,8 +57,11 @@ def _ipv4_address(value: Any) -> ipaddress.IPv4Address:
     try:
         return ipaddress.IPv4Address(value if isinstance(value, str) else str(value))
     except ValueError:
-        hint = "write a plain address without a prefix length" if isinstance(value, str) and "/" in value \
+        hint = (
+            "write a plain address without a prefix length"
+            if isinstance(value, str) and "/" in value
             else "write a dotted-quad IPv4 address, e.g. 192.0.2.1"
+        )
         raise PydanticCustomError(
             "ipv4_address", "{value} is not an IPv4 address", {"value": repr(value), "hint": hint}
         ) from None
@@ -63,7 +72,8 @@ def _ipv4_network(value: Any) -> ipaddress.IPv4Network:
         return value
     if not isinstance(value, str) or "/" not in value:
         raise PydanticCustomError(
-            "ipv4_network", "{value} is not a prefix (expected a.b.c.d/len)",
+            "ipv4_network",
+            "{value} is not a prefix (expected a.b.c.d/len)",
             {"value": repr(value), "hint": "write the network with its prefix length, e.g. 10.1.10.0/24"},
         )
     try:
@@ -72,11 +82,13 @@ def _ipv4_network(value: Any) -> ipaddress.IPv4Network:
         if "host bits set" in str(exc):
             network = ipaddress.IPv4Network(value, strict=False)
             raise PydanticCustomError(
-                "ipv4_network", "{value} has host bits set, so it is not a prefix",
+                "ipv4_network",
+                "{value} has host bits set, so it is not a prefix",
                 {"value": repr(value), "hint": f"did you mean {network}?"},
             ) from None
         raise PydanticCustomError(
-            "ipv4_network", "{value} is not a valid prefix ({reason})",
+            "ipv4_network",
+            "{value} is not a valid prefix ({reason})",
             {"value": repr(value), "reason": str(exc), "hint": "use a.b.c.d/len with each octet 0-255 and len 0-32"},
         ) from None
 
@@ -85,9 +97,13 @@ def _name(kind: str) -> Any:
     def check(value: Any) -> Any:
         if isinstance(value, str) and not re.match(_NAME, value):
             raise PydanticCustomError(
-                "name_format", "{value} is not a valid {kind} name",
-                {"value": repr(value), "kind": kind,
-                 "hint": "use lowercase letters, digits and single hyphens, starting with a letter"},
+                "name_format",
+                "{value} is not a valid {kind} name",
+                {
+                    "value": repr(value),
+                    "kind": kind,
+                    "hint": "use lowercase letters, digits and single hyphens, starting with a letter",
+                },
             )
         return value
 
@@ -113,9 +129,27 @@ Percent = Annotated[float, Field(ge=0, le=100)]
 
 #: DSCP names accepted in policies, with their code points (RFC 2474/2597/3246/4594).
 DSCP_NAMES: dict[str, int] = {
-    "default": 0, "cs1": 8, "af11": 10, "af12": 12, "af13": 14, "cs2": 16, "af21": 18, "af22": 20,
-    "af23": 22, "cs3": 24, "af31": 26, "af32": 28, "af33": 30, "cs4": 32, "af41": 34, "af42": 36,
-    "af43": 38, "cs5": 40, "ef": 46, "cs6": 48, "cs7": 56,
+    "default": 0,
+    "cs1": 8,
+    "af11": 10,
+    "af12": 12,
+    "af13": 14,
+    "cs2": 16,
+    "af21": 18,
+    "af22": 20,
+    "af23": 22,
+    "cs3": 24,
+    "af31": 26,
+    "af32": 28,
+    "af33": 30,
+    "cs4": 32,
+    "af41": 34,
+    "af42": 36,
+    "af43": 38,
+    "cs5": 40,
+    "ef": 46,
+    "cs6": 48,
+    "cs7": 56,
 }
 
 
@@ -127,7 +161,8 @@ def _dscp(value: Any) -> int:
     if isinstance(value, str) and value.lower() in DSCP_NAMES:
         return DSCP_NAMES[value.lower()]
     raise PydanticCustomError(
-        "dscp", "{value} is not a DSCP value",
+        "dscp",
+        "{value} is not a DSCP value",
         {"value": repr(value), "hint": "use 0-63 or a name such as ef, af41, cs1"},
     )
 

@@ -66,10 +66,7 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
-            return [
-                self.build(item, (*path, index), item.start_mark.line + 1)
-                for index, item in enumerate(node.value)
-            ]
+            return [self.build(item, (*path, index), item.start_mark.line + 1) for index, item in enumerate(node.value)]
         return self._scalar(node, path)
 
     def _scalar(self, node: yaml.Node, path: PathKey) -> Any:
@@ -88,21 +85,28 @@ class _Builder:
             message, hint = f"the value tagged {tag} is not a valid {tag[2:]}", "fix the value or remove the tag"
         else:
             message, hint = f"unsupported YAML tag {tag}", "remove the tag and write a plain value"
-        self.diagnostics.append(Diagnostic(
-            code="yaml-value", message=message, hint=hint,
-            location=SourceLocation(self.file, node.start_mark.line + 1, format_path(path)),
-        ))
+        self.diagnostics.append(
+            Diagnostic(
+                code="yaml-value",
+                message=message,
+                hint=hint,
+                location=SourceLocation(self.file, node.start_mark.line + 1, format_path(path)),
+            )
+        )
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[Any, Any]:
         try:
             self._constructor.flatten_mapping(node)
         except yaml.YAMLError as exc:
             problem = getattr(exc, "problem", None) or "invalid merge key"
-            self.diagnostics.append(Diagnostic(
-                code="yaml-merge", message=f"YAML merge key '<<' cannot be used here: {problem}",
-                location=SourceLocation(self.file, node.start_mark.line + 1, format_path(path)),
-                hint="'<<' takes an alias of a mapping (<<: *name) or a list of them",
-            ))
+            self.diagnostics.append(
+                Diagnostic(
+                    code="yaml-merge",
+                    message=f"YAML merge key '<<' cannot be used here: {problem}",
+                    location=SourceLocation(self.file, node.start_mark.line + 1, format_path(path)),
+                    hint="'<<' takes an alias of a mapping (<<: *name) or a list of them",
+                )
+            )
             node.value = [(k, v) for k, v in node.value if k.tag != "tag:yaml.org,2002:merge"]
         result: dict[Any, Any] = {}
         seen: dict[Any, int] = {}
@@ -147,8 +151,10 @@ def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagn
     source = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
     message, hint = f"YAML syntax error: {problem}", "check indentation and quoting on this line and the one above it"
     if "\t" in source[: len(source) - len(source.lstrip())] or "tab character" in problem:
-        message, hint = "YAML syntax error: a tab character is used for indentation", \
-            "indent with spaces only (YAML does not allow tabs)"
+        message, hint = (
+            "YAML syntax error: a tab character is used for indentation",
+            "indent with spaces only (YAML does not allow tabs)",
+        )
     elif opened is not None and opened != line and context.startswith("while parsing a flow "):
         opener, closer, noun = _CLOSERS.get(context.removeprefix("while parsing a "), ("[", "]", "list"))
         message = f"YAML syntax error: the {noun} opened with {opener!r} on this line is not closed"
@@ -173,8 +179,14 @@ def parse_yaml(text: str, file: str) -> tuple[YamlDocument | None, list[Diagnost
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_diagnostic(exc, text, file)]
     except yaml.YAMLError as exc:  # pragma: no cover - non-marked errors are rare
-        return None, [Diagnostic(code="yaml-syntax", message=f"YAML error: {exc}",
-                                 location=SourceLocation(file), hint="check the file is valid YAML")]
+        return None, [
+            Diagnostic(
+                code="yaml-syntax",
+                message=f"YAML error: {exc}",
+                location=SourceLocation(file),
+                hint="check the file is valid YAML",
+            )
+        ]
     if node is None:
         return YamlDocument(file, {}, {(): 1}), []
     builder = _Builder(file)
@@ -199,6 +211,12 @@ def load_yaml(path: Path, display_name: str | None = None) -> tuple[YamlDocument
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, [Diagnostic(code="file-read", message=f"cannot read file: {exc}",
-                                 location=SourceLocation(name), hint="check the file exists and is UTF-8")]
+        return None, [
+            Diagnostic(
+                code="file-read",
+                message=f"cannot read file: {exc}",
+                location=SourceLocation(name),
+                hint="check the file exists and is UTF-8",
+            )
+        ]
     return parse_yaml(text, name)

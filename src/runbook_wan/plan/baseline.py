@@ -20,16 +20,30 @@ def read_baseline(configs_dir: Path, against: str | None) -> dict[str, str]:
     folder = configs_dir.resolve()
     top = _git(["rev-parse", "--show-toplevel"], cwd=folder.parent if not folder.is_dir() else folder)
     if top.returncode != 0:
-        raise DiagnosticError([Diagnostic("plan-git", f"--against {against}: {configs_dir} is not in a git repository",
-                                          hint="run plan from inside the repository, or drop --against")])
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "plan-git",
+                    f"--against {against}: {configs_dir} is not in a git repository",
+                    hint="run plan from inside the repository, or drop --against",
+                )
+            ]
+        )
     root = Path(top.stdout.strip())
     rel = folder.relative_to(root).as_posix()
     verify = _git(["rev-parse", "--verify", "--quiet", f"{against}^{{commit}}"], cwd=root)
     if verify.returncode != 0:
-        raise DiagnosticError([Diagnostic("plan-git-ref", f"--against: unknown git ref {against!r}",
-                                          hint="use a branch, tag or commit, e.g. origin/main or HEAD~1")])
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "plan-git-ref",
+                    f"--against: unknown git ref {against!r}",
+                    hint="use a branch, tag or commit, e.g. origin/main or HEAD~1",
+                )
+            ]
+        )
     listing = _git(["ls-tree", "-r", "--name-only", against, "--", rel], cwd=root)
-    names = [n for n in listing.stdout.splitlines() if n.endswith(SUFFIX) and "/" not in n[len(rel) + 1:]]
+    names = [n for n in listing.stdout.splitlines() if n.endswith(SUFFIX) and "/" not in n[len(rel) + 1 :]]
     if not names:
         return {}
     batch = _git(["cat-file", "--batch"], cwd=root, input_text="".join(f"{against}:{n}\n" for n in names))
@@ -44,7 +58,7 @@ def _parse_batch(output: str, names: list[str]) -> dict[str, str]:
         header_end = data.index(b"\n", pos)
         header = data[pos:header_end].decode().split()
         size = int(header[2])
-        body = data[header_end + 1: header_end + 1 + size]
+        body = data[header_end + 1 : header_end + 1 + size]
         pos = header_end + 1 + size + 1
         configs[Path(name).stem] = body.decode()
     return configs

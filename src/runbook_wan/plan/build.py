@@ -7,8 +7,7 @@ from runbook_wan.plan.model import Change, Plan, SitePlan, sha256
 from runbook_wan.render.pipeline import RenderResult
 
 
-def build_plan(result: RenderResult, baseline: dict[str, str], baseline_label: str,
-               limit: str | None) -> Plan:
+def build_plan(result: RenderResult, baseline: dict[str, str], baseline_label: str, limit: str | None) -> Plan:
     sites: list[SitePlan] = []
     for sid in result.selected:
         cfg = result.configs[sid]

@@ -53,8 +53,13 @@ class _Entry:
     in_old: bool
 
 
-def _entries(a: list[str], b: list[str], group: list[tuple[str, int, int, int, int]],
-             chains_a: list[tuple[int, ...]], chains_b: list[tuple[int, ...]]) -> list[_Entry]:
+def _entries(
+    a: list[str],
+    b: list[str],
+    group: list[tuple[str, int, int, int, int]],
+    chains_a: list[tuple[int, ...]],
+    chains_b: list[tuple[int, ...]],
+) -> list[_Entry]:
     out: list[_Entry] = []
     for tag, i1, i2, j1, j2 in group:
         if tag == "equal":
@@ -103,6 +108,7 @@ def config_diff(old: str, new: str, context: int = 2, comment: str = "!") -> lis
 def _add_parents(hunk: Hunk, first_change: _Entry, src: list[str], lead: list[_Entry]) -> None:
     if not first_change.chain:
         return
+
     def coord(e: _Entry) -> int | None:  # parent indices are in the changed line's own file
         return e.old if first_change.in_old else e.new
 

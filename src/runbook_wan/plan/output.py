@@ -53,20 +53,33 @@ def headline(plan: Plan) -> str:
 
 def to_markdown(plan: Plan) -> str:
     t = plan.totals()
-    out = ["### Runbook plan\n", f"**{headline(plan)}**\n",
-           "| added | changed | removed | unchanged | lines + | lines − |",
-           "|---:|---:|---:|---:|---:|---:|",
-           f"| {t['added']} | {t['changed']} | {t['removed']} | {t['unchanged']} | {t['lines_added']} "
-           f"| {t['lines_removed']} |", ""]
+    out = [
+        "### Runbook plan\n",
+        f"**{headline(plan)}**\n",
+        "| added | changed | removed | unchanged | lines + | lines − |",
+        "|---:|---:|---:|---:|---:|---:|",
+        f"| {t['added']} | {t['changed']} | {t['removed']} | {t['unchanged']} | {t['lines_added']} "
+        f"| {t['lines_removed']} |",
+        "",
+    ]
     changed = [s for s in plan.sites if s.change is not Change.UNCHANGED]
     if changed:
         out += ["| site | change | platform | + | − |", "|---|---|---|---:|---:|"]
-        out += [f"| `{s.site}` | {s.change.value} | {s.platform} | {s.added_lines} | {s.removed_lines} |"
-                for s in changed]
+        out += [
+            f"| `{s.site}` | {s.change.value} | {s.platform} | {s.added_lines} | {s.removed_lines} |" for s in changed
+        ]
         out.append("")
     for s in changed:
-        out += [f"<details><summary><code>{s.site}</code>: {s.change.value} (+{s.added_lines} −{s.removed_lines})"
-                "</summary>", "", "```diff", *render_unified(s.hunks), "```", "</details>", ""]
+        out += [
+            f"<details><summary><code>{s.site}</code>: {s.change.value} (+{s.added_lines} −{s.removed_lines})"
+            "</summary>",
+            "",
+            "```diff",
+            *render_unified(s.hunks),
+            "```",
+            "</details>",
+            "",
+        ]
     return "\n".join(out) + "\n"
 
 
@@ -77,16 +90,16 @@ def print_terminal(plan: Plan, console: MaskedConsole) -> None:
     for s in plan.sites:
         if s.change is Change.UNCHANGED:
             continue
-        console.print(Text(f"\n{s.site} ({s.platform}): {s.change.value} +{s.added_lines} -{s.removed_lines}",
-                           style="bold"))
+        console.print(
+            Text(f"\n{s.site} ({s.platform}): {s.change.value} +{s.added_lines} -{s.removed_lines}", style="bold")
+        )
         for line in render_unified(s.hunks):
             console.print(Text(line, style=_STYLE.get(line[:1], "")))
     table = Table(title="Plan summary", show_edge=False)
     for column in ("added", "changed", "removed", "unchanged", "lines +", "lines -"):
         table.add_column(column, justify="right")
     t = plan.totals()
-    table.add_row(*(str(t[k]) for k in ("added", "changed", "removed", "unchanged", "lines_added",
-                                          "lines_removed")))
+    table.add_row(*(str(t[k]) for k in ("added", "changed", "removed", "unchanged", "lines_added", "lines_removed")))
     console.print()
     console.print(table)
     console.print(headline(plan), markup=False)

@@ -81,5 +81,10 @@ def _render_estate(intents_dir: Path, limit: str | None, templates_dir: Path, pl
             configs[sid] = rendered
     if errors:
         raise DiagnosticError(errors)
-    return RenderResult(estate=estate, facts=facts, configs=configs, selected=selected,
-                        warnings=[w for w in warnings if w not in errors])
+    return RenderResult(
+        estate=estate,
+        facts=facts,
+        configs=configs,
+        selected=selected,
+        warnings=[w for w in warnings if w not in errors],
+    )

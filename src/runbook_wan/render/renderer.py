@@ -54,8 +54,9 @@ def _relative(path: str) -> str:
     return rel if not rel.startswith("..") else path
 
 
-def render_site(facts: SiteFacts, platform: PlatformSpec, env: jinja2.Environment,
-                templates_dir: Path) -> tuple[RenderedConfig | None, list[Diagnostic]]:
+def render_site(
+    facts: SiteFacts, platform: PlatformSpec, env: jinja2.Environment, templates_dir: Path
+) -> tuple[RenderedConfig | None, list[Diagnostic]]:
     parts = [header(facts, platform)]
     diagnostics: list[Diagnostic] = []
     context = {"site": facts, "platform": platform}
@@ -64,25 +65,34 @@ def render_site(facts: SiteFacts, platform: PlatformSpec, env: jinja2.Environmen
         try:
             parts.append(env.get_template(name).render(context))
         except jinja2.TemplateNotFound:
-            diagnostics.append(Diagnostic(
-                "template-missing", f"template {name} for section {section!r} not found (rendering site {facts.site})",
-                location=SourceLocation(_relative(str(templates_dir / name))),
-                hint=f"create it, or remove {section!r} from sections in platforms/{platform.platform}.yaml",
-            ))
+            diagnostics.append(
+                Diagnostic(
+                    "template-missing",
+                    f"template {name} for section {section!r} not found (rendering site {facts.site})",
+                    location=SourceLocation(_relative(str(templates_dir / name))),
+                    hint=f"create it, or remove {section!r} from sections in platforms/{platform.platform}.yaml",
+                )
+            )
         except jinja2.UndefinedError as exc:
             file, line = _template_line(exc, templates_dir)
-            diagnostics.append(Diagnostic(
-                "template-undefined", f"{_short_types(exc.message or str(exc))} (rendering site {facts.site})",
-                location=SourceLocation(_relative(file), line),
-                hint="templates may only use facts; check the variable name against runbook_wan/facts/models.py",
-            ))
+            diagnostics.append(
+                Diagnostic(
+                    "template-undefined",
+                    f"{_short_types(exc.message or str(exc))} (rendering site {facts.site})",
+                    location=SourceLocation(_relative(file), line),
+                    hint="templates may only use facts; check the variable name against runbook_wan/facts/models.py",
+                )
+            )
         except jinja2.TemplateError as exc:
             file, line = _template_line(exc, templates_dir)
-            diagnostics.append(Diagnostic(
-                "template-error", f"{type(exc).__name__}: {exc} (rendering site {facts.site})",
-                location=SourceLocation(_relative(file), line),
-                hint="fix the template syntax",
-            ))
+            diagnostics.append(
+                Diagnostic(
+                    "template-error",
+                    f"{type(exc).__name__}: {exc} (rendering site {facts.site})",
+                    location=SourceLocation(_relative(file), line),
+                    hint="fix the template syntax",
+                )
+            )
     if diagnostics:
         return None, diagnostics
     text = "".join(parts)

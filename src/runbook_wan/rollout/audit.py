@@ -19,6 +19,7 @@ def current_user() -> str:
 
 def intents_commit(intents_dir: Path) -> str:
     """The git commit of the intents folder, with ``+dirty`` when it has uncommitted changes."""
+
     def git(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(["git", *args], cwd=intents_dir, capture_output=True, text=True, check=False)
 

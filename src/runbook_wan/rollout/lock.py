@@ -32,7 +32,8 @@ class LockHeldError(Exception):
             "rollout-locked",
             f"another rollout is running: {self.info.rollout_id} by {self.info.user} on {self.info.host} "
             f"(pid {self.info.pid}) since {since}",
-            hint=f"wait for it to finish; if that process is gone from its host, remove {path}")
+            hint=f"wait for it to finish; if that process is gone from its host, remove {path}",
+        )
 
 
 def _alive(pid: int) -> bool:

@@ -38,10 +38,14 @@ class DeployOptions:
         if self.workers < 1:
             problems.append(Diagnostic("option-workers", "--workers must be at least 1", hint="e.g. --workers 20"))
         if self.revert_in < self.gate_timeout + CONFIRM_MARGIN_S:
-            problems.append(Diagnostic(
-                "option-revert-in",
-                f"--revert-in {self.revert_in}s leaves no time to confirm after a {self.gate_timeout:g}s health gate",
-                hint=f"use --revert-in {int(self.gate_timeout + CONFIRM_MARGIN_S)} or more, "
-                     "or a shorter --gate-timeout"))
+            problems.append(
+                Diagnostic(
+                    "option-revert-in",
+                    f"--revert-in {self.revert_in}s leaves no time to confirm after a "
+                    f"{self.gate_timeout:g}s health gate",
+                    hint=f"use --revert-in {int(self.gate_timeout + CONFIRM_MARGIN_S)} or more, "
+                    "or a shorter --gate-timeout",
+                )
+            )
         if problems:
             raise DiagnosticError(problems)

@@ -26,8 +26,12 @@ class Outcome(StrEnum):
     @property
     def status(self) -> Status:
         return {
-            Outcome.CHANGED: Status.SUCCESS, Outcome.UNCHANGED: Status.SUCCESS, Outcome.CHECKED: Status.SUCCESS,
-            Outcome.ROLLED_BACK: Status.FAILURE, Outcome.FAILED: Status.ERROR, Outcome.NOT_STARTED: Status.SKIPPED,
+            Outcome.CHANGED: Status.SUCCESS,
+            Outcome.UNCHANGED: Status.SUCCESS,
+            Outcome.CHECKED: Status.SUCCESS,
+            Outcome.ROLLED_BACK: Status.FAILURE,
+            Outcome.FAILED: Status.ERROR,
+            Outcome.NOT_STARTED: Status.SKIPPED,
         }[self]
 
     @property

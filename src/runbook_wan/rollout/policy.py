@@ -29,9 +29,15 @@ class Amount:
                 raise ValueError
             return cls(float(number), False)
         except ValueError:
-            raise DiagnosticError([Diagnostic(
-                "option-amount", f"{option} {text!r} is not a count or a percentage",
-                hint=f"use e.g. {option} 5 or {option} 10%")]) from None
+            raise DiagnosticError(
+                [
+                    Diagnostic(
+                        "option-amount",
+                        f"{option} {text!r} is not a count or a percentage",
+                        hint=f"use e.g. {option} 5 or {option} 10%",
+                    )
+                ]
+            ) from None
 
     def of(self, total: int) -> int:
         """Resolve against ``total`` (percentages round up, so 10% of 3 is 1)."""
@@ -63,12 +69,18 @@ def plan_waves(sites: list[str], canary: str, wave_size: str) -> WavePlan:
         chosen = [s.strip() for s in canary.split(",") if s.strip()]
         unknown = [s for s in chosen if s not in ordered]
         if unknown:
-            raise DiagnosticError([Diagnostic(
-                "option-canary", f"--canary site(s) not in this rollout: {', '.join(unknown)}",
-                hint="name sites selected by --limit, or give a count such as --canary 1")])
+            raise DiagnosticError(
+                [
+                    Diagnostic(
+                        "option-canary",
+                        f"--canary site(s) not in this rollout: {', '.join(unknown)}",
+                        hint="name sites selected by --limit, or give a count such as --canary 1",
+                    )
+                ]
+            )
     rest = [s for s in ordered if s not in chosen]
     size = max(1, Amount.parse(wave_size, "--wave-size").of(len(ordered)))
-    waves = [rest[i: i + size] for i in range(0, len(rest), size)]
+    waves = [rest[i : i + size] for i in range(0, len(rest), size)]
     return WavePlan(canary=chosen, waves=waves)
 
 

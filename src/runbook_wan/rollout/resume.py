@@ -32,12 +32,25 @@ def load_prior(state: Path, rollout_id: str) -> PriorRun:
     header = next((r for r in records if r.get("kind") == "rollout"), None)
     if header is None:
         known = sorted(p.name for p in rollouts_dir(state).glob("*") if p.is_dir())
-        raise DiagnosticError([Diagnostic(
-            "resume-unknown", f"no rollout {rollout_id!r} in {rollouts_dir(state)}",
-            hint="known rollouts: " + (", ".join(known[-5:]) or "none"))])
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "resume-unknown",
+                    f"no rollout {rollout_id!r} in {rollouts_dir(state)}",
+                    hint="known rollouts: " + (", ".join(known[-5:]) or "none"),
+                )
+            ]
+        )
     if header.get("check"):
-        raise DiagnosticError([Diagnostic("resume-check", f"rollout {rollout_id} was a --check run",
-                                          hint="a check changes nothing; just run deploy")])
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "resume-check",
+                    f"rollout {rollout_id} was a --check run",
+                    hint="a check changes nothing; just run deploy",
+                )
+            ]
+        )
     outcomes = {r["site"]: Outcome(r["outcome"]) for r in records if r.get("kind") == "site"}
     return PriorRun(rollout_id, header, outcomes)
 
@@ -46,7 +59,12 @@ def check_unchanged(prior: PriorRun, hashes: dict[str, str]) -> None:
     """A resumed rollout pushes exactly what the original one planned."""
     changed = sorted(s for s, digest in prior.hashes.items() if hashes.get(s) != digest)
     if changed:
-        raise DiagnosticError([Diagnostic(
-            "resume-changed",
-            f"the rendered configs changed since rollout {prior.rollout_id} started: {', '.join(changed[:10])}",
-            hint="resume only continues the same change; start a new rollout (runbook.py deploy) instead")])
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "resume-changed",
+                    f"the rendered configs changed since rollout {prior.rollout_id} started: {', '.join(changed[:10])}",
+                    hint="resume only continues the same change; start a new rollout (runbook.py deploy) instead",
+                )
+            ]
+        )

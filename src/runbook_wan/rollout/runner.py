@@ -71,9 +71,15 @@ class RolloutResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "rollout_id": self.rollout_id, "check": self.check, "user": self.user,
-            "intents_commit": self.intents_commit, "resumed": self.resumed, "halted": self.halted,
-            "halt_reason": self.halt_reason, "waves": self.waves, "timings": self.timings,
+            "rollout_id": self.rollout_id,
+            "check": self.check,
+            "user": self.user,
+            "intents_commit": self.intents_commit,
+            "resumed": self.resumed,
+            "halted": self.halted,
+            "halt_reason": self.halt_reason,
+            "waves": self.waves,
+            "timings": self.timings,
             "summary": {o.value: self.count(o) for o in Outcome},
             "sites": [self.sites[s].to_dict() for s in sorted(self.sites)],
         }
@@ -92,11 +98,16 @@ def _validated(opts: DeployOptions) -> RenderResult:
     rendered = render_estate(opts.intents, opts.limit, opts.templates, opts.platforms)
     report = validate(rendered, ValidationOptions(backend="builtin", configs_dir=opts.configs_dir))
     # Name the rule that fired (e.g. R002-unique-loopback): the CLI prints message and hint only.
-    errors = [replace(d, message=f"{d.code}: {d.message}") for d in report.diagnostics
-              if d.severity is Severity.ERROR]
+    errors = [replace(d, message=f"{d.code}: {d.message}") for d in report.diagnostics if d.severity is Severity.ERROR]
     broken = [r for r in report.results if r.status is Status.ERROR and not r.diagnostics]
-    errors += [Diagnostic("validation-error", f"{r.check} could not run for {r.subject}: {r.message}",
-                          hint="run `runbook.py validate` for details") for r in broken]
+    errors += [
+        Diagnostic(
+            "validation-error",
+            f"{r.check} could not run for {r.subject}: {r.message}",
+            hint="run `runbook.py validate` for details",
+        )
+        for r in broken
+    ]
     if errors:
         raise DiagnosticError(errors)
     return rendered
@@ -138,9 +149,15 @@ class Rollout:
         resolver = _resolver(opts, self.ctx)
         pushed = {sid: resolver.resolve_text(rendered.configs[sid].text) for sid in todo}
         nornir = _nornir(opts, todo) if todo else None
-        result = RolloutResult(rollout_id=rollout_id, check=opts.check, waves=waves, user=current_user(),
-                               intents_commit=intents_commit(opts.intents), resumed=bool(self.prior),
-                               sites={s: SiteReport(site=s) for w in waves for s in w})
+        result = RolloutResult(
+            rollout_id=rollout_id,
+            check=opts.check,
+            waves=waves,
+            user=current_user(),
+            intents_commit=intents_commit(opts.intents),
+            resumed=bool(self.prior),
+            sites={s: SiteReport(site=s) for w in waves for s in w},
+        )
         result.timings["prepare_s"] = round(time.monotonic() - started, 3)
         if self.prior:
             for site, outcome in self.prior.outcomes.items():
@@ -155,8 +172,14 @@ class Rollout:
             nornir.close_connections(on_good=True, on_failed=True)
         return result
 
-    def _locked(self, result: RolloutResult, rendered: RenderResult, hashes: dict[str, str],
-                pushed: dict[str, str], nornir: Nornir | None) -> None:
+    def _locked(
+        self,
+        result: RolloutResult,
+        rendered: RenderResult,
+        hashes: dict[str, str],
+        pushed: dict[str, str],
+        nornir: Nornir | None,
+    ) -> None:
         opts = self.opts
         lock = RolloutLock(opts.state_dir / "lock", result.rollout_id, result.user)
         try:
@@ -164,36 +187,65 @@ class Rollout:
         except LockHeldError as exc:
             raise LockedError(exc.diagnostic(lock.path)) from None
         if lock.stale is not None:
-            self.ctx.err.print(f"note: took over the stale lock of rollout {lock.stale.rollout_id} "
-                               f"(pid {lock.stale.pid} is gone)", markup=False)
+            self.ctx.err.print(
+                f"note: took over the stale lock of rollout {lock.stale.rollout_id} (pid {lock.stale.pid} is gone)",
+                markup=False,
+            )
         journal = Journal(journal_path(opts.state_dir, result.rollout_id), self.ctx.redactor)
         result.journal = str(journal.path)
         audit = AuditLog(opts.state_dir / "audit.log", self.ctx.redactor)
         try:
             if self.prior is None:
-                journal.write("rollout", rollout_id=result.rollout_id, user=result.user,
-                              intents_commit=result.intents_commit, waves=result.waves, sha256=hashes,
-                              check=False, options=_options_record(opts))
+                journal.write(
+                    "rollout",
+                    rollout_id=result.rollout_id,
+                    user=result.user,
+                    intents_commit=result.intents_commit,
+                    waves=result.waves,
+                    sha256=hashes,
+                    check=False,
+                    options=_options_record(opts),
+                )
             else:
                 journal.write("resume", rollout_id=result.rollout_id, user=result.user)
-            audit.append("rollout-start", rollout_id=result.rollout_id, user=result.user,
-                         intents_commit=result.intents_commit, resumed=result.resumed,
-                         sites=[s for w in result.waves for s in w])
+            audit.append(
+                "rollout-start",
+                rollout_id=result.rollout_id,
+                user=result.user,
+                intents_commit=result.intents_commit,
+                resumed=result.resumed,
+                sites=[s for w in result.waves for s in w],
+            )
             self._waves(result, rendered, hashes, pushed, nornir, journal)
             for report in result.sites.values():
-                audit.append("site", rollout_id=result.rollout_id, user=result.user,
-                             intents_commit=result.intents_commit, site=report.site, result=report.outcome.value,
-                             sha256_before=report.sha256_before, sha256_after=report.sha256_after,
-                             reason=report.reason)
+                audit.append(
+                    "site",
+                    rollout_id=result.rollout_id,
+                    user=result.user,
+                    intents_commit=result.intents_commit,
+                    site=report.site,
+                    result=report.outcome.value,
+                    sha256_before=report.sha256_before,
+                    sha256_after=report.sha256_after,
+                    reason=report.reason,
+                )
             summary = {o.value: result.count(o) for o in Outcome}
             journal.write("end", halted=result.halted, halt_reason=result.halt_reason, summary=summary)
-            audit.append("rollout-end", rollout_id=result.rollout_id, user=result.user, halted=result.halted,
-                         summary=summary)
+            audit.append(
+                "rollout-end", rollout_id=result.rollout_id, user=result.user, halted=result.halted, summary=summary
+            )
         finally:
             lock.release()
 
-    def _waves(self, result: RolloutResult, rendered: RenderResult, hashes: dict[str, str],
-               pushed: dict[str, str], nornir: Nornir | None, journal: Journal | None) -> None:
+    def _waves(
+        self,
+        result: RolloutResult,
+        rendered: RenderResult,
+        hashes: dict[str, str],
+        pushed: dict[str, str],
+        nornir: Nornir | None,
+        journal: Journal | None,
+    ) -> None:
         opts = self.opts
         max_failures = Amount.parse(opts.max_failures, "--max-failures")
         backups = BackupStore(opts.state_dir / "backups", self.ctx.redactor)
@@ -213,20 +265,38 @@ class Rollout:
                 continue
             self.on_wave(index, todo)
             wave_start = time.monotonic()
-            jobs = {s: SiteJob(site=s, facts=rendered.facts[s], config=pushed[s], sha256=hashes[s],
-                               rollout_id=result.rollout_id, wave=index, revert_in=opts.revert_in,
-                               gate_timeout=opts.gate_timeout, check_only=opts.check) for s in todo}
+            jobs = {
+                s: SiteJob(
+                    site=s,
+                    facts=rendered.facts[s],
+                    config=pushed[s],
+                    sha256=hashes[s],
+                    rollout_id=result.rollout_id,
+                    wave=index,
+                    revert_in=opts.revert_in,
+                    gate_timeout=opts.gate_timeout,
+                    check_only=opts.check,
+                )
+                for s in todo
+            }
             assert nornir is not None
             wave_nr = nornir.filter(filter_func=lambda host, names=frozenset(todo): host.name in names)
             wave_nr.processors.append(SiteDone(self.on_site))
-            aggregated = wave_nr.run(task=_deploy_one, name=DEPLOY_TASK, jobs=jobs, backups=backups, sink=sink,
-                                     on_failed=True)
+            aggregated = wave_nr.run(
+                task=_deploy_one, name=DEPLOY_TASK, jobs=jobs, backups=backups, sink=sink, on_failed=True
+            )
             for site in todo:
                 report = _report_of(site, aggregated.get(site), index)
                 result.sites[site] = report
                 if journal is not None:
-                    journal.write("site", site=site, outcome=report.outcome.value, reason=report.reason,
-                                  sha256_before=report.sha256_before, sha256_after=report.sha256_after)
+                    journal.write(
+                        "site",
+                        site=site,
+                        outcome=report.outcome.value,
+                        reason=report.reason,
+                        sha256_before=report.sha256_before,
+                        sha256_after=report.sha256_after,
+                    )
             failures = [s for s in todo if result.sites[s].outcome.counts_as_failure]
             is_canary = index == 0 and canary_first and not opts.check
             allowed = allowed_failures(max_failures, len(todo), canary=is_canary)
@@ -236,8 +306,9 @@ class Rollout:
             if len(failures) > allowed and not opts.check:
                 what = "canary" if is_canary else f"wave {index}"
                 result.halted = True
-                result.halt_reason = (f"{what} had {len(failures)} failure(s) ({', '.join(failures)}), more than "
-                                      f"the {allowed} allowed")
+                result.halt_reason = (
+                    f"{what} had {len(failures)} failure(s) ({', '.join(failures)}), more than the {allowed} allowed"
+                )
 
 
 class LockedError(DiagnosticError):
@@ -263,8 +334,14 @@ def _report_of(site: str, multi: Any, wave: int) -> SiteReport:
 
 
 def _options_record(opts: DeployOptions) -> dict[str, Any]:
-    return {"canary": opts.canary, "wave_size": opts.wave_size, "max_failures": opts.max_failures,
-            "revert_in": opts.revert_in, "gate_timeout": opts.gate_timeout, "limit": opts.limit}
+    return {
+        "canary": opts.canary,
+        "wave_size": opts.wave_size,
+        "max_failures": opts.max_failures,
+        "revert_in": opts.revert_in,
+        "gate_timeout": opts.gate_timeout,
+        "limit": opts.limit,
+    }
 
 
 def write_report(result: RolloutResult, path: Path, ctx: RunContext) -> None:

@@ -10,8 +10,12 @@ from runbook_wan.rollout.outcome import Outcome, SiteReport
 from runbook_wan.rollout.runner import RolloutResult
 
 STYLE = {
-    Outcome.CHANGED: "green", Outcome.UNCHANGED: "dim", Outcome.CHECKED: "cyan",
-    Outcome.ROLLED_BACK: "red", Outcome.FAILED: "red", Outcome.NOT_STARTED: "yellow",
+    Outcome.CHANGED: "green",
+    Outcome.UNCHANGED: "dim",
+    Outcome.CHECKED: "cyan",
+    Outcome.ROLLED_BACK: "red",
+    Outcome.FAILED: "red",
+    Outcome.NOT_STARTED: "yellow",
 }
 
 
@@ -36,8 +40,9 @@ def print_diffs(result: RolloutResult, console: MaskedConsole) -> None:
 
 
 def print_summary(result: RolloutResult, console: MaskedConsole) -> None:
-    counts = Table(title=f"Rollout {result.rollout_id}" + (" (check: nothing committed)" if result.check else ""),
-                   show_edge=False)
+    counts = Table(
+        title=f"Rollout {result.rollout_id}" + (" (check: nothing committed)" if result.check else ""), show_edge=False
+    )
     for outcome in Outcome:
         counts.add_column(outcome.value.replace("_", " "), justify="right")
     counts.add_row(*(str(result.count(o)) for o in Outcome))
@@ -49,11 +54,14 @@ def print_summary(result: RolloutResult, console: MaskedConsole) -> None:
     for index, wave in enumerate(result.waves):
         reports = [result.sites[s] for s in wave]
         seconds = result.timings.get(f"wave_{index}_s")
-        waves.add_row("canary" if index == 0 and not result.resumed else str(index), str(len(wave)),
-                      str(sum(r.outcome is Outcome.CHANGED for r in reports)),
-                      str(sum(r.outcome is Outcome.UNCHANGED for r in reports)),
-                      str(sum(r.outcome.counts_as_failure for r in reports)),
-                      f"{seconds:.1f}" if seconds is not None else "-")
+        waves.add_row(
+            "canary" if index == 0 and not result.resumed else str(index),
+            str(len(wave)),
+            str(sum(r.outcome is Outcome.CHANGED for r in reports)),
+            str(sum(r.outcome is Outcome.UNCHANGED for r in reports)),
+            str(sum(r.outcome.counts_as_failure for r in reports)),
+            f"{seconds:.1f}" if seconds is not None else "-",
+        )
     console.print(waves)
     bad = [r for r in result.sites.values() if r.outcome.counts_as_failure]
     if bad:
@@ -64,6 +72,10 @@ def print_summary(result: RolloutResult, console: MaskedConsole) -> None:
             table.add_row(r.site, r.outcome.value, r.reason)
         console.print(table)
     if result.halted:
-        console.print(Text(f"HALTED: {result.halt_reason}; {result.count(Outcome.NOT_STARTED)} site(s) not started.",
-                           style="bold red"))
+        console.print(
+            Text(
+                f"HALTED: {result.halt_reason}; {result.count(Outcome.NOT_STARTED)} site(s) not started.",
+                style="bold red",
+            )
+        )
     console.print(f"total {result.timings.get('total_s', 0):.1f}s; journal: {result.journal or '-'}", markup=False)

@@ -32,11 +32,20 @@ def _matches(estate: Estate, term: str) -> set[str]:
 def _term_error(estate: Estate, term: str) -> Diagnostic:
     key, sep, value = term.partition("=")
     if sep and key not in _ATTRS:
-        return Diagnostic("limit-key", f"--limit: unknown selector {key!r} in {term!r}",
-                          hint="use a site id or glob, or one of: " + ", ".join(f"{a}=..." for a in _ATTRS))
+        return Diagnostic(
+            "limit-key",
+            f"--limit: unknown selector {key!r} in {term!r}",
+            hint="use a site id or glob, or one of: " + ", ".join(f"{a}=..." for a in _ATTRS),
+        )
     if sep:
-        known = sorted({str(getattr(s, key)) if key != "tag" else t
-                        for s in estate.sites.values() for t in (s.tags if key == "tag" else [""])} - {""})
+        known = sorted(
+            {
+                str(getattr(s, key)) if key != "tag" else t
+                for s in estate.sites.values()
+                for t in (s.tags if key == "tag" else [""])
+            }
+            - {""}
+        )
         close = difflib.get_close_matches(value, known, n=1)
         hint = f"did you mean {key}={close[0]}?" if close else f"known values: {', '.join(known) or 'none'}"
         return Diagnostic("limit-empty", f"--limit: {term!r} matches no site", hint=hint)

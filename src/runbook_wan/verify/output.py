@@ -31,11 +31,16 @@ def print_health(sites: list[SiteHealth], console: MaskedConsole) -> None:
         table.add_column(column)
     for health in sites:
         by_role = {c.role: c for c in health.circuits}
-        reach = [Text(_MARK[c.status], style="green" if c.status is Status.SUCCESS else "red") if c else Text("-")
-                 for c in (health.hub, health.saas)]
-        table.add_row(health.site, Text(health.state.value, style=_STATE[health.state]),
-                      *(_circuit_cell(by_role.get(r)) for r in ("primary_dia", "secondary_dia", "tertiary_wireless")),
-                      *reach)
+        reach = [
+            Text(_MARK[c.status], style="green" if c.status is Status.SUCCESS else "red") if c else Text("-")
+            for c in (health.hub, health.saas)
+        ]
+        table.add_row(
+            health.site,
+            Text(health.state.value, style=_STATE[health.state]),
+            *(_circuit_cell(by_role.get(r)) for r in ("primary_dia", "secondary_dia", "tertiary_wireless")),
+            *reach,
+        )
     console.print(table)
     for health in sites:
         if health.error:
@@ -45,15 +50,28 @@ def print_health(sites: list[SiteHealth], console: MaskedConsole) -> None:
                 if check.status is not Status.SUCCESS:
                     console.print(f"{health.site} {c.role} {check.name}: {check.detail}", markup=False)
     up = sum(h.up for h in sites)
-    console.print(f"{up} of {len(sites)} site(s) up "
-                  f"({sum(h.state is SiteState.HEALTHY for h in sites)} healthy, "
-                  f"{sum(h.state is SiteState.DEGRADED for h in sites)} degraded, "
-                  f"{sum(h.state is SiteState.DOWN for h in sites)} down, "
-                  f"{sum(h.state is SiteState.UNKNOWN for h in sites)} unknown)", markup=False)
+    console.print(
+        f"{up} of {len(sites)} site(s) up "
+        f"({sum(h.state is SiteState.HEALTHY for h in sites)} healthy, "
+        f"{sum(h.state is SiteState.DEGRADED for h in sites)} degraded, "
+        f"{sum(h.state is SiteState.DOWN for h in sites)} down, "
+        f"{sum(h.state is SiteState.UNKNOWN for h in sites)} unknown)",
+        markup=False,
+    )
 
 
 def to_json(sites: list[SiteHealth]) -> str:
-    return json.dumps({"sites": [h.to_dict() for h in sites],
-                       "summary": {"up": sum(h.up for h in sites), "total": len(sites),
-                                   **{s.value: sum(h.state is s for h in sites) for s in SiteState}}},
-                      indent=2) + "\n"
+    return (
+        json.dumps(
+            {
+                "sites": [h.to_dict() for h in sites],
+                "summary": {
+                    "up": sum(h.up for h in sites),
+                    "total": len(sites),
+                    **{s.value: sum(h.state is s for h in sites) for s in SiteState},
+                },
+            },
+            indent=2,
+        )
+        + "\n"
+    )

@@ -18,8 +18,17 @@ class Device(Protocol):
     def get_interfaces(self) -> dict[str, dict[str, Any]]: ...
     def get_bgp_neighbors(self) -> dict[str, dict[str, Any]]: ...
     def get_route_to(self, destination: str = "", protocol: str = "", longer: bool = False) -> dict[str, Any]: ...
-    def ping(self, destination: str, source: str = "", ttl: int = 255, timeout: int = 2, size: int = 100,
-             count: int = 5, vrf: str = "", source_interface: str = "") -> dict[str, Any]: ...
+    def ping(
+        self,
+        destination: str,
+        source: str = "",
+        ttl: int = 255,
+        timeout: int = 2,
+        size: int = 100,
+        count: int = 5,
+        vrf: str = "",
+        source_interface: str = "",
+    ) -> dict[str, Any]: ...
 
 
 def link(interfaces: dict[str, dict[str, Any]], name: str) -> Check:

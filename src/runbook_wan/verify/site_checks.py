@@ -36,5 +36,11 @@ def check_site(device: probes.Device, facts: SiteFacts) -> SiteHealth:
         circuits.append(CircuitHealth(c.role, c.interface, c.provider, link, session, traffic))
     hub = probes.ping(device, "hub", facts.hub_address, source)
     saas = probes.ping(device, "saas", facts.saas_address, source)
-    return SiteHealth(site=facts.site, state=classify(circuits, hub, saas), circuits=circuits,
-                      default_route=probes.default_route(device), hub=hub, saas=saas)
+    return SiteHealth(
+        site=facts.site,
+        state=classify(circuits, hub, saas),
+        circuits=circuits,
+        default_route=probes.default_route(device),
+        hub=hub,
+        saas=saas,
+    )

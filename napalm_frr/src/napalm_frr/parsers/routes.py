@@ -64,17 +64,19 @@ def routes(
                 attributes: dict[str, Any] = {}
                 if entry.get("protocol") == "bgp" and bgp_details and prefix in bgp_details:
                     attributes = bgp_attributes(bgp_details[prefix], next_hop, local_as)
-                result.setdefault(prefix, []).append({
-                    "protocol": str(entry.get("protocol", "")),
-                    "current_active": selected,
-                    "last_active": False,
-                    "age": duration_seconds(str(entry.get("uptime", ""))),
-                    "next_hop": next_hop,
-                    "outgoing_interface": str(hop.get("interfaceName", "")),
-                    "selected_next_hop": selected and bool(hop.get("fib", False)),
-                    "preference": as_int(entry.get("distance")),
-                    "inactive_reason": "" if selected else "not selected",
-                    "routing_table": str(entry.get("vrfName", "default")),
-                    "protocol_attributes": attributes,
-                })
+                result.setdefault(prefix, []).append(
+                    {
+                        "protocol": str(entry.get("protocol", "")),
+                        "current_active": selected,
+                        "last_active": False,
+                        "age": duration_seconds(str(entry.get("uptime", ""))),
+                        "next_hop": next_hop,
+                        "outgoing_interface": str(hop.get("interfaceName", "")),
+                        "selected_next_hop": selected and bool(hop.get("fib", False)),
+                        "preference": as_int(entry.get("distance")),
+                        "inactive_reason": "" if selected else "not selected",
+                        "routing_table": str(entry.get("vrfName", "default")),
+                        "protocol_attributes": attributes,
+                    }
+                )
     return result
