@@ -17,12 +17,12 @@ from nornir.core.task import Result, Task
 
 from runbook_wan.facts.models import SiteFacts
 from runbook_wan.results import Status
-from runbook_wan.rollout.outcome import Outcome, SiteReport, StepRecord
 from runbook_wan.tasks.backup import BackupStore, backup_running
 from runbook_wan.tasks.candidate import compare_candidate, discard_candidate, load_candidate
 from runbook_wan.tasks.commit import commit_candidate, confirm, has_pending_commit, rollback
 from runbook_wan.tasks.connection import connect
 from runbook_wan.tasks.gate import GateObservation, circuits_up, health_gate
+from runbook_wan.tasks.outcome import Outcome, SiteReport, StepRecord
 
 #: ``sink(site, step, status, detail)``: where step records go (the rollout journal).
 StepSink = Callable[[str, str, Status, str], None]

@@ -12,8 +12,8 @@ import importlib
 from pathlib import Path
 
 from runbook_wan.commands import COMMAND_MODULES
-from runbook_wan.commands.context import RunContext
 from runbook_wan.commands.options import apply_workspace
+from runbook_wan.context import RunContext
 from runbook_wan.results import DiagnosticError, ExitCode
 from runbook_wan.workspace import Workspace
 

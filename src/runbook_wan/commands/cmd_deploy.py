@@ -13,8 +13,8 @@ import sys
 import threading
 from pathlib import Path
 
-from runbook_wan.commands.context import RunContext
 from runbook_wan.commands.options import configs_options, intents_options, limit_options
+from runbook_wan.context import RunContext
 from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode
 
 HELP = "deploy configs in canary-first, health-gated waves with commit-confirm and rollback"
@@ -99,9 +99,9 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from runbook_wan.rollout.options import DeployOptions
-    from runbook_wan.rollout.outcome import SiteReport
     from runbook_wan.rollout.runner import Rollout, write_report
     from runbook_wan.rollout.summary import print_diffs, print_summary, site_line
+    from runbook_wan.tasks.outcome import SiteReport
 
     _confirm(args, ctx)
     opts = DeployOptions(

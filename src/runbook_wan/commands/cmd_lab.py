@@ -12,8 +12,8 @@ from pathlib import Path
 
 from rich.table import Table
 
-from runbook_wan.commands.context import RunContext
 from runbook_wan.commands.options import format_options, intents_options, limit_options
+from runbook_wan.context import RunContext
 from runbook_wan.lab import naming
 from runbook_wan.lab.faults import FAULT_MODES
 from runbook_wan.results import ExitCode

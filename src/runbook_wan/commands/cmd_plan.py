@@ -8,8 +8,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from runbook_wan.commands.context import RunContext
 from runbook_wan.commands.options import configs_options, format_options, intents_options, limit_options
+from runbook_wan.context import RunContext
 from runbook_wan.results import ExitCode
 
 HELP = "show what would change in configs/ (per-site diffs with parent sections)"

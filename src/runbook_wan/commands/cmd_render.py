@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from runbook_wan.commands.context import RunContext
 from runbook_wan.commands.options import configs_options, intents_options, limit_options
+from runbook_wan.context import RunContext
 from runbook_wan.results import ExitCode
 
 HELP = "render intents into device configs under configs/"

@@ -12,8 +12,8 @@ import argparse
 import time
 from pathlib import Path
 
-from runbook_wan.commands.context import RunContext
 from runbook_wan.commands.options import intents_options, limit_options
+from runbook_wan.context import RunContext
 from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from runbook_wan.commands.context import RunContext
+from runbook_wan.context import RunContext
 from runbook_wan.results import ExitCode
 
 HELP = "write JSON Schemas of the intent files (editor autocompletion) into schema/"

@@ -12,8 +12,8 @@ import argparse
 import os
 from pathlib import Path
 
-from runbook_wan.commands.context import RunContext
 from runbook_wan.commands.options import configs_options, format_options, intents_options, limit_options
+from runbook_wan.context import RunContext
 from runbook_wan.results import DiagnosticError, ExitCode
 from runbook_wan.validation.output.junit import write_junit
 from runbook_wan.validation.output.machine import to_json, to_markdown

@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from runbook_wan.commands.context import RunContext
 from runbook_wan.commands.options import format_options, intents_options, limit_options
+from runbook_wan.context import RunContext
 from runbook_wan.results import ExitCode
 
 HELP = "check every site's circuits and reachability (location-level SLA)"

@@ -8,7 +8,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from runbook_wan.commands.context import MaskedConsole
+from runbook_wan.context import MaskedConsole
 from runbook_wan.plan.diff import render_unified
 from runbook_wan.plan.model import Change, Plan
 

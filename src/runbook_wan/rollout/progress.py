@@ -7,7 +7,7 @@ from collections.abc import Callable
 from nornir.core.inventory import Host
 from nornir.core.task import AggregatedResult, MultiResult, Task
 
-from runbook_wan.rollout.outcome import SiteReport
+from runbook_wan.tasks.outcome import SiteReport
 
 DEPLOY_TASK = "deploy_site"
 

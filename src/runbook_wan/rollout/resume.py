@@ -8,7 +8,7 @@ from typing import Any
 
 from runbook_wan.results import Diagnostic, DiagnosticError
 from runbook_wan.rollout.journal import journal_path, read_journal, rollouts_dir
-from runbook_wan.rollout.outcome import Outcome
+from runbook_wan.tasks.outcome import Outcome
 
 
 @dataclass

@@ -22,7 +22,7 @@ from typing import Any
 
 from nornir.core import Nornir
 
-from runbook_wan.commands.context import RunContext
+from runbook_wan.context import RunContext
 from runbook_wan.credentials.resolver import SecretResolver
 from runbook_wan.plan.model import sha256
 from runbook_wan.render.pipeline import RenderResult, render_estate
@@ -31,7 +31,6 @@ from runbook_wan.rollout.audit import AuditLog, current_user, intents_commit
 from runbook_wan.rollout.journal import Journal, journal_path
 from runbook_wan.rollout.lock import LockHeldError, RolloutLock
 from runbook_wan.rollout.options import DeployOptions
-from runbook_wan.rollout.outcome import Outcome, SiteReport
 from runbook_wan.rollout.pinned import check_pinned
 from runbook_wan.rollout.policy import Amount, allowed_failures, plan_waves
 from runbook_wan.rollout.progress import DEPLOY_TASK, SiteDone
@@ -39,6 +38,7 @@ from runbook_wan.rollout.resume import PriorRun, check_unchanged, load_prior
 from runbook_wan.tasks.backup import BackupStore
 from runbook_wan.tasks.deploy_site import SiteJob, deploy_site
 from runbook_wan.tasks.fleet import open_fleet
+from runbook_wan.tasks.outcome import Outcome, SiteReport
 from runbook_wan.validation.checks.base import ValidationOptions
 from runbook_wan.validation.runner import validate
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from runbook_wan.commands.context import MaskedConsole
-from runbook_wan.rollout.outcome import Outcome, SiteReport
+from runbook_wan.context import MaskedConsole
 from runbook_wan.rollout.runner import RolloutResult
+from runbook_wan.tasks.outcome import Outcome, SiteReport
 
 STYLE = {
     Outcome.CHANGED: "green",

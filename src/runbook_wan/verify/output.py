@@ -7,7 +7,7 @@ import json
 from rich.table import Table
 from rich.text import Text
 
-from runbook_wan.commands.context import MaskedConsole
+from runbook_wan.context import MaskedConsole
 from runbook_wan.results import Status
 from runbook_wan.verify.model import CircuitHealth, SiteHealth, SiteState
 

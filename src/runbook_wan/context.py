@@ -1,4 +1,4 @@
-"""What every command receives: consoles that mask secrets, paths and output options."""
+"""What every command and stage receives: consoles that mask secrets, the state folder and output options."""
 
 from __future__ import annotations
 
