@@ -4,12 +4,14 @@
   and policy as data and as groups (``<platform>``, ``region:<name>``, ``policy:<name>``);
 * addresses: ``<inventory_dir>/hosts.yaml`` (see :mod:`inventory.hosts_file`); a selected site
   without one is an error;
-* connection options per platform: ``groups.yaml`` and ``defaults.yaml`` (from
-  ``inventory_dir`` if present there, else the project's ``inventory/``);
+* connection options: the platform catalog (``platforms/<platform>.yaml``: NAPALM driver,
+  timeout, optional_args), under ``defaults.yaml`` and over it ``groups.yaml`` overrides (from
+  ``inventory_dir`` if present there, else the copies Runbook ships);
 * credentials: ``RUNBOOK_SSH_USER`` (default root), ``RUNBOOK_SSH_KEY``, ``RUNBOOK_KNOWN_HOSTS``,
   else the key and known_hosts paths the lab wrote into ``hosts.yaml``. Never YAML values.
 
-Use::
+Runbook itself calls :func:`build_inventory` with the estate it already loaded (the intents are
+read once per command). Other tools use the plugin::
 
     nr = InitNornir(inventory={"plugin": "RunbookInventory",
                                "options": {"intents": "intents", "inventory_dir": "inventory"}})
@@ -119,122 +121,152 @@ class RunbookInventory:
         self.platforms_dir = Path(platforms_dir) if platforms_dir else DEFAULT_PLATFORMS_DIR
         self.environ = dict(os.environ if environ is None else environ)
 
-    def _data_file(self, name: str) -> Path:
-        own = self.inventory_dir / name
-        return own if own.is_file() else PACKAGE_DIR / name
-
     def load(self) -> Inventory:
         estate, _ = load_estate(self.intents, self.platforms_dir)
-        selected = select_sites(estate, self.limit)
-        hosts_file = read_hosts_file(self.inventory_dir)
-        self._check_addresses(selected, hosts_file)
-        credentials = ssh_credentials(self.environ, hosts_file.ssh)
-        defaults_data = _yaml_mapping(self._data_file(DEFAULTS_FILE))
-        groups_data = _yaml_mapping(self._data_file(GROUPS_FILE))
-        defaults = Defaults(
-            hostname=defaults_data.get("hostname"),
-            port=defaults_data.get("port"),
-            username=credentials.username,
-            password=None,
-            platform=defaults_data.get("platform"),
-            data=dict(defaults_data.get("data") or {}),
-            connection_options=_connection_options(defaults_data),
+        return build_inventory(estate, select_sites(estate, self.limit), self.inventory_dir, self.environ)
+
+
+def _data_file(inventory_dir: Path, name: str) -> Path:
+    own = inventory_dir / name
+    return own if own.is_file() else PACKAGE_DIR / name
+
+
+def build_inventory(
+    estate: Estate, selected: list[str], inventory_dir: Path, environ: Mapping[str, str] | None = None
+) -> Inventory:
+    """The inventory of ``selected`` sites of an already loaded estate."""
+    hosts_file = read_hosts_file(inventory_dir)
+    _check_addresses(selected, hosts_file, inventory_dir)
+    credentials = ssh_credentials(dict(os.environ if environ is None else environ), hosts_file.ssh)
+    defaults_data = _yaml_mapping(_data_file(inventory_dir, DEFAULTS_FILE))
+    groups_file = _data_file(inventory_dir, GROUPS_FILE)
+    overrides = _yaml_mapping(groups_file)
+    _check_overrides(overrides, groups_file)
+    defaults = Defaults(
+        hostname=defaults_data.get("hostname"),
+        port=defaults_data.get("port"),
+        username=credentials.username,
+        password=None,
+        platform=None,
+        data=dict(defaults_data.get("data") or {}),
+        connection_options=_connection_options(defaults_data),
+    )
+    groups = _groups(estate, selected, overrides, defaults)
+    hosts = Hosts()
+    for sid in selected:
+        hosts[sid] = _host(estate, sid, hosts_file, groups, overrides, defaults_data, credentials, defaults)
+    return Inventory(hosts=hosts, groups=groups, defaults=defaults)
+
+
+def _check_addresses(selected: list[str], hosts_file: HostsFile, inventory_dir: Path) -> None:
+    missing = [sid for sid in selected if sid not in hosts_file.hosts]
+    if missing:
+        path = hosts_path(inventory_dir)
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "inventory-no-address",
+                    f"site {sid} has no management address",
+                    location=SourceLocation(str(path)),
+                    hint=f"run `runbook.py lab up --inventory {inventory_dir}` or add "
+                    f"`hosts: {{{sid}: {{hostname: ADDRESS}}}}`",
+                )
+                for sid in missing
+            ]
         )
-        groups = self._groups(estate, selected, groups_data, defaults)
-        hosts = Hosts()
-        for sid in selected:
-            hosts[sid] = self._host(estate, sid, hosts_file, groups, groups_data, defaults_data, credentials, defaults)
-        return Inventory(hosts=hosts, groups=groups, defaults=defaults)
 
-    def _check_addresses(self, selected: list[str], hosts_file: HostsFile) -> None:
-        missing = [sid for sid in selected if sid not in hosts_file.hosts]
-        if missing:
-            path = hosts_path(self.inventory_dir)
-            raise DiagnosticError(
-                [
-                    Diagnostic(
-                        "inventory-no-address",
-                        f"site {sid} has no management address",
-                        location=SourceLocation(str(path)),
-                        hint=f"run `runbook.py lab up --inventory {self.inventory_dir}` or add "
-                        f"`hosts: {{{sid}: {{hostname: ADDRESS}}}}`",
-                    )
-                    for sid in missing
-                ]
+
+def _check_overrides(overrides: dict[str, Any], path: Path) -> None:
+    """The NAPALM driver is a platform fact: groups.yaml may tune connections, not choose drivers."""
+    problems = [
+        Diagnostic(
+            "inventory-group-platform",
+            f"group {name!r} sets a NAPALM platform; the driver comes from the platform catalog",
+            location=SourceLocation(str(path), None, f"{name}.platform"),
+            hint="remove `platform:` (and connection_options.napalm.platform) from the group; set napalm_driver in "
+            "platforms/<platform>.yaml",
+        )
+        for name, raw in overrides.items()
+        if isinstance(raw, dict)
+        and (raw.get("platform") or ((raw.get("connection_options") or {}).get(CONNECTION) or {}).get("platform"))
+    ]
+    if problems:
+        raise DiagnosticError(problems)
+
+
+def _catalog_extras(estate: Estate, platform: str) -> dict[str, Any]:
+    spec = estate.platforms[platform]
+    return {"timeout": spec.napalm_timeout, "optional_args": dict(spec.napalm_optional_args)}
+
+
+def _groups(estate: Estate, selected: list[str], overrides: dict[str, Any], defaults: Defaults) -> Groups:
+    groups = Groups()
+    for sid in selected:
+        site = estate.sites[sid]
+        if site.platform not in groups:
+            groups[site.platform] = Group(
+                name=site.platform,
+                platform=estate.platforms[site.platform].napalm_driver,
+                data={"platform": site.platform},
+                defaults=defaults,
             )
-
-    def _groups(self, estate: Estate, selected: list[str], groups_data: dict[str, Any], defaults: Defaults) -> Groups:
-        groups = Groups()
-        for name, raw in groups_data.items():
-            data = raw or {}
+        for kind, value in (("region", site.region), ("policy", site.policy)):
+            name = f"{kind}:{value}"
+            if name not in groups:
+                groups[name] = Group(name=name, data={kind: value}, defaults=defaults)
+    for name, raw in overrides.items():
+        data = raw or {}
+        if name in groups:
+            groups[name].data.update(dict(data.get("data") or {}))
+        else:
             groups[name] = Group(
                 name=name,
-                hostname=data.get("hostname"),
-                port=data.get("port"),
-                username=None,
-                password=None,
-                platform=data.get("platform"),
                 data=dict(data.get("data") or {}),
                 defaults=defaults,
                 connection_options=_connection_options(data),
             )
-        problems = []
-        for sid in selected:
-            site = estate.sites[sid]
-            if site.platform not in groups:
-                problems.append(
-                    Diagnostic(
-                        "inventory-platform-group",
-                        f"no group for platform {site.platform!r} (site {sid})",
-                        location=SourceLocation(str(self._data_file(GROUPS_FILE))),
-                        hint=f"add a `{site.platform}:` group with its napalm connection options to groups.yaml",
-                    )
-                )
-            for kind, value in (("region", site.region), ("policy", site.policy)):
-                name = f"{kind}:{value}"
-                if name not in groups:
-                    groups[name] = Group(name=name, data={kind: value}, defaults=defaults)
-        if problems:
-            raise DiagnosticError(problems)
-        return groups
+    return groups
 
-    def _host(
-        self,
-        estate: Estate,
-        sid: str,
-        hosts_file: HostsFile,
-        groups: Groups,
-        groups_data: dict[str, Any],
-        defaults_data: dict[str, Any],
-        credentials: SshCredentials,
-        defaults: Defaults,
-    ) -> Host:
-        site = estate.sites[sid]
-        entry = hosts_file.hosts[sid]
-        group_data = groups_data.get(site.platform) or {}
-        optional_args = {**_optional_args(defaults_data), **_optional_args(group_data), **credentials.optional_args()}
-        extras = {**_extras(defaults_data), **_extras(group_data), "optional_args": optional_args}
-        platform = group_data.get("platform") or estate.platforms[site.platform].napalm_driver
-        return Host(
-            name=sid,
-            hostname=entry.hostname,
-            port=entry.port,
-            username=credentials.username,
-            password=None,
-            platform=platform,
-            groups=ParentGroups(
-                [groups[site.platform], groups[f"region:{site.region}"], groups[f"policy:{site.policy}"]]
-            ),
-            data={
-                "site": sid,
-                "name": site.name,
-                "region": site.region,
-                "platform": site.platform,
-                "policy": site.policy,
-                "asn": site.asn,
-                "tags": list(site.tags),
-                "management_address": entry.hostname,
-            },
-            connection_options={CONNECTION: ConnectionOptions(extras=extras)},
-            defaults=defaults,
-        )
+
+def _host(
+    estate: Estate,
+    sid: str,
+    hosts_file: HostsFile,
+    groups: Groups,
+    overrides: dict[str, Any],
+    defaults_data: dict[str, Any],
+    credentials: SshCredentials,
+    defaults: Defaults,
+) -> Host:
+    site = estate.sites[sid]
+    entry = hosts_file.hosts[sid]
+    layers = [defaults_data, {"connection_options": {CONNECTION: {"extras": _catalog_extras(estate, site.platform)}}}]
+    layers += [overrides.get(g) or {} for g in (site.platform, f"region:{site.region}", f"policy:{site.policy}")]
+    optional_args: dict[str, Any] = {}
+    extras: dict[str, Any] = {}
+    for layer in layers:
+        optional_args.update(_optional_args(layer))
+        extras.update(_extras(layer))
+    optional_args.update(credentials.optional_args())
+    extras["optional_args"] = optional_args
+    return Host(
+        name=sid,
+        hostname=entry.hostname,
+        port=entry.port,
+        username=credentials.username,
+        password=None,
+        platform=estate.platforms[site.platform].napalm_driver,
+        groups=ParentGroups([groups[site.platform], groups[f"region:{site.region}"], groups[f"policy:{site.policy}"]]),
+        data={
+            "site": sid,
+            "name": site.name,
+            "region": site.region,
+            "platform": site.platform,
+            "policy": site.policy,
+            "asn": site.asn,
+            "tags": list(site.tags),
+            "management_address": entry.hostname,
+        },
+        connection_options={CONNECTION: ConnectionOptions(extras=extras)},
+        defaults=defaults,
+    )

@@ -1,31 +1,32 @@
-"""A Nornir object over selected sites, with the Runbook inventory and no log file."""
+"""A Nornir object over selected sites of an already loaded estate, with no log file.
+
+The inventory is built in-process from the estate the command loaded (the intents are read once
+per command) and handed to :class:`~nornir.core.Nornir` directly, so Runbook never registers a
+plugin in Nornir's process-wide inventory registry. Connection plugins (``napalm``) are Nornir's
+own entry points; they are registered only if no one has yet.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from nornir import InitNornir
 from nornir.core import Nornir
-from nornir.core.plugins.inventory import InventoryPluginRegister
+from nornir.core.configuration import Config
+from nornir.core.plugins.connections import ConnectionPluginRegister
+from nornir.core.state import GlobalState
+from nornir.plugins.runners import ThreadedRunner
 
-from runbook_wan.inventory.plugin import RunbookInventory
-from runbook_wan.model.platform import DEFAULT_PLATFORMS_DIR
+from runbook_wan.inventory.plugin import CONNECTION, build_inventory
+from runbook_wan.model.estate import Estate
 
 
-def open_fleet(
-    intents: Path, inventory_dir: Path, sites: list[str], workers: int, platforms: Path = DEFAULT_PLATFORMS_DIR
-) -> Nornir:
-    InventoryPluginRegister.register("RunbookInventory", RunbookInventory)
-    return InitNornir(
-        runner={"plugin": "threaded", "options": {"num_workers": max(1, workers)}},
-        inventory={
-            "plugin": "RunbookInventory",
-            "options": {
-                "intents": str(intents),
-                "inventory_dir": str(inventory_dir),
-                "limit": ",".join(sites),
-                "platforms_dir": str(platforms),
-            },
-        },
-        logging={"enabled": False},
+def open_fleet(estate: Estate, sites: list[str], inventory_dir: Path, workers: int) -> Nornir:
+    if CONNECTION not in ConnectionPluginRegister.available:
+        ConnectionPluginRegister.auto_register()
+    config = Config.from_dict(logging={"enabled": False})
+    return Nornir(
+        inventory=build_inventory(estate, sites, inventory_dir),
+        runner=ThreadedRunner(num_workers=max(1, workers)),
+        config=config,
+        data=GlobalState(dry_run=False),
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 from runbook_wan.commands import COMMAND_MODULES
 from runbook_wan.commands.options import apply_workspace
 from runbook_wan.context import RunContext
-from runbook_wan.results import DiagnosticError, ExitCode
+from runbook_wan.results import DiagnosticError, ExitCode, exit_codes
 from runbook_wan.workspace import Workspace
 
 
@@ -22,8 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="runbook.py",
         description="Intent-based WAN automation: render, plan, validate, deploy and verify branch sites.",
-        epilog="Exit codes: 0 ok/no change, 1 error (nothing touched), 2 changes pending, "
-        "3 sites failed or down, 4 rollout halted, 5 locked, 130 interrupted.",
+        epilog=exit_codes.epilog() + " Each command's --help says what its own codes mean.",
     )
     parser.add_argument(
         "--workspace",

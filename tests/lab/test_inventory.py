@@ -114,14 +114,22 @@ def test_a_missing_key_file_is_a_clear_error(inventory_dir: Path) -> None:
     assert "SSH key /nonexistent/key does not exist" in err.value.diagnostics[0].message
 
 
-def test_groups_in_the_inventory_folder_override_the_projects(inventory_dir: Path) -> None:
+def test_groups_in_the_inventory_folder_override_the_catalog(inventory_dir: Path) -> None:
     (inventory_dir / "groups.yaml").write_text(
-        "frr:\n  connection_options:\n    napalm:\n      platform: frr\n"
-        "      extras:\n        optional_args: {port: 2022}\n"
+        "frr:\n  connection_options:\n    napalm:\n      extras:\n        optional_args: {port: 2022}\n"
+        "region:central:\n  connection_options:\n    napalm:\n      extras: {timeout: 120}\n"
     )
-    params = _nornir(inventory_dir, "chi-021").inventory.hosts["chi-021"].get_connection_parameters("napalm")
+    host = _nornir(inventory_dir, "chi-021").inventory.hosts["chi-021"]
+    params = host.get_connection_parameters("napalm")
     assert _extras(params)["optional_args"]["port"] == 2022
-    (inventory_dir / "groups.yaml").write_text("eos:\n  platform: eos\n")
+    assert _extras(params)["timeout"] == 120
+    assert params.platform == "frr"  # the driver: platforms/frr.yaml napalm_driver
+
+
+def test_a_group_may_not_choose_the_napalm_driver(inventory_dir: Path) -> None:
+    (inventory_dir / "groups.yaml").write_text("frr:\n  platform: eos\n")
     with pytest.raises(DiagnosticError) as err:
         _nornir(inventory_dir, "chi-021")
-    assert "no group for platform 'frr'" in err.value.diagnostics[0].message
+    diag = err.value.diagnostics[0]
+    assert "sets a NAPALM platform; the driver comes from the platform catalog" in diag.message
+    assert "napalm_driver" in diag.hint

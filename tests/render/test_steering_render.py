@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from hier_config import Platform, get_hconfig
 
-from runbook_wan.model.types import CIRCUIT_ROLES, DSCP_NAMES
+from runbook_wan.model.roles import CIRCUIT_ROLES
+from runbook_wan.model.types import DSCP_NAMES
 from runbook_wan.render.pipeline import render_estate
 
 REPO = Path(__file__).resolve().parents[2]

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from runbook_wan.model.types import CIRCUIT_ROLES
+from runbook_wan.model.roles import CIRCUIT_ROLES
 from runbook_wan.results import Diagnostic, Severity, SourceLocation
 from runbook_wan.validation.batfish.allowlist import Allowlist
 from runbook_wan.validation.batfish.snapshot import SnapshotLayout

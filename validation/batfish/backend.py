@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from runbook_wan.model.types import CIRCUIT_ROLES
+from runbook_wan.model.roles import CIRCUIT_ROLES
 from runbook_wan.results import Status
 from runbook_wan.validation.batfish import answers
 from runbook_wan.validation.batfish.allowlist import Allowlist, load_allowlist

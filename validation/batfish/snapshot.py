@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from runbook_wan.model.types import CIRCUIT_ROLES
+from runbook_wan.model.roles import CIRCUIT_ROLES
 from runbook_wan.render.pipeline import RenderResult
 from runbook_wan.validation.batfish.formats import WRAPPERS, WrappedConfig
 from runbook_wan.validation.batfish.isp import isp_config

@@ -6,7 +6,7 @@ import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from runbook_wan.model.types import CIRCUIT_ROLES
+from runbook_wan.model.roles import CIRCUIT_ROLES
 from runbook_wan.results import Severity, SourceLocation
 from runbook_wan.validation.report import ESTATE
 from runbook_wan.validation.rules.base import EstateRule, Hit, RuleInput

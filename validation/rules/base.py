@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 
 from runbook_wan.model.estate import Estate
+from runbook_wan.model.roles import CIRCUIT_ROLES
 from runbook_wan.model.yaml_source import PathKey
 from runbook_wan.results import Diagnostic, Severity, SourceLocation
 from runbook_wan.validation.report import ESTATE
@@ -50,7 +51,7 @@ class RuleInput:
             getattr(self.estate.sites[s].circuits, role).provider
             for s in self.selected
             if s in self.estate.sites
-            for role in ("primary_dia", "secondary_dia", "tertiary_wireless")
+            for role in CIRCUIT_ROLES
         }
         return sorted(used & set(self.estate.providers))
 

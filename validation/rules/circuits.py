@@ -5,15 +5,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 
-from runbook_wan.model.types import CIRCUIT_ROLES
+from runbook_wan.model.roles import CIRCUIT_ROLES, ROLES, CircuitRole
 from runbook_wan.results import Severity
 from runbook_wan.validation.rules.base import EstateRule, Hit, RuleInput
 
 #: What each circuit role must be: (allowed provider kinds, allowed media).
 ROLE_MEDIA: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    "primary_dia": (frozenset({"fiber"}), frozenset({"fiber"})),
-    "secondary_dia": (frozenset({"broadband"}), frozenset({"broadband"})),
-    "tertiary_wireless": (frozenset({"wireless"}), frozenset({"lte", "5g"})),
+    role.value: (spec.provider_kinds, spec.media) for role, spec in ROLES.items()
 }
 
 
@@ -80,7 +78,7 @@ def _bandwidth_order(data: RuleInput) -> Iterator[Hit]:
             yield Hit(
                 sid,
                 f"secondary_dia ({secondary} Mb/s) is faster than primary_dia ({primary} Mb/s)",
-                data.site(sid, ("circuits", "secondary_dia", "bandwidth_mbps")),
+                data.site(sid, ("circuits", CircuitRole.SECONDARY_DIA, "bandwidth_mbps")),
                 "swap the roles if the broadband line is the better circuit, or check the numbers",
             )
         if wireless > min(primary, secondary):
@@ -88,7 +86,7 @@ def _bandwidth_order(data: RuleInput) -> Iterator[Hit]:
                 sid,
                 f"tertiary_wireless ({wireless} Mb/s) is not the smallest circuit "
                 f"(primary {primary}, secondary {secondary})",
-                data.site(sid, ("circuits", "tertiary_wireless", "bandwidth_mbps")),
+                data.site(sid, ("circuits", CircuitRole.TERTIARY_WIRELESS, "bandwidth_mbps")),
                 "check the committed rate of the wireless plan",
             )
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
 
-from runbook_wan.model.types import CIRCUIT_ROLES
+from runbook_wan.model.roles import CIRCUIT_ROLES
 from runbook_wan.model.yaml_source import PathKey
 from runbook_wan.results import Severity
 from runbook_wan.validation.report import ESTATE

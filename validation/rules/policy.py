@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from runbook_wan.model.types import CIRCUIT_ROLES
+from runbook_wan.model.roles import CIRCUIT_ROLES, CircuitRole
 from runbook_wan.results import Severity
 from runbook_wan.validation.report import ESTATE
 from runbook_wan.validation.rules.base import EstateRule, Hit, RuleInput
 
-WIRELESS = "tertiary_wireless"
+WIRELESS = CircuitRole.TERTIARY_WIRELESS
 
 #: Loss above this percentage is no service level at all (warning).
 MAX_SANE_LOSS_PCT = 10.0

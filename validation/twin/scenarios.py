@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from runbook_wan.model.roles import CircuitRole
+
 FaultMode = Literal["link", "blackhole"]
 
 
@@ -19,13 +21,15 @@ class Scenario:
         return frozenset(role for role, _ in self.faults)
 
 
+PRIMARY, SECONDARY = CircuitRole.PRIMARY_DIA.value, CircuitRole.SECONDARY_DIA.value
+
 SCENARIOS: tuple[Scenario, ...] = (
-    Scenario("primary-down", "primary circuit link down", (("primary_dia", "link"),)),
-    Scenario("secondary-down", "secondary circuit link down", (("secondary_dia", "link"),)),
-    Scenario("wireless-only", "primary and secondary links down", (("primary_dia", "link"), ("secondary_dia", "link"))),
+    Scenario("primary-down", "primary circuit link down", ((PRIMARY, "link"),)),
+    Scenario("secondary-down", "secondary circuit link down", ((SECONDARY, "link"),)),
+    Scenario("wireless-only", "primary and secondary links down", ((PRIMARY, "link"), (SECONDARY, "link"))),
     Scenario(
         "primary-blackhole",
         "primary silently drops everything (link stays up; BFD must notice)",
-        (("primary_dia", "blackhole"),),
+        ((PRIMARY, "blackhole"),),
     ),
 )

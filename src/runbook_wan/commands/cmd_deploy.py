@@ -2,8 +2,7 @@
 
 Validation runs first; on any error no device is touched. Then the canary, then waves; every
 site is committed with a device-side revert timer, checked, and confirmed or rolled back.
-Exit codes: 0 all sites fine, 1 error before touching devices, 2 ``--check`` found changes,
-3 some sites failed (rolled back), 4 halted by the failure threshold, 5 locked.
+Exit codes: ``results.exit_codes.BY_COMMAND["deploy"]``.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from pathlib import Path
 
 from runbook_wan.commands.options import configs_options, intents_options, limit_options
 from runbook_wan.context import RunContext
-from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode
+from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, exit_codes
 
 HELP = "deploy configs in canary-first, health-gated waves with commit-confirm and rollback"
 
@@ -26,8 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help=HELP,
         description=HELP,
         parents=[intents_options(), limit_options(), configs_options()],
-        epilog="Exit codes: 0 ok, 1 invalid (nothing touched), 2 --check found changes, "
-        "3 sites failed and were rolled back, 4 halted, 5 locked.",
+        epilog=exit_codes.epilog("deploy"),
     )
     waves = parser.add_argument_group("waves")
     waves.add_argument("--canary", default="1", metavar="N|SITES", help="first wave: a count or sites (default 1)")

@@ -1,7 +1,6 @@
 """``runbook.py lab up|down|status|fail|restore``: the FRR lab network built from the intents.
 
-Exit codes: 0 ok; 1 bad input or the lab could not be built (nothing left running);
-3 the lab is up but some node is not ready/healthy (``up``, ``status``).
+Exit codes: ``results.exit_codes.BY_COMMAND["lab"]``.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from runbook_wan.commands.options import format_options, intents_options, limit_
 from runbook_wan.context import RunContext
 from runbook_wan.lab import naming
 from runbook_wan.lab.faults import FAULT_MODES
-from runbook_wan.results import ExitCode
+from runbook_wan.results import ExitCode, exit_codes
 
 HELP = "build, inspect and break the FRR lab network (network namespaces on this machine)"
 
@@ -32,7 +31,7 @@ def _prefix_option(parser: argparse.ArgumentParser, default: str | None) -> None
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("lab", help=HELP, description=HELP)
+    parser = sub.add_parser("lab", help=HELP, description=HELP, epilog=exit_codes.epilog("lab"))
     lab_sub = parser.add_subparsers(dest="lab_command", metavar="ACTION", required=True)
     common = [intents_options()]
 

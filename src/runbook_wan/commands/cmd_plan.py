@@ -1,6 +1,6 @@
 """``runbook.py plan``: render in memory and diff against the committed configs (or a git ref).
 
-Exit codes follow ``terraform plan -detailed-exitcode``: 0 no change, 2 changes, 1 error.
+Exit codes (``results.exit_codes.BY_COMMAND["plan"]``) follow ``terraform plan -detailed-exitcode``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from runbook_wan.commands.options import configs_options, format_options, intents_options, limit_options
 from runbook_wan.context import RunContext
-from runbook_wan.results import ExitCode
+from runbook_wan.results import ExitCode, exit_codes
 
 HELP = "show what would change in configs/ (per-site diffs with parent sections)"
 
@@ -21,6 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help=HELP,
         description=HELP,
         parents=[intents_options(), limit_options(), configs_options(), format_options()],
+        epilog=exit_codes.epilog("plan"),
     )
     parser.add_argument(
         "--against",

@@ -6,14 +6,18 @@ import argparse
 
 from runbook_wan.commands.options import configs_options, intents_options, limit_options
 from runbook_wan.context import RunContext
-from runbook_wan.results import ExitCode
+from runbook_wan.results import ExitCode, exit_codes
 
 HELP = "render intents into device configs under configs/"
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser(
-        "render", help=HELP, description=HELP, parents=[intents_options(), limit_options(), configs_options()]
+        "render",
+        help=HELP,
+        description=HELP,
+        parents=[intents_options(), limit_options(), configs_options()],
+        epilog=exit_codes.epilog("render"),
     )
     parser.set_defaults(handler=run)
 

@@ -3,7 +3,7 @@
 ``rollback SITE`` (or ``--all``) restores the newest backup that differs from what the device
 runs now, i.e. it undoes the last change; ``--to FILE`` restores a given backup. Backups live in
 ``<state>/backups/<site>/`` with secrets masked; tokens are resolved again for the push.
-Exit codes: 0 done, 3 some site failed, 1 bad input.
+Exit codes: ``results.exit_codes.BY_COMMAND["backup"|"rollback"]``.
 """
 
 from __future__ import annotations
@@ -11,10 +11,14 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runbook_wan.commands.options import intents_options, limit_options
 from runbook_wan.context import RunContext
-from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode
+from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, exit_codes
+
+if TYPE_CHECKING:
+    from nornir.core import Nornir
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -30,7 +34,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     backup = sub.add_parser(
-        "backup", help="save the running config of each site", parents=[intents_options(), limit_options()]
+        "backup",
+        help="save the running config of each site",
+        parents=[intents_options(), limit_options()],
+        epilog=exit_codes.epilog("backup"),
     )
     _common(backup)
     backup.set_defaults(handler=run_backup)
@@ -38,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "rollback",
         help="restore sites to a backup (default: undo the last change)",
         parents=[intents_options()],
-        epilog="Exit codes: 0 done, 3 some site failed, 1 bad input.",
+        epilog=exit_codes.epilog("rollback"),
     )
     rollback.add_argument("site", nargs="?", help="site to restore (or --all)")
     rollback.add_argument("--all", action="store_true", help="every site (narrow with --limit)")
@@ -48,12 +55,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     rollback.set_defaults(handler=run_rollback)
 
 
-def _sites(args: argparse.Namespace, limit: str | None) -> list[str]:
+def _fleet(args: argparse.Namespace, limit: str | None) -> tuple[list[str], Nornir]:
+    """The selected sites and a Nornir over them; the intents are loaded once."""
     from runbook_wan.model.loader import load_estate
     from runbook_wan.selection.limit import select_sites
+    from runbook_wan.tasks.fleet import open_fleet
 
     estate, _ = load_estate(args.intents, args.platforms)
-    return select_sites(estate, limit)
+    sites = select_sites(estate, limit)
+    return sites, open_fleet(estate, sites, args.inventory, args.workers)
 
 
 def _report(ctx: RunContext, aggregated: object, sites: list[str]) -> ExitCode:
@@ -74,11 +84,9 @@ def _report(ctx: RunContext, aggregated: object, sites: list[str]) -> ExitCode:
 
 def run_backup(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     from runbook_wan.tasks.backup import BackupStore
-    from runbook_wan.tasks.fleet import open_fleet
     from runbook_wan.tasks.restore import backup_site
 
-    sites = _sites(args, args.limit)
-    nornir = open_fleet(args.intents, args.inventory, sites, args.workers, args.platforms)
+    sites, nornir = _fleet(args, args.limit)
     store = BackupStore(ctx.state_dir / "backups", ctx.redactor)
     try:
         result = nornir.run(task=backup_site, store=store, label="manual", on_failed=True)
@@ -91,7 +99,6 @@ def run_rollback(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     from runbook_wan.credentials.resolver import SecretResolver
     from runbook_wan.rollout.audit import AuditLog, current_user
     from runbook_wan.tasks.backup import BackupStore
-    from runbook_wan.tasks.fleet import open_fleet
     from runbook_wan.tasks.restore import restore_site
 
     if bool(args.site) == bool(args.all):
@@ -124,13 +131,12 @@ def run_rollback(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
                 )
             ]
         )
-    sites = _sites(args, args.site if args.site else args.limit)
+    sites, nornir = _fleet(args, args.site if args.site else args.limit)
     store = BackupStore(ctx.state_dir / "backups", ctx.redactor)
     lab_secrets = ctx.state_dir / "lab" / "secrets.yaml"
     resolver = SecretResolver(ctx.redactor, extra_files=[lab_secrets] if lab_secrets.is_file() else [])
     chosen: dict[str, Path | None] = {args.site: args.to} if args.to else {}
     label = time.strftime("rollback-%Y%m%dT%H%M%S")
-    nornir = open_fleet(args.intents, args.inventory, sites, args.workers, args.platforms)
     try:
         result = nornir.run(
             task=restore_site, store=store, resolver=resolver, backups=chosen, label=label, on_failed=True

@@ -6,13 +6,13 @@ import argparse
 from pathlib import Path
 
 from runbook_wan.context import RunContext
-from runbook_wan.results import ExitCode
+from runbook_wan.results import ExitCode, exit_codes
 
 HELP = "write JSON Schemas of the intent files (editor autocompletion) into schema/"
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("schema", help=HELP, description=HELP)
+    parser = sub.add_parser("schema", help=HELP, description=HELP, epilog=exit_codes.epilog("schema"))
     parser.add_argument(
         "--out", type=Path, default=None, metavar="DIR", help="output folder (default: WORKSPACE/schema)"
     )
@@ -30,4 +30,7 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         reference = workspace.docs / "intents-reference.md"
         reference.write_text(reference_markdown())
         ctx.out.print(f"wrote {reference}", markup=False)
+        codes = workspace.docs / "exit-codes.md"
+        codes.write_text(exit_codes.markdown())
+        ctx.out.print(f"wrote {codes}", markup=False)
     return ExitCode.OK

@@ -2,8 +2,7 @@
 
 Renders in memory (nothing is written), runs every enabled check family
 (:mod:`validation.checks.registry`) and reports to the terminal, JSON or Markdown, plus optional
-JUnit and SARIF files. Exit codes: 0 no error-level finding (warnings allowed), 1 otherwise (or
-when the intents do not load, or a requested check could not run).
+JUnit and SARIF files. Exit codes: ``results.exit_codes.BY_COMMAND["validate"]``.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from pathlib import Path
 
 from runbook_wan.commands.options import configs_options, format_options, intents_options, limit_options
 from runbook_wan.context import RunContext
-from runbook_wan.results import DiagnosticError, ExitCode
+from runbook_wan.results import DiagnosticError, ExitCode, exit_codes
 from runbook_wan.validation.output.junit import write_junit
 from runbook_wan.validation.output.machine import to_json, to_markdown
 from runbook_wan.validation.output.sarif import write_sarif
@@ -30,8 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help=HELP,
         description=HELP,
         parents=[intents_options(), limit_options(), configs_options(), format_options()],
-        epilog="Exit codes: 0 no error-level finding, 1 errors found (or a check could not run). "
-        "See docs/validation.md.",
+        epilog=exit_codes.epilog("validate") + " See docs/validation.md.",
     )
     backends = parser.add_argument_group("config checks")
     backends.add_argument(

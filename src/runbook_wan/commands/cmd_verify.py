@@ -2,7 +2,7 @@
 
 For every circuit: link, BGP, and LAN-sourced traffic through it. A site is up when it passes
 and receives traffic over at least one circuit; it is shown healthy, degraded or down.
-Exit codes: 0 every selected site is up, 3 some site is down or unreachable, 1 bad input.
+Exit codes: ``results.exit_codes.BY_COMMAND["verify"]``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from runbook_wan.commands.options import format_options, intents_options, limit_options
 from runbook_wan.context import RunContext
-from runbook_wan.results import ExitCode
+from runbook_wan.results import ExitCode, exit_codes
 
 HELP = "check every site's circuits and reachability (location-level SLA)"
 
@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help=HELP,
         description=HELP,
         parents=[intents_options(), limit_options(), format_options(("terminal", "json"))],
-        epilog="Exit codes: 0 all sites up, 3 some site down or unreachable, 1 bad input.",
+        epilog=exit_codes.epilog("verify"),
     )
     parser.add_argument(
         "--inventory",
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     estate, _ = load_estate(args.intents, args.platforms)
     sites = select_sites(estate, args.limit)
     facts, _ = build_estate_facts(estate, sites)
-    nornir = open_fleet(args.intents, args.inventory, sites, args.workers, args.platforms)
+    nornir = open_fleet(estate, sites, args.inventory, args.workers)
     try:
         aggregated = nornir.run(task=verify_site, name="verify_site", facts=facts, on_failed=True)
     finally:

@@ -11,7 +11,7 @@ from runbook_wan.facts import routing
 from runbook_wan.facts.models import CircuitFact, SiteFacts, StaticRouteFact
 from runbook_wan.facts.steering import class_paths, steering
 from runbook_wan.model.estate import Estate
-from runbook_wan.model.types import CIRCUIT_ROLES
+from runbook_wan.model.roles import CIRCUIT_ROLES
 from runbook_wan.results import Diagnostic
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from runbook_wan.facts.models import InterfaceFact, LanFact, LanParentFact
 from runbook_wan.model.platform import PlatformSpec
 from runbook_wan.model.provider import Provider
+from runbook_wan.model.roles import CIRCUIT_ROLES
 from runbook_wan.model.site import Site
-from runbook_wan.model.types import CIRCUIT_ROLES
 
 
 def lan_interface(platform: PlatformSpec, vlan: int) -> str:

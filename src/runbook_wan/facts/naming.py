@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-ROLE_LABEL: dict[str, str] = {
-    "primary_dia": "PRIMARY",
-    "secondary_dia": "SECONDARY",
-    "tertiary_wireless": "WIRELESS",
-}
+from runbook_wan.model.roles import ROLES
+
+#: Upper-case label of each role in object names (from the role table).
+ROLE_LABEL: dict[str, str] = {role.value: spec.label for role, spec in ROLES.items()}
 
 PL_DEFAULT = "PL-DEFAULT"
 PL_SITE = "PL-SITE-PREFIXES"
@@ -34,4 +33,4 @@ def steering_class(seq: int) -> str:
 
 
 #: Object-tracking ids of each circuit's provider tracking route (platforms that track objects).
-TRACK_IDS: dict[str, int] = {"primary_dia": 1, "secondary_dia": 2, "tertiary_wireless": 3}
+TRACK_IDS: dict[str, int] = {role.value: spec.track_id for role, spec in ROLES.items()}

@@ -32,8 +32,8 @@ from runbook_wan.facts.models import (
 from runbook_wan.model.estate import Estate
 from runbook_wan.model.platform import PlatformSpec
 from runbook_wan.model.policy import AppClass, Policy
+from runbook_wan.model.roles import CIRCUIT_ROLES
 from runbook_wan.model.site import Site
-from runbook_wan.model.types import CIRCUIT_ROLES
 from runbook_wan.results import Diagnostic, Severity
 
 SEQ_STEP = 5

@@ -35,7 +35,6 @@ from runbook_wan.results import Diagnostic, DiagnosticError
 
 IMPAIRMENTS_FILE = Path(__file__).resolve().parent / "impairments.yaml"
 #: Platforms whose devices the lab can run (it runs FRR).
-LAB_PLATFORMS = ("frr",)
 SITE_DAEMONS = ("zebra", "staticd", "bgpd", "pbrd")
 CORE_DAEMONS = ("zebra", "staticd", "bgpd")
 CORE_IF = "core"
@@ -176,13 +175,14 @@ def load_impairments(path: Path = IMPAIRMENTS_FILE) -> dict[str, dict[str, float
 def _lab_checks(estate: Estate, facts: dict[str, SiteFacts]) -> list[Diagnostic]:
     problems = []
     for sid, site in facts.items():
-        if site.platform not in LAB_PLATFORMS:
+        lab_platforms = sorted(name for name, spec in estate.platforms.items() if spec.runs_in_lab)
+        if site.platform not in lab_platforms:
             problems.append(
                 Diagnostic(
                     "lab-platform",
-                    f"site {sid} runs platform {site.platform}; the lab runs only " + ", ".join(LAB_PLATFORMS),
+                    f"site {sid} runs platform {site.platform}; the lab runs only " + ", ".join(lab_platforms),
                     location=estate.locate("site", sid, ("platform",)),
-                    hint="select lab sites with --limit platform=frr",
+                    hint="select lab sites with " + " or ".join(f"--limit platform={p}" for p in lab_platforms),
                 )
             )
         clash = naming.check_site_id(sid)

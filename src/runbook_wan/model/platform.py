@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
@@ -51,6 +51,10 @@ class PlatformSpec(IntentModel):
     platform: str
     description: str
     napalm_driver: str = Field(description="NAPALM driver name (get_network_driver).")
+    napalm_timeout: int = Field(default=60, ge=1, le=3600, description="NAPALM timeout in seconds.")
+    napalm_optional_args: dict[str, Any] = Field(
+        default_factory=dict, description="NAPALM optional_args every device of the platform needs (no credentials)."
+    )
     templates: str = Field(description="Folder under templates/.")
     sections: list[str] = Field(min_length=1, description="Config sections, in render order.")
     comment: str = Field(description="Comment leader of the config language.")

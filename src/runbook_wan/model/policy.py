@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from runbook_wan.model.base import IntentModel
+from runbook_wan.model.roles import CircuitRole
 from runbook_wan.model.types import ClassName, Dscp, IPv4Prefix, Percent, PolicyName, SegmentName
-
-CircuitRole = Literal["primary_dia", "secondary_dia", "tertiary_wireless"]
 
 
 class ClassMatch(IntentModel):

@@ -9,8 +9,8 @@ from __future__ import annotations
 import difflib
 
 from runbook_wan.model.estate import Estate
+from runbook_wan.model.roles import CIRCUIT_ROLES
 from runbook_wan.model.site import Site
-from runbook_wan.model.types import CIRCUIT_ROLES
 from runbook_wan.results import Diagnostic
 
 Broken = set[tuple[str, str]]

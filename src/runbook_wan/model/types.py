@@ -9,8 +9,6 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
-CIRCUIT_ROLES: tuple[str, ...] = ("primary_dia", "secondary_dia", "tertiary_wireless")
-
 _NAME = r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$"
 
 

@@ -1,4 +1,10 @@
-"""Process exit codes of ``runbook.py``. Every command documents which ones it uses."""
+"""Process exit codes of ``runbook.py``: what each means, in general and per command.
+
+This module is the one place where exit codes are explained. ``--help`` epilogs
+(:func:`epilog`) and ``docs/exit-codes.md`` (:func:`markdown`) are generated from it; a test
+keeps the doc in step. ``plan`` follows ``terraform plan -detailed-exitcode``: 0 no change,
+2 changes, 1 error.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +12,10 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """Exit codes that mean something to CI.
-
-    ``plan`` follows ``terraform plan -detailed-exitcode``: 0 no change, 2 changes, 1 error.
-    """
+    """Exit codes that mean something to CI."""
 
     OK = 0
-    #: Bad input (intents, options) or a validation finding at error level; nothing was touched.
+    #: Bad input (intents, options, usage) or a validation finding at error level; nothing was touched.
     ERROR = 1
     #: ``plan``/``deploy --check``: the run succeeded and there are changes to apply.
     CHANGES = 2
@@ -24,3 +27,77 @@ class ExitCode(IntEnum):
     LOCKED = 5
     #: Interrupted by the user (SIGINT).
     INTERRUPTED = 130
+
+
+#: The general meaning of each code.
+MEANING: dict[ExitCode, str] = {
+    ExitCode.OK: "success; nothing to do or everything done",
+    ExitCode.ERROR: "error before anything was touched: bad input, bad usage, or an error-level finding",
+    ExitCode.CHANGES: "the run succeeded and found changes to apply",
+    ExitCode.FAILED: "some sites failed or are down",
+    ExitCode.HALTED: "the rollout halted on its failure threshold",
+    ExitCode.LOCKED: "another rollout holds the lock",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
+}
+
+_E = ExitCode
+#: Per command: the codes it uses and what each means there. Every command also exits 130 on Ctrl-C.
+BY_COMMAND: dict[str, dict[ExitCode, str]] = {
+    "render": {_E.OK: "configs written", _E.ERROR: "bad input; nothing written"},
+    "plan": {_E.OK: "no change", _E.CHANGES: "changes to apply", _E.ERROR: "bad input"},
+    "validate": {
+        _E.OK: "no error-level finding (warnings allowed)",
+        _E.ERROR: "errors found, the intents do not load, or a requested check could not run",
+    },
+    "deploy": {
+        _E.OK: "every site fine",
+        _E.ERROR: "invalid input or validation error; no device touched",
+        _E.CHANGES: "--check found changes",
+        _E.FAILED: "some sites failed and were rolled back",
+        _E.HALTED: "halted by the failure threshold",
+        _E.LOCKED: "another rollout holds the lock",
+    },
+    "verify": {
+        _E.OK: "every selected site is up",
+        _E.FAILED: "some site is down or unreachable",
+        _E.ERROR: "bad input",
+    },
+    "backup": {_E.OK: "done", _E.FAILED: "some site failed", _E.ERROR: "bad input"},
+    "rollback": {_E.OK: "done", _E.FAILED: "some site failed", _E.ERROR: "bad input"},
+    "lab": {
+        _E.OK: "ok",
+        _E.ERROR: "bad input, or the lab could not be built (nothing left running)",
+        _E.FAILED: "the lab is up but some node is not ready or healthy (up, status)",
+    },
+    "schema": {_E.OK: "schemas written"},
+}
+
+
+def epilog(command: str | None = None) -> str:
+    """One line for ``--help``: ``Exit codes: 0 no change, 2 changes to apply, 1 bad input.``"""
+    codes = BY_COMMAND[command] if command else MEANING
+    return "Exit codes: " + ", ".join(f"{int(code)} {text}" for code, text in codes.items()) + "."
+
+
+def markdown() -> str:
+    """``docs/exit-codes.md``."""
+    lines = [
+        "# Exit codes",
+        "",
+        "<!-- generated from src/runbook_wan/results/exit_codes.py by `runbook.py schema`; do not edit -->",
+        "",
+        "| code | name | meaning |",
+        "|---|---|---|",
+        *(f"| {int(code)} | `{code.name}` | {text} |" for code, text in MEANING.items()),
+        "",
+        "## Per command",
+        "",
+        "| command | codes |",
+        "|---|---|",
+        *(
+            f"| `{command}` | " + "<br>".join(f"{int(c)}: {t}" for c, t in codes.items()) + " |"
+            for command, codes in BY_COMMAND.items()
+        ),
+        "",
+    ]
+    return "\n".join(lines)

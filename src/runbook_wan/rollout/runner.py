@@ -24,6 +24,7 @@ from nornir.core import Nornir
 
 from runbook_wan.context import RunContext
 from runbook_wan.credentials.resolver import SecretResolver
+from runbook_wan.model.estate import Estate
 from runbook_wan.plan.model import sha256
 from runbook_wan.render.pipeline import RenderResult, render_estate
 from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, Severity, Status
@@ -118,8 +119,8 @@ def _resolver(opts: DeployOptions, ctx: RunContext) -> SecretResolver:
     return SecretResolver(ctx.redactor, extra_files=[lab_secrets] if lab_secrets.is_file() else [])
 
 
-def _nornir(opts: DeployOptions, sites: list[str]) -> Nornir:
-    return open_fleet(opts.intents, opts.inventory_dir, sites, opts.workers, opts.platforms)
+def _nornir(opts: DeployOptions, estate: Estate, sites: list[str]) -> Nornir:
+    return open_fleet(estate, sites, opts.inventory_dir, opts.workers)
 
 
 class Rollout:
@@ -148,7 +149,7 @@ class Rollout:
         todo = [s for w in waves for s in w if s not in finished]
         resolver = _resolver(opts, self.ctx)
         pushed = {sid: resolver.resolve_text(rendered.configs[sid].text) for sid in todo}
-        nornir = _nornir(opts, todo) if todo else None
+        nornir = _nornir(opts, rendered.estate, todo) if todo else None
         result = RolloutResult(
             rollout_id=rollout_id,
             check=opts.check,

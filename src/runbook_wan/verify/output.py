@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from runbook_wan.context import MaskedConsole
+from runbook_wan.model.roles import CIRCUIT_ROLES
 from runbook_wan.results import Status
 from runbook_wan.verify.model import CircuitHealth, SiteHealth, SiteState
 
@@ -27,7 +28,7 @@ def _circuit_cell(c: CircuitHealth | None) -> Text:
 
 def print_health(sites: list[SiteHealth], console: MaskedConsole) -> None:
     table = Table(title="Location-level SLA", show_edge=False)
-    for column in ("site", "state", "primary_dia", "secondary_dia", "tertiary_wireless", "hub", "saas"):
+    for column in ("site", "state", *CIRCUIT_ROLES, "hub", "saas"):
         table.add_column(column)
     for health in sites:
         by_role = {c.role: c for c in health.circuits}
@@ -38,7 +39,7 @@ def print_health(sites: list[SiteHealth], console: MaskedConsole) -> None:
         table.add_row(
             health.site,
             Text(health.state.value, style=_STATE[health.state]),
-            *(_circuit_cell(by_role.get(r)) for r in ("primary_dia", "secondary_dia", "tertiary_wireless")),
+            *(_circuit_cell(by_role.get(r)) for r in CIRCUIT_ROLES),
             *reach,
         )
     console.print(table)
