@@ -19,6 +19,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("results", "workspace", "__init__"),
     ("credentials",),
     ("context",),
+    ("ops",),
     ("model",),
     ("selection",),
     ("facts",),

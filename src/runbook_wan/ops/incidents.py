@@ -1,0 +1,328 @@
+"""The incident store: what was announced to whom, and what state each incident is in (SQLite).
+
+The notifier writes it (one incident per alert group it announced as firing, one delivery row
+per message sent or failed); ``runbook.py incidents``, the status page and the availability
+report read it. Only what was announced as firing can be announced as resolved.
+
+Schema (``<state>/monitor/incidents.sqlite``, WAL mode, safe for one writer and many readers)::
+
+    incidents(id TEXT PK, key TEXT, alertname, severity, site, region, circuit, provider, summary,
+              status ['firing'|'acknowledged'|'resolved'], started_at, updated_at, resolved_at,
+              acknowledged_by, acknowledged_at, labels_json)
+    deliveries(id INTEGER PK, incident_id FK, at, kind ['firing'|'resolved'|'escalation'],
+               channel, recipient, status ['sent'|'failed'], message_id, error)
+
+Times are ISO 8601 UTC strings. ``key`` identifies the alert group (Alertmanager's group key
+plus the alert fingerprint); at most one incident per key is open at a time. No credential is
+ever stored; ``recipient`` is a contact name and a masked address.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS incidents (
+    id TEXT PRIMARY KEY,
+    key TEXT NOT NULL,
+    alertname TEXT NOT NULL,
+    severity TEXT NOT NULL DEFAULT '',
+    site TEXT NOT NULL DEFAULT '',
+    region TEXT NOT NULL DEFAULT '',
+    circuit TEXT NOT NULL DEFAULT '',
+    provider TEXT NOT NULL DEFAULT '',
+    summary TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    resolved_at TEXT,
+    acknowledged_by TEXT,
+    acknowledged_at TEXT,
+    labels_json TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS incidents_key ON incidents(key, status);
+CREATE INDEX IF NOT EXISTS incidents_site ON incidents(site, status);
+CREATE TABLE IF NOT EXISTS deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    incident_id TEXT NOT NULL REFERENCES incidents(id),
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    recipient TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    message_id TEXT NOT NULL DEFAULT '',
+    error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS deliveries_incident ON deliveries(incident_id);
+"""
+
+
+class IncidentStatus(StrEnum):
+    FIRING = "firing"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+    @property
+    def is_open(self) -> bool:
+        return self is not IncidentStatus.RESOLVED
+
+
+class DeliveryKind(StrEnum):
+    FIRING = "firing"
+    RESOLVED = "resolved"
+    ESCALATION = "escalation"
+
+
+class DeliveryStatus(StrEnum):
+    SENT = "sent"
+    FAILED = "failed"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    incident_id: str
+    at: str
+    kind: DeliveryKind
+    channel: str
+    recipient: str
+    status: DeliveryStatus
+    message_id: str = ""
+    error: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at,
+            "kind": self.kind.value,
+            "channel": self.channel,
+            "recipient": self.recipient,
+            "status": self.status.value,
+            "message_id": self.message_id,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: str
+    key: str
+    alertname: str
+    severity: str
+    site: str
+    region: str
+    circuit: str
+    provider: str
+    summary: str
+    status: IncidentStatus
+    started_at: str
+    updated_at: str
+    resolved_at: str | None = None
+    acknowledged_by: str | None = None
+    acknowledged_at: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "alertname": self.alertname,
+            "severity": self.severity,
+            "site": self.site,
+            "region": self.region,
+            "circuit": self.circuit,
+            "provider": self.provider,
+            "summary": self.summary,
+            "status": self.status.value,
+            "started_at": self.started_at,
+            "updated_at": self.updated_at,
+            "resolved_at": self.resolved_at,
+            "acknowledged_by": self.acknowledged_by,
+            "acknowledged_at": self.acknowledged_at,
+            "labels": dict(self.labels),
+        }
+
+
+_COLUMNS = (
+    "id, key, alertname, severity, site, region, circuit, provider, summary, status, started_at, updated_at, "
+    "resolved_at, acknowledged_by, acknowledged_at, labels_json"
+)
+
+
+def _incident(row: sqlite3.Row) -> Incident:
+    return Incident(
+        id=row["id"],
+        key=row["key"],
+        alertname=row["alertname"],
+        severity=row["severity"],
+        site=row["site"],
+        region=row["region"],
+        circuit=row["circuit"],
+        provider=row["provider"],
+        summary=row["summary"],
+        status=IncidentStatus(row["status"]),
+        started_at=row["started_at"],
+        updated_at=row["updated_at"],
+        resolved_at=row["resolved_at"],
+        acknowledged_by=row["acknowledged_by"],
+        acknowledged_at=row["acknowledged_at"],
+        labels=json.loads(row["labels_json"] or "{}"),
+    )
+
+
+class IncidentStore:
+    """One SQLite file; every method opens a short transaction, so processes can share it."""
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        self.path = path
+        self.readonly = readonly
+        if not readonly:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect() as db:
+                db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        uri = f"file:{self.path}?mode=ro" if self.readonly else f"file:{self.path}"
+        db = sqlite3.connect(uri, uri=True, timeout=10)
+        db.row_factory = sqlite3.Row
+        try:
+            if not self.readonly:
+                db.execute("PRAGMA journal_mode=WAL")
+            with db:
+                yield db
+        finally:
+            db.close()
+
+    # --- reading -------------------------------------------------------------------------------
+    def get(self, incident_id: str) -> Incident | None:
+        with self._connect() as db:
+            row = db.execute(f"SELECT {_COLUMNS} FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+        return _incident(row) if row else None
+
+    def find_open(self, key: str) -> Incident | None:
+        with self._connect() as db:
+            row = db.execute(
+                f"SELECT {_COLUMNS} FROM incidents WHERE key = ? AND status != 'resolved' "
+                "ORDER BY started_at DESC LIMIT 1",
+                (key,),
+            ).fetchone()
+        return _incident(row) if row else None
+
+    def incidents(self, *, open_only: bool = False, site: str | None = None, limit: int = 500) -> list[Incident]:
+        """Newest first."""
+        where, args = [], []
+        if open_only:
+            where.append("status != 'resolved'")
+        if site is not None:
+            where.append("site = ?")
+            args.append(site)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        with self._connect() as db:
+            rows = db.execute(
+                f"SELECT {_COLUMNS} FROM incidents {clause} ORDER BY started_at DESC, id LIMIT ?",
+                (*args, limit),
+            ).fetchall()
+        return [_incident(r) for r in rows]
+
+    def deliveries(self, incident_id: str) -> list[Delivery]:
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT incident_id, at, kind, channel, recipient, status, message_id, error FROM deliveries "
+                "WHERE incident_id = ? ORDER BY id",
+                (incident_id,),
+            ).fetchall()
+        return [
+            Delivery(
+                incident_id=r["incident_id"],
+                at=r["at"],
+                kind=DeliveryKind(r["kind"]),
+                channel=r["channel"],
+                recipient=r["recipient"],
+                status=DeliveryStatus(r["status"]),
+                message_id=r["message_id"],
+                error=r["error"],
+            )
+            for r in rows
+        ]
+
+    # --- writing -------------------------------------------------------------------------------
+    def open_incident(
+        self, key: str, alertname: str, labels: dict[str, str], summary: str, started_at: str | None = None
+    ) -> tuple[Incident, bool]:
+        """The open incident for ``key``, creating it if there is none. Returns ``(incident, created)``."""
+        existing = self.find_open(key)
+        if existing is not None:
+            return existing, False
+        at = started_at or now_iso()
+        incident_id = "inc-" + secrets.token_hex(3)
+        with self._connect() as db:
+            db.execute(
+                f"INSERT INTO incidents ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?)",
+                (
+                    incident_id,
+                    key,
+                    alertname,
+                    labels.get("severity", ""),
+                    labels.get("site", ""),
+                    labels.get("region", ""),
+                    labels.get("circuit", ""),
+                    labels.get("provider", ""),
+                    summary,
+                    IncidentStatus.FIRING.value,
+                    at,
+                    now_iso(),
+                    json.dumps(labels, sort_keys=True),
+                ),
+            )
+        created = self.get(incident_id)
+        assert created is not None
+        return created, True
+
+    def acknowledge(self, incident_id: str, by: str) -> Incident | None:
+        """Acknowledge an open incident (stops its escalation). None if unknown or already resolved."""
+        with self._connect() as db:
+            changed = db.execute(
+                "UPDATE incidents SET status = 'acknowledged', acknowledged_by = ?, acknowledged_at = ?, "
+                "updated_at = ? WHERE id = ? AND status = 'firing'",
+                (by, now_iso(), now_iso(), incident_id),
+            ).rowcount
+        return self.get(incident_id) if changed else None
+
+    def resolve(self, incident_id: str, at: str | None = None) -> Incident | None:
+        """Mark resolved. Returns the incident if this call resolved it, None if it was already resolved."""
+        when = at or now_iso()
+        with self._connect() as db:
+            changed = db.execute(
+                "UPDATE incidents SET status = 'resolved', resolved_at = ?, updated_at = ? "
+                "WHERE id = ? AND status != 'resolved'",
+                (when, now_iso(), incident_id),
+            ).rowcount
+        return self.get(incident_id) if changed else None
+
+    def record_delivery(self, delivery: Delivery) -> None:
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO deliveries (incident_id, at, kind, channel, recipient, status, message_id, error) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    delivery.incident_id,
+                    delivery.at,
+                    delivery.kind.value,
+                    delivery.channel,
+                    delivery.recipient,
+                    delivery.status.value,
+                    delivery.message_id,
+                    delivery.error,
+                ),
+            )

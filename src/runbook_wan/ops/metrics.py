@@ -1,0 +1,73 @@
+"""Metric, label and alert names: one definition for the probe, the generated rules and the readers.
+
+Conventions follow Prometheus: base units (seconds, ratios 0..1), ``_total`` for counters,
+``runbook_`` prefix, recording rules named ``level:metric:operation``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+PREFIX = "runbook_"
+
+# --- labels -----------------------------------------------------------------------------------
+SITE = "site"
+REGION = "region"
+#: The circuit role (``primary_dia`` ...; see :mod:`runbook_wan.model.roles`).
+CIRCUIT = "circuit"
+PROVIDER = "provider"
+#: ``hub`` or ``saas`` (the estate's reachability targets).
+TARGET = "target"
+SEVERITY = "severity"
+
+# --- exported by the probe (one series per site x circuit unless noted) ------------------------
+#: 1 while the circuit passes traffic from the site's LAN side to its provider's tracking address.
+CIRCUIT_UP = "runbook_circuit_up"
+#: Share of probe packets lost in the last cycle, 0..1.
+CIRCUIT_LOSS = "runbook_circuit_loss_ratio"
+#: Mean round-trip time in the last cycle, seconds.
+CIRCUIT_LATENCY = "runbook_circuit_latency_seconds"
+#: Mean absolute difference of consecutive round-trip times in the last cycle, seconds.
+CIRCUIT_JITTER = "runbook_circuit_jitter_seconds"
+#: The strictest SLA of the policy classes that may use the circuit (from intents/policies/).
+CIRCUIT_SLA_LOSS = "runbook_circuit_sla_loss_ratio"
+CIRCUIT_SLA_LATENCY = "runbook_circuit_sla_latency_seconds"
+CIRCUIT_SLA_JITTER = "runbook_circuit_sla_jitter_seconds"
+#: Device view, read through NAPALM at a slower cadence: interface carrier, BGP session established.
+LINK_UP = "runbook_link_up"
+BGP_UP = "runbook_bgp_session_up"
+#: 1 while the site reaches ``target`` (hub, saas) from its LAN (labels: site, region, target).
+TARGET_REACHABLE = "runbook_target_reachable"
+#: 1 while the device's running config differs from configs/<site>.cfg (labels: site, region).
+CONFIG_DRIFT = "runbook_config_drift"
+#: Unix time of the probe's last completed measurement cycle (no site label).
+PROBE_LAST_CYCLE = "runbook_probe_last_cycle_timestamp_seconds"
+#: Seconds since the oldest intents change that is not yet deployed and verified (no labels).
+CHANGE_OPEN = "runbook_change_open_seconds"
+
+# --- recording rules ---------------------------------------------------------------------------
+#: Location-level state: 1 while any circuit of the site passes traffic (labels: site, region).
+SITE_UP = "runbook:site_up"
+#: Share of the last 30 days the site was up (labels: site, region).
+SITE_AVAILABILITY_30D = "runbook:site_availability:ratio_30d"
+
+
+class Alert(StrEnum):
+    """Alert names of the generated rules (``alertname`` label)."""
+
+    CIRCUIT_DOWN = "CircuitDown"
+    CIRCUIT_SLA_BREACH = "CircuitSLABreach"
+    SITE_DOWN = "SiteDown"
+    PROVIDER_OUTAGE = "ProviderOutage"
+    PROBE_DOWN = "ProbeDown"
+    CONFIG_DRIFT = "ConfigDrift"
+    ROLLOUT_HALTED = "RolloutHalted"
+    CHANGE_OVERDUE = "ChangeOverdue"
+
+
+class Severity(StrEnum):
+    """``severity`` label values, most urgent first."""
+
+    CRITICAL = "critical"
+    WARNING = "warning"
+    INFO = "info"
