@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# The tests test the checkout they are in (a worktree, a clean clone), whatever is pip-installed.
+for _src in (REPO / "napalm_frr" / "src", REPO / "src"):
+    if str(_src) not in sys.path:
+        sys.path.insert(0, str(_src))
 EXAMPLE_INTENTS = REPO / "intents"
 
 
