@@ -15,6 +15,7 @@ from pathlib import Path
 from runbook_wan.commands.options import configs_options, intents_options, limit_options
 from runbook_wan.context import RunContext
 from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, exit_codes
+from runbook_wan.rollout import defaults
 
 HELP = "deploy configs in canary-first, health-gated waves with commit-confirm and rollback"
 
@@ -28,29 +29,42 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         epilog=exit_codes.epilog("deploy"),
     )
     waves = parser.add_argument_group("waves")
-    waves.add_argument("--canary", default="1", metavar="N|SITES", help="first wave: a count or sites (default 1)")
-    waves.add_argument("--wave-size", default="20%", metavar="N|P%", help="sites per later wave (default 20%%)")
-    waves.add_argument("--workers", type=int, default=20, metavar="N", help="sites deployed in parallel (default 20)")
+    waves.add_argument(
+        "--canary",
+        default=defaults.CANARY,
+        metavar="N|SITES",
+        help="first wave: a count or sites (default %(default)s)",
+    )
+    waves.add_argument(
+        "--wave-size", default=defaults.WAVE_SIZE, metavar="N|P%", help="sites per later wave (default %(default)s)"
+    )
+    waves.add_argument(
+        "--workers",
+        type=int,
+        default=defaults.WORKERS,
+        metavar="N",
+        help="sites deployed in parallel (default %(default)s)",
+    )
     waves.add_argument(
         "--max-failures",
-        default="10%",
+        default=defaults.MAX_FAILURES,
         metavar="N|P%",
-        help="failures a wave may have before the rollout halts (default 10%%; the canary: none)",
+        help="failures a wave may have before the rollout halts (default %(default)s; the canary: none)",
     )
     safety = parser.add_argument_group("safety")
     safety.add_argument(
         "--revert-in",
         type=int,
-        default=120,
+        default=defaults.REVERT_IN_S,
         metavar="SECONDS",
-        help="device reverts a commit by itself unless confirmed within this time (default 120)",
+        help="device reverts a commit by itself unless confirmed within this time (default %(default)s)",
     )
     safety.add_argument(
         "--gate-timeout",
         type=float,
-        default=60.0,
+        default=defaults.GATE_TIMEOUT_S,
         metavar="SECONDS",
-        help="how long the post-change health gate may take (default 60)",
+        help="how long the post-change health gate may take (default %(default)s)",
     )
     safety.add_argument("--check", action="store_true", help="show every device's own diff; commit nothing")
     safety.add_argument("--diff", action="store_true", help="also print device diffs of changed sites")

@@ -8,6 +8,7 @@ from pathlib import Path
 from runbook_wan.model.platform import DEFAULT_PLATFORMS_DIR
 from runbook_wan.render.environment import DEFAULT_TEMPLATES_DIR
 from runbook_wan.results import Diagnostic, DiagnosticError
+from runbook_wan.rollout import defaults
 
 #: The gate must finish, and confirm reach the device, well before the device reverts by itself.
 CONFIRM_MARGIN_S = 15
@@ -22,12 +23,12 @@ class DeployOptions:
     templates: Path = DEFAULT_TEMPLATES_DIR
     platforms: Path = DEFAULT_PLATFORMS_DIR
     limit: str | None = None
-    canary: str = "1"
-    wave_size: str = "20%"
-    workers: int = 20
-    max_failures: str = "10%"
-    revert_in: int = 120
-    gate_timeout: float = 60.0
+    canary: str = defaults.CANARY
+    wave_size: str = defaults.WAVE_SIZE
+    workers: int = defaults.WORKERS
+    max_failures: str = defaults.MAX_FAILURES
+    revert_in: int = defaults.REVERT_IN_S
+    gate_timeout: float = defaults.GATE_TIMEOUT_S
     check: bool = False
     resume: str | None = None
     plan_file: Path | None = None
