@@ -7,9 +7,12 @@ backend asks for. Without a host the backend must say so plainly (status skipped
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from runbook_wan.render.pipeline import RenderResult
 from runbook_wan.results import Status
@@ -88,6 +91,16 @@ def test_unreachable_host_is_an_error_not_a_pass(base_rendered: RenderResult) ->
 
     [result] = BatfishBackend(connect=refuse).run(_ctx(base_rendered, "bf.example"))
     assert result.status is Status.ERROR and "Batfish at bf.example unreachable" in result.message
+
+
+def test_without_pybatfish_the_backend_says_which_extra_to_install(
+    base_rendered: RenderResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pybatfish is an optional extra: hide it (a None entry in sys.modules makes its import fail)."""
+    monkeypatch.setitem(sys.modules, "pybatfish.client.session", None)
+    [result] = BatfishBackend().run(_ctx(base_rendered, "bf.example"))
+    assert result.status is Status.ERROR
+    assert result.message == "pybatfish is not installed; install the extra: pip install 'runbook-wan[batfish]'"
 
 
 def test_handbuilt_healthy_answers_pass_every_batfish_check(base_rendered: RenderResult) -> None:

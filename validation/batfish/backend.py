@@ -22,7 +22,7 @@ from runbook_wan.model.roles import CIRCUIT_ROLES
 from runbook_wan.results import Status
 from runbook_wan.validation.batfish import answers
 from runbook_wan.validation.batfish.allowlist import Allowlist, load_allowlist
-from runbook_wan.validation.batfish.service import BatfishService, PybatfishService
+from runbook_wan.validation.batfish.service import BatfishService, PybatfishMissingError, PybatfishService
 from runbook_wan.validation.batfish.snapshot import SnapshotLayout, build_snapshot
 from runbook_wan.validation.checks.base import ValidationContext
 from runbook_wan.validation.report import ESTATE, CheckResult, skipped, tool_error
@@ -165,6 +165,8 @@ class BatfishBackend:
         try:
             service = self.connect(host)
             version = service.version()
+        except PybatfishMissingError as exc:
+            return [*results, tool_error("batfish", ESTATE, str(exc))]
         except Exception as exc:  # noqa: BLE001 - any connection failure means "could not decide"
             return [
                 *results,

@@ -27,11 +27,22 @@ class BatfishService(Protocol):
     def delete(self, name: str) -> None: ...
 
 
+#: pybatfish is an optional dependency (it pulls in pandas): what to do when it is missing.
+MISSING = "pybatfish is not installed; install the extra: pip install 'runbook-wan[batfish]'"
+
+
+class PybatfishMissingError(RuntimeError):
+    """The Batfish backend was asked for, but its client library is not installed."""
+
+
 class PybatfishService:
     """pybatfish ``Session`` on ``host`` (port 9996), network ``runbook-validate``."""
 
     def __init__(self, host: str) -> None:
-        from pybatfish.client.session import Session  # noqa: PLC0415 - heavy import, only when used
+        try:
+            from pybatfish.client.session import Session  # noqa: PLC0415 - heavy import, only when used
+        except ImportError as exc:
+            raise PybatfishMissingError(MISSING) from exc
 
         self.session = Session(host=host)
         self.session.set_network(NETWORK)
