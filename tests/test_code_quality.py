@@ -1,7 +1,8 @@
-"""The code stays typed and linted: mypy --strict on package code, ruff on everything.
+"""The code stays typed, linted and formatted: the same commands a developer (and pre-commit) runs.
 
-These run the same commands a developer runs (configured in pyproject.toml), so CI fails on a
-type error or lint finding just as it fails on a broken behaviour.
+mypy --strict on the package code (configured in pyproject.toml) and on the tests, ruff check and
+ruff format --check on everything, so CI fails on a type error, lint finding or unformatted file
+just as it fails on a broken behaviour.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+TEST_ROOTS = (REPO / "tests", REPO / "napalm_frr" / "tests")
 
 
 def _run(*argv: str) -> subprocess.CompletedProcess[str]:
@@ -22,6 +24,33 @@ def test_ruff_is_clean() -> None:
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
 
 
+def test_ruff_format_is_clean() -> None:
+    proc = _run("ruff", "format", "--check", "--no-cache", ".")
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+
+
 def test_mypy_strict_is_clean_on_package_code() -> None:
     proc = _run("mypy")
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+
+
+def _test_folders() -> list[list[str]]:
+    """Test folders are not packages (pytest puts each on sys.path), so mypy checks one folder at a time."""
+    groups = []
+    for root in TEST_ROOTS:
+        for folder in sorted({root, *(p for p in root.rglob("*") if p.is_dir())}):
+            files = sorted(str(p.relative_to(REPO)) for p in folder.glob("*.py"))
+            if files and "__pycache__" not in folder.parts:
+                groups.append(files)
+    return groups
+
+
+def test_mypy_strict_is_clean_on_tests() -> None:
+    folders = _test_folders()
+    assert len(folders) >= 10
+    failures = []
+    for files in folders:
+        proc = _run("mypy", "--strict", *files)
+        if proc.returncode != 0:
+            failures.append(proc.stdout[-3000:])
+    assert failures == [], "\n".join(failures)

@@ -53,7 +53,7 @@ def _imported_parts(source: Path) -> list[tuple[int, str]]:
         for name in names:
             parts = name.split(".")
             if parts[0] == "runbook_wan" and len(parts) > 1:
-                found.append((node.lineno, parts[1]))
+                found.append((getattr(node, "lineno", 0), parts[1]))
     return found
 
 

@@ -13,6 +13,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -25,13 +26,13 @@ pytestmark = pytest.mark.lab
 GATE = ["--gate-timeout", "20", "--revert-in", "40"]
 
 
-def _report(path: Path) -> dict[str, object]:
-    data: dict[str, object] = json.loads(path.read_text())
+def _report(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text())
     return data
 
 
-def _outcomes(report: dict[str, object]) -> dict[str, str]:
-    return {s["site"]: s["outcome"] for s in report["sites"]}  # type: ignore[index,union-attr]
+def _outcomes(report: dict[str, Any]) -> dict[str, str]:
+    return {s["site"]: s["outcome"] for s in report["sites"]}
 
 
 def _snapshot(env: RolloutLab) -> dict[str, str]:
@@ -91,7 +92,7 @@ def test_04_bad_change_stops_at_the_canary(rollout_lab: RolloutLab) -> None:
         "nyc-041": "not_started",
         "sea-001": "not_started",
     }
-    canary = next(s for s in data["sites"] if s["site"] == "atl-061")  # type: ignore[union-attr]
+    canary = next(s for s in data["sites"] if s["site"] == "atl-061")
     assert "primary_dia" in canary["reason"] and "old config restored and verified" in canary["reason"]
     assert canary["gate"]["circuits"]["primary_dia"]["bgp"]["status"] == "failure"
     assert "HALTED: canary had 1 failure(s)" in out
@@ -117,7 +118,7 @@ def test_05_unreachable_device_is_reported_and_the_rest_follows_the_threshold(ro
     outcomes = _outcomes(data)
     assert outcomes.pop("mke-022") == "failed"
     assert set(outcomes.values()) == {"changed"}
-    mke = next(s for s in data["sites"] if s["site"] == "mke-022")  # type: ignore[union-attr]
+    mke = next(s for s in data["sites"] if s["site"] == "mke-022")
     assert mke["reason"].startswith("unreachable: connect:") and "the device was not changed" in mke["reason"]
     assert "transmit-interval 500" in env.running("mke-022")
 
@@ -159,7 +160,7 @@ def test_06_link_flap_mid_wave_is_reported_truthfully(rollout_lab: RolloutLab) -
     outcomes = _outcomes(data)
     assert outcomes.pop("sea-001") == "rolled_back"
     assert set(outcomes.values()) == {"changed"}
-    sea = next(s for s in data["sites"] if s["site"] == "sea-001")  # type: ignore[union-attr]
+    sea = next(s for s in data["sites"] if s["site"] == "sea-001")
     assert "health gate failed: primary_dia" in sea["reason"]
     assert "old config restored and verified" in sea["reason"]
     assert "transmit-interval 400" in env.running("sea-001")
