@@ -7,7 +7,7 @@ from pydantic_core import PydanticCustomError
 
 from runbook_wan.model.base import IntentModel
 from runbook_wan.model.roles import CircuitRole
-from runbook_wan.model.types import ClassName, Dscp, IPv4Prefix, Percent, PolicyName, SegmentName
+from runbook_wan.model.types import ClassName, Dscp, IPv4Prefix, Percent, PolicyName, SegmentName, Text
 
 
 class ClassMatch(IntentModel):
@@ -35,7 +35,7 @@ class Sla(IntentModel):
 
 
 class AppClass(IntentModel):
-    description: str = ""
+    description: Text = ""
     match: ClassMatch
     path_preference: list[CircuitRole] = Field(
         min_length=1, description="Circuits to use, most preferred first. Unlisted circuits are never used."
@@ -66,6 +66,6 @@ class Policy(IntentModel):
     """One file in ``intents/policies/``."""
 
     policy: PolicyName
-    description: str = ""
+    description: Text = ""
     classes: dict[ClassName, AppClass] = Field(min_length=1)
     guardrails: Guardrails = Field(default_factory=Guardrails)

@@ -17,14 +17,17 @@ from runbook_wan.model.types import (
     ProviderName,
     RegionName,
     SegmentName,
+    ShortText,
     SiteId,
+    Tag,
+    Text,
     Vlan,
 )
 
 
 class Circuit(IntentModel):
     provider: ProviderName = Field(description="Provider id (a file in intents/providers/).")
-    circuit_id: str = Field(min_length=1, description="The provider's circuit id.")
+    circuit_id: ShortText = Field(description="The provider's circuit id.")
     media: Literal["fiber", "broadband", "lte", "5g"] = Field(description="Access medium.")
     bandwidth_mbps: int = Field(gt=0, le=400_000, description="Committed bandwidth.")
     address: InterfaceAddress = Field(description="Our address on the circuit, a.b.c.d/len.")
@@ -62,7 +65,7 @@ class LanSegment(IntentModel):
     name: SegmentName = Field(description="Segment name referenced by policies, e.g. users, voice, guest.")
     vlan: Vlan
     address: InterfaceAddress = Field(description="The router's address on the segment, a.b.c.d/len.")
-    description: str = ""
+    description: Text = ""
 
 
 class BgpSettings(IntentModel):
@@ -112,7 +115,7 @@ class Site(IntentModel):
     """A site after merging defaults -> region -> site file."""
 
     site: SiteId = Field(description="Site id; defaults to the file name.")
-    name: str = Field(min_length=1, description="Human name, e.g. 'Chicago Loop'.")
+    name: ShortText = Field(description="Human name, e.g. 'Chicago Loop'.")
     region: RegionName
     platform: PlatformName = Field(description="Platform id (a file in platforms/).")
     asn: Asn = Field(description="The site's private BGP ASN.")
@@ -123,7 +126,7 @@ class Site(IntentModel):
     bgp: BgpSettings
     bfd: BfdSettings
     routing: RoutingPreferences
-    tags: list[str] = Field(default_factory=list)
+    tags: list[Tag] = Field(default_factory=list, description="Labels for --limit tag=T.")
 
     @model_validator(mode="after")
     def _loopback_is_host(self) -> Site:

@@ -4,12 +4,77 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 _NAME = r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$"
+#: Longest id: a site id is also a hostname, and a DNS label holds at most 63 characters.
+NAME_MAX_LENGTH = 63
+
+#: Punctuation allowed in free text (descriptions, display names, circuit ids). Anything else --
+#: line breaks and every other control character, quotes, ``!`` (a comment in device configs),
+#: ``<`` and ``>`` (``<secret:NAME>`` tokens are resolved at push time) -- is refused at the model,
+#: so an intent string can never add a line to a config, hide a token in it or break out of a page.
+TEXT_PUNCTUATION = " -_.,:/()#&+'@"
+_TEXT_OK = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" + TEXT_PUNCTUATION)
+#: Longest free text (a LAN description ends up in an interface description: IOS allows 240).
+TEXT_MAX_LENGTH = 160
+#: Longest short text: display names, provider names, circuit ids.
+SHORT_TEXT_MAX_LENGTH = 64
+TEXT_HINT = "use letters, digits, spaces and " + " ".join(TEXT_PUNCTUATION.strip()) + " (ASCII, one line)"
+
+_CATEGORY_NAMES = {"Zl": "a line separator", "Zp": "a paragraph separator"}
+_CHARACTER_NAMES = {"\n": "a line break (\\n)", "\r": "a carriage return (\\r)", "\t": "a tab (\\t)"}
+
+
+def describe_character(char: str) -> str:
+    """A refused character as a person reads it: ``a line break (\\n)``, ``'<'``, ``U+2028``."""
+    if char in _CHARACTER_NAMES:
+        return _CHARACTER_NAMES[char]
+    if not char.isprintable() or not char.isascii():
+        category = unicodedata.category(char)
+        kind = _CATEGORY_NAMES.get(
+            category, "a control character" if category.startswith("C") else "a non-ASCII character"
+        )
+        return f"{kind} (U+{ord(char):04X})"
+    return repr(char)
+
+
+def shorten(value: str, limit: int = 40) -> str:
+    """``repr`` of ``value`` cut to ``limit`` characters (a refused value may be huge)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
+def _text(max_length: int) -> Any:
+    def check(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        bad = next((c for c in value if c not in _TEXT_OK), None)
+        if bad is not None:
+            raise PydanticCustomError(
+                "text_character",
+                "{value} contains {character}, which is not allowed in intent text",
+                {"value": shorten(value), "character": describe_character(bad), "hint": TEXT_HINT},
+            )
+        if len(value) > max_length:
+            raise PydanticCustomError(
+                "text_length",
+                "{value} is {length} characters long, more than the {limit} allowed",
+                {"value": shorten(value), "length": len(value), "limit": max_length, "hint": "shorten it"},
+            )
+        if value != value.strip() or "  " in value:
+            raise PydanticCustomError(
+                "text_spaces",
+                "{value} has leading, trailing or repeated spaces",
+                {"value": shorten(value), "hint": "use single spaces between words"},
+            )
+        return value
+
+    return check
 
 
 def _interface_address(value: Any) -> ipaddress.IPv4Interface:
@@ -93,12 +158,24 @@ def _ipv4_network(value: Any) -> ipaddress.IPv4Network:
 
 def _name(kind: str) -> Any:
     def check(value: Any) -> Any:
+        if isinstance(value, str) and len(value) > NAME_MAX_LENGTH:
+            raise PydanticCustomError(
+                "name_length",
+                "{value} is {length} characters long; a {kind} name has at most {limit}",
+                {
+                    "value": shorten(value),
+                    "length": len(value),
+                    "kind": kind,
+                    "limit": NAME_MAX_LENGTH,
+                    "hint": "shorten it (ids become hostnames and file names)",
+                },
+            )
         if isinstance(value, str) and not re.match(_NAME, value):
             raise PydanticCustomError(
                 "name_format",
                 "{value} is not a valid {kind} name",
                 {
-                    "value": repr(value),
+                    "value": shorten(value, 60),
                     "kind": kind,
                     "hint": "use lowercase letters, digits and single hyphens, starting with a letter",
                 },
@@ -120,6 +197,38 @@ ClassName = Annotated[str, AfterValidator(_name("application class"))]
 SegmentName = Annotated[str, AfterValidator(_name("LAN segment"))]
 PlatformName = Annotated[str, AfterValidator(_name("platform"))]
 SecretName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._/-]*$", max_length=128)]
+
+
+def _text_schema(min_length: int, max_length: int) -> WithJsonSchema:
+    """What editors see of a text type (the validator itself gives the better message)."""
+    allowed = TEXT_PUNCTUATION.replace("-", "") + "-"  # no escapes: valid in every regex dialect
+    return WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": min_length,
+            "maxLength": max_length,
+            "pattern": f"^[A-Za-z0-9{allowed}]*$",
+        }
+    )
+
+
+#: Free text that may reach a config or a page (descriptions): one line of safe characters.
+Text = Annotated[str, AfterValidator(_text(TEXT_MAX_LENGTH)), _text_schema(0, TEXT_MAX_LENGTH)]
+#: Short free text: display names, provider names, circuit ids.
+ShortText = Annotated[
+    str,
+    Field(min_length=1),
+    AfterValidator(_text(SHORT_TEXT_MAX_LENGTH)),
+    _text_schema(1, SHORT_TEXT_MAX_LENGTH),
+]
+#: A key of a mapping whose values are validated elsewhere (``site_defaults``, driver options).
+Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+#: A tag for ``--limit tag=T``.
+Tag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=32)]
+#: A phone number as dialled: digits, spaces and + ( ) . - only.
+Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 ().-]{2,31}$")]
+#: An e-mail address (the plain ``local@domain`` form; no display names, no quoting).
+Email = Annotated[str, Field(pattern=r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$", max_length=254)]
 
 Asn = Annotated[int, Field(ge=1, le=4294967295, strict=True)]
 Vlan = Annotated[int, Field(ge=1, le=4094, strict=True)]
