@@ -15,7 +15,7 @@ Jinja), each on a line of its own:
     ``templates/frr/bgp.j2``), replacing or adding that file. Put it on line 1 and the written
     file is the case file byte for byte, so line numbers in the ``.log`` are the case's own.
 ``delete: PATH``
-    Removes a file of the base before the run.
+    Removes a file (or a folder) of the base before the run.
 ``args: ...``
     Extra arguments (shell words) for every command the case runs, e.g. ``--limit tst-0o1``.
 ``commands: ...``
@@ -211,7 +211,11 @@ def prepare(case: Case, workdir: Path) -> None:
     for name, text in SENTINEL_CONFIGS.items():
         (configs / name).write_text(text, encoding="utf-8")
     for name in case.deletes:
-        (workdir / name).unlink()
+        target = workdir / name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        else:
+            target.unlink()
     for name, text in case.writes.items():
         target = workdir / name
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ exponentially). A recursive alias is an error. Every refusal names its file and 
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -465,8 +466,14 @@ def _not_readable(path: Path, limits: Limits) -> tuple[str, str, str] | None:
     try:
         info = path.stat()
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "file-read", "cannot read file: the symbolic link loops", "point the link at a file, not at itself"
         if path.is_symlink():
-            return "file-read", f"cannot read file: broken symbolic link ({exc.strerror})", _LINK_HINT
+            return (
+                "file-read",
+                f"cannot read file: the symbolic link points at nothing ({path.readlink()})",
+                "point the link at an existing file, or remove it",
+            )
         return "file-read", f"cannot read file: {exc.strerror or exc}", "check the file exists and is readable"
     if not stat.S_ISREG(info.st_mode):
         kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
@@ -478,9 +485,6 @@ def _not_readable(path: Path, limits: Limits) -> tuple[str, str, str] | None:
             "split it, or check it is the file you meant",
         )
     return None
-
-
-_LINK_HINT = "point the link at an existing file (or remove it); a link to itself loops"
 
 
 def load_yaml(
