@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from typing import Annotated
+
+from pydantic import Field, Strict, model_validator
 from pydantic_core import PydanticCustomError
 
 from runbook_wan.model.base import IntentModel
@@ -37,7 +39,7 @@ class Sla(IntentModel):
 class AppClass(IntentModel):
     description: Text = ""
     match: ClassMatch
-    path_preference: list[CircuitRole] = Field(
+    path_preference: list[Annotated[CircuitRole, Strict(False)]] = Field(
         min_length=1, description="Circuits to use, most preferred first. Unlisted circuits are never used."
     )
     sla: Sla

@@ -77,6 +77,27 @@ def _text(max_length: int) -> Any:
     return check
 
 
+#: Addresses that are never a host's: "this network", loopback, link-local... no: link-local is a
+#: valid (if rare) circuit address. Multicast, reserved (class E) and broadcast are not.
+_NOT_UNICAST: tuple[tuple[ipaddress.IPv4Network, str], ...] = (
+    (ipaddress.IPv4Network("0.0.0.0/8"), "'this network' (0.0.0.0/8)"),
+    (ipaddress.IPv4Network("127.0.0.0/8"), "a loopback address (127.0.0.0/8)"),
+    (ipaddress.IPv4Network("224.0.0.0/4"), "a multicast address (224.0.0.0/4)"),
+    (ipaddress.IPv4Network("240.0.0.0/4"), "reserved (240.0.0.0/4) or broadcast"),
+)
+
+
+def _unicast(address: ipaddress.IPv4Address, value: Any) -> None:
+    """Refuse an address no device may use as its own or as a next hop."""
+    for network, what in _NOT_UNICAST:
+        if address in network:
+            raise PydanticCustomError(
+                "address_not_unicast",
+                "{value} is {what}, not a unicast host address",
+                {"value": repr(value), "what": what, "hint": "use a unicast address from your address plan"},
+            )
+
+
 def _interface_address(value: Any) -> ipaddress.IPv4Interface:
     if isinstance(value, ipaddress.IPv4Interface):
         return value
@@ -98,6 +119,7 @@ def _interface_address(value: Any) -> ipaddress.IPv4Interface:
             "{value} is not a valid IPv4 interface address ({reason})",
             {"value": repr(value), "reason": str(exc), "hint": "use a.b.c.d/len with each octet 0-255 and len 0-32"},
         ) from None
+    _unicast(iface.ip, value)
     net = iface.network
     if net.prefixlen < 31 and iface.ip in (net.network_address, net.broadcast_address):
         which = "network" if iface.ip == net.network_address else "broadcast"
@@ -118,7 +140,7 @@ def _ipv4_address(value: Any) -> ipaddress.IPv4Address:
     if isinstance(value, ipaddress.IPv4Address):
         return value
     try:
-        return ipaddress.IPv4Address(value if isinstance(value, str) else str(value))
+        address = ipaddress.IPv4Address(value if isinstance(value, str) else str(value))
     except ValueError:
         hint = (
             "write a plain address without a prefix length"
@@ -128,6 +150,8 @@ def _ipv4_address(value: Any) -> ipaddress.IPv4Address:
         raise PydanticCustomError(
             "ipv4_address", "{value} is not an IPv4 address", {"value": repr(value), "hint": hint}
         ) from None
+    _unicast(address, value)
+    return address
 
 
 def _ipv4_network(value: Any) -> ipaddress.IPv4Network:
@@ -230,7 +254,28 @@ Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 ().-]{2,31}$")]
 #: An e-mail address (the plain ``local@domain`` form; no display names, no quoting).
 Email = Annotated[str, Field(pattern=r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$", max_length=254)]
 
-Asn = Annotated[int, Field(ge=1, le=4294967295, strict=True)]
+#: AS numbers IANA reserves (RFC 7300, 6793, 5398 leaves the documentation ranges usable in examples).
+RESERVED_ASNS: tuple[tuple[int, int, str], ...] = (
+    (23456, 23456, "AS_TRANS (RFC 6793), a placeholder for 4-byte ASNs"),
+    (65535, 65535, "reserved (RFC 7300)"),
+    (65552, 131071, "reserved by IANA"),
+    (4294967295, 4294967295, "reserved (RFC 7300)"),
+)
+
+
+def _asn(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        for low, high, why in RESERVED_ASNS:
+            if low <= value <= high:
+                raise PydanticCustomError(
+                    "asn_reserved",
+                    "AS number {value} is {why}",
+                    {"value": value, "why": why, "hint": "sites use private ASNs: 64512-65534, 4200000000-4294967294"},
+                )
+    return value
+
+
+Asn = Annotated[int, Field(ge=1, le=4294967295, strict=True), AfterValidator(_asn)]
 Vlan = Annotated[int, Field(ge=1, le=4094, strict=True)]
 Percent = Annotated[float, Field(ge=0, le=100)]
 
