@@ -12,7 +12,13 @@ import sys
 import threading
 from pathlib import Path
 
-from runbook_wan.commands.options import configs_options, intents_options, limit_options
+from runbook_wan.commands.options import (
+    configs_options,
+    intents_options,
+    limit_options,
+    positive_float,
+    positive_int,
+)
 from runbook_wan.context import RunContext
 from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, exit_codes
 
@@ -30,7 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     waves = parser.add_argument_group("waves")
     waves.add_argument("--canary", default="1", metavar="N|SITES", help="first wave: a count or sites (default 1)")
     waves.add_argument("--wave-size", default="20%", metavar="N|P%", help="sites per later wave (default 20%%)")
-    waves.add_argument("--workers", type=int, default=20, metavar="N", help="sites deployed in parallel (default 20)")
+    waves.add_argument(
+        "--workers", type=positive_int, default=20, metavar="N", help="sites deployed in parallel (default 20)"
+    )
     waves.add_argument(
         "--max-failures",
         default="10%",
@@ -40,14 +48,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     safety = parser.add_argument_group("safety")
     safety.add_argument(
         "--revert-in",
-        type=int,
+        type=positive_int,
         default=120,
         metavar="SECONDS",
         help="device reverts a commit by itself unless confirmed within this time (default 120)",
     )
     safety.add_argument(
         "--gate-timeout",
-        type=float,
+        type=positive_float,
         default=60.0,
         metavar="SECONDS",
         help="how long the post-change health gate may take (default 60)",
@@ -96,11 +104,18 @@ def _confirm(args: argparse.Namespace, ctx: RunContext) -> None:
 def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from runbook_wan.atomic_files import check_outputs
     from runbook_wan.rollout.options import DeployOptions
     from runbook_wan.rollout.runner import Rollout, write_report
     from runbook_wan.rollout.summary import print_diffs, print_summary, site_line
     from runbook_wan.tasks.outcome import SiteReport
 
+    # Every path this run writes or reads as a folder, before anything is rendered or touched.
+    check_outputs(
+        files=[(args.report, "--report")],
+        folders=[(ctx.state_dir, "--state")],
+        inputs=[(args.configs, "--configs"), (args.inventory, "--inventory")],
+    )
     _confirm(args, ctx)
     opts = DeployOptions(
         intents=args.intents,

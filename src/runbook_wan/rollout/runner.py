@@ -22,6 +22,7 @@ from typing import Any
 
 from nornir.core import Nornir
 
+from runbook_wan.atomic_files import write_file
 from runbook_wan.context import RunContext
 from runbook_wan.credentials.resolver import SecretResolver
 from runbook_wan.model.estate import Estate
@@ -346,4 +347,4 @@ def _options_record(opts: DeployOptions) -> dict[str, Any]:
 
 
 def write_report(result: RolloutResult, path: Path, ctx: RunContext) -> None:
-    path.write_text(ctx.redactor.mask(json.dumps(result.to_dict(), indent=2, default=str)) + "\n")
+    write_file(path, ctx.redactor.mask(json.dumps(result.to_dict(), indent=2, default=str)) + "\n")
