@@ -26,7 +26,7 @@ from runbook_wan.results import Status
 from runbook_wan.tasks.backup import BackupStore, backup_running
 from runbook_wan.tasks.candidate import compare_candidate, discard_candidate, load_candidate
 from runbook_wan.tasks.commit import commit_candidate, confirm, has_pending_commit, rollback
-from runbook_wan.tasks.connection import connect, reopen
+from runbook_wan.tasks.connection import connect, device, reopen
 from runbook_wan.tasks.faults import connection_lost
 from runbook_wan.tasks.gate import GateObservation, circuits_up, health_gate
 from runbook_wan.tasks.outcome import Outcome, SiteReport, StepRecord
@@ -59,12 +59,18 @@ class _StepFailedError(Exception):
 
 
 def _error_text(exc: NornirSubTaskError) -> str:
+    """One line for the report and journal (a driver may quote a whole device script)."""
     for result in exc.result:
         if result.exception is not None:
-            return f"{type(result.exception).__name__}: {result.exception}".strip()
+            return _one_line(f"{type(result.exception).__name__}: {result.exception}")
         if result.failed and result.result:
-            return str(result.result)
+            return _one_line(str(result.result))
     return "step failed"
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    flat = " / ".join(line.strip() for line in text.strip().splitlines() if line.strip())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 def _cause(exc: NornirSubTaskError) -> BaseException | None:
@@ -150,7 +156,7 @@ class _SiteRun:
                 else:
                     report.outcome = Outcome.ROLLED_BACK
                     report.reason += "; the device's revert timer restored the old config (verified)"
-                    report.hint = _ROLLED_BACK_HINT
+                    report.hint = self._rolled_back_hint()
             elif self._running_is(job.config, "verify-new"):
                 if phase == "confirm":  # the confirm went through; only its answer was lost
                     report.outcome, report.sha256_after = Outcome.CHANGED, job.sha256
@@ -175,7 +181,9 @@ class _SiteRun:
         """Reopen the session until shortly before the revert timer is due; records a step."""
         start = time.monotonic()
         committed_at = self.committed_at if self.committed_at is not None else start
-        deadline = max(committed_at + self.job.revert_in - RECONNECT_MARGIN_S, start + RECONNECT_MIN_S)
+        # One attempt may take the driver's whole timeout: stop early enough for it to end in time.
+        attempt = float(getattr(device(self.task), "timeout", 0) or 0)
+        deadline = max(committed_at + self.job.revert_in - RECONNECT_MARGIN_S - attempt, start + RECONNECT_MIN_S)
         ok = reopen(self.task, deadline)
         self._record("reconnect", Status.SUCCESS if ok else Status.ERROR, start, "" if ok else "device unreachable")
         return ok
@@ -192,28 +200,34 @@ class _SiteRun:
         if self._running_is(running_before, "verify-rollback"):
             report.outcome = Outcome.ROLLED_BACK
             report.reason += f"; {verified}"
-            report.hint = report.hint or _ROLLED_BACK_HINT
+            report.hint = report.hint or self._rolled_back_hint()
         else:
             report.outcome = Outcome.UNVERIFIED
             report.reason += "; rollback ran but the running config still differs from the backup"
             report.hint = _UNVERIFIED_HINT.format(backup=report.backup or "the latest backup", site=self.job.site)
+
+    def _rolled_back_hint(self) -> str:
+        if self.report.fault is Status.FAILURE:
+            return "the site runs its old config: the change failed its health gate (see gate in the report)"
+        return "the site runs its old config: check the device's management connection, then deploy again"
 
     def _revert_pending(self, why: str) -> None:
         report, job = self.report, self.job
         committed_at = self.committed_at if self.committed_at is not None else time.monotonic()
         left = max(0, round(committed_at + job.revert_in - time.monotonic()))
         report.outcome = Outcome.REVERT_PENDING
+        when = f"within {left} s" if left else "now (its timer is due)"
         report.reason += (
-            f"; {why}: revert pending: the device restores its old config within {left} s "
+            f"; {why}: revert pending: the device restores its old config {when} "
             f"(revert timer of {job.revert_in} s), unless the commit never applied (not verified)"
         )
+        wait = f"wait {left} s, then run" if left else "run"
         report.hint = (
-            f"do not push to {job.site} for {left} s; then `runbook.py verify --limit {job.site}`; "
+            f"do not push to {job.site}: {wait} `runbook.py verify --limit {job.site}` once it answers; "
             "the next rollout rolls back any commit still pending first"
         )
 
 
-_ROLLED_BACK_HINT = "the site runs its old config: fix the cause in the intents (see the gate details), deploy again"
 _UNVERIFIED_HINT = (
     "check the device by hand: compare its running config with {backup}; "
     "`runbook.py rollback --limit {site}` restores the backup"
