@@ -21,12 +21,14 @@ import pytest
 
 from runbook_wan import cli as runbook
 from runbook_wan.lab.api import Lab
+from runbook_wan.lab.builder import free_management_network
 from runbook_wan.lab.teardown import down
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_INTENTS = REPO / "intents"
 PREFIX = "rbtd" + os.environ.get("RUNBOOK_TEST_LAB_TAG", "")
-MGMT = "198.19.246.0/24"
+#: The lab's management network: a free one (other labs, with other tags, run on this machine too).
+MGMT = free_management_network(prefixlen=24)
 SITES = ("atl-061", "chi-021", "mke-022", "nyc-041", "sea-001")
 #: The BGP password of fibrelink (chi-021, mke-022, sea-001) and metrofiber (atl-061, nyc-041).
 SECRET = "Known-BGP-secret-4242"
