@@ -97,6 +97,8 @@ class _SiteRun:
         self.report = SiteReport(site=job.site, wave=job.wave)
         #: When the commit was sent (monotonic): its revert timer is due ``revert_in`` later.
         self.committed_at: float | None = None
+        #: Our rollback ran (after it, no armed commit is left to revert by itself).
+        self.rollback_ran = False
 
     def step(self, name: str, fn: Callable[..., Result], **kwargs: Any) -> Result:
         """Run one step; an exception is recorded as an error (not a failure: no check failed)."""
@@ -144,9 +146,11 @@ class _SiteRun:
         if lost and not self.reconnect():
             self._revert_pending("could not reconnect")
             return
+        pending: bool | None = None  # unknown until the device says
         try:
-            if self.step("pending-check", has_pending_commit).result:
-                self.step("rollback", rollback)
+            pending = bool(self.step("pending-check", has_pending_commit).result)
+            if pending:
+                self._rollback()
                 self._verify_old(running_before, "old config restored and verified")
             elif self._running_is(running_before, "verify-old"):
                 if phase == "commit":
@@ -163,19 +167,26 @@ class _SiteRun:
                     report.reason += "; the device holds the new config, confirmed after the gate passed (verified)"
                     report.fault, report.hint = None, ""
                 else:  # applied, but not pending: nothing would revert it
-                    self.step("rollback", rollback)
+                    self._rollback()
                     self._verify_old(running_before, "old config restored and verified")
             else:
                 report.outcome = Outcome.UNVERIFIED
                 report.reason += "; the running config matches neither the backup nor the new config (not touched)"
                 report.hint = _UNVERIFIED_HINT.format(backup=report.backup or "the latest backup", site=job.site)
         except _StepFailedError as exc:
-            if connection_lost(exc.cause):
-                self._revert_pending(f"lost again at {exc.step}")
+            # A commit the device may still hold armed (it said so, or it could not say, after a commit
+            # known to have applied) and that our rollback did not undo: its own timer reverts it.
+            armed = bool(pending) or (pending is None and phase != "commit")
+            if connection_lost(exc.cause) or (armed and not self.rollback_ran):
+                self._revert_pending(f"recovery stopped at {exc.step}")
             else:
                 report.outcome = Outcome.UNVERIFIED
                 report.reason += f"; recovery stopped at {exc}"
                 report.hint = _UNVERIFIED_HINT.format(backup=report.backup or "the latest backup", site=job.site)
+
+    def _rollback(self) -> None:
+        self.step("rollback", rollback)
+        self.rollback_ran = True
 
     def reconnect(self) -> bool:
         """Reopen the session until shortly before the revert timer is due; records a step."""

@@ -157,6 +157,17 @@ SCENARIOS: dict[str, Scenario] = {
         ("health gate failed", "rollback ran but the running config still differs from the backup"),
         steps=(("gate", Status.FAILURE), ("rollback", Status.SUCCESS), ("verify-rollback", Status.SUCCESS)),
     ),
+    "the rollback ran but its verification raised: unverified, never 'rolled back'": Scenario(
+        healthy_change(
+            **gate_poll("primary-down"),
+            load_replace_candidate=[{}, {}],
+            compare_config=[{"diff": DIFF}, raises(ReplaceConfigException, "frr-reload.py --test failed")],
+        ),
+        Outcome.UNVERIFIED,
+        Status.FAILURE,
+        ("health gate failed", "recovery stopped at verify-rollback"),
+        steps=(("rollback", Status.SUCCESS), ("verify-rollback", Status.ERROR)),
+    ),
 }
 
 
