@@ -3,6 +3,12 @@
 backup -> load -> compare (empty: unchanged) -> [--check stops here] -> pre-check -> commit with
 revert timer -> health gate -> confirm, or roll back and verify the old config is back.
 The site ends on its old config or on its new, verified one; never in between.
+
+Faults are classified by the exception's type (:mod:`runbook_wan.tasks.faults`). Before the
+commit: "not changed". During or after it (:meth:`_SiteRun.settle`): reconnect if the connection
+was lost, ask the device whether a commit is pending, roll back and verify against the backup --
+or, when the device stays unreachable, report ``revert_pending``: its own timer restores the old
+config within the revert time. An outcome is only named after what was verified on the device.
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ from runbook_wan.results import Status
 from runbook_wan.tasks.backup import BackupStore, backup_running
 from runbook_wan.tasks.candidate import compare_candidate, discard_candidate, load_candidate
 from runbook_wan.tasks.commit import commit_candidate, confirm, has_pending_commit, rollback
-from runbook_wan.tasks.connection import connect
+from runbook_wan.tasks.connection import connect, device, reopen
+from runbook_wan.tasks.faults import connection_lost
 from runbook_wan.tasks.gate import GateObservation, circuits_up, health_gate
 from runbook_wan.tasks.outcome import Outcome, SiteReport, StepRecord
 
@@ -44,31 +51,64 @@ class SiteJob:
 
 
 class _StepFailedError(Exception):
-    pass
+    """A step raised: its name, what it said, and the exception itself (for classification)."""
+
+    def __init__(self, step: str, detail: str, cause: BaseException | None) -> None:
+        super().__init__(f"{step}: {detail}")
+        self.step, self.cause = step, cause
 
 
 def _error_text(exc: NornirSubTaskError) -> str:
+    """One line for the report and journal (a driver may quote a whole device script)."""
     for result in exc.result:
         if result.exception is not None:
-            return f"{type(result.exception).__name__}: {result.exception}".strip()
+            return _one_line(f"{type(result.exception).__name__}: {result.exception}")
         if result.failed and result.result:
-            return str(result.result)
+            return _one_line(str(result.result))
     return "step failed"
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    flat = " / ".join(line.strip() for line in text.strip().splitlines() if line.strip())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def _cause(exc: NornirSubTaskError) -> BaseException | None:
+    return next((r.exception for r in exc.result if r.exception is not None), None)
+
+
+#: Reconnecting after a lost connection goes on until the revert timer is this close to being due
+#: (so "revert pending ... within N s" still means something), but at least RECONNECT_MIN_S.
+RECONNECT_MARGIN_S = 5.0
+RECONNECT_MIN_S = 10.0
+
+#: Hints for failures before the commit, by step (the device was not changed).
+_BEFORE_COMMIT_HINTS = {
+    "connect": "check the device is up and its management address answers SSH, then deploy again",
+    "load": "the device refused the config: run `runbook.py deploy --check --limit {site}` for its own words",
+    "compare": "the device could not diff the config: run `runbook.py deploy --check --limit {site}`",
+    "pre-check": "the device did not answer the pre-change checks: `runbook.py verify --limit {site}`",
+}
 
 
 class _SiteRun:
     def __init__(self, task: Task, job: SiteJob, sink: StepSink) -> None:
         self.task, self.job, self.sink = task, job, sink
         self.report = SiteReport(site=job.site, wave=job.wave)
+        #: When the commit was sent (monotonic): its revert timer is due ``revert_in`` later.
+        self.committed_at: float | None = None
+        #: Our rollback ran (after it, no armed commit is left to revert by itself).
+        self.rollback_ran = False
 
     def step(self, name: str, fn: Callable[..., Result], **kwargs: Any) -> Result:
+        """Run one step; an exception is recorded as an error (not a failure: no check failed)."""
         start = time.monotonic()
         try:
             result = self.task.run(task=fn, name=name, **kwargs)[0]
         except NornirSubTaskError as exc:
             detail = _error_text(exc)
-            self._record(name, Status.FAILURE, start, detail)
-            raise _StepFailedError(f"{name}: {detail}") from None
+            self._record(name, Status.ERROR, start, detail)
+            raise _StepFailedError(name, detail, _cause(exc)) from None
         self._record(name, Status.SUCCESS, start, "")
         return result
 
@@ -86,40 +126,130 @@ class _SiteRun:
             obs = exc.result[0].result
             if not isinstance(obs, GateObservation):
                 self._record("gate", Status.ERROR, start, _error_text(exc))
-                raise _StepFailedError(f"gate: {_error_text(exc)}") from None
+                raise _StepFailedError("gate", _error_text(exc), _cause(exc)) from None
             self._record("gate", Status.FAILURE, start, "; ".join(obs.failures))
             return obs
         passed: GateObservation = result.result
         self._record("gate", Status.SUCCESS, start, f"passed after {passed.polls} poll(s)")
         return passed
 
-    def roll_back(self, reason: str, running_before: str) -> None:
-        """Restore the old config and prove it: the device diff against it must be empty."""
-        self.report.reason = reason
-        try:
-            self.step("rollback", rollback)
-            self.step("load-backup", load_candidate, config=running_before)
-            leftover = self.step("verify-rollback", compare_candidate).diff or ""
-            self.step("discard", discard_candidate)
-        except _StepFailedError as exc:
-            self.report.outcome = Outcome.ROLLED_BACK
-            self.report.reason += (
-                f"; rollback could not be verified ({exc}); the device's revert timer "
-                f"restores the old config within {self.job.revert_in}s"
-            )
+    def settle(self, reason: str, fault: Status, phase: str, running_before: str, lost: bool) -> None:
+        """After a fault during or after the commit: find out where the device is, and get it to
+        its old config (or, after a lost confirm, accept its new verified one).
+
+        ``phase``: "commit" (the commit raised: it may or may not have applied), "gate" (the commit
+        applied; the gate failed or raised) or "confirm" (the gate passed; the confirm raised).
+        ``lost``: the connection broke, so reconnect first.
+        """
+        report, job = self.report, self.job
+        report.reason, report.fault = report.reason + reason, fault
+        if lost and not self.reconnect():
+            self._revert_pending("could not reconnect")
             return
-        self.report.outcome = Outcome.ROLLED_BACK
-        if leftover.strip():
-            self.report.reason += "; WARNING: running config still differs from the backup"
+        pending: bool | None = None  # unknown until the device says
+        try:
+            pending = bool(self.step("pending-check", has_pending_commit).result)
+            if pending:
+                self._rollback()
+                self._verify_old(running_before, "old config restored and verified")
+            elif self._running_is(running_before, "verify-old"):
+                if phase == "commit":
+                    report.outcome = Outcome.FAILED
+                    report.reason += "; the commit did not apply: the device was not changed (verified)"
+                    report.hint = "deploy again once the cause is fixed"
+                else:
+                    report.outcome = Outcome.ROLLED_BACK
+                    report.reason += "; the device's revert timer restored the old config (verified)"
+                    report.hint = self._rolled_back_hint()
+            elif self._running_is(job.config, "verify-new"):
+                if phase == "confirm":  # the confirm went through; only its answer was lost
+                    report.outcome, report.sha256_after = Outcome.CHANGED, job.sha256
+                    report.reason += "; the device holds the new config, confirmed after the gate passed (verified)"
+                    report.fault, report.hint = None, ""
+                else:  # applied, but not pending: nothing would revert it
+                    self._rollback()
+                    self._verify_old(running_before, "old config restored and verified")
+            else:
+                report.outcome = Outcome.UNVERIFIED
+                report.reason += "; the running config matches neither the backup nor the new config (not touched)"
+                report.hint = _UNVERIFIED_HINT.format(backup=report.backup or "the latest backup", site=job.site)
+        except _StepFailedError as exc:
+            # A commit the device may still hold armed (it said so, or it could not say, after a commit
+            # known to have applied) and that our rollback did not undo: its own timer reverts it.
+            armed = bool(pending) or (pending is None and phase != "commit")
+            if connection_lost(exc.cause) or (armed and not self.rollback_ran):
+                self._revert_pending(f"recovery stopped at {exc.step}")
+            else:
+                report.outcome = Outcome.UNVERIFIED
+                report.reason += f"; recovery stopped at {exc}"
+                report.hint = _UNVERIFIED_HINT.format(backup=report.backup or "the latest backup", site=job.site)
+
+    def _rollback(self) -> None:
+        self.step("rollback", rollback)
+        self.rollback_ran = True
+
+    def reconnect(self) -> bool:
+        """Reopen the session until shortly before the revert timer is due; records a step."""
+        start = time.monotonic()
+        committed_at = self.committed_at if self.committed_at is not None else start
+        # One attempt may take the driver's whole timeout: stop early enough for it to end in time.
+        attempt = float(getattr(device(self.task), "timeout", 0) or 0)
+        deadline = max(committed_at + self.job.revert_in - RECONNECT_MARGIN_S - attempt, start + RECONNECT_MIN_S)
+        ok = reopen(self.task, deadline)
+        self._record("reconnect", Status.SUCCESS if ok else Status.ERROR, start, "" if ok else "device unreachable")
+        return ok
+
+    def _running_is(self, config: str, name: str) -> bool:
+        """The device's own diff of ``config`` against its running config is empty."""
+        self.step(f"load-{name.split('-')[1]}", load_candidate, config=config)
+        leftover = self.step(name, compare_candidate).diff or ""
+        self.step("discard", discard_candidate)
+        return not leftover.strip()
+
+    def _verify_old(self, running_before: str, verified: str) -> None:
+        report = self.report
+        if self._running_is(running_before, "verify-rollback"):
+            report.outcome = Outcome.ROLLED_BACK
+            report.reason += f"; {verified}"
+            report.hint = report.hint or self._rolled_back_hint()
         else:
-            self.report.reason += "; old config restored and verified"
+            report.outcome = Outcome.UNVERIFIED
+            report.reason += "; rollback ran but the running config still differs from the backup"
+            report.hint = _UNVERIFIED_HINT.format(backup=report.backup or "the latest backup", site=self.job.site)
+
+    def _rolled_back_hint(self) -> str:
+        if self.report.fault is Status.FAILURE:
+            return "the site runs its old config: the change failed its health gate (see gate in the report)"
+        return "the site runs its old config: check the device's management connection, then deploy again"
+
+    def _revert_pending(self, why: str) -> None:
+        report, job = self.report, self.job
+        committed_at = self.committed_at if self.committed_at is not None else time.monotonic()
+        left = max(0, round(committed_at + job.revert_in - time.monotonic()))
+        report.outcome = Outcome.REVERT_PENDING
+        when = f"within {left} s" if left else "now (its timer is due)"
+        report.reason += (
+            f"; {why}: revert pending: the device restores its old config {when} "
+            f"(revert timer of {job.revert_in} s), unless the commit never applied (not verified)"
+        )
+        wait = f"wait {left} s, then run" if left else "run"
+        report.hint = (
+            f"do not push to {job.site}: {wait} `runbook.py verify --limit {job.site}` once it answers; "
+            "the next rollout rolls back any commit still pending first"
+        )
+
+
+_UNVERIFIED_HINT = (
+    "check the device by hand: compare its running config with {backup}; "
+    "`runbook.py rollback --limit {site}` restores the backup"
+)
 
 
 def deploy_site(task: Task, job: SiteJob, backups: BackupStore, sink: StepSink) -> Result:
     run = _SiteRun(task, job, sink)
     report = run.report
     start = time.monotonic()
-    committed = False
+    phase = "before-commit"
     running_before = ""
     try:
         run.step("connect", connect)
@@ -137,22 +267,27 @@ def deploy_site(task: Task, job: SiteJob, backups: BackupStore, sink: StepSink) 
             report.outcome = Outcome.CHECKED if job.check_only and diff.strip() else Outcome.UNCHANGED
             return _finish(task, report, start)
         links = run.step("pre-check", circuits_up, facts=job.facts).result
+        phase, run.committed_at = "commit", time.monotonic()
         run.step("commit", commit_candidate, revert_in=job.revert_in, message=f"runbook rollout {job.rollout_id}")
-        committed = True
+        phase = "gate"
         obs = run.gate(links)
         report.gate = obs.to_dict()
         if not obs.passed:
-            run.roll_back("health gate failed: " + "; ".join(obs.failures), running_before)
+            run.settle("health gate failed: " + "; ".join(obs.failures), Status.FAILURE, phase, running_before, False)
             return _finish(task, report, start)
+        phase = "confirm"
         run.step("confirm", confirm)
         report.outcome, report.sha256_after = Outcome.CHANGED, job.sha256
     except _StepFailedError as exc:
-        if committed:
-            run.roll_back(f"error after commit: {exc}", running_before)
-        else:
-            report.outcome = Outcome.FAILED
-            unreachable = "unreachable: " if str(exc).startswith("connect:") else ""
+        lost = connection_lost(exc.cause)
+        if phase == "before-commit":
+            report.outcome, report.fault = Outcome.FAILED, Status.ERROR
+            unreachable = "unreachable: " if exc.step == "connect" and lost else ""
             report.reason += f"{unreachable}{exc}; the device was not changed"
+            report.hint = _BEFORE_COMMIT_HINTS.get(exc.step, "see the journal; deploy again").format(site=job.site)
+        else:
+            what = "connection lost" if lost else "error"
+            run.settle(f"{what} during {phase}: {exc}", Status.ERROR, phase, running_before, lost)
     return _finish(task, report, start)
 
 

@@ -8,6 +8,7 @@ own entry points; they are registered only if no one has yet.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from nornir.core import Nornir
@@ -20,7 +21,18 @@ from runbook_wan.inventory.plugin import CONNECTION, build_inventory
 from runbook_wan.model.estate import Estate
 
 
+def quiet_nornir_logging() -> None:
+    """Nornir logs every failed task with its full traceback. With no logging configured, Python's
+    last-resort handler would print those to the operator's terminal, unmasked; the step journal
+    already records each error (masked). So Nornir's logger gets a null handler and keeps quiet."""
+    logger = logging.getLogger("nornir")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+    logger.propagate = False
+
+
 def open_fleet(estate: Estate, sites: list[str], inventory_dir: Path, workers: int) -> Nornir:
+    quiet_nornir_logging()
     if CONNECTION not in ConnectionPluginRegister.available:
         ConnectionPluginRegister.auto_register()
     config = Config.from_dict(logging={"enabled": False})

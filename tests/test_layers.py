@@ -1,6 +1,6 @@
 """The layer order, enforced: data flows one way through Runbook's packages.
 
-    results/workspace <- credentials <- context <- model <- selection <- facts <- render <- plan
+    results/workspace/atomic_files <- credentials <- context <- model <- selection <- facts <- render <- plan
       <- inventory <- lab <- validation <- verify <- tasks <- rollout <- commands/cli
 
 A module may import Runbook modules of its own layer or a lower one, never a higher one (stage
@@ -16,7 +16,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "runbook_wan"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("results", "workspace", "__init__"),
+    ("results", "workspace", "atomic_files", "__init__"),
     ("credentials",),
     ("context",),
     ("ops",),

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from runbook_wan.commands import COMMAND_MODULES
 from runbook_wan.commands.options import apply_workspace
@@ -18,8 +21,38 @@ from runbook_wan.results import DiagnosticError, ExitCode, exit_codes
 from runbook_wan.workspace import Workspace
 
 
+class UsageError(Exception):
+    """A bad command line: reported on one line with a hint, exit code 1 (argparse would exit 2,
+    which Runbook's exit codes reserve for "changes pending")."""
+
+    def __init__(self, prog: str, message: str) -> None:
+        super().__init__(message)
+        self.prog, self.message = prog, message
+
+    def format(self) -> str:
+        return f"error: {self.prog}: {self.message}; hint: see `{self.prog} --help`"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with usage errors raised as :class:`UsageError` (subcommand parsers inherit it)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(self.prog, message)
+
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        """As argparse, but an unknown argument is reported by the command it was given to."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            command = getattr(parsed, "command", None)
+            prog = f"{self.prog} {command}" if command else self.prog
+            raise UsageError(prog, "unrecognized arguments: " + " ".join(extras))
+        return parsed
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="runbook.py",
         description="Intent-based WAN automation: render, plan, validate, deploy and verify branch sites.",
         epilog=exit_codes.epilog() + " Each command's --help says what its own codes mean.",
@@ -50,7 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        sys.stderr.write(exc.format() + "\n")
+        return int(ExitCode.ERROR)
     apply_workspace(args, Workspace.find(args.workspace))
     ctx = RunContext.create(args.state, args.color)
     try:

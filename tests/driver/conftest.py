@@ -25,7 +25,9 @@ def frr_box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FrrTestBox]:
 
 @pytest.fixture(scope="session")
 def frr_driver(frr_box: FrrTestBox) -> Iterator[NetworkDriver]:
-    driver = napalm.get_network_driver("frr")(frr_box.address, frr_box.username, optional_args=frr_box.optional_args())
+    driver = napalm.get_network_driver("frr")(
+        frr_box.address, frr_box.username, None, optional_args=frr_box.optional_args()
+    )
     driver.open()
     try:
         yield driver

@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.lab, pytest.mark.usefixtures("require_lab")]
 
 def connect(box: FrrTestBox, **overrides: str) -> NetworkDriver:
     driver = napalm.get_network_driver("frr")(
-        box.address, box.username, optional_args={**box.optional_args(), **overrides}
+        box.address, box.username, None, optional_args={**box.optional_args(), **overrides}
     )
     driver.open()
     return driver
@@ -61,7 +61,7 @@ def test_changed_host_key_is_refused(frr_box: FrrTestBox, tmp_path: Path) -> Non
 
 def test_known_hosts_file_is_required(frr_box: FrrTestBox) -> None:
     driver = napalm.get_network_driver("frr")(
-        frr_box.address, frr_box.username, optional_args={"key_file": str(frr_box.key_file)}
+        frr_box.address, frr_box.username, None, optional_args={"key_file": str(frr_box.key_file)}
     )
     with pytest.raises(ConnectionException, match="known_hosts_file"):
         driver.open()

@@ -4,7 +4,7 @@ Layout (netlab's ``tests/errors/*.yml`` + ``*.log``)::
 
     tests/errors/_base/intents/...   a small valid estate (3 sites, 2 regions) every case starts from
     tests/errors/<case>.yml          a bad intent file (or several), or a .j2 for template cases
-    tests/errors/<case>.log          what `runbook.py render` prints on stderr, line for line
+    tests/errors/<case>.log          what `runbook.py render`, `validate` and `plan` print, line for line
 
 A case file says how it applies to the base with directive comments (``#`` in YAML, ``{# #}`` in
 Jinja), each on a line of its own:
@@ -15,9 +15,19 @@ Jinja), each on a line of its own:
     ``templates/frr/bgp.j2``), replacing or adding that file. Put it on line 1 and the written
     file is the case file byte for byte, so line numbers in the ``.log`` are the case's own.
 ``delete: PATH``
-    Removes a file of the base before the run.
+    Removes a file (or a folder) of the base before the run.
 ``args: ...``
-    Extra ``render`` arguments (shell words), e.g. ``--limit tst-0o1``.
+    Extra arguments (shell words) for every command the case runs, e.g. ``--limit tst-0o1``.
+``commands: ...``
+    The commands to run (default ``render validate plan``): a case about an option only one
+    command has (``plan --out``, ``validate --junit``) names that command.
+``symlink: PATH -> TARGET``
+    Creates a symbolic link (a broken one, or a loop) before the run.
+``mkdir: PATH``
+    Creates a folder (e.g. where a file is expected) before the run.
+``escapes: on``
+    The written files are bytes: ``\\xNN`` in the case text becomes that byte (a NUL, a Latin-1
+    byte), so a case file stays plain UTF-8 text.
 ``never-print: TEXT``
     ``TEXT`` (a secret) must appear nowhere in the output; checked by the test and by regen.
 ``about: ...``
@@ -25,9 +35,12 @@ Jinja), each on a line of its own:
 
 A case that touches ``templates/`` (or ``platforms/``) runs with a copy of the project's folder
 and ``--templates templates`` (``--platforms platforms``). Every run is in-process
-(``runbook.main``) with the working directory set to a scratch copy, so files print as
-``intents/...``; ``configs/`` holds two sentinel files that must be unchanged afterwards (an error
-writes nothing and prunes nothing).
+(``runbook.main``) with the working directory set to a fresh scratch copy per command, so files
+print as ``intents/...``; ``configs/`` holds two sentinel files that must be unchanged afterwards
+(an error writes nothing and prunes nothing).
+
+The ``.log`` holds one section per command, ``== render`` then the command's stderr (``validate``:
+its findings from stdout, without the summary table and timings, then its stderr).
 """
 
 from __future__ import annotations
@@ -53,7 +66,11 @@ if str(REPO / "src") not in sys.path:
 
 from runbook_wan.workspace import package_data  # noqa: E402 - after src/ is on the path
 
-_DIRECTIVE = re.compile(r"^\s*(?:#|\{#-?)\s*(target|delete|args|never-print|about):\s*(.*?)\s*(?:-?#\})?\s*$")
+_DIRECTIVE = re.compile(
+    r"^\s*(?:#|\{#-?)\s*(target|delete|args|commands|symlink|mkdir|escapes|never-print|about):\s*(.*?)\s*(?:-?#\})?\s*$"
+)
+#: The commands every case runs unless it names its own, in this order.
+COMMANDS = ("render", "validate", "plan")
 
 #: Files in configs/ before every run; an error must leave them exactly as they are.
 SENTINEL_CONFIGS = {
@@ -73,6 +90,10 @@ class Case:
     deletes: list[str] = field(default_factory=list)
     writes: dict[str, str] = field(default_factory=dict)
     never_print: list[str] = field(default_factory=list)
+    commands: tuple[str, ...] = COMMANDS
+    symlinks: dict[str, str] = field(default_factory=dict)
+    folders: list[str] = field(default_factory=list)
+    escapes: bool = False
 
     @property
     def log(self) -> Path:
@@ -84,12 +105,35 @@ class Case:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Run:
+    """What one command of a case did."""
+
+    command: str
     exit_code: int
     stdout: str
     stderr: str
     configs_before: dict[str, str]
     configs_after: dict[str, str]
+
+    @property
+    def shown(self) -> str:
+        """Its part of the ``.log``: stderr, and for ``validate`` its findings first."""
+        if self.command != "validate":
+            return self.stderr
+        return validate_findings(self.stdout) + self.stderr
+
+
+@dataclass(frozen=True)
+class Outcome:
+    runs: list[Run]
+
+    @property
+    def log(self) -> str:
+        return "".join(f"== {run.command}\n{run.shown}" for run in self.runs)
+
+    @property
+    def all_output(self) -> str:
+        return "".join(run.stdout + run.stderr for run in self.runs)
 
 
 def parse_case(path: Path) -> Case:
@@ -104,14 +148,8 @@ def parse_case(path: Path) -> Case:
             if target in chunks:
                 raise ValueError(f"{path.name}: target {target} appears twice")
             chunks[target] = []
-        elif key == "delete":
-            case.deletes.append(value)
-        elif key == "args":
-            case.args += shlex.split(value)
-        elif key == "never-print":
-            case.never_print.append(value)
-        elif key == "about":
-            case.about = value
+        else:
+            _directive(case, key, value)
         if target is not None:
             chunks[target].append(line)
     case.writes = {name: "".join(lines) for name, lines in chunks.items()}
@@ -119,13 +157,39 @@ def parse_case(path: Path) -> Case:
     return case
 
 
+def _directive(case: Case, key: str, value: str) -> None:
+    if key == "delete":
+        case.deletes.append(value)
+    elif key == "args":
+        case.args += shlex.split(value)
+    elif key == "commands":
+        case.commands = tuple(value.split())
+    elif key == "symlink":
+        link, _, pointee = value.partition(" -> ")
+        case.symlinks[link.strip()] = pointee.strip()
+    elif key == "mkdir":
+        case.folders.append(value)
+    elif key == "escapes":
+        case.escapes = value == "on"
+    elif key == "never-print":
+        case.never_print.append(value)
+    elif key == "about":
+        case.about = value
+
+
 def _check(case: Case) -> None:
     """Reject a case file that could not mean what its author intended."""
     for name in [*case.writes, *case.deletes]:
         if name.startswith("/") or ".." in Path(name).parts:
             raise ValueError(f"{case.source.name}: {name} must be a relative path inside the run directory")
-    if not (case.writes or case.deletes or case.args):
-        raise ValueError(f"{case.source.name}: a case needs a target:, delete: or args: directive")
+    for name in [*case.symlinks, *case.folders]:
+        if name.startswith("/") or ".." in Path(name).parts:
+            raise ValueError(f"{case.source.name}: {name} must be a relative path inside the run directory")
+    if not (case.writes or case.deletes or case.args or case.symlinks or case.folders):
+        raise ValueError(f"{case.source.name}: a case needs a target:, delete:, symlink:, mkdir: or args: directive")
+    unknown = set(case.commands) - set(COMMANDS)
+    if unknown or not case.commands:
+        raise ValueError(f"{case.source.name}: commands: must name some of {', '.join(COMMANDS)}")
     if not case.about:
         raise ValueError(f"{case.source.name}: add an `about:` line saying what the case shows")
 
@@ -147,15 +211,29 @@ def prepare(case: Case, workdir: Path) -> None:
     for name, text in SENTINEL_CONFIGS.items():
         (configs / name).write_text(text, encoding="utf-8")
     for name in case.deletes:
-        (workdir / name).unlink()
+        target = workdir / name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        else:
+            target.unlink()
     for name, text in case.writes.items():
         target = workdir / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        if case.escapes:
+            target.write_bytes(re.sub(rb"\\x([0-9a-fA-F]{2})", lambda m: bytes([int(m[1], 16)]), text.encode()))
+        else:
+            target.write_text(text, encoding="utf-8")
+    for name in case.folders:
+        (workdir / name).mkdir(parents=True, exist_ok=True)
+    for name, pointee in case.symlinks.items():
+        link = workdir / name
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.unlink(missing_ok=True)
+        link.symlink_to(pointee)
 
 
-def command(case: Case) -> list[str]:
-    argv = ["--no-color", "--state", ".runbook", "render", "--intents", "intents", "--configs", "configs"]
+def command(case: Case, name: str = "render") -> list[str]:
+    argv = ["--no-color", "--state", ".runbook", name, "--intents", "intents", "--configs", "configs"]
     for folder in PROJECT_FOLDERS:
         if case.uses(folder):
             argv += [f"--{folder}", folder]
@@ -163,27 +241,45 @@ def command(case: Case) -> list[str]:
 
 
 def _snapshot(folder: Path) -> dict[str, str]:
-    if not folder.is_dir():
+    if not folder.is_dir() or folder.is_symlink():
         return {}
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.iterdir()) if p.is_file()}
 
 
 def run(case: Case, workdir: Path) -> Outcome:
-    """Prepare ``workdir`` and run ``runbook.py render`` in it, in-process."""
+    """Run each of the case's commands in-process, each in a fresh copy under ``workdir``."""
     from runbook_wan import cli as runbook
 
-    prepare(case, workdir)
-    before = _snapshot(workdir / "configs")
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.chdir(workdir), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = runbook.main(command(case))
-    return Outcome(
-        exit_code=code,
-        stdout=normalise(out.getvalue(), workdir),
-        stderr=normalise(err.getvalue(), workdir),
-        configs_before=before,
-        configs_after=_snapshot(workdir / "configs"),
-    )
+    runs = []
+    for name in case.commands:
+        scratch = workdir / name
+        prepare(case, scratch)
+        before = _snapshot(scratch / "configs")
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.chdir(scratch), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = runbook.main(command(case, name))
+        runs.append(
+            Run(
+                command=name,
+                exit_code=code,
+                stdout=normalise(out.getvalue(), scratch),
+                stderr=normalise(err.getvalue(), scratch),
+                configs_before=before,
+                configs_after=_snapshot(scratch / "configs"),
+            )
+        )
+    return Outcome(runs)
+
+
+#: The summary table of ``validate`` (box drawing) and its title; timings at the end of the verdict.
+_TABLE_LINE = re.compile(r"^(?:runbook validate$|[\u2500-\u257f])")
+_TIMINGS = re.compile(r" \((?:[\w.-]+ \d+\.\d+s(?:, )?)+\)$")
+
+
+def validate_findings(stdout: str) -> str:
+    """``validate``'s terminal report without its summary table and timings (they vary)."""
+    lines = [_TIMINGS.sub("", line) for line in stdout.splitlines() if not _TABLE_LINE.match(line)]
+    return "".join(line + "\n" for line in lines)
 
 
 def normalise(text: str, workdir: Path) -> str:
@@ -195,7 +291,7 @@ def normalise(text: str, workdir: Path) -> str:
 
 def leaks(case: Case, outcome: Outcome) -> list[str]:
     """Secret values of the case that appear in its output (must be none)."""
-    return [s for s in case.never_print if s in outcome.stdout or s in outcome.stderr]
+    return [s for s in case.never_print if s in outcome.all_output]
 
 
 DOCS = REPO / "docs" / "errors.md"
@@ -208,7 +304,8 @@ def docs_index(cases: list[Case]) -> str:
     rows = ["| case | what it shows | errors |", "|---|---|---|"]
     for case in cases:
         log = case.log.read_text(encoding="utf-8") if case.log.is_file() else ""
-        count = sum(1 for line in log.splitlines() if line.startswith("error: "))
+        first = log.split("\n== ")[0]  # the first command's section
+        count = sum(1 for line in first.splitlines() if line.startswith(("error: ", "error ")))
         link = f"[{case.name}](../tests/errors/{case.source.name})"
         rows.append(f"| {link} | {case.about.replace('|', '/')} | {count} |")
     return "\n".join(rows) + "\n"

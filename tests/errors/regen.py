@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""(Re)write the expected ``.log`` of error cases from what `runbook.py render` prints now.
+"""(Re)write the expected ``.log`` of error cases from what `render`, `validate` and `plan` print now.
 
 Usage::
 
@@ -11,8 +11,8 @@ Usage::
 It also rewrites the case table of docs/errors.md. After regenerating, REVIEW THE GIT DIFF of
 ``tests/errors/*.log`` before committing: every changed line is a message users will see
 differently. A changed message is a user-visible change; say so in the commit message. The script
-refuses to write a log when the run did not exit with 1, when it wrote to configs/, or when it
-printed a case's ``never-print`` secret.
+refuses to write a log when a command did not exit with 1, wrote to configs/, printed a
+traceback or printed a case's ``never-print`` secret.
 """
 
 from __future__ import annotations
@@ -30,10 +30,13 @@ from error_corpus import DOCS, REPO, Case, Outcome, discover, leaks, run, with_i
 
 def _refusals(case: Case, outcome: Outcome) -> list[str]:
     why = []
-    if outcome.exit_code != 1:
-        why.append(f"exit code {outcome.exit_code}, expected 1")
-    if outcome.configs_after != outcome.configs_before:
-        why.append("configs/ was modified")
+    for each in outcome.runs:
+        if each.exit_code != 1:
+            why.append(f"{each.command}: exit code {each.exit_code}, expected 1")
+        if each.configs_after != each.configs_before:
+            why.append(f"{each.command}: configs/ was modified")
+        if "Traceback" in each.stdout + each.stderr:
+            why.append(f"{each.command}: printed a traceback")
     if leaks(case, outcome):
         why.append("a never-print secret appears in the output")
     return why
@@ -66,20 +69,21 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix=f"rb-err-{case.name}-") as tmp:
             outcome = run(case, Path(tmp))
         if args.show:
-            print(f"== {case.name} (exit {outcome.exit_code})\n{outcome.stderr}")
+            exits = ", ".join(f"{each.command} {each.exit_code}" for each in outcome.runs)
+            print(f"=== {case.name} (exit {exits})\n{outcome.log}")
             continue
         why = _refusals(case, outcome)
         if why:
             problems += 1
-            print(f"REFUSED {case.name}: {'; '.join(why)}\n{outcome.stderr}", file=sys.stderr)
+            print(f"REFUSED {case.name}: {'; '.join(why)}\n{outcome.log}", file=sys.stderr)
             continue
         old = case.log.read_text(encoding="utf-8") if case.log.is_file() else None
-        if old == outcome.stderr:
+        if old == outcome.log:
             continue
         changed += 1
         print(f"{'changed' if old is not None else 'new'}: {case.log.relative_to(REPO)}")
         if not args.check:
-            case.log.write_text(outcome.stderr, encoding="utf-8")
+            case.log.write_text(outcome.log, encoding="utf-8")
     if not args.show and _update_docs(args.check):
         changed += 1
     verb = "differ" if args.check else "rewritten"

@@ -206,7 +206,7 @@ def check_config(text: str, spec: PlatformSpec) -> list[str]:
     return problems
 
 
-def _render(intents: Path, limit: str) -> dict[str, tuple[str, PlatformSpec]]:
+def _render(intents: Path, limit: str | None) -> dict[str, tuple[str, PlatformSpec]]:
     result = render_estate(intents, limit)
     return {sid: (cfg.text, result.estate.platforms[cfg.platform]) for sid, cfg in result.configs.items()}
 
@@ -238,7 +238,7 @@ def test_whole_example_estate_on_platform_has_no_orphans(platform: str, tmp_path
     defaults.write_text(
         defaults.read_text(encoding="utf-8").replace("platform: frr", f"platform: {platform}"), encoding="utf-8"
     )
-    configs = _render(intents, "")
+    configs = _render(intents, None)
     assert len(configs) == 80
     assert {spec.platform for _, spec in configs.values()} == {platform}
     failures = {sid: problems for sid, (text, spec) in configs.items() if (problems := check_config(text, spec))}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from runbook_wan.atomic_files import write_file
 from runbook_wan.results import Severity, Status
 from runbook_wan.validation.report import CheckResult, ValidationReport
 
@@ -55,4 +56,4 @@ def to_junit(report: ValidationReport) -> str:
 
 def write_junit(report: ValidationReport, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(to_junit(report), encoding="utf-8")
+    write_file(path, to_junit(report))

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from runbook_wan.atomic_files import write_file
 from runbook_wan.results import Diagnostic, Severity, Status
 from runbook_wan.validation.output.common import relative_uri
 from runbook_wan.validation.report import ValidationReport
@@ -83,4 +84,4 @@ def to_sarif(report: ValidationReport) -> str:
 
 def write_sarif(report: ValidationReport, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(to_sarif(report), encoding="utf-8")
+    write_file(path, to_sarif(report))

@@ -122,10 +122,11 @@ def _sla_thresholds(data: RuleInput) -> Iterator[Hit]:
 
 
 def _destinations_not_local(data: RuleInput) -> Iterator[Hit]:
-    """Class destination prefixes do not overlap the site's own LANs or loopback.
+    """Class destination prefixes do not lie inside the site's own LANs or loopback.
 
     Traffic to the site's own prefixes is kept local before any class rule, so such a
-    destination never matches (and suggests a typo in the prefix).
+    destination never matches (and suggests a typo in the prefix). A destination that covers
+    them (a catch-all class on 0.0.0.0/0) is fine: the site's own traffic still stays local.
     """
     for sid in data.selected:
         site = data.estate.sites[sid]
@@ -137,10 +138,10 @@ def _destinations_not_local(data: RuleInput) -> Iterator[Hit]:
         for cname, app in policy.classes.items():
             for index, dest in enumerate(app.match.destinations):
                 for what, net in local:
-                    if dest.overlaps(net):
+                    if dest.subnet_of(net):
                         yield Hit(
                             sid,
-                            f"class {cname!r} destination {dest} overlaps site {sid!r} {what} {net}",
+                            f"class {cname!r} destination {dest} lies inside site {sid!r} {what} {net}",
                             data.policy(policy.policy, ("classes", cname, "match", "destinations", index)),
                             "class destinations are remote services; use their prefix",
                         )

@@ -28,7 +28,9 @@ class FrrDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no type in
     """NAPALM driver for a stock single-instance FRR router reachable over SSH.
 
     ``optional_args``: see :class:`napalm_frr.options.DriverOptions` and docs/napalm-frr.md.
-    ``known_hosts_file`` is required: unknown or changed host keys are refused.
+    ``known_hosts_file`` is required: unknown or changed host keys are refused. The constructor
+    has NetworkDriver's exact signature (NAPALM's ``test_method_signatures``): pass ``None`` as
+    ``password`` for key-only logins.
     """
 
     platform = "frr"
@@ -37,7 +39,7 @@ class FrrDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no type in
         self,
         hostname: str,
         username: str,
-        password: str | None = None,
+        password: str | None,
         timeout: int = 60,
         optional_args: dict[str, Any] | None = None,
     ) -> None:

@@ -169,6 +169,7 @@ def _drain(channel: paramiko.Channel, deadline: float, command: str) -> tuple[by
             break
         if not progressed:
             if time.monotonic() > deadline:
-                raise CommandTimeoutException(f"command did not finish in time: {command}")
+                what = "a device script (sh -c ...)" if command.startswith("sh -c ") else command.splitlines()[0][:60]
+                raise CommandTimeoutException(f"command did not finish in time: {what}")
             select.select([channel], [], [], 0.05)
     return b"".join(out), b"".join(err)

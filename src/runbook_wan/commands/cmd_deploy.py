@@ -12,7 +12,13 @@ import sys
 import threading
 from pathlib import Path
 
-from runbook_wan.commands.options import configs_options, intents_options, limit_options
+from runbook_wan.commands.options import (
+    configs_options,
+    intents_options,
+    limit_options,
+    positive_float,
+    positive_int,
+)
 from runbook_wan.context import RunContext
 from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, exit_codes
 from runbook_wan.rollout import defaults
@@ -40,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     waves.add_argument(
         "--workers",
-        type=int,
+        type=positive_int,
         default=defaults.WORKERS,
         metavar="N",
         help="sites deployed in parallel (default %(default)s)",
@@ -54,14 +60,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     safety = parser.add_argument_group("safety")
     safety.add_argument(
         "--revert-in",
-        type=int,
+        type=positive_int,
         default=defaults.REVERT_IN_S,
         metavar="SECONDS",
         help="device reverts a commit by itself unless confirmed within this time (default %(default)s)",
     )
     safety.add_argument(
         "--gate-timeout",
-        type=float,
+        type=positive_float,
         default=defaults.GATE_TIMEOUT_S,
         metavar="SECONDS",
         help="how long the post-change health gate may take (default %(default)s)",
@@ -110,11 +116,18 @@ def _confirm(args: argparse.Namespace, ctx: RunContext) -> None:
 def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from runbook_wan.atomic_files import check_outputs
     from runbook_wan.rollout.options import DeployOptions
     from runbook_wan.rollout.runner import Rollout, write_report
     from runbook_wan.rollout.summary import print_diffs, print_summary, site_line
     from runbook_wan.tasks.outcome import SiteReport
 
+    # Every path this run writes or reads as a folder, before anything is rendered or touched.
+    check_outputs(
+        files=[(args.report, "--report")],
+        folders=[(ctx.state_dir, "--state")],
+        inputs=[(args.configs, "--configs"), (args.inventory, "--inventory")],
+    )
     _confirm(args, ctx)
     opts = DeployOptions(
         intents=args.intents,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rich.table import Table
 
-from runbook_wan.commands.options import format_options, intents_options, limit_options
+from runbook_wan.commands.options import format_options, intents_options, limit_options, positive_float
 from runbook_wan.context import RunContext
 from runbook_wan.lab import naming
 from runbook_wan.lab.faults import FAULT_MODES
@@ -62,7 +62,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="override estate.management_network (to run two labs of one estate side by side)",
     )
     up.add_argument(
-        "--timeout", type=float, metavar="S", help="seconds to wait for readiness (default: 60 + 0.75 per site)"
+        "--timeout",
+        type=positive_float,
+        metavar="S",
+        help="seconds to wait for readiness (default: 60 + 0.75 per site)",
     )
     _prefix_option(up, naming.DEFAULT_PREFIX)
     up.set_defaults(handler=run_up)

@@ -38,17 +38,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
+    from runbook_wan.atomic_files import check_outputs, write_file
     from runbook_wan.plan.baseline import read_baseline
     from runbook_wan.plan.build import build_plan
     from runbook_wan.plan.output import print_terminal, to_json, to_markdown
     from runbook_wan.render.pipeline import render_estate
 
+    check_outputs(files=[(args.out, "--out")], inputs=[(args.configs, "--configs")])
     result = render_estate(args.intents, args.limit, args.templates, args.platforms)
     baseline = read_baseline(args.configs, args.against)
     label = f"{args.configs}/ at {args.against}" if args.against else f"{args.configs}/"
     plan = build_plan(result, baseline, label, args.limit)
     if args.out:
-        args.out.write_text(to_json(plan))
+        write_file(args.out, to_json(plan))
     if args.format == "json":
         ctx.out.write(to_json(plan))
     elif args.format == "markdown":

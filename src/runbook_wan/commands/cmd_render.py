@@ -23,9 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
+    from runbook_wan.atomic_files import check_outputs
     from runbook_wan.render.pipeline import render_estate
     from runbook_wan.render.writer import write_configs
 
+    check_outputs(folders=[(args.configs, "--configs")])
     result = render_estate(args.intents, args.limit, args.templates, args.platforms)
     if result.warnings:
         ctx.err.print(f"{len(result.warnings)} warning(s); `runbook.py validate` lists them", markup=False)

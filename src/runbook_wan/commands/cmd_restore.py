@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from runbook_wan.commands.options import intents_options, limit_options
+from runbook_wan.commands.options import intents_options, limit_options, positive_int
 from runbook_wan.context import RunContext
 from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, exit_codes
 
@@ -29,7 +29,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="inventory folder with hosts.yaml (default: WORKSPACE/inventory)",
     )
-    parser.add_argument("--workers", type=int, default=20, metavar="N", help="sites handled in parallel")
+    parser.add_argument("--workers", type=positive_int, default=20, metavar="N", help="sites handled in parallel")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -11,7 +11,13 @@ import argparse
 import os
 from pathlib import Path
 
-from runbook_wan.commands.options import configs_options, format_options, intents_options, limit_options
+from runbook_wan.commands.options import (
+    configs_options,
+    format_options,
+    intents_options,
+    limit_options,
+    positive_int,
+)
 from runbook_wan.context import RunContext
 from runbook_wan.results import DiagnosticError, ExitCode, exit_codes
 from runbook_wan.validation.output.junit import write_junit
@@ -53,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     backends.add_argument(
         "--jobs",
-        type=int,
+        type=positive_int,
         metavar="N",
         default=None,
         help="parallel vtysh processes for FRR syntax (default: one per CPU)",
@@ -77,8 +83,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
+    from runbook_wan.atomic_files import check_outputs
     from runbook_wan.render.pipeline import render_estate
     from runbook_wan.validation.checks.base import ValidationOptions
+
+    check_outputs(files=[(args.junit, "--junit"), (args.sarif, "--sarif")], inputs=[(args.configs, "--configs")])
     from runbook_wan.validation.runner import load_failure_report, validate
 
     extras = {

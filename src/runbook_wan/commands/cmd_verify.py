@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from runbook_wan.commands.options import format_options, intents_options, limit_options
+from runbook_wan.commands.options import format_options, intents_options, limit_options, positive_int
 from runbook_wan.context import RunContext
 from runbook_wan.results import ExitCode, exit_codes
 
@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="DIR",
         help="inventory folder with hosts.yaml (default: WORKSPACE/inventory)",
     )
-    parser.add_argument("--workers", type=int, default=20, metavar="N", help="sites checked in parallel")
+    parser.add_argument("--workers", type=positive_int, default=20, metavar="N", help="sites checked in parallel")
     parser.set_defaults(handler=run)
 
 

@@ -23,6 +23,28 @@ WORKSPACE_DEFAULTS: dict[str, str] = {
 }
 
 
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1 (``--jobs``, ``--workers``, ``--revert-in``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is less than 1")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a number of seconds above 0 (``--gate-timeout``, ``--timeout``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not above 0")
+    return value
+
+
 def apply_workspace(args: argparse.Namespace, workspace: Workspace) -> None:
     """Fill every folder option the user did not give from the workspace."""
     for attr, prop in WORKSPACE_DEFAULTS.items():

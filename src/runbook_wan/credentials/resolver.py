@@ -28,6 +28,10 @@ from runbook_wan.results import Diagnostic, DiagnosticError
 
 DEFAULT_SECRETS_FILE = Path("~/.config/runbook/secrets.yaml")
 
+#: Line breaks and other control characters: a secret is placed inside a config line at push time,
+#: so such a value would add lines to the config.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
 
 def env_name(name: str) -> str:
     return "RUNBOOK_SECRET_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
@@ -101,6 +105,17 @@ class SecretResolver:
                         "secret-too-short",
                         f"secret {name!r} is shorter than {MIN_SECRET_LENGTH} characters",
                         hint="use a longer value; short values cannot be masked reliably in output",
+                    )
+                ]
+            )
+        if _CONTROL.search(value):
+            raise DiagnosticError(
+                [
+                    Diagnostic(
+                        "secret-control-character",
+                        f"secret {name!r} holds a line break or another control character (value not shown)",
+                        hint="a secret is placed inside one config line: store it on one line, "
+                        "without a trailing newline",
                     )
                 ]
             )

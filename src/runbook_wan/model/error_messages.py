@@ -80,6 +80,9 @@ _FOCUS: dict[str, tuple[str, ...]] = {
     "loopback_len": ("loopback",),
     "gateway_off_link": ("gateway",),
     "gateway_is_self": ("gateway",),
+    "gateway_not_host": ("gateway",),
+    "lan_prefix_len": ("address",),
+    "lan_not_private": ("address",),
     "bgp_timers": ("hold",),
     "duplicate_path": ("path_preference",),
 }
@@ -381,6 +384,18 @@ def _unknown_key(
     )
 
 
+def _strict_hint(err: _Error, secret: bool) -> str:
+    """Values are taken as written: say how to write a quoted number or a true/false as a number."""
+    value = err.details["input"]
+    if err.type in ("int_type", "float_type") and isinstance(value, bool):
+        return "write a number here, not true/false"
+    if err.type in ("int_type", "float_type", "bool_type") and isinstance(value, str) and not secret:
+        text = value.strip()
+        if re.fullmatch(r"-?\d+(\.\d+)?", text) or text in ("true", "false"):
+            return f"write it without quotes: {text}"
+    return ""
+
+
 def _one(err: _Error, model: type[BaseModel], layer: Layer, code_prefix: str) -> Diagnostic:
     secret = _is_secret(model, err.loc)
     handler = _HANDLERS.get(err.type)
@@ -396,6 +411,7 @@ def _one(err: _Error, model: type[BaseModel], layer: Layer, code_prefix: str) ->
         keys = _fields_at(model, err.loc) if err.type in ("model_type", "dict_type") else []
         if keys and not secret:
             hint = "write a mapping with keys: " + ", ".join(keys)
+        hint = _strict_hint(err, secret) or hint
     else:
         message = _fill_placeholders(err.details["msg"].removeprefix("Value error, "), err.ctx)
         hint = _field_info(model, err.loc)[1] or "check this value"

@@ -16,7 +16,7 @@ pass reports all problems.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from runbook_wan.model.policy import Policy
 from runbook_wan.model.provider import Provider
 from runbook_wan.model.references import check_references
 from runbook_wan.model.region import Defaults, Region
+from runbook_wan.model.roles import CIRCUIT_ROLES
 from runbook_wan.model.site import Site
 from runbook_wan.model.yaml_source import YamlDocument, display_path, load_yaml
 from runbook_wan.results import Diagnostic, DiagnosticError, Severity, SourceLocation
@@ -55,16 +56,63 @@ class _Collector:
                 self.diagnostics.append(item)
 
 
-def _yaml_files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
+def _yaml_files(folder: Path, out: _Collector | None = None) -> list[Path]:
+    """Every ``*.yaml``/``*.yml`` entry of ``folder``, whatever it is: a file that cannot be read (a
+    broken link, a link loop, a folder named like a file) must be an error naming it, never a site
+    that silently disappears. Hidden entries (editor lock files such as ``.#x.yaml``) are skipped."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError as exc:
+        if out is not None and folder.exists():
+            out.add(
+                [
+                    Diagnostic(
+                        "folder-read",
+                        f"cannot list folder: {exc.strerror or exc}",
+                        location=SourceLocation(display_path(folder)),
+                        hint="check the folder's permissions",
+                    )
+                ]
+            )
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    return sorted(p for p in entries if p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
+
+
+def _folder_missing(root: Path, folder: str, kind: str, out: _Collector) -> bool:
+    """Report a missing (or non-folder) ``root/folder`` once; True when it is missing."""
+    path = root / folder
+    if path.is_dir():
+        return False
+    what = "is not a folder" if path.exists() or path.is_symlink() else "not found"
+    out.add(
+        [
+            Diagnostic(
+                f"{folder}-missing",
+                f"folder {what}: every {kind} a site uses is defined in one file here",
+                location=SourceLocation(display_path(path)),
+                hint=f"create {folder}/ with one <{kind}>.yaml per {kind}",
+            )
+        ]
+    )
+    return True
 
 
 def _read(path: Path, out: _Collector) -> YamlDocument | None:
     doc, errors = load_yaml(path, display_path(path))
     out.add(errors)
     if doc is None:
+        return None
+    if doc.data == {} and doc.origins == {(): 1}:
+        out.add(
+            [
+                Diagnostic(
+                    "yaml-empty",
+                    "the file is empty",
+                    location=SourceLocation(doc.file, 1),
+                    hint="write its `key: value` lines, or remove the file",
+                )
+            ]
+        )
         return None
     if not isinstance(doc.data, dict):
         found = "a list" if isinstance(doc.data, list) else f"a single value ({type(doc.data).__name__})"
@@ -104,13 +152,18 @@ def _load_named(
     folder, model = _KINDS[kind]
     objects: dict[str, Any] = {}
     docs: dict[str, YamlDocument] = {}
-    for path in _yaml_files(root / folder):
+    for path in _yaml_files(root / folder, out):
         doc = _read(path, out)
         if doc is None:
             unreadable.add((kind, path.stem))
             continue
         _with_default_id(doc, kind, path.stem)
         name = str(doc.data[kind])
+        if name != path.stem:
+            # Sites refer to it by id: report the mismatch here, once, and neither name as unknown.
+            out.add([_id_differs(kind, name, doc, path)])
+            unreadable |= {(kind, path.stem), (kind, name)}
+            continue
         if name in docs:
             out.add([_duplicate(kind, name, doc, docs[name])])
             continue
@@ -121,6 +174,16 @@ def _load_named(
         if obj is not None:
             objects[name] = obj
     return objects, docs
+
+
+def _id_differs(kind: str, name: str, doc: YamlDocument, path: Path) -> Diagnostic:
+    return Diagnostic(
+        f"{kind}-id-mismatch",
+        f"{kind} id {name!r} differs from its file name {path.name!r}",
+        location=SourceLocation(doc.file, doc.line_of((kind,)), kind),
+        hint=f"sites refer to a {kind} by id and Runbook finds it by file name: write `{kind}: {path.stem}` "
+        f"(or rename the file to {name}{path.suffix})",
+    )
 
 
 def _duplicate(kind: str, name: str, doc: YamlDocument, first: YamlDocument) -> Diagnostic:
@@ -173,6 +236,7 @@ def load_estate(intents_dir: Path, platforms_dir: Path = DEFAULT_PLATFORMS_DIR) 
             defaults_layer = Layer.from_document(doc, ("site_defaults",))
 
     unreadable: set[tuple[str, str]] = set()
+    missing = {kind for kind, (folder, _) in _KINDS.items() if _folder_missing(root, folder, kind, out)}
     regions, region_docs = _load_named("region", root, out, layers, unreadable)
     providers, provider_docs = _load_named("provider", root, out, layers, unreadable)
     policies, policy_docs = _load_named("policy", root, out, layers, unreadable)
@@ -194,21 +258,26 @@ def load_estate(intents_dir: Path, platforms_dir: Path = DEFAULT_PLATFORMS_DIR) 
             ]
         )
     broken |= {("platform", p.stem) for p in _yaml_files(platforms_dir) if p.stem not in platforms}
-    # Without defaults.yaml every site would lack the keys it inherits: report the cause, not those.
+    # Without a valid defaults.yaml every site would lack the keys it inherits: report the cause,
+    # not those; without regions/ every site's region is unknown: likewise.
     sites = _load_sites(
         root,
         defaults_layer,
         region_docs,
         out,
         layers,
-        validate=("defaults", "defaults") in layers,
+        validate=defaults is not None and "region" not in missing,
         unreadable_regions={name for kind, name in unreadable if kind == "region"},
     )
 
     if not platforms_dir.is_dir():  # every platform is unknown: say so once, above, not per site
         broken |= {("platform", site.platform) for site in sites.values()}
+    if "provider" in missing:  # likewise every provider, every policy
+        broken |= {("provider", getattr(s.circuits, role).provider) for s in sites.values() for role in CIRCUIT_ROLES}
+    if "policy" in missing:
+        broken |= {("policy", site.policy) for site in sites.values()}
     if defaults is None:
-        raise DiagnosticError(errors_only(out.diagnostics) or out.diagnostics)
+        raise DiagnosticError(_with_unchecked_sites(errors_only(out.diagnostics) or out.diagnostics, root))
     estate = Estate(
         root=root,
         settings=defaults.estate,
@@ -244,7 +313,7 @@ def _load_sites(
     sites: dict[str, Site] = {}
     site_docs: dict[str, YamlDocument] = {}
     region_layers = {name: Layer.from_document(doc, ("site_defaults",)) for name, doc in region_docs.items()}
-    files = _yaml_files(root / "sites")
+    files = _yaml_files(root / "sites", out)
     if not files:
         out.add(
             [
@@ -291,6 +360,18 @@ def _load_sites(
         if site is not None:
             sites[sid] = site
     return dict(sorted(sites.items()))
+
+
+def _with_unchecked_sites(diagnostics: list[Diagnostic], root: Path) -> list[Diagnostic]:
+    """Say on the defaults.yaml errors that the sites inheriting from it were not checked."""
+    count = len(_yaml_files(root / "sites"))
+    defaults_file = display_path(root / "defaults.yaml")
+    out = []
+    for diag in diagnostics:
+        here = count and diag.location is not None and diag.location.file == defaults_file
+        note = f"; fix this first: the {count} site file(s) inherit from it"
+        out.append(replace(diag, hint=diag.hint + note) if here else diag)
+    return out
 
 
 def _region_hint(region: str, region_docs: dict[str, YamlDocument]) -> str:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError
 
 from runbook_wan.model.base import IntentModel
 from runbook_wan.model.error_messages import diagnostics_from_validation
 from runbook_wan.model.merge import Layer
+from runbook_wan.model.types import Key, PlatformName, Text
 from runbook_wan.model.yaml_source import display_path, load_yaml
 from runbook_wan.results import Diagnostic, SourceLocation
 from runbook_wan.workspace import BUILTIN_PLATFORMS
@@ -19,15 +20,22 @@ DEFAULT_PLATFORMS_DIR = BUILTIN_PLATFORMS
 
 MatchKind = Literal["segments", "destinations", "dscp"]
 
+# Platform files are project data, but their strings reach every config too: they get the same
+# single-line, known-character constraint as intent text.
+InterfaceName = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9/.:_-]{0,47}$")]
+InterfacePattern = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9/.:_-]{0,40}\{vlan\}[A-Za-z0-9/.:_-]{0,8}$")]
+Word = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+LogFilePattern = Annotated[str, Field(pattern=r"^/[A-Za-z0-9_./{}-]{1,120}$")]
+
 
 class InterfaceNames(IntentModel):
-    primary_dia: str
-    secondary_dia: str
-    tertiary_wireless: str
-    lan: str = Field(description="Pattern with {vlan}, e.g. 'lan{vlan}' or 'Vlan{vlan}'.")
-    lan_parent: str | None = Field(default=None, description="Parent port of LAN sub-interfaces, if any.")
-    loopback: str
-    management: str
+    primary_dia: InterfaceName
+    secondary_dia: InterfaceName
+    tertiary_wireless: InterfaceName
+    lan: InterfacePattern = Field(description="Pattern with {vlan}, e.g. 'lan{vlan}' or 'Vlan{vlan}'.")
+    lan_parent: InterfaceName | None = Field(default=None, description="Parent port of LAN sub-interfaces, if any.")
+    loopback: InterfaceName
+    management: InterfaceName
 
 
 class Capabilities(IntentModel):
@@ -48,22 +56,24 @@ class ElidedDefaults(IntentModel):
 class PlatformSpec(IntentModel):
     """Everything the pipeline needs to know about one platform."""
 
-    platform: str
-    description: str
-    napalm_driver: str = Field(description="NAPALM driver name (get_network_driver).")
+    platform: PlatformName
+    description: Text
+    napalm_driver: Word = Field(description="NAPALM driver name (get_network_driver).")
     napalm_timeout: int = Field(default=60, ge=1, le=3600, description="NAPALM timeout in seconds.")
-    napalm_optional_args: dict[str, Any] = Field(
+    napalm_optional_args: dict[Key, Any] = Field(
         default_factory=dict, description="NAPALM optional_args every device of the platform needs (no credentials)."
     )
-    templates: str = Field(description="Folder under templates/.")
-    sections: list[str] = Field(min_length=1, description="Config sections, in render order.")
-    comment: str = Field(description="Comment leader of the config language.")
-    indent: str = Field(default=" ", description="One level of indentation in the config language.")
+    templates: Word = Field(description="Folder under templates/.")
+    sections: list[Word] = Field(min_length=1, description="Config sections, in render order.")
+    comment: Literal["!", "#"] = Field(description="Comment leader of the config language.")
+    indent: str = Field(
+        default=" ", pattern=r"^ {1,8}$", description="One level of indentation in the config language."
+    )
     interfaces: InterfaceNames
     capabilities: Capabilities
     elided_defaults: ElidedDefaults = Field(default_factory=ElidedDefaults)
-    log_file: str | None = Field(default=None, description="Log file path pattern with {hostname}.")
-    batfish_format: str = Field(description="Batfish format: a RANCID content type or 'cumulus_concatenated'.")
+    log_file: LogFilePattern | None = Field(default=None, description="Log file path pattern with {hostname}.")
+    batfish_format: Word = Field(description="Batfish format: a RANCID content type or 'cumulus_concatenated'.")
     syntax_checker: Literal["vtysh", "hierarchy"] = Field(description="Builtin syntax check to use.")
     runs_in_lab: bool = Field(default=False, description="The FRR lab can boot this platform's configs (twin proof).")
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from typing import Annotated
+
+from pydantic import Field, Strict, model_validator
 from pydantic_core import PydanticCustomError
 
 from runbook_wan.model.base import IntentModel
 from runbook_wan.model.roles import CircuitRole
-from runbook_wan.model.types import ClassName, Dscp, IPv4Prefix, Percent, PolicyName, SegmentName
+from runbook_wan.model.types import ClassName, Dscp, IPv4Prefix, Percent, PolicyName, SegmentName, Text
 
 
 class ClassMatch(IntentModel):
@@ -35,9 +37,9 @@ class Sla(IntentModel):
 
 
 class AppClass(IntentModel):
-    description: str = ""
+    description: Text = ""
     match: ClassMatch
-    path_preference: list[CircuitRole] = Field(
+    path_preference: list[Annotated[CircuitRole, Strict(False)]] = Field(
         min_length=1, description="Circuits to use, most preferred first. Unlisted circuits are never used."
     )
     sla: Sla
@@ -66,6 +68,6 @@ class Policy(IntentModel):
     """One file in ``intents/policies/``."""
 
     policy: PolicyName
-    description: str = ""
+    description: Text = ""
     classes: dict[ClassName, AppClass] = Field(min_length=1)
     guardrails: Guardrails = Field(default_factory=Guardrails)

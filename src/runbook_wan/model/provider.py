@@ -8,19 +8,19 @@ from pydantic import Field
 
 from runbook_wan.model.base import IntentModel
 from runbook_wan.model.secret_ref import SecretField
-from runbook_wan.model.types import Asn, IPv4Addr, IPv4Prefix, ProviderName
+from runbook_wan.model.types import Asn, Email, IPv4Addr, IPv4Prefix, Phone, ProviderName, ShortText
 
 
 class ProviderContact(IntentModel):
-    noc_phone: str | None = Field(default=None, description="Provider NOC phone, for escalations.")
-    noc_email: str | None = Field(default=None, description="Provider NOC e-mail.")
+    noc_phone: Phone | None = Field(default=None, description="Provider NOC phone, for escalations.")
+    noc_email: Email | None = Field(default=None, description="Provider NOC e-mail.")
 
 
 class Provider(IntentModel):
     """One file in ``intents/providers/``."""
 
     provider: ProviderName = Field(description="Provider id used by circuits.")
-    name: str = Field(description="Display name.")
+    name: ShortText = Field(description="Display name.")
     kind: Literal["fiber", "broadband", "wireless"] = Field(description="Access technology family.")
     asn: Asn = Field(description="The provider edge's BGP AS number.")
     address_block: IPv4Prefix = Field(description="Block the provider assigns circuit subnets from.")

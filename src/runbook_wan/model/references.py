@@ -60,7 +60,39 @@ def _site_names(estate: Estate, sid: str, site: Site, broken: Broken) -> list[Di
     return out
 
 
-def _site_segments(estate: Estate, sid: str, site: Site) -> list[Diagnostic]:
+def _segments_nobody_has(estate: Estate) -> tuple[list[Diagnostic], set[tuple[str, str]]]:
+    """A segment a policy matches that no site using the policy has: a typo in the policy.
+
+    Reported once, at the policy's line, with "did you mean" among those sites' segments (not
+    once per site, at each site, pointing the wrong way). Returns the diagnostics and the
+    (policy, segment) pairs they cover.
+    """
+    out: list[Diagnostic] = []
+    covered: set[tuple[str, str]] = set()
+    users: dict[str, set[str]] = {}
+    for site in estate.sites.values():
+        users.setdefault(site.policy, set()).update(seg.name for seg in site.lan_segments)
+    for pname, policy in sorted(estate.policies.items()):
+        if pname not in users:
+            continue
+        known = users[pname]
+        for cname, app in policy.classes.items():
+            for index, segment in enumerate(app.match.segments):
+                if segment in known or (pname, segment) in covered:
+                    continue
+                covered.add((pname, segment))
+                out.append(
+                    Diagnostic(
+                        "ref-segment",
+                        f"class {cname!r} matches segment {segment!r}, which no site using policy {pname!r} has",
+                        location=estate.locate("policy", pname, ("classes", cname, "match", "segments", index)),
+                        hint=_did_you_mean(segment, sorted(known), "segments of those sites"),
+                    )
+                )
+    return out, covered
+
+
+def _site_segments(estate: Estate, sid: str, site: Site, covered: set[tuple[str, str]]) -> list[Diagnostic]:
     policy = estate.policies.get(site.policy)
     if policy is None:
         return []
@@ -68,7 +100,7 @@ def _site_segments(estate: Estate, sid: str, site: Site) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for cname, app in policy.classes.items():
         for index, segment in enumerate(app.match.segments):
-            if segment in segments:
+            if segment in segments or (policy.policy, segment) in covered:
                 continue
             used_at = estate.locate("policy", policy.policy, ("classes", cname, "match", "segments", index))
             out.append(
@@ -103,8 +135,8 @@ def _guardrail_classes(estate: Estate) -> list[Diagnostic]:
 def check_references(estate: Estate, broken: Broken | None = None) -> list[Diagnostic]:
     """Report names that are used but not defined."""
     broken = broken or set()
-    out: list[Diagnostic] = []
+    out, covered = _segments_nobody_has(estate)
     for sid, site in sorted(estate.sites.items()):
         out += _site_names(estate, sid, site, broken)
-        out += _site_segments(estate, sid, site)
+        out += _site_segments(estate, sid, site, covered)
     return out + _guardrail_classes(estate)

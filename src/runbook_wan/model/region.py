@@ -7,15 +7,15 @@ from typing import Any
 from pydantic import Field
 
 from runbook_wan.model.base import IntentModel
-from runbook_wan.model.types import IPv4Addr, IPv4Prefix, RegionName
+from runbook_wan.model.types import IPv4Addr, IPv4Prefix, Key, RegionName, ShortText, Text
 
 
 class Region(IntentModel):
     """One file in ``intents/regions/``."""
 
     region: RegionName
-    description: str = ""
-    site_defaults: dict[str, Any] = Field(
+    description: Text = ""
+    site_defaults: dict[Key, Any] = Field(
         default_factory=dict, description="Partial site intent merged under every site of the region."
     )
 
@@ -26,7 +26,7 @@ class ReachabilityTargets(IntentModel):
 
 
 class EstateSettings(IntentModel):
-    name: str
+    name: ShortText = Field(description="The estate's name, e.g. 'acme-retail-wan'.")
     management_network: IPv4Prefix = Field(description="Out-of-band management range.")
     reachability: ReachabilityTargets
     discard_address: IPv4Addr = Field(
@@ -39,4 +39,4 @@ class Defaults(IntentModel):
     """``intents/defaults.yaml``."""
 
     estate: EstateSettings
-    site_defaults: dict[str, Any] = Field(default_factory=dict)
+    site_defaults: dict[Key, Any] = Field(default_factory=dict)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -17,14 +18,23 @@ from runbook_wan.model.types import (
     ProviderName,
     RegionName,
     SegmentName,
+    ShortText,
     SiteId,
+    Tag,
+    Text,
     Vlan,
 )
+
+#: RFC 1918: LAN prefixes come from here (they are announced to the providers).
+PRIVATE_BLOCKS = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+#: The longest LAN prefix: a /30 holds the router and one host; the shortest: 10.0.0.0/8.
+LAN_MAX_PREFIXLEN = 30
+LAN_MIN_PREFIXLEN = 8
 
 
 class Circuit(IntentModel):
     provider: ProviderName = Field(description="Provider id (a file in intents/providers/).")
-    circuit_id: str = Field(min_length=1, description="The provider's circuit id.")
+    circuit_id: ShortText = Field(description="The provider's circuit id.")
     media: Literal["fiber", "broadband", "lte", "5g"] = Field(description="Access medium.")
     bandwidth_mbps: int = Field(gt=0, le=400_000, description="Committed bandwidth.")
     address: InterfaceAddress = Field(description="Our address on the circuit, a.b.c.d/len.")
@@ -49,6 +59,20 @@ class Circuit(IntentModel):
                 "gateway {gateway} is our own address",
                 {"gateway": str(self.gateway), "hint": "the gateway is the provider's side of the link"},
             )
+        net = self.address.network
+        if net.prefixlen < 31 and self.gateway in (net.network_address, net.broadcast_address):
+            which = "network" if self.gateway == net.network_address else "broadcast"
+            raise PydanticCustomError(
+                "gateway_not_host",
+                "gateway {gateway} is the {which} address of {network}, not a host",
+                {
+                    "gateway": str(self.gateway),
+                    "which": which,
+                    "network": str(net),
+                    "hint": f"the provider edge is a host between {net.network_address + 1} and "
+                    f"{net.broadcast_address - 1}",
+                },
+            )
         return self
 
 
@@ -62,7 +86,34 @@ class LanSegment(IntentModel):
     name: SegmentName = Field(description="Segment name referenced by policies, e.g. users, voice, guest.")
     vlan: Vlan
     address: InterfaceAddress = Field(description="The router's address on the segment, a.b.c.d/len.")
-    description: str = ""
+    description: Text = ""
+
+    @model_validator(mode="after")
+    def _room_for_hosts_in_private_space(self) -> LanSegment:
+        net = self.address.network
+        if net.prefixlen < LAN_MIN_PREFIXLEN:
+            raise PydanticCustomError(
+                "lan_prefix_len",
+                "LAN {value} is a /{length}, wider than any private address block",
+                {"value": str(self.address), "length": net.prefixlen, "hint": "LAN segments are /8 to /30, e.g. /24"},
+            )
+        if net.prefixlen > LAN_MAX_PREFIXLEN:
+            raise PydanticCustomError(
+                "lan_prefix_len",
+                "LAN {value} is a /{length}: no room for hosts besides the router",
+                {"value": str(self.address), "length": net.prefixlen, "hint": "use a /30 or shorter, e.g. /24"},
+            )
+        if not any(net.subnet_of(block) for block in PRIVATE_BLOCKS):
+            raise PydanticCustomError(
+                "lan_not_private",
+                "LAN {value} is not private address space, and LAN prefixes are announced to every provider",
+                {
+                    "value": str(net),
+                    "hint": "use RFC 1918 space: 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (announcing "
+                    "someone else's public prefix hijacks it)",
+                },
+            )
+        return self
 
 
 class BgpSettings(IntentModel):
@@ -112,18 +163,18 @@ class Site(IntentModel):
     """A site after merging defaults -> region -> site file."""
 
     site: SiteId = Field(description="Site id; defaults to the file name.")
-    name: str = Field(min_length=1, description="Human name, e.g. 'Chicago Loop'.")
+    name: ShortText = Field(description="Human name, e.g. 'Chicago Loop'.")
     region: RegionName
     platform: PlatformName = Field(description="Platform id (a file in platforms/).")
     asn: Asn = Field(description="The site's private BGP ASN.")
     loopback: InterfaceAddress = Field(description="Router loopback, a /32; also the BGP router id.")
     policy: PolicyName = Field(description="SD-WAN policy id (a file in intents/policies/).")
     circuits: Circuits
-    lan_segments: list[LanSegment] = Field(min_length=1)
+    lan_segments: list[LanSegment] = Field(min_length=1, max_length=256)
     bgp: BgpSettings
     bfd: BfdSettings
     routing: RoutingPreferences
-    tags: list[str] = Field(default_factory=list)
+    tags: list[Tag] = Field(default_factory=list, max_length=32, description="Labels for --limit tag=T.")
 
     @model_validator(mode="after")
     def _loopback_is_host(self) -> Site:

@@ -4,12 +4,98 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 _NAME = r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$"
+#: Longest id: a site id is also a hostname, and a DNS label holds at most 63 characters.
+NAME_MAX_LENGTH = 63
+
+#: Punctuation allowed in free text (descriptions, display names, circuit ids). Anything else --
+#: line breaks and every other control character, quotes, ``!`` (a comment in device configs),
+#: ``<`` and ``>`` (``<secret:NAME>`` tokens are resolved at push time) -- is refused at the model,
+#: so an intent string can never add a line to a config, hide a token in it or break out of a page.
+TEXT_PUNCTUATION = " -_.,:/()#&+'@"
+_TEXT_OK = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" + TEXT_PUNCTUATION)
+#: Longest free text (a LAN description ends up in an interface description: IOS allows 240).
+TEXT_MAX_LENGTH = 160
+#: Longest short text: display names, provider names, circuit ids.
+SHORT_TEXT_MAX_LENGTH = 64
+TEXT_HINT = "use letters, digits, spaces and " + " ".join(TEXT_PUNCTUATION.strip()) + " (ASCII, one line)"
+
+_CATEGORY_NAMES = {"Zl": "a line separator", "Zp": "a paragraph separator"}
+_CHARACTER_NAMES = {"\n": "a line break (\\n)", "\r": "a carriage return (\\r)", "\t": "a tab (\\t)"}
+
+
+def describe_character(char: str) -> str:
+    """A refused character as a person reads it: ``a line break (\\n)``, ``'<'``, ``U+2028``."""
+    if char in _CHARACTER_NAMES:
+        return _CHARACTER_NAMES[char]
+    if not char.isprintable() or not char.isascii():
+        category = unicodedata.category(char)
+        kind = _CATEGORY_NAMES.get(
+            category, "a control character" if category.startswith("C") else "a non-ASCII character"
+        )
+        return f"{kind} (U+{ord(char):04X})"
+    return repr(char)
+
+
+def shorten(value: str, limit: int = 40) -> str:
+    """``repr`` of ``value`` cut to ``limit`` characters (a refused value may be huge)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
+def _text(max_length: int) -> Any:
+    def check(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        bad = next((c for c in value if c not in _TEXT_OK), None)
+        if bad is not None:
+            raise PydanticCustomError(
+                "text_character",
+                "{value} contains {character}, which is not allowed in intent text",
+                {"value": shorten(value), "character": describe_character(bad), "hint": TEXT_HINT},
+            )
+        if len(value) > max_length:
+            raise PydanticCustomError(
+                "text_length",
+                "{value} is {length} characters long, more than the {limit} allowed",
+                {"value": shorten(value), "length": len(value), "limit": max_length, "hint": "shorten it"},
+            )
+        if value != value.strip() or "  " in value:
+            raise PydanticCustomError(
+                "text_spaces",
+                "{value} has leading, trailing or repeated spaces",
+                {"value": shorten(value), "hint": "use single spaces between words"},
+            )
+        return value
+
+    return check
+
+
+#: Addresses that are never a host's: "this network", loopback, link-local... no: link-local is a
+#: valid (if rare) circuit address. Multicast, reserved (class E) and broadcast are not.
+_NOT_UNICAST: tuple[tuple[ipaddress.IPv4Network, str], ...] = (
+    (ipaddress.IPv4Network("0.0.0.0/8"), "'this network' (0.0.0.0/8)"),
+    (ipaddress.IPv4Network("127.0.0.0/8"), "a loopback address (127.0.0.0/8)"),
+    (ipaddress.IPv4Network("224.0.0.0/4"), "a multicast address (224.0.0.0/4)"),
+    (ipaddress.IPv4Network("240.0.0.0/4"), "reserved (240.0.0.0/4) or broadcast"),
+)
+
+
+def _unicast(address: ipaddress.IPv4Address, value: Any) -> None:
+    """Refuse an address no device may use as its own or as a next hop."""
+    for network, what in _NOT_UNICAST:
+        if address in network:
+            raise PydanticCustomError(
+                "address_not_unicast",
+                "{value} is {what}, not a unicast host address",
+                {"value": repr(value), "what": what, "hint": "use a unicast address from your address plan"},
+            )
 
 
 def _interface_address(value: Any) -> ipaddress.IPv4Interface:
@@ -33,6 +119,7 @@ def _interface_address(value: Any) -> ipaddress.IPv4Interface:
             "{value} is not a valid IPv4 interface address ({reason})",
             {"value": repr(value), "reason": str(exc), "hint": "use a.b.c.d/len with each octet 0-255 and len 0-32"},
         ) from None
+    _unicast(iface.ip, value)
     net = iface.network
     if net.prefixlen < 31 and iface.ip in (net.network_address, net.broadcast_address):
         which = "network" if iface.ip == net.network_address else "broadcast"
@@ -53,7 +140,7 @@ def _ipv4_address(value: Any) -> ipaddress.IPv4Address:
     if isinstance(value, ipaddress.IPv4Address):
         return value
     try:
-        return ipaddress.IPv4Address(value if isinstance(value, str) else str(value))
+        address = ipaddress.IPv4Address(value if isinstance(value, str) else str(value))
     except ValueError:
         hint = (
             "write a plain address without a prefix length"
@@ -63,6 +150,8 @@ def _ipv4_address(value: Any) -> ipaddress.IPv4Address:
         raise PydanticCustomError(
             "ipv4_address", "{value} is not an IPv4 address", {"value": repr(value), "hint": hint}
         ) from None
+    _unicast(address, value)
+    return address
 
 
 def _ipv4_network(value: Any) -> ipaddress.IPv4Network:
@@ -93,12 +182,24 @@ def _ipv4_network(value: Any) -> ipaddress.IPv4Network:
 
 def _name(kind: str) -> Any:
     def check(value: Any) -> Any:
+        if isinstance(value, str) and len(value) > NAME_MAX_LENGTH:
+            raise PydanticCustomError(
+                "name_length",
+                "{value} is {length} characters long; a {kind} name has at most {limit}",
+                {
+                    "value": shorten(value),
+                    "length": len(value),
+                    "kind": kind,
+                    "limit": NAME_MAX_LENGTH,
+                    "hint": "shorten it (ids become hostnames and file names)",
+                },
+            )
         if isinstance(value, str) and not re.match(_NAME, value):
             raise PydanticCustomError(
                 "name_format",
                 "{value} is not a valid {kind} name",
                 {
-                    "value": repr(value),
+                    "value": shorten(value, 60),
                     "kind": kind,
                     "hint": "use lowercase letters, digits and single hyphens, starting with a letter",
                 },
@@ -121,7 +222,60 @@ SegmentName = Annotated[str, AfterValidator(_name("LAN segment"))]
 PlatformName = Annotated[str, AfterValidator(_name("platform"))]
 SecretName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._/-]*$", max_length=128)]
 
-Asn = Annotated[int, Field(ge=1, le=4294967295, strict=True)]
+
+def _text_schema(min_length: int, max_length: int) -> WithJsonSchema:
+    """What editors see of a text type (the validator itself gives the better message)."""
+    allowed = TEXT_PUNCTUATION.replace("-", "") + "-"  # no escapes: valid in every regex dialect
+    return WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": min_length,
+            "maxLength": max_length,
+            "pattern": f"^[A-Za-z0-9{allowed}]*$",
+        }
+    )
+
+
+#: Free text that may reach a config or a page (descriptions): one line of safe characters.
+Text = Annotated[str, AfterValidator(_text(TEXT_MAX_LENGTH)), _text_schema(0, TEXT_MAX_LENGTH)]
+#: Short free text: display names, provider names, circuit ids.
+ShortText = Annotated[
+    str,
+    Field(min_length=1),
+    AfterValidator(_text(SHORT_TEXT_MAX_LENGTH)),
+    _text_schema(1, SHORT_TEXT_MAX_LENGTH),
+]
+#: A key of a mapping whose values are validated elsewhere (``site_defaults``, driver options).
+Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+#: A tag for ``--limit tag=T``.
+Tag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=32)]
+#: A phone number as dialled: digits, spaces and + ( ) . - only.
+Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 ().-]{2,31}$")]
+#: An e-mail address (the plain ``local@domain`` form; no display names, no quoting).
+Email = Annotated[str, Field(pattern=r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$", max_length=254)]
+
+#: AS numbers IANA reserves (RFC 7300, 6793, 5398 leaves the documentation ranges usable in examples).
+RESERVED_ASNS: tuple[tuple[int, int, str], ...] = (
+    (23456, 23456, "AS_TRANS (RFC 6793), a placeholder for 4-byte ASNs"),
+    (65535, 65535, "reserved (RFC 7300)"),
+    (65552, 131071, "reserved by IANA"),
+    (4294967295, 4294967295, "reserved (RFC 7300)"),
+)
+
+
+def _asn(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        for low, high, why in RESERVED_ASNS:
+            if low <= value <= high:
+                raise PydanticCustomError(
+                    "asn_reserved",
+                    "AS number {value} is {why}",
+                    {"value": value, "why": why, "hint": "sites use private ASNs: 64512-65534, 4200000000-4294967294"},
+                )
+    return value
+
+
+Asn = Annotated[int, Field(ge=1, le=4294967295, strict=True), AfterValidator(_asn)]
 Vlan = Annotated[int, Field(ge=1, le=4094, strict=True)]
 Percent = Annotated[float, Field(ge=0, le=100)]
 

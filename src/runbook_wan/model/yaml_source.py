@@ -1,13 +1,22 @@
-"""YAML loading that remembers where every value came from.
+"""YAML loading that remembers where every value came from, within fixed bounds.
 
 PyYAML's composer gives nodes with marks; we turn them into plain Python values plus an
 ``origins`` map from a value's path (tuple of keys/indices) to its 1-based line. Syntax
 errors and duplicate keys become :class:`~results.Diagnostic` objects instead of exceptions.
+
+Intents are input from people and pull requests, so loading is bounded (:class:`Limits`): file
+size, nesting depth (checked while libyaml's events stream in, before anything deep is built:
+libyaml's own composer recurses in C and crashes the interpreter on deep nesting), and the number
+of values a file may expand to through aliases and merge keys (an "alias bomb" grows
+exponentially). A recursive alias is an error. Every refusal names its file and line.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +27,25 @@ from runbook_wan.results import Diagnostic, SourceLocation
 
 PathKey = tuple[str | int, ...]
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+@dataclass(frozen=True)
+class Limits:
+    """What one intent file may hold. Real intent files are a few KiB, nest 6 deep, hold < 1,000 values."""
+
+    max_bytes: int = 1024 * 1024
+    max_depth: int = 32
+    max_values: int = 100_000
+
+
+LIMITS = Limits()
+
+
+class _LimitError(Exception):
+    """A bound of :class:`Limits` was crossed at ``line``."""
+
+    def __init__(self, code: str, message: str, line: int | None, hint: str) -> None:
+        super().__init__(message)
+        self.code, self.message, self.line, self.hint = code, message, line, hint
 
 
 @dataclass
@@ -50,24 +77,151 @@ def format_path(path: PathKey) -> str:
 
 
 _CORE = "tag:yaml.org,2002:"
-_FATAL = frozenset({"yaml-value", "yaml-merge"})
+_FATAL = frozenset({"yaml-value", "yaml-merge", "yaml-recursive", "yaml-key"})
 _CORE_TAGS = frozenset({"!!str", "!!int", "!!float", "!!bool", "!!null", "!!timestamp", "!!binary"})
 
 
+class _PyParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
+    """PyYAML's own event parser, for a PyYAML built without libyaml."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+
+
+#: libyaml's event parser when PyYAML has it (fast, iterative), else PyYAML's own.
+_EventParser: Any = getattr(getattr(yaml, "_yaml", None), "CParser", None) or _PyParser
+
+
+class _BoundedLoader(yaml.composer.Composer, _EventParser, yaml.resolver.Resolver):  # type: ignore[misc]
+    """PyYAML's composer (nodes with marks) over an event parser, refusing deep nesting as it goes.
+
+    libyaml's own composer recurses in C and crashes the interpreter on deep nesting; this one
+    stops at ``limits.max_depth`` while the events stream in, before anything deep is built.
+    """
+
+    def __init__(self, stream: str, limits: Limits) -> None:
+        _EventParser.__init__(self, stream)
+        yaml.composer.Composer.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+        self.limits = limits
+        self.depth = 0
+        #: (id of a sequence node, item index) -> line of an alias written there (the item's own
+        #: marks are those of the anchored value, elsewhere in the file).
+        self.alias_lines: dict[tuple[int, int], int] = {}
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        if parent is not None and isinstance(index, int) and self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            if mark is not None:
+                self.alias_lines[(id(parent), index)] = mark.line + 1
+        node: yaml.Node | None = super().compose_node(parent, index)
+        if node is None:  # the parser always yields a scalar, sequence or mapping here
+            raise yaml.composer.ComposerError(None, None, "expected a value", None)
+        return node
+
+    def _enter(self) -> None:
+        self.depth += 1
+        if self.depth > self.limits.max_depth:
+            mark = self.peek_event().start_mark
+            raise _LimitError(
+                "yaml-depth",
+                f"values nest more than {self.limits.max_depth} levels deep",
+                mark.line + 1 if mark is not None else None,
+                "intents nest a few levels; look for a runaway [ or { or indentation",
+            )
+
+    def compose_sequence_node(self, anchor: Any) -> yaml.SequenceNode:
+        self._enter()
+        node: yaml.SequenceNode = super().compose_sequence_node(anchor)
+        self.depth -= 1
+        return node
+
+    def compose_mapping_node(self, anchor: Any) -> yaml.MappingNode:
+        self._enter()
+        node: yaml.MappingNode = super().compose_mapping_node(anchor)
+        self.depth -= 1
+        return node
+
+
+def compose(text: str, limits: Limits = LIMITS) -> tuple[yaml.Node | None, dict[tuple[int, int], int]]:
+    """The node tree of one YAML document and the lines of aliases in sequences.
+
+    Raises ``yaml.MarkedYAMLError`` (syntax) or ``_LimitError`` (too deep).
+    """
+    loader = _BoundedLoader(text, limits)
+    try:
+        node: yaml.Node | None = loader.get_single_node()
+    finally:
+        dispose = getattr(loader, "dispose", None)
+        if dispose is not None:
+            dispose()
+    return node, loader.alias_lines
+
+
+_MERGE = "tag:yaml.org,2002:merge"
+_VALUE = "tag:yaml.org,2002:value"
+
+
 class _Builder:
-    def __init__(self, file: str) -> None:
+    def __init__(
+        self, file: str, limits: Limits = LIMITS, alias_lines: dict[tuple[int, int], int] | None = None
+    ) -> None:
         self.file = file
+        self.limits = limits
+        self.alias_lines = alias_lines or {}
         self.origins: dict[PathKey, int] = {}
         self.diagnostics: list[Diagnostic] = []
         self._constructor = yaml.constructor.SafeConstructor()
+        self._budget = limits.max_values
+        self._open: set[int] = set()  # collections being built: meeting one again is a recursive alias
+        self._built: set[int] = set()  # collections built once: meeting one again is an alias
+        self._aliases: list[int] = []  # lines of the aliases being expanded, outermost first
 
     def build(self, node: yaml.Node, path: PathKey, line: int) -> Any:
+        self._budget -= 1
+        if self._budget < 0:
+            raise _LimitError(
+                "yaml-size",
+                f"the values here expand to more than {self.limits.max_values} (aliases or merge keys "
+                "repeating each other: an alias bomb?)",
+                self._aliases[0] if self._aliases else line,
+                "write the values out, or use fewer levels of aliases",
+            )
         self.origins[path] = line
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, index), item.start_mark.line + 1) for index, item in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and id(node) in self._built:
+            self._aliases.append(line)
+            try:
+                return self._collection(node, path, line)
+            finally:
+                self._aliases.pop()
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            self._built.add(id(node))
+            return self._collection(node, path, line)
         return self._scalar(node, path)
+
+    def _collection(self, node: yaml.MappingNode | yaml.SequenceNode, path: PathKey, line: int) -> Any:
+        if id(node) in self._open:
+            self.diagnostics.append(
+                Diagnostic(
+                    code="yaml-recursive",
+                    message="recursive alias: this value contains itself",
+                    hint="an alias (*name) may not point at a value that holds it",
+                    location=SourceLocation(self.file, line, format_path(path)),
+                )
+            )
+            return None
+        self._open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
+            return [
+                self.build(item, (*path, index), self.alias_lines.get((id(node), index), item.start_mark.line + 1))
+                for index, item in enumerate(node.value)
+            ]
+        finally:
+            self._open.discard(id(node))
 
     def _scalar(self, node: yaml.Node, path: PathKey) -> Any:
         """Construct a scalar; a bad tag or value (``!!int abc``, ``!custom``) becomes a diagnostic."""
@@ -94,30 +248,72 @@ class _Builder:
             )
         )
 
+    def _merged(self, node: yaml.MappingNode, path: PathKey, chain: frozenset[int]) -> list[tuple[Any, Any]]:
+        """The (key node, value node) pairs ``<<`` brings into ``node``, last source losing.
+
+        Like PyYAML's ``flatten_mapping``, but without changing the nodes (an alias is shared), with
+        a recursive merge refused and every merged pair counted against the value budget.
+        """
+        pairs: list[tuple[Any, Any]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag != _MERGE:
+                continue
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for source in reversed(sources):
+                if not isinstance(source, yaml.MappingNode):
+                    self.diagnostics.append(
+                        Diagnostic(
+                            code="yaml-merge",
+                            message="YAML merge key '<<' cannot be used here: it merges something other than a mapping",
+                            location=SourceLocation(self.file, source.start_mark.line + 1, format_path(path)),
+                            hint="'<<' takes an alias of a mapping (<<: *name) or a list of them",
+                        )
+                    )
+                    continue
+                if id(source) in chain:
+                    raise _LimitError(
+                        "yaml-recursive",
+                        "recursive merge: '<<' merges a mapping into itself",
+                        source.start_mark.line + 1,
+                        "an alias (*name) may not point at a value that holds it",
+                    )
+                inner = self._merged(source, path, chain | {id(source)})
+                own = [(k, v) for k, v in source.value if k.tag != _MERGE]
+                self._budget -= len(inner) + len(own)
+                if self._budget < 0:
+                    raise _LimitError(
+                        "yaml-size",
+                        f"merge keys here expand to more than {self.limits.max_values} values (an alias bomb?)",
+                        key_node.start_mark.line + 1,
+                        "write the values out, or use fewer levels of merge keys",
+                    )
+                pairs += inner + own
+        return pairs
+
     def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[Any, Any]:
-        try:
-            self._constructor.flatten_mapping(node)
-        except yaml.YAMLError as exc:
-            problem = getattr(exc, "problem", None) or "invalid merge key"
-            self.diagnostics.append(
-                Diagnostic(
-                    code="yaml-merge",
-                    message=f"YAML merge key '<<' cannot be used here: {problem}",
-                    location=SourceLocation(self.file, node.start_mark.line + 1, format_path(path)),
-                    hint="'<<' takes an alias of a mapping (<<: *name) or a list of them",
-                )
-            )
-            node.value = [(k, v) for k, v in node.value if k.tag != "tag:yaml.org,2002:merge"]
         result: dict[Any, Any] = {}
+        for key_node, value_node in self._merged(node, path, frozenset({id(node)})):
+            if isinstance(key_node, yaml.ScalarNode):
+                key = self._constructor.construct_object(key_node, deep=True)
+                if isinstance(key, str | int | bool | float):
+                    result[key] = self.build(value_node, (*path, str(key)), key_node.start_mark.line + 1)
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
-            key = self._constructor.construct_object(key_node, deep=True)
+            if key_node.tag == _MERGE:
+                continue
+            if key_node.tag == _VALUE:
+                key_node.tag = "tag:yaml.org,2002:str"
             key_line = key_node.start_mark.line + 1
-            if not isinstance(key, str | int | bool | float) or key is None:
+            key = (
+                self._constructor.construct_object(key_node, deep=True)
+                if isinstance(key_node, yaml.ScalarNode)
+                else None
+            )
+            if not isinstance(key, str | int | bool | float):
                 self.diagnostics.append(
                     Diagnostic(
                         code="yaml-key",
-                        message=f"mapping key {key!r} is not a scalar",
+                        message="a mapping key is not a plain value",
                         location=SourceLocation(self.file, key_line, format_path(path)),
                         hint="use plain words as keys",
                     )
@@ -165,6 +361,8 @@ def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagn
     elif "another document" in problem:
         message = "YAML syntax error: the file holds more than one YAML document"
         hint = "keep one document per file: remove this '---' and what follows, or move it to its own file"
+    elif "undefined alias" in problem:
+        hint = "define the anchor (&name) before the alias (*name) that uses it, in the same file"
     elif "mapping values are not allowed" in problem:
         hint = "quote a value that contains ': ', or check the indentation of this line"
     elif "expected key" in problem or "expected '-'" in problem:
@@ -172,10 +370,16 @@ def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagn
     return Diagnostic(code="yaml-syntax", message=message, location=SourceLocation(file, line), hint=hint)
 
 
-def parse_yaml(text: str, file: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
-    """Parse one YAML document. Returns ``(None, diagnostics)`` on a syntax error."""
+def parse_yaml(text: str, file: str, limits: Limits = LIMITS) -> tuple[YamlDocument | None, list[Diagnostic]]:
+    """Parse one YAML document. Returns ``(None, diagnostics)`` on a syntax error or a crossed limit."""
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node, alias_lines = compose(text, limits)
+        if node is None:
+            return YamlDocument(file, {}, {(): 1}), []
+        builder = _Builder(file, limits, alias_lines)
+        data = builder.build(node, (), node.start_mark.line + 1)
+    except _LimitError as exc:
+        return None, [Diagnostic(exc.code, exc.message, location=SourceLocation(file, exc.line), hint=exc.hint)]
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_diagnostic(exc, text, file)]
     except yaml.YAMLError as exc:  # pragma: no cover - non-marked errors are rare
@@ -187,10 +391,6 @@ def parse_yaml(text: str, file: str) -> tuple[YamlDocument | None, list[Diagnost
                 hint="check the file is valid YAML",
             )
         ]
-    if node is None:
-        return YamlDocument(file, {}, {(): 1}), []
-    builder = _Builder(file)
-    data = builder.build(node, (), node.start_mark.line + 1)
     if any(d.code in _FATAL for d in builder.diagnostics):  # values we could not read: like a syntax error
         return None, builder.diagnostics
     return YamlDocument(file, data, builder.origins), builder.diagnostics
@@ -205,18 +405,97 @@ def display_path(path: Path) -> str:
     return rel if not rel.startswith("..") else str(path)
 
 
-def load_yaml(path: Path, display_name: str | None = None) -> tuple[YamlDocument | None, list[Diagnostic]]:
-    """Read and parse ``path``; ``display_name`` is what diagnostics call the file."""
-    name = display_name or display_path(path)
+#: Characters that have no place in a text file: C0 controls other than tab and line breaks, DEL, C1.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def decode_text(raw: bytes, file: str) -> tuple[str | None, list[Diagnostic]]:
+    """``raw`` as UTF-8 text, or a diagnostic at the line and column of the first bad byte."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        byte = raw[exc.start]
         return None, [
             Diagnostic(
-                code="file-read",
-                message=f"cannot read file: {exc}",
-                location=SourceLocation(name),
-                hint="check the file exists and is UTF-8",
+                code="file-encoding",
+                message=f"byte 0x{byte:02x} at column {column} is not UTF-8"
+                + (" (the file looks Latin-1 or Windows-1252)" if byte >= 0xA0 else ""),
+                location=SourceLocation(file, line),
+                hint="save the file as UTF-8",
             )
         ]
-    return parse_yaml(text, name)
+    found = _CONTROL.search(text)
+    if found is not None:
+        char = found.group()
+        line = text.count("\n", 0, found.start()) + 1
+        column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+        what = "a NUL byte" if char == "\x00" else "a control character"
+        return None, [
+            Diagnostic(
+                code="file-control-character",
+                message=f"{what} (U+{ord(char):04X}) at column {column}",
+                location=SourceLocation(file, line),
+                hint="remove it: intent files are plain text",
+            )
+        ]
+    return text, []
+
+
+def read_limited(path: Path, file: str, limits: Limits = LIMITS) -> tuple[bytes | None, list[Diagnostic]]:
+    """The bytes of a regular file of at most ``limits.max_bytes``; anything else is a diagnostic."""
+
+    problem = _not_readable(path, limits)
+    if problem is None:
+        try:
+            with path.open("rb") as handle:
+                raw = handle.read(limits.max_bytes + 1)
+        except OSError as exc:
+            problem = ("file-read", f"cannot read file: {exc.strerror or exc}", "check the file's permissions")
+        else:
+            if len(raw) <= limits.max_bytes:
+                return raw, []
+            problem = ("file-size", f"file holds more than {limits.max_bytes} bytes", "split it")
+    code, message, hint = problem
+    return None, [Diagnostic(code=code, message=message, location=SourceLocation(file), hint=hint)]
+
+
+def _not_readable(path: Path, limits: Limits) -> tuple[str, str, str] | None:
+    """Why ``path`` is not a regular file we may read (code, message, hint), or None."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "file-read", "cannot read file: the symbolic link loops", "point the link at a file, not at itself"
+        if path.is_symlink():
+            return (
+                "file-read",
+                f"cannot read file: the symbolic link points at nothing ({path.readlink()})",
+                "point the link at an existing file, or remove it",
+            )
+        return "file-read", f"cannot read file: {exc.strerror or exc}", "check the file exists and is readable"
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        return "file-read", f"cannot read file: it is {kind}", "intents are YAML files; move or rename it"
+    if info.st_size > limits.max_bytes:
+        return (
+            "file-size",
+            f"file is {info.st_size} bytes; an intent file may hold at most {limits.max_bytes}",
+            "split it, or check it is the file you meant",
+        )
+    return None
+
+
+def load_yaml(
+    path: Path, display_name: str | None = None, limits: Limits = LIMITS
+) -> tuple[YamlDocument | None, list[Diagnostic]]:
+    """Read and parse ``path``; ``display_name`` is what diagnostics call the file."""
+    name = display_name or display_path(path)
+    raw, problems = read_limited(path, name, limits)
+    if raw is None:
+        return None, problems
+    text, problems = decode_text(raw, name)
+    if text is None:
+        return None, problems
+    return parse_yaml(text, name, limits)

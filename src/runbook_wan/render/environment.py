@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -12,8 +14,35 @@ from runbook_wan.workspace import BUILTIN_TEMPLATES
 DEFAULT_TEMPLATES_DIR = BUILTIN_TEMPLATES
 
 
+#: Line breaks and other control characters (C0, DEL, C1, Unicode line/paragraph separators).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+class UnsafeValueError(jinja2.TemplateRuntimeError):
+    """A value placed by ``{{ ... }}`` holds a line break or another control character."""
+
+    def __init__(self, value: str, position: int) -> None:
+        super().__init__(f"a value holds {value[position]!r} at position {position}: {value[:40]!r}")
+        self.value = value
+        self.position = position
+
+
+def single_line(value: Any) -> Any:
+    """Jinja ``finalize``: every value a template places must stay on its line.
+
+    The model already refuses such text at its file and line; this is the second wall, so no
+    template (or a fact computed from platform data) can emit a line the model did not intend.
+    """
+    if isinstance(value, str):
+        found = _CONTROL.search(value)
+        if found is not None:
+            raise UnsafeValueError(value, found.start())
+    return value
+
+
 def make_environment(templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> jinja2.Environment:
     return jinja2.Environment(
+        finalize=single_line,
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -16,6 +16,7 @@ from runbook_wan.facts.models import SiteFacts
 from runbook_wan.model.estate import Estate
 from runbook_wan.model.loader import load_estate
 from runbook_wan.model.platform import DEFAULT_PLATFORMS_DIR
+from runbook_wan.model.yaml_source import display_path
 from runbook_wan.render.environment import DEFAULT_TEMPLATES_DIR, make_environment
 from runbook_wan.render.renderer import RenderedConfig, render_site
 from runbook_wan.results import Diagnostic, DiagnosticError
@@ -60,14 +61,41 @@ def render_estate(
         return _render_estate(intents_dir, limit, templates_dir, platforms_dir)
 
 
+def _folder_missing(folder: Path, what: str, hint: str) -> Diagnostic:
+    found = "is not a folder" if folder.exists() else "not found"
+    return Diagnostic("templates-missing", f"{what} {display_path(folder)!r} {found}", hint=hint)
+
+
 def _render_estate(intents_dir: Path, limit: str | None, templates_dir: Path, platforms_dir: Path) -> RenderResult:
-    estate, warnings = load_estate(intents_dir, platforms_dir)
+    # A missing templates folder is one error, not one per template (reported with the intents').
+    missing = (
+        []
+        if templates_dir.is_dir()
+        else [_folder_missing(templates_dir, "templates folder", "pass --templates DIR, or omit it")]
+    )
+    try:
+        estate, warnings = load_estate(intents_dir, platforms_dir)
+    except DiagnosticError as exc:
+        raise DiagnosticError(missing + exc.diagnostics) from None
+    if missing:
+        raise DiagnosticError(missing)
     selected = select_sites(estate, limit)
     facts, fact_diags = build_estate_facts(estate, selected)
     warnings += fact_diags
     env = make_environment(templates_dir)
     configs: dict[str, RenderedConfig] = {}
     errors: list[Diagnostic] = errors_only(warnings)
+    folders = [
+        _folder_missing(
+            templates_dir / name,
+            "platform templates folder",
+            f"create it with one <section>.j2 per section, as in the templates Runbook ships ({name}/)",
+        )
+        for name in sorted({estate.platforms[facts[sid].platform].templates for sid in selected})
+        if not (templates_dir / name).is_dir()
+    ]
+    if folders:  # every template of the platform would be missing: say so once
+        raise DiagnosticError(errors + folders)
     seen: set[tuple[str, str, object]] = set()
     for sid in selected:
         rendered, diags = render_site(facts[sid], estate.platforms[facts[sid].platform], env, templates_dir)

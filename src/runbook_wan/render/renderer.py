@@ -16,6 +16,7 @@ import jinja2
 
 from runbook_wan.facts.models import SiteFacts
 from runbook_wan.model.platform import PlatformSpec
+from runbook_wan.render.environment import UnsafeValueError, single_line
 from runbook_wan.results import Diagnostic, SourceLocation
 
 
@@ -28,8 +29,9 @@ class RenderedConfig:
 
 def header(facts: SiteFacts, platform: PlatformSpec) -> str:
     c = platform.comment
+    site, name, platform_id, policy = (single_line(v) for v in (facts.site, facts.name, facts.platform, facts.policy))
     return (
-        f"{c} runbook: {facts.site} ({facts.name}), platform {facts.platform}, policy {facts.policy}\n"
+        f"{c} runbook: {site} ({name}), platform {platform_id}, policy {policy}\n"
         f"{c} Rendered from intents by `runbook.py render`; edit the intents, not this file.\n"
         f"{c} Secrets appear as <secret:NAME> and are resolved only when the config is pushed.\n"
     )
@@ -57,8 +59,18 @@ def _relative(path: str) -> str:
 def render_site(
     facts: SiteFacts, platform: PlatformSpec, env: jinja2.Environment, templates_dir: Path
 ) -> tuple[RenderedConfig | None, list[Diagnostic]]:
-    parts = [header(facts, platform)]
     diagnostics: list[Diagnostic] = []
+    try:
+        parts = [header(facts, platform)]
+    except UnsafeValueError as exc:
+        parts = []
+        diagnostics.append(
+            Diagnostic(
+                "template-unsafe-value",
+                f"{exc} (rendering the header of site {facts.site}): it would add a line to the config",
+                hint="intent text is one line of safe characters",
+            )
+        )
     context = {"site": facts, "platform": platform}
     for section in platform.sections:
         name = f"{platform.templates}/{section}.j2"
@@ -81,6 +93,16 @@ def render_site(
                     f"{_short_types(exc.message or str(exc))} (rendering site {facts.site})",
                     location=SourceLocation(_relative(file), line),
                     hint="templates may only use facts; check the variable name against runbook_wan/facts/models.py",
+                )
+            )
+        except UnsafeValueError as exc:
+            file, line = _template_line(exc, templates_dir)
+            diagnostics.append(
+                Diagnostic(
+                    "template-unsafe-value",
+                    f"{exc} (rendering site {facts.site}): it would add a line to the config",
+                    location=SourceLocation(_relative(file), line),
+                    hint="intent text is one line of safe characters; check the facts this template places",
                 )
             )
         except jinja2.TemplateError as exc:

@@ -1,13 +1,17 @@
-"""Write rendered configs to ``configs/<site>.cfg`` (the folder is committed; PRs show diffs)."""
+"""Write rendered configs to ``configs/<site>.cfg`` (the folder is committed; PRs show diffs).
+
+The folder is written all or nothing (:func:`runbook_wan.atomic_files.write_folder`): a render
+that cannot write one config changes none.
+"""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from runbook_wan.atomic_files import write_folder
 from runbook_wan.render.renderer import RenderedConfig
+from runbook_wan.results import Diagnostic, DiagnosticError, SourceLocation
 
 SUFFIX = ".cfg"
 
@@ -23,39 +27,39 @@ def config_path(out_dir: Path, site: str) -> Path:
     return out_dir / f"{site}{SUFFIX}"
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_configs(configs: dict[str, RenderedConfig], out_dir: Path, prune: bool) -> WriteSummary:
     """Write every config; with ``prune``, delete configs of sites that no longer exist."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written, unchanged = [], []
-    for sid, cfg in sorted(configs.items()):
-        path = config_path(out_dir, sid)
-        if path.is_file() and path.read_text(encoding="utf-8") == cfg.text:
-            unchanged.append(sid)
-            continue
-        _atomic_write(path, cfg.text)
-        written.append(sid)
-    removed = []
-    if prune:
-        for path in sorted(out_dir.glob(f"*{SUFFIX}")):
-            if path.stem not in configs:
-                path.unlink()
-                removed.append(path.stem)
-    return WriteSummary(written=written, unchanged=unchanged, removed=removed)
+    done = write_folder(
+        out_dir,
+        {config_path(out_dir, sid).name: cfg.text for sid, cfg in configs.items()},
+        prune=(lambda name: name.endswith(SUFFIX)) if prune else None,
+    )
+
+    def sites(names: list[str]) -> list[str]:
+        return sorted(name.removesuffix(SUFFIX) for name in names)
+
+    return WriteSummary(written=sites(done.written), unchanged=sites(done.unchanged), removed=sites(done.removed))
 
 
 def read_configs(out_dir: Path) -> dict[str, str]:
-    """Committed configs on disk, by site."""
+    """Committed configs on disk, by site. An entry that cannot be read is an error naming it."""
     if not out_dir.is_dir():
         return {}
-    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(out_dir.glob(f"*{SUFFIX}"))}
+    configs: dict[str, str] = {}
+    problems: list[Diagnostic] = []
+    for path in sorted(out_dir.glob(f"*{SUFFIX}")):
+        try:
+            configs[path.stem] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            why = "it is a folder" if path.is_dir() else getattr(exc, "strerror", None) or "not UTF-8 text"
+            problems.append(
+                Diagnostic(
+                    "configs-read",
+                    f"cannot read the committed config: {why}",
+                    location=SourceLocation(str(path)),
+                    hint="configs/ holds one <site>.cfg file per site; move this entry away",
+                )
+            )
+    if problems:
+        raise DiagnosticError(problems)
+    return configs

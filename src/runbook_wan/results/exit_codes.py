@@ -25,6 +25,9 @@ class ExitCode(IntEnum):
     HALTED = 4
     #: ``deploy``: another rollout holds the lock.
     LOCKED = 5
+    #: ``deploy``: a site lost its connection during or after its commit and could not be rolled
+    #: back; its device restores the old config by its own revert timer (not verified).
+    REVERT_PENDING = 6
     #: Interrupted by the user (SIGINT).
     INTERRUPTED = 130
 
@@ -37,6 +40,7 @@ MEANING: dict[ExitCode, str] = {
     ExitCode.FAILED: "some sites failed or are down",
     ExitCode.HALTED: "the rollout halted on its failure threshold",
     ExitCode.LOCKED: "another rollout holds the lock",
+    ExitCode.REVERT_PENDING: "a site could not be rolled back; its device restores its old config by its revert timer",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
 }
 
@@ -53,9 +57,11 @@ BY_COMMAND: dict[str, dict[ExitCode, str]] = {
         _E.OK: "every site fine",
         _E.ERROR: "invalid input or validation error; no device touched",
         _E.CHANGES: "--check found changes",
-        _E.FAILED: "some sites failed and were rolled back",
+        _E.FAILED: "some sites failed (each on its old config, or left unverified: see the report)",
         _E.HALTED: "halted by the failure threshold",
         _E.LOCKED: "another rollout holds the lock",
+        _E.REVERT_PENDING: "some site lost its connection mid-commit; its device reverts by itself within --revert-in "
+        "seconds (wins over 3 and 4)",
     },
     "verify": {
         _E.OK: "every selected site is up",

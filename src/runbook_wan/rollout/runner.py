@@ -22,6 +22,7 @@ from typing import Any
 
 from nornir.core import Nornir
 
+from runbook_wan.atomic_files import write_file
 from runbook_wan.context import RunContext
 from runbook_wan.credentials.resolver import SecretResolver
 from runbook_wan.model.estate import Estate
@@ -62,6 +63,8 @@ class RolloutResult:
         return sum(1 for r in self.sites.values() if r.outcome is outcome)
 
     def exit_code(self) -> ExitCode:
+        if any(r.outcome is Outcome.REVERT_PENDING for r in self.sites.values()):
+            return ExitCode.REVERT_PENDING  # the network is still changing: the most urgent news
         if self.halted:
             return ExitCode.HALTED
         if any(r.outcome.counts_as_failure for r in self.sites.values()):
@@ -331,7 +334,15 @@ def _report_of(site: str, multi: Any, wave: int) -> SiteReport:
         return report
     # the per-site task itself crashed (a bug): record it, never lose the site
     detail = str(multi[0].exception) if multi and multi[0].exception else "no result"
-    return SiteReport(site=site, outcome=Outcome.FAILED, wave=wave, reason=f"internal error: {detail}")
+    return SiteReport(
+        site=site,
+        outcome=Outcome.UNVERIFIED,
+        wave=wave,
+        reason=f"internal error: {detail}",
+        hint="a bug in Runbook stopped this site's deploy: check the device with `runbook.py verify --limit "
+        f"{site}`, and report the journal",
+        fault=Status.ERROR,
+    )
 
 
 def _options_record(opts: DeployOptions) -> dict[str, Any]:
@@ -346,4 +357,4 @@ def _options_record(opts: DeployOptions) -> dict[str, Any]:
 
 
 def write_report(result: RolloutResult, path: Path, ctx: RunContext) -> None:
-    path.write_text(ctx.redactor.mask(json.dumps(result.to_dict(), indent=2, default=str)) + "\n")
+    write_file(path, ctx.redactor.mask(json.dumps(result.to_dict(), indent=2, default=str)) + "\n")

@@ -15,6 +15,8 @@ STYLE = {
     Outcome.CHECKED: "cyan",
     Outcome.ROLLED_BACK: "red",
     Outcome.FAILED: "red",
+    Outcome.REVERT_PENDING: "bold red",
+    Outcome.UNVERIFIED: "bold red",
     Outcome.NOT_STARTED: "yellow",
 }
 
@@ -25,6 +27,8 @@ def site_line(report: SiteReport) -> Text:
     text.append(f" {report.seconds:6.1f}s")
     if report.reason:
         text.append(f"  {report.reason}")
+    if report.hint:
+        text.append(f"; hint: {report.hint}", style="dim")
     return text
 
 
@@ -66,10 +70,10 @@ def print_summary(result: RolloutResult, console: MaskedConsole) -> None:
     bad = [r for r in result.sites.values() if r.outcome.counts_as_failure]
     if bad:
         table = Table(title="Failed sites", show_edge=False)
-        for column in ("site", "outcome", "reason"):
+        for column in ("site", "outcome", "status", "reason", "hint"):
             table.add_column(column)
         for r in sorted(bad, key=lambda r: r.site):
-            table.add_row(r.site, r.outcome.value, r.reason)
+            table.add_row(r.site, r.outcome.value, r.status.value, r.reason, r.hint)
         console.print(table)
     if result.halted:
         console.print(

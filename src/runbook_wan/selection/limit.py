@@ -55,19 +55,32 @@ def _term_error(estate: Estate, term: str) -> Diagnostic:
 
 
 def select_sites(estate: Estate, limit: str | None) -> list[str]:
-    """Sorted site ids selected by ``limit`` (all when None or empty)."""
-    if not limit or not limit.strip():
+    """Sorted site ids selected by ``limit`` (all when None).
+
+    A limit that names nothing (``--limit ,``, ``--limit ''``) or selects no site (``--limit '!*'``)
+    is an error: a typo must never widen a rollout to every site, nor shrink it to none.
+    """
+    if limit is None:
         return sorted(estate.sites)
+    terms = [raw.strip() for raw in limit.split(",") if raw.strip()]
+    if not terms:
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "limit-empty",
+                    f"--limit {limit!r} names no site",
+                    hint="give a site, a glob (chi-*), region=X, platform=Y, policy=Z or tag=T; "
+                    "leave --limit out to act on every site",
+                )
+            ]
+        )
     include: set[str] = set()
     exclude: set[str] = set()
     positives = 0
     errors: list[Diagnostic] = []
-    for raw in limit.split(","):
-        term = raw.strip()
-        if not term:
-            continue
-        negative = term.startswith("!")
-        term = term.removeprefix("!")
+    for written in terms:
+        negative = written.startswith("!")
+        term = written.removeprefix("!")
         key = term.partition("=")[0] if "=" in term else None
         found = _matches(estate, term) if key is None or key in _ATTRS else set()
         if not found:
@@ -81,4 +94,15 @@ def select_sites(estate: Estate, limit: str | None) -> list[str]:
     if errors:
         raise DiagnosticError(errors)
     base = include if positives else set(estate.sites)
-    return sorted(base - exclude)
+    selected = sorted(base - exclude)
+    if not selected:
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "limit-none",
+                    f"--limit {limit!r} selects no site: its exclusions remove every site it includes",
+                    hint="check the ! terms; leave --limit out to act on every site",
+                )
+            ]
+        )
+    return selected
