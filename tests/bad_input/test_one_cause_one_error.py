@@ -31,7 +31,10 @@ def _edit(relative: str, pattern: str, replacement: str) -> Callable[[Path], Non
 
 
 def _empty(relative: str) -> Callable[[Path], None]:
-    return lambda root: (root / relative).write_text("# nothing here yet\n")
+    def apply(root: Path) -> None:
+        (root / relative).write_text("# nothing here yet\n")
+
+    return apply
 
 
 def _remove(relative: str) -> Callable[[Path], None]:

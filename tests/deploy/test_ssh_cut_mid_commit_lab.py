@@ -198,12 +198,12 @@ def cut_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CutLab]:
 
 
 def _step_statuses(site: dict[str, object]) -> dict[str, str]:
-    return {str(s["name"]): str(s["status"]) for s in site["steps"]}  # type: ignore[attr-defined,index]
+    return {str(s["name"]): str(s["status"]) for s in site["steps"]}  # type: ignore[attr-defined]
 
 
 def _story(site: dict[str, object]) -> str:
     """The site's outcome, reason and steps, for assertion messages."""
-    steps = "; ".join(f"{s['name']} {s['status']} {s['detail'][:120]}" for s in site["steps"])  # type: ignore[attr-defined,index]
+    steps = "; ".join(f"{s['name']} {s['status']} {s['detail'][:120]}" for s in site["steps"])  # type: ignore[attr-defined]
     return f"{site['outcome']}: {site['reason']} | steps: {steps}"
 
 
