@@ -432,9 +432,9 @@ class Delivery(IntentModel):
 class Escalation(Delivery):
     """Page again on another channel when nobody acknowledged in time."""
 
-    after_minutes: int | None = Field(
+    after_minutes: float | None = Field(
         default=None,
-        ge=1,
+        ge=0.05,
         le=1440,
         description="Minutes without acknowledgement (default: defaults.escalate_after_minutes).",
     )
@@ -461,7 +461,9 @@ class NotifyDefaults(IntentModel):
     to: Annotated[list[str], BeforeValidator(_one_or_many)] = Field(
         min_length=1, description="Contacts or groups that get the built-in routes (e.g. the NOC group)."
     )
-    escalate_after_minutes: int = Field(default=5, ge=1, le=1440, description="Minutes before a page escalates.")
+    escalate_after_minutes: float = Field(
+        default=5, ge=0.05, le=1440, description="Minutes before a page escalates (fractions allowed: 0.5 = 30 s)."
+    )
 
 
 class Notifications(IntentModel):
