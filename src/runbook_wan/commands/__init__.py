@@ -13,4 +13,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cmd_restore",
     "cmd_lab",
     "cmd_schema",
+    "cmd_notify",
+    "cmd_incidents",
 )

@@ -70,6 +70,14 @@ BY_COMMAND: dict[str, dict[ExitCode, str]] = {
         _E.FAILED: "the lab is up but some node is not ready or healthy (up, status)",
     },
     "schema": {_E.OK: "schemas written"},
+    "notify": {
+        _E.OK: "stopped cleanly (SIGTERM or Ctrl-C after serving)",
+        _E.ERROR: "bad input (intents, secrets, listen address); nothing started",
+    },
+    "incidents": {
+        _E.OK: "listed, acknowledged or resolved",
+        _E.ERROR: "no incident store, unknown incident, or not in a state that allows the action",
+    },
 }
 
 
