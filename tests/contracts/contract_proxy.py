@@ -30,8 +30,11 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 import trustme
 
-#: The hosts the notifier's providers use. ServiceNow instances are ``<instance>.service-now.com``.
-PROVIDER_HOSTS = ("api.twilio.com", "rest.nexmo.com", "api.nexmo.com", "hooks.slack.com")
+#: The hosts the notifier's providers use. ServiceNow instances are ``<instance>.service-now.com``;
+#: Teams Workflows webhooks live on Logic Apps hosts; Mattermost is self-hosted (a test name here).
+TEAMS_HOST = "prod-00.westus.logic.azure.com"
+MATTERMOST_HOST = "chat.acme-test.example"
+PROVIDER_HOSTS = ("api.twilio.com", "rest.nexmo.com", "api.nexmo.com", "hooks.slack.com", TEAMS_HOST, MATTERMOST_HOST)
 SERVICENOW_INSTANCE = "acme-test"
 SERVICENOW_HOST = f"{SERVICENOW_INSTANCE}.service-now.com"
 
@@ -160,8 +163,12 @@ class ProviderResponder:
                     "conversation_uuid": "CON-" + secrets.token_hex(16),
                 },
             )
-        if request.host == "hooks.slack.com":
+        if request.host == "hooks.slack.com":  # Slack: 200 "ok" (text/html)
             return Reply(200, b"ok", "text/html")
+        if request.host == TEAMS_HOST:  # Logic Apps HTTP trigger: 202 Accepted, empty body
+            return Reply(202, b"", "text/plain")
+        if request.host == MATTERMOST_HOST:  # Mattermost incoming webhook: 200 "ok"
+            return Reply(200, b"ok", "text/plain")
         if request.host.endswith(".service-now.com"):
             return _servicenow(request)
         return Reply.json(404, {"error": f"no canned answer for {request.method} {request.url}"})
@@ -232,6 +239,13 @@ def _twilio_call(request: Recorded) -> dict[str, Any]:
     }
 
 
+#: A sample of incident's fields, as a GET of one record returns them.
+_INCIDENT_FIELDS = (
+    "short_description", "description", "urgency", "impact", "category", "state", "work_notes", "comments",
+    "close_code", "close_notes", "assignment_group", "correlation_id", "correlation_display", "opened_at",
+)  # fmt: skip
+
+
 def _servicenow(request: Recorded) -> Reply:
     # Table API (docs: "Table API", POST -> 201, PATCH -> 200, {"result": {...}}); pysnc asks for
     # sysparm_display_value=all, so each field comes back as {"value", "display_value"}.
@@ -248,8 +262,10 @@ def _servicenow(request: Recorded) -> Reply:
         record |= {"sys_id": field_(secrets.token_hex(16)), "number": field_("INC0010001"), "state": field_("1")}
         return Reply.json(201, {"result": record})
     if path.startswith("/api/now/table/incident/"):
+        # Without sysparm_fields the Table API returns every field of the record (empty ones too).
         sys_id = path.rsplit("/", 1)[1]
-        record = {"sys_id": field_(sys_id), "number": field_("INC0010001"), "state": field_("1")}
+        record = {name: field_("") for name in _INCIDENT_FIELDS}
+        record |= {"sys_id": field_(sys_id), "number": field_("INC0010001"), "state": field_("1")}
         if request.method == "PATCH":
             record |= {key: field_(str(value)) for key, value in request.json().items()}
         return Reply.json(200, {"result": record})
@@ -308,7 +324,15 @@ class _Handler(socketserver.StreamRequestHandler):
         return lookup.get("connection", "").lower() != "close"
 
 
-_REASONS = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 503: "Unavailable"}
+_REASONS = {
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    503: "Unavailable",
+}
 
 
 def _read_headers(reader: Any) -> list[tuple[str, str]]:
