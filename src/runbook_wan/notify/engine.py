@@ -116,6 +116,21 @@ class Notifier:
                     self._firing(alert, self._routes_for(payload.receiver, alert.labels), outcome)
                 else:
                     self._resolved(alert.fingerprint, alert.ends_at, outcome)
+        firing = sum(1 for a in payload.alerts if a.status == "firing")
+        log.log(
+            logging.INFO
+            if (outcome.opened or outcome.resolved or outcome.sent or outcome.failed or outcome.ignored)
+            else logging.DEBUG,
+            "webhook %s: %d firing, %d resolved -> opened %d, resolved %d, sent %d, failed %d, ignored %d",
+            payload.receiver or "?",
+            firing,
+            len(payload.alerts) - firing,
+            len(outcome.opened),
+            len(outcome.resolved),
+            outcome.sent,
+            outcome.failed,
+            outcome.ignored,
+        )
         if payload.truncated_alerts:
             log.warning(
                 "Alertmanager left %d alert(s) out of group %s (max_alerts): they are not seen here",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import socket
 import sys
 import threading
@@ -101,11 +102,11 @@ class Clock(threading.Thread):
         super().__init__(name="notifier-clock", daemon=True)
         self.notifier = notifier
         self.options = options
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self) -> None:
         since_resync = 0.0
-        while not self._stop.wait(self.options.tick):
+        while not self._halt.wait(self.options.tick):
             try:
                 self.notifier.escalate_due()
                 since_resync += self.options.tick
@@ -116,7 +117,7 @@ class Clock(threading.Thread):
                 log.exception("escalation tick failed; trying again")
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         self.join(timeout=30)
 
 
@@ -154,8 +155,13 @@ def serve(notifier: Notifier, options: ServeOptions, sock: socket.socket) -> Non
     config = uvicorn.Config(
         build_app(notifier), log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=10
     )
+    # uvicorn re-raises the signal that stopped it once it has shut down, to the handler that was
+    # in place before: for SIGTERM that is this no-op, so a stop by a supervisor exits 0 after the
+    # clock has stopped (Ctrl-C still ends as an interruption).
+    previous = signal.signal(signal.SIGTERM, lambda _sig, _frame: log.info("stopped by SIGTERM"))
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         clock.stop()
         sock.close()
+        signal.signal(signal.SIGTERM, previous)
