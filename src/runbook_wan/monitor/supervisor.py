@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -118,7 +119,7 @@ def up(estate: Estate, facts: dict[str, SiteFacts], options: UpOptions) -> Stack
             service = _start(spec, ctx)
             record.services[spec.name] = service
             record.write()
-            _wait_ready(spec, service, layout)
+            _wait_ready(spec, service)
     except BaseException:
         stop(record)
         raise
@@ -141,7 +142,7 @@ def _start(spec: ServiceSpec, ctx: StartContext) -> Service:
     return Service(name=spec.name, pid=proc.pid, host=ctx.host, port=ctx.ports[spec.name], log=str(log))
 
 
-def _wait_ready(spec: ServiceSpec, service: Service, layout: Layout) -> None:
+def _wait_ready(spec: ServiceSpec, service: Service) -> None:
     deadline = time.monotonic() + spec.timeout
     while time.monotonic() < deadline:
         if not alive(service.pid):
@@ -181,10 +182,8 @@ def stop(record: StackRecord, grace: float = STOP_GRACE) -> list[str]:
             except ProcessLookupError:
                 continue
     for service in running:  # reap our own children (``up`` in the same process, tests)
-        try:
+        with contextlib.suppress(ChildProcessError):
             os.waitpid(service.pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
     (monitor_dir(Path(record.state_dir)) / STACK_FILE).unlink(missing_ok=True)
     return [s.name for s in running]
 
