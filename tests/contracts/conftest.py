@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 import trustme
-import yaml
 from contract_proxy import ContractProxy, ProviderResponder
 from openapi_core import OpenAPI
-
-PROVIDERS = Path(__file__).resolve().parent / "providers"
+from provider_docs import PROVIDERS
 
 
 @pytest.fixture(scope="session")
@@ -45,8 +41,3 @@ def wire(contract_proxy: ContractProxy, monkeypatch: pytest.MonkeyPatch) -> Iter
 def twilio_spec() -> OpenAPI:
     # Its YAML twin has an escape PyYAML rejects; the JSON loads as is (about 3 s: once per session).
     return OpenAPI.from_dict(json.loads((PROVIDERS / "twilio" / "twilio_api_v2010.json").read_text()))
-
-
-def load_yaml_spec(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load((PROVIDERS / "vonage" / name).read_text())
-    return data

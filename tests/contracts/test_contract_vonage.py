@@ -18,7 +18,6 @@ from urllib.parse import urlencode
 
 import jwt
 import pytest
-from conftest import load_yaml_spec
 from contract_proxy import ContractProxy, Recorded
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -26,6 +25,7 @@ from notices import ALICE, VONAGE_KEY, VONAGE_SECRET, site_down
 from openapi_core import OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest
 from openapi_core.validation.request.exceptions import RequestValidationError
+from provider_docs import load_yaml_spec
 
 from runbook_wan.notify.channels.vonage_senders import VonageSms, VonageVoice
 from runbook_wan.ops.incidents import DeliveryStatus

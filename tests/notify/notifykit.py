@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -28,6 +28,12 @@ from typing import Any
 import httpx
 import yaml
 from aiosmtpd.controller import Controller
+
+# The contract proxy lives with the contract tests; the notifier tests reach the providers through it.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "contracts"))
+from contract_proxy import ContractProxy, ProviderResponder
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 REPO = Path(__file__).resolve().parents[2]
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"
@@ -50,7 +56,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for(what: str, check: Callable[[], Any], timeout: float = 20.0, interval: float = 0.2) -> Any:
+def wait_for(what: str, check: Callable[[], Any], timeout: float = 60.0, interval: float = 0.2) -> Any:
+    """Poll ``check`` until it returns something true. Timeouts are generous: the machine is shared."""
     deadline = time.monotonic() + timeout
     while True:
         result = check()
@@ -70,6 +77,8 @@ class ChatReceiver:
 
     token: str = "chattoken0123456789"
     posts: list[dict[str, Any]] = field(default_factory=list)
+    #: While True, every post is answered 503 (a chat service outage).
+    refuse: bool = False
 
     def __post_init__(self) -> None:
         receiver = self
@@ -78,9 +87,9 @@ class ChatReceiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 ok = self.path == f"/hooks/{receiver.token}"
-                if ok:
+                if ok and not receiver.refuse:
                     receiver.posts.append(json.loads(body))
-                self.send_response(200 if ok else 404)
+                self.send_response(503 if receiver.refuse else 200 if ok else 404)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"ok")
@@ -115,7 +124,7 @@ class _Sink:
         self.messages: list[tuple[list[str], Message]] = []
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
-        self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
+        self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default)))
         return "250 Message accepted for delivery"
 
 
@@ -312,7 +321,7 @@ class Notifier(Process):
         wait_for(
             "the notifier's /healthz",
             lambda: _get_ok(f"{self.url}/healthz") or not self.alive() or None,
-            timeout=30,
+            timeout=120,
         )
         assert self.alive(), f"the notifier exited:\n{self.output()}"
         return self
@@ -328,3 +337,107 @@ def run_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess
         cwd=REPO,
         timeout=60,
     )
+
+
+# --- the test intent and the world it runs in ----------------------------------------------------
+
+ROUTES = ["site-down", "circuits", "provider-outage"]
+#: The SiteDown route escalates to a voice call after this many minutes without acknowledgement.
+ESCALATE_MINUTES = 0.25
+
+
+def notifications_intent(smtp_port: int) -> dict[str, object]:
+    secret = {name: {"secret": name} for name in (*SECRETS, "chat/webhook", "vonage/private-key")}
+    return {
+        "defaults": {"to": "noc", "escalate_after_minutes": 5},
+        "contacts": {
+            "alice": {"name": "Alice Ops", "phone": "+14155550123", "email": "alice@example.com", "chat": "@alice"},
+            "bob": {"name": "Bob Ops", "phone": "+14155550124", "email": "bob@example.com", "chat": "@bob"},
+        },
+        "groups": {"noc": {"members": ["alice", "bob"]}},
+        "channels": {
+            "sms": {
+                "type": "twilio_sms",
+                "account_sid": secret["twilio/sid"],
+                "auth_token": secret["twilio/token"],
+                "from": "+15005550006",
+                "failover": "sms-backup",
+            },
+            "voice": {
+                "type": "twilio_voice",
+                "account_sid": secret["twilio/sid"],
+                "auth_token": secret["twilio/token"],
+                "from": "+15005550006",
+                "failover": "voice-backup",
+            },
+            "sms-backup": {
+                "type": "vonage_sms",
+                "api_key": secret["vonage/key"],
+                "api_secret": secret["vonage/secret"],
+                "from": "Runbook",
+            },
+            "voice-backup": {
+                "type": "vonage_voice",
+                "application_id": secret["vonage/app"],
+                "private_key": secret["vonage/private-key"],
+                "from": "+15005550007",
+            },
+            "chat": {"type": "mattermost", "webhook_url": secret["chat/webhook"]},
+            "email": {
+                "type": "email",
+                "smarthost": f"127.0.0.1:{smtp_port}",
+                "from": "runbook@example.com",
+                "starttls": False,
+            },
+            "tickets": {
+                "type": "servicenow",
+                "instance": "acme-test",
+                "mode": "incident",
+                "username": secret["servicenow/user"],
+                "password": secret["servicenow/password"],
+            },
+        },
+        "routes": [
+            {
+                "name": "site-down",
+                "match": {"alertname": "SiteDown"},
+                "notify": [{"channel": "sms", "to": "noc"}],
+                "escalate": {"after_minutes": ESCALATE_MINUTES, "channel": "voice", "to": "noc"},
+            },
+            {
+                "name": "circuits",
+                "match": {"alertname": ["CircuitDown", "CircuitSLABreach"]},
+                "notify": [{"channel": "chat", "to": "noc"}, {"channel": "email", "to": "noc"}],
+            },
+            {"name": "provider-outage", "match": {"alertname": "ProviderOutage"}, "notify": [{"channel": "tickets"}]},
+        ],
+    }
+
+
+@dataclass
+class World:
+    workdir: Path
+    proxy: ContractProxy
+    chat: ChatReceiver
+    smtp: SmtpServer
+    alertmanager: Alertmanager
+    notifier: Notifier
+    env: dict[str, str]
+    secrets: dict[str, str]
+
+    @property
+    def responder(self) -> ProviderResponder:
+        assert isinstance(self.proxy.responder, ProviderResponder)
+        return self.proxy.responder
+
+    @property
+    def cli_base(self) -> list[str]:
+        return ["--state", str(self.notifier.state)]
+
+
+def private_key_pem() -> str:
+    """A fresh RSA key (PKCS#8 PEM), as a Vonage application's private key looks."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()

@@ -12,9 +12,8 @@ import json
 import time
 from typing import Any
 
-from conftest import World
 from contract_proxy import SERVICENOW_HOST
-from notifykit import alert, run_cli, wait_for
+from notifykit import World, alert, run_cli, wait_for
 
 
 def incidents(world: World, *extra: str) -> list[dict[str, Any]]:
@@ -31,7 +30,7 @@ def of_site(world: World, site: str) -> list[dict[str, Any]]:
 def repeats(world: World, count: int = 2) -> None:
     """Wait until Alertmanager has delivered ``count`` more webhooks (repeats of firing groups)."""
     start = world.alertmanager.webhooks_sent()
-    wait_for(f"{count} more webhooks", lambda: world.alertmanager.webhooks_sent() >= start + count, timeout=20)
+    wait_for(f"{count} more webhooks", lambda: world.alertmanager.webhooks_sent() >= start + count)
 
 
 def sms_to(world: World, site: str) -> list[str]:
@@ -166,7 +165,7 @@ def test_ack_stops_the_voice_escalation_and_an_unacknowledged_page_calls(world: 
     [acked] = of_site(world, quiet)
     ack(world, acked["id"])
 
-    wait_for("the voice calls for the unacknowledged site", lambda: len(calls_for(world, loud)) == 2, timeout=30)
+    wait_for("the voice calls for the unacknowledged site", lambda: len(calls_for(world, loud)) == 2)
     [called] = of_site(world, loud)
     voice = [d for d in called["deliveries"] if d["kind"] == "escalation"]
     assert [(d["channel"], d["status"]) for d in voice] == [("voice", "sent"), ("voice", "sent")]

@@ -85,7 +85,9 @@ def run_list(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         ctx.out.print("no open incidents" if not args.all else "no incidents", markup=False)
         return ExitCode.OK
     table = Table(title=f"{'incidents' if args.all else 'open incidents'} ({store.path})")
-    for column in ("id", "status", "alert", "where", "started", "told", "acknowledged"):
+    for column in ("id", "status", "alert"):
+        table.add_column(column, no_wrap=True)
+    for column in ("where", "started", "told", "acknowledged"):
         table.add_column(column, overflow="fold")
     for incident in incidents:
         told = []

@@ -81,7 +81,7 @@ BY_COMMAND: dict[str, dict[ExitCode, str]] = {
         _E.FAILED: "status: some service is not running",
     },
     "notify": {
-        _E.OK: "stopped cleanly (SIGTERM or Ctrl-C after serving)",
+        _E.OK: "stopped by SIGTERM after serving",
         _E.ERROR: "bad input (intents, secrets, listen address); nothing started",
     },
     "incidents": {
