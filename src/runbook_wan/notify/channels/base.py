@@ -13,6 +13,10 @@ from runbook_wan.ops.incidents import DeliveryStatus
 DEFAULT_TIMEOUT = 10.0
 
 
+class SenderConfigError(ValueError):
+    """A channel's configuration (a resolved secret, such as a webhook URL) cannot work."""
+
+
 @dataclass(frozen=True)
 class Attempt:
     """One try on one channel: sent with the provider's message id, or failed with why."""

@@ -28,8 +28,7 @@ from runbook_wan.model.notifications import (
 )
 from runbook_wan.model.secret_ref import SecretRef
 from runbook_wan.model.yaml_source import PathKey
-from runbook_wan.notify.channels import chat, mail, servicenow, twilio_senders, vonage_senders
-from runbook_wan.notify.channels.base import DEFAULT_TIMEOUT, Sender
+from runbook_wan.notify.channels.base import DEFAULT_TIMEOUT, Sender, SenderConfigError
 from runbook_wan.results import Diagnostic, DiagnosticError, SourceLocation
 
 Locate = Callable[[PathKey], SourceLocation]
@@ -142,7 +141,7 @@ def build_senders(
     for name, channel in notifications.channels.items():
         try:
             senders[name] = _sender(name, channel, values, timeout)
-        except chat.ChatError as exc:
+        except SenderConfigError as exc:
             where = locate(("channels", name, "webhook_url")) if locate else None
             problems.append(
                 Diagnostic(
@@ -161,6 +160,8 @@ SenderFactory = Callable[[str, Any, Callable[[SecretRef], str], float], Sender]
 
 
 def _twilio_sms(name: str, ch: TwilioSms, v: Callable[[SecretRef], str], timeout: float) -> Sender:
+    from runbook_wan.notify.channels import twilio_senders  # noqa: PLC0415 - load only the SDKs in use
+
     return twilio_senders.TwilioSms(
         name,
         account_sid=v(ch.account_sid),
@@ -172,6 +173,8 @@ def _twilio_sms(name: str, ch: TwilioSms, v: Callable[[SecretRef], str], timeout
 
 
 def _twilio_voice(name: str, ch: TwilioVoice, v: Callable[[SecretRef], str], timeout: float) -> Sender:
+    from runbook_wan.notify.channels import twilio_senders  # noqa: PLC0415 - load only the SDKs in use
+
     return twilio_senders.TwilioVoice(
         name,
         account_sid=v(ch.account_sid),
@@ -183,6 +186,8 @@ def _twilio_voice(name: str, ch: TwilioVoice, v: Callable[[SecretRef], str], tim
 
 
 def _vonage_sms(name: str, ch: VonageSms, v: Callable[[SecretRef], str], timeout: float) -> Sender:
+    from runbook_wan.notify.channels import vonage_senders  # noqa: PLC0415 - load only the SDKs in use
+
     return vonage_senders.VonageSms(
         name,
         api_key=v(ch.api_key),
@@ -194,6 +199,8 @@ def _vonage_sms(name: str, ch: VonageSms, v: Callable[[SecretRef], str], timeout
 
 
 def _vonage_voice(name: str, ch: VonageVoice, v: Callable[[SecretRef], str], timeout: float) -> Sender:
+    from runbook_wan.notify.channels import vonage_senders  # noqa: PLC0415 - load only the SDKs in use
+
     return vonage_senders.VonageVoice(
         name,
         application_id=v(ch.application_id),
@@ -205,10 +212,14 @@ def _vonage_voice(name: str, ch: VonageVoice, v: Callable[[SecretRef], str], tim
 
 
 def _chat(name: str, ch: ChatWebhook, v: Callable[[SecretRef], str], timeout: float) -> Sender:
+    from runbook_wan.notify.channels import chat  # noqa: PLC0415 - load only the SDKs in use
+
     return chat.ChatWebhook(name, kind=ch.type, webhook_url=v(ch.webhook_url), failover=ch.failover, timeout=timeout)
 
 
 def _email(name: str, ch: EmailChannel, v: Callable[[SecretRef], str], timeout: float) -> Sender:
+    from runbook_wan.notify.channels import mail  # noqa: PLC0415 - load only the SDKs in use
+
     return mail.EmailSender(
         name,
         smarthost=ch.smarthost,
@@ -222,6 +233,8 @@ def _email(name: str, ch: EmailChannel, v: Callable[[SecretRef], str], timeout: 
 
 
 def _servicenow(name: str, ch: ServiceNow, v: Callable[[SecretRef], str], timeout: float) -> Sender:
+    from runbook_wan.notify.channels import servicenow  # noqa: PLC0415 - load only the SDKs in use
+
     return servicenow.ServiceNowSender(
         name,
         instance=ch.instance,
@@ -234,7 +247,8 @@ def _servicenow(name: str, ch: ServiceNow, v: Callable[[SecretRef], str], timeou
     )
 
 
-#: Channel model -> the sender that serves it.
+#: Channel model -> the sender that serves it. Each imports its SDK when first used: a notifier
+#: without Vonage channels does not load the Vonage SDK (each SDK costs 25-50 MB of memory).
 FACTORIES: dict[type, SenderFactory] = {
     TwilioSms: _twilio_sms,
     TwilioVoice: _twilio_voice,

@@ -16,7 +16,7 @@ import apprise
 from typing_extensions import override
 
 from runbook_wan.model.notifications import ChannelKind
-from runbook_wan.notify.channels.base import DEFAULT_TIMEOUT, Sender
+from runbook_wan.notify.channels.base import DEFAULT_TIMEOUT, Sender, SenderConfigError
 from runbook_wan.notify.notice import Notice, Recipient, clean
 from runbook_wan.ops.incidents import DeliveryKind
 
@@ -36,6 +36,10 @@ class ChatError(RuntimeError):
     pass
 
 
+class ChatUrlError(SenderConfigError):
+    pass
+
+
 def apprise_url(kind: str, webhook_url: str) -> str:
     """The apprise URL for a chat service's own webhook URL (apprise URLs pass through)."""
     scheme = webhook_url.split(":", 1)[0].lower()
@@ -46,7 +50,7 @@ def apprise_url(kind: str, webhook_url: str) -> str:
         parts = urlsplit(webhook_url)
         found = re.match(r"^(?P<prefix>.*)/hooks/(?P<token>[^/]+)/?$", parts.path)
         if parts.scheme not in ("http", "https") or not parts.netloc or found is None:
-            raise ChatError("a Mattermost webhook URL looks like https://HOST/hooks/TOKEN")
+            raise ChatUrlError("a Mattermost webhook URL looks like https://HOST/hooks/TOKEN")
         secure = "mmosts" if parts.scheme == "https" else "mmost"
         return f"{secure}://{parts.netloc}{found.group('prefix')}/{found.group('token')}"
     return webhook_url  # Slack and Teams Workflows: apprise parses their native URLs
@@ -60,7 +64,7 @@ class ChatWebhook(Sender):
         asset = apprise.AppriseAsset(app_id="Runbook", app_desc="Runbook WAN notifier", storage_mode="memory")
         self._apprise = apprise.Apprise(asset=asset)
         if not self._apprise.add(apprise_url(kind, webhook_url)):
-            raise ChatError(f"channel {name!r}: the webhook URL is not a {kind} webhook URL")
+            raise ChatUrlError(f"channel {name!r}: the webhook URL is not a {kind} webhook URL")
         self._timeout = timeout
 
     @override
