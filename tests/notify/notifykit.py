@@ -228,8 +228,8 @@ def alertmanager_config(notifier_url: str, route_ids: list[str], repeat: str = "
 
 
 class Alertmanager(Process):
-    def __init__(self, workdir: Path, config: dict[str, Any]) -> None:
-        self.port = free_port()
+    def __init__(self, workdir: Path, config: dict[str, Any], port: int | None = None) -> None:
+        self.port = port or free_port()
         config_file = workdir / "alertmanager.yml"
         config_file.write_text(yaml.safe_dump(config, sort_keys=False))
         super().__init__(

@@ -11,7 +11,19 @@ from pathlib import Path
 
 import pytest
 import yaml
-from notifykit import REPO, SECRETS, free_port, notifications_intent, run_cli
+from notifykit import (
+    REPO,
+    ROUTES,
+    SECRETS,
+    Alertmanager,
+    Notifier,
+    alertmanager_config,
+    free_port,
+    notifications_intent,
+    private_key_pem,
+    run_cli,
+    wait_for,
+)
 
 from runbook_wan.ops.incidents import Delivery, DeliveryKind, DeliveryStatus, IncidentStore, now_iso
 from runbook_wan.ops.stack import incidents_path
@@ -63,10 +75,14 @@ def test_notify_names_every_missing_secret_with_its_line_and_binds_nothing(
     assert _port_is_free(port) and not incidents_path(tmp_path / "state").exists()
 
 
-def test_notify_says_when_its_port_is_taken(tmp_path: Path, intents: Path, env: dict[str, str]) -> None:
+def _secrets() -> dict[str, str]:
     secrets = {f"RUNBOOK_SECRET_{n.upper().replace('/', '_').replace('-', '_')}": v for n, v in SECRETS.items()}
     secrets |= {"RUNBOOK_SECRET_CHAT_WEBHOOK": "http://127.0.0.1:9/hooks/abcdefgh1234"}
-    secrets |= {"RUNBOOK_SECRET_VONAGE_PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----\nnotakey\n-----END PRIVATE KEY-----"}
+    return secrets | {"RUNBOOK_SECRET_VONAGE_PRIVATE_KEY": private_key_pem()}
+
+
+def test_notify_says_when_its_port_is_taken(tmp_path: Path, intents: Path, env: dict[str, str]) -> None:
+    secrets = _secrets()
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
@@ -86,6 +102,26 @@ def test_notify_needs_a_notifications_intent_and_a_listen_address(tmp_path: Path
 
     bad = run_cli(["notify", "--listen", "localhost"], env)
     assert bad.returncode == 2 and "'localhost' is not HOST:PORT" in bad.stderr
+
+
+def test_a_notifier_started_before_alertmanager_syncs_once_it_answers(
+    tmp_path: Path, intents: Path, env: dict[str, str]
+) -> None:
+    """``monitor up`` starts the notifier first: its re-sync waits for Alertmanager instead of giving up."""
+    am_port = free_port()
+    notifier = Notifier(tmp_path, intents, f"http://127.0.0.1:{am_port}", env | _secrets(), free_port())
+    alertmanager = Alertmanager(tmp_path, alertmanager_config(f"{notifier.url}/alerts", ROUTES), port=am_port)
+    try:
+        notifier.start()
+        assert "did not answer" in notifier.output()
+        alertmanager.start()
+        wait_for(
+            "the re-sync", lambda: f"re-sync with http://127.0.0.1:{am_port}: 0 alert(s) held" in notifier.output()
+        )
+    finally:
+        notifier.stop()
+        alertmanager.stop()
+    assert notifier.output().count("did not answer") == 1  # retried quietly
 
 
 def _store_with_one_incident(state: Path) -> str:

@@ -47,12 +47,18 @@ def fetch(base_url: str, timeout: float = 5.0) -> AlertmanagerView:
     return AlertmanagerView(alerts, started)
 
 
-def resync(notifier: Notifier, base_url: str, *, grace: float = DEFAULT_GRACE) -> Outcome | None:
-    """Reconcile the incident store with Alertmanager; None (and a warning) when it cannot be reached."""
+def resync(notifier: Notifier, base_url: str, *, grace: float = DEFAULT_GRACE, warn: bool = True) -> Outcome | None:
+    """Reconcile the incident store with Alertmanager; None (and a warning, unless not ``warn``) when
+    it cannot be reached."""
     try:
         view = fetch(base_url)
     except (httpx.HTTPError, ValueError) as exc:
-        log.warning("re-sync: Alertmanager at %s did not answer (%s); webhooks will catch up", base_url, exc)
+        log.log(
+            logging.WARNING if warn else logging.DEBUG,
+            "re-sync: Alertmanager at %s did not answer (%s); retrying, and webhooks will catch up",
+            base_url,
+            exc,
+        )
         return None
     now = notifier.clock()
     complete = view.started is not None and (now - view.started).total_seconds() >= grace

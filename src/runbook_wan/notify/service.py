@@ -96,12 +96,19 @@ def build_app(notifier: Notifier) -> Starlette:
 
 
 class Clock(threading.Thread):
-    """Escalations every ``tick`` seconds, re-sync every ``resync_interval``; stops on :meth:`stop`."""
+    """Escalations every ``tick`` seconds, re-sync every ``resync_interval``; stops on :meth:`stop`.
 
-    def __init__(self, notifier: Notifier, options: ServeOptions) -> None:
+    Until one re-sync has succeeded (Alertmanager may start after the notifier), it retries every
+    ``UNSYNCED_RETRY`` seconds.
+    """
+
+    UNSYNCED_RETRY = 5.0
+
+    def __init__(self, notifier: Notifier, options: ServeOptions, *, synced: bool) -> None:
         super().__init__(name="notifier-clock", daemon=True)
         self.notifier = notifier
         self.options = options
+        self.synced = synced
         self._halt = threading.Event()
 
     def run(self) -> None:
@@ -110,9 +117,14 @@ class Clock(threading.Thread):
             try:
                 self.notifier.escalate_due()
                 since_resync += self.options.tick
-                if self.options.alertmanager and since_resync >= self.options.resync_interval:
+                interval = self.options.resync_interval if self.synced else self.UNSYNCED_RETRY
+                alertmanager = self.options.alertmanager
+                if alertmanager and since_resync >= interval:
                     since_resync = 0.0
-                    resync(self.notifier, self.options.alertmanager, grace=self.options.resync_grace)
+                    # Warn about an unreachable Alertmanager on a scheduled re-sync, not on every retry.
+                    grace = self.options.resync_grace
+                    outcome = resync(self.notifier, alertmanager, grace=grace, warn=self.synced)
+                    self.synced = self.synced or outcome is not None
             except Exception:
                 log.exception("escalation tick failed; trying again")
 
@@ -146,11 +158,12 @@ def bind(host: str, port: int) -> socket.socket:
 
 def serve(notifier: Notifier, options: ServeOptions, sock: socket.socket) -> None:
     """Re-sync, start the clock, serve until SIGINT/SIGTERM; the clock stops and the socket closes."""
+    synced = False
     if options.alertmanager:
-        resync(notifier, options.alertmanager, grace=options.resync_grace)
+        synced = resync(notifier, options.alertmanager, grace=options.resync_grace) is not None
     else:
         log.warning("no --alertmanager given: no re-sync after a restart")
-    clock = Clock(notifier, options)
+    clock = Clock(notifier, options, synced=synced)
     clock.start()
     config = uvicorn.Config(
         build_app(notifier), log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=10
