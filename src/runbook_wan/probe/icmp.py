@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 CLONE_NEWNET = 0x40000000
+#: Linux: receive timestamps taken by the kernel (struct timespec, CLOCK_REALTIME) as ancillary data.
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
 ECHO_REQUEST, ECHO_REPLY = 8, 0
 PAYLOAD = b"runbook-probe".ljust(48, b".")
 DEFAULT_TTL = 64
@@ -96,6 +98,8 @@ class Vantage:
         try:
             sock.bind((source, 0))
             sock.setblocking(False)
+            # Kernel receive timestamps: a busy agent must not add its own delay to the round trips.
+            sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         except OSError:
             sock.close()
             raise
@@ -122,29 +126,51 @@ class Probe:
 def run_probes(
     probes: list[Probe], count: int, spacing: float, timeout: float
 ) -> dict[tuple[str, ...], list[float | None]]:
-    """Round-trip times in seconds per probe key (None = no reply), all probes at once."""
+    """Round-trip times in seconds per probe key (None = no reply), all probes in one schedule.
+
+    Vantages are staggered over the spacing, so the echoes of a cycle do not leave in one burst;
+    send times are taken right before each send, receive times by the kernel.
+    """
     samples: dict[tuple[str, ...], list[float | None]] = {p.key: [None] * count for p in probes}
     pending: dict[tuple[int, int], tuple[tuple[str, ...], int, str, float]] = {}
     vantages = {id(p.vantage): p.vantage for p in probes}
+    order = {key: n for n, key in enumerate(vantages)}
     selector = selectors.DefaultSelector()
     for vantage in vantages.values():
         selector.register(vantage.sock, selectors.EVENT_READ, vantage)
+    stagger = spacing / max(1, len(vantages))
+    schedule = sorted(
+        (
+            (index * spacing + order[id(p.vantage)] * stagger, index, n)
+            for index in range(count)
+            for n, p in enumerate(probes)
+        ),
+    )
     try:
         start = time.monotonic()
-        for index in range(count):
-            _receive(selector, pending, samples, until=start + index * spacing)
-            for probe in probes:
-                seq = probe.vantage.next_seq()
-                try:
-                    probe.vantage.sock.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, probe.ttl)
-                    probe.vantage.sock.sendto(echo_request(probe.vantage.ident, seq), (probe.address, 0))
-                except OSError:
-                    continue  # no route, link down: counts as lost
-                pending[(id(probe.vantage), seq)] = (probe.key, index, probe.address, time.monotonic())
+        for offset, index, n in schedule:
+            _receive(selector, pending, samples, until=start + offset)
+            probe = probes[n]
+            seq = probe.vantage.next_seq()
+            try:
+                probe.vantage.sock.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, probe.ttl)
+                sent = time.time()
+                probe.vantage.sock.sendto(echo_request(probe.vantage.ident, seq), (probe.address, 0))
+            except OSError:
+                continue  # no route, link down: counts as lost
+            pending[(id(probe.vantage), seq)] = (probe.key, index, probe.address, sent)
         _receive(selector, pending, samples, until=time.monotonic() + timeout, stop_when_done=True)
     finally:
         selector.close()
     return samples
+
+
+def _kernel_time(ancillary: list[tuple[int, int, bytes]]) -> float | None:
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
+            seconds, nanos = struct.unpack("qq", data[:16])
+            return float(seconds) + float(nanos) / 1e9
+    return None
 
 
 def _receive(
@@ -162,12 +188,12 @@ def _receive(
             vantage: Vantage = key.data
             while True:
                 try:
-                    packet = vantage.sock.recv(2048)
+                    packet, ancillary, _flags, _addr = vantage.sock.recvmsg(2048, 64)
                 except (BlockingIOError, InterruptedError):
                     break
                 except OSError:
                     break
-                now = time.monotonic()
+                now = _kernel_time(ancillary) or time.time()
                 parsed = parse_reply(packet)
                 if parsed is None or parsed[1] != vantage.ident:
                     continue
