@@ -164,22 +164,25 @@ class Notifier:
         notice = self._notice(incident, DeliveryKind.FIRING, description=alert.annotations.get("description", ""))
         if not routes:
             log.info("incident %s: no route sends %s anywhere", incident.id, alert.alertname)
+        scheduled = incident.escalate_at is not None or incident.escalated_at is not None
         for route in routes:
             for spec in route.route.notify:
                 for recipient in self._recipients(spec):
                     if (route.id, self.senders[spec.channel].kind, recipient.label) in told:
                         continue
                     self._deliver(incident, route.id, spec.channel, recipient, notice, outcome)
-            self._schedule(incident, route)
+            scheduled = scheduled or self._schedule(incident, route)
 
-    def _schedule(self, incident: Incident, route: EffectiveRoute) -> None:
+    def _schedule(self, incident: Incident, route: EffectiveRoute) -> bool:
+        """Schedule the route's escalation (the first route with one wins). True if it did."""
         escalate = route.route.escalate
-        if escalate is None or incident.escalate_at is not None or incident.escalated_at is not None:
-            return
+        if escalate is None:
+            return False
         minutes = float(escalate.after_minutes or self._default_minutes())
         due = _iso(self.clock() + timedelta(minutes=minutes))
         self.store.schedule_escalation(incident.id, due, route.id)
         log.info("incident %s escalates to %s at %s unless acknowledged", incident.id, escalate.channel, due)
+        return True
 
     def _default_minutes(self) -> float:
         defaults = self.notifications.defaults
