@@ -2,7 +2,7 @@
 
     results/workspace <- credentials <- context <- ops <- model <- selection <- facts <- render
       <- monitoring <- plan <- inventory <- lab <- validation <- verify <- tasks <- rollout
-      <- probe/monitor <- commands/cli
+      <- notify <- probe/monitor <- commands/cli
 
 A module may import Runbook modules of its own layer or a lower one, never a higher one (stage
 code never imports the command line; ``tasks`` never imports ``rollout``). Every import counts,
@@ -34,6 +34,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("tasks",),
     ("rollout",),
     ("notify",),
+    ("probe", "monitor"),
     ("commands", "cli", "__main__"),
 )
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
