@@ -34,8 +34,9 @@ export RUNBOOK_SECRET_TWILIO_ACCOUNT_SID=ACdemo00000000000000000000000000 RUNBOO
 run monitor up --intents "$DEMO/intents" --scrape-interval 5
 run lab fail sea-001 primary_dia --mode blackhole
 echo "waiting for the CircuitDown alert to reach chat and mail ..."
-for _ in $(seq 120); do grep -q "^mail" "$DEMO/received.log" 2>/dev/null && grep -q "^chat" "$DEMO/received.log" && break; sleep 1; done
-cat "$DEMO/received.log"
+seen() { grep "^$1" "$DEMO/received.log" 2>/dev/null | grep "CircuitDown" | grep -q "sea-001"; }
+for _ in $(seq 120); do seen mail && seen chat && break; sleep 1; done
+grep "sea-001" "$DEMO/received.log"
 run lab restore sea-001 primary_dia
 run incidents list
 echo
