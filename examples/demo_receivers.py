@@ -43,7 +43,7 @@ def main() -> int:
             return "250 Message accepted for delivery"
 
     class Chat(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             ok = self.path == f"/hooks/{TOKEN}"
             if ok:
