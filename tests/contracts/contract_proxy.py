@@ -20,6 +20,7 @@ import socket
 import socketserver
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -117,6 +118,8 @@ class ProviderResponder:
     """
 
     fail: dict[str, Reply] = field(default_factory=dict)
+    #: Seconds to wait before answering (a provider's usual latency, for timing tests and benches).
+    delay: float = 0.0
 
     @staticmethod
     def twilio_error(status: int = 503, code: int = 20500, message: str = "Internal Server Error") -> Reply:
@@ -128,6 +131,8 @@ class ProviderResponder:
         )
 
     def __call__(self, request: Recorded) -> Reply:  # noqa: PLR0911 - one branch per documented endpoint
+        if self.delay:
+            time.sleep(self.delay)
         if request.host in self.fail:
             return self.fail[request.host]
         path = request.path

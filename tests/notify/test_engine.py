@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 import trustme
-from contract_proxy import ContractProxy
+from contract_proxy import ContractProxy, ProviderResponder
 from notifykit import SECRETS, ChatReceiver, SmtpServer, notifications_intent, private_key_pem
 
 from runbook_wan.credentials.redact import Redactor
@@ -203,6 +204,18 @@ def test_escalation_calls_after_the_delay_unless_acknowledged_and_only_once(rig:
     assert len(rig.calls("bdl-048")) == 2
     assert sum("[RESOLVED]" in b for b in (r.form()["Body"][0] for r in rig.proxy.to("api.twilio.com")
                                             if r.path.endswith("/Messages.json"))) == 2  # fmt: skip
+
+
+def test_a_repeat_webhook_while_the_first_is_still_sending_tells_nobody_twice(rig: Rig) -> None:
+    """Alertmanager sends groups concurrently and repeats them; sends run outside the decision lock."""
+    responder = rig.proxy.responder
+    assert isinstance(responder, ProviderResponder)
+    responder.delay = 0.5  # Twilio answers slowly
+    down = payload("runbook-site-down", am_alert("SiteDown", site="bos-042"))
+    with ThreadPoolExecutor(3) as pool:
+        outcomes = list(pool.map(rig.notifier.handle, [down, down, down]))
+    assert sum(o.sent for o in outcomes) == 2 and sorted(rig.sms("bos-042")) == ["+14155550123", "+14155550124"]
+    assert sum(len(o.opened) for o in outcomes) == 1
 
 
 def test_the_webhook_endpoint_refuses_what_is_not_alertmanager_and_reports_what_it_did(rig: Rig) -> None:

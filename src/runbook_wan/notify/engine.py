@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -59,8 +60,29 @@ MAX_FAILOVER_HOPS = 3
 #: Escalation delay when neither the route nor the defaults give one.
 DEFAULT_ESCALATE_MINUTES = 5.0
 
+#: At most this many deliveries of one webhook (or escalation tick) are in flight at once.
+MAX_PARALLEL_SENDS = 8
+
 #: (route id, channel kind, recipient label): one person (or room) told on one route.
 Target = tuple[str, ChannelKind, str]
+
+
+@dataclass(frozen=True)
+class Send:
+    """One planned delivery: a notice to a recipient on a channel (and its failover chain)."""
+
+    incident: Incident
+    route_id: str
+    channel: str
+    kind: ChannelKind
+    recipient: Recipient
+    notice: Notice
+    reference: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str, ChannelKind, str]:
+        """What must not be sent twice at the same time (a repeat webhook while the first one sends)."""
+        return (self.incident.id, self.notice.kind.value, self.route_id, self.kind, self.recipient.label)
 
 
 def _iso(at: datetime) -> str:
@@ -104,18 +126,24 @@ class Notifier:
         self.store = store
         self.redactor = redactor
         self.clock = clock
+        #: Decisions (which incident, who is told) are made one webhook at a time under this lock;
+        #: the sends run outside it, in parallel, with their keys held in ``_inflight``.
         self._lock = threading.Lock()
+        self._inflight: set[tuple[str, str, str, ChannelKind, str]] = set()
         self._routes = {route.id: route for route in effective_routes(notifications)}
 
     # --- webhooks ------------------------------------------------------------------------------
     def handle(self, payload: WebhookPayload) -> Outcome:
         outcome = Outcome()
+        plan: list[Send] = []
         with self._lock:
             for alert in payload.alerts:
                 if alert.status == "firing":
-                    self._firing(alert, self._routes_for(payload.receiver, alert.labels), outcome)
+                    self._firing(alert, self._routes_for(payload.receiver, alert.labels), outcome, plan)
                 else:
-                    self._resolved(alert.fingerprint, alert.ends_at, outcome)
+                    self._resolved(alert.fingerprint, alert.ends_at, outcome, plan)
+            plan = self._claim(plan)
+        self._run(plan, outcome)
         firing = sum(1 for a in payload.alerts if a.status == "firing")
         log.log(
             logging.INFO
@@ -148,7 +176,7 @@ class Notifier:
             return []
         return matching_routes(self.notifications, labels, self.clock())
 
-    def _firing(self, alert: WebhookAlert, routes: list[EffectiveRoute], outcome: Outcome) -> None:
+    def _firing(self, alert: WebhookAlert, routes: list[EffectiveRoute], outcome: Outcome, plan: list[Send]) -> None:
         started = alert.starts_at or now_iso()
         incident = self.store.find_episode(alert.fingerprint, started)
         if incident is None:
@@ -167,10 +195,10 @@ class Notifier:
         scheduled = incident.escalate_at is not None or incident.escalated_at is not None
         for route in routes:
             for spec in route.route.notify:
+                kind = self.senders[spec.channel].kind
                 for recipient in self._recipients(spec):
-                    if (route.id, self.senders[spec.channel].kind, recipient.label) in told:
-                        continue
-                    self._deliver(incident, route.id, spec.channel, recipient, notice, outcome)
+                    if (route.id, kind, recipient.label) not in told:
+                        plan.append(Send(incident, route.id, spec.channel, kind, recipient, notice))
             scheduled = scheduled or self._schedule(incident, route)
 
     def _schedule(self, incident: Incident, route: EffectiveRoute) -> bool:
@@ -188,7 +216,7 @@ class Notifier:
         defaults = self.notifications.defaults
         return float(defaults.escalate_after_minutes) if defaults else DEFAULT_ESCALATE_MINUTES
 
-    def _resolved(self, fingerprint: str, ends_at: str, outcome: Outcome) -> None:
+    def _resolved(self, fingerprint: str, ends_at: str, outcome: Outcome, plan: list[Send]) -> None:
         incident = self.store.find_open(fingerprint)
         if incident is None:
             outcome.ignored += 1  # never announced (inhibited, silenced, unrouted) or already resolved
@@ -206,12 +234,13 @@ class Notifier:
             sender = self.senders[spec.channel]
             target = (route_id, sender.kind, recipient.label)
             if target in told and sender.says_resolved():
-                self._deliver(resolved, route_id, spec.channel, recipient, notice, outcome, reference=told[target])
+                plan.append(Send(resolved, route_id, spec.channel, sender.kind, recipient, notice, told[target]))
 
     # --- escalation ------------------------------------------------------------------------------
     def escalate_due(self) -> Outcome:
         """Page along the escalation of every incident nobody acknowledged in time (call it every second)."""
         outcome = Outcome()
+        plan: list[Send] = []
         with self._lock:
             for incident in self.store.due_escalations(_iso(self.clock())):
                 route = self._routes.get(incident.escalation_route or "")
@@ -228,8 +257,11 @@ class Notifier:
                     escalated_after_minutes=float(escalate.after_minutes or self._default_minutes()),
                 )
                 log.info("incident %s not acknowledged: escalating to %s", incident.id, escalate.channel)
+                kind = self.senders[escalate.channel].kind
                 for recipient in self._recipients(escalate):
-                    self._deliver(claimed, route.id, escalate.channel, recipient, notice, outcome)
+                    plan.append(Send(claimed, route.id, escalate.channel, kind, recipient, notice))
+            plan = self._claim(plan)
+        self._run(plan, outcome)
         return outcome
 
     # --- re-sync ---------------------------------------------------------------------------------
@@ -242,12 +274,15 @@ class Notifier:
         """
         present = {alert.fingerprint for alert in alerts}
         outcome = Outcome()
+        plan: list[Send] = []
         with self._lock:
             for incident in self.store.incidents(open_only=True, limit=10_000):
                 if incident.key in present:
                     outcome.ignored += 1
                 elif complete:
-                    self._resolved(incident.key, now_iso(), outcome)
+                    self._resolved(incident.key, now_iso(), outcome, plan)
+            plan = self._claim(plan)
+        self._run(plan, outcome)
         return outcome
 
     # --- helpers ---------------------------------------------------------------------------------
@@ -312,33 +347,43 @@ class Notifier:
             escalated_after_minutes=escalated_after_minutes,
         )
 
-    def _deliver(
-        self,
-        incident: Incident,
-        route_id: str,
-        channel: str,
-        recipient: Recipient,
-        notice: Notice,
-        outcome: Outcome,
-        *,
-        reference: str = "",
-    ) -> Attempt:
-        """Send on ``channel``, then along its failover chain until one succeeds; record every attempt."""
-        attempt: Attempt | None = None
-        name: str | None = channel
-        tried: list[str] = []
-        while name is not None and name not in tried and len(tried) <= MAX_FAILOVER_HOPS:
-            tried.append(name)
+    def _claim(self, plan: list[Send]) -> list[Send]:
+        """Under the lock: drop sends already in flight (or planned twice) and mark the rest in flight."""
+        claimed = []
+        for send in plan:
+            if send.key not in self._inflight:
+                self._inflight.add(send.key)
+                claimed.append(send)
+        return claimed
+
+    def _run(self, plan: list[Send], outcome: Outcome) -> None:
+        """Outside the lock: every send with its failover chain, several at once; then release them."""
+        try:
+            if len(plan) <= 1:
+                results = [self._deliver(send) for send in plan]
+            else:
+                with ThreadPoolExecutor(min(MAX_PARALLEL_SENDS, len(plan)), thread_name_prefix="send") as pool:
+                    results = list(pool.map(self._deliver, plan))
+        finally:
+            with self._lock:
+                self._inflight.difference_update(send.key for send in plan)
+        for attempts in results:
+            outcome.sent += sum(1 for a in attempts if a.ok)
+            outcome.failed += sum(1 for a in attempts if not a.ok)
+
+    def _deliver(self, send: Send) -> list[Attempt]:
+        """Send on the channel, then along its failover chain until one succeeds; record every attempt."""
+        attempts: list[Attempt] = []
+        name: str | None = send.channel
+        while name is not None and name not in [a.channel for a in attempts] and len(attempts) <= MAX_FAILOVER_HOPS:
             sender = self.senders[name]
-            attempt = sender.send(notice, recipient, reference if name == channel else "")
-            self._record(incident, route_id, notice.kind, attempt)
+            attempt = sender.send(send.notice, send.recipient, send.reference if name == send.channel else "")
+            self._record(send.incident, send.route_id, send.notice.kind, attempt)
+            attempts.append(attempt)
             if attempt.ok:
-                outcome.sent += 1
-                return attempt
-            outcome.failed += 1
+                break
             name = sender.failover
-        assert attempt is not None
-        return attempt
+        return attempts
 
     def _record(self, incident: Incident, route_id: str, kind: DeliveryKind, attempt: Attempt) -> None:
         error = self.redactor.mask(attempt.error)
