@@ -69,19 +69,23 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     import json
     import signal
 
+    from runbook_wan.facts.builder import build_estate_facts
     from runbook_wan.lab import state as lab_state
+    from runbook_wan.model.loader import load_estate
     from runbook_wan.monitoring.targets import build_targets
     from runbook_wan.probe.agent import Agent, AgentOptions
     from runbook_wan.probe.vantage import lab_vantages
-    from runbook_wan.render.pipeline import render_estate
     from runbook_wan.results import Diagnostic, DiagnosticError
+    from runbook_wan.selection.limit import select_sites
 
     if args.count < 1 or args.interval <= 0 or args.spacing < 0 or args.timeout <= 0:
         raise DiagnosticError(
             [Diagnostic("probe-options", "--count must be >= 1; --interval and --timeout > 0", hint="see --help")]
         )
-    rendered = render_estate(args.intents, args.limit, args.templates, args.platforms)
-    targets = build_targets(rendered.estate, {s: rendered.facts[s] for s in rendered.selected})
+    estate, _ = load_estate(args.intents, args.platforms)
+    facts, _ = build_estate_facts(estate, select_sites(estate, args.limit))
+    targets = build_targets(estate, facts)
+    del facts  # the agent keeps the targets and the estate only
     record = lab_state.load(ctx.state_dir)
     points, missing = lab_vantages(record, targets)
     if missing:
@@ -134,7 +138,7 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
             down = [r for r in rows if r["kind"] == "circuit" and r["received"] == 0]
             return ExitCode.FAILED if down else ExitCode.OK
         if args.device_interval > 0:
-            agent.attach_devices(rendered.estate, args.inventory)
+            agent.attach_devices(estate, args.inventory)
 
         def stop(_signum: int, _frame: object) -> None:
             agent.stop.set()
