@@ -69,6 +69,8 @@ def test_probe_sees_a_blackholed_circuit_that_a_plain_ping_does_not(lab: tuple[L
     tracking = the_lab.topology.providers["fibrelink"].tracking_address
     the_lab.fail(SITE, "primary_dia", mode="blackhole")
     try:
+        # BFD moves the site's default route to the secondary within seconds; then measure.
+        assert the_lab.reaches(SITE, "users", the_lab.topology.internet.hub, timeout=30) is not None
         code, rows = _probe(intents, state)
         assert code == 3
         assert rows["primary_dia"]["received"] == 0 and rows["primary_dia"]["loss"] == 1.0
