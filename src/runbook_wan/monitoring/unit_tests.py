@@ -12,6 +12,7 @@ import math
 import re
 from typing import Any
 
+from runbook_wan.model.roles import CircuitRole
 from runbook_wan.monitoring.rules import PROBE_JOB, rule_groups
 from runbook_wan.monitoring.targets import CircuitTarget, ProbeTargets, SiteTarget
 from runbook_wan.monitoring.timing import Timing, duration
@@ -299,7 +300,7 @@ class _Builder:
         provider = "carrier-x"
 
         def circuit(i: int, values: str) -> dict[str, str]:
-            labels = {m.SITE: f"site-{i}", m.REGION: "r", m.CIRCUIT: "primary_dia", m.PROVIDER: provider}
+            labels = {m.SITE: f"site-{i}", m.REGION: "r", m.CIRCUIT: CircuitRole.PRIMARY_DIA.value, m.PROVIDER: provider}
             return _series(m.CIRCUIT_UP, labels, values)
 
         return [
