@@ -300,7 +300,8 @@ class _Builder:
         provider = "carrier-x"
 
         def circuit(i: int, values: str) -> dict[str, str]:
-            labels = {m.SITE: f"site-{i}", m.REGION: "r", m.CIRCUIT: CircuitRole.PRIMARY_DIA.value, m.PROVIDER: provider}
+            primary = CircuitRole.PRIMARY_DIA.value
+            labels = {m.SITE: f"site-{i}", m.REGION: "r", m.CIRCUIT: primary, m.PROVIDER: provider}
             return _series(m.CIRCUIT_UP, labels, values)
 
         return [
