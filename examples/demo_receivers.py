@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import signal
+import socket
 import threading
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -55,11 +56,13 @@ def main() -> int:
         def log_message(self, *_args: Any) -> None:
             pass
 
-    smtp = Controller(Mail(), hostname="127.0.0.1", port=0)
+    with socket.socket() as probe:  # a free port (aiosmtpd needs a number up front)
+        probe.bind(("127.0.0.1", 0))
+        smtp_port = probe.getsockname()[1]
+    smtp = Controller(Mail(), hostname="127.0.0.1", port=smtp_port)
     smtp.start()
     chat = ThreadingHTTPServer(("127.0.0.1", 0), Chat)
     threading.Thread(target=chat.serve_forever, daemon=True).start()
-    smtp_port = smtp.server.sockets[0].getsockname()[1]
     chat_url = f"http://127.0.0.1:{chat.server_address[1]}/hooks/{TOKEN}"
     (args.dir / "receivers.env").write_text(f"DEMO_SMTP_PORT={smtp_port}\nDEMO_CHAT_URL={chat_url}\n")
     stop = threading.Event()

@@ -55,8 +55,12 @@ def _alert(
 def _sla_rule(kind: str, timing: Timing) -> dict[str, Any]:
     measured, threshold, words, humanize = _SLA[kind]
     window = duration(timing.sla_window)
+    # Only samples taken while the circuit was up count: an outage is CircuitDown's, and must not
+    # leave a 100 % loss in the window that raises a breach once the circuit is back.
+    step = duration(timing.scrape_interval)
     expr = (
-        f"avg_over_time({measured}[{window}]) > on({m.SITE}, {m.CIRCUIT}) group_left() {threshold}\n"
+        f"avg_over_time(({measured} and on({m.SITE}, {m.CIRCUIT}) {m.CIRCUIT_UP} == 1)[{window}:{step}])\n"
+        f"> on({m.SITE}, {m.CIRCUIT}) group_left() {threshold}\n"
         f"and on({m.SITE}, {m.CIRCUIT}) {m.CIRCUIT_UP} == 1"
     )
     sla = (

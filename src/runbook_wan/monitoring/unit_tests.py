@@ -292,6 +292,26 @@ class _Builder:
                 ],
             }
         )
+        # An outage followed by a clean recovery leaves no breach: only samples taken while up count.
+        outage = _steps(self.t.circuit_down_for, self.t) + 4
+        cases.append(
+            {
+                "name": "a circuit back from an outage raises no SLA breach (its lost echoes were CircuitDown's)",
+                "interval": duration(self.t.scrape_interval),
+                "input_series": [
+                    *self.base(down={circuit.circuit: f"0x{outage} 1x{n}"}),
+                    _series(m.CIRCUIT_LOSS, labels, f"1x{outage} 0x{n}"),
+                    _series(m.CIRCUIT_SLA_LOSS, labels, _constant(circuit.sla.loss_ratio, n + outage)),
+                ],
+                "alert_rule_test": [
+                    {
+                        "eval_time": _at(outage + hold + 2, self.t),
+                        "alertname": Alert.CIRCUIT_SLA_BREACH.value,
+                        "exp_alerts": [],
+                    }
+                ],
+            }
+        )
         return cases
 
     def provider_outage(self) -> list[dict[str, Any]]:
