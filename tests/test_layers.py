@@ -1,7 +1,8 @@
 """The layer order, enforced: data flows one way through Runbook's packages.
 
-    results/workspace/atomic_files <- credentials <- context <- model <- selection <- facts <- render <- plan
-      <- inventory <- lab <- validation <- verify <- tasks <- rollout <- commands/cli
+    results/workspace/atomic_files <- credentials <- context <- ops <- model <- selection <- facts
+      <- render <- monitoring <- plan <- inventory <- lab <- validation <- verify <- tasks <- rollout
+      <- notify <- probe/monitor <- commands/cli
 
 A module may import Runbook modules of its own layer or a lower one, never a higher one (stage
 code never imports the command line; ``tasks`` never imports ``rollout``). Every import counts,
@@ -24,6 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("selection",),
     ("facts",),
     ("render",),
+    ("monitoring",),
     ("plan",),
     ("inventory",),
     ("lab",),
@@ -31,6 +33,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("verify",),
     ("tasks",),
     ("rollout",),
+    ("notify",),
+    ("probe", "monitor"),
     ("commands", "cli", "__main__"),
 )
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}

@@ -13,4 +13,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cmd_restore",
     "cmd_lab",
     "cmd_schema",
+    "cmd_probe",
+    "cmd_monitor",
+    "cmd_notify",
+    "cmd_incidents",
 )

@@ -164,11 +164,23 @@ def _range_text(model: type[BaseModel], loc: PathKey) -> str:
     return " ".join(part for part in (low, high) if part)
 
 
-def _fields_at(model: type[BaseModel], loc: PathKey) -> list[str]:
-    """Field names allowed at ``loc`` (for 'did you mean' hints); empty when unknown."""
+def _fields_at(model: type[BaseModel], loc: PathKey, data: Any = None) -> list[str]:
+    """Field names allowed at ``loc`` (for 'did you mean' hints); empty when unknown.
+
+    For a union of models (a channel of some ``type``), the member whose ``type`` literal is the
+    value written in ``data`` at ``loc``."""
     current = _unwrap(_field_info(model, loc)[0]) if loc else model
+    if typing.get_origin(current) in (typing.Union, types.UnionType):
+        written = _value_at(data, loc)
+        tag = written.get("type") if isinstance(written, dict) else None
+        for member in typing.get_args(current):
+            field = (
+                member.model_fields.get("type") if isinstance(member, type) and issubclass(member, BaseModel) else None
+            )
+            if field is not None and tag in typing.get_args(field.annotation):
+                current = member
     if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
+        return [f.alias or name for name, f in current.model_fields.items()]
     return []
 
 
@@ -273,6 +285,17 @@ def _type(err: _Error, secret: bool) -> tuple[str, str]:
     return f"expected {word}, got {_show(err, secret)}", hint
 
 
+def _union_tag(err: _Error, _secret: bool) -> tuple[str, str]:
+    key = str(err.ctx.get("discriminator", "type")).strip("'")
+    expected = str(err.ctx.get("expected_tags", "")).replace("'", "")
+    if err.type == "union_tag_not_found":
+        return f"required key {key!r} is missing", f"add `{key}:` with one of: {expected}"
+    tag = str(err.ctx.get("tag", ""))
+    close = difflib.get_close_matches(tag, [t.strip() for t in expected.split(",")], n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"use one of: {expected}"
+    return f"unknown {key} {tag!r}", hint
+
+
 _HANDLERS: dict[str, Callable[[_Error, bool], tuple[str, str]]] = {
     "literal_error": _literal,
     "enum": _literal,
@@ -283,6 +306,8 @@ _HANDLERS: dict[str, Callable[[_Error, bool], tuple[str, str]]] = {
     "string_too_long": _bounds,
     "string_too_short": _bounds,
     "string_pattern_mismatch": _pattern,
+    "union_tag_invalid": _union_tag,
+    "union_tag_not_found": _union_tag,
     "too_short": _length,
     **{name: _type for name in _TYPE_WORDS},
 }
@@ -368,7 +393,7 @@ def _unknown_key(
     err: _Error, model: type[BaseModel], layer: Layer, code_prefix: str, missing: dict[PathKey, list[str]]
 ) -> Diagnostic:
     parent, key = err.loc[:-1], str(err.loc[-1])
-    allowed = _fields_at(model, parent)
+    allowed = _fields_at(model, parent, layer.data)
     close = difflib.get_close_matches(key, allowed, n=1)
     if close and close[0] in missing.get(parent, []):
         missing[parent].remove(close[0])
@@ -424,11 +449,28 @@ def _one(err: _Error, model: type[BaseModel], layer: Layer, code_prefix: str) ->
     )
 
 
+def _yaml_loc(loc: tuple[int | str, ...], data: Any) -> PathKey:
+    """``loc`` without what pydantic adds that is not a YAML key: union member names, and the tag a
+    discriminated union chose (the value of the mapping's ``type:``, inserted after the mapping)."""
+    out: list[int | str] = []
+    for part in loc:
+        if _is_union_tag(part):
+            continue
+        if isinstance(data, dict) and isinstance(part, str) and part not in data and part in data.values():
+            continue
+        out.append(part)
+        data = _value_at(data, (part,))
+    return tuple(out)
+
+
 def diagnostics_from_validation(
     exc: ValidationError, model: type[BaseModel], layer: Layer, code_prefix: str = "schema"
 ) -> list[Diagnostic]:
     """Diagnostics for every problem pydantic found, located through the layer's origins."""
-    errors = [_Error(tuple(p for p in e["loc"] if not _is_union_tag(p)), e) for e in exc.errors(include_url=False)]
+    errors = [_Error(_yaml_loc(tuple(e["loc"]), layer.data), e) for e in exc.errors(include_url=False)]
+    for err in errors:  # an unknown union tag is about the tag's key, not the whole mapping
+        if err.type == "union_tag_invalid":
+            err.loc = (*err.loc, str(err.ctx.get("discriminator", "type")).strip("'"))
     missing: dict[PathKey, list[str]] = {}
     for err in errors:
         if err.type == "missing":

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runbook_wan.model.merge import Layer
+from runbook_wan.model.notifications import Notifications
 from runbook_wan.model.platform import PlatformSpec
 from runbook_wan.model.policy import Policy
 from runbook_wan.model.provider import Provider
@@ -15,7 +16,7 @@ from runbook_wan.model.yaml_source import PathKey, format_path
 from runbook_wan.results import SourceLocation
 
 #: Kinds of intent object, used to look up where a value was written.
-Kind = str  # "site" | "region" | "provider" | "policy" | "defaults"
+Kind = str  # "site" | "region" | "provider" | "policy" | "defaults" | "notifications"
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class Estate:
     providers: dict[str, Provider]
     policies: dict[str, Policy]
     platforms: dict[str, PlatformSpec]
+    #: ``intents/notifications.yaml`` (optional): who is told about alerts, on which channel.
+    notifications: Notifications | None = None
     layers: dict[tuple[Kind, str], Layer] = field(default_factory=dict, repr=False)
 
     def locate(self, kind: Kind, name: str, path: PathKey = ()) -> SourceLocation:

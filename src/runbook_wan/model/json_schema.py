@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from runbook_wan.model.notifications import Notifications
 from runbook_wan.model.policy import Policy
 from runbook_wan.model.provider import Provider
 from runbook_wan.model.region import Defaults, Region
@@ -50,6 +51,7 @@ def intent_schemas() -> dict[str, dict[str, Any]]:
         "defaults": _with_site_defaults(Defaults, "Runbook estate defaults"),
         "provider": Provider.model_json_schema() | {"title": "Runbook circuit provider"},
         "policy": Policy.model_json_schema() | {"title": "Runbook SD-WAN policy"},
+        "notifications": Notifications.model_json_schema(by_alias=True) | {"title": "Runbook notifications"},
     }
 
 
@@ -84,7 +86,7 @@ def _type_name(prop: dict[str, Any]) -> str:
 
 def reference_markdown() -> str:
     """One table per object type (fields, types, required, description), from the models."""
-    models: list[type[BaseModel]] = [Defaults, Region, Provider, Policy, Site]
+    models: list[type[BaseModel]] = [Defaults, Region, Provider, Policy, Site, Notifications]
     out = [
         "# Intent reference",
         "",

@@ -25,6 +25,8 @@ from pydantic import BaseModel, ValidationError
 from runbook_wan.model.error_messages import diagnostics_from_validation
 from runbook_wan.model.estate import Estate, Kind
 from runbook_wan.model.merge import Layer, merge_layers
+from runbook_wan.model.notification_checks import check_notifications
+from runbook_wan.model.notifications import Notifications
 from runbook_wan.model.platform import DEFAULT_PLATFORMS_DIR, load_platforms
 from runbook_wan.model.policy import Policy
 from runbook_wan.model.provider import Provider
@@ -276,6 +278,7 @@ def load_estate(intents_dir: Path, platforms_dir: Path = DEFAULT_PLATFORMS_DIR) 
         broken |= {("provider", getattr(s.circuits, role).provider) for s in sites.values() for role in CIRCUIT_ROLES}
     if "policy" in missing:
         broken |= {("policy", site.policy) for site in sites.values()}
+    notifications = _load_notifications(root, out, layers)
     if defaults is None:
         raise DiagnosticError(_with_unchecked_sites(errors_only(out.diagnostics) or out.diagnostics, root))
     estate = Estate(
@@ -286,13 +289,53 @@ def load_estate(intents_dir: Path, platforms_dir: Path = DEFAULT_PLATFORMS_DIR) 
         providers=providers,
         policies=policies,
         platforms=platforms,
+        notifications=notifications,
         layers=layers,
     )
     out.add(check_references(estate, broken))
+    if notifications is not None:
+        out.add(_notification_references(estate, notifications, broken))
     errors = errors_only(out.diagnostics)
     if errors:
         raise DiagnosticError(errors)
     return estate, [d for d in out.diagnostics if d.severity is not Severity.ERROR]
+
+
+NOTIFICATIONS_FILES = ("notifications.yaml", "notifications.yml")
+
+
+def _load_notifications(root: Path, out: _Collector, layers: dict[tuple[Kind, str], Layer]) -> Notifications | None:
+    """``notifications.yaml`` when present (it is optional), validated on its own."""
+    # exists or is a (broken) link: an unreadable file is an error, never silently no notifications
+    path = next(
+        (root / name for name in NOTIFICATIONS_FILES if (root / name).exists() or (root / name).is_symlink()), None
+    )
+    if path is None:
+        return None
+    doc = _read(path, out)
+    if doc is None:
+        return None
+    layer = Layer.from_document(doc)
+    layers[("notifications", "notifications")] = layer
+    notifications: Notifications | None = _validate(Notifications, layer, "notifications", out)
+    return notifications
+
+
+def _notification_references(
+    estate: Estate, notifications: Notifications, broken: set[tuple[str, str]]
+) -> list[Diagnostic]:
+    """Names used in notifications.yaml; regions, sites and providers that failed to load count as known."""
+
+    def known(kind: str, names: list[str]) -> list[str]:
+        return names + [name for k, name in broken if k == kind]
+
+    return check_notifications(
+        notifications,
+        lambda path: estate.locate("notifications", "notifications", path),
+        regions=known("region", sorted(estate.regions)),
+        sites=sorted({*estate.sites, *(p.stem for p in _yaml_files(estate.root / "sites"))}),
+        providers=known("provider", sorted(estate.providers)),
+    )
 
 
 def _load_sites(

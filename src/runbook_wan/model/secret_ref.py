@@ -31,3 +31,5 @@ def _reject_inline_secret(value: Any) -> Any:
 
 
 SecretField = Annotated[SecretRef | None, BeforeValidator(_reject_inline_secret)]
+#: A required secret reference (``{secret: NAME}``); a literal value is rejected like above.
+SecretValue = Annotated[SecretRef, BeforeValidator(_reject_inline_secret)]

@@ -8,13 +8,18 @@ Schema (``<state>/monitor/incidents.sqlite``, WAL mode, safe for one writer and 
 
     incidents(id TEXT PK, key TEXT, alertname, severity, site, region, circuit, provider, summary,
               status ['firing'|'acknowledged'|'resolved'], started_at, updated_at, resolved_at,
-              acknowledged_by, acknowledged_at, labels_json)
+              acknowledged_by, acknowledged_at, labels_json,
+              resolved_by, escalate_at, escalation_route, escalated_at)
     deliveries(id INTEGER PK, incident_id FK, at, kind ['firing'|'resolved'|'escalation'],
-               channel, recipient, status ['sent'|'failed'], message_id, error)
+               channel, recipient, status ['sent'|'failed'], message_id, error, route)
 
-Times are ISO 8601 UTC strings. ``key`` identifies the alert group (Alertmanager's group key
-plus the alert fingerprint); at most one incident per key is open at a time. No credential is
-ever stored; ``recipient`` is a contact name and a masked address.
+Times are ISO 8601 UTC strings. ``key`` identifies the alert: the notifier uses Alertmanager's
+alert fingerprint (a hash of the labels), which survives Alertmanager restarts and regrouping;
+``started_at`` is the alert's ``startsAt``, so one firing episode is one incident even after a
+manual resolve. At most one incident per key is open at a time. ``escalate_at`` is when an
+unacknowledged incident escalates (per ``escalation_route``); ``escalated_at`` says it did.
+No credential is ever stored; ``recipient`` is a contact name and a masked address, ``route``
+the notification route that sent the delivery.
 """
 
 from __future__ import annotations
@@ -47,7 +52,11 @@ CREATE TABLE IF NOT EXISTS incidents (
     resolved_at TEXT,
     acknowledged_by TEXT,
     acknowledged_at TEXT,
-    labels_json TEXT NOT NULL DEFAULT '{}'
+    labels_json TEXT NOT NULL DEFAULT '{}',
+    resolved_by TEXT,
+    escalate_at TEXT,
+    escalation_route TEXT,
+    escalated_at TEXT
 );
 CREATE INDEX IF NOT EXISTS incidents_key ON incidents(key, status);
 CREATE INDEX IF NOT EXISTS incidents_site ON incidents(site, status);
@@ -60,10 +69,20 @@ CREATE TABLE IF NOT EXISTS deliveries (
     recipient TEXT NOT NULL DEFAULT '',
     status TEXT NOT NULL,
     message_id TEXT NOT NULL DEFAULT '',
-    error TEXT NOT NULL DEFAULT ''
+    error TEXT NOT NULL DEFAULT '',
+    route TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS deliveries_incident ON deliveries(incident_id);
 """
+
+#: Columns added after the first release of the schema: (table, column, declaration).
+_ADDED_COLUMNS = (
+    ("incidents", "resolved_by", "TEXT"),
+    ("incidents", "escalate_at", "TEXT"),
+    ("incidents", "escalation_route", "TEXT"),
+    ("incidents", "escalated_at", "TEXT"),
+    ("deliveries", "route", "TEXT NOT NULL DEFAULT ''"),
+)
 
 
 class IncidentStatus(StrEnum):
@@ -101,6 +120,7 @@ class Delivery:
     status: DeliveryStatus
     message_id: str = ""
     error: str = ""
+    route: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -111,6 +131,7 @@ class Delivery:
             "status": self.status.value,
             "message_id": self.message_id,
             "error": self.error,
+            "route": self.route,
         }
 
 
@@ -132,6 +153,10 @@ class Incident:
     acknowledged_by: str | None = None
     acknowledged_at: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
+    resolved_by: str | None = None
+    escalate_at: str | None = None
+    escalation_route: str | None = None
+    escalated_at: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -150,13 +175,25 @@ class Incident:
             "acknowledged_by": self.acknowledged_by,
             "acknowledged_at": self.acknowledged_at,
             "labels": dict(self.labels),
+            "resolved_by": self.resolved_by,
+            "escalate_at": self.escalate_at,
+            "escalated_at": self.escalated_at,
         }
 
 
 _COLUMNS = (
     "id, key, alertname, severity, site, region, circuit, provider, summary, status, started_at, updated_at, "
-    "resolved_at, acknowledged_by, acknowledged_at, labels_json"
+    "resolved_at, acknowledged_by, acknowledged_at, labels_json, resolved_by, escalate_at, escalation_route, "
+    "escalated_at"
 )
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Bring a store written by an older Runbook up to this schema (columns are only ever added)."""
+    for table, column, declaration in _ADDED_COLUMNS:
+        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
 
 def _incident(row: sqlite3.Row) -> Incident:
@@ -177,6 +214,10 @@ def _incident(row: sqlite3.Row) -> Incident:
         acknowledged_by=row["acknowledged_by"],
         acknowledged_at=row["acknowledged_at"],
         labels=json.loads(row["labels_json"] or "{}"),
+        resolved_by=row["resolved_by"],
+        escalate_at=row["escalate_at"],
+        escalation_route=row["escalation_route"],
+        escalated_at=row["escalated_at"],
     )
 
 
@@ -190,6 +231,7 @@ class IncidentStore:
             path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as db:
                 db.executescript(_SCHEMA)
+                _add_missing_columns(db)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -219,6 +261,32 @@ class IncidentStore:
             ).fetchone()
         return _incident(row) if row else None
 
+    def find_episode(self, key: str, started_at: str) -> Incident | None:
+        """The incident of this firing episode: the open one for ``key``, else one that started at ``started_at``.
+
+        A webhook that repeats an alert someone resolved by hand (same ``startsAt``) finds that
+        incident and opens no new one; a new episode (new ``startsAt``) does.
+        """
+        found = self.find_open(key)
+        if found is not None:
+            return found
+        with self._connect() as db:
+            row = db.execute(
+                f"SELECT {_COLUMNS} FROM incidents WHERE key = ? AND started_at = ? ORDER BY updated_at DESC LIMIT 1",
+                (key, started_at),
+            ).fetchone()
+        return _incident(row) if row else None
+
+    def due_escalations(self, now: str) -> list[Incident]:
+        """Firing (not acknowledged, not resolved) incidents whose escalation is due and not yet made."""
+        with self._connect() as db:
+            rows = db.execute(
+                f"SELECT {_COLUMNS} FROM incidents WHERE status = 'firing' AND escalate_at IS NOT NULL "
+                "AND escalated_at IS NULL AND escalate_at <= ? ORDER BY escalate_at, id",
+                (now,),
+            ).fetchall()
+        return [_incident(r) for r in rows]
+
     def incidents(self, *, open_only: bool = False, site: str | None = None, limit: int = 500) -> list[Incident]:
         """Newest first."""
         where, args = [], []
@@ -238,7 +306,7 @@ class IncidentStore:
     def deliveries(self, incident_id: str) -> list[Delivery]:
         with self._connect() as db:
             rows = db.execute(
-                "SELECT incident_id, at, kind, channel, recipient, status, message_id, error FROM deliveries "
+                "SELECT incident_id, at, kind, channel, recipient, status, message_id, error, route FROM deliveries "
                 "WHERE incident_id = ? ORDER BY id",
                 (incident_id,),
             ).fetchall()
@@ -252,6 +320,7 @@ class IncidentStore:
                 status=DeliveryStatus(r["status"]),
                 message_id=r["message_id"],
                 error=r["error"],
+                route=r["route"],
             )
             for r in rows
         ]
@@ -268,7 +337,8 @@ class IncidentStore:
         incident_id = "inc-" + secrets.token_hex(3)
         with self._connect() as db:
             db.execute(
-                f"INSERT INTO incidents ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?)",
+                "INSERT INTO incidents (id, key, alertname, severity, site, region, circuit, provider, summary, "
+                "status, started_at, updated_at, labels_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     incident_id,
                     key,
@@ -289,6 +359,29 @@ class IncidentStore:
         assert created is not None
         return created, True
 
+    def schedule_escalation(self, incident_id: str, at: str, route: str) -> None:
+        """Escalate the incident at ``at`` (ISO UTC) along ``route`` unless it is acknowledged first."""
+        with self._connect() as db:
+            db.execute(
+                "UPDATE incidents SET escalate_at = ?, escalation_route = ?, updated_at = ? "
+                "WHERE id = ? AND escalated_at IS NULL",
+                (at, route, now_iso(), incident_id),
+            )
+
+    def claim_escalation(self, incident_id: str) -> Incident | None:
+        """Mark the escalation as made, once: the caller that gets the incident back sends it.
+
+        None if it was acknowledged, resolved or escalated meanwhile (an acknowledgement written
+        by ``runbook.py incidents ack`` in another process wins the race).
+        """
+        with self._connect() as db:
+            changed = db.execute(
+                "UPDATE incidents SET escalated_at = ?, updated_at = ? "
+                "WHERE id = ? AND status = 'firing' AND escalated_at IS NULL",
+                (now_iso(), now_iso(), incident_id),
+            ).rowcount
+        return self.get(incident_id) if changed else None
+
     def acknowledge(self, incident_id: str, by: str) -> Incident | None:
         """Acknowledge an open incident (stops its escalation). None if unknown or already resolved."""
         with self._connect() as db:
@@ -299,22 +392,25 @@ class IncidentStore:
             ).rowcount
         return self.get(incident_id) if changed else None
 
-    def resolve(self, incident_id: str, at: str | None = None) -> Incident | None:
-        """Mark resolved. Returns the incident if this call resolved it, None if it was already resolved."""
+    def resolve(self, incident_id: str, at: str | None = None, by: str | None = None) -> Incident | None:
+        """Mark resolved. Returns the incident if this call resolved it, None if it was already resolved.
+
+        ``by`` names the person who resolved it by hand (None: Alertmanager said it resolved).
+        """
         when = at or now_iso()
         with self._connect() as db:
             changed = db.execute(
-                "UPDATE incidents SET status = 'resolved', resolved_at = ?, updated_at = ? "
+                "UPDATE incidents SET status = 'resolved', resolved_at = ?, resolved_by = ?, updated_at = ? "
                 "WHERE id = ? AND status != 'resolved'",
-                (when, now_iso(), incident_id),
+                (when, by, now_iso(), incident_id),
             ).rowcount
         return self.get(incident_id) if changed else None
 
     def record_delivery(self, delivery: Delivery) -> None:
         with self._connect() as db:
             db.execute(
-                "INSERT INTO deliveries (incident_id, at, kind, channel, recipient, status, message_id, error) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO deliveries (incident_id, at, kind, channel, recipient, status, message_id, error, route) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     delivery.incident_id,
                     delivery.at,
@@ -324,5 +420,6 @@ class IncidentStore:
                     delivery.status.value,
                     delivery.message_id,
                     delivery.error,
+                    delivery.route,
                 ),
             )

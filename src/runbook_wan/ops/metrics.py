@@ -29,7 +29,8 @@ CIRCUIT_LOSS = "runbook_circuit_loss_ratio"
 CIRCUIT_LATENCY = "runbook_circuit_latency_seconds"
 #: Mean absolute difference of consecutive round-trip times in the last cycle, seconds.
 CIRCUIT_JITTER = "runbook_circuit_jitter_seconds"
-#: The strictest SLA of the policy classes that may use the circuit (from intents/policies/).
+#: The strictest SLA of the policy classes that may use the circuit (from intents/policies/). Latency is
+#: a round-trip budget (twice the policies' one-way figure), comparable with CIRCUIT_LATENCY.
 CIRCUIT_SLA_LOSS = "runbook_circuit_sla_loss_ratio"
 CIRCUIT_SLA_LATENCY = "runbook_circuit_sla_latency_seconds"
 CIRCUIT_SLA_JITTER = "runbook_circuit_sla_jitter_seconds"

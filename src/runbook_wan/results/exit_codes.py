@@ -76,6 +76,24 @@ BY_COMMAND: dict[str, dict[ExitCode, str]] = {
         _E.FAILED: "the lab is up but some node is not ready or healthy (up, status)",
     },
     "schema": {_E.OK: "schemas written"},
+    "probe": {
+        _E.OK: "stopped cleanly (with --once: every circuit answered)",
+        _E.ERROR: "bad input, or no lab to measure from",
+        _E.FAILED: "--once: some circuit did not answer",
+    },
+    "monitor": {
+        _E.OK: "done (status: every service running)",
+        _E.ERROR: "bad input or a service did not start; nothing left running",
+        _E.FAILED: "status: some service is not running",
+    },
+    "notify": {
+        _E.OK: "stopped by SIGTERM after serving",
+        _E.ERROR: "bad input (intents, secrets, listen address); nothing started",
+    },
+    "incidents": {
+        _E.OK: "listed, acknowledged or resolved",
+        _E.ERROR: "no incident store, unknown incident, or not in a state that allows the action",
+    },
 }
 
 

@@ -13,6 +13,7 @@ Order of work, and what stops it:
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import time
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from runbook_wan.plan.model import sha256
 from runbook_wan.render.pipeline import RenderResult, render_estate
 from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, Severity, Status
 from runbook_wan.rollout.audit import AuditLog, current_user, intents_commit
+from runbook_wan.rollout.change_window import ChangeWindow, change_window
 from runbook_wan.rollout.journal import Journal, journal_path
 from runbook_wan.rollout.lock import LockHeldError, RolloutLock
 from runbook_wan.rollout.options import DeployOptions
@@ -130,6 +132,26 @@ class Rollout:
     def __init__(self, opts: DeployOptions, ctx: RunContext, on_wave: WaveHook, on_site: SiteHook) -> None:
         self.opts, self.ctx, self.on_wave, self.on_site = opts, ctx, on_wave, on_site
         self.prior: PriorRun | None = None
+        #: Silences per wave and RolloutHalted through Alertmanager (a no-op without one; not for --check).
+        self.window: ChangeWindow | None = None
+
+    def _run_wave(self, wave_nr: Nornir, index: int, todo: list[str], **params: Any) -> Any:
+        """Run one wave inside its change window (its sites silenced in Alertmanager until the gate is done)."""
+        if self.window is not None:
+            self.window.open(index, todo)
+        try:
+            return wave_nr.run(task=_deploy_one, name=DEPLOY_TASK, on_failed=True, **params)
+        finally:
+            if self.window is not None:
+                self.window.close(index)
+
+    def _report_to_alertmanager(self, result: RolloutResult, rendered: RenderResult) -> None:
+        if self.window is None:
+            return
+        failed = {s: r.reason or r.outcome.value for s, r in result.sites.items() if r.outcome.counts_as_failure}
+        fine = [s for s, r in result.sites.items() if r.outcome.done]
+        regions = {sid: site.region for sid, site in rendered.estate.sites.items()}
+        self.window.report(failed, fine, regions, result.halt_reason)
 
     def run(self) -> RolloutResult:
         opts = self.opts
@@ -170,7 +192,15 @@ class Rollout:
         if opts.check:
             self._waves(result, rendered, hashes, pushed, nornir, journal=None)
         else:
+            self.window = change_window(
+                opts.state_dir,
+                rollout_id,
+                opts.revert_in + opts.gate_timeout,
+                lambda text: self.ctx.err.print(f"warning: {text}", markup=False),
+                dict(os.environ),
+            )
             self._locked(result, rendered, hashes, pushed, nornir)
+            self._report_to_alertmanager(result, rendered)
         result.timings["total_s"] = round(time.monotonic() - started, 3)
         if nornir is not None:
             nornir.close_connections(on_good=True, on_failed=True)
@@ -286,9 +316,7 @@ class Rollout:
             assert nornir is not None
             wave_nr = nornir.filter(filter_func=lambda host, names=frozenset(todo): host.name in names)
             wave_nr.processors.append(SiteDone(self.on_site))
-            aggregated = wave_nr.run(
-                task=_deploy_one, name=DEPLOY_TASK, jobs=jobs, backups=backups, sink=sink, on_failed=True
-            )
+            aggregated = self._run_wave(wave_nr, index, todo, jobs=jobs, backups=backups, sink=sink)
             for site in todo:
                 report = _report_of(site, aggregated.get(site), index)
                 result.sites[site] = report

@@ -1,0 +1,117 @@
+"""``runbook.py monitor up|down|status``: the monitoring stack on this machine, from the intents.
+
+``up`` renders the monitoring files with real ports into ``<state>/monitor/config/`` and starts
+the notifier, Alertmanager, the probe and Prometheus on 127.0.0.1; ``down`` stops them by PID;
+``status`` shows each service. To use a team's own Prometheus and Alertmanager instead, point
+them at the committed ``monitoring/`` files (docs/monitoring.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from runbook_wan.commands.options import format_options, intents_options, inventory_options
+from runbook_wan.context import RunContext
+from runbook_wan.results import ExitCode, exit_codes
+
+HELP = "start, stop or show the monitoring stack (Prometheus, Alertmanager, probe, notifier)"
+SERVICES = ("notifier", "alertmanager", "probe", "prometheus")
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("monitor", help=HELP, description=HELP, epilog=exit_codes.epilog("monitor"))
+    actions = parser.add_subparsers(dest="monitor_action", metavar="ACTION", required=True)
+    up = actions.add_parser(
+        "up",
+        help="render the runtime configs and start every service",
+        parents=[intents_options(), inventory_options()],
+    )
+    up.add_argument(
+        "--scrape-interval",
+        type=float,
+        default=None,
+        metavar="S",
+        help="scrape and evaluation interval; every other duration scales with it (default: 15, the committed profile)",
+    )
+    up.add_argument(
+        "--without",
+        action="append",
+        choices=SERVICES,
+        default=[],
+        help="do not start this service (repeatable), e.g. the probe when no lab runs",
+    )
+    up.set_defaults(handler=run)
+    down = actions.add_parser("down", help="stop every service of the stack by PID")
+    down.set_defaults(handler=run)
+    status = actions.add_parser("status", help="show each service", parents=[format_options(("terminal", "json"))])
+    status.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
+    from runbook_wan.monitor import supervisor
+
+    if args.monitor_action == "up":
+        return _up(args, ctx)
+    if args.monitor_action == "down":
+        stopped = supervisor.down(ctx.state_dir)
+        if stopped is None:
+            ctx.out.print(f"no monitoring stack under {ctx.state_dir}", markup=False)
+        else:
+            ctx.out.print(f"stopped: {', '.join(stopped) or 'nothing was running'}", markup=False)
+        return ExitCode.OK
+    return _status(args, ctx)
+
+
+def _up(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
+    from runbook_wan.monitor import supervisor
+    from runbook_wan.monitoring.timing import PRODUCTION
+    from runbook_wan.render.pipeline import render_estate
+    from runbook_wan.results import Diagnostic, DiagnosticError
+
+    if args.scrape_interval is not None and not 0.5 <= args.scrape_interval <= 300:
+        raise DiagnosticError(
+            [Diagnostic("monitor-options", "--scrape-interval must be between 0.5 and 300 seconds", hint="15 is usual")]
+        )
+    timing = PRODUCTION.scaled(args.scrape_interval) if args.scrape_interval else PRODUCTION
+    rendered = render_estate(args.intents, None, args.templates, args.platforms)
+    options = supervisor.UpOptions(
+        state_dir=ctx.state_dir,
+        intents=Path(args.intents),
+        inventory=Path(args.inventory),
+        timing=timing,
+        without=frozenset(args.without),
+    )
+    record = supervisor.up(rendered.estate, rendered.facts, options)
+    for name, service in record.services.items():
+        ctx.out.print(f"{name:<13} pid {service.pid:<8} {service.url}", markup=False)
+    ctx.out.print(f"monitoring up; configs in {Path(record.state_dir) / 'monitor' / 'config'}", markup=False)
+    return ExitCode.OK
+
+
+def _status(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
+    import json
+
+    from runbook_wan.monitor import supervisor
+
+    record, services = supervisor.status(ctx.state_dir)
+    if args.format == "json":
+        ctx.out.write(
+            json.dumps(
+                {
+                    "running": record is not None,
+                    "services": [s.__dict__ for s in services],
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+    elif record is None:
+        ctx.out.print(f"no monitoring stack under {ctx.state_dir}", markup=False)
+    else:
+        for s in services:
+            state = "ready" if s.ready else "running, not ready" if s.running else "NOT RUNNING"
+            ctx.out.print(f"{s.name:<13} pid {s.pid:<8} {s.url:<24} {state}", markup=False)
+    if record is None:
+        return ExitCode.FAILED
+    return ExitCode.OK if all(s.ready for s in services) else ExitCode.FAILED

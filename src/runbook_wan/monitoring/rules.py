@@ -1,0 +1,179 @@
+"""Prometheus recording and alert rules, from the timing profile and the metric names in ``ops.metrics``.
+
+Flapping is handled in the rules, not in Alertmanager: ``for`` keeps a short outage from paging,
+``keep_firing_for`` keeps a flapping circuit one incident instead of many. SiteDown needs less
+time than CircuitDown, so when a whole site goes down SiteDown fires first and Alertmanager's
+inhibition hides the circuit alerts it explains; ProviderOutage likewise fires before the
+CircuitDown alerts of its provider.
+
+RolloutHalted is not a rule: ``deploy`` posts it to Alertmanager itself when a rollout halts or
+rolls a site back (the event happens in deploy, not in a metric), with the same labels, routes
+and receivers as every other alert.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from runbook_wan.monitoring.timing import Timing, duration
+from runbook_wan.ops import metrics as m
+from runbook_wan.ops.metrics import Alert, Severity
+
+PROBE_JOB = "runbook-probe"
+#: Intermediate recording rule for the 30-day availability (a 5-minute mean, cheap to keep 30 days of).
+SITE_UP_5M = "runbook:site_up:ratio_5m"
+#: How often the availability rules run, in evaluation intervals of the production profile (5 min).
+AVAILABILITY_EVERY = 20
+
+CIRCUIT = f"{{{{ $labels.{m.SITE} }}}} {{{{ $labels.{m.CIRCUIT} }}}} ({{{{ $labels.{m.PROVIDER} }}}})"
+_SLA = {
+    "loss": (m.CIRCUIT_LOSS, m.CIRCUIT_SLA_LOSS, "loss", "humanizePercentage"),
+    "latency": (m.CIRCUIT_LATENCY, m.CIRCUIT_SLA_LATENCY, "round-trip latency", "humanizeDuration"),
+    "jitter": (m.CIRCUIT_JITTER, m.CIRCUIT_SLA_JITTER, "jitter", "humanizeDuration"),
+}
+
+
+def _alert(
+    name: Alert,
+    expr: str,
+    hold: float,
+    severity: Severity,
+    summary: str,
+    description: str,
+    timing: Timing,
+    **labels: str,
+) -> dict[str, Any]:
+    rule: dict[str, Any] = {"alert": name.value, "expr": expr}
+    if hold > 0:
+        rule["for"] = duration(hold)
+    rule["keep_firing_for"] = duration(timing.keep_firing_for)
+    rule["labels"] = {m.SEVERITY: severity.value, **labels}
+    rule["annotations"] = {"summary": summary, "description": description}
+    return rule
+
+
+def _sla_rule(kind: str, timing: Timing) -> dict[str, Any]:
+    measured, threshold, words, humanize = _SLA[kind]
+    window = duration(timing.sla_window)
+    # Only samples taken while the circuit was up count: an outage is CircuitDown's, and must not
+    # leave a 100 % loss in the window that raises a breach once the circuit is back.
+    step = duration(timing.scrape_interval)
+    expr = (
+        f"avg_over_time(({measured} and on({m.SITE}, {m.CIRCUIT}) {m.CIRCUIT_UP} == 1)[{window}:{step}])\n"
+        f"> on({m.SITE}, {m.CIRCUIT}) group_left() {threshold}\n"
+        f"and on({m.SITE}, {m.CIRCUIT}) {m.CIRCUIT_UP} == 1"
+    )
+    sla = (
+        f'{{{{ with printf "{threshold}{{{m.SITE}=%q,{m.CIRCUIT}=%q}}" '
+        f"$labels.{m.SITE} $labels.{m.CIRCUIT} | query }}}}"
+        f"{{{{ . | first | value | {humanize} }}}}{{{{ end }}}}"
+    )
+    return _alert(
+        Alert.CIRCUIT_SLA_BREACH,
+        expr,
+        timing.sla_for,
+        Severity.WARNING,
+        f"{CIRCUIT} breaks its {words} SLA",
+        f"{words} over {window}: expected at most {sla}, got {{{{ $value | {humanize} }}}} "
+        "(the strictest SLA of the policy classes that may use this circuit)",
+        timing,
+        sla=kind,
+    )
+
+
+def rule_groups(timing: Timing) -> dict[str, Any]:
+    """The rules file (``groups:``)."""
+    up = m.CIRCUIT_UP
+    down_provider = f"count by ({m.PROVIDER}) ({up} == 0)"
+    site = [
+        {"record": m.SITE_UP, "expr": f"max by ({m.SITE}, {m.REGION}) ({up})"},
+        _alert(
+            Alert.SITE_DOWN,
+            f"{m.SITE_UP} == 0",
+            timing.site_down_for,
+            Severity.CRITICAL,
+            f"{{{{ $labels.{m.SITE} }}}} is down: no circuit passes traffic",
+            "Every circuit of the site failed its probe: expected at least one circuit to reach its provider "
+            "from the site's LAN, got none.",
+            timing,
+        ),
+    ]
+    circuits = [
+        _alert(
+            Alert.CIRCUIT_DOWN,
+            f"{up} == 0",
+            timing.circuit_down_for,
+            Severity.WARNING,
+            f"{CIRCUIT} is down",
+            "No reply from the provider's tracking address through this circuit: expected replies to the "
+            "site's LAN-side probe, got none.",
+            timing,
+        ),
+        *(_sla_rule(kind, timing) for kind in _SLA),
+    ]
+    providers = [
+        _alert(
+            Alert.PROVIDER_OUTAGE,
+            f"{down_provider} >= 3\nor\n({down_provider} >= 2\n"
+            f" and on({m.PROVIDER}) {down_provider} / count by ({m.PROVIDER}) ({up}) >= 0.5)",
+            timing.site_down_for,
+            Severity.CRITICAL,
+            f"outage at {{{{ $labels.{m.PROVIDER} }}}}: {{{{ $value }}}} circuits down",
+            "Circuits of one provider are down at several sites at once: expected independent failures, got "
+            "{{ $value }} circuits down together (one carrier ticket for all of them).",
+            timing,
+        ),
+    ]
+    stale = 3 * timing.probe_interval + timing.scrape_interval
+    probe = [
+        _alert(
+            Alert.PROBE_DOWN,
+            f'up{{job="{PROBE_JOB}"}} == 0\nor absent(up{{job="{PROBE_JOB}"}})\n'
+            f"or time() - {m.PROBE_LAST_CYCLE} > {stale:g}",
+            timing.probe_down_for,
+            Severity.CRITICAL,
+            "the Runbook probe is not measuring",
+            "Expected a measurement cycle every probe interval, got none: circuit and site alerts are held "
+            "back until the probe is back (they would all be false).",
+            timing,
+        ),
+    ]
+    changes = [
+        _alert(
+            Alert.CONFIG_DRIFT,
+            f"{m.CONFIG_DRIFT} == 1",
+            timing.config_drift_for,
+            Severity.WARNING,
+            f"{{{{ $labels.{m.SITE} }}}} runs a config that differs from configs/",
+            "Expected the running config to equal the rendered one, got a difference: someone changed the "
+            "device by hand, or a deploy did not finish (`runbook.py plan` shows it).",
+            timing,
+        ),
+        _alert(
+            Alert.CHANGE_OVERDUE,
+            f"{m.CHANGE_OPEN} > {int(timing.change_overdue_after)}",
+            0,
+            Severity.INFO,
+            "an intents change has waited {{ $value | humanizeDuration }} to be deployed",
+            "Expected every committed intents change to be deployed and verified, got one still open.",
+            timing,
+        ),
+    ]
+    availability_every = duration(AVAILABILITY_EVERY * timing.evaluation_interval)
+    return {
+        "groups": [
+            {"name": "runbook-site", "rules": site},
+            {"name": "runbook-circuits", "rules": circuits},
+            {"name": "runbook-providers", "rules": providers},
+            {"name": "runbook-probe", "rules": probe},
+            {"name": "runbook-changes", "rules": changes},
+            {
+                "name": "runbook-availability",
+                "interval": availability_every,
+                "rules": [
+                    {"record": SITE_UP_5M, "expr": f"avg_over_time({m.SITE_UP}[{availability_every}])"},
+                    {"record": m.SITE_AVAILABILITY_30D, "expr": f"avg_over_time({SITE_UP_5M}[30d])"},
+                ],
+            },
+        ]
+    }

@@ -1,0 +1,109 @@
+"""What the probe measures, derived from the intents: every circuit of every site, with its SLA.
+
+Written to ``monitoring/probe-targets.yml`` by ``render`` (so a PR shows a changed threshold) and
+read by ``runbook.py probe``. A circuit's SLA is the strictest SLA among the policy classes that
+may use it (the classes whose ``path_preference`` lists its role).
+
+Latency SLAs in policies are one-way; the probe measures round trips, so the target carries the
+round-trip budget (twice the one-way figure). Jitter is compared as measured (mean absolute
+difference of consecutive round trips); loss as a ratio 0..1.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from runbook_wan.facts.models import SiteFacts
+from runbook_wan.model.estate import Estate
+from runbook_wan.model.policy import Policy
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Sla(_Model):
+    loss_ratio: float
+    latency_seconds: float = Field(description="Round-trip budget (twice the one-way SLA).")
+    jitter_seconds: float
+    #: Class that set each figure (the strictest), for messages.
+    classes: dict[str, str] = Field(default_factory=dict)
+
+
+class CircuitTarget(_Model):
+    circuit: str  # role
+    provider: str
+    interface: str
+    tracking_address: str
+    sla: Sla | None  # None: no class may use the circuit
+
+
+class SiteTarget(_Model):
+    site: str
+    region: str
+    #: LAN segment the probe sources from (one no class steers by segment, so the main table decides).
+    segment: str
+    #: The router's address on that segment (the probe's next hop on a real LAN).
+    segment_gateway: str
+    circuits: list[CircuitTarget]
+
+
+class ProbeTargets(_Model):
+    estate: str
+    hub: str
+    saas: str
+    #: A reply to a hop-limited echo proves the path through that circuit: the tracking address sits on
+    #: the provider edge, two hops from a LAN host (router, provider edge). Any detour is longer.
+    circuit_hop_limit: int = 2
+    sites: dict[str, SiteTarget]
+
+
+def strictest_sla(policy: Policy, role: str) -> Sla | None:
+    """The strictest loss, latency and jitter among the classes that may use ``role``."""
+    users = [(name, cls.sla) for name, cls in policy.classes.items() if role in cls.path_preference]
+    if not users:
+        return None
+    loss = min(users, key=lambda item: item[1].loss_pct)
+    latency = min(users, key=lambda item: item[1].latency_ms)
+    jitter = min(users, key=lambda item: item[1].jitter_ms)
+    return Sla(
+        loss_ratio=round(loss[1].loss_pct / 100, 6),
+        latency_seconds=round(2 * latency[1].latency_ms / 1000, 6),
+        jitter_seconds=round(jitter[1].jitter_ms / 1000, 6),
+        classes={"loss": loss[0], "latency": latency[0], "jitter": jitter[0]},
+    )
+
+
+def _probe_segment(facts: SiteFacts, policy: Policy) -> tuple[str, str]:
+    steered = {seg for cls in policy.classes.values() for seg in cls.match.segments}
+    chosen = next((seg for seg in facts.lan_segments if seg.name not in steered), facts.lan_segments[0])
+    return chosen.name, chosen.address.split("/")[0]
+
+
+def build_targets(estate: Estate, facts: dict[str, SiteFacts]) -> ProbeTargets:
+    sites = {}
+    for sid, site in sorted(facts.items()):
+        policy = estate.policies[site.policy]
+        segment, gateway = _probe_segment(site, policy)
+        sites[sid] = SiteTarget(
+            site=sid,
+            region=site.region,
+            segment=segment,
+            segment_gateway=gateway,
+            circuits=[
+                CircuitTarget(
+                    circuit=c.role,
+                    provider=c.provider,
+                    interface=c.interface,
+                    tracking_address=c.tracking_address,
+                    sla=strictest_sla(policy, c.role),
+                )
+                for c in site.circuits
+            ],
+        )
+    return ProbeTargets(
+        estate=estate.settings.name,
+        hub=str(estate.settings.reachability.hub),
+        saas=str(estate.settings.reachability.saas),
+        sites=sites,
+    )

@@ -1,0 +1,83 @@
+"""How often things are measured and how long a condition must hold before it pages.
+
+One profile feeds the probe, the Prometheus config, the alert rules and the Alertmanager
+routes, so they stay consistent. ``PRODUCTION`` is what ``render`` commits; ``monitor up
+--scrape-interval`` scales every duration from it (tests run at 1 s).
+
+Budget of the production profile (targets: a site-down page within 60 s, a circuit-down
+message within 90 s): worst case = probe cycle + scrape + evaluation + ``for`` + group wait.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+
+def duration(seconds: float) -> str:
+    """Prometheus duration text: 15 -> '15s', 120 -> '2m', 0.5 -> '500ms'."""
+    if seconds <= 0:
+        return "0s"
+    millis = round(seconds * 1000)
+    if millis % 1000:
+        return f"{millis}ms"
+    whole = millis // 1000
+    if whole % 3600 == 0:
+        return f"{whole // 3600}h"
+    if whole % 60 == 0:
+        return f"{whole // 60}m"
+    return f"{whole}s"
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds, all of them."""
+
+    #: Probe measurement cycle (pings of every circuit, hub and SaaS).
+    probe_interval: float = 10.0
+    #: Pings per target per cycle (loss, latency and jitter come from these samples).
+    probe_count: int = 5
+    #: Gap between two pings to one target.
+    probe_spacing: float = 0.2
+    #: How long to wait for the last reply.
+    probe_timeout: float = 1.0
+    #: Device view (link, BGP) through NAPALM: slower, it runs getters on every device. It explains an
+    #: outage (link or BGP?); detection does not wait for it (a circuit without BGP fails its echoes).
+    #: Each poll logs in and out again (idle sessions cost CPU); see bench/results/alerting.json.
+    device_interval: float = 300.0
+    scrape_interval: float = 15.0
+    evaluation_interval: float = 15.0
+    #: A circuit must be down this long before CircuitDown fires (flapping shorter never pages) ...
+    circuit_down_for: float = 30.0
+    #: ... and a site this long before SiteDown (all circuits at once rarely flaps).
+    site_down_for: float = 15.0
+    #: A breach of the SLA must last this long, over a window of this length.
+    sla_for: float = 300.0
+    sla_window: float = 600.0
+    provider_outage_for: float = 60.0
+    probe_down_for: float = 30.0
+    config_drift_for: float = 900.0
+    #: Open intents changes older than this raise ChangeOverdue.
+    change_overdue_after: float = 7 * 24 * 3600.0
+    #: Keep a fired alert firing this long after the condition clears (a flapping circuit stays one incident).
+    keep_firing_for: float = 60.0
+    group_wait: float = 5.0
+    group_interval: float = 60.0
+    repeat_interval: float = 4 * 3600.0
+    resolve_timeout: float = 300.0
+
+    def scaled(self, scrape_interval: float) -> Timing:
+        """Every duration scaled by ``scrape_interval / self.scrape_interval`` (counts stay)."""
+        factor = scrape_interval / self.scrape_interval
+        changes = {
+            f.name: getattr(self, f.name) * factor
+            for f in fields(self)
+            if f.name not in ("probe_count", "probe_spacing", "probe_timeout", "change_overdue_after")
+        }
+        scaled = replace(self, **changes)
+        # Pings of one cycle must fit in it; keep them realistic, the cycle shrinks instead.
+        spacing = min(self.probe_spacing, scaled.probe_interval / (2 * self.probe_count))
+        timeout = min(self.probe_timeout, scaled.probe_interval / 2)
+        return replace(scaled, probe_spacing=spacing, probe_timeout=timeout)
+
+
+PRODUCTION = Timing()

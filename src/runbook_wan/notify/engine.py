@@ -1,0 +1,420 @@
+"""Incidents from Alertmanager's webhooks: who is told what, once, and what happens when nobody answers.
+
+Rules (each one a promise the tests check):
+
+* **One incident per firing episode** of an alert (its fingerprint and ``startsAt``). A webhook that
+  repeats a firing alert sends nothing new; a person already told on a route is not told again.
+  A delivery that failed on every channel (failover included) is retried by the next webhook.
+* **Failover**: when a channel fails for a recipient, its ``failover`` channel is tried for that
+  recipient; every attempt is recorded (channel, masked recipient, status, provider id, error).
+* **Resolved only for what was announced.** Alertmanager's resolved lists also carry alerts that
+  were inhibited and never sent as firing (upstream #891, #2754): with no open incident, or an
+  incident nobody was told about, nothing is sent. A voice call is never made to say all is well.
+* **Escalation**: a route's ``escalate`` pages again (usually by voice) when the incident is
+  still unacknowledged after N minutes. ``runbook.py incidents ack`` (any process) stops it.
+* **Re-sync** after a restart (:meth:`Notifier.resync`): open incidents whose alert Alertmanager no
+  longer holds were resolved meanwhile and are announced resolved once; nothing is paged again.
+
+Secrets never reach the store: provider errors pass through the run's redactor first.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from runbook_wan.credentials.redact import Redactor
+from runbook_wan.model.notifications import (
+    UNROUTED_RECEIVER,
+    ChannelKind,
+    EffectiveRoute,
+    Notifications,
+    effective_routes,
+    matching_routes,
+    route_by_receiver,
+)
+from runbook_wan.model.notifications import (
+    Delivery as RouteDelivery,
+)
+from runbook_wan.notify.alerts import ApiAlert, WebhookAlert, WebhookPayload
+from runbook_wan.notify.channels.base import Attempt, Sender
+from runbook_wan.notify.notice import Notice, Recipient
+from runbook_wan.ops.incidents import (
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    Incident,
+    IncidentStatus,
+    IncidentStore,
+    now_iso,
+)
+
+log = logging.getLogger("runbook.notify")
+
+#: Follow at most this many failover hops (a -> b -> c), whatever the intent says.
+MAX_FAILOVER_HOPS = 3
+#: Escalation delay when neither the route nor the defaults give one.
+DEFAULT_ESCALATE_MINUTES = 5.0
+
+#: At most this many deliveries of one webhook (or escalation tick) are in flight at once.
+MAX_PARALLEL_SENDS = 8
+
+#: (route id, channel kind, recipient label): one person (or room) told on one route.
+Target = tuple[str, ChannelKind, str]
+
+
+@dataclass(frozen=True)
+class Send:
+    """One planned delivery: a notice to a recipient on a channel (and its failover chain)."""
+
+    incident: Incident
+    route_id: str
+    channel: str
+    kind: ChannelKind
+    recipient: Recipient
+    notice: Notice
+    reference: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str, ChannelKind, str]:
+        """What must not be sent twice at the same time (a repeat webhook while the first one sends)."""
+        return (self.incident.id, self.notice.kind.value, self.route_id, self.kind, self.recipient.label)
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Outcome:
+    """What one webhook (or re-sync) did; the HTTP answer and the log line."""
+
+    opened: list[str] = field(default_factory=list)
+    resolved: list[str] = field(default_factory=list)
+    sent: int = 0
+    failed: int = 0
+    ignored: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "opened": self.opened,
+            "resolved": self.resolved,
+            "sent": self.sent,
+            "failed": self.failed,
+            "ignored": self.ignored,
+        }
+
+
+class Notifier:
+    """Turns alerts into incidents and deliveries. Thread-safe: one webhook or tick at a time."""
+
+    def __init__(
+        self,
+        notifications: Notifications,
+        senders: dict[str, Sender],
+        store: IncidentStore,
+        redactor: Redactor,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.notifications = notifications
+        self.senders = senders
+        self.store = store
+        self.redactor = redactor
+        self.clock = clock
+        #: Decisions (which incident, who is told) are made one webhook at a time under this lock;
+        #: the sends run outside it, in parallel, with their keys held in ``_inflight``.
+        self._lock = threading.Lock()
+        self._inflight: set[tuple[str, str, str, ChannelKind, str]] = set()
+        self._routes = {route.id: route for route in effective_routes(notifications)}
+
+    # --- webhooks ------------------------------------------------------------------------------
+    def handle(self, payload: WebhookPayload) -> Outcome:
+        outcome = Outcome()
+        plan: list[Send] = []
+        with self._lock:
+            for alert in payload.alerts:
+                if alert.status == "firing":
+                    self._firing(alert, self._routes_for(payload.receiver, alert.labels), outcome, plan)
+                else:
+                    self._resolved(alert.fingerprint, alert.ends_at, outcome, plan)
+            plan = self._claim(plan)
+        self._run(plan, outcome)
+        firing = sum(1 for a in payload.alerts if a.status == "firing")
+        log.log(
+            logging.INFO
+            if (outcome.opened or outcome.resolved or outcome.sent or outcome.failed or outcome.ignored)
+            else logging.DEBUG,
+            "webhook %s: %d firing, %d resolved -> opened %d, resolved %d, sent %d, failed %d, ignored %d",
+            payload.receiver or "?",
+            firing,
+            len(payload.alerts) - firing,
+            len(outcome.opened),
+            len(outcome.resolved),
+            outcome.sent,
+            outcome.failed,
+            outcome.ignored,
+        )
+        if payload.truncated_alerts:
+            log.warning(
+                "Alertmanager left %d alert(s) out of group %s (max_alerts): they are not seen here",
+                payload.truncated_alerts,
+                payload.group_key,
+            )
+        return outcome
+
+    def _routes_for(self, receiver: str, labels: dict[str, str]) -> list[EffectiveRoute]:
+        """The route Alertmanager chose (its receiver), else the intent's routing for these labels."""
+        chosen = route_by_receiver(self.notifications, receiver)
+        if chosen is not None:
+            return [chosen]
+        if receiver == UNROUTED_RECEIVER:
+            return []
+        return matching_routes(self.notifications, labels, self.clock())
+
+    def _firing(self, alert: WebhookAlert, routes: list[EffectiveRoute], outcome: Outcome, plan: list[Send]) -> None:
+        started = alert.starts_at or now_iso()
+        incident = self.store.find_episode(alert.fingerprint, started)
+        if incident is None:
+            incident, _ = self.store.open_incident(
+                alert.fingerprint, alert.alertname, dict(alert.labels), alert.summary, started_at=started
+            )
+            outcome.opened.append(incident.id)
+            log.info("incident %s opened: %s %s", incident.id, alert.alertname, Notice.where_of(alert.labels))
+        elif incident.status is IncidentStatus.RESOLVED:
+            outcome.ignored += 1  # resolved by hand while Alertmanager still repeats the same episode
+            return
+        told = self._told(incident.id, (DeliveryKind.FIRING,))
+        notice = self._notice(incident, DeliveryKind.FIRING, description=alert.annotations.get("description", ""))
+        if not routes:
+            log.info("incident %s: no route sends %s anywhere", incident.id, alert.alertname)
+        scheduled = incident.escalate_at is not None or incident.escalated_at is not None
+        for route in routes:
+            for spec in route.route.notify:
+                kind = self.senders[spec.channel].kind
+                for recipient in self._recipients(spec):
+                    if (route.id, kind, recipient.label) not in told:
+                        plan.append(Send(incident, route.id, spec.channel, kind, recipient, notice))
+            scheduled = scheduled or self._schedule(incident, route)
+
+    def _schedule(self, incident: Incident, route: EffectiveRoute) -> bool:
+        """Schedule the route's escalation (the first route with one wins). True if it did."""
+        escalate = route.route.escalate
+        if escalate is None:
+            return False
+        minutes = float(escalate.after_minutes or self._default_minutes())
+        due = _iso(self.clock() + timedelta(minutes=minutes))
+        self.store.schedule_escalation(incident.id, due, route.id)
+        log.info("incident %s escalates to %s at %s unless acknowledged", incident.id, escalate.channel, due)
+        return True
+
+    def _default_minutes(self) -> float:
+        defaults = self.notifications.defaults
+        return float(defaults.escalate_after_minutes) if defaults else DEFAULT_ESCALATE_MINUTES
+
+    def _resolved(self, fingerprint: str, ends_at: str, outcome: Outcome, plan: list[Send]) -> None:
+        incident = self.store.find_open(fingerprint)
+        if incident is None:
+            outcome.ignored += 1  # never announced (inhibited, silenced, unrouted) or already resolved
+            return
+        told = self._sent(incident.id, (DeliveryKind.FIRING, DeliveryKind.ESCALATION))
+        resolved = self.store.resolve(incident.id, at=ends_at or now_iso())
+        if resolved is None:
+            return
+        outcome.resolved.append(incident.id)
+        log.info("incident %s resolved (%d recipient(s) to tell)", incident.id, len(told))
+        if not told:
+            return
+        notice = self._notice(resolved, DeliveryKind.RESOLVED)
+        for route_id, spec, recipient in self._all_targets({t[0] for t in told}):
+            sender = self.senders[spec.channel]
+            target = (route_id, sender.kind, recipient.label)
+            if target in told and sender.says_resolved():
+                plan.append(Send(resolved, route_id, spec.channel, sender.kind, recipient, notice, told[target]))
+
+    # --- escalation ------------------------------------------------------------------------------
+    def escalate_due(self) -> Outcome:
+        """Page along the escalation of every incident nobody acknowledged in time (call it every second)."""
+        outcome = Outcome()
+        plan: list[Send] = []
+        with self._lock:
+            for incident in self.store.due_escalations(_iso(self.clock())):
+                route = self._routes.get(incident.escalation_route or "")
+                claimed = self.store.claim_escalation(incident.id)
+                if claimed is None:
+                    continue
+                if route is None or route.route.escalate is None:
+                    log.warning("incident %s: its escalation route is gone from the intent", incident.id)
+                    continue
+                escalate = route.route.escalate
+                notice = self._notice(
+                    claimed,
+                    DeliveryKind.ESCALATION,
+                    escalated_after_minutes=float(escalate.after_minutes or self._default_minutes()),
+                )
+                log.info("incident %s not acknowledged: escalating to %s", incident.id, escalate.channel)
+                kind = self.senders[escalate.channel].kind
+                for recipient in self._recipients(escalate):
+                    plan.append(Send(claimed, route.id, escalate.channel, kind, recipient, notice))
+            plan = self._claim(plan)
+        self._run(plan, outcome)
+        return outcome
+
+    # --- re-sync ---------------------------------------------------------------------------------
+    def resync(self, alerts: Iterable[ApiAlert], *, complete: bool) -> Outcome:
+        """Reconcile open incidents with the alerts Alertmanager holds now.
+
+        Open incidents whose alert is still there stay as they are (nobody is paged again). When
+        ``complete`` (Alertmanager has been up long enough to hold every alert), open incidents
+        whose alert is gone resolved while nobody listened: they are announced resolved, once.
+        """
+        present = {alert.fingerprint for alert in alerts}
+        outcome = Outcome()
+        plan: list[Send] = []
+        with self._lock:
+            for incident in self.store.incidents(open_only=True, limit=10_000):
+                if incident.key in present:
+                    outcome.ignored += 1
+                elif complete:
+                    self._resolved(incident.key, now_iso(), outcome, plan)
+            plan = self._claim(plan)
+        self._run(plan, outcome)
+        return outcome
+
+    # --- helpers ---------------------------------------------------------------------------------
+    def _recipients(self, spec: RouteDelivery) -> list[Recipient]:
+        sender = self.senders[spec.channel]
+        contacts = [(name, self.notifications.contacts[name]) for name in self.notifications.recipients(spec.to)]
+        if sender.kind in (ChannelKind.SMS, ChannelKind.VOICE):
+            return [Recipient.phone(name, c.phone) for name, c in contacts if c.phone]
+        if sender.kind is ChannelKind.EMAIL:
+            return [Recipient.email(name, c.email) for name, c in contacts if c.email]
+        mentions = tuple(c.chat for _name, c in contacts if c.chat)
+        return [Recipient.room(spec.channel, mentions)]
+
+    def _all_targets(self, route_ids: set[str]) -> list[tuple[str, RouteDelivery, Recipient]]:
+        out = []
+        for route_id in sorted(route_ids):
+            route = self._routes.get(route_id)
+            if route is None:
+                continue
+            specs: list[RouteDelivery] = list(route.route.notify)
+            if route.route.escalate is not None:
+                specs.append(route.route.escalate)
+            seen: set[tuple[ChannelKind, str]] = set()
+            for spec in specs:
+                for recipient in self._recipients(spec):
+                    key = (self.senders[spec.channel].kind, recipient.label)
+                    if key not in seen:
+                        seen.add(key)
+                        out.append((route_id, spec, recipient))
+        return out
+
+    def _told(self, incident_id: str, kinds: tuple[DeliveryKind, ...]) -> set[Target]:
+        return set(self._sent(incident_id, kinds))
+
+    def _sent(self, incident_id: str, kinds: tuple[DeliveryKind, ...]) -> dict[Target, str]:
+        """Targets reached with a delivery of ``kinds`` -> the provider id of the first one."""
+        told: dict[Target, str] = {}
+        for delivery in self.store.deliveries(incident_id):
+            sender = self.senders.get(delivery.channel)
+            if delivery.status is DeliveryStatus.SENT and delivery.kind in kinds and sender is not None:
+                told.setdefault((delivery.route, sender.kind, delivery.recipient), delivery.message_id)
+        return told
+
+    def _notice(
+        self,
+        incident: Incident,
+        kind: DeliveryKind,
+        *,
+        description: str = "",
+        escalated_after_minutes: float | None = None,
+    ) -> Notice:
+        return Notice(
+            kind=kind,
+            incident_id=incident.id,
+            alertname=incident.alertname,
+            severity=incident.severity,
+            summary=incident.summary,
+            labels=dict(incident.labels),
+            description=description,
+            started_at=incident.started_at,
+            resolved_at=incident.resolved_at or "",
+            escalated_after_minutes=escalated_after_minutes,
+        )
+
+    def _claim(self, plan: list[Send]) -> list[Send]:
+        """Under the lock: drop sends already in flight (or planned twice) and mark the rest in flight."""
+        claimed = []
+        for send in plan:
+            if send.key not in self._inflight:
+                self._inflight.add(send.key)
+                claimed.append(send)
+        return claimed
+
+    def _run(self, plan: list[Send], outcome: Outcome) -> None:
+        """Outside the lock: every send with its failover chain, several at once; then release them."""
+        try:
+            if len(plan) <= 1:
+                results = [self._deliver(send) for send in plan]
+            else:
+                with ThreadPoolExecutor(min(MAX_PARALLEL_SENDS, len(plan)), thread_name_prefix="send") as pool:
+                    results = list(pool.map(self._deliver, plan))
+        finally:
+            with self._lock:
+                self._inflight.difference_update(send.key for send in plan)
+        for attempts in results:
+            outcome.sent += sum(1 for a in attempts if a.ok)
+            outcome.failed += sum(1 for a in attempts if not a.ok)
+
+    def _deliver(self, send: Send) -> list[Attempt]:
+        """Send on the channel, then along its failover chain until one succeeds; record every attempt."""
+        attempts: list[Attempt] = []
+        name: str | None = send.channel
+        while name is not None and name not in [a.channel for a in attempts] and len(attempts) <= MAX_FAILOVER_HOPS:
+            sender = self.senders[name]
+            attempt = sender.send(send.notice, send.recipient, send.reference if name == send.channel else "")
+            self._record(send.incident, send.route_id, send.notice.kind, attempt)
+            attempts.append(attempt)
+            if attempt.ok:
+                break
+            name = sender.failover
+        return attempts
+
+    def _record(self, incident: Incident, route_id: str, kind: DeliveryKind, attempt: Attempt) -> None:
+        error = self.redactor.mask(attempt.error)
+        self.store.record_delivery(
+            Delivery(
+                incident_id=incident.id,
+                at=now_iso(),
+                kind=kind,
+                channel=attempt.channel,
+                recipient=attempt.recipient,
+                status=attempt.status,
+                message_id=attempt.message_id,
+                error=error,
+                route=route_id,
+            )
+        )
+        if attempt.ok:
+            log.info(
+                "incident %s: %s to %s via %s sent (id %s)",
+                incident.id,
+                kind.value,
+                attempt.recipient,
+                attempt.channel,
+                attempt.message_id or "-",
+            )
+        else:
+            log.warning(
+                "incident %s: %s to %s via %s failed: %s",
+                incident.id,
+                kind.value,
+                attempt.recipient,
+                attempt.channel,
+                error,
+            )

@@ -1,0 +1,148 @@
+"""What each message says, and who it is for (with the address masked for records and logs).
+
+Every text here is plain: label and annotation values are stripped of control characters and
+cut to length. Channels that carry markup escape it themselves (TwiML is built as XML by the
+Twilio library, Slack text is escaped by apprise, e-mail is text/plain).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from runbook_wan.ops.incidents import DeliveryKind
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_E164_IN_TEXT = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+def clean(text: str, limit: int = 400, *, one_line: bool = True) -> str:
+    """Printable text: no control characters (and no line breaks when ``one_line``), at most ``limit``."""
+    text = _CONTROL.sub(" ", text)
+    if one_line:
+        text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def mask_phone(number: str) -> str:
+    """``+14155550123`` -> ``+1415***0123``: enough to tell numbers apart, not enough to dial."""
+    return f"{number[:5]}***{number[-4:]}" if len(number) > 9 else "***"
+
+
+def mask_email(address: str) -> str:
+    """``alice@example.com`` -> ``a***@example.com``."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def mask_numbers(text: str) -> str:
+    """Mask every E.164 number in free text (provider error messages quote the number)."""
+    return _E164_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One addressee: a contact's phone or e-mail, or a whole channel (a chat room, a ticket queue)."""
+
+    contact: str
+    address: str = field(repr=False)
+    label: str
+
+    @classmethod
+    def phone(cls, contact: str, number: str) -> Recipient:
+        return cls(contact, number, f"{contact} ({mask_phone(number)})")
+
+    @classmethod
+    def email(cls, contact: str, address: str) -> Recipient:
+        return cls(contact, address, f"{contact} ({mask_email(address)})")
+
+    @classmethod
+    def room(cls, label: str, mentions: tuple[str, ...] = ()) -> Recipient:
+        """A chat webhook or a ticket queue; ``mentions`` are the contacts' chat handles."""
+        return cls("", " ".join(mentions), label + (f" ({', '.join(mentions)})" if mentions else ""))
+
+
+_STATE = {DeliveryKind.FIRING: "FIRING", DeliveryKind.RESOLVED: "RESOLVED", DeliveryKind.ESCALATION: "UNACKNOWLEDGED"}
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One thing to tell people about one incident."""
+
+    kind: DeliveryKind
+    incident_id: str
+    alertname: str
+    severity: str
+    summary: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+    description: str = ""
+    started_at: str = ""
+    resolved_at: str = ""
+    escalated_after_minutes: float | None = None
+
+    @property
+    def state(self) -> str:
+        return _STATE[self.kind]
+
+    @property
+    def where(self) -> str:
+        return self.where_of(self.labels)
+
+    @staticmethod
+    def where_of(labels: Mapping[str, str]) -> str:
+        """``chi-021 primary_dia (fibrelink)``, ``provider fibrelink``, or the alert's region."""
+        site, circuit, provider = (clean(labels.get(k, ""), 60) for k in ("site", "circuit", "provider"))
+        if site:
+            parts = [site, circuit, f"({provider})" if provider and circuit else ""]
+            return " ".join(p for p in parts if p)
+        if provider:
+            return f"provider {provider}"
+        return clean(labels.get("region", ""), 60)
+
+    @property
+    def ack_hint(self) -> str:
+        return f"Acknowledge: runbook.py incidents ack {self.incident_id}"
+
+    def subject(self) -> str:
+        severity = f" ({clean(self.severity, 20)})" if self.severity else ""
+        return clean(f"[{self.state}] {clean(self.alertname, 60)} {self.where}{severity}", 200)
+
+    def sms(self) -> str:
+        """One SMS (the providers split longer ones; keep it near 160 GSM characters)."""
+        text = f"{self.subject()}: {clean(self.summary, 120)}. Incident {self.incident_id}."
+        if self.kind is not DeliveryKind.RESOLVED:
+            text += f" Ack: runbook.py incidents ack {self.incident_id}"
+        return clean(text, 320)
+
+    def speech(self) -> str:
+        """What a voice call reads out: no markup, no symbols the voices stumble over."""
+        where = self.where.replace("_", " ").replace("(", "").replace(")", "")
+        intro = {
+            DeliveryKind.FIRING: "Runbook alert.",
+            DeliveryKind.ESCALATION: "Runbook alert, not yet acknowledged.",
+            DeliveryKind.RESOLVED: "Runbook, all clear.",
+        }[self.kind]
+        text = f"{intro} {clean(self.alertname, 60)} at {where}. {clean(self.summary, 200)}."
+        text += f" Incident {' '.join(self.incident_id.removeprefix('inc-'))}."
+        return re.sub(r"[<>&{}\[\]\\|`*#]", " ", text)
+
+    def text(self) -> str:
+        """The long form, for e-mail, chat and tickets."""
+        lines = [clean(self.summary, 400)]
+        if self.description and self.description != self.summary:
+            lines.append(clean(self.description, 2000, one_line=False))
+        lines.append("")
+        for key in sorted(self.labels):
+            lines.append(f"{clean(key, 60)}: {clean(self.labels[key], 200)}")
+        lines.append("")
+        lines.append(f"incident: {self.incident_id}")
+        if self.started_at:
+            lines.append(f"started: {self.started_at}")
+        if self.resolved_at:
+            lines.append(f"resolved: {self.resolved_at}")
+        if self.escalated_after_minutes is not None:
+            lines.append(f"not acknowledged within {self.escalated_after_minutes:g} minute(s)")
+        if self.kind is not DeliveryKind.RESOLVED:
+            lines.append(self.ack_hint)
+        return "\n".join(lines)

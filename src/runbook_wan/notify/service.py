@@ -1,0 +1,180 @@
+"""The notifier process: Alertmanager's webhook receiver (Starlette on uvicorn) and its clock.
+
+Endpoints (loopback unless told otherwise):
+
+* ``POST /alerts``: the webhook (payload version 4). 200 with what was done; 400 for a payload
+  that is not Alertmanager's; 500 if the incident store cannot be written (Alertmanager retries).
+* ``GET /healthz``: 200 once the notifier is ready (store open, re-sync done).
+
+The clock thread escalates unacknowledged incidents (every ``tick`` seconds) and re-syncs with
+Alertmanager every ``resync_interval`` seconds. Every log line passes through the run's
+redactor, tracebacks included; the provider SDKs' own request logs are kept at WARNING.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import socket
+import sys
+import threading
+from dataclasses import dataclass
+
+import uvicorn
+from pydantic import ValidationError
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from runbook_wan.credentials.redact import Redactor
+from runbook_wan.notify.alerts import WebhookPayload
+from runbook_wan.notify.engine import Notifier
+from runbook_wan.notify.resync import DEFAULT_GRACE, resync
+from runbook_wan.results import Diagnostic, DiagnosticError
+
+log = logging.getLogger("runbook.notify")
+
+#: Libraries that log request details (Vonage logs headers at DEBUG, Twilio URLs at INFO).
+_QUIET = ("vonage", "twilio", "apprise", "pysnc", "urllib3", "httpx", "uvicorn.access")
+
+
+class MaskingFormatter(logging.Formatter):
+    """Formats the whole record (message, arguments, traceback) and then masks every known secret."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self.redactor = redactor
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.redactor.mask(super().format(record))
+
+
+def setup_logging(redactor: Redactor, level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(MaskingFormatter(redactor))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in _QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 9099
+    alertmanager: str | None = None
+    resync_grace: float = DEFAULT_GRACE
+    resync_interval: float = 300.0
+    tick: float = 1.0
+
+
+def build_app(notifier: Notifier) -> Starlette:
+    async def alerts(request: Request) -> JSONResponse:
+        try:
+            payload = WebhookPayload.model_validate(json.loads(await request.body()))
+        except (ValueError, ValidationError) as exc:
+            first = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+            log.warning("webhook refused: %s", first)
+            return JSONResponse({"error": f"not an Alertmanager webhook payload: {first}"}, status_code=400)
+        try:
+            outcome = await run_in_threadpool(notifier.handle, payload)
+        except Exception:
+            log.exception("webhook from %s failed; Alertmanager will retry", payload.receiver or "?")
+            return JSONResponse({"error": "the notifier could not record this webhook"}, status_code=500)
+        return JSONResponse(outcome.to_dict())
+
+    async def healthz(_request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    return Starlette(routes=[Route("/alerts", alerts, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])])
+
+
+class Clock(threading.Thread):
+    """Escalations every ``tick`` seconds, re-sync every ``resync_interval``; stops on :meth:`stop`.
+
+    Until one re-sync has succeeded (Alertmanager may start after the notifier), it retries every
+    ``UNSYNCED_RETRY`` seconds.
+    """
+
+    UNSYNCED_RETRY = 5.0
+
+    def __init__(self, notifier: Notifier, options: ServeOptions, *, synced: bool) -> None:
+        super().__init__(name="notifier-clock", daemon=True)
+        self.notifier = notifier
+        self.options = options
+        self.synced = synced
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        since_resync = 0.0
+        while not self._halt.wait(self.options.tick):
+            try:
+                self.notifier.escalate_due()
+                since_resync += self.options.tick
+                interval = self.options.resync_interval if self.synced else self.UNSYNCED_RETRY
+                alertmanager = self.options.alertmanager
+                if alertmanager and since_resync >= interval:
+                    since_resync = 0.0
+                    # Warn about an unreachable Alertmanager on a scheduled re-sync, not on every retry.
+                    grace = self.options.resync_grace
+                    outcome = resync(self.notifier, alertmanager, grace=grace, warn=self.synced)
+                    self.synced = self.synced or outcome is not None
+            except Exception:
+                log.exception("escalation tick failed; trying again")
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(timeout=30)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything starts (a clear error instead of a uvicorn exit)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "notify-listen",
+                    f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                    hint="pick a free port with --listen 127.0.0.1:PORT",
+                )
+            ]
+        ) from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(notifier: Notifier, options: ServeOptions, sock: socket.socket) -> None:
+    """Re-sync, start the clock, serve until SIGINT/SIGTERM; the clock stops and the socket closes."""
+    synced = False
+    if options.alertmanager:
+        synced = resync(notifier, options.alertmanager, grace=options.resync_grace) is not None
+    else:
+        log.warning("no --alertmanager given: no re-sync after a restart")
+    clock = Clock(notifier, options, synced=synced)
+    clock.start()
+    config = uvicorn.Config(
+        build_app(notifier), log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=10
+    )
+    # uvicorn re-raises the signal that stopped it once it has shut down, to the handler that was
+    # in place before: for SIGTERM that is this no-op, so a stop by a supervisor exits 0 after the
+    # clock has stopped (Ctrl-C still ends as an interruption).
+    previous = signal.signal(signal.SIGTERM, lambda _sig, _frame: log.info("stopped by SIGTERM"))
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        clock.stop()
+        sock.close()
+        signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,65 @@
+"""The notifier's world for one test module: Alertmanager -> notifier process -> SMTP, chat, providers.
+
+Everything listens on 127.0.0.1 on free ports; everything is stopped (by PID) when the module ends,
+also when a test fails. Twilio, Vonage and ServiceNow are the contract proxy (``tests/contracts``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import ExitStack
+
+import pytest
+import trustme
+import yaml
+from notifykit import (
+    REPO,
+    ROUTES,
+    SECRETS,
+    Alertmanager,
+    ChatReceiver,
+    ContractProxy,
+    Notifier,
+    SmtpServer,
+    World,
+    alertmanager_config,
+    free_port,
+    notifications_intent,
+    private_key_pem,
+)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    workdir = tmp_path_factory.mktemp("notify-world")
+    with ExitStack() as stack:
+        proxy = ContractProxy(trustme.CA(), workdir)
+        stack.enter_context(proxy)
+        chat = ChatReceiver().start()
+        stack.callback(chat.stop)
+        smtp = SmtpServer().start()
+        stack.callback(smtp.stop)
+
+        intents = workdir / "intents"
+        shutil.copytree(REPO / "intents", intents)
+        (intents / "notifications.yaml").write_text(yaml.safe_dump(notifications_intent(smtp.port), sort_keys=False))
+
+        secrets = dict(SECRETS) | {"chat/webhook": chat.url, "vonage/private-key": private_key_pem()}
+        env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy") and not k.startswith("RUNBOOK_")}
+        env |= proxy.env
+        env |= {"RUNBOOK_SECRET_" + n.upper().replace("/", "_").replace("-", "_"): v for n, v in secrets.items()}
+        env["RUNBOOK_SECRETS_FILE"] = str(workdir / "no-secrets-file.yaml")
+        env["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), str(REPO / "napalm_frr" / "src")])
+
+        notifier_port = free_port()
+        alertmanager = Alertmanager(
+            workdir, alertmanager_config(f"http://127.0.0.1:{notifier_port}/alerts", ROUTES, repeat="2s")
+        )
+        stack.callback(alertmanager.stop)
+        alertmanager.start()
+        notifier = Notifier(workdir, intents, alertmanager.url, env, notifier_port)
+        stack.callback(notifier.stop)
+        notifier.start()
+        yield World(workdir, proxy, chat, smtp, alertmanager, notifier, env, secrets)

@@ -1,0 +1,238 @@
+"""The notifier's rules in-process, with hand-built webhook payloads (recorded shapes of Alertmanager's
+version 4), the real SDKs through the contract proxy, a real SMTP server and a chat receiver.
+
+What the process tests cannot reach quickly: a failed delivery retried by the next webhook, a
+manual resolve, re-sync after a restart with Alertmanager up long enough, unrouted alerts, the
+HTTP endpoint's refusals, and escalation on an injected clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import trustme
+from contract_proxy import ContractProxy, ProviderResponder
+from notifykit import SECRETS, ChatReceiver, SmtpServer, notifications_intent, private_key_pem
+
+from runbook_wan.credentials.redact import Redactor
+from runbook_wan.credentials.resolver import SecretResolver, env_name
+from runbook_wan.model.notifications import Notifications
+from runbook_wan.notify.alerts import ApiAlert, WebhookPayload
+from runbook_wan.notify.channels.build import build_senders
+from runbook_wan.notify.engine import Notifier
+from runbook_wan.notify.service import build_app
+from runbook_wan.ops.incidents import DeliveryKind, IncidentStatus, IncidentStore
+
+T0 = datetime(2026, 11, 30, 18, 0, 0, tzinfo=UTC)
+
+
+class FakeNow:
+    """The notifier's clock, moved by hand (escalation delays without waiting)."""
+
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Rig:
+    notifier: Notifier
+    store: IncidentStore
+    proxy: ContractProxy
+    chat: ChatReceiver
+    smtp: SmtpServer
+    clock: FakeNow
+    redactor: Redactor
+
+    def sms(self, site: str) -> list[str]:
+        return [r.form()["To"][0] for r in self.proxy.to("api.twilio.com") if r.path.endswith("/Messages.json")
+                and site in r.form()["Body"][0]]  # fmt: skip
+
+    def calls(self, site: str) -> list[str]:
+        return [r.form()["To"][0] for r in self.proxy.to("api.twilio.com") if r.path.endswith("/Calls.json")
+                and site in r.form()["Twiml"][0]]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def private_key() -> str:
+    return private_key_pem()
+
+
+@pytest.fixture
+def rig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, private_key: str) -> Iterator[Rig]:
+    for name in [n for n in os.environ if n.lower().endswith("_proxy")]:
+        monkeypatch.delenv(name)
+    with ContractProxy(trustme.CA(), tmp_path) as proxy:
+        for name, value in proxy.env.items():
+            monkeypatch.setenv(name, value)
+        chat, smtp = ChatReceiver().start(), SmtpServer().start()
+        try:
+            notifications = Notifications.model_validate(notifications_intent(smtp.port))
+            secrets = SECRETS | {"chat/webhook": chat.url, "vonage/private-key": private_key}
+            environ = {env_name(n): v for n, v in secrets.items()} | {"RUNBOOK_SECRETS_FILE": str(tmp_path / "none")}
+            redactor = Redactor()
+            senders = build_senders(notifications, SecretResolver(redactor, environ=environ), timeout=5)
+            store = IncidentStore(tmp_path / "incidents.sqlite")
+            clock = FakeNow()
+            notifier = Notifier(notifications, senders, store, redactor, clock=clock)
+            yield Rig(notifier, store, proxy, chat, smtp, clock, redactor)
+        finally:
+            chat.stop()
+            smtp.stop()
+
+
+def am_alert(
+    name: str, *, status: str = "firing", starts: str = "2026-11-30T17:59:00.123456789Z", **labels: str
+) -> dict[str, Any]:
+    return {
+        "status": status,
+        "labels": {"alertname": name, **labels},
+        "annotations": {"summary": f"{name} {' '.join(labels.values())}"},
+        "startsAt": starts,
+        "endsAt": "0001-01-01T00:00:00Z" if status == "firing" else "2026-11-30T18:05:00Z",
+        "generatorURL": "http://prometheus.invalid/graph",
+        "fingerprint": f"fp-{name}-{'-'.join(labels.values())}",
+    }
+
+
+def raw_payload(receiver: str, *alerts: dict[str, Any]) -> dict[str, Any]:
+    status = "firing" if any(a["status"] == "firing" for a in alerts) else "resolved"
+    return {
+        "version": "4",
+        "groupKey": '{}:{alertname="X"}',
+        "truncatedAlerts": 0,
+        "status": status,
+        "receiver": receiver,
+        "groupLabels": {},
+        "commonLabels": {},
+        "commonAnnotations": {},
+        "externalURL": "http://alertmanager.invalid",
+        "alerts": list(alerts),
+    }
+
+
+def payload(receiver: str, *alerts: dict[str, Any]) -> WebhookPayload:
+    return WebhookPayload.model_validate(raw_payload(receiver, *alerts))
+
+
+def test_a_failed_delivery_is_retried_by_the_next_webhook_and_the_rest_is_not_repeated(rig: Rig) -> None:
+    down = am_alert("CircuitDown", site="bos-042", circuit="lte", provider="skycell")
+    rig.chat.refuse = True
+    first = rig.notifier.handle(payload("runbook-circuits", down))
+    rig.chat.refuse = False
+    second = rig.notifier.handle(payload("runbook-circuits", down))
+    third = rig.notifier.handle(payload("runbook-circuits", down))
+
+    assert (first.sent, first.failed, len(first.opened)) == (2, 1, 1)  # two e-mails; chat refused
+    assert (second.sent, second.failed, second.opened) == (1, 0, [])  # only the chat, again
+    assert (third.sent, third.failed) == (0, 0)
+    assert len(rig.chat.posts) == 1 and len(rig.smtp.messages) == 2
+    [incident] = rig.store.incidents()
+    chat = [(d.status.value, d.error) for d in rig.store.deliveries(incident.id) if d.channel == "chat"]
+    assert [status for status, _error in chat] == ["failed", "sent"]
+    assert "error=503" in chat[0][1] and chat[1][1] == ""
+
+
+def test_a_manual_resolve_ends_that_episode_and_a_new_episode_is_a_new_incident(rig: Rig) -> None:
+    down = am_alert("CircuitDown", site="bos-042", circuit="lte")
+    rig.notifier.handle(payload("runbook-circuits", down))
+    [incident] = rig.store.incidents()
+    assert rig.store.resolve(incident.id, by="alice") is not None
+
+    repeat = rig.notifier.handle(payload("runbook-circuits", down))
+    assert (repeat.opened, repeat.sent, repeat.ignored) == ([], 0, 1)
+    again = rig.notifier.handle(payload("runbook-circuits", am_alert("CircuitDown", starts="2026-11-30T19:00:00Z",
+                                                                      site="bos-042", circuit="lte")))  # fmt: skip
+    assert len(again.opened) == 1 and again.sent == 3
+    assert [i.status for i in rig.store.incidents()] == [IncidentStatus.FIRING, IncidentStatus.RESOLVED]
+
+
+def test_resync_announces_what_resolved_while_nobody_listened_once_and_pages_nobody(rig: Rig) -> None:
+    rig.notifier.handle(payload("runbook-site-down", am_alert("SiteDown", site="bna-068")))
+    assert sorted(rig.sms("bna-068")) == ["+14155550123", "+14155550124"]
+    still = [ApiAlert.parse({"fingerprint": "fp-SiteDown-bna-068", "labels": {}, "status": {"state": "active"}})]
+
+    assert rig.notifier.resync(still, complete=True).ignored == 1  # still firing: nothing sent
+    early = rig.notifier.resync([], complete=False)  # Alertmanager just restarted: absence proves nothing
+    assert (early.resolved, early.sent) == ([], 0)
+    late = rig.notifier.resync([], complete=True)
+    assert len(late.resolved) == 1 and late.sent == 2
+    assert rig.notifier.resync([], complete=True).resolved == []
+    texts = [r.form()["Body"][0] for r in rig.proxy.to("api.twilio.com")]
+    assert sum("[RESOLVED] SiteDown bna-068" in t for t in texts) == 2 and len(texts) == 4
+
+
+def test_unrouted_alerts_are_recorded_and_sent_nowhere_and_an_unknown_receiver_uses_the_intent(rig: Rig) -> None:
+    quiet = rig.notifier.handle(payload("runbook-unrouted", am_alert("ConfigDrift", site="boi-012")))
+    assert len(quiet.opened) == 1 and quiet.sent == quiet.failed == 0
+    # Someone's own Alertmanager, with its own receiver name: the intent's routes decide.
+    theirs = rig.notifier.handle(payload("team-pager", am_alert("CircuitDown", site="boi-012", circuit="lte")))
+    assert theirs.sent == 3
+    [mail_to_alice] = [m for to, m in rig.smtp.messages if to == ["alice@example.com"]]
+    assert mail_to_alice["Subject"] == "[FIRING] CircuitDown boi-012 lte"
+    assert "Acknowledge: runbook.py incidents ack inc-" in mail_to_alice.get_content()
+
+
+def test_escalation_calls_after_the_delay_unless_acknowledged_and_only_once(rig: Rig) -> None:
+    rig.notifier.handle(payload("runbook-site-down", am_alert("SiteDown", site="bdl-048")))
+    rig.notifier.handle(payload("runbook-site-down", am_alert("SiteDown", site="bhm-076")))
+    acked = next(i for i in rig.store.incidents() if i.site == "bhm-076")
+    assert rig.store.acknowledge(acked.id, "bob") is not None
+
+    rig.clock.now = T0 + timedelta(minutes=0.2)  # before the 0.25-minute delay
+    assert rig.notifier.escalate_due().sent == 0
+    rig.clock.now = T0 + timedelta(minutes=0.3)
+    assert rig.notifier.escalate_due().sent == 2
+    assert rig.notifier.escalate_due().sent == 0
+    assert sorted(rig.calls("bdl-048")) == ["+14155550123", "+14155550124"] and rig.calls("bhm-076") == []
+    called = next(i for i in rig.store.incidents() if i.site == "bdl-048")
+    assert [d.kind for d in rig.store.deliveries(called.id)].count(DeliveryKind.ESCALATION) == 2
+
+    # Resolved: the SMS recipients hear it; nobody is called to be told all is well.
+    rig.notifier.handle(payload("runbook-site-down", am_alert("SiteDown", status="resolved", site="bdl-048")))
+    assert len(rig.calls("bdl-048")) == 2
+    assert sum("[RESOLVED]" in b for b in (r.form()["Body"][0] for r in rig.proxy.to("api.twilio.com")
+                                            if r.path.endswith("/Messages.json"))) == 2  # fmt: skip
+
+
+def test_a_repeat_webhook_while_the_first_is_still_sending_tells_nobody_twice(rig: Rig) -> None:
+    """Alertmanager sends groups concurrently and repeats them; sends run outside the decision lock."""
+    responder = rig.proxy.responder
+    assert isinstance(responder, ProviderResponder)
+    responder.delay = 0.5  # Twilio answers slowly
+    down = payload("runbook-site-down", am_alert("SiteDown", site="bos-042"))
+    with ThreadPoolExecutor(3) as pool:
+        outcomes = list(pool.map(rig.notifier.handle, [down, down, down]))
+    assert sum(o.sent for o in outcomes) == 2 and sorted(rig.sms("bos-042")) == ["+14155550123", "+14155550124"]
+    assert sum(len(o.opened) for o in outcomes) == 1
+
+
+def test_the_webhook_endpoint_refuses_what_is_not_alertmanager_and_reports_what_it_did(rig: Rig) -> None:
+    async def exchange() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=build_app(rig.notifier))
+        async with httpx.AsyncClient(transport=transport, base_url="http://notifier.invalid") as client:
+            return [
+                await client.get("/healthz"),
+                await client.post("/alerts", content=b"not json"),
+                await client.post("/alerts", json={"version": "3", "status": "firing", "alerts": []}),
+                await client.post(
+                    "/alerts", json=raw_payload("runbook-circuits", am_alert("CircuitDown", site="btv-055"))
+                ),
+            ]
+
+    health, junk, old, done = asyncio.run(exchange())
+    assert health.json() == {"status": "ok"}
+    assert junk.status_code == 400 and "not an Alertmanager webhook payload" in junk.json()["error"]
+    assert old.status_code == 400 and "version '3' is not supported" in old.json()["error"]
+    assert done.status_code == 200 and done.json()["sent"] == 3 and len(done.json()["opened"]) == 1

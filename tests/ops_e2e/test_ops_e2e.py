@@ -1,0 +1,156 @@
+"""Day 2 end to end against the real lab: a failure in the FRR network reaches people, once.
+
+Chain: ``lab fail`` -> the probe's echoes from the site's LAN namespace stop -> Prometheus rule ->
+Alertmanager (grouping, inhibition, silences) -> the notifier -> chat (local HTTP receiver),
+e-mail (aiosmtpd), SMS and voice (Twilio's SDK through the contract proxy: the requests, not
+delivery). Timing profile scaled to a 1 s scrape (``monitor up --scrape-interval 1``).
+
+The tests share one lab and stack and run in file order.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from opskit import OpsWorld, settle, wait_for
+
+pytestmark = pytest.mark.lab
+
+GATE = ["--gate-timeout", "20", "--revert-in", "40"]
+CIRCUITS = ("primary_dia", "secondary_dia", "tertiary_wireless")
+
+
+def _of(world: OpsWorld, site: str, alertname: str) -> list[dict]:  # type: ignore[type-arg]
+    return [i for i in world.incidents() if i["site"] == site and i["alertname"] == alertname]
+
+
+def test_1_blackholed_circuit_becomes_one_circuitdown_incident_with_chat_and_mail(ops: OpsWorld) -> None:
+    site = "sea-001"
+    ops.lab.fail(site, "primary_dia", mode="blackhole")
+    try:
+        wait_for("the chat message", lambda: ops.chats("[FIRING]", "CircuitDown", site, "primary_dia"), timeout=60)
+        wait_for("two e-mails (alice, bob)", lambda: len(ops.mails("CircuitDown", site)) >= 2, timeout=30)
+        [incident] = _of(ops, site, "CircuitDown")
+        assert incident["status"] == "firing" and incident["circuit"] == "primary_dia"
+        assert incident["provider"] == "fibrelink" and incident["region"] == "west"
+        assert {d["channel"] for d in incident["deliveries"]} == {"chat", "email"}
+        assert not _of(ops, site, "SiteDown"), "two circuits still carry traffic: the site is up"
+    finally:
+        ops.lab.restore(site, "primary_dia", wait=90)
+    wait_for("the resolved chat message", lambda: ops.chats("[RESOLVED]", "CircuitDown", site), timeout=90)
+    wait_for("the incident resolved", lambda: _of(ops, site, "CircuitDown")[0]["status"] == "resolved", timeout=30)
+    assert len(ops.chats("[FIRING]", "CircuitDown", site)) == 1
+    assert len(ops.chats("[RESOLVED]", "CircuitDown", site)) == 1
+
+
+def test_2_site_down_pages_once_escalates_survives_a_restart_and_resolves_once(ops: OpsWorld) -> None:
+    site = "chi-021"
+    chats_before, mails_before = len(ops.chat.texts()), len(ops.smtp.subjects())
+    for circuit in CIRCUITS:
+        ops.lab.fail(site, circuit, mode="blackhole")
+    try:
+        wait_for("the SMS request", lambda: ops.twilio("/Messages.json", site), timeout=60)
+        [incident] = _of(ops, site, "SiteDown")
+        assert incident["status"] == "firing"
+        # The notifier restarts mid-incident: it re-syncs from Alertmanager and pages nobody again.
+        ops.restart_notifier()
+        # Nobody acknowledges: after the escalation delay (15 s) a voice call goes out, once.
+        wait_for("the voice call request", lambda: ops.twilio("/Calls.json", site), timeout=90)
+        settle(5)
+        assert len(ops.twilio("/Messages.json", site)) == 2, "one SMS per on-call member (alice, bob), once"
+        assert len(ops.twilio("/Calls.json", site)) == 2
+        assert len(_of(ops, site, "SiteDown")) == 1
+        # Circuit alerts of a down site are inhibited: no incident, no chat, no mail.
+        assert not _of(ops, site, "CircuitDown")
+        assert not [t for t in ops.chat.texts()[chats_before:] if site in t]
+        assert not [s for s in ops.smtp.subjects()[mails_before:] if site in s]
+    finally:
+        for circuit in CIRCUITS:
+            ops.lab.restore(site, circuit)
+        wait_for("chi-021 healthy again", lambda: all(ops.lab.circuit_healthy(site, c) for c in CIRCUITS), timeout=120)
+    wait_for(
+        "the SiteDown incident resolved", lambda: _of(ops, site, "SiteDown")[0]["status"] == "resolved", timeout=60
+    )
+    settle(8)  # Alertmanager lists the inhibited CircuitDown alerts as resolved now: nothing may be announced
+    assert not _of(ops, site, "CircuitDown")
+    assert not [t for t in ops.chat.texts()[chats_before:] if site in t]
+    assert len(ops.twilio("/Messages.json", site)) in (2, 4), "at most one resolved SMS per member"
+
+
+def _watch_silences(ops: OpsWorld, seen: dict[str, set[str]], stop: threading.Event) -> None:
+    while not stop.is_set():
+        for silence in ops.silences():
+            if silence["status"]["state"] == "active":
+                sites = next(m["value"] for m in silence["matchers"] if m["name"] == "site")
+                seen.setdefault(silence["id"], set()).add(sites)
+        time.sleep(0.2)
+
+
+def test_3_each_deploy_wave_is_silenced_during_its_change_window(ops: OpsWorld) -> None:
+    edited = ops.intents / "defaults.yaml"
+    original = edited.read_text()
+    edited.write_text(original.replace("interval_ms: 500", "interval_ms: 400"))
+    seen: dict[str, set[str]] = {}
+    stop = threading.Event()
+    watcher = threading.Thread(target=_watch_silences, args=(ops, seen, stop), daemon=True)
+    watcher.start()
+    try:
+        done = ops.cli(
+            "deploy",
+            "--intents",
+            str(ops.intents),
+            "--inventory",
+            str(ops.inventory),
+            "--yes",
+            "--canary",
+            "sea-001",
+            "--wave-size",
+            "1",
+            *GATE,
+            timeout=300,
+        )
+    finally:
+        stop.set()
+        watcher.join(5)
+        edited.write_text(original)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sorted(s for sites in seen.values() for s in sites) == ["chi-021", "sea-001"], seen
+    by_id = {s["id"]: s for s in ops.silences()}
+    for silence_id in seen:
+        assert by_id[silence_id]["status"]["state"] == "expired", "the silence is lifted after the gate"
+        assert {"name": "alertname", "value": "RolloutHalted", "isRegex": False, "isEqual": False} in by_id[silence_id][
+            "matchers"
+        ]
+
+
+def test_4_a_rollout_halted_at_the_canary_raises_rollouthalted(ops: OpsWorld) -> None:
+    provider = ops.intents / "providers" / "fibrelink.yaml"
+    original = provider.read_text()
+    provider.write_text(original.replace("asn: 64501", "asn: 64599"))  # every fibrelink session breaks
+    try:
+        done = ops.cli(
+            "deploy",
+            "--intents",
+            str(ops.intents),
+            "--inventory",
+            str(ops.inventory),
+            "--yes",
+            "--canary",
+            "sea-001",
+            "--wave-size",
+            "1",
+            *GATE,
+            timeout=300,
+        )
+    finally:
+        provider.write_text(original)
+    assert done.returncode == 4, done.stdout + done.stderr  # halted at the canary
+    halted = [a for a in ops.alerts() if a["labels"]["alertname"] == "RolloutHalted"]
+    assert [(a["labels"]["site"], a["labels"]["region"], a["status"]["state"]) for a in halted] == [
+        ("sea-001", "west", "active")
+    ]
+    wait_for("the RolloutHalted chat message", lambda: ops.chats("RolloutHalted", "sea-001"), timeout=60)
+    [incident] = _of(ops, "sea-001", "RolloutHalted")
+    assert incident["status"] == "firing"

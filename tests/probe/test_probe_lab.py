@@ -1,0 +1,81 @@
+"""``runbook.py probe --once`` against the real lab: a blackholed circuit stops answering, and only
+because the echoes are hop-limited (a plain ping still gets through the other circuits)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lab"))
+from labkit import derive_intents
+
+from runbook_wan import cli as runbook
+from runbook_wan.lab.api import Lab
+from runbook_wan.lab.builder import free_management_network
+from runbook_wan.lab.teardown import down
+
+pytestmark = pytest.mark.lab
+PREFIX = "rbp" + os.environ.get("RUNBOOK_TEST_LAB_TAG", "")
+SITE = "sea-001"
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Lab, Path, Path]]:
+    if os.geteuid() != 0 or not Path("/usr/lib/frr/zebra").exists():
+        pytest.fail("probe lab tests need root and FRR (CI has both); set RUNBOOK_SKIP_LAB=1 to deselect locally")
+    root = tmp_path_factory.mktemp("probe")
+    intents = derive_intents(root / "intents", (SITE,), free_management_network(prefixlen=24))
+    state = root / "state"
+    assert (
+        runbook.main(["--state", str(state), "render", "--intents", str(intents), "--configs", str(root / "configs")])
+        == 0
+    )
+    down(state, PREFIX)
+    try:
+        yield (
+            Lab.up(intents, state, prefix=PREFIX, configs=root / "configs", inventory_dir=root / "inventory"),
+            intents,
+            state,
+        )
+    finally:
+        down(state, PREFIX)
+
+
+def _probe(intents: Path, state: Path) -> tuple[int, dict[str, dict[str, object]]]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = runbook.main(["--state", str(state), "probe", "--once", "--intents", str(intents), "--format", "json"])
+    return code, {row["what"]: row for row in json.loads(out.getvalue())}
+
+
+def test_probe_sees_a_blackholed_circuit_that_a_plain_ping_does_not(lab: tuple[Lab, Path, Path]) -> None:
+    the_lab, intents, state = lab
+    code, rows = _probe(intents, state)
+    assert code == 0, rows
+    assert {k: r["received"] for k, r in rows.items()} == {
+        "primary_dia": 5,
+        "secondary_dia": 5,
+        "tertiary_wireless": 5,
+        "hub": 5,
+        "saas": 5,
+    }
+    tracking = the_lab.topology.providers["fibrelink"].tracking_address
+    the_lab.fail(SITE, "primary_dia", mode="blackhole")
+    try:
+        # BFD moves the site's default route to the secondary within seconds; then measure.
+        assert the_lab.reaches(SITE, "users", the_lab.topology.internet.hub, timeout=30) is not None
+        code, rows = _probe(intents, state)
+        assert code == 3
+        assert rows["primary_dia"]["received"] == 0 and rows["primary_dia"]["loss"] == 1.0
+        assert rows["secondary_dia"]["received"] == 5 and rows["hub"]["received"] == 5
+        # Without the hop limit the tracking address still answers, through another provider.
+        assert the_lab.ping(SITE, "users", tracking, count=3).ok
+    finally:
+        the_lab.restore(SITE, "primary_dia", wait=90)
