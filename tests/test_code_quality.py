@@ -7,6 +7,7 @@ just as it fails on a broken behaviour.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,8 +16,8 @@ REPO = Path(__file__).resolve().parents[1]
 TEST_ROOTS = (REPO / "tests", REPO / "napalm_frr" / "tests")
 
 
-def _run(*argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", *argv], cwd=REPO, capture_output=True, text=True, check=False)
+def _run(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", *argv], cwd=REPO, capture_output=True, text=True, check=False, env=env)
 
 
 def test_ruff_is_clean() -> None:
@@ -45,12 +46,25 @@ def _test_folders() -> list[list[str]]:
     return groups
 
 
+def _helper_folders() -> list[str]:
+    """Folders of shared test helpers (``labkit``, ``notifykit``, ...) that tests import across folders."""
+    return sorted(
+        {
+            str(p.parent)
+            for root in TEST_ROOTS
+            for p in root.rglob("*.py")
+            if not p.name.startswith("test_") and p.name != "conftest.py" and "__pycache__" not in p.parts
+        }
+    )
+
+
 def test_mypy_strict_is_clean_on_tests() -> None:
     folders = _test_folders()
     assert len(folders) >= 10
+    env = {**os.environ, "MYPYPATH": os.pathsep.join(_helper_folders())}
     failures = []
     for files in folders:
-        proc = _run("mypy", "--strict", *files)
+        proc = _run("mypy", "--strict", *files, env=env)
         if proc.returncode != 0:
             failures.append(proc.stdout[-3000:])
     assert failures == [], "\n".join(failures)

@@ -150,8 +150,13 @@ def _plan(
     problems: list[Diagnostic] = []
     for name, data in sorted(files.items()):
         target = folder / name
-        if "/" in name or name.startswith(".") or not name:
-            problems.append(_problem(target, "output", "is not a plain file name", "this is a bug in Runbook"))
+        parts = name.split("/")
+        if not name or any(not part or part.startswith(".") for part in parts):
+            problems.append(_problem(target, "output", "is not a plain relative file name", "this is a bug in Runbook"))
+            continue
+        parent = _parent_problem(folder, parts[:-1])
+        if parent is not None:
+            problems.append(parent)
             continue
         try:
             info = target.lstat()
@@ -184,6 +189,27 @@ def _plan(
     return changed, unchanged, stale, problems
 
 
+def _parent_problem(folder: Path, parents: list[str]) -> Diagnostic | None:
+    """A sub-folder of a nested name that exists but is not a folder."""
+    current = folder
+    for part in parents:
+        current = current / part
+        if current.exists() and not current.is_dir():
+            return Diagnostic(
+                "output-path",
+                "is a file, where a folder is to be written",
+                location=SourceLocation(str(current)),
+                hint="move it away; nothing was written",
+            )
+    return None
+
+
+def _temp_beside(target: Path, data: bytes) -> Path:
+    """A temporary file in the target's own folder (created if missing), so the rename is atomic."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return _write_temp(target.parent, target.name, data, None)
+
+
 def _restore(folder: Path, done: list[tuple[str, bytes | None]]) -> list[str]:
     """Put back files already replaced or removed; returns the names that could not be restored."""
     failed = []
@@ -192,7 +218,7 @@ def _restore(folder: Path, done: list[tuple[str, bytes | None]]) -> list[str]:
             if old is None:
                 (folder / name).unlink(missing_ok=True)
             else:
-                _write_temp(folder, name, old, None).replace(folder / name)
+                _temp_beside(folder / name, old).replace(folder / name)
         except OSError:
             failed.append(name)
     return failed
@@ -223,7 +249,7 @@ def write_folder(
     staged: dict[str, Path] = {}
     try:
         for name in changed:
-            staged[name] = _write_temp(folder, name, data[name], None)
+            staged[name] = _temp_beside(folder / name, data[name])
     except OSError as exc:
         for temp in staged.values():
             temp.unlink(missing_ok=True)
@@ -250,5 +276,6 @@ def write_folder(
         raise DiagnosticError(
             [_problem(folder, "output folder", f"a file could not be replaced ({exc.strerror}); {outcome}", "retry")]
         ) from None
-    _fsync_folder(folder)
+    for written in sorted({(folder / name).parent for name in changed} | {folder}):
+        _fsync_folder(written)
     return FolderWrite(written=list(changed), unchanged=unchanged, removed=list(stale))

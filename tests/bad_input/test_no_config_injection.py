@@ -27,6 +27,7 @@ from runbook_wan.credentials.redact import Redactor
 from runbook_wan.credentials.resolver import SecretResolver
 from runbook_wan.facts.builder import build_estate_facts
 from runbook_wan.model.loader import load_estate
+from runbook_wan.model.notifications import Notifications
 from runbook_wan.model.platform import PlatformSpec
 from runbook_wan.model.policy import Policy
 from runbook_wan.model.provider import Provider
@@ -39,7 +40,7 @@ from runbook_wan.results import DiagnosticError
 
 REPO = Path(__file__).resolve().parents[2]
 BASE = REPO / "tests" / "errors" / "_base" / "intents"
-ROOTS: tuple[type[BaseModel], ...] = (Site, Provider, Policy, Region, Defaults, PlatformSpec)
+ROOTS: tuple[type[BaseModel], ...] = (Site, Provider, Policy, Region, Defaults, PlatformSpec, Notifications)
 #: What an attacker appends: the line break (and its look-alikes) followed by a rogue config line.
 PAYLOAD = "neighbor 192.0.2.66 remote-as 64666"
 BREAKS = ["\n", "\r", "\r\n", "\x00", "\t", "\x0b", "\x0c", "\x1b", "\x7f", "\x85", "\u2028", "\u2029"]

@@ -351,7 +351,7 @@ def _read_headers(reader: Any) -> list[tuple[str, str]]:
 
 
 def _read_chunked(reader: Any) -> bytes:
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         size = int(reader.readline(1024).split(b";")[0].strip() or b"0", 16)
         if size == 0:

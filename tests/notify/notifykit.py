@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
-from email.message import Message
+from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -121,10 +121,11 @@ class ChatReceiver:
 
 class _Sink:
     def __init__(self) -> None:
-        self.messages: list[tuple[list[str], Message]] = []
+        self.messages: list[tuple[list[str], EmailMessage]] = []
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
-        self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default)))
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((list(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"
 
 
@@ -137,7 +138,7 @@ class SmtpServer:
         self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
 
     @property
-    def messages(self) -> list[tuple[list[str], Message]]:
+    def messages(self) -> list[tuple[list[str], EmailMessage]]:
         return list(self.sink.messages)
 
     def subjects(self) -> list[str]:

@@ -101,7 +101,7 @@ def test_notify_needs_a_notifications_intent_and_a_listen_address(tmp_path: Path
     assert done.returncode == 1 and "has no notifications.yaml: nobody to notify" in done.stderr
 
     bad = run_cli(["notify", "--listen", "localhost"], env)
-    assert bad.returncode == 2 and "'localhost' is not HOST:PORT" in bad.stderr
+    assert bad.returncode == 1 and "'localhost' is not HOST:PORT" in bad.stderr
 
 
 def test_a_notifier_started_before_alertmanager_syncs_once_it_answers(

@@ -20,8 +20,9 @@ for _kit in ("notify", "contracts", "lab", "ops_e2e"):
     if str(_TESTS / _kit) not in sys.path:
         sys.path.insert(0, str(_TESTS / _kit))
 
+from contract_proxy import ContractProxy  # noqa: E402
 from labkit import derive_intents  # noqa: E402
-from notifykit import SECRETS, ContractProxy, notifications_intent, private_key_pem  # noqa: E402
+from notifykit import SECRETS, notifications_intent, private_key_pem  # noqa: E402
 from opskit import REPO, ChatReceiver, OpsWorld, SmtpServer  # noqa: E402
 
 from runbook_wan import cli as runbook  # noqa: E402

@@ -94,7 +94,10 @@ class SecretResolver:
             self.redactor.add(name, value)
         return value
 
-    def resolve(self, name: str) -> str:
+    def resolve(self, name: str, *, single_line: bool = True) -> str:
+        """The value of ``name``; errors when missing, too short, or (``single_line``: every secret placed
+        in a config) holding a line break or control character. Credentials a client library takes
+        whole, such as a PEM private key, pass ``single_line=False``."""
         value = self.lookup(name)
         if value is None:
             raise DiagnosticError([self.missing(name)])
@@ -108,7 +111,7 @@ class SecretResolver:
                     )
                 ]
             )
-        if _CONTROL.search(value):
+        if _CONTROL.search(value if single_line else value.replace("\n", "").replace("\r", "")):
             raise DiagnosticError(
                 [
                     Diagnostic(

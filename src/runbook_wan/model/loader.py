@@ -294,7 +294,7 @@ def load_estate(intents_dir: Path, platforms_dir: Path = DEFAULT_PLATFORMS_DIR) 
     )
     out.add(check_references(estate, broken))
     if notifications is not None:
-        out.add(_notification_references(estate, notifications, broken))
+        out.add(_notification_references(estate, notifications, broken, missing))
     errors = errors_only(out.diagnostics)
     if errors:
         raise DiagnosticError(errors)
@@ -322,12 +322,13 @@ def _load_notifications(root: Path, out: _Collector, layers: dict[tuple[Kind, st
 
 
 def _notification_references(
-    estate: Estate, notifications: Notifications, broken: set[tuple[str, str]]
+    estate: Estate, notifications: Notifications, broken: set[tuple[str, str]], missing: set[str]
 ) -> list[Diagnostic]:
-    """Names used in notifications.yaml; regions, sites and providers that failed to load count as known."""
+    """Names used in notifications.yaml; regions, sites and providers that failed to load count as known,
+    and a kind whose whole folder is missing is not checked (that is reported once, at the folder)."""
 
-    def known(kind: str, names: list[str]) -> list[str]:
-        return names + [name for k, name in broken if k == kind]
+    def known(kind: str, names: list[str]) -> list[str] | None:
+        return None if kind in missing else names + [name for k, name in broken if k == kind]
 
     return check_notifications(
         notifications,

@@ -39,9 +39,9 @@ class _Checker:
         self,
         notifications: Notifications,
         locate: Locate,
-        regions: list[str],
+        regions: list[str] | None,
         sites: list[str],
-        providers: list[str],
+        providers: list[str] | None,
     ) -> None:
         self.n = notifications
         self.locate = locate
@@ -181,6 +181,8 @@ class _Checker:
 
     # --- regions, sites, providers --------------------------------------------------------------
     def _hours(self) -> None:
+        if self.regions is None:  # the regions folder is missing: reported once, at the folder
+            return
         for key in self.n.business_hours:
             if key != "default" and key not in self.regions:
                 where = self.locate(("business_hours", key))
@@ -194,20 +196,25 @@ class _Checker:
                 )
 
     def _match(self, conditions: dict[str, list[str]], base: PathKey) -> None:
-        known = {"region": self.regions, "site": self.sites, "provider": self.providers}
+        known: dict[str, list[str] | None] = {"region": self.regions, "site": self.sites, "provider": self.providers}
         for label, values in conditions.items():
-            if label not in known:
+            names = known.get(label)
+            if names is None:  # not a checked label, or its folder is missing (reported at the folder)
                 continue
             for index, value in enumerate(values):
-                if value not in known[label]:
+                if value not in names:
                     # A single value may be written without brackets: point at the key then.
                     path = (*base, "match", label) if len(values) == 1 else (*base, "match", label, index)
                     where = self.locate(path)
-                    self.out.append(_unknown(label, value, where, known[label], f"{label}s"))
+                    self.out.append(_unknown(label, value, where, names, f"{label}s"))
 
 
 def check_notifications(
-    notifications: Notifications, locate: Locate, regions: list[str], sites: list[str], providers: list[str]
+    notifications: Notifications,
+    locate: Locate,
+    regions: list[str] | None,
+    sites: list[str],
+    providers: list[str] | None,
 ) -> list[Diagnostic]:
     """Every unknown contact, group, channel, region, site or provider, and every page that cannot be delivered."""
     return _Checker(notifications, locate, regions, sites, providers).run()

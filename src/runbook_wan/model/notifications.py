@@ -40,6 +40,7 @@ from pydantic_core import PydanticCustomError
 from runbook_wan.model.base import IntentModel
 from runbook_wan.model.roles import CIRCUIT_ROLES
 from runbook_wan.model.secret_ref import SecretField, SecretValue
+from runbook_wan.model.types import ShortText, Text
 from runbook_wan.ops.metrics import Alert, Severity
 
 # --- value types ------------------------------------------------------------------------------
@@ -47,6 +48,7 @@ from runbook_wan.ops.metrics import Alert, Severity
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[A-Za-z]{2,}$")
 _KEY = r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$"
+KEY_MAX_LENGTH = 63
 _HOSTPORT = re.compile(r"^(?P<host>[A-Za-z0-9.-]+):(?P<port>[0-9]{1,5})$")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _SENDER_ID = re.compile(r"^[A-Za-z0-9 ]{1,11}$")
@@ -82,14 +84,15 @@ def _email(value: Any) -> Any:
 
 def _key(kind: str) -> Any:
     def check(value: Any) -> Any:
-        if isinstance(value, str) and not re.match(_KEY, value):
+        if isinstance(value, str) and (len(value) > KEY_MAX_LENGTH or not re.match(_KEY, value)):
             raise PydanticCustomError(
                 "name_format",
                 "{value} is not a valid {kind} name",
                 {
                     "value": repr(value),
                     "kind": kind,
-                    "hint": "use lowercase letters, digits, and single hyphens or underscores, starting with a letter",
+                    "hint": "use lowercase letters, digits, and single hyphens or underscores, starting with a letter "
+                    f"(at most {KEY_MAX_LENGTH} characters)",
                 },
             )
         return value
@@ -120,8 +123,14 @@ ContactName = Annotated[str, AfterValidator(_key("contact"))]
 GroupName = Annotated[str, AfterValidator(_key("group"))]
 ChannelName = Annotated[str, AfterValidator(_key("channel"))]
 TimeZone = Annotated[str, AfterValidator(_timezone)]
+#: A label value a route matches on (alert, severity, region, site, provider, circuit names).
+LabelValue = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}$")]
 #: One label value or a list of them (``alertname: SiteDown`` or ``alertname: [A, B]``).
-OneOrMany = Annotated[list[str], BeforeValidator(_one_or_many)]
+OneOrMany = Annotated[list[LabelValue], BeforeValidator(_one_or_many)]
+#: A contact or group name, as a route's recipient.
+RecipientName = Annotated[str, AfterValidator(_key("contact or group"))]
+#: ``default`` or a region name.
+HoursName = Annotated[str, AfterValidator(_key("business hours"))]
 
 
 # --- people -----------------------------------------------------------------------------------
@@ -130,16 +139,16 @@ OneOrMany = Annotated[list[str], BeforeValidator(_one_or_many)]
 class Contact(IntentModel):
     """A person who can be told about alerts."""
 
-    name: str = Field(description="Display name.")
+    name: ShortText = Field(description="Display name.")
     phone: Phone | None = Field(default=None, description="E.164 number for SMS and voice, e.g. '+14155550123'.")
     email: Email | None = Field(default=None, description="E-mail address.")
-    chat: str | None = Field(default=None, description="Chat handle to mention, e.g. '@alice'.")
+    chat: ShortText | None = Field(default=None, description="Chat handle to mention, e.g. '@alice'.")
 
 
 class Group(IntentModel):
     """An on-call group: a list of contacts."""
 
-    description: str = ""
+    description: Text = ""
     members: list[ContactName] = Field(min_length=1, description="Contact names, in escalation order.")
 
 
@@ -164,7 +173,7 @@ class ChannelKind(StrEnum):
 
 
 class _Channel(IntentModel):
-    description: str = ""
+    description: Text = ""
     failover: ChannelName | None = Field(
         default=None, description="Channel of the same kind to use when this one fails (e.g. Vonage for Twilio)."
     )
@@ -264,7 +273,7 @@ class ServiceNow(_Channel):
     )
     username: SecretValue = Field(description="Integration user, by secret name.")
     password: SecretValue = Field(description="Its password, by secret name.")
-    assignment_group: str | None = Field(default=None, description="Assignment group of opened incidents.")
+    assignment_group: ShortText | None = Field(default=None, description="Assignment group of opened incidents.")
 
 
 Channel = Annotated[
@@ -424,7 +433,7 @@ class Delivery(IntentModel):
     """Send on ``channel`` to ``to`` (contacts or groups; a ticket or chat channel may omit it)."""
 
     channel: ChannelName = Field(description="A channel name from `channels`.")
-    to: Annotated[list[str], BeforeValidator(_one_or_many)] = Field(
+    to: Annotated[list[RecipientName], BeforeValidator(_one_or_many)] = Field(
         default_factory=list, description="Contact or group names (one or a list)."
     )
 
@@ -458,7 +467,7 @@ class Route(IntentModel):
 class NotifyDefaults(IntentModel):
     """Who the built-in routes reach, and when an unacknowledged page escalates."""
 
-    to: Annotated[list[str], BeforeValidator(_one_or_many)] = Field(
+    to: Annotated[list[RecipientName], BeforeValidator(_one_or_many)] = Field(
         min_length=1, description="Contacts or groups that get the built-in routes (e.g. the NOC group)."
     )
     escalate_after_minutes: float = Field(
@@ -473,7 +482,7 @@ class Notifications(IntentModel):
     contacts: dict[ContactName, Contact] = Field(default_factory=dict)
     groups: dict[GroupName, Group] = Field(default_factory=dict)
     channels: dict[ChannelName, Channel] = Field(default_factory=dict)
-    business_hours: dict[str, BusinessHours] = Field(
+    business_hours: dict[HoursName, BusinessHours] = Field(
         default_factory=dict, description="Keys: 'default' and region names (a region falls back to default)."
     )
     routes: list[Route] = Field(default_factory=list, description="Tried in order, before the built-in defaults.")

@@ -12,13 +12,13 @@ Layout of ``monitoring/`` (and of ``<state>/monitor/config/`` with real ports)::
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from runbook_wan.atomic_files import write_folder
 from runbook_wan.facts.models import SiteFacts
 from runbook_wan.model.estate import Estate
 from runbook_wan.monitoring.alertmanager import alertmanager_config
@@ -80,23 +80,5 @@ def load_targets(path: Path) -> ProbeTargets:
 
 
 def write_bundle(files: dict[str, str], out_dir: Path) -> list[str]:
-    """Write every file (each atomically, after all were rendered); remove generated files no longer made.
-
-    Returns the files that changed.
-    """
-    changed = []
-    for name, text in sorted(files.items()):
-        path = out_dir / name
-        if path.is_file() and path.read_text(encoding="utf-8") == text:
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-            Path(tmp).replace(path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        changed.append(name)
-    return changed
+    """Write the generated files all or nothing (after all were rendered). Returns the files that changed."""
+    return write_folder(out_dir, files).written

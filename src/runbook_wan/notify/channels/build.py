@@ -69,7 +69,8 @@ def resolve_secrets(
         raise DiagnosticError(problems)
     values: dict[str, str] = {}
     for _channel, _field, ref in refs:
-        values[ref.secret] = resolver.resolve(ref.secret)  # too-short values raise here
+        # too-short values raise here; never placed in a config, so a PEM key keeps its line breaks
+        values[ref.secret] = resolver.resolve(ref.secret, single_line=False)
     return values
 
 
