@@ -30,6 +30,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("validation",),
     ("verify",),
     ("tasks",),
+    ("drift",),
     ("rollout",),
     ("commands", "cli", "__main__"),
 )

@@ -10,6 +10,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cmd_validate",
     "cmd_deploy",
     "cmd_verify",
+    "cmd_drift",
     "cmd_restore",
     "cmd_lab",
     "cmd_schema",

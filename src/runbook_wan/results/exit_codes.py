@@ -70,6 +70,12 @@ BY_COMMAND: dict[str, dict[ExitCode, str]] = {
         _E.FAILED: "the lab is up but some node is not ready or healthy (up, status)",
     },
     "schema": {_E.OK: "schemas written"},
+    "drift": {
+        _E.OK: "every selected device runs its configs/<site>.cfg",
+        _E.CHANGES: "some device drifted (its running config differs)",
+        _E.FAILED: "some device could not be reached or read (named in the output)",
+        _E.ERROR: "bad input (no configs/<site>.cfg, a secret not set); no device read",
+    },
 }
 
 
