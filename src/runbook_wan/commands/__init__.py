@@ -11,6 +11,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cmd_deploy",
     "cmd_verify",
     "cmd_drift",
+    "cmd_report",
     "cmd_restore",
     "cmd_lab",
     "cmd_schema",

@@ -76,6 +76,11 @@ BY_COMMAND: dict[str, dict[ExitCode, str]] = {
         _E.FAILED: "some device could not be reached or read (named in the output)",
         _E.ERROR: "bad input (no configs/<site>.cfg, a secret not set); no device read",
     },
+    "report": {
+        _E.OK: "the promise was kept (every site up all the known time; every change verified within one hour)",
+        _E.FAILED: "the promise was broken: a site was down, or a change took (or is open) longer than one hour",
+        _E.ERROR: "bad input, or no data source (no monitoring stack, not a git repository)",
+    },
 }
 
 
