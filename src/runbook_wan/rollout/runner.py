@@ -24,6 +24,7 @@ from nornir.core import Nornir
 
 from runbook_wan.context import RunContext
 from runbook_wan.credentials.resolver import SecretResolver
+from runbook_wan.drift.model import DriftStatus
 from runbook_wan.model.estate import Estate
 from runbook_wan.plan.model import sha256
 from runbook_wan.render.pipeline import RenderResult, render_estate
@@ -36,6 +37,7 @@ from runbook_wan.rollout.pinned import check_pinned
 from runbook_wan.rollout.policy import Amount, allowed_failures, plan_waves
 from runbook_wan.rollout.progress import DEPLOY_TASK, SiteDone
 from runbook_wan.rollout.resume import PriorRun, check_unchanged, load_prior
+from runbook_wan.rollout.wave_drift import check_wave
 from runbook_wan.tasks.backup import BackupStore
 from runbook_wan.tasks.deploy_site import SiteJob, deploy_site
 from runbook_wan.tasks.fleet import open_fleet
@@ -57,6 +59,8 @@ class RolloutResult:
     resumed: bool = False
     timings: dict[str, float] = field(default_factory=dict)
     journal: str = ""
+    #: Sites that did not run what they had just confirmed (drift right after the wave), by site.
+    drift: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.sites.values() if r.outcome is outcome)
@@ -83,6 +87,7 @@ class RolloutResult:
             "timings": self.timings,
             "summary": {o.value: self.count(o) for o in Outcome},
             "sites": [self.sites[s].to_dict() for s in sorted(self.sites)],
+            "drift_after_confirm": self.drift,
         }
 
 
@@ -302,6 +307,8 @@ class Rollout:
             is_canary = index == 0 and canary_first and not opts.check
             allowed = allowed_failures(max_failures, len(todo), canary=is_canary)
             result.timings[f"wave_{index}_s"] = round(time.monotonic() - wave_start, 3)
+            if not opts.check:
+                self._drift_after(result, wave_nr, todo, rendered, journal, index)
             if journal is not None:
                 journal.write("wave", wave=index, sites=todo, failures=failures, allowed=allowed)
             if len(failures) > allowed and not opts.check:
@@ -310,6 +317,27 @@ class Rollout:
                 result.halt_reason = (
                     f"{what} had {len(failures)} failure(s) ({', '.join(failures)}), more than the {allowed} allowed"
                 )
+
+    def _drift_after(
+        self,
+        result: RolloutResult,
+        nornir: Nornir,
+        wave: list[str],
+        rendered: RenderResult,
+        journal: Journal | None,
+        index: int,
+    ) -> None:
+        """Drift right after the confirms (see :mod:`rollout.wave_drift`): findings, not failures."""
+        started = time.monotonic()
+        confirmed = [s for s in wave if result.sites[s].outcome.done]
+        state, redactor = self.opts.state_dir, self.ctx.redactor
+        for found in check_wave(nornir, confirmed, rendered, result.rollout_id, state, redactor):
+            if found.status is DriftStatus.IN_SYNC:
+                continue
+            result.drift[found.site] = found.to_dict()
+            if journal is not None:
+                journal.write("drift", site=found.site, status=found.status.value, sections=found.sections)
+        result.timings[f"wave_{index}_drift_s"] = round(time.monotonic() - started, 3)
 
 
 class LockedError(DiagnosticError):
