@@ -12,6 +12,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cmd_verify",
     "cmd_drift",
     "cmd_report",
+    "cmd_status",
     "cmd_restore",
     "cmd_lab",
     "cmd_schema",

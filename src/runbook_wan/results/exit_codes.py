@@ -81,6 +81,10 @@ BY_COMMAND: dict[str, dict[ExitCode, str]] = {
         _E.FAILED: "the promise was broken: a site was down, or a change took (or is open) longer than one hour",
         _E.ERROR: "bad input, or no data source (no monitoring stack, not a git repository)",
     },
+    "status": {
+        _E.OK: "shown, written (--html) or served until stopped",
+        _E.ERROR: "bad input: intents, output path, or a non-loopback bind without a token",
+    },
 }
 
 
