@@ -8,6 +8,7 @@ import subprocess
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -46,9 +47,16 @@ def backfill(document: str, data_dir: Path) -> None:
     )
 
 
+@dataclass(frozen=True)
+class Running:
+    url: str
+    pid: int
+    port: int
+
+
 @contextmanager
-def prometheus(workdir: Path, interval: str = "15s") -> Iterator[str]:
-    """Run Prometheus on 127.0.0.1 over ``workdir/data``; yields its URL; stops it (by PID) after."""
+def prometheus(workdir: Path, interval: str = "15s") -> Iterator[Running]:
+    """Run Prometheus on 127.0.0.1 over ``workdir/data``; yields where it runs; stops it (by PID) after."""
     config = workdir / "prometheus.yml"
     config.write_text(f"global:\n  scrape_interval: {interval}\n  evaluation_interval: {interval}\n")
     port = free_port()
@@ -76,7 +84,7 @@ def prometheus(workdir: Path, interval: str = "15s") -> Iterator[str]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"prometheus did not start: {(workdir / 'prometheus.log').read_text()[-2000:]}")
             time.sleep(0.1)
-        yield url
+        yield Running(url, process.pid, port)
     finally:
         process.terminate()
         try:

@@ -72,8 +72,8 @@ def _circuit_samples() -> list[tuple[dict[str, str], float, float]]:
 def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     work = tmp_path_factory.mktemp("prometheus")
     backfill(openmetrics({metrics.SITE_UP: _site_up_samples(), metrics.CIRCUIT_UP: _circuit_samples()}), work / "data")
-    with prometheus(work) as url:
-        yield url
+    with prometheus(work) as running:
+        yield running.url
 
 
 def _period() -> Period:
