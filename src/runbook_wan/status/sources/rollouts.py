@@ -29,9 +29,27 @@ def _iso(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+#: The audit log only grows: it is parsed again only when it changed (the page refreshes often).
+_CACHE: dict[Path, tuple[tuple[int, float], dict[str, list[ChangeRecord]]]] = {}
+
+
 def _history(state_dir: Path) -> dict[str, list[ChangeRecord]]:
+    path = audit_path(state_dir)
+    try:
+        stat = path.stat()
+    except OSError:
+        return {}
+    mark = (stat.st_size, stat.st_mtime)
+    cached = _CACHE.get(path)
+    if cached is None or cached[0] != mark:
+        cached = (mark, _parse_history(path))
+        _CACHE[path] = cached
+    return cached[1]
+
+
+def _parse_history(path: Path) -> dict[str, list[ChangeRecord]]:
     history: dict[str, list[ChangeRecord]] = {}
-    for event in reversed(read_audit(audit_path(state_dir))):
+    for event in reversed(read_audit(path)):
         if event.event not in ("site", "rollback"):
             continue
         f = event.fields
