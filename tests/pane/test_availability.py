@@ -21,7 +21,7 @@ from promkit import backfill, openmetrics, prometheus
 from runbook_wan import cli as runbook
 from runbook_wan.model.roles import CIRCUIT_ROLES
 from runbook_wan.ops import metrics
-from runbook_wan.report.availability import availability
+from runbook_wan.report.availability import availability, has_data
 from runbook_wan.report.period import Period
 from runbook_wan.report.prometheus import PrometheusClient
 
@@ -142,3 +142,13 @@ def test_no_monitoring_stack_is_a_clear_error(tmp_path: Path, capsys: pytest.Cap
     err = capsys.readouterr().err
     assert code == 1
     assert "no monitoring data" in err and "runbook.py monitor up" in err and "Traceback" not in err
+
+
+def test_auto_source_uses_the_rule_only_where_it_has_data(prom: str) -> None:
+    with PrometheusClient(prom) as client:
+        assert has_data(client, "site_up", _period()) and has_data(client, "circuit_up", _period())
+        before = Period(datetime.fromtimestamp(T0 - 86400 * 2, UTC), datetime.fromtimestamp(T0 - 86400, UTC))
+        assert not has_data(client, "site_up", before)
+        report = availability(client, SITES, before, STEP)
+    assert report.source == "circuit_up"  # nothing to prefer: the raw metric, which is empty too
+    assert all(s.unknown_s == 86400 and s.availability is None for s in report.sites)

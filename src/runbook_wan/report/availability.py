@@ -203,27 +203,36 @@ def _states(
     client: PrometheusClient, grid: _Grid, source: Source, site: str, known: list[int], up: list[int]
 ) -> list[State]:
     states: list[State] = []
+    pending: list[int] = []  # consecutive mixed windows, read point by point in one request
+
+    def flush() -> None:
+        if not pending:
+            return
+        first = pending[0] * grid.per_window
+        last = pending[-1] * grid.per_window + grid.window_points(pending[-1]) - 1
+        values = _by_site(
+            client.query_range(
+                point_expr(source, grid.interval, site), grid.point(first), grid.point(last), grid.interval
+            )
+        ).get(site, {})
+        for index in range(first, last + 1):
+            value = values.get(round(grid.point(index) * 1000))
+            states.append("unknown" if value is None else ("up" if value >= 1 else "down"))
+        pending.clear()
+
     for window in range(grid.windows):
         points = grid.window_points(window)
+        pure: State | None = None
         if known[window] == 0:
-            states += ["unknown"] * points
-        elif known[window] == points and up[window] == points:
-            states += ["up"] * points
-        elif known[window] == points and up[window] == 0:
-            states += ["down"] * points
-        else:
-            first = window * grid.per_window
-            values = _by_site(
-                client.query_range(
-                    point_expr(source, grid.interval, site),
-                    grid.point(first),
-                    grid.point(first + points - 1),
-                    grid.interval,
-                )
-            ).get(site, {})
-            for index in range(first, first + points):
-                value = values.get(round(grid.point(index) * 1000))
-                states.append("unknown" if value is None else ("up" if value >= 1 else "down"))
+            pure = "unknown"
+        elif known[window] == points and up[window] in (0, points):
+            pure = "up" if up[window] == points else "down"
+        if pure is None:
+            pending.append(window)
+            continue
+        flush()
+        states += [pure] * points
+    flush()
     return states
 
 
@@ -253,8 +262,7 @@ def _summarise(result: SiteAvailability, grid: _Grid, states: list[State]) -> No
 
 def has_data(client: PrometheusClient, source: Source, period: Period) -> bool:
     metric = metrics.SITE_UP if source == "site_up" else metrics.CIRCUIT_UP
-    span = max(1, math.ceil(period.seconds))
-    return bool(client.query(f"count(count_over_time({metric}[{span}s]))", period.end.timestamp()))
+    return client.has_series(metric, period.start.timestamp(), period.end.timestamp())
 
 
 def _pick(client: PrometheusClient, period: Period) -> Source:

@@ -120,6 +120,11 @@ class PrometheusClient:
                 series.points.extend((float(t), float(v)) for t, v in item["values"])
         return list(merged.values())
 
+    def has_series(self, match: str, start: float, end: float) -> bool:
+        """Whether any series matching ``match`` has samples between ``start`` and ``end`` (index only)."""
+        data = self._get("/api/v1/series", {"match[]": match, "start": f"{start:.3f}", "end": f"{end:.3f}"})
+        return bool(data)
+
     def global_interval(self, key: str = "scrape_interval") -> float | None:
         """``global.<key>`` of the running configuration, in seconds."""
         data = self._get("/api/v1/status/config", {})
