@@ -135,6 +135,9 @@ def test_cli_reports_breach_with_exit_3_and_every_interval(prom: str, capsys: py
     assert runbook.main([*argv, "--limit", "atl-061,mke-022"]) == 0  # no downtime: promise kept
     out = capsys.readouterr().out
     assert "2 of 2 site(s) kept the 100 % promise" in out and "unknown" in out
+    long_ago = ["--since", "2020-01-01", "--until", "2020-01-02"]
+    assert runbook.main(["report", "availability", "--prometheus", prom, *long_ago, "--limit", "atl-061"]) == 1
+    assert "no runbook_circuit_up data for the selected sites" in capsys.readouterr().err
 
 
 def test_no_monitoring_stack_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -53,12 +53,13 @@ def hostile_intents(tmp_path: Path) -> Path:
     return intents
 
 
-def test_chromium_pairing(browser: Browser) -> None:
+def test_chromium_pairing(browser: Browser, tmp_path: Path) -> None:
     """Playwright drives Debian's Chromium, not its own download: fail loudly if the pairing breaks."""
     assert int(browser.version.split(".")[0]) >= 120, browser.version
     page = browser.new_page()
     page.set_content("<p id=x>ok</p>")
     assert page.inner_text("#x") == "ok"
+    shot(page, tmp_path, "pairing")
     page.close()
 
 

@@ -109,6 +109,17 @@ def run_availability(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
             raise DiagnosticError(
                 [Diagnostic("report-prometheus", str(exc), hint="check the URL, or `runbook.py monitor status`")]
             ) from None
+    if not any(s.known_s for s in report.sites):
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "report-no-data",
+                    f"Prometheus at {url} has no {report.to_dict()['source']} data for the selected sites between "
+                    f"{args.since or '30 days ago'} and {args.until or 'now'}: nothing to report",
+                    hint="check --since/--until, and that Prometheus scrapes the probe (`runbook.py monitor status`)",
+                )
+            ]
+        )
     if args.format == "json":
         ctx.out.write(output.to_json(report))
     elif args.format == "markdown":
