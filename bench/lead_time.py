@@ -109,7 +109,7 @@ def run(tmp: Path, management_network: str) -> dict[str, Any]:
         commit = git(root, "rev-parse", "HEAD")
         before = load()
         started = time.perf_counter()
-        plan_s = must("plan", cli(root, "plan", "--format", "json"), ok=(2,))
+        plan_s = must("plan", cli(root, "plan", "--against", "HEAD~1", "--format", "json"), ok=(2,))
         validate_s = must("validate", cli(root, "validate"))
         report = tmp / "rollout.json"
         deploy_s = must("deploy", cli(root, "deploy", "--yes", "--report", str(report)))
