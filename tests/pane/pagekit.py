@@ -21,6 +21,8 @@ from playwright.sync_api import Browser, Page
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
+#: The served page's refresh interval: long enough that no reload lands inside a test's reads.
+REFRESH = 300
 
 
 def free_port() -> int:

@@ -19,7 +19,7 @@ import httpx
 import pytest
 import yaml
 from conftest import SITES, Workspace
-from pagekit import REPO, new_page, serve, shot, site_rows
+from pagekit import REFRESH, REPO, new_page, serve, shot, site_rows
 from playwright.sync_api import Browser
 from prometheus_client import CollectorRegistry, Gauge
 
@@ -81,6 +81,7 @@ def test_02_page_lists_every_lab_site_with_its_state(workspace: Workspace, brows
             assert row["drift"] == "in_sync"  # checked by the rollout right after each wave
             assert rollout in row["cells"]
         assert "monitoring is not running" in page.inner_text("#monitoring")
+        assert page.get_attribute("meta[http-equiv=refresh]", "content") == str(REFRESH)  # it refreshes itself
         assert page.inner_text("[data-summary=unknown] b") == str(len(SITES))
         page.click("a[href='/sites/chi-021']")
         assert page.inner_text("h1") == "chi-021"
