@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from conftest import SITES, Workspace
 from pagekit import REFRESH, REPO, new_page, serve, shot, site_rows
+from panelab import SITES, Workspace
 from playwright.sync_api import Browser
 from prometheus_client import CollectorRegistry, Gauge
 
