@@ -60,7 +60,7 @@ def serve(
             "--port",
             str(port),
             "--refresh",
-            "2",
+            str(REFRESH),
             *extra,
         ],
         stdout=out,
