@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -23,6 +24,7 @@ from pagekit import REPO, cli_env, new_page, serve, shot, site_rows
 from playwright.sync_api import Browser
 
 from runbook_wan.commands import COMMAND_MODULES
+from runbook_wan.credentials.resolver import env_name
 from runbook_wan.lab.builder import free_management_network
 from runbook_wan.model.roles import CIRCUIT_ROLES
 
@@ -86,7 +88,7 @@ def test_site_down_with_incident_then_healthy_again(tmp_path: Path, browser: Bro
         cli("lab", "up", "--prefix", PREFIX, "--management-network", free_management_network(prefixlen=24))
         cli("deploy", "--yes")
         cli("monitor", "up")
-        with serve(state, intents) as url:
+        with serve(state, intents, env=env) as url:
             _poll(url, lambda d: all(_site(d, s)["state"] == "healthy" for s in SITES), BUDGET_S)
             for circuit in CIRCUIT_ROLES:
                 cli("lab", "fail", DOWN_SITE, circuit)
