@@ -2,7 +2,8 @@
 
 Instant queries, fresh samples only (younger than 1.5 scrape intervals, as in ``report
 availability``): per circuit up, loss, latency, jitter and the SLA the probe holds it to; per
-site the 30-day availability recording rule. No stack, or a Prometheus that does not answer:
+site the 30-day availability recording rule (its latest value within 30 minutes: the rule group
+may run only every few minutes). No stack, or a Prometheus that does not answer:
 ``None`` and the reason, and the page shows every site as unknown.
 """
 
@@ -15,6 +16,9 @@ from runbook_wan.ops import metrics
 from runbook_wan.report.prometheus import PrometheusClient, PrometheusError, stack_prometheus_url
 
 FRESHNESS = 1.5
+#: The 30-day ratio moves slowly and its rule group may run only every few minutes: its latest value
+#: within this window is shown.
+AVAILABILITY_LOOKBACK = "30m"
 #: Per-circuit series the page reads, by the name the view uses.
 CIRCUIT_METRICS = {
     "up": metrics.CIRCUIT_UP,
@@ -52,8 +56,8 @@ def read(state_dir: Path, url: str | None = None, timeout: float = 5.0) -> tuple
                 for series in client.query(fresh(metric, interval)):
                     key = (series.labels.get(metrics.SITE, ""), series.labels.get(metrics.CIRCUIT, ""))
                     live.circuits.setdefault(key, {})[name] = series.points[-1][1]
-            rules_interval = client.global_interval("evaluation_interval") or interval
-            for series in client.query(fresh(metrics.SITE_AVAILABILITY_30D, rules_interval)):
+            latest = f"last_over_time({metrics.SITE_AVAILABILITY_30D}[{AVAILABILITY_LOOKBACK}])"
+            for series in client.query(latest):
                 live.availability_30d[series.labels.get(metrics.SITE, "")] = series.points[-1][1]
     except PrometheusError as exc:
         return None, f"monitoring does not answer ({exc}): live state unknown"
