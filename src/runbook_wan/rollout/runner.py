@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -132,6 +133,7 @@ class Rollout:
     def __init__(self, opts: DeployOptions, ctx: RunContext, on_wave: WaveHook, on_site: SiteHook) -> None:
         self.opts, self.ctx, self.on_wave, self.on_site = opts, ctx, on_wave, on_site
         self.prior: PriorRun | None = None
+        self._drift_lock = threading.Lock()
 
     def run(self) -> RolloutResult:
         opts = self.opts
@@ -327,17 +329,22 @@ class Rollout:
         journal: Journal | None,
         index: int,
     ) -> None:
-        """Drift right after the confirms (see :mod:`rollout.wave_drift`): findings, not failures."""
+        """Drift right after the confirms (see :mod:`rollout.wave_drift`): findings, not failures.
+
+        Called with a wave's sites once the wave is done, or with one site right after its own
+        confirm (thread-safe; the wave's drift time adds up).
+        """
         started = time.monotonic()
         confirmed = [s for s in wave if result.sites[s].outcome.done]
         state, redactor = self.opts.state_dir, self.ctx.redactor
-        for found in check_wave(nornir, confirmed, rendered, result.rollout_id, state, redactor):
-            if found.status is DriftStatus.IN_SYNC:
-                continue
-            result.drift[found.site] = found.to_dict()
-            if journal is not None:
-                journal.write("drift", site=found.site, status=found.status.value, sections=found.sections)
-        result.timings[f"wave_{index}_drift_s"] = round(time.monotonic() - started, 3)
+        found = check_wave(nornir, confirmed, rendered, result.rollout_id, state, redactor)
+        with self._drift_lock:
+            for drifted in (f for f in found if f.status is not DriftStatus.IN_SYNC):
+                result.drift[drifted.site] = drifted.to_dict()
+                if journal is not None:
+                    journal.write("drift", site=drifted.site, status=drifted.status.value, sections=drifted.sections)
+            key = f"wave_{index}_drift_s"
+            result.timings[key] = round(result.timings.get(key, 0.0) + time.monotonic() - started, 3)
 
 
 class LockedError(DiagnosticError):
