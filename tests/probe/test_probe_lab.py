@@ -7,10 +7,15 @@ import contextlib
 import io
 import json
 import os
+import re
+import socket
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lab"))
@@ -22,6 +27,7 @@ from runbook_wan.lab.builder import free_management_network
 from runbook_wan.lab.teardown import down
 
 pytestmark = pytest.mark.lab
+REPO = Path(__file__).resolve().parents[2]
 PREFIX = "rbp" + os.environ.get("RUNBOOK_TEST_LAB_TAG", "")
 SITE = "sea-001"
 
@@ -79,3 +85,54 @@ def test_probe_sees_a_blackholed_circuit_that_a_plain_ping_does_not(lab: tuple[L
         assert the_lab.ping(SITE, "users", tracking, count=3).ok
     finally:
         the_lab.restore(SITE, "primary_dia", wait=90)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _metrics(url: str) -> str:
+    try:
+        return httpx.get(url, timeout=5).text
+    except httpx.HTTPError:
+        return ""
+
+
+def _wait_for(url: str, pattern: str, timeout: float = 90.0) -> str:
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        text = _metrics(url)
+        if re.search(pattern, text, re.MULTILINE):
+            return text
+        time.sleep(0.5)
+    raise AssertionError(f"{pattern!r} not in the probe's metrics after {timeout:g} s:\n{text[-2000:]}")
+
+
+def test_the_agent_exports_config_drift_and_change_lead_time(lab: tuple[Lab, Path, Path]) -> None:
+    """The probe runs the drift check and the lead-time count on its own timers (ConfigDrift, ChangeOverdue)."""
+    the_lab, intents, state = lab
+    root = intents.parent
+    port = free_port()
+    argv = [sys.executable, str(REPO / "runbook.py"), "--state", str(state), "probe", "--intents", str(intents)]
+    argv += ["--configs", str(root / "configs"), "--inventory", str(root / "inventory")]
+    argv += ["--listen", f"127.0.0.1:{port}", "--device-interval", "0"]
+    argv += ["--drift-interval", "2", "--lead-time-interval", "1"]
+    url = f"http://127.0.0.1:{port}/metrics"
+    agent = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    changed = False
+    try:
+        _wait_for(url, rf'^runbook_config_drift{{region="\w+",site="{SITE}"}} 0\.0$')
+        _wait_for(url, r"^runbook_change_open_seconds [0-9.e+]+$")
+        the_lab.configure(SITE, "ip prefix-list RB-HAND-MADE seq 5 permit 10.250.0.0/24")
+        changed = True
+        _wait_for(url, rf'^runbook_config_drift{{region="\w+",site="{SITE}"}} 1\.0$')
+    finally:
+        if changed:
+            the_lab.configure(SITE, "no ip prefix-list RB-HAND-MADE")
+        agent.terminate()
+        _, err = agent.communicate(timeout=30)
+    assert "Traceback" not in err, err[-2000:]

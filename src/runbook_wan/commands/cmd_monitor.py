@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from runbook_wan.commands.options import format_options, intents_options, inventory_options
+from runbook_wan.commands.options import configs_options, format_options, intents_options, inventory_options
 from runbook_wan.context import RunContext
 from runbook_wan.results import ExitCode, exit_codes
 
@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     up = actions.add_parser(
         "up",
         help="render the runtime configs and start every service",
-        parents=[intents_options(), inventory_options()],
+        parents=[intents_options(), inventory_options(), configs_options()],
     )
     up.add_argument(
         "--scrape-interval",
@@ -79,6 +79,7 @@ def _up(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         state_dir=ctx.state_dir,
         intents=Path(args.intents),
         inventory=Path(args.inventory),
+        configs=Path(args.configs),
         timing=timing,
         without=frozenset(args.without),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from runbook_wan.commands import stage_audit
 from runbook_wan.commands.options import configs_options, format_options, intents_options, limit_options
 from runbook_wan.context import RunContext
 from runbook_wan.results import ExitCode, exit_codes
@@ -57,4 +58,7 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         ctx.out.write(to_markdown(plan))
     else:
         print_terminal(plan, ctx.out)
+    stage_audit.record(
+        args, ctx, "plan", changes=len(plan.touched), sites=plan.touched, limit=args.limit, against=args.against
+    )
     return ExitCode.CHANGES if plan.has_changes else ExitCode.OK

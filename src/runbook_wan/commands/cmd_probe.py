@@ -9,10 +9,20 @@ NAPALM. Metrics on ``--listen`` (loopback by default). ``--once`` measures one c
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from runbook_wan.commands.options import format_options, intents_options, inventory_options, limit_options
+from runbook_wan.commands.options import (
+    configs_options,
+    format_options,
+    intents_options,
+    inventory_options,
+    limit_options,
+)
 from runbook_wan.context import RunContext
 from runbook_wan.results import ExitCode, exit_codes
+
+if TYPE_CHECKING:
+    from runbook_wan.probe.agent import Agent
 
 HELP = "measure every circuit from the sites' LAN side and export Prometheus metrics"
 
@@ -32,7 +42,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "probe",
         help=HELP,
         description=HELP,
-        parents=[intents_options(), limit_options(), inventory_options(), format_options(("terminal", "json"))],
+        parents=[
+            intents_options(),
+            limit_options(),
+            inventory_options(),
+            configs_options(),
+            format_options(("terminal", "json")),
+        ],
         epilog=exit_codes.epilog("probe"),
     )
     parser.add_argument(
@@ -61,12 +77,25 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="S",
         help="seconds between NAPALM polls of link and BGP state (0: none)",
     )
+    parser.add_argument(
+        "--drift-interval",
+        type=float,
+        default=PRODUCTION.drift_interval,
+        metavar="S",
+        help="seconds between config-drift checks of every device (runbook_config_drift; 0: none)",
+    )
+    parser.add_argument(
+        "--lead-time-interval",
+        type=float,
+        default=PRODUCTION.lead_time_interval,
+        metavar="S",
+        help="seconds between updates of runbook_change_open_seconds from git and the audit log (0: none)",
+    )
     parser.add_argument("--once", action="store_true", help="measure one cycle, print it and exit")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
-    import json
     import signal
 
     from runbook_wan.facts.builder import build_estate_facts
@@ -110,35 +139,13 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     agent = Agent(targets, points, options)
     try:
         if args.once:
-            results = agent.cycle()
-            rows = [
-                {
-                    "site": k[1],
-                    "what": k[2],
-                    "kind": k[0],
-                    "received": r.received,
-                    "sent": r.sent,
-                    "loss": r.loss,
-                    "latency": r.latency,
-                    "jitter": r.jitter,
-                }
-                for k, r in sorted(results.items(), key=lambda item: (item[0][1], item[0][0], item[0][2]))
-            ]
-            if args.format == "json":
-                ctx.out.write(json.dumps(rows, indent=2) + "\n")
-            else:
-                for row in rows:
-                    rtt = "-" if row["latency"] is None else f"{row['latency'] * 1000:.1f} ms"
-                    jit = "-" if row["jitter"] is None else f"{row['jitter'] * 1000:.1f} ms"
-                    ctx.out.print(
-                        f"{row['site']:<10} {row['what']:<18} {row['received']}/{row['sent']} "
-                        f"loss {row['loss']:.0%}  rtt {rtt}  jitter {jit}",
-                        markup=False,
-                    )
-            down = [r for r in rows if r["kind"] == "circuit" and r["received"] == 0]
-            return ExitCode.FAILED if down else ExitCode.OK
+            return _once(agent, args, ctx)
         if args.device_interval > 0:
             agent.attach_devices(estate, args.inventory)
+        if args.drift_interval > 0:
+            agent.attach_drift(estate, args.configs, args.inventory, ctx.state_dir, ctx.redactor, args.drift_interval)
+        if args.lead_time_interval > 0:
+            agent.attach_lead_time(args.intents, ctx.state_dir, args.lead_time_interval)
 
         def stop(_signum: int, _frame: object) -> None:
             agent.stop.set()
@@ -151,3 +158,36 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         return ExitCode.OK
     finally:
         agent.close()
+
+
+def _once(agent: Agent, args: argparse.Namespace, ctx: RunContext) -> ExitCode:
+    """``--once``: one measurement cycle, printed; exit 3 when some circuit did not answer."""
+    import json
+
+    results = agent.cycle()
+    rows = [
+        {
+            "site": k[1],
+            "what": k[2],
+            "kind": k[0],
+            "received": r.received,
+            "sent": r.sent,
+            "loss": r.loss,
+            "latency": r.latency,
+            "jitter": r.jitter,
+        }
+        for k, r in sorted(results.items(), key=lambda item: (item[0][1], item[0][0], item[0][2]))
+    ]
+    if args.format == "json":
+        ctx.out.write(json.dumps(rows, indent=2) + "\n")
+    else:
+        for row in rows:
+            rtt = "-" if row["latency"] is None else f"{row['latency'] * 1000:.1f} ms"
+            jit = "-" if row["jitter"] is None else f"{row['jitter'] * 1000:.1f} ms"
+            ctx.out.print(
+                f"{row['site']:<10} {row['what']:<18} {row['received']}/{row['sent']} "
+                f"loss {row['loss']:.0%}  rtt {rtt}  jitter {jit}",
+                markup=False,
+            )
+    down = [r for r in rows if r["kind"] == "circuit" and r["received"] == 0]
+    return ExitCode.FAILED if down else ExitCode.OK

@@ -11,6 +11,7 @@ import argparse
 import os
 from pathlib import Path
 
+from runbook_wan.commands import stage_audit
 from runbook_wan.commands.options import (
     configs_options,
     format_options,
@@ -112,6 +113,7 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     else:
         report = validate(rendered, options)
     _emit(report, args, ctx)
+    stage_audit.record(args, ctx, "validate", result="failed" if report.failed else "passed", limit=args.limit)
     return ExitCode.ERROR if report.failed else ExitCode.OK
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from runbook_wan.commands import stage_audit
 from runbook_wan.commands.options import format_options, intents_options, limit_options, positive_int
 from runbook_wan.context import RunContext
 from runbook_wan.results import ExitCode, exit_codes
@@ -66,4 +67,8 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         ctx.out.write(to_json(health))
     else:
         print_health(health, ctx.out)
+    up = sum(h.up for h in health)
+    stage_audit.record(
+        args, ctx, "verify", result="up" if up == len(health) else "down", up=up, total=len(health), limit=args.limit
+    )
     return ExitCode.OK if all(h.up for h in health) else ExitCode.FAILED

@@ -146,6 +146,10 @@ class Lab:
         """Run one vtysh command on the site's FRR (None if it does not answer)."""
         return probes.vtysh(self.netns(site), command)
 
+    def configure(self, site: str, *lines: str) -> None:
+        """Change the running config by hand, as an operator on the device would (a drift to find)."""
+        probes.configure(self.netns(site), list(lines))
+
     # -- faults --------------------------------------------------------------------------------
 
     def fail(self, site: str, circuit: str, mode: FaultMode = "link") -> CircuitLink:

@@ -47,6 +47,14 @@ def vtysh(netns: str, command: str, timeout: float = 10.0) -> str | None:
     return proc.stdout if proc.returncode == 0 else None
 
 
+def configure(netns: str, lines: list[str], timeout: float = 10.0) -> None:
+    """Apply config lines in vtysh's configure mode (raises when vtysh refuses them)."""
+    argv = [VTYSH, "-N", netns, "-c", "configure terminal"]
+    for line in lines:
+        argv += ["-c", line]
+    shell.run(argv, check=True, timeout=timeout)
+
+
 def bgp_peers(netns: str) -> dict[str, str] | None:
     """Peer address -> BGP state (``Established``, ``Active``...), or None if bgpd does not answer.
 

@@ -53,6 +53,19 @@ class ElidedDefaults(IntentModel):
     bfd_multiplier: int | None = None
 
 
+class RunningConfig(IntentModel):
+    """How the device prints its running config: lines no template renders (``runbook.py drift`` skips them)."""
+
+    ignore: list[str] = Field(
+        default_factory=list,
+        description="Regular expressions of lines the device adds by itself (version banner, end marker).",
+    )
+    ignore_repeated: list[str] = Field(
+        default_factory=list,
+        description="Line prefixes the device may print more than once at the top level; only the first counts.",
+    )
+
+
 class PlatformSpec(IntentModel):
     """Everything the pipeline needs to know about one platform."""
 
@@ -76,6 +89,7 @@ class PlatformSpec(IntentModel):
     batfish_format: Word = Field(description="Batfish format: a RANCID content type or 'cumulus_concatenated'.")
     syntax_checker: Literal["vtysh", "hierarchy"] = Field(description="Builtin syntax check to use.")
     runs_in_lab: bool = Field(default=False, description="The FRR lab can boot this platform's configs (twin proof).")
+    running_config: RunningConfig = Field(default_factory=RunningConfig)
 
 
 def load_platforms(directory: Path = DEFAULT_PLATFORMS_DIR) -> tuple[dict[str, PlatformSpec], list[Diagnostic]]:

@@ -51,6 +51,7 @@ class StartContext:
     timing: Timing
     ports: dict[str, int]
     host: str = "127.0.0.1"
+    configs: Path = Path("configs")
 
     def address(self, service: str) -> str:
         return f"{self.host}:{self.ports[service]}"
@@ -127,6 +128,12 @@ def _probe(c: StartContext) -> list[str]:
         f"{t.probe_timeout:g}",
         "--device-interval",
         f"{t.device_interval:g}",
+        "--configs",
+        str(c.configs),
+        "--drift-interval",
+        f"{t.drift_interval:g}",
+        "--lead-time-interval",
+        f"{t.lead_time_interval:g}",
     ]
 
 

@@ -63,6 +63,8 @@ class UpOptions:
     inventory: Path
     timing: Timing
     without: frozenset[str] = frozenset()
+    #: The rendered configs the probe's drift check compares devices with.
+    configs: Path = Path("configs")
 
 
 def _log_tail(path: Path, lines: int = 8) -> str:
@@ -107,7 +109,15 @@ def up(estate: Estate, facts: dict[str, SiteFacts], options: UpOptions) -> Stack
     for folder in (layout.config, layout.logs, *(layout.data(n) for n in names)):
         folder.mkdir(parents=True, exist_ok=True)
     write_bundle(bundle.files, layout.config)
-    ctx = StartContext(layout, state, options.intents.resolve(), options.inventory.resolve(), options.timing, ports)
+    ctx = StartContext(
+        layout,
+        state,
+        options.intents.resolve(),
+        options.inventory.resolve(),
+        options.timing,
+        ports,
+        configs=options.configs.resolve(),
+    )
     record = StackRecord(
         created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         state_dir=str(state),

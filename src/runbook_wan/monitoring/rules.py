@@ -153,9 +153,10 @@ def rule_groups(timing: Timing) -> dict[str, Any]:
             Alert.CHANGE_OVERDUE,
             f"{m.CHANGE_OPEN} > {int(timing.change_overdue_after)}",
             0,
-            Severity.INFO,
-            "an intents change has waited {{ $value | humanizeDuration }} to be deployed",
-            "Expected every committed intents change to be deployed and verified, got one still open.",
+            Severity.WARNING,
+            "an intents change has been open {{ $value | humanizeDuration }}, longer than the one-hour promise",
+            "Expected every committed intents change to be deployed and verified within one hour, got one still "
+            "open (`runbook.py report lead-time` shows it).",
             timing,
         ),
     ]

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
+from runbook_wan.ops.metrics import CHANGE_PROMISE_SECONDS
+
 
 def duration(seconds: float) -> str:
     """Prometheus duration text: 15 -> '15s', 120 -> '2m', 0.5 -> '500ms'."""
@@ -56,8 +58,11 @@ class Timing:
     provider_outage_for: float = 60.0
     probe_down_for: float = 30.0
     config_drift_for: float = 900.0
-    #: Open intents changes older than this raise ChangeOverdue.
-    change_overdue_after: float = 7 * 24 * 3600.0
+    #: Open intents changes older than this raise ChangeOverdue: the one-hour change promise.
+    change_overdue_after: float = CHANGE_PROMISE_SECONDS
+    #: Config drift of every device (one NAPALM read each) and the change lead time, by the probe.
+    drift_interval: float = 900.0
+    lead_time_interval: float = 60.0
     #: Keep a fired alert firing this long after the condition clears (a flapping circuit stays one incident).
     keep_firing_for: float = 60.0
     group_wait: float = 5.0

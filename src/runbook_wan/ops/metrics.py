@@ -45,6 +45,8 @@ CONFIG_DRIFT = "runbook_config_drift"
 PROBE_LAST_CYCLE = "runbook_probe_last_cycle_timestamp_seconds"
 #: Seconds since the oldest intents change that is not yet deployed and verified (no labels).
 CHANGE_OPEN = "runbook_change_open_seconds"
+#: The customer's promise: a configuration change is done (deployed and verified) within one hour.
+CHANGE_PROMISE_SECONDS = 3600.0
 
 # --- recording rules ---------------------------------------------------------------------------
 #: Location-level state: 1 while any circuit of the site passes traffic (labels: site, region).

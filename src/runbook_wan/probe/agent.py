@@ -12,15 +12,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from prometheus_client import start_http_server
+from prometheus_client import Gauge, start_http_server
 
+from runbook_wan.credentials.redact import Redactor
 from runbook_wan.model.estate import Estate
 from runbook_wan.monitoring.targets import ProbeTargets
+from runbook_wan.ops import metrics
 from runbook_wan.probe.cycle import Stats, build_probes, measure
 from runbook_wan.probe.devices import DevicePoller, DevicePort
 from runbook_wan.probe.exporter import Exporter
 from runbook_wan.probe.icmp import Vantage
 from runbook_wan.probe.vantage import VantagePoint
+from runbook_wan.results import DiagnosticError
 
 log = logging.getLogger("runbook.probe")
 
@@ -50,6 +53,8 @@ class Agent:
             raise
         self.probes = build_probes(targets, self.vantages)
         self.poller: DevicePoller | None = None
+        #: Slow periodic jobs beside the measurement loop (config drift, change lead time): (name, seconds, job).
+        self.periodic: list[tuple[str, float, Callable[[], None]]] = []
 
     def attach_devices(self, estate: Estate, inventory: Path) -> None:
         ports = {
@@ -60,6 +65,41 @@ class Agent:
             for sid in self.vantages
         }
         self.poller = DevicePoller(estate, sorted(self.vantages), inventory, ports)
+
+    def attach_drift(
+        self, estate: Estate, configs: Path, inventory: Path, state_dir: Path, redactor: Redactor, interval: float
+    ) -> None:
+        """``runbook_config_drift`` every ``interval`` seconds: each device's running config vs configs/."""
+        from runbook_wan.drift.metric import refresh_config_drift  # noqa: PLC0415 - only when drift is watched
+
+        gauge = Gauge(
+            metrics.CONFIG_DRIFT,
+            "1 while the device's running config differs from configs/<site>.cfg",
+            [metrics.SITE, metrics.REGION],
+            registry=self.exporter.registry,
+        )
+        sites = sorted(self.vantages)
+
+        def job() -> None:
+            refresh_config_drift(gauge, estate, configs, inventory, state_dir, redactor, sites=sites)
+
+        self.periodic.append(("config drift", interval, job))
+
+    def attach_lead_time(self, intents: Path, state_dir: Path, interval: float) -> None:
+        """``runbook_change_open_seconds`` every ``interval`` seconds, from git and the audit log."""
+        from runbook_wan.report.lead_time import export_change_open  # noqa: PLC0415 - only when watched
+        from runbook_wan.rollout.audit import audit_path  # noqa: PLC0415
+
+        gauge = Gauge(
+            metrics.CHANGE_OPEN,
+            "seconds since the oldest intents change not yet deployed and verified",
+            registry=self.exporter.registry,
+        )
+
+        def job() -> None:
+            export_change_open(gauge, intents, audit_path(state_dir))
+
+        self.periodic.append(("change lead time", interval, job))
 
     def cycle(self) -> dict[tuple[str, ...], Stats]:
         start = time.monotonic()
@@ -90,6 +130,8 @@ class Agent:
         devices = threading.Thread(target=self._device_loop, name="devices", daemon=True)
         if self.poller is not None and self.options.device_interval > 0:
             devices.start()
+        for name, interval, job in self.periodic:
+            threading.Thread(target=self._every, args=(name, interval, job), name=name, daemon=True).start()
         cycles = 0
         next_at = time.monotonic()
         while not self.stop.is_set():
@@ -108,6 +150,16 @@ class Agent:
             except Exception as exc:  # noqa: BLE001 - the loop must survive a bad poll; it is logged
                 log.warning("device poll failed: %s", exc)
             self.stop.wait(self.options.device_interval)
+
+    def _every(self, name: str, interval: float, job: Callable[[], None]) -> None:
+        while not self.stop.is_set():
+            try:
+                job()
+            except DiagnosticError as exc:  # e.g. a secret not set: say which, keep measuring
+                log.warning("%s: %s", name, "; ".join(d.format() for d in exc.diagnostics))
+            except Exception as exc:  # noqa: BLE001 - the loop must survive a bad run; it is logged
+                log.warning("%s failed: %s", name, exc)
+            self.stop.wait(interval)
 
     def close(self) -> None:
         self.stop.set()

@@ -94,6 +94,21 @@ BY_COMMAND: dict[str, dict[ExitCode, str]] = {
         _E.OK: "listed, acknowledged or resolved",
         _E.ERROR: "no incident store, unknown incident, or not in a state that allows the action",
     },
+    "drift": {
+        _E.OK: "every selected device runs its configs/<site>.cfg",
+        _E.CHANGES: "some device drifted (its running config differs)",
+        _E.FAILED: "some device could not be reached or read (named in the output)",
+        _E.ERROR: "bad input (no configs/<site>.cfg, a secret not set); no device read",
+    },
+    "report": {
+        _E.OK: "the promise was kept (every site up all the known time; every change verified within one hour)",
+        _E.FAILED: "the promise was broken: a site was down, or a change took (or is open) longer than one hour",
+        _E.ERROR: "bad input, or no data source (no monitoring stack, not a git repository)",
+    },
+    "status": {
+        _E.OK: "shown, written (--html) or served until stopped",
+        _E.ERROR: "bad input: intents, output path, or a non-loopback bind without a token",
+    },
 }
 
 

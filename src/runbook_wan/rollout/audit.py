@@ -1,4 +1,9 @@
-"""Append-only audit log: who deployed what, from which intents commit, with config hashes."""
+"""Append-only audit log: who deployed what, from which intents commit, with config hashes.
+
+Events: ``rollout-start``, ``site``, ``rollout-end`` (deploy), ``rollback``, and the stages of a
+change that ``report lead-time`` follows: ``plan``, ``validate``, ``verify`` (each with the
+``intents_commit`` it ran on). Every record has ``ts`` and ``event``.
+"""
 
 from __future__ import annotations
 
@@ -37,3 +42,22 @@ class AuditLog:
 
     def append(self, event: str, **fields: Any) -> None:
         self._lines.append({"ts": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "event": event, **fields})
+
+
+def audit_path(state_dir: Path) -> Path:
+    return state_dir / "audit.log"
+
+
+def record_stage(state_dir: Path, redactor: Redactor, intents_dir: Path, event: str, **fields: Any) -> str | None:
+    """Append a stage record (plan, validate, verify) with user and intents commit.
+
+    Best effort: these commands only read, so an audit log that cannot be written is a warning
+    (returned), not a failure.
+    """
+    try:
+        AuditLog(audit_path(state_dir), redactor).append(
+            event, user=current_user(), intents_commit=intents_commit(intents_dir), **fields
+        )
+    except OSError as exc:
+        return f"audit log not written ({audit_path(state_dir)}): {exc.strerror or exc}"
+    return None

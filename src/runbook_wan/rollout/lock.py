@@ -89,3 +89,14 @@ class RolloutLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def live_holder(path: Path) -> LockInfo | None:
+    """The rollout holding the lock at ``path`` now, or None (no lock, or its process is gone)."""
+    try:
+        holder = LockInfo(**json.loads(path.read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+    if holder.host == socket.gethostname() and not _alive(holder.pid):
+        return None
+    return holder

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -26,6 +27,7 @@ from nornir.core import Nornir
 from runbook_wan.atomic_files import write_file
 from runbook_wan.context import RunContext
 from runbook_wan.credentials.resolver import SecretResolver
+from runbook_wan.drift.model import DriftStatus
 from runbook_wan.model.estate import Estate
 from runbook_wan.plan.model import sha256
 from runbook_wan.render.pipeline import RenderResult, render_estate
@@ -39,6 +41,7 @@ from runbook_wan.rollout.pinned import check_pinned
 from runbook_wan.rollout.policy import Amount, allowed_failures, plan_waves
 from runbook_wan.rollout.progress import DEPLOY_TASK, SiteDone
 from runbook_wan.rollout.resume import PriorRun, check_unchanged, load_prior
+from runbook_wan.rollout.wave_drift import check_wave
 from runbook_wan.tasks.backup import BackupStore
 from runbook_wan.tasks.deploy_site import SiteJob, deploy_site
 from runbook_wan.tasks.fleet import open_fleet
@@ -60,6 +63,8 @@ class RolloutResult:
     resumed: bool = False
     timings: dict[str, float] = field(default_factory=dict)
     journal: str = ""
+    #: Sites that did not run what they had just confirmed (drift right after the wave), by site.
+    drift: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.sites.values() if r.outcome is outcome)
@@ -88,6 +93,7 @@ class RolloutResult:
             "timings": self.timings,
             "summary": {o.value: self.count(o) for o in Outcome},
             "sites": [self.sites[s].to_dict() for s in sorted(self.sites)],
+            "drift_after_confirm": self.drift,
         }
 
 
@@ -134,6 +140,7 @@ class Rollout:
         self.prior: PriorRun | None = None
         #: Silences per wave and RolloutHalted through Alertmanager (a no-op without one; not for --check).
         self.window: ChangeWindow | None = None
+        self._drift_lock = threading.Lock()
 
     def _run_wave(self, wave_nr: Nornir, index: int, todo: list[str], **params: Any) -> Any:
         """Run one wave inside its change window (its sites silenced in Alertmanager until the gate is done)."""
@@ -333,6 +340,8 @@ class Rollout:
             is_canary = index == 0 and canary_first and not opts.check
             allowed = allowed_failures(max_failures, len(todo), canary=is_canary)
             result.timings[f"wave_{index}_s"] = round(time.monotonic() - wave_start, 3)
+            if not opts.check:
+                self._drift_after(result, wave_nr, todo, rendered, journal, index)
             if journal is not None:
                 journal.write("wave", wave=index, sites=todo, failures=failures, allowed=allowed)
             if len(failures) > allowed and not opts.check:
@@ -341,6 +350,32 @@ class Rollout:
                 result.halt_reason = (
                     f"{what} had {len(failures)} failure(s) ({', '.join(failures)}), more than the {allowed} allowed"
                 )
+
+    def _drift_after(
+        self,
+        result: RolloutResult,
+        nornir: Nornir,
+        wave: list[str],
+        rendered: RenderResult,
+        journal: Journal | None,
+        index: int,
+    ) -> None:
+        """Drift right after the confirms (see :mod:`rollout.wave_drift`): findings, not failures.
+
+        Called with a wave's sites once the wave is done, or with one site right after its own
+        confirm (thread-safe; the wave's drift time adds up).
+        """
+        started = time.monotonic()
+        confirmed = [s for s in wave if result.sites[s].outcome.done]
+        state, redactor = self.opts.state_dir, self.ctx.redactor
+        found = check_wave(nornir, confirmed, rendered, result.rollout_id, state, redactor)
+        with self._drift_lock:
+            for drifted in (f for f in found if f.status is not DriftStatus.IN_SYNC):
+                result.drift[drifted.site] = drifted.to_dict()
+                if journal is not None:
+                    journal.write("drift", site=drifted.site, status=drifted.status.value, sections=drifted.sections)
+            key = f"wave_{index}_drift_s"
+            result.timings[key] = round(result.timings.get(key, 0.0) + time.monotonic() - started, 3)
 
 
 class LockedError(DiagnosticError):

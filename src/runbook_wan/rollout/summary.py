@@ -75,6 +75,11 @@ def print_summary(result: RolloutResult, console: MaskedConsole) -> None:
         for r in sorted(bad, key=lambda r: r.site):
             table.add_row(r.site, r.outcome.value, r.status.value, r.reason, r.hint)
         console.print(table)
+    for site, found in sorted(result.drift.items()):
+        where = "; ".join(found.get("sections") or []) or found.get("error", "")
+        console.print(
+            Text(f"finding: {site} does not run what it just confirmed ({found['status']}): {where}", style="yellow")
+        )
     if result.halted:
         console.print(
             Text(

@@ -1,0 +1,126 @@
+"""The drift check of a set of sites: intended configs, secrets, one NAPALM read per device, results kept.
+
+:func:`check_drift` is the whole check (``runbook.py drift``, the monitoring probe through
+:mod:`.metric`); :func:`run_on` runs it over an open Nornir whose hosts are already connected
+(a deploy wave, right after its confirms).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from nornir.core import Nornir
+
+from runbook_wan.credentials.redact import Redactor
+from runbook_wan.credentials.resolver import SecretResolver
+from runbook_wan.credentials.tokens import token_names
+from runbook_wan.drift.model import DriftResult, DriftStatus
+from runbook_wan.drift.store import DriftStore
+from runbook_wan.drift.task import DriftJob, drift_site
+from runbook_wan.model.estate import Estate
+from runbook_wan.plan.model import sha256
+from runbook_wan.render.writer import config_path
+from runbook_wan.results import Diagnostic, DiagnosticError
+from runbook_wan.tasks.fleet import open_fleet
+
+TASK_NAME = "drift"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def intended_configs(configs_dir: Path, sites: list[str]) -> dict[str, str]:
+    """``configs/<site>.cfg`` of every site; every missing file is reported at once."""
+    missing = [s for s in sites if not config_path(configs_dir, s).is_file()]
+    if missing:
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "drift-no-config",
+                    f"{config_path(configs_dir, s)} not found: nothing to compare {s} with",
+                    hint="run `runbook.py render` (and commit configs/), or pass --configs DIR",
+                )
+                for s in missing
+            ]
+        )
+    return {s: config_path(configs_dir, s).read_text(encoding="utf-8") for s in sites}
+
+
+def register_secrets(configs: dict[str, str], state_dir: Path, redactor: Redactor) -> None:
+    """Resolve every secret the configs name, so the device's values are masked as their tokens."""
+    lab_secrets = state_dir / "lab" / "secrets.yaml"
+    resolver = SecretResolver(redactor, extra_files=[lab_secrets] if lab_secrets.is_file() else [])
+    names = sorted({n for text in configs.values() for n in token_names(text)})
+    missing = [n for n in names if resolver.lookup(n) is None]
+    if missing:
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "drift-secret-missing",
+                    f"secret {n!r} is not set: drift compares secret values (masked), so it needs them",
+                    hint=resolver.missing(n).hint,
+                )
+                for n in missing
+            ]
+        )
+
+
+def jobs_for(estate: Estate, configs: dict[str, str], source: str) -> dict[str, DriftJob]:
+    checked_at = now_iso()
+    return {
+        site: DriftJob(
+            site=site,
+            intended=text,
+            platform=estate.platforms[estate.sites[site].platform],
+            checked_at=checked_at,
+            source=source,
+            intended_sha256=sha256(text),
+        )
+        for site, text in configs.items()
+    }
+
+
+def run_on(nornir: Nornir, jobs: dict[str, DriftJob], redactor: Redactor) -> list[DriftResult]:
+    """One result per job, in job order; a host that crashed the task counts as unreachable."""
+    selected = nornir.filter(filter_func=lambda host, names=frozenset(jobs): host.name in names)
+    aggregated = selected.run(task=drift_site, name=TASK_NAME, jobs=jobs, redactor=redactor, on_failed=True)
+    results: list[DriftResult] = []
+    for site, job in jobs.items():
+        multi = aggregated.get(site)
+        found = multi[0].result if multi else None
+        if isinstance(found, DriftResult):
+            results.append(found)
+            continue
+        detail = str(multi[0].exception) if multi and multi[0].exception else "no result"
+        error = redactor.mask(f"unreachable: {detail}")
+        results.append(DriftResult(site, DriftStatus.UNREACHABLE, job.checked_at, job.source, error=error))
+    return results
+
+
+def check_drift(
+    estate: Estate,
+    sites: list[str],
+    configs_dir: Path,
+    inventory_dir: Path,
+    state_dir: Path,
+    redactor: Redactor,
+    *,
+    workers: int = 20,
+    source: str = "drift",
+    save: bool = True,
+) -> list[DriftResult]:
+    """Compare every selected site's running config with ``configs_dir/<site>.cfg``; keep each result."""
+    configs = intended_configs(configs_dir, sites)
+    register_secrets(configs, state_dir, redactor)
+    nornir = open_fleet(estate, sites, inventory_dir, workers)
+    try:
+        results = run_on(nornir, jobs_for(estate, configs, source), redactor)
+    finally:
+        nornir.close_connections(on_good=True, on_failed=True)
+    if save:
+        store = DriftStore(state_dir, redactor)
+        for result in results:
+            store.save(result)
+    return results

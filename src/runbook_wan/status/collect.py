@@ -1,0 +1,134 @@
+"""Build the pane's views from its sources (each read once per refresh)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from runbook_wan.facts.addressing import dscp_name
+from runbook_wan.facts.models import SiteFacts
+from runbook_wan.model.estate import Estate
+from runbook_wan.model.roles import ROLES, CircuitRole
+from runbook_wan.ops.incidents import Incident
+from runbook_wan.status.model import CircuitView, ClassRoute, EstateView, Measure, SiteView
+from runbook_wan.status.sources import drift as drift_source
+from runbook_wan.status.sources import incidents as incident_source
+from runbook_wan.status.sources import monitoring, rollouts
+from runbook_wan.status.sources.intents import IntentsView
+from runbook_wan.verify.model import SiteState
+
+#: Incidents listed on a site's page.
+SITE_INCIDENTS = 20
+
+
+@dataclass(frozen=True)
+class Sources:
+    state_dir: Path
+    #: Prometheus to read live state from; None: the monitoring stack's (``<state>/monitor/stack.json``).
+    prometheus: str | None = None
+
+
+def _circuits(facts: SiteFacts, live: monitoring.LiveState | None) -> list[CircuitView]:
+    views = []
+    for c in facts.circuits:
+        sample = live.circuits.get((facts.site, c.role), {}) if live else {}
+        up = sample.get("up")
+        views.append(
+            CircuitView(
+                role=c.role,
+                title=ROLES[CircuitRole(c.role)].title,
+                interface=c.interface,
+                provider=c.provider,
+                provider_name=c.provider_name,
+                provider_asn=c.provider_asn,
+                circuit_id=c.circuit_id,
+                media=c.media,
+                bandwidth_mbps=c.bandwidth_mbps,
+                up=None if up is None else up >= 1,
+                loss=Measure(sample.get("loss"), sample.get("sla_loss")),
+                latency=Measure(sample.get("latency"), sample.get("sla_latency")),
+                jitter=Measure(sample.get("jitter"), sample.get("sla_jitter")),
+            )
+        )
+    return views
+
+
+def site_state(circuits: list[CircuitView]) -> SiteState:
+    """Up while any circuit passes traffic; down only while every circuit is known to be down."""
+    ups = [c.up for c in circuits]
+    if any(ups):
+        clean = all(ups) and not any(c.breaches for c in circuits)
+        return SiteState.HEALTHY if clean else SiteState.DEGRADED
+    if ups and all(u is False for u in ups):
+        return SiteState.DOWN
+    return SiteState.UNKNOWN
+
+
+def _classes(estate: Estate, facts: SiteFacts, circuits: list[CircuitView]) -> list[ClassRoute]:
+    policy = estate.policies[facts.policy]
+    segments = {s.name: s.network for s in facts.lan_segments}
+    up = {c.role: c.up for c in circuits}
+    routes = []
+    for name, app in policy.classes.items():
+        match = [f"segment {s} ({segments[s]})" for s in app.match.segments if s in segments]
+        match += [f"destination {d}" for d in app.match.destinations]
+        match += [f"dscp {dscp_name(d)}" for d in app.match.dscp]
+        path = [str(r) for r in app.path_preference]
+        routes.append(
+            ClassRoute(
+                app_class=name,
+                description=app.description,
+                match=match,
+                path=path,
+                never_on=[str(r) for r in CircuitRole if r not in app.path_preference],
+                sla_latency_ms=app.sla.latency_ms,
+                sla_jitter_ms=app.sla.jitter_ms,
+                sla_loss_pct=float(app.sla.loss_pct),
+                active=next((r for r in path if up.get(r)), None),
+            )
+        )
+    return routes
+
+
+def collect(view: IntentsView, sources: Sources) -> EstateView:
+    live, note = monitoring.read(sources.state_dir, sources.prometheus)
+    drifts = drift_source.read(sources.state_dir)
+    incidents = incident_source.read(sources.state_dir)
+    changes = rollouts.read(sources.state_dir)
+    by_site: dict[str, list[Incident]] = {}
+    for incident in incidents:
+        by_site.setdefault(incident.site, []).append(incident)
+    sites = []
+    for sid in view.estate.site_ids():
+        facts = view.facts[sid]
+        site = view.estate.sites[sid]
+        circuits = _circuits(facts, live)
+        mine = by_site.get(sid, [])
+        sites.append(
+            SiteView(
+                site=sid,
+                name=site.name,
+                region=site.region,
+                platform=site.platform,
+                policy=site.policy,
+                state=site_state(circuits) if live else SiteState.UNKNOWN,
+                circuits=circuits,
+                last_change=changes.last_change(sid),
+                drift=drifts.get(sid),
+                open_incidents=[i for i in mine if i.status.is_open],
+                availability_30d=live.availability_30d.get(sid) if live else None,
+                classes=_classes(view.estate, facts, circuits),
+                history=changes.history.get(sid, []),
+                incidents=mine[:SITE_INCIDENTS],
+            )
+        )
+    return EstateView(
+        estate=view.estate.settings.name,
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        monitoring=note,
+        monitoring_up=live is not None,
+        sites=sites,
+        rollouts=changes.runs,
+        incidents=[i for i in incidents if i.status.is_open],
+    )

@@ -1,0 +1,43 @@
+"""``runbook.py status`` in a terminal: the estate at a glance, a line per site."""
+
+from __future__ import annotations
+
+import json
+
+from rich.table import Table
+from rich.text import Text
+
+from runbook_wan.context import MaskedConsole
+from runbook_wan.status.model import EstateView
+
+_STYLE = {"healthy": "green", "degraded": "yellow", "down": "red", "unknown": "dim"}
+
+
+def print_terminal(view: EstateView, console: MaskedConsole) -> None:
+    table = Table(title=f"{view.estate} ({view.generated_at})", show_edge=False)
+    for column in ("site", "state", "circuits", "last change", "drift", "open incidents", "30-day"):
+        table.add_column(column)
+    for s in view.sites:
+        change = s.last_change
+        table.add_row(
+            s.site,
+            Text(s.state.value, style=_STYLE[s.state.value]),
+            Text(" ".join(f"{c.role}:{c.state}" for c in s.circuits)),
+            Text(f"{change.rollout_id} {change.commit[:10]} {change.at}" if change else "-"),
+            s.drift_state,
+            Text(", ".join(f"{i.alertname} ({i.status.value})" for i in s.open_incidents) or "-"),
+            "-" if s.availability_30d is None else f"{s.availability_30d * 100:.3f} %",
+        )
+    console.print(table)
+    console.print(view.monitoring, markup=False)
+    summary = view.summary()
+    console.print(
+        f"{summary['sites']} site(s): {summary['healthy']} healthy, {summary['degraded']} degraded, "
+        f"{summary['down']} down, {summary['unknown']} unknown; {summary['open_incidents']} open incident(s), "
+        f"{summary['drift']} drifting, {summary['rollouts_in_progress']} rollout(s) in progress.",
+        markup=False,
+    )
+
+
+def to_json(view: EstateView) -> str:
+    return json.dumps(view.to_dict(), indent=2, ensure_ascii=False) + "\n"
