@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +24,7 @@ def free_port() -> int:
         return port
 
 
-def openmetrics(families: dict[str, Iterable[tuple[dict[str, str], float, float]]]) -> str:
+def openmetrics(families: Mapping[str, Iterable[tuple[dict[str, str], float, float]]]) -> str:
     """``{metric: [(labels, value, unix time), ...]}`` as an OpenMetrics document (gauges)."""
     lines: list[str] = []
     for name, samples in families.items():

@@ -47,7 +47,8 @@ def _site_up_samples() -> list[tuple[dict[str, str], float, float]]:
 
 
 def _circuit_samples() -> list[tuple[dict[str, str], float, float]]:
-    windows = {  # (site, circuit): (from, to, value) in seconds after T0; value None = no sample
+    # (site, circuit): (from, to, value) in seconds after T0; value None = no sample
+    windows: dict[tuple[str, str], list[tuple[int, int, float | None]]] = {
         ("chi-021", "primary_dia"): [(1800, 2100, 0.0), (5010, 5310, None)],
         ("chi-021", "secondary_dia"): [(1860, 2160, 0.0), (5010, 5310, 0.0)],
         ("chi-021", "tertiary_wireless"): [(1920, 2040, 0.0), (5010, 5310, 0.0)],

@@ -34,10 +34,10 @@ def hostile_intents(tmp_path: Path) -> Path:
     (intents / "sites").mkdir()
     for site in ("chi-021", "sea-001"):
         shutil.copy(REPO / "intents" / "sites" / f"{site}.yaml", intents / "sites")
-    site = intents / "sites" / "chi-021.yaml"
-    text, count = re.subn(r"^name: .*$", f"name: '{HOSTILE_NAME}'", site.read_text(), flags=re.MULTILINE)
+    site_file = intents / "sites" / "chi-021.yaml"
+    text, count = re.subn(r"^name: .*$", f"name: '{HOSTILE_NAME}'", site_file.read_text(), flags=re.MULTILINE)
     assert count == 1
-    site.write_text(text)
+    site_file.write_text(text)
     policy = intents / "policies" / "retail-flagship.yaml"
     text, count = re.subn(
         r"description: SaaS applications \(office suite, CRM\)", f"description: '{HOSTILE_CLASS}'", policy.read_text()
