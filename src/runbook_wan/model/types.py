@@ -124,6 +124,8 @@ SecretName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._/-]*$", max_length
 Asn = Annotated[int, Field(ge=1, le=4294967295, strict=True)]
 Vlan = Annotated[int, Field(ge=1, le=4094, strict=True)]
 Percent = Annotated[float, Field(ge=0, le=100)]
+#: A number of sites, or a share of them: ``20`` or ``"25%"``.
+SiteCount = Annotated[int, Field(ge=1, strict=True)] | Annotated[str, Field(pattern=r"^(100|[1-9]?[0-9])(\.[0-9]+)?%$")]
 
 #: DSCP names accepted in policies, with their code points (RFC 2474/2597/3246/4594).
 DSCP_NAMES: dict[str, int] = {
