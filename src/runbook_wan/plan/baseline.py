@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Collection
 from pathlib import Path
 
 from runbook_wan.render.writer import SUFFIX, read_configs
@@ -13,9 +14,16 @@ def _git(args: list[str], cwd: Path, input_text: str | None = None) -> subproces
     return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, input=input_text, check=False)
 
 
-def read_baseline(configs_dir: Path, against: str | None) -> dict[str, str]:
-    """Configs by site: from disk, or from ``configs_dir`` as committed at git ref ``against``."""
+def read_baseline(configs_dir: Path, against: str | None, sites: Collection[str] | None = None) -> dict[str, str]:
+    """Configs by site: from disk, or from ``configs_dir`` as committed at git ref ``against``.
+
+    ``sites`` reads only those sites' configs (a plan that re-renders a few sites of many).
+    """
     if against is None:
+        if sites is not None:
+            return {
+                s: p.read_text(encoding="utf-8") for s in sorted(sites) if (p := configs_dir / f"{s}{SUFFIX}").is_file()
+            }
         return read_configs(configs_dir)
     folder = configs_dir.resolve()
     top = _git(["rev-parse", "--show-toplevel"], cwd=folder.parent if not folder.is_dir() else folder)
@@ -42,8 +50,13 @@ def read_baseline(configs_dir: Path, against: str | None) -> dict[str, str]:
                 )
             ]
         )
-    listing = _git(["ls-tree", "-r", "--name-only", against, "--", rel], cwd=root)
-    names = [n for n in listing.stdout.splitlines() if n.endswith(SUFFIX) and "/" not in n[len(rel) + 1 :]]
+    if sites is not None:
+        names = [f"{rel}/{s}{SUFFIX}" if rel != "." else f"{s}{SUFFIX}" for s in sorted(sites)]
+        exists = _git(["cat-file", "--batch-check"], cwd=root, input_text="".join(f"{against}:{n}\n" for n in names))
+        names = [n for n, line in zip(names, exists.stdout.splitlines(), strict=False) if not line.endswith("missing")]
+    else:
+        listing = _git(["ls-tree", "-r", "--name-only", against, "--", rel], cwd=root)
+        names = [n for n in listing.stdout.splitlines() if n.endswith(SUFFIX) and "/" not in n[len(rel) + 1 :]]
     if not names:
         return {}
     batch = _git(["cat-file", "--batch"], cwd=root, input_text="".join(f"{against}:{n}\n" for n in names))

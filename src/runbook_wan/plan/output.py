@@ -86,9 +86,9 @@ def to_markdown(plan: Plan) -> str:
 _STYLE = {"+": "green", "-": "red", "@": "cyan"}
 
 
-def print_terminal(plan: Plan, console: MaskedConsole) -> None:
+def print_terminal(plan: Plan, console: MaskedConsole, diffs: bool = True) -> None:
     for s in plan.sites:
-        if s.change is Change.UNCHANGED:
+        if s.change is Change.UNCHANGED or not diffs:
             continue
         console.print(
             Text(f"\n{s.site} ({s.platform}): {s.change.value} +{s.added_lines} -{s.removed_lines}", style="bold")

@@ -62,7 +62,21 @@ def render_estate(
 
 def _render_estate(intents_dir: Path, limit: str | None, templates_dir: Path, platforms_dir: Path) -> RenderResult:
     estate, warnings = load_estate(intents_dir, platforms_dir)
-    selected = select_sites(estate, limit)
+    return _render_sites(estate, select_sites(estate, limit), warnings, templates_dir)
+
+
+def render_sites(
+    estate: Estate,
+    site_ids: list[str],
+    warnings: list[Diagnostic] | None = None,
+    templates_dir: Path = DEFAULT_TEMPLATES_DIR,
+) -> RenderResult:
+    """Derive and render ``site_ids`` of an estate already loaded (e.g. only the sites a change reaches)."""
+    with full_gc_paused():
+        return _render_sites(estate, sorted(site_ids), list(warnings or []), templates_dir)
+
+
+def _render_sites(estate: Estate, selected: list[str], warnings: list[Diagnostic], templates_dir: Path) -> RenderResult:
     facts, fact_diags = build_estate_facts(estate, selected)
     warnings += fact_diags
     env = make_environment(templates_dir)
