@@ -25,6 +25,9 @@ class ExitCode(IntEnum):
     HALTED = 4
     #: ``deploy``: another rollout holds the lock.
     LOCKED = 5
+    #: ``plan``/``validate --against``/``deploy``: the change exceeds the blast-radius gate
+    #: (``estate.change_policy``) and nobody passed ``--allow-wide-change REASON``.
+    WIDE_CHANGE = 6
     #: Interrupted by the user (SIGINT).
     INTERRUPTED = 130
 
@@ -37,6 +40,7 @@ MEANING: dict[ExitCode, str] = {
     ExitCode.FAILED: "some sites failed or are down",
     ExitCode.HALTED: "the rollout halted on its failure threshold",
     ExitCode.LOCKED: "another rollout holds the lock",
+    ExitCode.WIDE_CHANGE: "the change exceeds the blast-radius gate (estate.change_policy); nothing was touched",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
 }
 
@@ -44,10 +48,16 @@ _E = ExitCode
 #: Per command: the codes it uses and what each means there. Every command also exits 130 on Ctrl-C.
 BY_COMMAND: dict[str, dict[ExitCode, str]] = {
     "render": {_E.OK: "configs written", _E.ERROR: "bad input; nothing written"},
-    "plan": {_E.OK: "no change", _E.CHANGES: "changes to apply", _E.ERROR: "bad input"},
+    "plan": {
+        _E.OK: "no change",
+        _E.CHANGES: "changes to apply",
+        _E.WIDE_CHANGE: "changes that exceed the blast-radius gate (no --allow-wide-change)",
+        _E.ERROR: "bad input",
+    },
     "validate": {
         _E.OK: "no error-level finding (warnings allowed)",
         _E.ERROR: "errors found, the intents do not load, or a requested check could not run",
+        _E.WIDE_CHANGE: "with --against: no error, but the change exceeds the blast-radius gate",
     },
     "deploy": {
         _E.OK: "every site fine",
@@ -56,6 +66,7 @@ BY_COMMAND: dict[str, dict[ExitCode, str]] = {
         _E.FAILED: "some sites failed and were rolled back",
         _E.HALTED: "halted by the failure threshold",
         _E.LOCKED: "another rollout holds the lock",
+        _E.WIDE_CHANGE: "the pending change exceeds the blast-radius gate; no device touched",
     },
     "verify": {
         _E.OK: "every selected site is up",
