@@ -1,7 +1,7 @@
 """The layer order, enforced: data flows one way through Runbook's packages.
 
-    results/workspace <- credentials <- context <- model <- selection <- facts <- render <- plan
-      <- inventory <- lab <- validation <- verify <- tasks <- rollout <- commands/cli
+    results/workspace/markup <- credentials <- context <- model <- selection <- facts <- render
+      <- sitedocs <- plan <- review <- inventory <- lab <- validation <- verify <- tasks <- rollout <- commands/cli
 
 A module may import Runbook modules of its own layer or a lower one, never a higher one (stage
 code never imports the command line; ``tasks`` never imports ``rollout``). Every import counts,
@@ -16,7 +16,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "runbook_wan"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("results", "workspace", "__init__"),
+    ("results", "workspace", "__init__", "markup"),
     ("credentials",),
     ("context",),
     ("ops",),
@@ -24,7 +24,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("selection",),
     ("facts",),
     ("render",),
+    ("sitedocs",),
     ("plan",),
+    ("review",),
     ("inventory",),
     ("lab",),
     ("validation",),
