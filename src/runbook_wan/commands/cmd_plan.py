@@ -1,6 +1,14 @@
-"""``runbook.py plan``: render in memory and diff against the committed configs (or a git ref).
+"""``runbook.py plan``: what a change does, in three layers, with its reach and the blast-radius gate.
 
-Exit codes (``results.exit_codes.BY_COMMAND["plan"]``) follow ``terraform plan -detailed-exitcode``.
+1. the intent layer: every changed intent key with its file:line on both sides, and the sites it
+   reaches and why (against ``--against REF``, else the intents at ``HEAD``);
+2. the config layer: per-site diffs against the committed configs, grouped so that the same
+   change at many sites reads once;
+3. the gate: ``estate.change_policy`` decides whether the change is too wide for one step.
+
+Only the sites a change reaches are re-rendered when that is provably enough (``--full`` renders
+all). Exit codes (``results.exit_codes.BY_COMMAND["plan"]``) follow ``terraform plan
+-detailed-exitcode``, plus one for a change wider than the gate.
 """
 
 from __future__ import annotations
@@ -8,11 +16,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from runbook_wan.commands.options import configs_options, format_options, intents_options, limit_options
+from runbook_wan.commands.options import (
+    check_output_paths,
+    configs_options,
+    format_options,
+    intents_options,
+    limit_options,
+    review_options,
+)
 from runbook_wan.context import RunContext
 from runbook_wan.results import ExitCode, exit_codes
 
-HELP = "show what would change in configs/ (per-site diffs with parent sections)"
+HELP = "show what a change does: intent changes and the sites they reach, grouped config diffs, the gate"
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -20,13 +35,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "plan",
         help=HELP,
         description=HELP,
-        parents=[intents_options(), limit_options(), configs_options(), format_options()],
+        parents=[intents_options(), limit_options(), configs_options(), format_options(), review_options()],
         epilog=exit_codes.epilog("plan"),
     )
     parser.add_argument(
         "--against",
         metavar="GIT_REF",
-        help="compare with configs/ as committed at this git ref instead of the files on disk",
+        help="compare with the intents and configs/ as committed at this git ref (a PR: the base branch) "
+        "instead of the intents at HEAD and configs/ on disk",
     )
     parser.add_argument(
         "--out",
@@ -34,25 +50,47 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="FILE",
         help="also write the plan as JSON (pin it: `deploy --plan FILE` pushes exactly this)",
     )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE",
+        help="also write the full Markdown report (no size limit: the CI artifact next to the PR comment)",
+    )
+    parser.add_argument(
+        "--full", action="store_true", help="re-render every selected site, not only those the change reaches"
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
-    from runbook_wan.plan.baseline import read_baseline
-    from runbook_wan.plan.build import build_plan
-    from runbook_wan.plan.output import print_terminal, to_json, to_markdown
-    from runbook_wan.render.pipeline import render_estate
+    from runbook_wan.review.build import ReviewRequest, build_review, override_reason
+    from runbook_wan.review.markdown import to_markdown
+    from runbook_wan.review.output import print_terminal, to_json
 
-    result = render_estate(args.intents, args.limit, args.templates, args.platforms)
-    baseline = read_baseline(args.configs, args.against)
-    label = f"{args.configs}/ at {args.against}" if args.against else f"{args.configs}/"
-    plan = build_plan(result, baseline, label, args.limit)
+    check_output_paths(args.out, args.report)
+    request = ReviewRequest(
+        intents=args.intents,
+        configs=args.configs,
+        templates=args.templates,
+        platforms=args.platforms,
+        limit=args.limit,
+        against=args.against,
+        full=args.full,
+        override=override_reason(args.allow_wide_change),
+    )
+    review = build_review(request)
+    artifact = str(args.report) if args.report else None
     if args.out:
-        args.out.write_text(to_json(plan))
+        args.out.write_text(ctx.redactor.mask(to_json(review)))
+    if args.report:
+        args.report.write_text(ctx.redactor.mask(to_markdown(review, budget=None)))
+        ctx.err.print(f"wrote {args.report}", markup=False)
     if args.format == "json":
-        ctx.out.write(to_json(plan))
+        ctx.out.write(to_json(review))
     elif args.format == "markdown":
-        ctx.out.write(to_markdown(plan))
+        ctx.out.write(to_markdown(review, artifact=artifact))
     else:
-        print_terminal(plan, ctx.out)
-    return ExitCode.CHANGES if plan.has_changes else ExitCode.OK
+        print_terminal(review, ctx.out)
+    if review.gate.blocks:
+        return ExitCode.WIDE_CHANGE
+    return ExitCode.CHANGES if review.plan.has_changes else ExitCode.OK

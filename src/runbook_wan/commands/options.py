@@ -93,3 +93,35 @@ def inventory_options() -> argparse.ArgumentParser:
         help="inventory folder with hosts.yaml (default: WORKSPACE/inventory)",
     )
     return parent
+
+
+def review_options() -> argparse.ArgumentParser:
+    """The blast-radius gate's override, shared by plan, validate and deploy."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--allow-wide-change",
+        metavar="REASON",
+        default=None,
+        help="accept a change wider than estate.change_policy allows; the reason is shown in the report "
+        "and, on deploy, recorded in the audit log",
+    )
+    return parent
+
+
+def check_output_paths(*paths: Path | None) -> None:
+    """Refuse before any work when an output file cannot be written (its folder is missing)."""
+    from runbook_wan.results import Diagnostic, DiagnosticError
+
+    problems = [
+        Diagnostic(
+            "output-path",
+            f"cannot write {path}: folder {path.parent} does not exist"
+            if not path.parent.is_dir()
+            else f"cannot write {path}: it is a folder",
+            hint="create the folder first, or choose another path",
+        )
+        for path in paths
+        if path is not None and (not path.parent.is_dir() or path.is_dir())
+    ]
+    if problems:
+        raise DiagnosticError(problems)
