@@ -47,7 +47,7 @@ def headline(plan: Plan) -> str:
     touched = len(plan.touched)
     scope = f" (limit: {plan.limit})" if plan.limit else ""
     if not touched:
-        return f"No changes: {len(plan.sites)} site(s) match {plan.baseline}{scope}."
+        return f"No changes: {len(plan.sites) + plan.unreached} site(s) match {plan.baseline}{scope}."
     return f"{touched} of {plan.total_sites} sites change against {plan.baseline}{scope}."
 
 

@@ -163,11 +163,11 @@ def build_review(req: ReviewRequest, rendered: RenderResult | None = None) -> Re
     elif sides.incremental and impact is not None:
         selected = set(select_sites(new, req.limit)) if req.limit else set(new.sites)
         targets = sorted(s for s in impact.sites if s in new.sites and s in selected)
-        result = render_sites(new, targets)
+        result = render_sites(new, targets, templates_dir=req.templates)
         scope = len(selected) if not sides.partial else total
         mode = f"incremental: {len(targets)} of {scope} sites re-rendered (the ones the change reaches)"
     else:
-        result = render_sites(new, select_sites(new, req.limit))
+        result = render_sites(new, select_sites(new, req.limit), templates_dir=req.templates)
         mode = f"full: every selected site rendered ({sides.why_full or 'no intent baseline'})"
     timings["render_s"] = round(time.perf_counter() - step, 3)
     step = time.perf_counter()
