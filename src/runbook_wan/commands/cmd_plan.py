@@ -80,6 +80,9 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     )
     review = build_review(request)
     artifact = str(args.report) if args.report else None
+    for path in (args.out, args.report):
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
     if args.out:
         args.out.write_text(ctx.redactor.mask(to_json(review)))
     if args.report:

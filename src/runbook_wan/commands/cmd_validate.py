@@ -11,9 +11,16 @@ import argparse
 import os
 from pathlib import Path
 
-from runbook_wan.commands.options import configs_options, format_options, intents_options, limit_options
+from runbook_wan.commands.options import (
+    check_output_paths,
+    configs_options,
+    format_options,
+    intents_options,
+    limit_options,
+    review_options,
+)
 from runbook_wan.context import RunContext
-from runbook_wan.results import DiagnosticError, ExitCode, exit_codes
+from runbook_wan.results import DiagnosticError, ExitCode, Status, exit_codes
 from runbook_wan.validation.output.junit import write_junit
 from runbook_wan.validation.output.machine import to_json, to_markdown
 from runbook_wan.validation.output.sarif import write_sarif
@@ -28,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "validate",
         help=HELP,
         description=HELP,
-        parents=[intents_options(), limit_options(), configs_options(), format_options()],
+        parents=[intents_options(), limit_options(), configs_options(), format_options(), review_options()],
         epilog=exit_codes.epilog("validate") + " See docs/validation.md.",
     )
     backends = parser.add_argument_group("config checks")
@@ -65,10 +72,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="boot the candidate configs of changed sites in the FRR lab and fail each circuit",
     )
     twin.add_argument("--all", dest="twin_all", action="store_true", help="with --twin: prove every selected site")
-    twin.add_argument(
+    change = parser.add_argument_group("the change (a pull request)")
+    change.add_argument(
         "--against",
         metavar="GIT_REF",
-        help="with --twin: changed = differs from configs/ at this git ref (default: files on disk)",
+        help="review the change since this git ref: intent changes (as SARIF notes on their lines), the sites "
+        "they reach, the blast-radius gate; with --twin: prove the sites whose config differs from configs/ "
+        "at this ref (default: files on disk)",
     )
     reports = parser.add_argument_group("reports for CI")
     reports.add_argument("--junit", type=Path, metavar="FILE", help="also write JUnit XML (site x check)")
@@ -78,10 +88,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     from runbook_wan.render.pipeline import render_estate
+    from runbook_wan.review.build import override_reason
     from runbook_wan.validation.checks.base import ValidationOptions
     from runbook_wan.validation.runner import load_failure_report, validate
 
+    check_output_paths(args.junit, args.sarif)
     extras = {
+        "templates": args.templates,
+        "platforms": args.platforms,
+        "limit": args.limit,
+        "allow_wide_change": override_reason(args.allow_wide_change),
         "twin": args.twin,
         "twin_all": args.twin_all,
         "against": args.against,
@@ -103,7 +119,19 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     else:
         report = validate(rendered, options)
     _emit(report, args, ctx)
-    return ExitCode.ERROR if report.failed else ExitCode.OK
+    return exit_code(report)
+
+
+def exit_code(report: ValidationReport) -> ExitCode:
+    """1 for any error-level finding or check that could not run; 6 when only the gate objects."""
+    from runbook_wan.validation.checks.change_family import GATE_CHECK
+
+    others = [r for r in report.results if r.check != GATE_CHECK]
+    if any(r.status is Status.ERROR or r.errors for r in others):
+        return ExitCode.ERROR
+    if any(r.check == GATE_CHECK and r.errors for r in report.results):
+        return ExitCode.WIDE_CHANGE
+    return ExitCode.OK
 
 
 def _emit(report: ValidationReport, args: argparse.Namespace, ctx: RunContext) -> None:

@@ -109,19 +109,19 @@ def review_options() -> argparse.ArgumentParser:
 
 
 def check_output_paths(*paths: Path | None) -> None:
-    """Refuse before any work when an output file cannot be written (its folder is missing)."""
+    """Refuse before any work when an output file cannot be written (a folder, or under a file)."""
     from runbook_wan.results import Diagnostic, DiagnosticError
 
-    problems = [
-        Diagnostic(
-            "output-path",
-            f"cannot write {path}: folder {path.parent} does not exist"
-            if not path.parent.is_dir()
-            else f"cannot write {path}: it is a folder",
-            hint="create the folder first, or choose another path",
+    def problem(path: Path) -> str | None:
+        if path.is_dir():
+            return f"cannot write {path}: it is a folder"
+        ancestor = path.parent
+        while not ancestor.exists() and ancestor != ancestor.parent:
+            ancestor = ancestor.parent
+        return None if ancestor.is_dir() else f"cannot write {path}: {ancestor} is not a folder"
+
+    found = [(path, why) for path in paths if path is not None and (why := problem(path))]
+    if found:
+        raise DiagnosticError(
+            [Diagnostic("output-path", why, hint="choose another path for the output file") for _, why in found]
         )
-        for path in paths
-        if path is not None and (not path.parent.is_dir() or path.is_dir())
-    ]
-    if problems:
-        raise DiagnosticError(problems)
