@@ -46,6 +46,7 @@ from runbook_wan.selection.limit import select_sites
 RENDER_CODE = tuple(
     Path(runbook_wan.__file__).resolve().parent / d for d in ("model", "facts", "render", "credentials")
 )
+NOTHING_DEPLOYED = "no deployed record"
 #: Intent folders every site inherits from (read whole even for a one-site change).
 SHARED = ("defaults.yaml", "regions", "providers", "policies")
 
@@ -148,8 +149,11 @@ def build_review(req: ReviewRequest, rendered: RenderResult | None = None) -> Re
     started = time.perf_counter()
     timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="runbook-review-") as tmp:
-        if req.snapshot is not None:
-            old, note = _load_old(req.snapshot[0], req.platforms, str(req.snapshot[0]), None)
+        if req.snapshot is not None and not req.snapshot[0].is_dir():
+            note = f"nothing was deployed from this state yet, so every site is being onboarded ({NOTHING_DEPLOYED})"
+            sides = _Sides(None, None, note, why_full="deploy renders every site")
+        elif req.snapshot is not None:
+            old, note = _load_old(req.snapshot[0], req.platforms, "deployed:intents", None)
             sides = _Sides(old, None, note, why_full="deploy renders every site")
         else:
             sides = _git_sides(req, Path(tmp), need_full_render=rendered is not None)
@@ -179,7 +183,7 @@ def build_review(req: ReviewRequest, rendered: RenderResult | None = None) -> Re
     grouping = group_hunks(changed, result.facts)
     timings["total_s"] = round(time.perf_counter() - started, 3)
     baseline = req.snapshot_label if req.snapshot else (req.against or "HEAD")
-    return Review(baseline, plan, grouping, gate, impact, sides.note, mode, timings=timings)
+    return Review(baseline, plan, grouping, gate, impact, sides.note, mode, timings=timings, facts=result.facts)
 
 
 def _plan(req: ReviewRequest, result: RenderResult, impact: Impact | None, sides: _Sides, total: int) -> Plan:

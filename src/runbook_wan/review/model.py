@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from runbook_wan.facts.models import SiteFacts
 from runbook_wan.plan.model import Plan
 from runbook_wan.review.gate import GateVerdict
 from runbook_wan.review.grouping import Grouping
@@ -36,6 +37,8 @@ class Review:
     mode: str = ""
     device: DeviceLayer | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    #: Facts of the rendered sites (placeholders for grouping device diffs).
+    facts: dict[str, SiteFacts] = field(default_factory=dict, repr=False)
 
     @property
     def has_changes(self) -> bool:
