@@ -48,6 +48,7 @@ _E = ExitCode
 #: Per command: the codes it uses and what each means there. Every command also exits 130 on Ctrl-C.
 BY_COMMAND: dict[str, dict[ExitCode, str]] = {
     "render": {_E.OK: "configs written", _E.ERROR: "bad input; nothing written"},
+    "docs": {_E.OK: "site pages written", _E.ERROR: "bad input; nothing written"},
     "plan": {
         _E.OK: "no change",
         _E.CHANGES: "changes to apply",
