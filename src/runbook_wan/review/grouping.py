@@ -65,19 +65,36 @@ def placeholders(facts: SiteFacts) -> dict[str, str]:
     return out
 
 
+_TOKEN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/-]*[A-Za-z0-9_]|[A-Za-z0-9_]")
+
+
 class Abstractor:
-    """Replaces one site's values in config lines by their placeholders."""
+    """Replaces one site's values in config lines by their placeholders.
+
+    Values that are one token (addresses, ids, numbers, interface names) are looked up token by
+    token with one shared pattern (no per-site regex to compile); the few values with blanks or
+    punctuation (names) are replaced as plain substrings first.
+    """
 
     def __init__(self, values: dict[str, str]) -> None:
-        self.values = values
-        ordered = sorted(values, key=len, reverse=True)
-        alternatives = "|".join(re.escape(v) for v in ordered)
-        self.pattern = re.compile(rf"(?<![\w.])(?:{alternatives})(?![\w.])") if ordered else None
+        self.tokens = {v: p for v, p in values.items() if _TOKEN.fullmatch(v)}
+        self.phrases = sorted(((v, p) for v, p in values.items() if v not in self.tokens), key=lambda i: -len(i[0]))
+
+    def _token(self, match: re.Match[str]) -> str:
+        token = match.group(0)
+        found = self.tokens.get(token)
+        if found is not None:
+            return found
+        head, slash, tail = token.partition("/")
+        if slash and head in self.tokens:
+            return f"{self.tokens[head]}/{tail}"
+        return token
 
     def __call__(self, text: str) -> str:
-        if self.pattern is None:
-            return text
-        return self.pattern.sub(lambda m: self.values[m.group(0)], text)
+        for value, placeholder in self.phrases:
+            if value in text:
+                text = text.replace(value, placeholder)
+        return _TOKEN.sub(self._token, text)
 
 
 HunkKey = tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
