@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import ipaddress
 import os
 import re
 import shutil
@@ -21,16 +22,24 @@ import pytest
 
 from runbook_wan import cli as runbook
 from runbook_wan.lab.api import Lab
+from runbook_wan.lab.builder import free_management_network, root_networks
 from runbook_wan.lab.teardown import down
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_INTENTS = REPO / "intents"
 PREFIX = "rbtd" + os.environ.get("RUNBOOK_TEST_LAB_TAG", "")
+#: Fixed management network of this lab; another engineer's rollout lab on the same machine may hold
+#: it, so the fixture takes the first free /24 instead when it is in use.
 MGMT = "198.19.246.0/24"
 SITES = ("atl-061", "chi-021", "mke-022", "nyc-041", "sea-001")
 #: The BGP password of fibrelink (chi-021, mke-022, sea-001) and metrofiber (atl-061, nyc-041).
 SECRET = "Known-BGP-secret-4242"
 SECRET_ENV = {"RUNBOOK_SECRET_BGP_FIBRELINK": SECRET, "RUNBOOK_SECRET_BGP_METROFIBER": SECRET + "-mf"}
+
+
+def _free(network: str) -> bool:
+    wanted = ipaddress.IPv4Network(network)
+    return not any(other.overlaps(wanted) for _, other in root_networks())
 
 
 @dataclass
@@ -95,7 +104,8 @@ def rollout_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RolloutLab
     for site in SITES:
         shutil.copy(EXAMPLE_INTENTS / "sites" / f"{site}.yaml", pristine / "sites")
     defaults = pristine / "defaults.yaml"
-    defaults.write_text(re.sub(r"management_network: \S+", f"management_network: {MGMT}", defaults.read_text()))
+    mgmt = MGMT if _free(MGMT) else free_management_network()
+    defaults.write_text(re.sub(r"management_network: \S+", f"management_network: {mgmt}", defaults.read_text()))
     shutil.copytree(
         REPO / "inventory", root / "inventory", ignore=shutil.ignore_patterns("*.py", "hosts.yaml", "__pycache__")
     )
