@@ -16,6 +16,7 @@ site. Anything else (``--full``, ``--limit`` with a shared change, a template ch
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from collections import Counter
@@ -97,9 +98,13 @@ def _load_old(folder: Path, platforms: Path, label: str, site_files: set[str] | 
     return estate, ""
 
 
-def _site_files(folder: Path) -> list[Path]:
+def _count_site_files(folder: Path) -> int:
+    """Site files in ``folder/sites`` (directory entries only: no stat per file)."""
     sites = folder / "sites"
-    return [p for p in sites.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()] if sites.is_dir() else []
+    if not sites.is_dir():
+        return 0
+    with os.scandir(sites) as entries:
+        return sum(1 for e in entries if e.name.endswith((".yaml", ".yml")) and e.is_file())
 
 
 def _git_sides(req: ReviewRequest, tmp: Path, need_full_render: bool) -> _Sides:
@@ -160,7 +165,7 @@ def build_review(req: ReviewRequest, rendered: RenderResult | None = None) -> Re
     timings["load_s"] = round(time.perf_counter() - started, 3)
     new = sides.new or (rendered.estate if rendered is not None else load_estate(req.intents, req.platforms)[0])
     impact = analyse(sides.old, new) if sides.old is not None else None
-    total = len(_site_files(req.intents)) if sides.partial else len(new.sites)
+    total = _count_site_files(req.intents) if sides.partial else len(new.sites)
     step = time.perf_counter()
     if rendered is not None:
         result, mode = rendered, f"full: every selected site rendered ({sides.why_full or 'validation'})"
@@ -182,7 +187,10 @@ def build_review(req: ReviewRequest, rendered: RenderResult | None = None) -> Re
     changed = {s.site: s.hunks for s in plan.sites if s.change is not Change.UNCHANGED}
     grouping = group_hunks(changed, result.facts)
     timings["total_s"] = round(time.perf_counter() - started, 3)
-    baseline = req.snapshot_label if req.snapshot else (req.against or "HEAD")
+    if req.snapshot:
+        baseline = req.snapshot_label
+    else:
+        baseline = req.against or ("HEAD" if sides.old is not None else plan.baseline)
     return Review(baseline, plan, grouping, gate, impact, sides.note, mode, timings=timings, facts=result.facts)
 
 
