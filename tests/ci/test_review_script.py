@@ -129,9 +129,7 @@ def test_an_invalid_change_fails_validation(repo: Path) -> None:
 def test_usage_and_unknown_base(repo: Path) -> None:
     done = subprocess.run(["bash", str(SCRIPT)], cwd=repo, capture_output=True, text=True, check=False)
     assert done.returncode == 1 and "usage: ci/review.sh BASE_REF" in done.stderr
-    done = subprocess.run(
-        ["bash", str(SCRIPT), "origin/nope"], cwd=repo, capture_output=True, text=True, check=False
-    )
+    done = subprocess.run(["bash", str(SCRIPT), "origin/nope"], cwd=repo, capture_output=True, text=True, check=False)
     assert done.returncode == 1 and "base ref 'origin/nope' not found" in done.stderr
 
 

@@ -274,7 +274,7 @@ def test_08b_wide_change_is_refused_then_overridden_with_its_reason_in_the_audit
     """A BFD timer default reaches every circuit of every site: refused untouched, then deployed with a reason."""
     env = rollout_lab
     env.reset_intents()
-    env.edit("defaults.yaml", r"interval_ms: 500", "interval_ms: 300")
+    env.edit("defaults.yaml", r"interval_ms: 500", "interval_ms: 250")
     before = _snapshot(env)
     rollouts = {p.name for p in (env.state / "rollouts").glob("*")}
     code, out = env.deploy(*GATE)
@@ -283,10 +283,10 @@ def test_08b_wide_change_is_refused_then_overridden_with_its_reason_in_the_audit
     assert "would change 3 circuit roles at once" in out
     assert _snapshot(env) == before
     assert {p.name for p in (env.state / "rollouts").glob("*")} == rollouts  # not even a journal
-    reason = "CHG-300: faster BFD estate-wide, approved by the network lead"
+    reason = "CHG-250: faster BFD estate-wide, approved by the network lead"
     code, out = env.deploy("--allow-wide-change", reason, *GATE)
     assert code == 0, out
-    assert all("transmit-interval 300" in env.running(site) for site in SITES)
+    assert all("transmit-interval 250" in env.running(site) for site in SITES)
     audit = [json.loads(line) for line in (env.state / "audit.log").read_text().splitlines()]
     [override] = [r for r in audit if r["event"] == "wide-change-override" and r["reason"] == reason]
     assert {"max_sites", "max_circuit_roles_per_site"} <= set(override["rules"])
