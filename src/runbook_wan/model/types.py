@@ -6,7 +6,7 @@ import ipaddress
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 _NAME = r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$"
@@ -124,8 +124,35 @@ SecretName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._/-]*$", max_length
 Asn = Annotated[int, Field(ge=1, le=4294967295, strict=True)]
 Vlan = Annotated[int, Field(ge=1, le=4094, strict=True)]
 Percent = Annotated[float, Field(ge=0, le=100)]
+_SHARE = re.compile(r"^(100|[1-9]?[0-9])(\.[0-9]+)?%$")
+
+
+def _site_count(value: Any) -> int | str:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    if isinstance(value, str) and _SHARE.match(value.strip()):
+        return value.strip()
+    raise PydanticCustomError(
+        "site_count",
+        "{value} is neither a number of sites nor a share of them",
+        {"value": repr(value), "hint": "write a count such as 20, or a share such as '25%' (0-100%)"},
+    )
+
+
 #: A number of sites, or a share of them: ``20`` or ``"25%"``.
-SiteCount = Annotated[int, Field(ge=1, strict=True)] | Annotated[str, Field(pattern=r"^(100|[1-9]?[0-9])(\.[0-9]+)?%$")]
+SiteCount = Annotated[
+    int | str,
+    BeforeValidator(_site_count),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 1},
+                {"type": "string", "pattern": _SHARE.pattern},
+            ],
+            "description": "a count of sites (20) or a share of them ('25%')",
+        }
+    ),
+]
 
 #: DSCP names accepted in policies, with their code points (RFC 2474/2597/3246/4594).
 DSCP_NAMES: dict[str, int] = {
