@@ -217,3 +217,18 @@ def test_working_tree_plan_compares_intents_with_head(pr: PullRequest) -> None:
     assert review["baseline"] == "HEAD"
     assert review["intent_changes"][0]["old_at"]["file"] == "HEAD:intents/sites/chi-021.yaml"
     assert review["mode"].startswith("incremental: 1 of 80")
+
+
+def test_against_a_ref_without_intents_every_site_is_onboarded(pr: PullRequest) -> None:
+    from conftest import git
+
+    git(pr.root, "checkout", "-q", "--orphan", "empty")
+    git(pr.root, "rm", "-rq", "--cached", ".")
+    git(pr.root, "commit", "-q", "--allow-empty", "-m", "nothing yet")
+    git(pr.root, "checkout", "-qf", "change")
+    code, out, err = pr.run("plan", "--against", "empty", "--format", "json")
+    review = json.loads(out)["review"]
+    assert code == 2, err
+    assert review["intent_note"] == "there are no intents at empty yet, so every site is new"
+    assert len(review["gate"]["onboarding"]) == 80 and review["gate"]["counted"] == []
+    assert review["gate"]["verdict"] == "within"

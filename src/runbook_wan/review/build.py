@@ -124,10 +124,9 @@ def _git_sides(req: ReviewRequest, tmp: Path, need_full_render: bool) -> _Sides:
         why_full = f"templates, platforms or rendering code differ from {ref}"
     elif req.against is None and not _configs_at_head(repo, req.configs):
         why_full = "configs/ differs from HEAD, so it is not the rendering of HEAD's intents"
-    changed = repo.changed(rel)
     prefix = f"{rel}/sites/" if rel != "." else "sites/"
-    site_only = all(path.startswith(prefix) for path in changed)
-    partial = not why_full and site_only and not req.limit
+    changed = {} if why_full or req.limit else repo.changed(rel)
+    partial = not why_full and not req.limit and all(path.startswith(prefix) for path in changed)
     label = f"{ref}:{rel}" if rel != "." else f"{ref}:"
     if partial:
         names = {PurePosixPath(p).name for p in changed}
@@ -138,7 +137,11 @@ def _git_sides(req: ReviewRequest, tmp: Path, need_full_render: bool) -> _Sides:
             new, _ = load_estate(req.intents, req.platforms, site_files=names)
             return _Sides(old, new, note, incremental=True, partial=True)
         return _Sides(None, None, note, why_full="the intent baseline does not load")
-    repo.extract(repo.listing([rel]), tmp)
+    files = repo.listing([rel])
+    if not files:
+        note = f"there are no intents at {ref} yet, so every site is new"
+        return _Sides(None, None, note, why_full=why_full or note)
+    repo.extract(files, tmp)
     old, note = _load_old(tmp / rel, req.platforms, label, None)
     incremental = old is not None and not why_full
     return _Sides(old, None, note, incremental, False, why_full or ("" if old else "no intent baseline"))
