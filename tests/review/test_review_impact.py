@@ -232,3 +232,14 @@ def test_against_a_ref_without_intents_every_site_is_onboarded(pr: PullRequest) 
     assert review["intent_note"] == "there are no intents at empty yet, so every site is new"
     assert len(review["gate"]["onboarding"]) == 80 and review["gate"]["counted"] == []
     assert review["gate"]["verdict"] == "within"
+
+
+def test_a_pinned_plan_holds_every_site(pr: PullRequest) -> None:
+    """`plan --out FILE` is what `deploy --plan FILE` checks every site against: never incremental."""
+    pr.edit("intents/sites/chi-021.yaml", "bandwidth_mbps: 1000", "bandwidth_mbps: 2000")
+    pinned = pr.root / "pinned.json"
+    code, _, err = pr.run("plan", "--against", "main", "--out", str(pinned))
+    assert code == 2, err
+    plan = json.loads(pinned.read_text())
+    assert plan["review"]["mode"].startswith("full: every selected site rendered (--full)")
+    assert len(plan["sites"]) == 80 and all(s["new_sha256"] for s in plan["sites"])

@@ -48,7 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--out",
         type=Path,
         metavar="FILE",
-        help="also write the plan as JSON (pin it: `deploy --plan FILE` pushes exactly this)",
+        help="also write the plan as JSON (pin it: `deploy --plan FILE` pushes exactly this); a pinned plan "
+        "holds every selected site's config hash, so it renders every selected site",
     )
     parser.add_argument(
         "--report",
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         platforms=args.platforms,
         limit=args.limit,
         against=args.against,
-        full=args.full,
+        full=args.full or args.out is not None,
         override=override_reason(args.allow_wide_change),
     )
     review = build_review(request)
