@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import yaml
-from conftest import PullRequest
+from conftest import PullRequest, git
 
 from runbook_wan.review.markdown import GITHUB_COMMENT_LIMIT
 from runbook_wan.workspace import BUILTIN_TEMPLATES
@@ -220,8 +220,6 @@ def test_working_tree_plan_compares_intents_with_head(pr: PullRequest) -> None:
 
 
 def test_against_a_ref_without_intents_every_site_is_onboarded(pr: PullRequest) -> None:
-    from conftest import git
-
     git(pr.root, "checkout", "-q", "--orphan", "empty")
     git(pr.root, "rm", "-rq", "--cached", ".")
     git(pr.root, "commit", "-q", "--allow-empty", "-m", "nothing yet")
