@@ -170,6 +170,22 @@ def test_new_site_is_onboarded_not_counted(pr: PullRequest) -> None:
     assert code == 2
 
 
+def test_removed_site_is_counted_but_touches_no_circuit_role(pr: PullRequest) -> None:
+    (pr.root / "intents/sites/sea-001.yaml").unlink()
+    code, plan = pr.plan_json()
+    review = plan["review"]
+    assert review["sites_reached"]["sea-001"] == {
+        "region": "west",
+        "state": "removed",
+        "roles": [],
+        "why": [{"via": "its own file", "detail": "site removed", "changes": [0]}],
+    }
+    assert review["intent_changes"][0]["words"] == "site sea-001: file removed"
+    assert review["intent_changes"][0]["old_at"]["file"] == "main:intents/sites/sea-001.yaml"
+    assert review["gate"]["counted"] == ["sea-001"] and review["gate"]["findings"] == []
+    assert code == 2
+
+
 def test_change_policy_itself_needs_an_override(pr: PullRequest) -> None:
     pr.edit("intents/defaults.yaml", "max_sites: 25%", "max_sites: 100%")
     pr.edit("intents/policies/retail-standard.yaml", SAAS_OLD, SAAS_NEW)

@@ -123,20 +123,3 @@ class Repo:
             )
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
             tar.extractall(dest, filter="data")
-
-    def read(self, files: list[str]) -> dict[str, str]:
-        """Contents of ``files`` at the ref (missing files are left out)."""
-        if not files:
-            return {}
-        batch = _git(["cat-file", "--batch"], cwd=self.root, stdin="".join(f"{self.ref}:{n}\n" for n in files).encode())
-        data, pos, out = batch.stdout, 0, {}
-        for name in files:
-            end = data.index(b"\n", pos)
-            header = data[pos:end].decode().split()
-            if len(header) < 3 or header[-1] == "missing":
-                pos = end + 1
-                continue
-            size = int(header[2])
-            out[name] = data[end + 1 : end + 1 + size].decode()
-            pos = end + 1 + size + 1
-        return out

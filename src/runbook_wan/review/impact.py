@@ -215,7 +215,8 @@ def _added_or_removed(site: str, old: Estate, new: Estate, changes: list[IntentC
     )
     changes.append(change)
     state: SiteState = "added" if added else "removed"
-    reason = Reason("its own file", f"site {state}", (len(changes) - 1,), ALL_ROLES)
+    # A new site is onboarded and a removed one decommissioned: neither puts a running circuit at risk.
+    reason = Reason("its own file", f"site {state}", (len(changes) - 1,))
     return SiteImpact(site, estate.sites[site].region, state, [reason])
 
 
