@@ -165,9 +165,11 @@ def build_review(req: ReviewRequest, rendered: RenderResult | None = None) -> Re
             sides = _Sides(old, None, note, why_full="deploy renders every site")
         else:
             sides = _git_sides(req, Path(tmp), need_full_render=rendered is not None)
-    timings["load_s"] = round(time.perf_counter() - started, 3)
     new = sides.new or (rendered.estate if rendered is not None else load_estate(req.intents, req.platforms)[0])
+    timings["load_s"] = round(time.perf_counter() - started, 3)
+    step = time.perf_counter()
     impact = analyse(sides.old, new) if sides.old is not None else None
+    timings["impact_s"] = round(time.perf_counter() - step, 3)
     total = _count_site_files(req.intents) if sides.partial else len(new.sites)
     step = time.perf_counter()
     if rendered is not None:
