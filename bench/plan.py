@@ -60,7 +60,7 @@ def plan(root: Path, *extra: str) -> tuple[float, dict[str, Any]]:
         check=False,
     )
     wall = time.perf_counter() - start
-    if done.returncode not in (0, 2, 6):
+    if done.returncode not in (0, 2, 7):
         raise SystemExit(f"plan exited {done.returncode}: {done.stderr[-2000:]}")
     data: dict[str, Any] = json.loads(done.stdout)
     return wall, data

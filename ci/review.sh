@@ -12,7 +12,7 @@
 #   3. plan --against BASE_REF: the PR comment (OUT_DIR/comment.md, under GitHub's limit) and the
 #      full report (OUT_DIR/review-full.md, the artifact);
 #   4. the blast-radius gate (estate.change_policy).
-# Exit: 0 fine, 1 stale generated files / validation error / twin failure, 6 the change is wider than
+# Exit: 0 fine, 1 stale generated files / validation error / twin failure, 7 the change is wider than
 # the gate allows. Environment:
 #   RUNBOOK                    how to call Runbook (default: python3 runbook.py if present, else runbook-wan)
 #   RUNBOOK_ALLOW_WIDE_CHANGE  a reason: accept a wide change (e.g. set from an approved PR label)
@@ -97,7 +97,7 @@ mark() { if [ "$1" = 0 ]; then echo "✅"; else echo "❌"; fi; }
     esac
     case $validate in
         0) echo "| validate (SARIF: validate.sarif) | ✅ |" ;;
-        6) echo "| validate (SARIF: validate.sarif) | ✅ no error; ❌ blast-radius gate |" ;;
+        7) echo "| validate (SARIF: validate.sarif) | ✅ no error; ❌ blast-radius gate |" ;;
         *) echo "| validate (SARIF: validate.sarif) | ❌ exit $validate |" ;;
     esac
     if [ "$twin_state" = run ]; then
@@ -109,7 +109,7 @@ mark() { if [ "$1" = 0 ]; then echo "✅"; else echo "❌"; fi; }
     case "$plan/$overridden" in
         0/yes | 2/yes) echo "| blast-radius gate | ⚠️ exceeded, overridden: ${RUNBOOK_ALLOW_WIDE_CHANGE:-} |" ;;
         0/* | 2/*) echo "| blast-radius gate | ✅ within |" ;;
-        6/*) echo "| blast-radius gate | ❌ exceeded |" ;;
+        7/*) echo "| blast-radius gate | ❌ exceeded |" ;;
         *) echo "| plan | ❌ exit $plan |" ;;
     esac
     echo
@@ -117,10 +117,10 @@ mark() { if [ "$1" = 0 ]; then echo "✅"; else echo "❌"; fi; }
 } >"$out/comment.md"
 
 echo "review: generated=$fresh validate=$validate plan=$plan; comment: $out/comment.md, report: $out/review-full.md"
-if [ "$fresh" != ok ] || [ $validate = 1 ] || { [ $plan != 0 ] && [ $plan != 2 ] && [ $plan != 6 ]; }; then
+if [ "$fresh" != ok ] || [ $validate = 1 ] || { [ $plan != 0 ] && [ $plan != 2 ] && [ $plan != 7 ]; }; then
     exit 1
 fi
-if [ $plan = 6 ] || [ $validate = 6 ]; then
-    exit 6
+if [ $plan = 7 ] || [ $validate = 7 ]; then
+    exit 7
 fi
 exit 0

@@ -86,7 +86,7 @@ def test_a_wide_change_gets_its_report_sarif_and_the_gate_exit_code(repo: Path) 
     edit(repo / "intents/policies/retail-standard.yaml", SAAS_OLD, SAAS_NEW)
     rerender_and_commit(repo, "saas to fiber first")
     done = review(repo)
-    assert done.returncode == 6, done.stdout + done.stderr
+    assert done.returncode == 7, done.stdout + done.stderr
     out = repo / "review"
     comment = (out / "comment.md").read_text()
     assert len(comment) < 65_536

@@ -278,7 +278,7 @@ def test_08b_wide_change_is_refused_then_overridden_with_its_reason_in_the_audit
     before = _snapshot(env)
     rollouts = {p.name for p in (env.state / "rollouts").glob("*")}
     code, out = env.deploy(*GATE)
-    assert code == 6, out
+    assert code == 7, out
     assert "blast-radius gate: 5 sites change; estate.change_policy.max_sites allows 1 (25% of 5 = 1)" in out
     assert "would change 3 circuit roles at once" in out
     assert _snapshot(env) == before

@@ -41,7 +41,7 @@ def test_one_line_policy_change_reads_as_one_change_at_72_sites(pr: PullRequest)
     pr.edit("intents/policies/retail-standard.yaml", SAAS_OLD, SAAS_NEW)
     code, plan = pr.plan_json()
     review = plan["review"]
-    assert code == 6  # wider than the example estate's gate
+    assert code == 7  # wider than the example estate's gate
     [change] = review["intent_changes"]
     assert change["words"] == (
         "policy retail-standard, class saas: path_preference "
@@ -66,7 +66,7 @@ def test_policy_change_markdown_fits_a_pr_comment_and_the_full_report_goes_to_a_
     pr.edit("intents/policies/retail-standard.yaml", SAAS_OLD, SAAS_NEW)
     report = pr.root / "review-full.md"
     code, out, _ = pr.run("plan", "--against", "main", "--format", "markdown", "--report", str(report))
-    assert code == 6
+    assert code == 7
     assert len(out) < GITHUB_COMMENT_LIMIT
     head = out.split("### Intent changes")[0]
     assert "72 of 80 sites change" in head and "Exceeds the blast-radius gate" in head
@@ -92,7 +92,7 @@ def test_region_default_change_reaches_the_region_sites_that_do_not_override_it(
         reached = review["sites_reached"][site]
         assert reached["roles"] == ["tertiary_wireless"]
         assert reached["why"][0]["via"] == "region west (site_defaults)"
-    assert code == 6
+    assert code == 7
     rules = {f["rule"] for f in review["gate"]["findings"]}
     assert rules == {"max_sites_per_region"}  # 20 of 80 is within max_sites, 20 of 20 west is not
     assert "region west: 20 of its 20 sites change" in review["gate"]["findings"][0]["message"]
@@ -109,7 +109,7 @@ def test_provider_change_reaches_every_circuit_of_the_provider(pr: PullRequest) 
     assert {tuple(s["roles"]) for s in review["sites_reached"].values()} == {("primary_dia",)}
     assert all(s["why"][0]["via"] == "provider fibrelink" for s in review["sites_reached"].values())
     findings = {f["rule"]: f["message"] for f in review["gate"]["findings"]}
-    assert code == 6
+    assert code == 7
     assert findings["max_sites"] == "40 sites change; estate.change_policy.max_sites allows 20 (25% of 80 = 20)"
     assert "provider fibrelink" in findings["override_required_for"]
 
@@ -133,7 +133,7 @@ def test_two_circuit_roles_of_one_site_in_one_change_fail_the_gate(pr: PullReque
     pr.edit("intents/sites/chi-021.yaml", "bandwidth_mbps: 1000", "bandwidth_mbps: 2000")
     pr.edit("intents/sites/chi-021.yaml", "bandwidth_mbps: 600", "bandwidth_mbps: 700")
     code, out, _ = pr.run("plan", "--against", "main")
-    assert code == 6
+    assert code == 7
     assert "1 site(s) would change 2 circuit roles at once (primary_dia, secondary_dia)" in out
     assert "max_circuit_roles_per_site allows 1" in out
 
@@ -142,7 +142,7 @@ def test_a_bgp_timer_default_touches_every_circuit_of_every_site(pr: PullRequest
     pr.edit("intents/defaults.yaml", "connect_retry: 10", "connect_retry: 12")
     code, plan = pr.plan_json()
     review = plan["review"]
-    assert code == 6
+    assert code == 7
     assert len(review["sites_reached"]) == 80
     assert all(len(s["roles"]) == 3 for s in review["sites_reached"].values())
     assert {"max_sites", "max_circuit_roles_per_site"} <= {f["rule"] for f in review["gate"]["findings"]}
@@ -193,7 +193,7 @@ def test_change_policy_itself_needs_an_override(pr: PullRequest) -> None:
     findings = {f["rule"] for f in plan["review"]["gate"]["findings"]}
     # the policy in force is main's (25%), and loosening it is itself a finding
     assert {"max_sites", "change_policy"} <= findings
-    assert code == 6
+    assert code == 7
 
 
 def test_incremental_plan_equals_the_full_plan(pr: PullRequest) -> None:
@@ -222,7 +222,7 @@ def test_template_change_renders_every_site(pr: PullRequest) -> None:
     plan = json.loads(out)
     assert plan["review"]["mode"].startswith("full: every selected site rendered (templates, platforms or rendering")
     assert plan["review"]["intent_changes"] == []
-    assert plan["summary"]["changed"] == 80 and code == 6
+    assert plan["summary"]["changed"] == 80 and code == 7
 
 
 def test_working_tree_plan_compares_intents_with_head(pr: PullRequest) -> None:

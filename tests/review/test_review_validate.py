@@ -17,7 +17,7 @@ def test_validate_against_fails_a_wide_change_with_its_own_exit_code_and_annotat
     pr.edit("intents/policies/retail-standard.yaml", SAAS_OLD, SAAS_NEW)
     sarif_path = pr.root / "validate.sarif"
     code, out, _ = pr.run("validate", "--against", "main", "--sarif", str(sarif_path))
-    assert code == 6
+    assert code == 7
     assert "72 sites change; estate.change_policy.max_sites allows 20 (25% of 80 = 20)" in out
     results = _results(json.loads(sarif_path.read_text()))
     on_line = [

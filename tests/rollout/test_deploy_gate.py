@@ -77,13 +77,13 @@ def test_wide_change_against_the_deployed_record_is_refused_before_anything(
 ) -> None:
     _hand_built_record(tmp_path, intents)
     _edit(intents / "policies" / "retail-standard.yaml", SAAS_OLD, SAAS_NEW)
-    assert _deploy(tmp_path, intents) == 6
+    assert _deploy(tmp_path, intents) == 7
     err = capsys.readouterr().err
     assert "blast-radius gate: 72 sites change; estate.change_policy.max_sites allows 20 (25% of 80 = 20)" in err
     assert "--allow-wide-change REASON" in err
     assert not (tmp_path / "state" / "rollouts").exists()
     # a limit narrows the rollout, not the change
-    assert _deploy(tmp_path, intents, "--limit", "sea-001") == 6
+    assert _deploy(tmp_path, intents, "--limit", "sea-001") == 7
     capsys.readouterr()
     # with the override the gate lets it through (and the deploy stops later, at the missing inventory)
     assert _deploy(tmp_path, intents, "--allow-wide-change", "CHG-1: SaaS to fiber") == 1

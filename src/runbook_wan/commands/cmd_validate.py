@@ -122,7 +122,7 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
 
 
 def exit_code(report: ValidationReport) -> ExitCode:
-    """1 for any error-level finding or check that could not run; 6 when only the gate objects."""
+    """1 for any error-level finding or check that could not run; 7 (WIDE_CHANGE) when only the gate objects."""
     from runbook_wan.validation.checks.change_family import GATE_CHECK
 
     others = [r for r in report.results if r.check != GATE_CHECK]

@@ -27,7 +27,7 @@ class ExitCode(IntEnum):
     LOCKED = 5
     #: ``plan``/``validate --against``/``deploy``: the change exceeds the blast-radius gate
     #: (``estate.change_policy``) and nobody passed ``--allow-wide-change REASON``.
-    WIDE_CHANGE = 6
+    WIDE_CHANGE = 7
     #: Interrupted by the user (SIGINT).
     INTERRUPTED = 130
 

@@ -16,7 +16,7 @@ from runbook_wan.rollout.options import DeployOptions
 
 
 class WideChangeError(DiagnosticError):
-    """The pending change exceeds ``estate.change_policy`` and nobody overrode it (exit code 6)."""
+    """The pending change exceeds ``estate.change_policy`` and nobody overrode it (exit code 7)."""
 
     exit_code = ExitCode.WIDE_CHANGE
 
