@@ -203,6 +203,14 @@ estate:
     hub: 198.51.100.10      # data-centre hub
     saas: 203.0.113.10      # SaaS front door
   discard_address: 100.127.255.254
+  # The blast-radius gate: how far one change may reach before it needs an explicit override
+  # (`--allow-wide-change REASON`, recorded in the audit log). Sites being onboarded (a first
+  # rollout, a new site) are not counted. docs/review.md explains what counts as a change.
+  change_policy:
+    max_sites: 25%                  # of the estate (20 of 80 sites)
+    max_sites_per_region: 50%       # of each region
+    max_circuit_roles_per_site: 1   # never both DIAs (or a DIA and the wireless) of a site at once
+    override_required_for: [estate, provider]
 
 site_defaults:
   platform: frr

@@ -1,8 +1,8 @@
 """The layer order, enforced: data flows one way through Runbook's packages.
 
-    results/workspace/atomic_files <- credentials <- context <- ops <- model <- selection <- facts
-      <- render <- monitoring <- plan <- inventory <- lab <- validation <- verify <- tasks <- rollout
-      <- notify <- probe/monitor <- commands/cli
+    results/workspace/atomic_files/markup <- credentials <- context <- ops <- model <- selection <- facts
+      <- render <- monitoring <- sitedocs <- plan <- review <- inventory <- lab <- validation <- verify
+      <- tasks <- drift <- rollout <- report <- status <- notify <- probe/monitor <- commands/cli
 
 A module may import Runbook modules of its own layer or a lower one, never a higher one (stage
 code never imports the command line; ``tasks`` never imports ``rollout``). Every import counts,
@@ -17,7 +17,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "runbook_wan"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("results", "workspace", "atomic_files", "__init__"),
+    ("results", "workspace", "atomic_files", "markup", "__init__"),
     ("credentials",),
     ("context",),
     ("ops",),
@@ -26,7 +26,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("facts",),
     ("render",),
     ("monitoring",),
+    ("sitedocs",),
     ("plan",),
+    ("review",),
     ("inventory",),
     ("lab",),
     ("validation",),

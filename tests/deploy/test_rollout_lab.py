@@ -24,6 +24,9 @@ from runbook_wan.rollout.journal import read_journal
 pytestmark = pytest.mark.lab
 
 GATE = ["--gate-timeout", "20", "--revert-in", "40"]
+#: The rollout-mechanics tests change every site of this 5-site estate at once on purpose: wider than
+#: the example estate's blast-radius gate (estate.change_policy), so they say so, with a reason.
+WIDE = ["--allow-wide-change", "rollout mechanics test: every site on purpose"]
 
 
 def _report(path: Path) -> dict[str, Any]:
@@ -81,7 +84,7 @@ def test_04_bad_change_stops_at_the_canary(rollout_lab: RolloutLab) -> None:
     env.edit("providers/metrofiber.yaml", r"^asn: 64502", "asn: 64598")
     before = _snapshot(env)
     report = env.root / "bad.json"
-    code, out = env.deploy("--report", str(report), "--canary", "1", "--wave-size", "2", *GATE)
+    code, out = env.deploy("--report", str(report), "--canary", "1", "--wave-size", "2", *GATE, *WIDE)
     assert code == 4, out  # halted
     data = _report(report)
     outcomes = _outcomes(data)
@@ -110,7 +113,7 @@ def test_05_unreachable_device_is_reported_and_the_rest_follows_the_threshold(ro
     hosts.write_text(yaml.safe_dump(data))
     try:
         report = env.root / "unreachable.json"
-        code, out = env.deploy("--report", str(report), "--wave-size", "4", "--max-failures", "1", *GATE)
+        code, out = env.deploy("--report", str(report), "--wave-size", "4", "--max-failures", "1", *GATE, *WIDE)
     finally:
         hosts.write_text(original)
     assert code == 3, out  # finished, with a failed site
@@ -150,7 +153,7 @@ def test_06_link_flap_mid_wave_is_reported_truthfully(rollout_lab: RolloutLab) -
     watcher.start()
     report = env.root / "flap.json"
     try:
-        code, out = env.deploy("--report", str(report), "--wave-size", "4", "--max-failures", "1", *GATE)
+        code, out = env.deploy("--report", str(report), "--wave-size", "4", "--max-failures", "1", *GATE, *WIDE)
     finally:
         watcher.join(timeout=5)
         env.lab.restore("sea-001", "primary_dia", wait=60)
@@ -190,6 +193,7 @@ def test_07_killed_controller_device_reverts_and_resume_finishes(rollout_lab: Ro
             "10",
             "--revert-in",
             str(revert_in),
+            *WIDE,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -259,12 +263,70 @@ def test_08_concurrent_rollout_is_refused(rollout_lab: RolloutLab) -> None:
         before = _snapshot(env)
         env.reset_intents()
         env.edit("defaults.yaml", r"interval_ms: 500", "interval_ms: 400")
-        code, out = env.deploy(*GATE)
+        code, out = env.deploy(*GATE, *WIDE)
     finally:
         lock.unlink()
     assert code == 5, out
     assert "another rollout is running: r-other by alice" in out
     assert _snapshot(env) == before
+
+
+def test_08b_wide_change_is_refused_then_overridden_with_its_reason_in_the_audit_log(rollout_lab: RolloutLab) -> None:
+    """A BFD timer default reaches every circuit of every site: refused untouched, then deployed with a reason."""
+    env = rollout_lab
+    env.reset_intents()
+    env.edit("defaults.yaml", r"interval_ms: 500", "interval_ms: 250")
+    before = _snapshot(env)
+    rollouts = {p.name for p in (env.state / "rollouts").glob("*")}
+    code, out = env.deploy(*GATE)
+    assert code == 7, out
+    assert "blast-radius gate: 5 sites change; estate.change_policy.max_sites allows 1 (25% of 5 = 1)" in out
+    assert "would change 3 circuit roles at once" in out
+    assert _snapshot(env) == before
+    assert {p.name for p in (env.state / "rollouts").glob("*")} == rollouts  # not even a journal
+    reason = "CHG-250: faster BFD estate-wide, approved by the network lead"
+    code, out = env.deploy("--allow-wide-change", reason, *GATE)
+    assert code == 0, out
+    assert all("transmit-interval 250" in env.running(site) for site in SITES)
+    audit = [json.loads(line) for line in (env.state / "audit.log").read_text().splitlines()]
+    [override] = [r for r in audit if r["event"] == "wide-change-override" and r["reason"] == reason]
+    assert {"max_sites", "max_circuit_roles_per_site"} <= set(override["rules"])
+    assert override["sites_changing"] == 5 and override["user"]
+    # the record now holds what was deployed: the same intents again are no change at all
+    code, out = env.deploy(*GATE)
+    assert code == 0, out
+
+
+def test_08c_device_layer_shows_a_hand_change_beside_the_rendered_diff(rollout_lab: RolloutLab) -> None:
+    """chi-021 gets a static route by hand (vtysh); sea-001 an intent change. The review shows the
+    rendered diff of sea-001 and, from the devices themselves, both sea-001's change and the hand
+    change the rendered config would remove from chi-021."""
+    env = rollout_lab
+    hand = "ip route 192.0.2.99/32 blackhole"
+    done = subprocess.run(
+        ["vtysh", "-N", env.lab.netns("chi-021"), "-c", "configure terminal", "-c", hand],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert hand in env.running("chi-021")
+    env.edit("sites/sea-001.yaml", r"bandwidth_mbps: 1000", "bandwidth_mbps: 2000")
+    full = env.root / "review-full.md"
+    code, out = env.deploy("--check", "--format", "markdown", "--review-report", str(full), *GATE)
+    assert code == 2, out
+    config = out[out.index("### Config changes, grouped") : out.index("### Device diffs")]
+    device = out[out.index("### Device diffs") :]
+    assert "sea-001" in config and "chi-021" not in config  # the intents changed sea-001 only
+    assert "+ description primary_dia FibreLink Business FL-SEA-001-00001 2000M fiber" in config
+    assert f"-{hand}" in device  # the device's own diff: the hand change goes
+    assert "+ description primary_dia FibreLink Business FL-SEA-001-00001 2000M fiber" in device
+    assert "| device | 2 device(s) differ from their running config" in out
+    assert full.read_text().startswith("## Runbook review")
+    assert hand in env.running("chi-021")  # --check touched nothing
+    code, out = env.deploy(*GATE)  # deploying the intents removes the hand change again
+    assert code == 0, out
+    assert hand not in env.running("chi-021")
 
 
 def test_09_secret_reaches_the_device_and_nothing_else(rollout_lab: RolloutLab) -> None:

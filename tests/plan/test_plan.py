@@ -44,7 +44,7 @@ def test_changed_bgp_line_is_shown_under_its_parents(
     # One site gets a new LAN address: changes an interface, a prefix-list, a BGP network and a PBR rule.
     _edit(intents / "sites" / "chi-021.yaml", "address: 10.21.30.1/24", "address: 10.21.31.1/24")
     code = runbook.main(["plan", "--intents", str(intents), "--configs", str(configs), "--format", "json"])
-    assert code == 2
+    assert code == 7  # 80 of 80 sites: wider than the example estate's blast-radius gate
     plan = json.loads(capsys.readouterr().out)
     assert plan["summary"]["changed"] == 80
     site = next(s for s in plan["sites"] if s["site"] == "chi-021")
@@ -65,7 +65,8 @@ def test_markdown_is_ready_for_a_pr_comment(estate: tuple[Path, Path], capsys: p
     code = runbook.main(["plan", "--intents", str(intents), "--configs", str(configs), "--format", "markdown"])
     out = capsys.readouterr().out
     assert code == 2
-    assert "**1 of 80 sites change against" in out
+    assert "## Runbook review: 1 of 80 sites change against" in out
+    assert "Within the blast-radius gate" in out
     assert "| `sea-001` | changed | frr | 1 | 1 |" in out
     assert "```diff" in out and "+ description primary_dia FibreLink Business" in out
 
@@ -85,7 +86,19 @@ def test_limit_narrows_the_plan(estate: tuple[Path, Path], capsys: pytest.Captur
     intents, configs = estate
     _edit(intents / "defaults.yaml", "keepalive: 3", "keepalive: 2")
     code = runbook.main(
-        ["plan", "--intents", str(intents), "--configs", str(configs), "--limit", "region=west", "--format", "json"]
+        [
+            "plan",
+            "--intents",
+            str(intents),
+            "--configs",
+            str(configs),
+            "--limit",
+            "region=west",
+            "--format",
+            "json",
+            "--allow-wide-change",
+            "test: every west site on purpose",
+        ]
     )
     plan = json.loads(capsys.readouterr().out)
     assert code == 2

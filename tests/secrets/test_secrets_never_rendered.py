@@ -53,6 +53,9 @@ def test_secret_value_appears_in_no_config_and_no_plan_output(
                 fmt,
                 "--out",
                 str(tmp_path / f"plan-{fmt}.json"),
+                # a secret rotated at every fibrelink site: wider than the example estate's gate
+                "--allow-wide-change",
+                "test: rotate the fibrelink BGP secret",
             ]
         )
         assert code == 2

@@ -6,6 +6,7 @@ from __future__ import annotations
 #: (the order of the pipeline: render -> plan -> validate -> deploy -> verify).
 COMMAND_MODULES: tuple[str, ...] = (
     "cmd_render",
+    "cmd_docs",
     "cmd_plan",
     "cmd_validate",
     "cmd_deploy",

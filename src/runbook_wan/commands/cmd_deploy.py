@@ -18,6 +18,7 @@ from runbook_wan.commands.options import (
     limit_options,
     positive_float,
     positive_int,
+    review_options,
 )
 from runbook_wan.context import RunContext
 from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, exit_codes
@@ -31,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "deploy",
         help=HELP,
         description=HELP,
-        parents=[intents_options(), limit_options(), configs_options()],
+        parents=[intents_options(), limit_options(), configs_options(), review_options()],
         epilog=exit_codes.epilog("deploy"),
     )
     waves = parser.add_argument_group("waves")
@@ -73,6 +74,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="how long the post-change health gate may take (default %(default)s)",
     )
     safety.add_argument("--check", action="store_true", help="show every device's own diff; commit nothing")
+    safety.add_argument(
+        "--against",
+        metavar="GIT_REF",
+        help="with --check: review the change against this git ref (default: what was last deployed)",
+    )
     safety.add_argument("--diff", action="store_true", help="also print device diffs of changed sites")
     safety.add_argument(
         "--plan",
@@ -91,7 +97,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="inventory folder with hosts.yaml (default: WORKSPACE/inventory)",
     )
     parser.add_argument("--report", type=Path, metavar="FILE", help="write the rollout report as JSON")
-    parser.add_argument("--format", choices=("terminal", "json"), default="terminal", help="output format")
+    parser.add_argument(
+        "--format",
+        choices=("terminal", "json", "markdown"),
+        default="terminal",
+        help="output format (markdown: the review with each device's own diff, for a PR)",
+    )
+    parser.add_argument(
+        "--review-report",
+        type=Path,
+        metavar="FILE",
+        help="with --format markdown: also write the full review (no size limit) to FILE",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -117,6 +134,7 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from runbook_wan.atomic_files import check_outputs
+    from runbook_wan.review.build import override_reason
     from runbook_wan.rollout.options import DeployOptions
     from runbook_wan.rollout.runner import Rollout, write_report
     from runbook_wan.rollout.summary import print_diffs, print_summary, site_line
@@ -124,10 +142,11 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
 
     # Every path this run writes or reads as a folder, before anything is rendered or touched.
     check_outputs(
-        files=[(args.report, "--report")],
+        files=[(args.report, "--report"), (args.review_report, "--review-report")],
         folders=[(ctx.state_dir, "--state")],
         inputs=[(args.configs, "--configs"), (args.inventory, "--inventory")],
     )
+    override = override_reason(args.allow_wide_change)
     _confirm(args, ctx)
     opts = DeployOptions(
         intents=args.intents,
@@ -147,6 +166,8 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         resume=args.resume,
         plan_file=args.plan_file,
         report_file=args.report,
+        allow_wide_change=override,
+        against=args.against,
     )
     progress = Progress(
         TextColumn("{task.description}"),
@@ -178,8 +199,33 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         import json
 
         ctx.out.write(json.dumps(result.to_dict(), indent=2, default=str) + "\n")
+    elif args.format == "markdown":
+        _markdown(result, args, ctx)
     else:
         if args.check or args.diff:
             print_diffs(result, ctx.out)
         print_summary(result, ctx.out)
     return result.exit_code()
+
+
+def _markdown(result: object, args: argparse.Namespace, ctx: RunContext) -> None:
+    """The three-layer review: intent changes, grouped config diffs and each device's own diff."""
+    from runbook_wan.atomic_files import write_file
+    from runbook_wan.review.device import device_layer
+    from runbook_wan.review.markdown import to_markdown
+    from runbook_wan.rollout.runner import RolloutResult
+
+    assert isinstance(result, RolloutResult)
+    if result.review is None:
+        ctx.err.print("no review for a resumed rollout (it was decided by the first run)", markup=False)
+        return
+    review = result.review
+    review.device = device_layer(
+        {s: r.device_diff for s, r in result.sites.items()},
+        {s: r.reason for s, r in result.sites.items() if r.outcome.counts_as_failure},
+        review.facts,
+        source="deploy --check" if result.check else f"rollout {result.rollout_id}",
+    )
+    if args.review_report:
+        write_file(args.review_report, ctx.redactor.mask(to_markdown(review, budget=None)))
+    ctx.out.write(to_markdown(review, artifact=str(args.review_report) if args.review_report else None))

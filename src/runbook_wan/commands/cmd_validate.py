@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runbook_wan.commands import stage_audit
 from runbook_wan.commands.options import (
@@ -18,14 +19,13 @@ from runbook_wan.commands.options import (
     intents_options,
     limit_options,
     positive_int,
+    review_options,
 )
 from runbook_wan.context import RunContext
-from runbook_wan.results import DiagnosticError, ExitCode, exit_codes
-from runbook_wan.validation.output.junit import write_junit
-from runbook_wan.validation.output.machine import to_json, to_markdown
-from runbook_wan.validation.output.sarif import write_sarif
-from runbook_wan.validation.output.terminal import print_report
-from runbook_wan.validation.report import ValidationReport
+from runbook_wan.results import DiagnosticError, ExitCode, Status, exit_codes
+
+if TYPE_CHECKING:
+    from runbook_wan.validation.report import ValidationReport
 
 HELP = "check intents and rendered configs (estate rules, syntax, references, default paths, Batfish)"
 
@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "validate",
         help=HELP,
         description=HELP,
-        parents=[intents_options(), limit_options(), configs_options(), format_options()],
+        parents=[intents_options(), limit_options(), configs_options(), format_options(), review_options()],
         epilog=exit_codes.epilog("validate") + " See docs/validation.md.",
     )
     backends = parser.add_argument_group("config checks")
@@ -72,10 +72,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="boot the candidate configs of changed sites in the FRR lab and fail each circuit",
     )
     twin.add_argument("--all", dest="twin_all", action="store_true", help="with --twin: prove every selected site")
-    twin.add_argument(
+    change = parser.add_argument_group("the change (a pull request)")
+    change.add_argument(
         "--against",
         metavar="GIT_REF",
-        help="with --twin: changed = differs from configs/ at this git ref (default: files on disk)",
+        help="review the change since this git ref: intent changes (as SARIF notes on their lines), the sites "
+        "they reach, the blast-radius gate; with --twin: prove the sites whose config differs from configs/ "
+        "at this ref (default: files on disk)",
     )
     reports = parser.add_argument_group("reports for CI")
     reports.add_argument("--junit", type=Path, metavar="FILE", help="also write JUnit XML (site x check)")
@@ -86,12 +89,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     from runbook_wan.atomic_files import check_outputs
     from runbook_wan.render.pipeline import render_estate
+    from runbook_wan.review.build import override_reason
     from runbook_wan.validation.checks.base import ValidationOptions
-
-    check_outputs(files=[(args.junit, "--junit"), (args.sarif, "--sarif")], inputs=[(args.configs, "--configs")])
     from runbook_wan.validation.runner import load_failure_report, validate
 
+    check_outputs(files=[(args.junit, "--junit"), (args.sarif, "--sarif")], inputs=[(args.configs, "--configs")])
     extras = {
+        "templates": args.templates,
+        "platforms": args.platforms,
+        "limit": args.limit,
+        "allow_wide_change": override_reason(args.allow_wide_change),
         "twin": args.twin,
         "twin_all": args.twin_all,
         "against": args.against,
@@ -110,14 +117,33 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         rendered = render_estate(args.intents, args.limit, args.templates, args.platforms)
     except DiagnosticError as exc:
         report = load_failure_report(exc)
-    else:
-        report = validate(rendered, options)
+        _emit(report, args, ctx)
+        return exit_code(report)  # the intents did not load: no stage of a change to audit
+    report = validate(rendered, options)
     _emit(report, args, ctx)
-    stage_audit.record(args, ctx, "validate", result="failed" if report.failed else "passed", limit=args.limit)
-    return ExitCode.ERROR if report.failed else ExitCode.OK
+    code = exit_code(report)
+    stage_audit.record(args, ctx, "validate", result="failed" if code else "passed", limit=args.limit)
+    return code
+
+
+def exit_code(report: ValidationReport) -> ExitCode:
+    """1 for any error-level finding or check that could not run; 7 (WIDE_CHANGE) when only the gate objects."""
+    from runbook_wan.validation.checks.change_family import GATE_CHECK
+
+    others = [r for r in report.results if r.check != GATE_CHECK]
+    if any(r.status is Status.ERROR or r.errors for r in others):
+        return ExitCode.ERROR
+    if any(r.check == GATE_CHECK and r.errors for r in report.results):
+        return ExitCode.WIDE_CHANGE
+    return ExitCode.OK
 
 
 def _emit(report: ValidationReport, args: argparse.Namespace, ctx: RunContext) -> None:
+    from runbook_wan.validation.output.junit import write_junit
+    from runbook_wan.validation.output.machine import to_json, to_markdown
+    from runbook_wan.validation.output.sarif import write_sarif
+    from runbook_wan.validation.output.terminal import print_report
+
     if args.format == "json":
         ctx.out.write(to_json(report))
     elif args.format == "markdown":

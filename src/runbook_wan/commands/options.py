@@ -115,3 +115,16 @@ def inventory_options() -> argparse.ArgumentParser:
         help="inventory folder with hosts.yaml (default: WORKSPACE/inventory)",
     )
     return parent
+
+
+def review_options() -> argparse.ArgumentParser:
+    """The blast-radius gate's override, shared by plan, validate and deploy."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--allow-wide-change",
+        metavar="REASON",
+        default=None,
+        help="accept a change wider than estate.change_policy allows; the reason is shown in the report "
+        "and, on deploy, recorded in the audit log",
+    )
+    return parent

@@ -10,7 +10,7 @@ from pydantic import Field, ValidationError
 from runbook_wan.model.base import IntentModel
 from runbook_wan.model.error_messages import diagnostics_from_validation
 from runbook_wan.model.merge import Layer
-from runbook_wan.model.types import Key, PlatformName, Text
+from runbook_wan.model.types import Key, LinePattern, PlatformName, Text
 from runbook_wan.model.yaml_source import display_path, load_yaml
 from runbook_wan.results import Diagnostic, SourceLocation
 from runbook_wan.workspace import BUILTIN_PLATFORMS
@@ -56,11 +56,11 @@ class ElidedDefaults(IntentModel):
 class RunningConfig(IntentModel):
     """How the device prints its running config: lines no template renders (``runbook.py drift`` skips them)."""
 
-    ignore: list[str] = Field(
+    ignore: list[LinePattern] = Field(
         default_factory=list,
         description="Regular expressions of lines the device adds by itself (version banner, end marker).",
     )
-    ignore_repeated: list[str] = Field(
+    ignore_repeated: list[LinePattern] = Field(
         default_factory=list,
         description="Line prefixes the device may print more than once at the top level; only the first counts.",
     )

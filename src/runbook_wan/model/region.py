@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
 from runbook_wan.model.base import IntentModel
-from runbook_wan.model.types import IPv4Addr, IPv4Prefix, Key, RegionName, ShortText, Text
+from runbook_wan.model.types import IPv4Addr, IPv4Prefix, Key, RegionName, ShortText, SiteCount, Text
 
 
 class Region(IntentModel):
@@ -25,6 +25,43 @@ class ReachabilityTargets(IntentModel):
     saas: IPv4Addr = Field(description="A SaaS address every site must reach.")
 
 
+#: Kinds of intent whose changes can be made to need an explicit override, whatever their reach.
+OverrideKind = Literal["estate", "defaults", "region", "provider", "policy", "site"]
+
+
+class ChangePolicy(IntentModel):
+    """How far one change may reach before it needs ``--allow-wide-change REASON`` (the blast-radius gate).
+
+    A change is the difference between two states of the intents (a git ref and the working tree,
+    or what was last deployed and what is deployed now). The gate counts the sites whose config
+    changes and that had one before: a site being onboarded (a new site file, a first rendering, a
+    first rollout from a state with no deployed record) has no service to lose and is not counted.
+    """
+
+    max_sites: SiteCount | None = Field(
+        default=None,
+        description="Most sites one change may touch: a count (20) or a share of the estate ('25%'). "
+        "A share rounds down but never below one site. Unset: no limit.",
+    )
+    max_sites_per_region: SiteCount | None = Field(
+        default=None,
+        description="Most sites of any one region one change may touch: a count or a share of the region.",
+    )
+    max_circuit_roles_per_site: int | None = Field(
+        default=1,
+        ge=1,
+        le=3,
+        description="Most circuit roles of one site a change may touch together (1: a bad change cannot take "
+        "both DIAs of a site at once). BGP, BFD, ASN and loopback settings touch every circuit of the site.",
+    )
+    override_required_for: list[OverrideKind] = Field(
+        default_factory=list,
+        description="Kinds of intent file whose every change that alters a config needs an override "
+        "(e.g. provider: one provider file reaches every circuit it serves). A change to change_policy "
+        "itself always needs one.",
+    )
+
+
 class EstateSettings(IntentModel):
     name: ShortText = Field(description="The estate's name, e.g. 'acme-retail-wan'.")
     management_network: IPv4Prefix = Field(description="Out-of-band management range.")
@@ -32,6 +69,9 @@ class EstateSettings(IntentModel):
     discard_address: IPv4Addr = Field(
         default="100.127.255.254",  # type: ignore[assignment]
         description="Sentinel routed to a blackhole; steering sends guard-railed classes here.",
+    )
+    change_policy: ChangePolicy | None = Field(
+        default=None, description="The blast-radius gate of plan, validate --against and deploy. Unset: no gate."
     )
 
 

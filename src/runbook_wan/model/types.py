@@ -278,6 +278,39 @@ def _asn(value: Any) -> Any:
 Asn = Annotated[int, Field(ge=1, le=4294967295, strict=True), AfterValidator(_asn)]
 Vlan = Annotated[int, Field(ge=1, le=4094, strict=True)]
 Percent = Annotated[float, Field(ge=0, le=100)]
+_SHARE = re.compile(r"^(100|[1-9]?[0-9])(\.[0-9]+)?%$")
+
+
+def _site_count(value: Any) -> int | str:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    if isinstance(value, str) and _SHARE.fullmatch(value):
+        return value
+    raise PydanticCustomError(
+        "site_count",
+        "{value} is neither a number of sites nor a share of them",
+        {"value": repr(value), "hint": "write a count such as 20, or a share such as '25%' (0-100%)"},
+    )
+
+
+#: A share of sites, ``"25%"``.
+Share = Annotated[str, Field(pattern=_SHARE.pattern, max_length=8)]
+#: One line of a regular expression or a prefix (platform catalog): no control characters, bounded.
+LinePattern = Annotated[str, Field(pattern="^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$", max_length=200)]
+#: A number of sites, or a share of them: ``20`` or ``"25%"``.
+SiteCount = Annotated[
+    int | Share,
+    BeforeValidator(_site_count),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 1},
+                {"type": "string", "pattern": _SHARE.pattern},
+            ],
+            "description": "a count of sites (20) or a share of them ('25%')",
+        }
+    ),
+]
 
 #: DSCP names accepted in policies, with their code points (RFC 2474/2597/3246/4594).
 DSCP_NAMES: dict[str, int] = {

@@ -39,6 +39,8 @@ class Hunk:
         old_start, old_count = self._span("old", " -")
         new_start, new_count = self._span("new", " +")
         head = f"@@ -{old_start},{old_count} +{new_start},{new_count} @@"
+        if not (old_count or new_count):  # a device's diff carries no line numbers
+            head = "@@"
         where = " › ".join(p.strip() for p in self.parents)
         return f"{head} {where}" if where else head
 

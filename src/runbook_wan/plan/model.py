@@ -44,6 +44,8 @@ class Plan:
     baseline: str  # e.g. "configs/" or "git:HEAD~1"
     total_sites: int
     limit: str | None = None
+    #: Sites not re-rendered because no change reaches them (unchanged by construction).
+    unreached: int = 0
 
     def by_change(self, change: Change) -> list[SitePlan]:
         return [s for s in self.sites if s.change is change]
@@ -61,7 +63,7 @@ class Plan:
             "added": len(self.by_change(Change.ADDED)),
             "changed": len(self.by_change(Change.CHANGED)),
             "removed": len(self.by_change(Change.REMOVED)),
-            "unchanged": len(self.by_change(Change.UNCHANGED)),
+            "unchanged": len(self.by_change(Change.UNCHANGED)) + self.unreached,
             "lines_added": sum(s.added_lines for s in self.sites),
             "lines_removed": sum(s.removed_lines for s in self.sites),
         }

@@ -47,7 +47,7 @@ def headline(plan: Plan) -> str:
     touched = len(plan.touched)
     scope = f" (limit: {plan.limit})" if plan.limit else ""
     if not touched:
-        return f"No changes: {len(plan.sites)} site(s) match {plan.baseline}{scope}."
+        return f"No changes: {len(plan.sites) + plan.unreached} site(s) match {plan.baseline}{scope}."
     return f"{touched} of {plan.total_sites} sites change against {plan.baseline}{scope}."
 
 
@@ -86,9 +86,9 @@ def to_markdown(plan: Plan) -> str:
 _STYLE = {"+": "green", "-": "red", "@": "cyan"}
 
 
-def print_terminal(plan: Plan, console: MaskedConsole) -> None:
+def print_terminal(plan: Plan, console: MaskedConsole, diffs: bool = True) -> None:
     for s in plan.sites:
-        if s.change is Change.UNCHANGED:
+        if s.change is Change.UNCHANGED or not diffs:
             continue
         console.print(
             Text(f"\n{s.site} ({s.platform}): {s.change.value} +{s.added_lines} -{s.removed_lines}", style="bold")

@@ -68,18 +68,37 @@ def _folder_missing(folder: Path, what: str, hint: str) -> Diagnostic:
 
 def _render_estate(intents_dir: Path, limit: str | None, templates_dir: Path, platforms_dir: Path) -> RenderResult:
     # A missing templates folder is one error, not one per template (reported with the intents').
-    missing = (
-        []
-        if templates_dir.is_dir()
-        else [_folder_missing(templates_dir, "templates folder", "pass --templates DIR, or omit it")]
-    )
+    missing = _templates_missing(templates_dir)
     try:
         estate, warnings = load_estate(intents_dir, platforms_dir)
     except DiagnosticError as exc:
         raise DiagnosticError(missing + exc.diagnostics) from None
     if missing:
         raise DiagnosticError(missing)
-    selected = select_sites(estate, limit)
+    return _render_sites(estate, select_sites(estate, limit), warnings, templates_dir)
+
+
+def _templates_missing(templates_dir: Path) -> list[Diagnostic]:
+    if templates_dir.is_dir():
+        return []
+    return [_folder_missing(templates_dir, "templates folder", "pass --templates DIR, or omit it")]
+
+
+def render_sites(
+    estate: Estate,
+    site_ids: list[str],
+    warnings: list[Diagnostic] | None = None,
+    templates_dir: Path = DEFAULT_TEMPLATES_DIR,
+) -> RenderResult:
+    """Derive and render ``site_ids`` of an estate already loaded (e.g. only the sites a change reaches)."""
+    missing = _templates_missing(templates_dir)
+    if missing:
+        raise DiagnosticError(missing)
+    with full_gc_paused():
+        return _render_sites(estate, sorted(site_ids), list(warnings or []), templates_dir)
+
+
+def _render_sites(estate: Estate, selected: list[str], warnings: list[Diagnostic], templates_dir: Path) -> RenderResult:
     facts, fact_diags = build_estate_facts(estate, selected)
     warnings += fact_diags
     env = make_environment(templates_dir)

@@ -28,6 +28,9 @@ class ExitCode(IntEnum):
     #: ``deploy``: a site lost its connection during or after its commit and could not be rolled
     #: back; its device restores the old config by its own revert timer (not verified).
     REVERT_PENDING = 6
+    #: ``plan``/``validate --against``/``deploy``: the change exceeds the blast-radius gate
+    #: (``estate.change_policy``) and nobody passed ``--allow-wide-change REASON``.
+    WIDE_CHANGE = 7
     #: Interrupted by the user (SIGINT).
     INTERRUPTED = 130
 
@@ -41,6 +44,7 @@ MEANING: dict[ExitCode, str] = {
     ExitCode.HALTED: "the rollout halted on its failure threshold",
     ExitCode.LOCKED: "another rollout holds the lock",
     ExitCode.REVERT_PENDING: "a site could not be rolled back; its device restores its old config by its revert timer",
+    ExitCode.WIDE_CHANGE: "the change exceeds the blast-radius gate (estate.change_policy); nothing was touched",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
 }
 
@@ -48,10 +52,17 @@ _E = ExitCode
 #: Per command: the codes it uses and what each means there. Every command also exits 130 on Ctrl-C.
 BY_COMMAND: dict[str, dict[ExitCode, str]] = {
     "render": {_E.OK: "configs written", _E.ERROR: "bad input; nothing written"},
-    "plan": {_E.OK: "no change", _E.CHANGES: "changes to apply", _E.ERROR: "bad input"},
+    "docs": {_E.OK: "site pages written", _E.ERROR: "bad input; nothing written"},
+    "plan": {
+        _E.OK: "no change",
+        _E.CHANGES: "changes to apply",
+        _E.WIDE_CHANGE: "changes that exceed the blast-radius gate (no --allow-wide-change)",
+        _E.ERROR: "bad input",
+    },
     "validate": {
         _E.OK: "no error-level finding (warnings allowed)",
         _E.ERROR: "errors found, the intents do not load, or a requested check could not run",
+        _E.WIDE_CHANGE: "with --against: no error, but the change exceeds the blast-radius gate",
     },
     "deploy": {
         _E.OK: "every site fine",
@@ -62,6 +73,7 @@ BY_COMMAND: dict[str, dict[ExitCode, str]] = {
         _E.LOCKED: "another rollout holds the lock",
         _E.REVERT_PENDING: "some site lost its connection mid-commit; its device reverts by itself within --revert-in "
         "seconds (wins over 3 and 4)",
+        _E.WIDE_CHANGE: "the pending change exceeds the blast-radius gate; no device touched",
     },
     "verify": {
         _E.OK: "every selected site is up",

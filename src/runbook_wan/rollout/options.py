@@ -33,6 +33,10 @@ class DeployOptions:
     resume: str | None = None
     plan_file: Path | None = None
     report_file: Path | None = None
+    #: ``--allow-wide-change REASON``: accept a change wider than the gate; recorded in the audit log.
+    allow_wide_change: str | None = None
+    #: ``--check --against REF``: review against a git ref instead of the deployed record.
+    against: str | None = None
 
     def check_values(self) -> None:
         problems = []
@@ -46,6 +50,14 @@ class DeployOptions:
                     f"{self.gate_timeout:g}s health gate",
                     hint=f"use --revert-in {int(self.gate_timeout + CONFIRM_MARGIN_S)} or more, "
                     "or a shorter --gate-timeout",
+                )
+            )
+        if self.against and not self.check:
+            problems.append(
+                Diagnostic(
+                    "option-against",
+                    "--against only goes with --check: a deploy measures its change against what was deployed",
+                    hint="drop --against, or add --check to review against a git ref",
                 )
             )
         if problems:

@@ -3,7 +3,8 @@
 Order of work, and what stops it:
 
 1. render + validate (any error: stop; no device touched);
-2. pinned plan / resume checks, secrets resolved, inventory built (any error: stop, untouched);
+2. the blast-radius gate against the deployed record (too wide without an override: stop, untouched);
+   pinned plan / resume checks, secrets resolved, inventory built (any error: stop, untouched);
 3. lock (another live rollout: stop);
 4. canary, then waves: every site of a wave finishes (confirmed, unchanged, or rolled back and
    verified) before the next wave starts; failures above the threshold halt the rollout and the
@@ -32,8 +33,11 @@ from runbook_wan.model.estate import Estate
 from runbook_wan.plan.model import sha256
 from runbook_wan.render.pipeline import RenderResult, render_estate
 from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, Severity, Status
+from runbook_wan.review.model import Review
 from runbook_wan.rollout.audit import AuditLog, current_user, intents_commit
+from runbook_wan.rollout.change_gate import enforce, pending_review
 from runbook_wan.rollout.change_window import ChangeWindow, change_window
+from runbook_wan.rollout.deployed import DeployedRecord
 from runbook_wan.rollout.journal import Journal, journal_path
 from runbook_wan.rollout.lock import LockHeldError, RolloutLock
 from runbook_wan.rollout.options import DeployOptions
@@ -65,6 +69,8 @@ class RolloutResult:
     journal: str = ""
     #: Sites that did not run what they had just confirmed (drift right after the wave), by site.
     drift: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The change this rollout carries (intent and config layers, the gate's verdict); None on resume.
+    review: Review | None = None
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.sites.values() if r.outcome is outcome)
@@ -90,6 +96,7 @@ class RolloutResult:
             "halted": self.halted,
             "halt_reason": self.halt_reason,
             "waves": self.waves,
+            "gate": None if self.review is None else _gate_record(self.review),
             "timings": self.timings,
             "summary": {o.value: self.count(o) for o in Outcome},
             "sites": [self.sites[s].to_dict() for s in sorted(self.sites)],
@@ -166,6 +173,11 @@ class Rollout:
         started = time.monotonic()
         rendered = _validated(opts)
         hashes = {sid: sha256(cfg.text) for sid, cfg in rendered.configs.items()}
+        review = None
+        if not opts.resume:
+            review = pending_review(opts, rendered)
+            if not opts.check:
+                enforce(review)
         if opts.resume:
             self.prior = load_prior(opts.state_dir, opts.resume)
             check_unchanged(self.prior, hashes)
@@ -190,6 +202,7 @@ class Rollout:
             intents_commit=intents_commit(opts.intents),
             resumed=bool(self.prior),
             sites={s: SiteReport(site=s) for w in waves for s in w},
+            review=review,
         )
         result.timings["prepare_s"] = round(time.monotonic() - started, 3)
         if self.prior:
@@ -246,6 +259,7 @@ class Rollout:
                     sha256=hashes,
                     check=False,
                     options=_options_record(opts),
+                    gate=_gate_record(result.review) if result.review else None,
                 )
             else:
                 journal.write("resume", rollout_id=result.rollout_id, user=result.user)
@@ -256,7 +270,20 @@ class Rollout:
                 intents_commit=result.intents_commit,
                 resumed=result.resumed,
                 sites=[s for w in result.waves for s in w],
+                gate=result.review.gate.headline() if result.review else "resumed: decided by the first run",
             )
+            gate = result.review.gate if result.review else None
+            if gate is not None and gate.exceeded and gate.override:
+                audit.append(
+                    "wide-change-override",
+                    rollout_id=result.rollout_id,
+                    user=result.user,
+                    intents_commit=result.intents_commit,
+                    reason=gate.override,
+                    rules=sorted({f.rule for f in gate.findings}),
+                    findings=[f.message for f in gate.findings],
+                    sites_changing=len(gate.counted),
+                )
             self._waves(result, rendered, hashes, pushed, nornir, journal)
             for report in result.sites.values():
                 audit.append(
@@ -275,8 +302,23 @@ class Rollout:
             audit.append(
                 "rollout-end", rollout_id=result.rollout_id, user=result.user, halted=result.halted, summary=summary
             )
+            self._remember(result, rendered)
         finally:
             lock.release()
+
+    def _remember(self, result: RolloutResult, rendered: RenderResult) -> None:
+        """Update the deployed record: each site that now runs its rendered config; the intents
+        snapshot once a whole-estate rollout left every site on it."""
+        record = DeployedRecord(self.opts.state_dir)
+        landed = {
+            site: rendered.configs[site].text
+            for site, report in result.sites.items()
+            if report.outcome in (Outcome.CHANGED, Outcome.UNCHANGED) and site in rendered.configs
+        }
+        whole = not self.opts.limit and len(landed) == len(rendered.estate.sites)
+        record.record(landed, prune=set(rendered.estate.sites) if whole else None)
+        if whole:
+            record.snapshot_intents(self.opts.intents)
 
     def _waves(
         self,
@@ -406,6 +448,18 @@ def _report_of(site: str, multi: Any, wave: int) -> SiteReport:
         f"{site}`, and report the journal",
         fault=Status.ERROR,
     )
+
+
+def _gate_record(review: Review) -> dict[str, Any]:
+    gate = review.gate
+    return {
+        "verdict": gate.headline(),
+        "exceeded": gate.exceeded,
+        "override": gate.override,
+        "counted": len(gate.counted),
+        "onboarding": len(gate.onboarding),
+        "findings": [f.message for f in gate.findings],
+    }
 
 
 def _options_record(opts: DeployOptions) -> dict[str, Any]:

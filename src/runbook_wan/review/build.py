@@ -1,0 +1,272 @@
+"""Build a review: load both states, trace the change, render what it reaches, diff, group, gate.
+
+Baselines:
+
+* ``against=REF``: the intents and ``configs/`` as committed at a git ref (a PR against main);
+* no ref: the intents at ``HEAD`` (when in git) and ``configs/`` on disk (a working-tree change);
+* ``snapshot=(intents, configs)``: folders holding an earlier state (deploy: what was last deployed).
+
+Incremental: when the change is known (an intent baseline in git) and nothing else that shapes a
+config differs from the baseline (templates, platforms, the rendering code, and for a working-
+tree plan ``configs/`` itself), only the sites the change reaches are rendered; every other site
+renders exactly as its committed config by construction. When only site files changed, only
+those files are even read, on both sides, so a one-site change in a 10,000-site estate loads one
+site. Anything else (``--full``, ``--limit`` with a shared change, a template change) renders all.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import runbook_wan
+from runbook_wan.model.estate import Estate
+from runbook_wan.model.loader import load_estate
+from runbook_wan.model.platform import DEFAULT_PLATFORMS_DIR
+from runbook_wan.model.yaml_source import display_path
+from runbook_wan.plan.baseline import read_baseline
+from runbook_wan.plan.build import build_plan
+from runbook_wan.plan.model import Change, Plan
+from runbook_wan.render.environment import DEFAULT_TEMPLATES_DIR
+from runbook_wan.render.pipeline import RenderResult, render_sites
+from runbook_wan.render.writer import read_configs
+from runbook_wan.results import Diagnostic, DiagnosticError, SourceLocation
+from runbook_wan.review.gate import GateInput, GateVerdict, evaluate
+from runbook_wan.review.gitref import Repo
+from runbook_wan.review.grouping import group_hunks
+from runbook_wan.review.impact import Impact, analyse
+from runbook_wan.review.model import Review
+from runbook_wan.selection.limit import select_sites
+
+#: Package code whose change alters rendered configs (checked against the ref when it is in the repo).
+RENDER_CODE = tuple(
+    Path(runbook_wan.__file__).resolve().parent / d for d in ("model", "facts", "render", "credentials")
+)
+NOTHING_DEPLOYED = "no deployed record"
+#: Intent folders every site inherits from (read whole even for a one-site change).
+SHARED = ("defaults.yaml", "regions", "providers", "policies")
+
+
+@dataclass(frozen=True)
+class ReviewRequest:
+    intents: Path
+    configs: Path
+    templates: Path = DEFAULT_TEMPLATES_DIR
+    platforms: Path = DEFAULT_PLATFORMS_DIR
+    limit: str | None = None
+    against: str | None = None
+    full: bool = False
+    override: str | None = None
+    #: An earlier state in folders, instead of git: (intents, configs).
+    snapshot: tuple[Path, Path] | None = None
+    snapshot_label: str = "the last deployed state"
+
+
+@dataclass
+class _Sides:
+    old: Estate | None
+    new: Estate | None  # None: not loaded yet (full render loads it)
+    note: str = ""
+    incremental: bool = False
+    partial: bool = False
+    why_full: str = ""
+
+
+def _relabel(estate: Estate, shown_as: str, label: str) -> None:
+    """Old-side locations read ``main:intents/...`` instead of a temporary folder."""
+    for layer in estate.layers.values():
+        layer.origins = {
+            path: ((label + file[len(shown_as) :]) if file.startswith(shown_as) else file, line)
+            for path, (file, line) in layer.origins.items()
+        }
+
+
+def _load_old(folder: Path, platforms: Path, label: str, site_files: set[str] | None) -> tuple[Estate | None, str]:
+    try:
+        estate, _ = load_estate(folder, platforms, site_files=site_files)
+    except DiagnosticError as exc:
+        return (
+            None,
+            f"the intents at {label} do not load ({len(exc.diagnostics)} error(s)), so there is no intent layer",
+        )
+    _relabel(estate, display_path(folder), label)
+    return estate, ""
+
+
+def _count_site_files(folder: Path) -> int:
+    """Site files in ``folder/sites`` (directory entries only: no stat per file)."""
+    sites = folder / "sites"
+    if not sites.is_dir():
+        return 0
+    with os.scandir(sites) as entries:
+        return sum(1 for e in entries if e.name.endswith((".yaml", ".yml")) and e.is_file())
+
+
+def _git_sides(req: ReviewRequest, tmp: Path, need_full_render: bool) -> _Sides:
+    ref = req.against or "HEAD"
+    repo = Repo.open(req.intents, ref, required=req.against is not None)
+    if repo is None:
+        return _Sides(None, None, "the intents are not in a git repository, so there is no intent layer")
+    rel = repo.rel(req.intents)
+    if rel is None:
+        return _Sides(None, None, "the intents folder is outside the git repository")
+    why_full = ""
+    if req.full:
+        why_full = "--full"
+    elif need_full_render:
+        why_full = "every site is validated"
+    elif not repo.unchanged(r for p in (req.templates, req.platforms, *RENDER_CODE) if (r := repo.rel(p))):
+        why_full = f"templates, platforms or rendering code differ from {ref}"
+    elif req.against is None and not _configs_at_head(repo, req.configs):
+        why_full = "configs/ differs from HEAD, so it is not the rendering of HEAD's intents"
+    prefix = f"{rel}/sites/" if rel != "." else "sites/"
+    changed = {} if why_full or req.limit else repo.changed(rel)
+    partial = not why_full and not req.limit and all(path.startswith(prefix) for path in changed)
+    label = f"{ref}:{rel}" if rel != "." else f"{ref}:"
+    if partial:
+        names = {PurePosixPath(p).name for p in changed}
+        shared = [f"{rel}/{s}" if rel != "." else s for s in SHARED]
+        repo.extract(repo.listing([*shared, *(p for p in changed if changed[p] != "A")]), tmp)
+        old, note = _load_old(tmp / rel, req.platforms, label, names)
+        if old is not None:
+            new, _ = load_estate(req.intents, req.platforms, site_files=names)
+            return _Sides(old, new, note, incremental=True, partial=True)
+        return _Sides(None, None, note, why_full="the intent baseline does not load")
+    files = repo.listing([rel])
+    if not files:
+        note = f"there are no intents at {ref} yet, so every site is new"
+        return _Sides(None, None, note, why_full=why_full or note)
+    repo.extract(files, tmp)
+    old, note = _load_old(tmp / rel, req.platforms, label, None)
+    incremental = old is not None and not why_full
+    return _Sides(old, None, note, incremental, False, why_full or ("" if old else "no intent baseline"))
+
+
+def _configs_at_head(repo: Repo, configs: Path) -> bool:
+    rel = repo.rel(configs)
+    return rel is not None and repo.unchanged([rel])
+
+
+def build_review(req: ReviewRequest, rendered: RenderResult | None = None) -> Review:
+    """Review the change from the baseline to the working intents. ``rendered``: a full render to reuse."""
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="runbook-review-") as tmp:
+        if req.snapshot is not None and not req.snapshot[0].is_dir():
+            note = f"nothing was deployed from this state yet, so every site is being onboarded ({NOTHING_DEPLOYED})"
+            sides = _Sides(None, None, note, why_full="deploy renders every site")
+        elif req.snapshot is not None:
+            old, note = _load_old(req.snapshot[0], req.platforms, "deployed:intents", None)
+            sides = _Sides(old, None, note, why_full="deploy renders every site")
+        else:
+            sides = _git_sides(req, Path(tmp), need_full_render=rendered is not None)
+    new = sides.new or (rendered.estate if rendered is not None else load_estate(req.intents, req.platforms)[0])
+    timings["load_s"] = round(time.perf_counter() - started, 3)
+    step = time.perf_counter()
+    impact = analyse(sides.old, new) if sides.old is not None else None
+    timings["impact_s"] = round(time.perf_counter() - step, 3)
+    total = _count_site_files(req.intents) if sides.partial else len(new.sites)
+    step = time.perf_counter()
+    if rendered is not None:
+        result, mode = rendered, f"full: every selected site rendered ({sides.why_full or 'validation'})"
+    elif sides.incremental and impact is not None:
+        selected = set(select_sites(new, req.limit)) if req.limit else set(new.sites)
+        targets = sorted(s for s in impact.sites if s in new.sites and s in selected)
+        result = render_sites(new, targets, templates_dir=req.templates)
+        scope = len(selected) if not sides.partial else total
+        mode = f"incremental: {len(targets)} of {scope} sites re-rendered (the ones the change reaches)"
+    else:
+        result = render_sites(new, select_sites(new, req.limit), templates_dir=req.templates)
+        mode = f"full: every selected site rendered ({sides.why_full or 'no intent baseline'})"
+    timings["render_s"] = round(time.perf_counter() - step, 3)
+    step = time.perf_counter()
+    plan = _plan(req, result, impact, sides, total)
+    timings["diff_s"] = round(time.perf_counter() - step, 3)
+    old = sides.old
+    gate = _gate(req, plan, impact, old, new, total, sides.partial)
+    changed = {s.site: s.hunks for s in plan.sites if s.change is not Change.UNCHANGED}
+    grouping = group_hunks(changed, result.facts)
+    timings["total_s"] = round(time.perf_counter() - started, 3)
+    if req.snapshot:
+        baseline = req.snapshot_label
+    else:
+        baseline = req.against or ("HEAD" if sides.old is not None else plan.baseline)
+    return Review(baseline, plan, grouping, gate, impact, sides.note, mode, timings=timings, facts=result.facts)
+
+
+def _plan(req: ReviewRequest, result: RenderResult, impact: Impact | None, sides: _Sides, total: int) -> Plan:
+    if req.snapshot is not None:
+        baseline = read_configs(req.snapshot[1])
+        label = req.snapshot_label
+    else:
+        label = f"{req.configs}/ at {req.against}" if req.against else f"{req.configs}/"
+        if sides.incremental and impact is not None:
+            wanted = set(result.selected) | {s for s, i in impact.sites.items() if i.state == "removed"}
+            baseline = read_baseline(req.configs, req.against, sites=wanted)
+        else:
+            baseline = read_baseline(req.configs, req.against)
+    plan = build_plan(result, baseline, label, req.limit)
+    plan.total_sites = total
+    if sides.incremental and impact is not None:
+        scope = total if sides.partial or not req.limit else len(select_sites(result.estate, req.limit))
+        plan.unreached = max(0, scope - len(result.selected))
+    return plan
+
+
+def _region_sizes(req: ReviewRequest, new: Estate, partial: bool) -> Callable[[], dict[str, int]]:
+    def sizes() -> dict[str, int]:
+        estate = load_estate(req.intents, req.platforms)[0] if partial else new
+        return dict(Counter(site.region for site in estate.sites.values()))
+
+    return sizes
+
+
+def _gate(
+    req: ReviewRequest,
+    plan: Plan,
+    impact: Impact | None,
+    old: Estate | None,
+    new: Estate,
+    total: int,
+    partial: bool,
+) -> GateVerdict:
+    def region(site: str) -> str:
+        for estate in (new, old):
+            if estate is not None and site in estate.sites:
+                return estate.sites[site].region
+        return "?"
+
+    counted = {s.site: region(s.site) for s in plan.sites if s.change in (Change.CHANGED, Change.REMOVED)}
+    onboarding = [s.site for s in plan.sites if s.change is Change.ADDED]
+    holder = old if old is not None and old.settings.change_policy is not None else new
+    policy = holder.settings.change_policy
+    shown = new if new.settings.change_policy is not None else holder
+
+    def locate(key: str) -> SourceLocation | None:
+        return shown.locate("defaults", "defaults", ("estate", "change_policy", key))
+
+    given = GateInput(counted, onboarding, total, _region_sizes(req, new, partial), impact)
+    return evaluate(policy, locate(""), given, req.override, locate)
+
+
+def override_reason(text: str | None) -> str | None:
+    """``--allow-wide-change REASON``: a reason is required, and it is one line of plain words."""
+    if text is None:
+        return None
+    reason = " ".join(text.split())
+    if len(reason) < 3:
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "wide-change-reason",
+                    "--allow-wide-change needs a reason (it is recorded in the audit log)",
+                    hint="e.g. --allow-wide-change 'CHG-1234: move SaaS to fiber, approved by the network lead'",
+                )
+            ]
+        )
+    return reason
