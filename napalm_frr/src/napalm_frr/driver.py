@@ -1,4 +1,4 @@
-"""``FrrDriver``: NAPALM's NetworkDriver for FRRouting over SSH (vtysh + frr-reload.py)."""
+"""``FrrDriver``: NAPALM's NetworkDriver for FRRouting over SSH (vtysh, FRR's frr-reload.py logic)."""
 
 from __future__ import annotations
 
@@ -63,16 +63,13 @@ class FrrDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no type in
 
     # -- connection -------------------------------------------------------------------------
     def open(self) -> None:
+        """SSH connect (the device's work dir is created by the first commit that needs it)."""
         self._transport.open()
-        try:
-            self._session.prepare()
-        except Exception:
-            self._transport.close()
-            raise
 
     def close(self) -> None:
         if self._transport.is_alive() and self._session.candidate is not None:
             self._session.discard()
+        self._shell.close()
         self._transport.close()
 
     def is_alive(self) -> AliveDict:
