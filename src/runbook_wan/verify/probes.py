@@ -65,9 +65,9 @@ def default_route(device: Device) -> Check:
     return Check("default-route", Status.SUCCESS, f"via {hops}")
 
 
-def ping(device: Device, name: str, destination: str, source: str, count: int = 3) -> Check:
+def ping(device: Device, name: str, destination: str, source: str, count: int = 3, timeout: int = 1) -> Check:
     try:
-        answer = device.ping(destination, source=source, count=count, timeout=1)
+        answer = device.ping(destination, source=source, count=count, timeout=timeout)
     except Exception as exc:  # noqa: BLE001 - per-check boundary
         return Check(name, Status.ERROR, f"ping failed to run: {exc}")
     if "error" in answer:
