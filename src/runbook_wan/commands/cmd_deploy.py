@@ -11,10 +11,13 @@ import argparse
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runbook_wan.commands.options import configs_options, intents_options, limit_options
-from runbook_wan.context import RunContext
 from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, exit_codes
+
+if TYPE_CHECKING:
+    from runbook_wan.context import RunContext
 
 HELP = "deploy configs in canary-first, health-gated waves with commit-confirm and rollback"
 
@@ -30,7 +33,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     waves = parser.add_argument_group("waves")
     waves.add_argument("--canary", default="1", metavar="N|SITES", help="first wave: a count or sites (default 1)")
     waves.add_argument("--wave-size", default="20%", metavar="N|P%", help="sites per later wave (default 20%%)")
-    waves.add_argument("--workers", type=int, default=20, metavar="N", help="sites deployed in parallel (default 20)")
+    waves.add_argument(
+        "--workers",
+        type=int,
+        default=20,
+        metavar="N",
+        help="sites deployed in parallel, at most one wave's worth (default 20)",
+    )
     waves.add_argument(
         "--max-failures",
         default="10%",
@@ -130,16 +139,17 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         transient=False,
     )
     lock = threading.Lock()
-    current: dict[str, object] = {}
+    bars: dict[int, object] = {}  # wave index -> progress bar (waves may overlap)
 
     def on_wave(index: int, sites: list[str]) -> None:
         label = "canary" if index == 0 and not args.resume else f"wave {index}"
-        current["task"] = progress.add_task(f"{label} ({len(sites)} sites)", total=len(sites))
+        with lock:
+            bars[index] = progress.add_task(f"{label} ({len(sites)} sites)", total=len(sites))
 
     def on_site(report: SiteReport) -> None:
         with lock:
             progress.console.print(site_line(report))
-            task_id = current.get("task")
+            task_id = bars.get(report.wave) if report.wave is not None else None
             if task_id is not None:
                 progress.advance(task_id)  # type: ignore[arg-type]
 
