@@ -13,9 +13,7 @@ from pathlib import Path
 
 from runbook_wan.commands import COMMAND_MODULES
 from runbook_wan.commands.options import apply_workspace
-from runbook_wan.context import RunContext
 from runbook_wan.results import DiagnosticError, ExitCode, exit_codes
-from runbook_wan.workspace import Workspace
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Imported after parsing: `--help` and argument errors never pay for rich or the workspace.
+    from runbook_wan.context import RunContext  # noqa: PLC0415
+    from runbook_wan.workspace import Workspace  # noqa: PLC0415
+
     apply_workspace(args, Workspace.find(args.workspace))
     ctx = RunContext.create(args.state, args.color)
     try:

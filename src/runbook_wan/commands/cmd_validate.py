@@ -10,15 +10,14 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runbook_wan.commands.options import configs_options, format_options, intents_options, limit_options
-from runbook_wan.context import RunContext
 from runbook_wan.results import DiagnosticError, ExitCode, exit_codes
-from runbook_wan.validation.output.junit import write_junit
-from runbook_wan.validation.output.machine import to_json, to_markdown
-from runbook_wan.validation.output.sarif import write_sarif
-from runbook_wan.validation.output.terminal import print_report
-from runbook_wan.validation.report import ValidationReport
+
+if TYPE_CHECKING:
+    from runbook_wan.context import RunContext
+    from runbook_wan.validation.report import ValidationReport
 
 HELP = "check intents and rendered configs (estate rules, syntax, references, default paths, Batfish)"
 
@@ -107,6 +106,11 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
 
 
 def _emit(report: ValidationReport, args: argparse.Namespace, ctx: RunContext) -> None:
+    from runbook_wan.validation.output.junit import write_junit
+    from runbook_wan.validation.output.machine import to_json, to_markdown
+    from runbook_wan.validation.output.sarif import write_sarif
+    from runbook_wan.validation.output.terminal import print_report
+
     if args.format == "json":
         ctx.out.write(to_json(report))
     elif args.format == "markdown":
