@@ -1,4 +1,4 @@
-"""A shared day-0 lab of five sites for the rollout tests (prefix ``rbtd``, its own management net).
+"""A shared day-0 lab of five sites for the rollout tests (prefix ``rbtd<tag>``, a free management net).
 
 The tests in ``test_rollout_lab.py`` run in file order against this one lab: first rollout,
 idempotency, --check, a bad change, an unreachable device, a link flap, a killed controller,
@@ -21,12 +21,12 @@ import pytest
 
 from runbook_wan import cli as runbook
 from runbook_wan.lab.api import Lab
+from runbook_wan.lab.builder import free_management_network
 from runbook_wan.lab.teardown import down
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_INTENTS = REPO / "intents"
 PREFIX = "rbtd" + os.environ.get("RUNBOOK_TEST_LAB_TAG", "")
-MGMT = "198.19.246.0/24"
 SITES = ("atl-061", "chi-021", "mke-022", "nyc-041", "sea-001")
 #: The BGP password of fibrelink (chi-021, mke-022, sea-001) and metrofiber (atl-061, nyc-041).
 SECRET = "Known-BGP-secret-4242"
@@ -95,7 +95,8 @@ def rollout_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RolloutLab
     for site in SITES:
         shutil.copy(EXAMPLE_INTENTS / "sites" / f"{site}.yaml", pristine / "sites")
     defaults = pristine / "defaults.yaml"
-    defaults.write_text(re.sub(r"management_network: \S+", f"management_network: {MGMT}", defaults.read_text()))
+    mgmt = free_management_network()  # other labs (other sessions' tests) share the machine
+    defaults.write_text(re.sub(r"management_network: \S+", f"management_network: {mgmt}", defaults.read_text()))
     shutil.copytree(
         REPO / "inventory", root / "inventory", ignore=shutil.ignore_patterns("*.py", "hosts.yaml", "__pycache__")
     )
