@@ -8,8 +8,8 @@ It passes when, on the device itself:
 * LAN-sourced pings reach the hub and the SaaS address (replies come back).
 
 It polls every :data:`POLL_INTERVAL_S` until it passes or its deadline expires, and keeps what the
-last poll saw. The two pings run in parallel, one probe each: a reply is the evidence, so a ping
-that got its reply is not repeated in later polls. The gate passes at the first poll that
+last poll saw. The two pings run in parallel and stop at their first reply: a reply is the
+evidence, so a ping that got its reply is not repeated in later polls. The gate passes at the first poll that
 completes the evidence, but never before :func:`settle_time` after the commit: a change that
 breaks a circuit silently shows only once BFD's detection time has passed, so BGP and the default
 route are read again at that point before the gate says yes.
@@ -57,9 +57,9 @@ def circuits_up(task: Task, facts: SiteFacts) -> Result:
 
 #: Seconds between two polls (the device answers a poll from its open vtysh session).
 POLL_INTERVAL_S = 0.25
-#: Probes per ping and seconds to wait for the reply: one reply proves reachability.
-PING_COUNT = 1
-PING_TIMEOUT_S = 1
+#: Seconds a ping may probe for its first reply (one reply proves reachability; the way back from
+#: the hub can appear a moment after the site's default route).
+PING_DEADLINE_S = 3
 #: The gate never passes sooner than this after the commit (see settle_time).
 MIN_SETTLE_S = 1.0
 
@@ -104,7 +104,7 @@ def observe(
     targets = {"hub": facts.hub_address, "saas": facts.saas_address}
 
     def ping(name: str) -> Check:
-        return probes.ping(driver, name, targets[name], source, count=PING_COUNT, timeout=PING_TIMEOUT_S)
+        return probes.first_reply(driver, name, targets[name], source, deadline=PING_DEADLINE_S)
 
     todo = [name for name in targets if name not in proven]
     found = list(pool.map(ping, todo)) if pool is not None and len(todo) > 1 else [ping(n) for n in todo]

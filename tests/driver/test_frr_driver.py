@@ -130,3 +130,13 @@ def test_commit_message_is_recorded_in_the_device_history(frr_box: FrrTestBox, r
     driver.commit_config(message="change 42:\nadd a\tblackhole")
     history = (frr_box.work_dir_on_host / "history.log").read_text().splitlines()
     assert history[-1].endswith("mode=merge revert_in=0 change 42: add a blackhole")
+
+
+def test_ping_until_reply_stops_at_the_first_reply(frr_driver: NetworkDriver) -> None:
+    """The FRR driver's extension for health gates: one ping on the device, probing until a reply."""
+    result = frr_driver.ping_until_reply(INTERNET, source="10.254.1.1", deadline=3)
+    assert "success" in result, result
+    stats = result["success"]
+    assert stats["probes_sent"] - stats["packet_loss"] == 1  # exactly the first reply, then it stopped
+    silent = frr_driver.ping_until_reply("203.0.113.77", source="10.254.1.1", deadline=1)
+    assert "error" in silent or silent["success"]["packet_loss"] == silent["success"]["probes_sent"] >= 1

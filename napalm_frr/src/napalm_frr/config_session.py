@@ -20,6 +20,7 @@ restores ``rollback.conf`` unless ``confirm`` clears the pending token first (se
 
 from __future__ import annotations
 
+import re
 import shlex
 import time
 import uuid
@@ -40,12 +41,22 @@ from napalm_frr import device_scripts as scripts
 from napalm_frr.device_scripts import ScriptExit
 from napalm_frr.frr_shell import RUNNING_CONFIG, FrrShell
 from napalm_frr.reload_diff import format_reload_diff
-from napalm_frr.reload_engine import ApplyLine, EngineUnavailableError, ReloadDiff, ReloadEngine, closed_form
+from napalm_frr.reload_engine import (
+    ApplyLine,
+    EngineUnavailableError,
+    ReloadDiff,
+    ReloadEngine,
+    closed_form,
+    dry_run_text,
+)
 from napalm_frr.transport import CommandResult
 
 #: compare_config() reuses a running config the session read this recently (the backup's read),
 #: instead of reading it again: the commit itself re-reads it under the device lock.
 RUNNING_REUSE_S = 30.0
+#: A plain commit (no revert_in) is applied like a commit-confirm with this window and confirmed
+#: at once: if the controller dies half-way, the device still goes back by itself.
+PLAIN_COMMIT_WINDOW_S = 120
 
 
 class CandidateMode(Enum):
@@ -109,6 +120,24 @@ def _echoed(output: str, sent: list[str]) -> int:
         if done < len(sent) and line.endswith("# " + sent[done]):
             done += 1
     return done
+
+
+#: vtysh -C's parse errors: "line N: % Unknown command[node]: ..." (also incomplete, ambiguous)
+_PARSE_ERROR = re.compile(r"^line (\d+): % (?:Unknown command|Ambiguous command|Command incomplete)", re.M)
+
+
+def _undo_lines(commands: list[ApplyLine]) -> list[str]:
+    """``revert.cmds``: ``= command``, ``- delete`` and ``? shorter form`` lines (see
+    ``device_scripts._FAST_REVERT``)."""
+    lines: list[str] = []
+    for command in commands:
+        if not command.delete:
+            lines.append(f"= {command.text}")
+            continue
+        head, *shorter = command.variants()
+        lines.append(f"- {head.text}")
+        lines += [f"? {variant.text}" for variant in shorter]
+    return lines
 
 
 def _plain(text: str) -> ApplyLine:
@@ -272,14 +301,16 @@ class ConfigSession:
             raise CommitError(f"commit failed: {_details(result)}")
 
     def _commit_lean(self, candidate: Candidate, revert: int, token: str, message: str) -> None:
+        """Apply the diff with one vtysh under the device lock, with the timer armed first (a plain
+        commit gets a safety window and is confirmed here), then verify what the device runs."""
         engine = self.engine()
         assert engine is not None and candidate.marked is not None
         running = self._running()
         diff = engine.diff(candidate.marked, self._as_marked(running))
-        commands = [_plain("configure"), *diff.commands(), _plain("end")]
-        if not revert:
-            commands.append(_plain("write memory"))
+        commands = [_plain("configure"), *self._parsable_deletes(diff.commands()), _plain("end")]
         sent = [RUNNING_CONFIG, *(c.text for c in commands), RUNNING_CONFIG]
+        # what undoes it: the same logic from the candidate back to the running config (for the timer)
+        undo = _undo_lines(engine.diff(self._as_marked(running), candidate.marked).commands())
         options = self.options
         result = self.shell.run(
             scripts.locked(
@@ -290,31 +321,60 @@ class ConfigSession:
                 options.frr_reload,
                 options.startup_config,
                 str(revert),
+                str(revert or PLAIN_COMMIT_WINDOW_S),
                 token,
                 self._now(),
                 scripts.TIMER,
                 message,
             ),
-            stdin=scripts.payload(token, rollback=running.splitlines(), apply=sent),
+            stdin=scripts.payload(token, rollback=running.splitlines(), revert_cmds=undo, apply=sent),
         )
         if result.exit_status in (ScriptExit.PENDING, ScriptExit.LOCKED, ScriptExit.BAD_PAYLOAD):
             self._raise_for(result)
+        if result.exit_status == ScriptExit.APPLY_FAILED:  # the timer could not start: nothing changed
+            raise LeanApplyError(_details(result))
         output = result.stdout
         before = _first_show_run(output)
-        if not result.ok:
-            if not revert or result.exit_status == ScriptExit.APPLY_FAILED:
-                # nothing applied (the timer could not start), or the script put the old config back
-                raise LeanApplyError(_failure(output) or _details(result))
-            output = self._retry_refused_delete(commands, output, sent, token)
-        after = _last_show_run(output)
-        if before is None or after is None:
-            raise CommitError(f"commit applied, but its output could not be read:\n{_failure(output)}")
-        if _normalized(before) != _normalized(running):
-            # someone changed the box between our read and the lock: keep the true rollback point
-            self._set_rollback(before, token)
-        residue = engine.diff(candidate.marked, self._as_marked(after))
-        if not residue.empty:
-            self._second_pass(engine, candidate, after, diff, token)
+        try:
+            if not result.ok:
+                output = self._retry_refused_delete(commands, output, sent, token)
+            after = _last_show_run(output)
+            if before is None or after is None:
+                raise CommitError(f"commit applied, but its output could not be read:\n{_failure(output)}")
+            if _normalized(before) != _normalized(running):
+                # someone changed the box between our read and the lock: keep the true rollback point
+                self._set_rollback(before, token)
+            residue = engine.diff(candidate.marked, self._as_marked(after))
+            if not residue.empty:
+                self._second_pass(engine, candidate, after, diff, token)
+        except CommitError:
+            if not revert:
+                self.rollback()  # a plain commit leaves nothing pending behind
+            raise
+        if not revert:
+            self.confirm()  # a plain commit: stop the safety timer and save
+
+    def _parsable_deletes(self, commands: list[ApplyLine]) -> list[ApplyLine]:
+        """Each delete in the first form FRR's parser accepts, among those frr-reload would try.
+
+        FRR 8.4 refuses some deletes as written (``no description LAN users``: only ``no
+        description`` parses); frr-reload retries each with one word less, one vtysh per try. Here
+        one ``vtysh -C`` (parse only, nothing applied) checks every form of every delete at
+        once, and the apply uses the first that parses. Refusals by a daemon, which parsing
+        cannot foresee, are still retried by :meth:`_retry_refused_delete`.
+        """
+        deletes = [c for c in commands if c.delete]
+        if not deletes:
+            return commands
+        text, where = dry_run_text(deletes)
+        result = self.shell.run(f"{shlex.quote(self.options.vtysh)} -H /dev/null -C -f /dev/stdin", stdin=text)
+        refused = {int(m.group(1)) for m in _PARSE_ERROR.finditer(result.stderr)}
+        chosen: dict[int, ApplyLine] = {}
+        for number, (index, variant) in sorted(where.items()):
+            if index not in chosen and number not in refused:
+                chosen[index] = deletes[index].variants()[variant]
+        positions = {id(d): i for i, d in enumerate(deletes)}
+        return [chosen.get(positions[id(c)], c) if c.delete else c for c in commands]
 
     def _retry_refused_delete(self, commands: list[ApplyLine], output: str, sent: list[str], token: str) -> str:
         """FRR refused a command and vtysh stopped there (the timer is armed, the lock was freed).
@@ -420,7 +480,9 @@ class ConfigSession:
         options = self.options
         self.shell.forget_running()
         result = self.shell.run(
-            scripts.locked(scripts.ROLLBACK, options.work_dir, options.lock_timeout, options.frr_reload, self._now())
+            scripts.locked(
+                scripts.ROLLBACK, options.work_dir, options.lock_timeout, options.frr_reload, self._now(), options.vtysh
+            )
         )
         if result.exit_status == ScriptExit.LOCKED:
             raise LockError(f"another config operation holds {options.work_dir}/lock")

@@ -15,6 +15,7 @@ Files in the work dir:
 
 ``rollback.conf``   running config taken just before the last commit (``rollback``, and what the
                     confirm timer restores)
+``revert.cmds``     vtysh commands undoing the last lean commit (applied first by a revert)
 ``pending``         token of the unconfirmed commit; non-empty = a commit is pending
 ``pending.pid``     pid and start time of the detached timer (its process group)
 ``history.log``     one line per commit / confirm / revert / rollback
@@ -99,11 +100,47 @@ stop_timer() {
 }
 """
 
+#: fast_revert: the lean commit stored the commands that undo it (``revert.cmds``, computed on the
+#: controller by frr-reload's logic, from the candidate back to the rollback point). Each line is
+#: ``= command``, ``- delete`` or ``? shorter form of the delete above``: one ``vtysh -C`` (parse
+#: only) tells which forms FRR's parser takes, awk keeps the first that parses (frr-reload's
+#: order), and one vtysh applies them, skipping whatever FRR still refuses (``--noerror``).
+#: frr-reload.py --reload of ``rollback.conf`` runs after it in every case: little is left for it
+#: to do, and its word is final. The rare path: its processes do not matter, its speed does.
+_SELECT_FORMS = r"""
+FILENAME == ARGV[1] { if ($1 == "line") { n = $2; sub(":", "", n); bad[n] = 1 }; next }
+function flush() { if (open) print (chosen != "" ? chosen : head); open = 0 }
+{ kind = substr($0, 1, 1); text = substr($0, 3) }
+kind == "=" { flush(); print text; next }
+kind == "-" { flush(); open = 1; head = text; chosen = (FNR in bad) ? "" : text; next }
+kind == "?" { if (open && chosen == "" && !(FNR in bad)) chosen = text; next }
+END { flush() }
+"""
+_FAST_REVERT = (
+    """
+fast_revert() {
+    [ -s "$dir/revert.cmds" ] || return 0
+    sed 's/^..//' "$dir/revert.cmds" > "$dir/revert.dry"
+    "$vtysh" -H /dev/null -C -f "$dir/revert.dry" > /dev/null 2> "$dir/revert.dry.err"
+    _undo=$(awk '"""
+    + _SELECT_FORMS.replace("'", "'\\''")
+    + """' "$dir/revert.dry.err" "$dir/revert.cmds")
+    "$vtysh" -H /dev/null --noerror -c "configure
+$_undo
+end" > /dev/null 2>&1
+    : > "$dir/revert.cmds"
+    echo "$(date '+%Y-%m-%dT%H:%M:%S%z') undo commands of the last commit applied" >> "$dir/history.log"
+    return 0
+}
+"""
+)
+
 #: The commit-confirm timer. Runs detached (``setsid nohup``) under bash if the box has it, else
-#: sh. args: work_dir token delay_seconds frr_reload
-TIMER = """
+#: sh. args: work_dir token delay_seconds frr_reload vtysh
+TIMER = (
+    """
 exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
-dir=$1 token=$2 delay=$3 reload=$4
+dir=$1 token=$2 delay=$3 reload=$4 vtysh=$5
 waited=
 if [ -n "${BASH_VERSION:-}" ] && { exec 3<> /dev/ptmx; } 2>/dev/null; then
     # bash's read with a timeout on a terminal nobody writes to: a sleep without a sleep process
@@ -112,24 +149,31 @@ if [ -n "${BASH_VERSION:-}" ] && { exec 3<> /dev/ptmx; } 2>/dev/null; then
     exec 3>&-
 fi
 [ -n "$waited" ] || sleep "$delay"
+"""
+    + _FAST_REVERT
+    + """
 exec 9>>"$dir/lock"
 flock 9
 current=
 read -r current 2>/dev/null < "$dir/pending"
 [ "$current" = "$token" ] || exit 0
 echo "$(date '+%Y-%m-%dT%H:%M:%S%z') revert $token: not confirmed within ${delay}s" >> "$dir/history.log"
+fast_revert
 if "$reload" --reload "$dir/rollback.conf" > "$dir/revert.log" 2>&1; then
     : > "$dir/pending"
     : > "$dir/pending.pid"
+    echo "$(date '+%Y-%m-%dT%H:%M:%S%z') revert $token done" >> "$dir/history.log"
 else
     echo "$(date '+%Y-%m-%dT%H:%M:%S%z') revert $token FAILED, see revert.log" >> "$dir/history.log"
 fi
 """
+)
 
+#: start_timer: the detached timer restores rollback.conf after $delay s unless confirmed
 _START_TIMER = """
 start_timer() {
     if command -v bash > /dev/null 2>&1; then _shell=bash; else _shell=sh; fi
-    setsid nohup "$_shell" -c "$timer" napalm-frr-confirm-timer "$dir" "$token" "$revert" "$reload" \\
+    setsid nohup "$_shell" -c "$timer" napalm-frr-confirm-timer "$dir" "$token" "$delay" "$reload" "$vtysh" \\
         < /dev/null > /dev/null 2>&1 &
     _pid=$!
     _stat=
@@ -150,44 +194,41 @@ fi
 """
 
 #: The lean commit (replace), under the lock.
-#: args: work_dir vtysh frr_reload startup_config revert_in token now timer_script message...
+#: args: work_dir vtysh frr_reload startup_config revert_in window token now timer_script message...
 #: stdin: "rollback N" + the running config the diff was computed against (N lines),
+#:        "revert_cmds K" + the vtysh commands that undo the change (for the timer and rollback),
 #:        "apply M" + the vtysh commands (M lines), "end <token>".
-#: Nothing changes before the whole payload has arrived. With revert_in the timer is armed first
-#: and vtysh is exec'd (it keeps the lock); its stdout is the running config before, the applied
-#: commands (-E) and the running config after, for the controller to verify.
+#: Nothing changes before the whole payload has arrived. Then the rollback point is written, the
+#: timer armed (``window`` seconds: revert_in, or a safety window for a plain commit, which the
+#: driver confirms at once) and vtysh exec'd: it keeps the lock, and its stdout is the running
+#: config before, the applied commands (-E) and the running config after, for the controller to
+#: verify. If vtysh stops at a refused command, the timer already covers the half-applied change.
 LEAN_COMMIT = (
     """
 set -u
-dir=$1 vtysh=$2 reload=$3 startup=$4 revert=$5 token=$6 now=$7 timer=$8
-shift 8
+dir=$1 vtysh=$2 reload=$3 startup=$4 revert=$5 window=$6 token=$7 now=$8 timer=$9
+shift 9
 message=$*
 """
     + _COMMON
     + _START_TIMER
     + _REFUSE_IF_PENDING
     + """
-rollback= apply= last=
-read_block rollback && read_block apply && IFS= read -r last && [ "$last" = "end $token" ] || {
+rollback= revert_cmds= apply= last=
+read_block rollback && read_block revert_cmds && read_block apply \\
+    && IFS= read -r last && [ "$last" = "end $token" ] || {
     echo "napalm-frr: incomplete commit payload, nothing was changed" >&2
     exit 86
 }
 printf '%s' "$rollback" > "$dir/rollback.conf"
-log_event "commit $token mode=replace revert_in=$revert $message"
-if [ "$revert" -gt 0 ]; then
-    # Until it is confirmed, the new config must not survive a reboot: startup keeps the old one.
-    printf '%s' "$rollback" > "$startup"
-    printf '%s\\n' "$token" > "$dir/pending"
-    start_timer || { : > "$dir/pending"; exit 78; }
-    exec "$vtysh" -H /dev/null -E -c "$apply" 2>&1
-fi
-"$vtysh" -H /dev/null -E -c "$apply" 2>&1
-rc=$?
-if [ $rc -ne 0 ]; then
-    "$reload" --reload "$dir/rollback.conf" > "$dir/restore.log" 2>&1
-    log_event "commit $token FAILED (rc $rc), previous config restored"
-    exit 78
-fi
+printf '%s' "$revert_cmds" > "$dir/revert.cmds"
+# Until it is confirmed, the new config must not survive a reboot: startup keeps the old one.
+printf '%s' "$rollback" > "$startup"
+printf '%s\\n' "$token" > "$dir/pending"
+delay=$window
+start_timer || { : > "$dir/pending"; exit 78; }
+log_event "commit $token mode=replace apply=lean revert_in=$revert $message"
+exec "$vtysh" -H /dev/null -E -c "$apply" 2>&1
 """
 )
 
@@ -247,11 +288,13 @@ exec "$vtysh" -H /dev/null -c 'write memory' > /dev/null
 #: Roll back, under the lock: a pending commit is reverted now (and its timer stopped); otherwise
 #: the config before the last commit comes back. frr-reload.py does the work on the device: this
 #: is the rare path, and FRR's own tool diffs against what really runs. args: work_dir frr_reload now
+#: vtysh
 ROLLBACK = (
     """
-dir=$1 reload=$2 now=$3
+dir=$1 reload=$2 now=$3 vtysh=$4
 """
     + _COMMON
+    + _FAST_REVERT
     + """
 if [ ! -s "$dir/rollback.conf" ]; then
     echo "napalm-frr: nothing to roll back to: no commit was made through this driver" >&2
@@ -259,6 +302,8 @@ if [ ! -s "$dir/rollback.conf" ]; then
 fi
 token=
 read -r token 2>/dev/null < "$dir/pending"
+# right after a lean commit, its own undo commands do the bulk of the work in one vtysh
+if [ -n "$token" ]; then fast_revert; else : > "$dir/revert.cmds"; fi
 if ! "$reload" --reload "$dir/rollback.conf" > "$dir/rollback.log" 2>&1; then
     cat "$dir/rollback.log" >&2
     exit 82
@@ -294,6 +339,7 @@ message=$*
 "$vtysh" -H /dev/null -c 'show running-config no-header' > "$dir/rollback.conf.new" 2> "$dir/snapshot.err" \\
     || { cat "$dir/snapshot.err" >&2; exit 77; }
 mv -f "$dir/rollback.conf.new" "$dir/rollback.conf"
+: > "$dir/revert.cmds"
 if [ "$mode" = merge ]; then
     { "$vtysh" -H /dev/null -f "$cand" && "$vtysh" -H /dev/null -c 'write memory'; } > "$dir/apply.log" 2>&1
 else
@@ -312,6 +358,7 @@ rm -f "$cand"
 # Until it is confirmed, the new config must not survive a reboot: startup keeps the old one.
 cat "$dir/rollback.conf" > "$startup"
 printf '%s\\n' "$token" > "$dir/pending"
+delay=$revert
 start_timer || { : > "$dir/pending"; "$reload" --reload "$dir/rollback.conf" > "$dir/restore.log" 2>&1; exit 78; }
 """
 )

@@ -150,13 +150,18 @@ def ping_command(
     vrf: str,
     source_interface: str,
     interval: float,
+    deadline: int | None = None,
 ) -> str:
     """The iputils command line.
 
-    No ``-w`` deadline: with one, iputils stops at the first ICMP error instead of sending ``count``
-    probes. The SSH command timeout bounds the run instead.
+    NAPALM's ping has no ``-w`` deadline: with one, iputils stops at the first ICMP error instead
+    of sending ``count`` probes; the SSH command timeout bounds the run instead. With ``deadline``
+    (:meth:`FrrDriver.ping_until_reply`) it is ``-c COUNT -w DEADLINE``: probes every ``interval``
+    until COUNT replies came back or the deadline passed.
     """
     argv = ["ping", "-n", "-c", str(count), "-W", str(timeout), "-s", str(size), "-t", str(ttl), "-i", f"{interval:g}"]
+    if deadline is not None:
+        argv += ["-w", str(deadline)]
     if source:
         argv += ["-I", source]
     elif source_interface:

@@ -183,6 +183,28 @@ class ApplyLine:
             return None
         return ApplyLine(" ".join(words[:-1]), self.context, True)
 
+    def variants(self) -> list[ApplyLine]:
+        """This delete and every shortened form frr-reload would try after it, in order."""
+        found: list[ApplyLine] = []
+        line: ApplyLine | None = self
+        while line is not None:
+            found.append(line)
+            line = line.shortened()
+        return found
+
+
+def dry_run_text(deletes: list[ApplyLine]) -> tuple[str, dict[int, tuple[int, int]]]:
+    """A file for ``vtysh -C`` (parse only, nothing applied) holding every delete's variants under
+    its context; and line number -> (index in ``deletes``, variant index)."""
+    lines: list[str] = []
+    where: dict[int, tuple[int, int]] = {}
+    for index, delete in enumerate(deletes):
+        lines.extend(delete.context)
+        for number, variant in enumerate(delete.variants()):
+            lines.append(variant.text)
+            where[len(lines)] = (index, number)
+    return "\n".join(lines) + "\n", where
+
 
 class ReloadEngine:
     """frr-reload.py's classes, loaded once per controller process."""
