@@ -32,6 +32,7 @@ _CN_VAL_PROC = 1
 _PROC_CN_MCAST_LISTEN = 1
 _PROC_CN_MCAST_IGNORE = 2
 _PROC_EVENT_FORK = 0x1
+_PROC_EVENT_EXEC = 0x2
 _NLMSG_DONE = 3
 
 
@@ -114,6 +115,9 @@ class ForkCounter:
     def __init__(self, roots: dict[int, str]) -> None:
         self.owner: dict[int, str] = dict(roots)
         self.counts: dict[str, int] = dict.fromkeys(roots.values(), 0)
+        #: pid -> the program it runs last (forked processes that never exec keep their parent's)
+        self.program: dict[int, str] = {}
+        self.forked: list[int] = []
         self.overflowed = False
         self._sock = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, _NETLINK_CONNECTOR)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 << 20)
@@ -143,13 +147,31 @@ class ForkCounter:
                 body = data[offset + 16 : offset + length]
                 offset += (length + 3) & ~3
                 # cn_msg (20 bytes), then proc_event: what, cpu, timestamp (16 bytes), then data
-                if len(body) < 36 + 16 or struct.unpack_from("=I", body, 20)[0] != _PROC_EVENT_FORK:
+                if len(body) < 36 + 8:
+                    continue
+                what = struct.unpack_from("=I", body, 20)[0]
+                if what == _PROC_EVENT_EXEC:
+                    _pid, tgid = struct.unpack_from("=II", body, 36)
+                    if tgid in self.owner:
+                        self.program[tgid] = _comm(tgid) or self.program.get(tgid, "?")
+                    continue
+                if what != _PROC_EVENT_FORK or len(body) < 36 + 16:
                     continue
                 _ppid, parent, child_pid, child = struct.unpack_from("=IIII", body, 36)
                 label = self.owner.get(parent)
                 if label is not None and child_pid == child:  # a process, not a thread
                     self.owner[child] = label
                     self.counts[label] += 1
+                    self.forked.append(child)
+                    self.program[child] = self.program.get(parent) or _comm(parent) or "?"
+
+    def programs(self) -> dict[str, int]:
+        """How many of the counted processes ran each program (by its last exec)."""
+        found: dict[str, int] = {}
+        for pid in self.forked:
+            name = self.program.get(pid, "?")
+            found[name] = found.get(name, 0) + 1
+        return dict(sorted(found.items(), key=lambda item: -item[1]))
 
     def close(self) -> dict[str, int]:
         self._stop.set()
@@ -159,3 +181,10 @@ class ForkCounter:
         finally:
             self._sock.close()
         return dict(self.counts)
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""

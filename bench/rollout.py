@@ -177,11 +177,13 @@ def one_run(workers: int, tmp: Path, max_foreign: float) -> dict[str, Any]:
         "deploy_phases_s": report["timings"],
         "summary": report["summary"],
         "steps_s": step_stats(report),
+        "gate_polls": spread([float(s["gate"].get("polls", 0)) for s in report["sites"] if s.get("gate")]),
         "device_per_site": {
             "cpu_s": spread(list(device_cpu.values())),
             "cpu_s_mean": round(sum(device_cpu.values()) / len(device_cpu), 3),
             "processes": spread([float(n) for n in forks.values()]),
             "processes_mean": round(sum(forks.values()) / len(forks), 2),
+            "processes_by_program_all_sites": counter.programs(),
             "process_events_lost": counter.overflowed,
         },
         "load": {**load, "loadavg_after": loadavg(), "noisy": load["foreign_share"] > max_foreign},
