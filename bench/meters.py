@@ -65,6 +65,13 @@ def tree_cpu_seconds(pid: int) -> float:
     return sum(int(x) for x in fields[11:15]) / CLK_TCK
 
 
+def comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return "?"
+
+
 def netns_pids(prefix: str) -> list[int]:
     """Processes in the network namespaces whose name starts with ``prefix``."""
     names = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=False).stdout.split()
@@ -82,12 +89,16 @@ class CpuWindow:
 
     pids: list[int]
     started: float = field(default_factory=time.monotonic)
+    per_pid: dict[int, float] = field(default_factory=dict)
+    names: dict[int, str] = field(default_factory=dict)
     busy_start: float = field(default_factory=busy_seconds)
     ours_start: float = 0.0
     children_start: float = 0.0
 
     def __post_init__(self) -> None:
-        self.ours_start = sum(tree_cpu_seconds(p) for p in self.pids)
+        self.per_pid = {p: tree_cpu_seconds(p) for p in self.pids}
+        self.names = {p: comm(p) for p in self.pids}
+        self.ours_start = sum(self.per_pid.values())
         usage = os.times()
         self.children_start = usage.children_user + usage.children_system
 
@@ -99,7 +110,12 @@ class CpuWindow:
         usage = os.times()
         controller = usage.children_user + usage.children_system - self.children_start
         foreign = max(0.0, busy - ours - controller)
+        by_program: dict[str, float] = {}
+        for pid, start in self.per_pid.items():
+            name = self.names[pid]
+            by_program[name] = by_program.get(name, 0.0) + tree_cpu_seconds(pid) - start
         return {
+            "lab_cpu_s_by_program": {k: round(v, 2) for k, v in sorted(by_program.items(), key=lambda i: -i[1])},
             "wall_s": round(wall, 2),
             "machine_busy_cpu_s": round(busy, 2),
             "lab_cpu_s": round(ours, 2),
