@@ -56,7 +56,7 @@ def circuits_up(task: Task, facts: SiteFacts) -> Result:
 
 
 #: Seconds between two polls (the device answers a poll from its open vtysh session).
-POLL_INTERVAL_S = 0.25
+POLL_INTERVAL_S = 0.4
 #: Seconds a ping may probe for its first reply (one reply proves reachability; the way back from
 #: the hub can appear a moment after the site's default route).
 PING_DEADLINE_S = 3
