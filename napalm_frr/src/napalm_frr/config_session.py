@@ -20,7 +20,6 @@ restores ``rollback.conf`` unless ``confirm`` clears the pending token first (se
 
 from __future__ import annotations
 
-import re
 import shlex
 import time
 import uuid
@@ -39,24 +38,15 @@ from napalm.base.exceptions import (
 
 from napalm_frr import device_scripts as scripts
 from napalm_frr.device_scripts import ScriptExit
-from napalm_frr.frr_shell import RUNNING_CONFIG, FrrShell
+from napalm_frr.frr_shell import FrrShell
+from napalm_frr.lean_commit import LeanApplyError, LeanCommit
 from napalm_frr.reload_diff import format_reload_diff
-from napalm_frr.reload_engine import (
-    ApplyLine,
-    EngineUnavailableError,
-    ReloadDiff,
-    ReloadEngine,
-    closed_form,
-    dry_run_text,
-)
+from napalm_frr.reload_engine import EngineUnavailableError, ReloadDiff, ReloadEngine, closed_form
 from napalm_frr.transport import CommandResult
 
 #: compare_config() reuses a running config the session read this recently (the backup's read),
 #: instead of reading it again: the commit itself re-reads it under the device lock.
 RUNNING_REUSE_S = 30.0
-#: A plain commit (no revert_in) is applied like a commit-confirm with this window and confirmed
-#: at once: if the controller dies half-way, the device still goes back by itself.
-PLAIN_COMMIT_WINDOW_S = 120
 
 
 class CandidateMode(Enum):
@@ -78,75 +68,6 @@ class Candidate:
     remote_path: str = ""
     #: the candidate as the device's ``vtysh -m`` marked it (lean cycle)
     marked: str | None = None
-
-
-class LeanApplyError(Exception):
-    """The lean apply failed on the device (the previous config is back or the timer has it)."""
-
-
-def _details(result: CommandResult) -> str:
-    return (result.stderr.strip() or result.stdout.strip()) or f"exit status {result.exit_status}"
-
-
-def _normalized(config: str) -> str:
-    return "\n".join(line.rstrip() for line in config.strip().splitlines())
-
-
-def _show_run_block(lines: list[str], start: int) -> str | None:
-    for end in range(start, len(lines)):
-        if lines[end] == "end":
-            return "\n".join(lines[start : end + 1]) + "\n"
-    return None
-
-
-def _first_show_run(output: str) -> str | None:
-    """The first running config in an apply's ``vtysh -E`` output: ``show running-config
-    no-header`` prints ``frr version ...`` first and ``end`` last."""
-    lines = output.splitlines()
-    starts = [i for i, line in enumerate(lines) if line.startswith("frr version ")]
-    return _show_run_block(lines, starts[0]) if starts else None
-
-
-def _last_show_run(output: str) -> str | None:
-    lines = output.splitlines()
-    starts = [i for i, line in enumerate(lines) if line.startswith("frr version ")]
-    return _show_run_block(lines, starts[-1]) if starts else None
-
-
-def _echoed(output: str, sent: list[str]) -> int:
-    """How many of the ``sent`` commands vtysh -E echoed (it echoes each one before running it)."""
-    done = 0
-    for line in output.splitlines():
-        if done < len(sent) and line.endswith("# " + sent[done]):
-            done += 1
-    return done
-
-
-#: vtysh -C's parse errors: "line N: % Unknown command[node]: ..." (also incomplete, ambiguous)
-_PARSE_ERROR = re.compile(r"^line (\d+): % (?:Unknown command|Ambiguous command|Command incomplete)", re.M)
-
-
-def _undo_lines(commands: list[ApplyLine]) -> list[str]:
-    """``revert.cmds``: ``= command``, ``- delete`` and ``? shorter form`` lines (see
-    ``device_scripts._FAST_REVERT``)."""
-    lines: list[str] = []
-    for command in commands:
-        if not command.delete:
-            lines.append(f"= {command.text}")
-            continue
-        head, *shorter = command.variants()
-        lines.append(f"- {head.text}")
-        lines += [f"? {variant.text}" for variant in shorter]
-    return lines
-
-
-def _plain(text: str) -> ApplyLine:
-    return ApplyLine(text, (), False)
-
-
-def _failure(output: str) -> str:
-    """The last few lines of a failed apply: the failing command's echo and FRR's message."""
-    return "\n".join(output.strip().splitlines()[-4:])
 
 
 class ConfigSession:
@@ -175,7 +96,7 @@ class ConfigSession:
                     self._engine = None
         return self._engine
 
-    def _now(self) -> str:
+    def now(self) -> str:
         return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
     # -- load / compare / discard -------------------------------------------------------------
@@ -199,10 +120,10 @@ class ConfigSession:
             scripts.UPLOAD_AND_CHECK, self.options.work_dir, self.options.vtysh, path, stdin=text
         )
         if result.exit_status == ScriptExit.WORK_DIR:
-            raise mode.error(f"cannot write the candidate to {path} on the device: {_details(result)}")
+            raise mode.error(f"cannot write the candidate to {path} on the device: {result.details}")
         if not result.ok:
             self.shell.run(f"rm -f {shlex.quote(path)}")
-            raise mode.error(f"FRR rejected the candidate (vtysh -C, nothing applied):\n{_details(result)}")
+            raise mode.error(f"FRR rejected the candidate (vtysh -C, nothing applied):\n{result.details}")
         self.candidate = Candidate(mode, text, remote_path=path)
 
     def _mark(self, mode: CandidateMode, text: str) -> str:
@@ -214,19 +135,19 @@ class ConfigSession:
             return result.stdout
         # -m stops at the first bad line; -C lists every one, as the classic load does.
         every = self.shell.run(f"{vtysh} -H /dev/null -C -f /dev/stdin", stdin=text)
-        details = _details(every) if not every.ok else _details(result)
+        details = every.details if not every.ok else result.details
         raise mode.error(f"FRR rejected the candidate (vtysh -C, nothing applied):\n{details}")
 
-    def _running(self) -> str:
+    def running(self) -> str:
         """The running config: the one the session read moments ago (the backup's), else read now."""
         return self.shell.recent_running(RUNNING_REUSE_S) or self.shell.running_config()
 
-    def _as_marked(self, running: str) -> str:
+    def as_marked(self, running: str) -> str:
         if closed_form(running):
             return running
         result = self.shell.run(f"{shlex.quote(self.options.vtysh)} -H /dev/null -m -f -", stdin=running)
         if not result.ok:
-            raise CommitError(f"cannot read the running config: {_details(result)}")
+            raise CommitError(f"cannot read the running config: {result.details}")
         return result.stdout
 
     def lean_diff(self) -> ReloadDiff | None:
@@ -234,7 +155,7 @@ class ConfigSession:
         engine, candidate = self.engine(), self.candidate
         if engine is None or candidate is None or candidate.marked is None:
             return None
-        return engine.diff(candidate.marked, self._as_marked(self._running()))
+        return engine.diff(candidate.marked, self.as_marked(self.running()))
 
     def compare(self) -> str:
         """The readable diff running -> candidate; ``""`` without candidate or when nothing changes."""
@@ -252,7 +173,7 @@ class ConfigSession:
             )
         if not result.ok:
             # frr-reload --test prints a bogus "delete everything" diff when it fails: never show it.
-            raise candidate.mode.error(f"frr-reload.py --test failed: {_details(result)}")
+            raise candidate.mode.error(f"frr-reload.py --test failed: {result.details}")
         return format_reload_diff(result.stdout, candidate.text)
 
     def discard(self) -> None:
@@ -276,7 +197,7 @@ class ConfigSession:
         try:
             if candidate.marked is not None:
                 try:
-                    self._commit_lean(candidate, revert, token, message)
+                    LeanCommit(self).run(candidate, revert, token, message)
                 except LeanApplyError as exc:
                     # FRR refused a command of the lean apply; the old config is back. frr-reload.py
                     # on the device knows more tricks (retrying a "no" with fewer words): let it try.
@@ -288,144 +209,15 @@ class ConfigSession:
             self.shell.forget_running()
         self.candidate = None
 
-    def _raise_for(self, result: CommandResult) -> None:
+    def raise_for(self, result: CommandResult) -> None:
         if result.exit_status == ScriptExit.PENDING:
-            raise CommitError(_details(result))
+            raise CommitError(result.details)
         if result.exit_status == ScriptExit.LOCKED:
-            raise LockError(f"another config operation holds {self.options.work_dir}/lock: {_details(result)}")
+            raise LockError(f"another config operation holds {self.options.work_dir}/lock: {result.details}")
         if result.exit_status == ScriptExit.APPLY_FAILED:
-            raise CommitError(
-                f"FRR could not apply the candidate; the previous config was restored:\n{_details(result)}"
-            )
+            raise CommitError(f"FRR could not apply the candidate; the previous config was restored:\n{result.details}")
         if not result.ok:
-            raise CommitError(f"commit failed: {_details(result)}")
-
-    def _commit_lean(self, candidate: Candidate, revert: int, token: str, message: str) -> None:
-        """Apply the diff with one vtysh under the device lock, with the timer armed first (a plain
-        commit gets a safety window and is confirmed here), then verify what the device runs."""
-        engine = self.engine()
-        assert engine is not None and candidate.marked is not None
-        running = self._running()
-        diff = engine.diff(candidate.marked, self._as_marked(running))
-        commands = [_plain("configure"), *self._parsable_deletes(diff.commands()), _plain("end")]
-        sent = [RUNNING_CONFIG, *(c.text for c in commands), RUNNING_CONFIG]
-        # what undoes it: the same logic from the candidate back to the running config (for the timer)
-        undo = _undo_lines(engine.diff(self._as_marked(running), candidate.marked).commands())
-        options = self.options
-        result = self.shell.run(
-            scripts.locked(
-                scripts.LEAN_COMMIT,
-                options.work_dir,
-                options.lock_timeout,
-                options.vtysh,
-                options.frr_reload,
-                options.startup_config,
-                str(revert),
-                str(revert or PLAIN_COMMIT_WINDOW_S),
-                token,
-                self._now(),
-                scripts.TIMER,
-                message,
-            ),
-            stdin=scripts.payload(token, rollback=running.splitlines(), revert_cmds=undo, apply=sent),
-        )
-        if result.exit_status in (ScriptExit.PENDING, ScriptExit.LOCKED, ScriptExit.BAD_PAYLOAD):
-            self._raise_for(result)
-        if result.exit_status == ScriptExit.APPLY_FAILED:  # the timer could not start: nothing changed
-            raise LeanApplyError(_details(result))
-        output = result.stdout
-        before = _first_show_run(output)
-        try:
-            if not result.ok:
-                output = self._retry_refused_delete(commands, output, sent, token)
-            after = _last_show_run(output)
-            if before is None or after is None:
-                raise CommitError(f"commit applied, but its output could not be read:\n{_failure(output)}")
-            if _normalized(before) != _normalized(running):
-                # someone changed the box between our read and the lock: keep the true rollback point
-                self._set_rollback(before, token)
-            residue = engine.diff(candidate.marked, self._as_marked(after))
-            if not residue.empty:
-                self._second_pass(engine, candidate, after, diff, token)
-        except CommitError:
-            if not revert:
-                self.rollback()  # a plain commit leaves nothing pending behind
-            raise
-        if not revert:
-            self.confirm()  # a plain commit: stop the safety timer and save
-
-    def _parsable_deletes(self, commands: list[ApplyLine]) -> list[ApplyLine]:
-        """Each delete in the first form FRR's parser accepts, among those frr-reload would try.
-
-        FRR 8.4 refuses some deletes as written (``no description LAN users``: only ``no
-        description`` parses); frr-reload retries each with one word less, one vtysh per try. Here
-        one ``vtysh -C`` (parse only, nothing applied) checks every form of every delete at
-        once, and the apply uses the first that parses. Refusals by a daemon, which parsing
-        cannot foresee, are still retried by :meth:`_retry_refused_delete`.
-        """
-        deletes = [c for c in commands if c.delete]
-        if not deletes:
-            return commands
-        text, where = dry_run_text(deletes)
-        result = self.shell.run(f"{shlex.quote(self.options.vtysh)} -H /dev/null -C -f /dev/stdin", stdin=text)
-        refused = {int(m.group(1)) for m in _PARSE_ERROR.finditer(result.stderr)}
-        chosen: dict[int, ApplyLine] = {}
-        for number, (index, variant) in sorted(where.items()):
-            if index not in chosen and number not in refused:
-                chosen[index] = deletes[index].variants()[variant]
-        positions = {id(d): i for i, d in enumerate(deletes)}
-        return [chosen.get(positions[id(c)], c) if c.delete else c for c in commands]
-
-    def _retry_refused_delete(self, commands: list[ApplyLine], output: str, sent: list[str], token: str) -> str:
-        """FRR refused a command and vtysh stopped there (the timer is armed, the lock was freed).
-        If it was a delete, do what frr-reload does: drop its last word and go on from there;
-        otherwise restore the old config now."""
-        offset = 1  # the first apply starts with "show running-config"
-        while True:
-            done = _echoed(output, sent)
-            index = done - 1 - offset
-            failing = commands[index] if 0 <= index < len(commands) else None
-            shorter = failing.shortened() if failing is not None else None
-            if failing is None or shorter is None:
-                self.rollback()
-                raise LeanApplyError(_failure(output))
-            commands = [_plain("configure"), *(_plain(c) for c in failing.context), shorter, *commands[index + 1 :]]
-            sent = [*(c.text for c in commands), RUNNING_CONFIG]
-            offset = 0
-            options = self.options
-            result = self.shell.run(
-                scripts.locked(scripts.LEAN_FIXUP, options.work_dir, options.lock_timeout, options.vtysh, token),
-                stdin=scripts.payload(token, apply=sent),
-            )
-            output = result.stdout
-            if result.ok:
-                return output
-            if result.exit_status in (ScriptExit.LOCKED, ScriptExit.BAD_PAYLOAD):
-                self.rollback()
-                self._raise_for(result)
-
-    def _set_rollback(self, config: str, token: str) -> None:
-        options = self.options
-        result = self.shell.run(
-            scripts.locked(scripts.SET_ROLLBACK, options.work_dir, options.lock_timeout, options.startup_config, token),
-            stdin=scripts.payload(token, rollback=config.splitlines()),
-        )
-        self._raise_for(result)
-
-    def _second_pass(
-        self, engine: ReloadEngine, candidate: Candidate, after: str, first: ReloadDiff, token: str
-    ) -> None:
-        """frr-reload's second pass: add what a delete took along, and the first pass's adds."""
-        assert candidate.marked is not None
-        again = engine.second_pass(candidate.marked, self._as_marked(after), first)
-        apply = ["configure", *(c.text for c in again.commands(deletes=False)), "end"]
-        options = self.options
-        result = self.shell.run(
-            scripts.locked(scripts.LEAN_FIXUP, options.work_dir, options.lock_timeout, options.vtysh, token),
-            stdin=scripts.payload(token, apply=apply),
-        )
-        if not result.ok:
-            raise CommitError(f"second apply pass failed:\n{_failure(result.stdout) or _details(result)}")
+            raise CommitError(f"commit failed: {result.details}")
 
     def _upload_for_fallback(self, candidate: Candidate, reason: str) -> None:
         path = self._remote_candidate
@@ -450,18 +242,18 @@ class ConfigSession:
                 candidate.mode.value,
                 str(revert),
                 token,
-                self._now(),
+                self.now(),
                 scripts.TIMER,
                 message,
             )
         )
-        self._raise_for(result)
+        self.raise_for(result)
 
     # -- confirm / pending / rollback ---------------------------------------------------------
     def confirm(self) -> None:
         options = self.options
         result = self.shell.run(
-            scripts.locked(scripts.CONFIRM, options.work_dir, options.lock_timeout, options.vtysh, self._now())
+            scripts.locked(scripts.CONFIRM, options.work_dir, options.lock_timeout, options.vtysh, self.now())
         )
         if result.exit_status == ScriptExit.NO_PENDING:
             raise CommitConfirmException(
@@ -471,7 +263,7 @@ class ConfigSession:
         if result.exit_status == ScriptExit.LOCKED:
             raise LockError(f"another config operation holds {options.work_dir}/lock")
         if not result.ok:
-            raise CommitConfirmException(f"confirm failed: {_details(result)}")
+            raise CommitConfirmException(f"confirm failed: {result.details}")
 
     def pending_token(self) -> str:
         return self.shell.pending_token()
@@ -481,10 +273,10 @@ class ConfigSession:
         self.shell.forget_running()
         result = self.shell.run(
             scripts.locked(
-                scripts.ROLLBACK, options.work_dir, options.lock_timeout, options.frr_reload, self._now(), options.vtysh
+                scripts.ROLLBACK, options.work_dir, options.lock_timeout, options.frr_reload, self.now(), options.vtysh
             )
         )
         if result.exit_status == ScriptExit.LOCKED:
             raise LockError(f"another config operation holds {options.work_dir}/lock")
         if not result.ok:
-            raise CommitError(f"rollback failed: {_details(result)}")
+            raise CommitError(f"rollback failed: {result.details}")

@@ -39,6 +39,11 @@ class CommandResult:
     def ok(self) -> bool:
         return self.exit_status == 0
 
+    @property
+    def details(self) -> str:
+        """What to tell a user about a failure: stderr, else stdout, else the exit status."""
+        return (self.stderr.strip() or self.stdout.strip()) or f"exit status {self.exit_status}"
+
 
 @dataclass(frozen=True)
 class SshTarget:
