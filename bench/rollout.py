@@ -9,7 +9,8 @@ down. Per run it records:
 * per deploy step (connect, pending-check, backup, load, compare, pre-check, commit, gate,
   confirm): median, p90 and max seconds over the sites;
 * device side, per site: CPU-seconds of the site's sshd tree (every vtysh, shell and ping the
-  driver caused) and the number of processes forked under it (kernel process events);
+  driver caused) and the number of processes forked under it or under the site's watchfrr
+  (kernel process events);
 * the machine's load beside every figure: CPU used by the lab, by the controller, and by anyone
   else (*foreign*), from ``/proc/stat``. A run whose foreign share passes ``--max-foreign`` is
   flagged ``noisy``; the benchmark refuses to start while the machine is busier than
@@ -90,6 +91,17 @@ def site_sshd(state: Path) -> dict[str, int]:
     return pids
 
 
+def site_watchfrr(sites: list[str]) -> dict[int, str]:
+    """watchfrr pid -> site: FRR runs ``vtysh -w`` under it for a ``write memory``, so what it forks
+    during the rollout counts as the site's too."""
+    found: dict[int, str] = {}
+    for site in sites:
+        pid_file = Path("/run/frr") / f"{PREFIX}-{site}" / "watchfrr.pid"
+        if pid_file.is_file():
+            found[int(pid_file.read_text().strip())] = site
+    return found
+
+
 def spread(values: list[float]) -> dict[str, float]:
     if not values:
         return {}
@@ -154,7 +166,7 @@ def one_run(workers: int, tmp: Path, max_foreign: float) -> dict[str, Any]:
         time.sleep(3.0)  # let the fresh lab's BGP chatter settle before the clock starts
         lab = netns_pids(PREFIX + "-")
         before = {site: tree_cpu_seconds(pid) for site, pid in sshd.items()}
-        counter = ForkCounter({pid: site for site, pid in sshd.items()})
+        counter = ForkCounter({**{pid: site for site, pid in sshd.items()}, **site_watchfrr(list(sshd))})
         window = CpuWindow(lab)
         wall, report = deploy(state, intents, inventory, workers, tmp / f"report-{workers}.json")
         load = window.close()

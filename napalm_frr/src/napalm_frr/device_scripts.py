@@ -267,8 +267,8 @@ exit 0
 """
 )
 
-#: Confirm, under the lock: stop the timer, clear the token, save. One process: flock, sh and
-#: finally vtysh are the same process. args: work_dir vtysh now
+#: Confirm, under the lock: stop the timer, clear the token, save (``vtysh -w``). One process:
+#: flock, sh and finally vtysh are the same process. args: work_dir vtysh now
 CONFIRM = (
     """
 dir=$1 vtysh=$2 now=$3
@@ -281,7 +281,8 @@ read -r token 2>/dev/null < "$dir/pending"
 stop_timer
 : > "$dir/pending"
 log_event "confirm $token"
-exec "$vtysh" -H /dev/null -c 'write memory' > /dev/null
+# vtysh -w writes frr.conf itself; "write memory" would have watchfrr start a `vtysh -w` for it
+exec "$vtysh" -w > /dev/null
 """
 )
 
