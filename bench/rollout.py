@@ -209,9 +209,13 @@ def one_run(workers: int, tmp: Path, max_foreign: float) -> dict[str, Any]:
     }
 
 
-def check_quiet(max_busy: float, force: bool) -> dict[str, Any]:
-    """The machine's load before a run; refuses to go on above ``max_busy`` unless forced."""
+def check_quiet(max_busy: float, force: bool, wait: float = 0.0) -> dict[str, Any]:
+    """The machine's load before a run (waiting up to ``wait`` s for it to drop below
+    ``max_busy``); refuses to go on above ``max_busy`` unless forced."""
+    deadline = time.monotonic() + wait
     busy = busy_fraction(5.0)
+    while busy > max_busy and time.monotonic() < deadline:
+        busy = busy_fraction(5.0)
     state = {"busy_share_before": round(busy, 3), "loadavg_before": loadavg()}
     if busy > max_busy and not force:
         raise SystemExit(
@@ -227,6 +231,7 @@ def main() -> None:
     parser.add_argument("--max-busy", type=float, default=0.15, help="refuse to start above this CPU share")
     parser.add_argument("--max-foreign", type=float, default=0.10, help="flag runs with more foreign CPU share")
     parser.add_argument("--force", action="store_true", help="record even on a busy machine (load is recorded)")
+    parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="S", help="wait up to S s for a quiet machine")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     if os.geteuid() != 0:
@@ -234,7 +239,7 @@ def main() -> None:
     runs = []
     with tempfile.TemporaryDirectory(prefix="bench-rollout-") as tmp:
         for workers in args.workers:
-            quiet = check_quiet(args.max_busy, args.force)
+            quiet = check_quiet(args.max_busy, args.force, args.wait_quiet)
             run = one_run(workers, Path(tmp), args.max_foreign)
             run["load"].update(quiet)
             runs.append(run)
