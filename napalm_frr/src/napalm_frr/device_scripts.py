@@ -94,8 +94,8 @@ stop_timer() {
     read -r _stat 2>/dev/null < "/proc/$_pid/stat" || return 0
     set -- $_stat
     eval "_now_start=\\${22}"
-    # the start time guards against a reused pid
-    [ "$_now_start" = "$_start" ] && kill -TERM -- "-$_pid" 2>/dev/null
+    # the start time guards against a reused pid; "-pid" is its process group (dash's kill takes no "--")
+    [ "$_now_start" = "$_start" ] && { kill -TERM "-$_pid" 2>/dev/null || kill -TERM "$_pid" 2>/dev/null; }
     return 0
 }
 """
