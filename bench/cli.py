@@ -32,7 +32,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from meters import CpuWindow, busy_fraction, loadavg  # noqa: E402
+from meters import CpuWindow, loadavg, quiet_machine  # noqa: E402
 
 OUT = REPO / "bench" / "results" / "cli.json"
 TARGETS = {"help_max_s": 0.25, "render_80_max_s": 0.5}
@@ -78,10 +78,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--max-busy", type=float, default=0.15, help="refuse to start above this CPU share")
     parser.add_argument("--max-foreign", type=float, default=0.10, help="flag figures with more foreign CPU share")
+    parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="S", help="wait up to S s for a quiet machine")
     parser.add_argument("--force", action="store_true", help="record even on a busy machine (load is recorded)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
-    busy = busy_fraction(5.0)
+    busy = quiet_machine(args.max_busy, args.wait_quiet)
     if busy > args.max_busy and not args.force:
         raise SystemExit(f"refusing to benchmark: the machine is {busy:.0%} busy (limit {args.max_busy:.0%}); --force")
     for folder in (REPO / "src", REPO / "napalm_frr" / "src"):

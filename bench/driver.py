@@ -29,7 +29,7 @@ for folder in (REPO / "tests" / "driver", REPO / "src", REPO / "napalm_frr" / "s
 
 import napalm  # noqa: E402
 from frr_testbox import DUT_LAN, INTERNET, PEER_WAN, build_box, destroy_box  # noqa: E402
-from meters import CpuWindow, ForkCounter, busy_fraction, loadavg  # noqa: E402
+from meters import CpuWindow, ForkCounter, loadavg, quiet_machine  # noqa: E402
 
 OUT = REPO / "bench" / "results" / "driver.json"
 
@@ -55,10 +55,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--max-busy", type=float, default=0.15)
+    parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="S", help="wait up to S s for a quiet machine")
     parser.add_argument("--force", action="store_true")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
-    busy = busy_fraction(3.0)
+    busy = quiet_machine(args.max_busy, args.wait_quiet)
     if busy > args.max_busy and not args.force:
         raise SystemExit(f"refusing to benchmark: the machine is {busy:.0%} busy (limit {args.max_busy:.0%}); --force")
     with tempfile.TemporaryDirectory(prefix="bench-driver-") as tmp:

@@ -50,6 +50,16 @@ def busy_fraction(seconds: float = 3.0) -> float:
     return (busy_seconds() - start_busy) / ((time.monotonic() - start) * CPUS)
 
 
+def quiet_machine(max_busy: float, wait: float) -> float:
+    """Wait up to ``wait`` s for a 5 s window with the machine's CPUs below ``max_busy`` busy;
+    returns the last share seen (the caller refuses to measure above the limit)."""
+    deadline = time.monotonic() + wait
+    busy = busy_fraction(5.0)
+    while busy > max_busy and time.monotonic() < deadline:
+        busy = busy_fraction(5.0)
+    return busy
+
+
 def loadavg() -> tuple[float, float, float]:
     one, five, fifteen = Path("/proc/loadavg").read_text().split()[:3]
     return float(one), float(five), float(fifteen)

@@ -42,7 +42,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from meters import CpuWindow, ForkCounter, busy_fraction, loadavg, netns_pids, tree_cpu_seconds  # noqa: E402
+from meters import CpuWindow, ForkCounter, loadavg, netns_pids, quiet_machine, tree_cpu_seconds  # noqa: E402
 
 OUT = REPO / "bench" / "results" / "rollout.json"
 PREFIX = "rbr" + os.environ.get("RUNBOOK_TEST_LAB_TAG", "")
@@ -212,10 +212,7 @@ def one_run(workers: int, tmp: Path, max_foreign: float) -> dict[str, Any]:
 def check_quiet(max_busy: float, force: bool, wait: float = 0.0) -> dict[str, Any]:
     """The machine's load before a run (waiting up to ``wait`` s for it to drop below
     ``max_busy``); refuses to go on above ``max_busy`` unless forced."""
-    deadline = time.monotonic() + wait
-    busy = busy_fraction(5.0)
-    while busy > max_busy and time.monotonic() < deadline:
-        busy = busy_fraction(5.0)
+    busy = quiet_machine(max_busy, wait)
     state = {"busy_share_before": round(busy, 3), "loadavg_before": loadavg()}
     if busy > max_busy and not force:
         raise SystemExit(
