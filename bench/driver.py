@@ -29,7 +29,7 @@ for folder in (REPO / "tests" / "driver", REPO / "src", REPO / "napalm_frr" / "s
 
 import napalm  # noqa: E402
 from frr_testbox import DUT_LAN, INTERNET, PEER_WAN, build_box, destroy_box  # noqa: E402
-from meters import CpuWindow, ForkCounter, loadavg, quiet_machine  # noqa: E402
+from meters import CpuWindow, ForkCounter, loadavg, netns_pids, quiet_machine  # noqa: E402
 
 OUT = REPO / "bench" / "results" / "driver.json"
 
@@ -67,7 +67,7 @@ def main() -> None:
         try:
             sshd = int((box.root / "run" / f"sshd-{box.names.dut}.pid").read_text())
             driver = napalm.get_network_driver("frr")(box.address, box.username, optional_args=box.optional_args())
-            window = CpuWindow([])
+            window = CpuWindow(sorted({sshd, *netns_pids(box.names.dut), *netns_pids(box.names.peer)}))
             results = run_all(driver, args.runs, sshd)
             load = window.close()
         finally:

@@ -110,15 +110,15 @@ class CpuWindow:
         self.names = {p: comm(p) for p in self.pids}
         self.ours_start = sum(self.per_pid.values())
         usage = os.times()
-        self.children_start = usage.children_user + usage.children_system
+        self.children_start = usage.children_user + usage.children_system + usage.user + usage.system
 
     def close(self, extra_pids: list[int] | None = None) -> dict[str, float]:
         wall = time.monotonic() - self.started
         busy = busy_seconds() - self.busy_start
         ours = sum(tree_cpu_seconds(p) for p in self.pids) - self.ours_start
         ours += sum(tree_cpu_seconds(p) for p in extra_pids or [] if p not in self.pids)
-        usage = os.times()
-        controller = usage.children_user + usage.children_system - self.children_start
+        usage = os.times()  # the benchmark process itself and what it ran (the CLI, the driver)
+        controller = usage.children_user + usage.children_system + usage.user + usage.system - self.children_start
         foreign = max(0.0, busy - ours - controller)
         by_program: dict[str, float] = {}
         for pid, start in self.per_pid.items():
@@ -139,7 +139,7 @@ class ForkCounter:
     """Counts processes forked under the given roots, per root label (needs root)."""
 
     def __init__(self, roots: dict[int, str]) -> None:
-        self.owner: dict[int, str] = dict(roots)
+        self.owner: dict[int, str] = {**_descendants(roots), **roots}
         self.counts: dict[str, int] = dict.fromkeys(roots.values(), 0)
         #: pid -> the program it runs last (forked processes that never exec keep their parent's)
         self.program: dict[int, str] = {}
@@ -207,6 +207,26 @@ class ForkCounter:
         finally:
             self._sock.close()
         return dict(self.counts)
+
+
+def _descendants(roots: dict[int, str]) -> dict[int, str]:
+    """Processes already running under the roots (an open SSH connection's sshd, say), labelled."""
+    parent: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(stat.parent.name)] = int(fields[1])
+    found: dict[int, str] = {}
+    for pid in parent:
+        chain, node = [], pid
+        while node in parent and node not in roots and len(chain) < 64:
+            chain.append(node)
+            node = parent[node]
+        if node in roots:
+            found.update(dict.fromkeys(chain, roots[node]))
+    return found
 
 
 def _comm(pid: int) -> str:
