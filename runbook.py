@@ -10,9 +10,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-_SRC = Path(__file__).resolve().parent / "src"
-if _SRC.is_dir() and str(_SRC) not in sys.path:
-    sys.path.insert(0, str(_SRC))
+_CHECKOUT = Path(__file__).resolve().parent
+# The checkout's own code first: src/ and the NAPALM driver's napalm_frr/src (whatever is installed).
+for _src in (_CHECKOUT / "napalm_frr" / "src", _CHECKOUT / "src"):
+    if _src.is_dir() and str(_src) not in sys.path:
+        sys.path.insert(0, str(_src))
 
 from runbook_wan.cli import main  # noqa: E402 - after the checkout's src/ is on the path
 

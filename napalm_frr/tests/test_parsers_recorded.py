@@ -205,3 +205,12 @@ def test_recorded_interface_flap_time_uses_the_device_timezone() -> None:
     assert in_utc["last_flapped"] - in_cet["last_flapped"] == 3600
     assert (in_utc["is_up"], in_utc["is_enabled"], in_utc["speed"]) == (False, True, 10000.0)
     assert in_utc["mac_address"] == "B2:A4:62:78:BC:AE"
+
+
+def test_ping_until_reply_command_probes_until_a_deadline() -> None:
+    from napalm_frr.getters import ping_command
+
+    napalm_style = ping_command("192.0.2.1", "10.1.1.1", 255, 1, 100, 5, "", "", 0.2)
+    assert "-w" not in napalm_style.split() and napalm_style.startswith("exec ping ")
+    until_reply = ping_command("192.0.2.1", "10.1.1.1", 255, 1, 100, 1, "", "", 0.2, deadline=3)
+    assert until_reply == "exec ping -n -c 1 -W 1 -s 100 -t 255 -i 0.2 -w 3 -I 10.1.1.1 192.0.2.1 2>&1"

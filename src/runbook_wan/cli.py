@@ -16,9 +16,7 @@ from typing import NoReturn
 
 from runbook_wan.commands import COMMAND_MODULES
 from runbook_wan.commands.options import apply_workspace
-from runbook_wan.context import RunContext
 from runbook_wan.results import DiagnosticError, ExitCode, exit_codes
-from runbook_wan.workspace import Workspace
 
 
 class UsageError(Exception):
@@ -88,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         sys.stderr.write(exc.format() + "\n")
         return int(ExitCode.ERROR)
+    # Imported after parsing: `--help` and argument errors never pay for rich or the workspace.
+    from runbook_wan.context import RunContext  # noqa: PLC0415
+    from runbook_wan.workspace import Workspace  # noqa: PLC0415
+
     apply_workspace(args, Workspace.find(args.workspace))
     ctx = RunContext.create(args.state, args.color)
     try:

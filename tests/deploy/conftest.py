@@ -1,4 +1,4 @@
-"""A shared day-0 lab of five sites for the rollout tests (prefix ``rbtd``, its own management net).
+"""A shared day-0 lab of five sites for the rollout tests (prefix ``rbtd<tag>``, a free management net).
 
 The tests in ``test_rollout_lab.py`` run in file order against this one lab: first rollout,
 idempotency, --check, a bad change, an unreachable device, a link flap, a killed controller,

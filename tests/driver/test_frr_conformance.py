@@ -81,7 +81,8 @@ def case(frr_box: FrrTestBox) -> PlatformCase:
         cli_json_command="show bgp summary json",
         secret=frr_box.bgp_password,
         revert_in=4,
-        python_path=(str(REPO),),
+        # the checkout's driver, not whatever napalm_frr is pip-installed
+        python_path=(str(REPO / "napalm_frr" / "src"), str(REPO)),
     )
 
 

@@ -14,6 +14,8 @@ from napalm.base import NetworkDriver
 from napalm.base.exceptions import ConnectionException
 from napalm_conformance import wait_for
 
+from runbook_wan.lab import device
+
 pytestmark = [pytest.mark.lab, pytest.mark.usefixtures("require_lab")]
 
 
@@ -130,3 +132,26 @@ def test_commit_message_is_recorded_in_the_device_history(frr_box: FrrTestBox, r
     driver.commit_config(message="change 42:\nadd a\tblackhole")
     history = (frr_box.work_dir_on_host / "history.log").read_text().splitlines()
     assert history[-1].endswith("mode=merge revert_in=0 change 42: add a blackhole")
+
+
+def test_ping_until_reply_stops_at_the_first_reply(frr_driver: NetworkDriver) -> None:
+    """The FRR driver's extension for health gates: one ping on the device, probing until a reply."""
+    result = frr_driver.ping_until_reply(INTERNET, source="10.254.1.1", deadline=3)
+    assert "success" in result, result
+    stats = result["success"]
+    assert stats["probes_sent"] - stats["packet_loss"] == 1  # exactly the first reply, then it stopped
+    silent = frr_driver.ping_until_reply("203.0.113.77", source="10.254.1.1", deadline=1)
+    assert "error" in silent or silent["success"]["packet_loss"] == silent["success"]["probes_sent"] >= 1
+
+
+def test_confirm_and_rollback_stop_the_revert_timer(frr_box: FrrTestBox, restore: NetworkDriver) -> None:
+    """The detached timer must not outlive its commit: confirm and rollback end its process group."""
+    driver = restore
+    pid_file = frr_box.work_dir_on_host / "pending.pid"
+    for end in (driver.confirm_commit, driver.rollback):
+        driver.load_merge_candidate(config="ip route 10.254.91.0/24 Null0\n")
+        driver.commit_config(revert_in=120)
+        pid = int(pid_file.read_text().split()[0])
+        assert device.alive(pid), "no timer running after commit_config(revert_in=...)"
+        end()
+        assert wait_for(lambda pid=pid: not device.alive(pid), timeout=5, interval=0.1) is not None, end.__name__

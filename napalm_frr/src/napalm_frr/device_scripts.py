@@ -1,19 +1,26 @@
 """POSIX shell scripts the driver runs on the device, one per config operation.
 
 Each operation is one SSH exec (``sh -c SCRIPT napalm-frr ARGS...``), so a step never half-runs
-because the controller died between two round trips. Config changes hold ``flock`` on
+because the controller died between two round trips: data comes on stdin and is read completely
+(up to an ``end <token>`` line) before anything changes. Config changes hold ``flock`` on
 ``<work_dir>/lock``; the commit-confirm timer takes the same lock before it reverts, so a confirm
 and a revert can never interleave.
 
+The scripts spend processes only where FRR needs them. The lock is taken by ``flock --no-fork``,
+which then *becomes* the script's shell; files are read and written with the shell's own
+``read``/``printf``; a script that ends in vtysh ``exec``s it. So a commit is one process plus
+the timer, a confirm is one process (see README.md, "What runs on the device").
+
 Files in the work dir:
 
-``candidate-<session>.conf``  the loaded candidate of one driver session
-``rollback.conf``             running config taken just before the last commit (for ``rollback``)
-``checkpoint.conf``           running config before a commit-confirm (what the timer restores)
-``pending``                   token of the unconfirmed commit; its presence = a commit is pending
-``pending.pid``               pid (= process group) of the detached timer
-``confirm-timer.sh``          the timer script
-``history.log``               one line per commit / confirm / revert / rollback
+``rollback.conf``   running config taken just before the last commit (``rollback``, and what the
+                    confirm timer restores)
+``revert.cmds``     vtysh commands undoing the last lean commit (applied first by a revert)
+``pending``         token of the unconfirmed commit; non-empty = a commit is pending
+``pending.pid``     pid and start time of the detached timer (its process group)
+``history.log``     one line per commit / confirm / revert / rollback
+``candidate-<session>.conf``  a merge candidate (and replace candidates when the controller has no
+                    frr-reload.py), uploaded by the load step
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ class ScriptExit(IntEnum):
     NOTHING_TO_ROLL_BACK = 80
     WORK_DIR = 81
     REVERT_FAILED = 82
+    BAD_PAYLOAD = 86
 
 
 def shell_command(script: str, *args: str) -> str:
@@ -41,43 +49,330 @@ def shell_command(script: str, *args: str) -> str:
     return " ".join(["sh", "-c", shlex.quote(script), "napalm-frr", *(shlex.quote(a) for a in args)])
 
 
-_LOCK = """
+#: args: work_dir lock_wait inner_script inner_args...; runs ``inner_script`` holding the lock,
+#: with ``$1`` = work_dir. The work dir is created here the first time (mode 700).
+LOCKED = """
+dir=$1 wait=$2 inner=$3
+shift 3
+if [ ! -d "$dir" ]; then
+    umask 077
+    mkdir -p "$dir" || { echo "napalm-frr: cannot create $dir" >&2; exit 81; }
+fi
+exec flock --no-fork -E 75 -w "$wait" "$dir/lock" sh -c "$inner" napalm-frr "$dir" "$@"
+"""
+
+
+def locked(inner: str, work_dir: str, wait: int, *args: str) -> str:
+    """The command line running ``inner`` (args: work_dir, ``args``) under the device lock."""
+    return shell_command(LOCKED, work_dir, str(wait), inner, *args)
+
+
+#: Shell functions shared by the locked scripts.
+_COMMON = """
+trap '' HUP PIPE
 umask 077
-exec 9>>"$dir/lock"
-flock -w "$wait" 9 || { echo "napalm-frr: another config operation holds $dir/lock" >&2; exit 75; }
-"""
-
-_LOG = """
-log_event() { echo "$(date '+%Y-%m-%dT%H:%M:%S%z') $*" >> "$dir/history.log"; }
-"""
-
-_STOP_TIMER = """
+log_event() { printf '%s %s\\n' "$now" "$*" >> "$dir/history.log"; }
+# Read "NAME COUNT" and then COUNT lines from stdin into the variable NAME (the shell's own read:
+# no process, and not one byte past the block).
+read_block() {
+    IFS= read -r _head || return 1
+    [ "${_head%% *}" = "$1" ] || return 1
+    _n=${_head#* } _i=0 _text=
+    while [ "$_i" -lt "$_n" ] && IFS= read -r _line; do
+        _text="$_text$_line
+"
+        _i=$((_i + 1))
+    done
+    [ "$_i" -eq "$_n" ] || return 1
+    eval "$1=\\$_text"
+}
 stop_timer() {
-    pid=$(cat "$dir/pending.pid" 2>/dev/null) || pid=""
-    rm -f "$dir/pending.pid"
-    if [ -n "$pid" ] && grep -q confirm-timer "/proc/$pid/cmdline" 2>/dev/null; then
-        kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
-    fi
+    _pid= _start= _stat=
+    read -r _pid _start 2>/dev/null < "$dir/pending.pid"
+    : > "$dir/pending.pid"
+    [ -n "$_pid" ] || return 0
+    read -r _stat 2>/dev/null < "/proc/$_pid/stat" || return 0
+    set -- $_stat
+    eval "_now_start=\\${22}"
+    # the start time guards against a reused pid; "-pid" is its process group (dash's kill takes no "--")
+    [ "$_now_start" = "$_start" ] && { kill -TERM "-$_pid" 2>/dev/null || kill -TERM "$_pid" 2>/dev/null; }
     return 0
 }
 """
 
-#: args: work_dir
-PREPARE = """
-dir=$1
-umask 077
-mkdir -p "$dir" && chmod 700 "$dir" || exit 81
-find "$dir" -maxdepth 1 -name 'candidate-*' -mmin +1440 -exec rm -f {} + 2>/dev/null
-exit 0
+#: fast_revert: the lean commit stored the commands that undo it (``revert.cmds``, computed on the
+#: controller by frr-reload's logic, from the candidate back to the rollback point). Each line is
+#: ``= command``, ``- delete`` or ``? shorter form of the delete above``: one ``vtysh -C`` (parse
+#: only) tells which forms FRR's parser takes, awk keeps the first that parses (frr-reload's
+#: order), and one vtysh applies them, skipping whatever FRR still refuses (``--noerror``).
+#: frr-reload.py --reload of ``rollback.conf`` runs after it in every case: little is left for it
+#: to do, and its word is final. The rare path: its processes do not matter, its speed does.
+_SELECT_FORMS = r"""
+FILENAME == ARGV[1] { if ($1 == "line") { n = $2; sub(":", "", n); bad[n] = 1 }; next }
+function flush() { if (open) print (chosen != "" ? chosen : head); open = 0 }
+{ kind = substr($0, 1, 1); text = substr($0, 3) }
+kind == "=" { flush(); print text; next }
+kind == "-" { flush(); open = 1; head = text; chosen = (FNR in bad) ? "" : text; next }
+kind == "?" { if (open && chosen == "" && !(FNR in bad)) chosen = text; next }
+END { flush() }
+"""
+_FAST_REVERT = (
+    """
+fast_revert() {
+    [ -s "$dir/revert.cmds" ] || return 0
+    sed 's/^..//' "$dir/revert.cmds" > "$dir/revert.dry"
+    "$vtysh" -H /dev/null -C -f "$dir/revert.dry" > /dev/null 2> "$dir/revert.dry.err"
+    _undo=$(awk '"""
+    + _SELECT_FORMS.replace("'", "'\\''")
+    + """' "$dir/revert.dry.err" "$dir/revert.cmds")
+    "$vtysh" -H /dev/null --noerror -c "configure
+$_undo
+end" > /dev/null 2>&1
+    : > "$dir/revert.cmds"
+    echo "$(date '+%Y-%m-%dT%H:%M:%S%z') undo commands of the last commit applied" >> "$dir/history.log"
+    return 0
+}
+"""
+)
+
+#: The commit-confirm timer. Runs detached (``setsid nohup``) under bash if the box has it, else
+#: sh. args: work_dir token delay_seconds frr_reload vtysh
+TIMER = (
+    """
+exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+dir=$1 token=$2 delay=$3 reload=$4 vtysh=$5
+waited=
+if [ -n "${BASH_VERSION:-}" ] && { exec 3<> /dev/ptmx; } 2>/dev/null; then
+    # bash's read with a timeout on a terminal nobody writes to: a sleep without a sleep process
+    read -r -t "$delay" -u 3 _
+    [ $? -gt 128 ] && waited=1
+    exec 3>&-
+fi
+[ -n "$waited" ] || sleep "$delay"
+"""
+    + _FAST_REVERT
+    + """
+exec 9>>"$dir/lock"
+flock 9
+current=
+read -r current 2>/dev/null < "$dir/pending"
+[ "$current" = "$token" ] || exit 0
+echo "$(date '+%Y-%m-%dT%H:%M:%S%z') revert $token: not confirmed within ${delay}s" >> "$dir/history.log"
+fast_revert
+if "$reload" --reload "$dir/rollback.conf" > "$dir/revert.log" 2>&1; then
+    : > "$dir/pending"
+    : > "$dir/pending.pid"
+    echo "$(date '+%Y-%m-%dT%H:%M:%S%z') revert $token done" >> "$dir/history.log"
+else
+    echo "$(date '+%Y-%m-%dT%H:%M:%S%z') revert $token FAILED, see revert.log" >> "$dir/history.log"
+fi
+"""
+)
+
+#: start_timer: the detached timer restores rollback.conf after $delay s unless confirmed
+_START_TIMER = """
+start_timer() {
+    if command -v bash > /dev/null 2>&1; then _shell=bash; else _shell=sh; fi
+    setsid nohup "$_shell" -c "$timer" napalm-frr-confirm-timer "$dir" "$token" "$delay" "$reload" "$vtysh" \\
+        < /dev/null > /dev/null 2>&1 &
+    _pid=$!
+    _stat=
+    read -r _stat < "/proc/$_pid/stat" || { echo "napalm-frr: the confirm timer did not start" >&2; return 1; }
+    set -- $_stat
+    eval "_start=\\${22}"
+    printf '%s %s\\n' "$_pid" "$_start" > "$dir/pending.pid"
+}
 """
 
-#: args: work_dir vtysh candidate_path; stdin: the candidate text
+_REFUSE_IF_PENDING = """
+pending=
+read -r pending 2>/dev/null < "$dir/pending"
+if [ -n "$pending" ]; then
+    echo "napalm-frr: commit $pending is waiting for confirmation: confirm it or roll it back first" >&2
+    exit 76
+fi
+"""
+
+#: The lean commit (replace), under the lock.
+#: args: work_dir vtysh frr_reload startup_config revert_in window token now timer_script message...
+#: stdin: "rollback N" + the running config the diff was computed against (N lines),
+#:        "revert_cmds K" + the vtysh commands that undo the change (for the timer and rollback),
+#:        "apply M" + the vtysh commands (M lines), "end <token>".
+#: Nothing changes before the whole payload has arrived. Then the rollback point is written, the
+#: timer armed (``window`` seconds: revert_in, or a safety window for a plain commit, which the
+#: driver confirms at once) and vtysh exec'd: it keeps the lock, and its stdout is the running
+#: config before, the applied commands (-E) and the running config after, for the controller to
+#: verify. If vtysh stops at a refused command, the timer already covers the half-applied change.
+LEAN_COMMIT = (
+    """
+set -u
+dir=$1 vtysh=$2 reload=$3 startup=$4 revert=$5 window=$6 token=$7 now=$8 timer=$9
+shift 9
+message=$*
+"""
+    + _COMMON
+    + _START_TIMER
+    + _REFUSE_IF_PENDING
+    + """
+rollback= revert_cmds= apply= last=
+read_block rollback && read_block revert_cmds && read_block apply \\
+    && IFS= read -r last && [ "$last" = "end $token" ] || {
+    echo "napalm-frr: incomplete commit payload, nothing was changed" >&2
+    exit 86
+}
+printf '%s' "$rollback" > "$dir/rollback.conf"
+printf '%s' "$revert_cmds" > "$dir/revert.cmds"
+# Until it is confirmed, the new config must not survive a reboot: startup keeps the old one.
+printf '%s' "$rollback" > "$startup"
+printf '%s\\n' "$token" > "$dir/pending"
+delay=$window
+start_timer || { : > "$dir/pending"; exit 78; }
+log_event "commit $token mode=replace apply=lean revert_in=$revert $message"
+exec "$vtysh" -H /dev/null -E -c "$apply" 2>&1
+"""
+)
+
+#: A second apply pass after a lean commit (frr-reload's second pass), under the lock.
+#: args: work_dir vtysh token; stdin: "apply M" + M lines, "end <token>".
+LEAN_FIXUP = (
+    """
+set -u
+dir=$1 vtysh=$2 token=$3 now=
+"""
+    + _COMMON
+    + """
+apply= last=
+read_block apply && IFS= read -r last && [ "$last" = "end $token" ] || exit 86
+exec "$vtysh" -H /dev/null -E -c "$apply" 2>&1
+"""
+)
+
+#: Replace the rollback point (and, in a confirm window, the startup config) with the config the
+#: device really ran before a commit, under the lock. args: work_dir startup_config token;
+#: stdin: "rollback N" + N lines, "end <token>".
+SET_ROLLBACK = (
+    """
+set -u
+dir=$1 startup=$2 token=$3 now=
+"""
+    + _COMMON
+    + """
+rollback= last=
+read_block rollback && IFS= read -r last && [ "$last" = "end $token" ] || exit 86
+printf '%s' "$rollback" > "$dir/rollback.conf"
+pending=
+read -r pending 2>/dev/null < "$dir/pending"
+[ "$pending" = "$token" ] && printf '%s' "$rollback" > "$startup"
+exit 0
+"""
+)
+
+#: Confirm, under the lock: stop the timer, clear the token, save (``vtysh -w``). One process:
+#: flock, sh and finally vtysh are the same process. args: work_dir vtysh now
+CONFIRM = (
+    """
+dir=$1 vtysh=$2 now=$3
+"""
+    + _COMMON
+    + """
+token=
+read -r token 2>/dev/null < "$dir/pending"
+[ -n "$token" ] || { echo "napalm-frr: no commit is waiting for confirmation" >&2; exit 79; }
+stop_timer
+: > "$dir/pending"
+log_event "confirm $token"
+# vtysh -w writes frr.conf itself; "write memory" would have watchfrr start a `vtysh -w` for it
+exec "$vtysh" -w > /dev/null
+"""
+)
+
+#: Roll back, under the lock: a pending commit is reverted now (and its timer stopped); otherwise
+#: the config before the last commit comes back. frr-reload.py does the work on the device: this
+#: is the rare path, and FRR's own tool diffs against what really runs. args: work_dir frr_reload now
+#: vtysh
+ROLLBACK = (
+    """
+dir=$1 reload=$2 now=$3 vtysh=$4
+"""
+    + _COMMON
+    + _FAST_REVERT
+    + """
+if [ ! -s "$dir/rollback.conf" ]; then
+    echo "napalm-frr: nothing to roll back to: no commit was made through this driver" >&2
+    exit 80
+fi
+token=
+read -r token 2>/dev/null < "$dir/pending"
+# right after a lean commit, its own undo commands do the bulk of the work in one vtysh
+if [ -n "$token" ]; then fast_revert; else : > "$dir/revert.cmds"; fi
+if ! "$reload" --reload "$dir/rollback.conf" > "$dir/rollback.log" 2>&1; then
+    cat "$dir/rollback.log" >&2
+    exit 82
+fi
+if [ -n "$token" ]; then
+    stop_timer
+    : > "$dir/pending"
+    log_event "rollback of unconfirmed commit $token"
+else
+    log_event "rollback to the config before the last commit"
+fi
+"""
+)
+
+#: The classic commit: frr-reload.py on the device applies the uploaded candidate (replace), or
+#: vtysh -f + write memory (merge). Used for merge candidates and when the controller has no
+#: frr-reload.py. args: work_dir vtysh frr_reload startup_config candidate mode revert_in token
+#: now timer_script message...
+CLASSIC_COMMIT = (
+    """
+set -u
+dir=$1 vtysh=$2 reload=$3 startup=$4 cand=$5 mode=$6 revert=$7 token=$8 now=$9
+shift 9
+timer=$1
+shift
+message=$*
+"""
+    + _COMMON
+    + _START_TIMER
+    + _REFUSE_IF_PENDING
+    + """
+[ -s "$cand" ] || { echo "napalm-frr: candidate $cand is gone from the device" >&2; exit 78; }
+"$vtysh" -H /dev/null -c 'show running-config no-header' > "$dir/rollback.conf.new" 2> "$dir/snapshot.err" \\
+    || { cat "$dir/snapshot.err" >&2; exit 77; }
+mv -f "$dir/rollback.conf.new" "$dir/rollback.conf"
+: > "$dir/revert.cmds"
+if [ "$mode" = merge ]; then
+    { "$vtysh" -H /dev/null -f "$cand" && "$vtysh" -H /dev/null -c 'write memory'; } > "$dir/apply.log" 2>&1
+else
+    "$reload" --reload "$cand" > "$dir/apply.log" 2>&1
+fi
+rc=$?
+if [ $rc -ne 0 ]; then
+    "$reload" --reload "$dir/rollback.conf" > "$dir/restore.log" 2>&1
+    cat "$dir/apply.log" >&2
+    log_event "commit $token FAILED (rc $rc), previous config restored"
+    exit 78
+fi
+log_event "commit $token mode=$mode revert_in=$revert $message"
+rm -f "$cand"
+[ "$revert" -gt 0 ] || exit 0
+# Until it is confirmed, the new config must not survive a reboot: startup keeps the old one.
+cat "$dir/rollback.conf" > "$startup"
+printf '%s\\n' "$token" > "$dir/pending"
+delay=$revert
+start_timer || { : > "$dir/pending"; "$reload" --reload "$dir/rollback.conf" > "$dir/restore.log" 2>&1; exit 78; }
+"""
+)
+
+#: args: work_dir vtysh candidate_path; stdin: the candidate text. Uploads a classic candidate
+#: and syntax-checks it with ``vtysh -C`` (every bad line reported).
 UPLOAD_AND_CHECK = """
 dir=$1 vtysh=$2 cand=$3
 umask 077
 mkdir -p "$dir" || exit 81
+find "$dir" -maxdepth 1 -name 'candidate-*' -mmin +1440 -exec rm -f {} + 2>/dev/null
 cat > "$cand.new" || exit 81
-"$vtysh" -C -f "$cand.new" 2> "$cand.err"
+"$vtysh" -H /dev/null -C -f "$cand.new" 2> "$cand.err"
 rc=$?
 if [ $rc -ne 0 ]; then
     cat "$cand.err" >&2
@@ -97,7 +392,7 @@ exec "$reload" --test "$cand"
 #: args: vtysh frr_reload candidate_path
 COMPARE_MERGE = """
 vtysh=$1 reload=$2 cand=$3
-"$vtysh" -c 'show running-config no-header' > "$cand.running" || exit 77
+"$vtysh" -H /dev/null -c 'show running-config no-header' > "$cand.running" || exit 77
 cat "$cand.running" "$cand" > "$cand.merged"
 "$reload" --test "$cand.merged"
 rc=$?
@@ -105,123 +400,37 @@ rm -f "$cand.running" "$cand.merged"
 exit $rc
 """
 
-#: args: work_dir token delay_seconds frr_reload (runs detached; see COMMIT)
-TIMER = """
-dir=$1 token=$2 delay=$3 reload=$4
-umask 077
-echo $$ > "$dir/pending.pid"
-sleep "$delay"
-exec 9>>"$dir/lock"
-flock 9
-[ "$(cat "$dir/pending" 2>/dev/null)" = "$token" ] || exit 0
-echo "$(date '+%Y-%m-%dT%H:%M:%S%z') revert $token: not confirmed within ${delay}s" >> "$dir/history.log"
-if "$reload" --reload "$dir/checkpoint.conf" > "$dir/revert.log" 2>&1; then
-    rm -f "$dir/pending" "$dir/pending.pid" "$dir/checkpoint.conf"
-else
-    echo "$(date '+%Y-%m-%dT%H:%M:%S%z') revert $token FAILED, see revert.log" >> "$dir/history.log"
-fi
-"""
 
-#: args: work_dir wait vtysh frr_reload startup_config candidate mode revert_in token message
-COMMIT = (
+def read_pending(work_dir: str) -> str:
+    """Login-shell command printing the pending token (empty when none), with no extra process."""
+    return f"t=; read -r t 2>/dev/null < {shlex.quote(work_dir + '/pending')}; printf '%s\\n' \"$t\""
+
+
+#: First line the session prints before vtysh starts: ``<marker> <pending token>|<UTC offset>``.
+SESSION_MARKER = "@@napalm-frr-session@@"
+
+
+def session_start(work_dir: str, vtysh: str) -> str:
+    """Login-shell command that reads the pending token and the UTC offset (bash's printf; empty
+    elsewhere) with the shell's builtins, then becomes the session's interactive vtysh.
+
+    ``COLUMNS`` keeps readline from scrolling long lines; ``-H /dev/null`` keeps commands out of
+    the login's vtysh history.
     """
-set -u
-dir=$1 wait=$2 vtysh=$3 reload=$4 startup=$5 cand=$6 mode=$7 revert=$8 token=$9
-shift 9
-message=$*
-"""
-    + _LOCK
-    + _LOG
-    + """
-if [ -e "$dir/pending" ]; then
-    echo "napalm-frr: commit $(cat "$dir/pending") is waiting for confirmation: confirm it or roll it back first" >&2
-    exit 76
-fi
-[ -s "$cand" ] || { echo "napalm-frr: candidate $cand is gone from the device" >&2; exit 78; }
-"$vtysh" -c 'show running-config no-header' > "$dir/rollback.conf.new" 2> "$dir/snapshot.err" \
-    || { cat "$dir/snapshot.err" >&2; exit 77; }
-mv -f "$dir/rollback.conf.new" "$dir/rollback.conf"
-if [ "$mode" = merge ]; then
-    { "$vtysh" -f "$cand" && "$vtysh" -c 'write memory'; } > "$dir/apply.log" 2>&1
-else
-    "$reload" --reload "$cand" > "$dir/apply.log" 2>&1
-fi
-rc=$?
-if [ $rc -ne 0 ]; then
-    "$reload" --reload "$dir/rollback.conf" > "$dir/restore.log" 2>&1
-    cat "$dir/apply.log" >&2
-    log_event "commit $token FAILED (rc $rc), previous config restored"
-    exit 78
-fi
-log_event "commit $token mode=$mode revert_in=$revert $message"
-rm -f "$cand"
-[ "$revert" -gt 0 ] || exit 0
-cp -f "$dir/rollback.conf" "$dir/checkpoint.conf"
-# Until it is confirmed, the new config must not survive a reboot: startup keeps the checkpoint.
-cat "$dir/checkpoint.conf" > "$startup"
-echo "$token" > "$dir/pending"
-rm -f "$dir/pending.pid"
-cat > "$dir/confirm-timer.sh" <<'NAPALM_FRR_TIMER'
-"""
-    + TIMER
-    + """NAPALM_FRR_TIMER
-setsid nohup sh "$dir/confirm-timer.sh" "$dir" "$token" "$revert" "$reload" \
-    </dev/null >/dev/null 2>&1 9>&- &
-n=0
-while [ ! -s "$dir/pending.pid" ] && [ $n -lt 250 ]; do sleep 0.02; n=$((n + 1)); done
-[ -s "$dir/pending.pid" ] || { echo "napalm-frr: the confirm timer did not start" >&2; exit 78; }
-"""
-)
+    pending = shlex.quote(work_dir + "/pending")
+    return (
+        f"t=; read -r t 2>/dev/null < {pending}; z=; "
+        "[ -n \"${BASH_VERSION:-}\" ] && printf -v z '%(%z)T' -1 2>/dev/null; "
+        f'printf \'%s %s|%s\\n\' {SESSION_MARKER} "$t" "$z"; '
+        f"COLUMNS=100000; export COLUMNS; exec {shlex.quote(vtysh)} -H /dev/null"
+    )
 
-#: args: work_dir wait vtysh
-CONFIRM = (
-    """
-dir=$1 wait=$2 vtysh=$3
-"""
-    + _LOCK
-    + _LOG
-    + _STOP_TIMER
-    + """
-[ -e "$dir/pending" ] || { echo "napalm-frr: no commit is waiting for confirmation" >&2; exit 79; }
-token=$(cat "$dir/pending")
-stop_timer
-rm -f "$dir/pending" "$dir/checkpoint.conf"
-"$vtysh" -c 'write memory' > /dev/null || exit 77
-log_event "confirm $token"
-"""
-)
 
-#: args: work_dir wait frr_reload
-ROLLBACK = (
-    """
-dir=$1 wait=$2 reload=$3
-"""
-    + _LOCK
-    + _LOG
-    + _STOP_TIMER
-    + """
-if [ -e "$dir/pending" ]; then target=checkpoint.conf; else target=rollback.conf; fi
-if [ ! -s "$dir/$target" ]; then
-    echo "napalm-frr: nothing to roll back to: no commit was made through this driver" >&2
-    exit 80
-fi
-if ! "$reload" --reload "$dir/$target" > "$dir/rollback.log" 2>&1; then
-    cat "$dir/rollback.log" >&2
-    exit 82
-fi
-if [ -e "$dir/pending" ]; then
-    log_event "rollback of unconfirmed commit $(cat "$dir/pending")"
-    stop_timer
-    rm -f "$dir/pending" "$dir/checkpoint.conf"
-else
-    log_event "rollback to the config before the last commit"
-fi
-"""
-)
-
-#: args: work_dir; prints the pending token (empty when none)
-PENDING = """
-dir=$1
-cat "$dir/pending" 2>/dev/null
-exit 0
-"""
+def payload(token: str, **blocks: list[str]) -> str:
+    """stdin for the locked scripts: each block as ``NAME COUNT`` + lines, then ``end <token>``."""
+    parts: list[str] = []
+    for name, lines in blocks.items():
+        parts.append(f"{name} {len(lines)}")
+        parts.extend(lines)
+    parts.append(f"end {token}")
+    return "\n".join(parts) + "\n"

@@ -1,4 +1,4 @@
-"""``FrrDriver``: NAPALM's NetworkDriver for FRRouting over SSH (vtysh + frr-reload.py)."""
+"""``FrrDriver``: NAPALM's NetworkDriver for FRRouting over SSH (vtysh, FRR's frr-reload.py logic)."""
 
 from __future__ import annotations
 
@@ -65,16 +65,13 @@ class FrrDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no type in
 
     # -- connection -------------------------------------------------------------------------
     def open(self) -> None:
+        """SSH connect (the device's work dir is created by the first commit that needs it)."""
         self._transport.open()
-        try:
-            self._session.prepare()
-        except Exception:
-            self._transport.close()
-            raise
 
     def close(self) -> None:
         if self._transport.is_alive() and self._session.candidate is not None:
             self._session.discard()
+        self._shell.close()
         self._transport.close()
 
     def is_alive(self) -> AliveDict:
@@ -149,6 +146,24 @@ class FrrDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no type in
         interval = self.options.ping_interval
         command = getters.ping_command(destination, source, ttl, timeout, size, count, vrf, source_interface, interval)
         return getters.get_ping(self._shell, command, timeout=count * interval + timeout + self.timeout)
+
+    def ping_until_reply(
+        self,
+        destination: str,
+        source: str = c.PING_SOURCE,
+        deadline: int = 3,
+        vrf: str = c.PING_VRF,
+        source_interface: str = c.PING_SOURCE_INTERFACE,
+    ) -> PingResultDict:
+        """Not NAPALM's: probe every ``ping_interval`` until the first reply, for at most ``deadline``
+        seconds, in one ``ping`` on the device; NAPALM's result shape. For health checks right
+        after a change, when the way back may appear a moment after the way out: the evidence is
+        one reply, and the ping stops as soon as it is in."""
+        interval = self.options.ping_interval
+        command = getters.ping_command(
+            destination, source, c.PING_TTL, 1, c.PING_SIZE, 1, vrf, source_interface, interval, deadline=deadline
+        )
+        return getters.get_ping(self._shell, command, timeout=deadline + self.timeout)
 
     def cli(self, commands: list[str], encoding: str = "text") -> dict[str, str | dict[str, Any]]:
         return getters.run_cli(self._shell, commands, encoding)

@@ -1,4 +1,8 @@
-"""NAPALM getters for FRR: which commands run on the box, then a pure parser per getter."""
+"""NAPALM getters for FRR: which commands run on the box, then a pure parser per getter.
+
+vtysh ``show`` commands go to the connection's vtysh session (no process per getter); the few
+shell facts (uptime, hostname, DMI, startup config) are one exec.
+"""
 
 from __future__ import annotations
 
@@ -80,19 +84,18 @@ def get_facts(shell: FrrShell) -> FactsDict:
     )
 
 
-def _show_interface(shell: FrrShell) -> tuple[dict[str, Any], str]:
-    out = shell.sections({"interfaces": shell.vtysh_command("show interface json"), "tz": "date +%z"})
-    return _json_output(out["interfaces"], "show interface json"), out["tz"]
+def _show_interface(shell: FrrShell) -> dict[str, Any]:
+    (output,) = shell.show("show interface json")
+    return _json_output(output, "show interface json")
 
 
 def get_interfaces(shell: FrrShell) -> dict[str, InterfaceDict]:
-    data, tz = _show_interface(shell)
-    return interfaces.interfaces(data, interfaces.utc_offset(tz))
+    data = _show_interface(shell)
+    return interfaces.interfaces(data, interfaces.utc_offset(shell.utc_offset()))
 
 
 def get_interfaces_ip(shell: FrrShell) -> dict[str, InterfacesIPDict]:
-    data, _ = _show_interface(shell)
-    return interfaces.interface_addresses(data)
+    return interfaces.interface_addresses(_show_interface(shell))
 
 
 def get_bgp_neighbors(shell: FrrShell) -> dict[str, BGPVrfDict]:
@@ -147,13 +150,18 @@ def ping_command(
     vrf: str,
     source_interface: str,
     interval: float,
+    deadline: int | None = None,
 ) -> str:
     """The iputils command line.
 
-    No ``-w`` deadline: with one, iputils stops at the first ICMP error instead of sending ``count``
-    probes. The SSH command timeout bounds the run instead.
+    NAPALM's ping has no ``-w`` deadline: with one, iputils stops at the first ICMP error instead
+    of sending ``count`` probes; the SSH command timeout bounds the run instead. With ``deadline``
+    (:meth:`FrrDriver.ping_until_reply`) it is ``-c COUNT -w DEADLINE``: probes every ``interval``
+    until COUNT replies came back or the deadline passed.
     """
     argv = ["ping", "-n", "-c", str(count), "-W", str(timeout), "-s", str(size), "-t", str(ttl), "-i", f"{interval:g}"]
+    if deadline is not None:
+        argv += ["-w", str(deadline)]
     if source:
         argv += ["-I", source]
     elif source_interface:
@@ -161,7 +169,8 @@ def ping_command(
     argv.append(destination)
     if vrf:
         argv = ["ip", "vrf", "exec", vrf, *argv]
-    return " ".join(shlex.quote(a) for a in argv) + " 2>&1"
+    # exec: the login shell becomes ping (one process, not two)
+    return "exec " + " ".join(shlex.quote(a) for a in argv) + " 2>&1"
 
 
 def get_ping(shell: FrrShell, command: str, timeout: float) -> PingResultDict:
@@ -172,15 +181,13 @@ def get_config(shell: FrrShell, retrieve: str, sanitized: bool, candidate: str) 
     if retrieve not in (*_CONFIG_STORES, "all"):
         raise ValueError(f"get_config: retrieve must be one of all, running, startup, candidate; got {retrieve!r}")
     wanted = _CONFIG_STORES if retrieve == "all" else (retrieve,)
-    commands: dict[str, str] = {}
-    if "running" in wanted:
-        commands["running"] = shell.vtysh_command("show running-config no-header")
+    running = shell.running_config() if "running" in wanted else ""
+    startup = ""
     if "startup" in wanted:
-        commands["startup"] = f"cat {shlex.quote(shell.options.startup_config)}"
-    out = shell.sections(commands) if commands else {}
+        startup = shell.run(f"cat {shlex.quote(shell.options.startup_config)} 2>/dev/null").stdout
     config: ConfigDict = {
-        "running": out.get("running", ""),
-        "startup": out.get("startup", ""),
+        "running": running,
+        "startup": startup,
         "candidate": candidate if "candidate" in wanted else "",
     }
     if sanitized:

@@ -1,13 +1,16 @@
-"""SSH transport: one paramiko connection, commands run as separate exec channels.
+"""SSH transport: one paramiko connection per device, commands run as separate exec channels.
 
 Host keys are checked strictly: the caller's known_hosts file is the only trust source and
 paramiko's ``RejectPolicy`` refuses unknown keys. Every command gets its own channel, so stdout,
-stderr and the exit status stay apart (FRR writes syntax errors to stderr).
+stderr and the exit status stay apart (FRR writes syntax errors to stderr). The TCP socket is
+opened here with ``TCP_NODELAY``: the driver's exchanges are small request/answer messages, which
+Nagle's algorithm would otherwise hold back waiting for acknowledgements.
 """
 
 from __future__ import annotations
 
 import select
+import socket
 import time
 from dataclasses import dataclass
 
@@ -35,6 +38,11 @@ class CommandResult:
     @property
     def ok(self) -> bool:
         return self.exit_status == 0
+
+    @property
+    def details(self) -> str:
+        """What to tell a user about a failure: stderr, else stdout, else the exit status."""
+        return (self.stderr.strip() or self.stdout.strip()) or f"exit status {self.exit_status}"
 
 
 @dataclass(frozen=True)
@@ -74,45 +82,13 @@ class SshTransport:
                 f"{target.hostname}: cannot read known_hosts_file {target.known_hosts_file}: {exc}"
             ) from exc
         client.set_missing_host_key_policy(paramiko.RejectPolicy())
+        sock = _connect_socket(target)
         try:
-            client.connect(
-                hostname=target.hostname,
-                port=target.port,
-                username=target.username,
-                password=target.password,
-                key_filename=target.key_file,
-                timeout=target.timeout,
-                banner_timeout=target.timeout,
-                auth_timeout=target.timeout,
-                allow_agent=target.allow_agent,
-                look_for_keys=False,
-            )
-        except paramiko.BadHostKeyException as exc:
+            _login(client, sock, target)
+        except BaseException:
             client.close()
-            raise ConnectionException(
-                f"{target.hostname}: host key mismatch: the server offered a {exc.key.get_name()} key "
-                f"that differs from the one in {target.known_hosts_file} (possible impersonation)"
-            ) from exc
-        except paramiko.AuthenticationException as exc:
-            client.close()
-            raise ConnectAuthError(f"{target.hostname}: authentication failed for {target.username}") from exc
-        except TimeoutError as exc:
-            client.close()
-            raise ConnectTimeoutError(
-                f"{target.hostname}:{target.port}: no answer within {target.timeout:g} s"
-            ) from exc
-        except paramiko.SSHException as exc:
-            client.close()
-            message = str(exc)
-            if "not found in known_hosts" in message:
-                message = (
-                    f"unknown host key: {target.hostname} is not listed in {target.known_hosts_file}; "
-                    "add its key there to trust it"
-                )
-            raise ConnectionException(f"{target.hostname}: {message}") from exc
-        except OSError as exc:
-            client.close()
-            raise ConnectionException(f"{target.hostname}:{target.port}: cannot connect: {exc}") from exc
+            sock.close()
+            raise
         self._client = client
 
     def close(self) -> None:
@@ -131,6 +107,16 @@ class SshTransport:
         if transport is None or not transport.is_active():
             raise ConnectionClosedException(f"{self.target.hostname}: the SSH connection is not open")
         return transport
+
+    def open_channel(self, command: str, timeout: float | None = None) -> paramiko.Channel:
+        """A channel running ``command``, left open for the caller to talk to (an interactive program)."""
+        limit = self.target.timeout if timeout is None else timeout
+        try:
+            channel = self._transport().open_session(timeout=limit)
+            channel.exec_command(command)
+        except (paramiko.SSHException, OSError) as exc:
+            raise ConnectionClosedException(f"{self.target.hostname}: cannot open a channel: {exc}") from exc
+        return channel
 
     def run(self, command: str, stdin: str | None = None, timeout: float | None = None) -> CommandResult:
         """Run ``command`` in its own channel; feed ``stdin`` if given; wait for the exit status."""
@@ -151,6 +137,55 @@ class SshTransport:
         finally:
             channel.close()
         return CommandResult(command, status, stdout.decode(errors="replace"), stderr.decode(errors="replace"))
+
+
+def _login(client: paramiko.SSHClient, sock: socket.socket, target: SshTarget) -> None:
+    """SSH handshake, host-key check and login over ``sock``; paramiko's errors become NAPALM's."""
+    try:
+        client.connect(
+            hostname=target.hostname,
+            port=target.port,
+            username=target.username,
+            password=target.password,
+            key_filename=target.key_file,
+            timeout=target.timeout,
+            banner_timeout=target.timeout,
+            auth_timeout=target.timeout,
+            allow_agent=target.allow_agent,
+            look_for_keys=False,
+            sock=sock,
+        )
+    except paramiko.BadHostKeyException as exc:
+        raise ConnectionException(
+            f"{target.hostname}: host key mismatch: the server offered a {exc.key.get_name()} key "
+            f"that differs from the one in {target.known_hosts_file} (possible impersonation)"
+        ) from exc
+    except paramiko.AuthenticationException as exc:
+        raise ConnectAuthError(f"{target.hostname}: authentication failed for {target.username}") from exc
+    except TimeoutError as exc:
+        raise ConnectTimeoutError(f"{target.hostname}:{target.port}: no answer within {target.timeout:g} s") from exc
+    except paramiko.SSHException as exc:
+        message = str(exc)
+        if "not found in known_hosts" in message:
+            message = (
+                f"unknown host key: {target.hostname} is not listed in {target.known_hosts_file}; "
+                "add its key there to trust it"
+            )
+        raise ConnectionException(f"{target.hostname}: {message}") from exc
+    except OSError as exc:
+        raise ConnectionException(f"{target.hostname}:{target.port}: cannot connect: {exc}") from exc
+
+
+def _connect_socket(target: SshTarget) -> socket.socket:
+    """The TCP connection to the device, with Nagle's algorithm off."""
+    try:
+        sock = socket.create_connection((target.hostname, target.port), timeout=target.timeout)
+    except TimeoutError as exc:
+        raise ConnectTimeoutError(f"{target.hostname}:{target.port}: no answer within {target.timeout:g} s") from exc
+    except OSError as exc:
+        raise ConnectionException(f"{target.hostname}:{target.port}: cannot connect: {exc}") from exc
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
 
 
 def _drain(channel: paramiko.Channel, deadline: float, command: str) -> tuple[bytes, bytes]:

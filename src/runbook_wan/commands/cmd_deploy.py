@@ -11,6 +11,7 @@ import argparse
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runbook_wan.commands.options import (
     configs_options,
@@ -20,9 +21,11 @@ from runbook_wan.commands.options import (
     positive_int,
     review_options,
 )
-from runbook_wan.context import RunContext
 from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, exit_codes
 from runbook_wan.rollout import defaults
+
+if TYPE_CHECKING:
+    from runbook_wan.context import RunContext
 
 HELP = "deploy configs in canary-first, health-gated waves with commit-confirm and rollback"
 
@@ -178,16 +181,17 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         transient=False,
     )
     lock = threading.Lock()
-    current: dict[str, object] = {}
+    bars: dict[int, object] = {}  # wave index -> progress bar (waves may overlap)
 
     def on_wave(index: int, sites: list[str]) -> None:
         label = "canary" if index == 0 and not args.resume else f"wave {index}"
-        current["task"] = progress.add_task(f"{label} ({len(sites)} sites)", total=len(sites))
+        with lock:
+            bars[index] = progress.add_task(f"{label} ({len(sites)} sites)", total=len(sites))
 
     def on_site(report: SiteReport) -> None:
         with lock:
             progress.console.print(site_line(report))
-            task_id = current.get("task")
+            task_id = bars.get(report.wave) if report.wave is not None else None
             if task_id is not None:
                 progress.advance(task_id)  # type: ignore[arg-type]
 

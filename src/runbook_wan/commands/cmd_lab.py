@@ -8,14 +8,15 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from runbook_wan.commands.options import format_options, intents_options, limit_options, positive_float
-from runbook_wan.context import RunContext
 from runbook_wan.lab import naming
-from runbook_wan.lab.faults import FAULT_MODES
+from runbook_wan.lab.fault_modes import FAULT_MODES
 from runbook_wan.results import ExitCode, exit_codes
+
+if TYPE_CHECKING:
+    from runbook_wan.context import RunContext
 
 HELP = "build, inspect and break the FRR lab network (network namespaces on this machine)"
 
@@ -159,6 +160,8 @@ def run_status(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     if args.format == "json":
         ctx.out.write(json.dumps(status.as_dict(), indent=2) + "\n")
         return ExitCode.OK if status.healthy else ExitCode.FAILED
+    from rich.table import Table
+
     table = Table(
         title=f"lab {status.prefix} (since {status.created}; "
         f"{'configs ' + status.configs if status.configs else 'day-0'})"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runbook_wan.commands import stage_audit
 from runbook_wan.commands.options import (
@@ -24,8 +25,10 @@ from runbook_wan.commands.options import (
     limit_options,
     review_options,
 )
-from runbook_wan.context import RunContext
 from runbook_wan.results import ExitCode, exit_codes
+
+if TYPE_CHECKING:
+    from runbook_wan.context import RunContext
 
 HELP = "show what a change does: intent changes and the sites they reach, grouped config diffs, the gate"
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runbook_wan.commands.options import configs_options, intents_options, limit_options
-from runbook_wan.context import RunContext
 from runbook_wan.results import ExitCode, exit_codes
+
+if TYPE_CHECKING:
+    from runbook_wan.context import RunContext
 
 HELP = "render intents into device configs under configs/ and monitoring config under monitoring/"
 

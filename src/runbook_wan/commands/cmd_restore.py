@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from runbook_wan.commands.options import intents_options, limit_options, positive_int
-from runbook_wan.context import RunContext
 from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, exit_codes
 
 if TYPE_CHECKING:
     from nornir.core import Nornir
+
+    from runbook_wan.context import RunContext
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

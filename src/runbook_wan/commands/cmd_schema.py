@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from runbook_wan.context import RunContext
 from runbook_wan.results import ExitCode, exit_codes
+
+if TYPE_CHECKING:
+    from runbook_wan.context import RunContext
 
 HELP = "write JSON Schemas of the intent files (editor autocompletion) into schema/"
 

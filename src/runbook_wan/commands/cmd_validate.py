@@ -21,10 +21,10 @@ from runbook_wan.commands.options import (
     positive_int,
     review_options,
 )
-from runbook_wan.context import RunContext
 from runbook_wan.results import DiagnosticError, ExitCode, Status, exit_codes
 
 if TYPE_CHECKING:
+    from runbook_wan.context import RunContext
     from runbook_wan.validation.report import ValidationReport
 
 HELP = "check intents and rendered configs (estate rules, syntax, references, default paths, Batfish)"

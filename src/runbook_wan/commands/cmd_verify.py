@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runbook_wan.commands import stage_audit
 from runbook_wan.commands.options import format_options, intents_options, limit_options, positive_int
-from runbook_wan.context import RunContext
 from runbook_wan.results import ExitCode, exit_codes
+
+if TYPE_CHECKING:
+    from runbook_wan.context import RunContext
 
 HELP = "check every site's circuits and reachability (location-level SLA)"
 

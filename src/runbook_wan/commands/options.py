@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from runbook_wan.workspace import Workspace
+if TYPE_CHECKING:
+    from runbook_wan.workspace import Workspace
 
 #: Option attribute -> the workspace property that supplies its default.
 WORKSPACE_DEFAULTS: dict[str, str] = {

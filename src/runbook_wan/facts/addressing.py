@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 from runbook_wan.facts.models import PrefixFact
@@ -10,8 +11,12 @@ from runbook_wan.model.types import DSCP_NAMES
 _DSCP_BY_VALUE: dict[int, str] = {value: name for name, value in DSCP_NAMES.items()}
 
 
+@functools.lru_cache(maxsize=4096)
 def prefix_fact(prefix: str | ipaddress.IPv4Network) -> PrefixFact:
-    """``10.21.40.0/24`` in prefix, network + mask, wildcard and ACL-operand notations."""
+    """``10.21.40.0/24`` in prefix, network + mask, wildcard and ACL-operand notations.
+
+    Facts are frozen, so one instance per prefix serves every site that names it (an estate
+    repeats its hub, SaaS and provider prefixes at every site)."""
     net = ipaddress.IPv4Network(prefix)
     network, netmask = str(net.network_address), str(net.netmask)
     wildcard = str(net.hostmask)

@@ -14,15 +14,14 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from typing import Literal
 
 from runbook_wan.lab import probes, shell
+from runbook_wan.lab.fault_modes import FAULT_MODES, FaultMode
 from runbook_wan.lab.state import LabRecord
 from runbook_wan.lab.topology import CircuitLink, SiteNode
 from runbook_wan.results import Diagnostic, DiagnosticError
 
-FaultMode = Literal["link", "blackhole"]
-FAULT_MODES: tuple[FaultMode, ...] = ("link", "blackhole")
+__all__ = ["FAULT_MODES", "CircuitFault", "FaultMode"]
 TABLE_PREFIX = "lab_fault_"
 
 

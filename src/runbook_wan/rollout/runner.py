@@ -6,9 +6,10 @@ Order of work, and what stops it:
 2. the blast-radius gate against the deployed record (too wide without an override: stop, untouched);
    pinned plan / resume checks, secrets resolved, inventory built (any error: stop, untouched);
 3. lock (another live rollout: stop);
-4. canary, then waves: every site of a wave finishes (confirmed, unchanged, or rolled back and
-   verified) before the next wave starts; failures above the threshold halt the rollout and the
-   remaining sites are reported as not started.
+4. canary, then waves: every site ends confirmed, unchanged, or rolled back and verified; the
+   next wave's sites start as workers free up, but only once the previous waves can no longer
+   exceed their failure limit (never before the canary is confirmed); failures above the limit
+   halt the rollout and the remaining sites are reported as not started.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from nornir.core import Nornir
+from nornir.plugins.runners import SerialRunner
 
 from runbook_wan.atomic_files import write_file
 from runbook_wan.context import RunContext
@@ -41,13 +44,14 @@ from runbook_wan.rollout.deployed import DeployedRecord
 from runbook_wan.rollout.journal import Journal, journal_path
 from runbook_wan.rollout.lock import LockHeldError, RolloutLock
 from runbook_wan.rollout.options import DeployOptions
+from runbook_wan.rollout.overlap import WaveProgress, WaveScheduler
 from runbook_wan.rollout.pinned import check_pinned
 from runbook_wan.rollout.policy import Amount, allowed_failures, plan_waves
 from runbook_wan.rollout.progress import DEPLOY_TASK, SiteDone
 from runbook_wan.rollout.resume import PriorRun, check_unchanged, load_prior
 from runbook_wan.rollout.wave_drift import check_wave
 from runbook_wan.tasks.backup import BackupStore
-from runbook_wan.tasks.deploy_site import SiteJob, deploy_site
+from runbook_wan.tasks.deploy_site import SiteJob, StepSink, deploy_site
 from runbook_wan.tasks.fleet import open_fleet
 from runbook_wan.tasks.outcome import Outcome, SiteReport
 from runbook_wan.validation.checks.base import ValidationOptions
@@ -148,16 +152,6 @@ class Rollout:
         #: Silences per wave and RolloutHalted through Alertmanager (a no-op without one; not for --check).
         self.window: ChangeWindow | None = None
         self._drift_lock = threading.Lock()
-
-    def _run_wave(self, wave_nr: Nornir, index: int, todo: list[str], **params: Any) -> Any:
-        """Run one wave inside its change window (its sites silenced in Alertmanager until the gate is done)."""
-        if self.window is not None:
-            self.window.open(index, todo)
-        try:
-            return wave_nr.run(task=_deploy_one, name=DEPLOY_TASK, on_failed=True, **params)
-        finally:
-            if self.window is not None:
-                self.window.close(index)
 
     def _report_to_alertmanager(self, result: RolloutResult, rendered: RenderResult) -> None:
         if self.window is None:
@@ -329,69 +323,69 @@ class Rollout:
         nornir: Nornir | None,
         journal: Journal | None,
     ) -> None:
+        """Run the waves: sites start as workers free up, overlapping the previous wave only where
+        its failure limit can no longer be exceeded (see :mod:`rollout.overlap`)."""
         opts = self.opts
         max_failures = Amount.parse(opts.max_failures, "--max-failures")
         backups = BackupStore(opts.state_dir / "backups", self.ctx.redactor)
         canary_first = not (self.prior and self.prior.outcomes)
+        todo_waves = [[s for s in wave if s in pushed] for wave in result.waves]
+        allowed = [
+            allowed_failures(max_failures, len(todo), canary=index == 0 and canary_first and not opts.check)
+            for index, todo in enumerate(todo_waves)
+        ]
+        scheduler = WaveScheduler.plan(todo_waves, allowed, _concurrency(opts.workers, todo_waves), not opts.check)
+        if not scheduler.waves:
+            return
+        assert nornir is not None
+        sink = _step_sink(journal)
+        started_at: dict[int, float] = {}
 
-        def sink(site: str, step: str, status: Status, detail: str) -> None:
-            if journal is not None:
-                journal.write("step", site=site, step=step, status=status.value, detail=detail)
-
-        for index, wave in enumerate(result.waves):
-            todo = [s for s in wave if s in pushed]
-            if not todo:
-                continue
-            if result.halted:
-                for site in todo:
-                    result.sites[site].reason = f"not started: {result.halt_reason}"
-                continue
-            self.on_wave(index, todo)
-            wave_start = time.monotonic()
-            jobs = {
-                s: SiteJob(
-                    site=s,
-                    facts=rendered.facts[s],
-                    config=pushed[s],
-                    sha256=hashes[s],
-                    rollout_id=result.rollout_id,
-                    wave=index,
-                    revert_in=opts.revert_in,
-                    gate_timeout=opts.gate_timeout,
-                    check_only=opts.check,
-                )
-                for s in todo
-            }
-            assert nornir is not None
-            wave_nr = nornir.filter(filter_func=lambda host, names=frozenset(todo): host.name in names)
-            wave_nr.processors.append(SiteDone(self.on_site))
-            aggregated = self._run_wave(wave_nr, index, todo, jobs=jobs, backups=backups, sink=sink)
-            for site in todo:
-                report = _report_of(site, aggregated.get(site), index)
-                result.sites[site] = report
-                if journal is not None:
-                    journal.write(
-                        "site",
-                        site=site,
-                        outcome=report.outcome.value,
-                        reason=report.reason,
-                        sha256_before=report.sha256_before,
-                        sha256_after=report.sha256_after,
-                    )
-            failures = [s for s in todo if result.sites[s].outcome.counts_as_failure]
-            is_canary = index == 0 and canary_first and not opts.check
-            allowed = allowed_failures(max_failures, len(todo), canary=is_canary)
-            result.timings[f"wave_{index}_s"] = round(time.monotonic() - wave_start, 3)
+        def deploy(site: str, index: int) -> SiteReport:
+            job = SiteJob(
+                site=site,
+                facts=rendered.facts[site],
+                config=pushed[site],
+                sha256=hashes[site],
+                rollout_id=result.rollout_id,
+                wave=index,
+                revert_in=opts.revert_in,
+                gate_timeout=opts.gate_timeout,
+                check_only=opts.check,
+            )
+            one = nornir.filter(filter_func=lambda host, name=site: host.name == name).with_runner(SerialRunner())
+            one = one.with_processors([SiteDone(self.on_site)])
+            aggregated = one.run(task=_deploy_one, name=DEPLOY_TASK, jobs={site: job}, backups=backups, sink=sink)
+            report = _report_of(site, aggregated.get(site), index)
             if not opts.check:
-                self._drift_after(result, wave_nr, todo, rendered, journal, index)
-            if journal is not None:
-                journal.write("wave", wave=index, sites=todo, failures=failures, allowed=allowed)
-            if len(failures) > allowed and not opts.check:
-                what = "canary" if is_canary else f"wave {index}"
-                result.halted = True
-                result.halt_reason = (
-                    f"{what} had {len(failures)} failure(s) ({', '.join(failures)}), more than the {allowed} allowed"
-                )
+                result.sites[site] = report  # drift reads the outcome: check only what was confirmed
+                self._drift_after(result, one, [site], rendered, journal, index)
+            return report
+
+        with ThreadPoolExecutor(max_workers=scheduler.concurrency, thread_name_prefix="site") as pool:
+            running: dict[Future[SiteReport], str] = {}
+            while True:
+                for site in scheduler.next_sites():
+                    wave = scheduler.wave_of(site)
+                    if wave.index not in started_at:
+                        started_at[wave.index] = time.monotonic()
+                        self.on_wave(wave.index, wave.sites)
+                        if self.window is not None:  # the wave's sites silenced until its last gate is done
+                            self.window.open(wave.index, wave.sites)
+                    running[pool.submit(deploy, site, wave.index)] = site
+                if not running:
+                    break
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    site = running.pop(future)
+                    report = future.result()
+                    result.sites[site] = report
+                    _journal_site(journal, report)
+                    done = scheduler.finish(site, report.outcome.counts_as_failure)
+                    if done is not None:
+                        self._wave_done(result, done, started_at[done.index], journal, canary_first)
+        for site in scheduler.not_started():
+            result.sites[site].reason = f"not started: {result.halt_reason}"
 
     def _drift_after(
         self,
@@ -418,6 +412,49 @@ class Rollout:
                     journal.write("drift", site=drifted.site, status=drifted.status.value, sections=drifted.sections)
             key = f"wave_{index}_drift_s"
             result.timings[key] = round(result.timings.get(key, 0.0) + time.monotonic() - started, 3)
+
+    def _wave_done(
+        self, result: RolloutResult, wave: WaveProgress, started: float, journal: Journal | None, canary_first: bool
+    ) -> None:
+        result.timings[f"wave_{wave.index}_s"] = round(time.monotonic() - started, 3)
+        if self.window is not None:
+            self.window.close(wave.index)
+        if journal is not None:
+            journal.write("wave", wave=wave.index, sites=wave.sites, failures=wave.failures, allowed=wave.allowed)
+        if wave.exceeded and not self.opts.check and not result.halted:
+            is_canary = wave.index == 0 and canary_first
+            what = "canary" if is_canary else f"wave {wave.index}"
+            result.halted = True
+            result.halt_reason = (
+                f"{what} had {len(wave.failures)} failure(s) ({', '.join(wave.failures)}), "
+                f"more than the {wave.allowed} allowed"
+            )
+
+
+def _journal_site(journal: Journal | None, report: SiteReport) -> None:
+    if journal is not None:
+        journal.write(
+            "site",
+            site=report.site,
+            outcome=report.outcome.value,
+            reason=report.reason,
+            sha256_before=report.sha256_before,
+            sha256_after=report.sha256_after,
+        )
+
+
+def _concurrency(workers: int, waves: list[list[str]]) -> int:
+    """Sites in flight at once: the workers asked for, but never more than one wave's worth."""
+    largest = max((len(w) for w in waves), default=1)
+    return max(1, min(workers, largest))
+
+
+def _step_sink(journal: Journal | None) -> StepSink:
+    def sink(site: str, step: str, status: Status, detail: str) -> None:
+        if journal is not None:
+            journal.write("step", site=site, step=step, status=status.value, detail=detail)
+
+    return sink
 
 
 class LockedError(DiagnosticError):

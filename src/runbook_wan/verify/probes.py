@@ -65,11 +65,29 @@ def default_route(device: Device) -> Check:
     return Check("default-route", Status.SUCCESS, f"via {hops}")
 
 
-def ping(device: Device, name: str, destination: str, source: str, count: int = 3) -> Check:
+def ping(device: Device, name: str, destination: str, source: str, count: int = 3, timeout: int = 1) -> Check:
     try:
-        answer = device.ping(destination, source=source, count=count, timeout=1)
+        answer = device.ping(destination, source=source, count=count, timeout=timeout)
     except Exception as exc:  # noqa: BLE001 - per-check boundary
         return Check(name, Status.ERROR, f"ping failed to run: {exc}")
+    return _ping_check(name, destination, source, count, answer)
+
+
+def first_reply(device: Device, name: str, destination: str, source: str, deadline: int) -> Check:
+    """Reachability proven by one reply within ``deadline`` s. Drivers that can probe until the
+    first reply in one go (the FRR driver's ``ping_until_reply``) stop as soon as it is in;
+    others send NAPALM's ping of one probe."""
+    until_reply = getattr(device, "ping_until_reply", None)
+    if until_reply is None:
+        return ping(device, name, destination, source, count=1, timeout=deadline)
+    try:
+        answer = until_reply(destination, source=source, deadline=deadline)
+    except Exception as exc:  # noqa: BLE001 - per-check boundary
+        return Check(name, Status.ERROR, f"ping failed to run: {exc}")
+    return _ping_check(name, destination, source, 1, answer)
+
+
+def _ping_check(name: str, destination: str, source: str, count: int, answer: dict[str, Any]) -> Check:
     if "error" in answer:
         return Check(name, Status.FAILURE, f"{destination} from {source}: {answer['error']}")
     result = answer.get("success", {})
