@@ -66,7 +66,9 @@ def main() -> None:
         box = build_box(Path(tmp))
         try:
             sshd = int((box.root / "run" / f"sshd-{box.names.dut}.pid").read_text())
-            driver = napalm.get_network_driver("frr")(box.address, box.username, optional_args=box.optional_args())
+            driver = napalm.get_network_driver("frr")(
+                box.address, box.username, None, optional_args=box.optional_args()
+            )
             window = CpuWindow(sorted({sshd, *netns_pids(box.names.dut), *netns_pids(box.names.peer)}))
             results = run_all(driver, args.runs, sshd)
             load = window.close()

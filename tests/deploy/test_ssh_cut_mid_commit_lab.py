@@ -1,7 +1,8 @@
 """A site's SSH is cut in the middle of its commit (nftables drop on its management address).
 
-The real FRR lab, one site (chi-021), day-0 config. Its ``frr-reload.py`` is wrapped so the
-commit's apply step signals when it starts and takes a few seconds: the cut lands inside the
+The real FRR lab, one site (chi-021), day-0 config, the driver's classic ``apply: frr-reload``
+cycle. Its ``frr-reload.py`` is wrapped so the commit's apply step signals when it starts and takes
+a few seconds: the cut lands inside the
 commit, deterministically. The commit itself completes on the device (its revert timer armed),
 but the controller never hears back. Then:
 
@@ -168,6 +169,9 @@ def cut_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CutLab]:
     (root / "inventory" / "groups.yaml").write_text(
         "frr:\n  connection_options:\n    napalm:\n      extras:\n"
         f"        timeout: {TIMEOUT}\n        optional_args:\n          frr_reload: {wrapper}\n"
+        # The classic apply runs frr-reload.py on the device, where the wrapper marks it; the
+        # lean apply's lost-controller path is tested in tests/driver/test_lean_apply.py.
+        "          apply: frr-reload\n"
     )
     saved = {k: os.environ.get(k) for k in SECRETS}
     os.environ.update(SECRETS)

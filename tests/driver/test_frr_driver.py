@@ -136,11 +136,11 @@ def test_commit_message_is_recorded_in_the_device_history(frr_box: FrrTestBox, r
 
 def test_ping_until_reply_stops_at_the_first_reply(frr_driver: NetworkDriver) -> None:
     """The FRR driver's extension for health gates: one ping on the device, probing until a reply."""
-    result = frr_driver.ping_until_reply(INTERNET, source="10.254.1.1", deadline=3)
+    result = frr_driver.extensions.ping_until_reply(INTERNET, source="10.254.1.1", deadline=3)
     assert "success" in result, result
     stats = result["success"]
     assert stats["probes_sent"] - stats["packet_loss"] == 1  # exactly the first reply, then it stopped
-    silent = frr_driver.ping_until_reply("203.0.113.77", source="10.254.1.1", deadline=1)
+    silent = frr_driver.extensions.ping_until_reply("203.0.113.77", source="10.254.1.1", deadline=1)
     assert "error" in silent or silent["success"]["packet_loss"] == silent["success"]["probes_sent"] >= 1
 
 
@@ -154,4 +154,8 @@ def test_confirm_and_rollback_stop_the_revert_timer(frr_box: FrrTestBox, restore
         pid = int(pid_file.read_text().split()[0])
         assert device.alive(pid), "no timer running after commit_config(revert_in=...)"
         end()
-        assert wait_for(lambda pid=pid: not device.alive(pid), timeout=5, interval=0.1) is not None, end.__name__
+
+        def timer_gone(pid: int = pid) -> bool:
+            return not device.alive(pid)
+
+        assert wait_for(timer_gone, timeout=5, interval=0.1) is not None, end.__name__

@@ -64,7 +64,7 @@ def candidates(twins: TwinBoxes, rendered: dict[str, str]) -> dict[str, str]:
 
 def connect(twins: TwinBoxes, box: str, **optional_args: str) -> NetworkDriver:
     driver = napalm.get_network_driver("frr")(
-        twins.address(box), "root", optional_args=twins.optional_args(**optional_args)
+        twins.address(box), "root", None, optional_args=twins.optional_args(**optional_args)
     )
     driver.open()
     return driver

@@ -9,6 +9,7 @@ from napalm.base import constants as c
 
 from napalm_frr import getters
 from napalm_frr.config_session import CandidateMode, ConfigSession
+from napalm_frr.extensions import FrrExtensions
 from napalm_frr.frr_shell import FrrShell
 from napalm_frr.models import (
     AliveDict,
@@ -62,6 +63,8 @@ class FrrDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no type in
         )
         self._shell = FrrShell(self._transport, self.options)
         self._session = ConfigSession(self._shell)
+        #: What this driver does beyond NAPALM's API (see napalm_frr.extensions).
+        self.extensions = FrrExtensions(self._shell, self.options, timeout)
 
     # -- connection -------------------------------------------------------------------------
     def open(self) -> None:
@@ -146,24 +149,6 @@ class FrrDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no type in
         interval = self.options.ping_interval
         command = getters.ping_command(destination, source, ttl, timeout, size, count, vrf, source_interface, interval)
         return getters.get_ping(self._shell, command, timeout=count * interval + timeout + self.timeout)
-
-    def ping_until_reply(
-        self,
-        destination: str,
-        source: str = c.PING_SOURCE,
-        deadline: int = 3,
-        vrf: str = c.PING_VRF,
-        source_interface: str = c.PING_SOURCE_INTERFACE,
-    ) -> PingResultDict:
-        """Not NAPALM's: probe every ``ping_interval`` until the first reply, for at most ``deadline``
-        seconds, in one ``ping`` on the device; NAPALM's result shape. For health checks right
-        after a change, when the way back may appear a moment after the way out: the evidence is
-        one reply, and the ping stops as soon as it is in."""
-        interval = self.options.ping_interval
-        command = getters.ping_command(
-            destination, source, c.PING_TTL, 1, c.PING_SIZE, 1, vrf, source_interface, interval, deadline=deadline
-        )
-        return getters.get_ping(self._shell, command, timeout=deadline + self.timeout)
 
     def cli(self, commands: list[str], encoding: str = "text") -> dict[str, str | dict[str, Any]]:
         return getters.run_cli(self._shell, commands, encoding)

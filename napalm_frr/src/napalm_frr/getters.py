@@ -156,7 +156,7 @@ def ping_command(
 
     NAPALM's ping has no ``-w`` deadline: with one, iputils stops at the first ICMP error instead
     of sending ``count`` probes; the SSH command timeout bounds the run instead. With ``deadline``
-    (:meth:`FrrDriver.ping_until_reply`) it is ``-c COUNT -w DEADLINE``: probes every ``interval``
+    (:meth:`FrrExtensions.ping_until_reply`) it is ``-c COUNT -w DEADLINE``: probes every ``interval``
     until COUNT replies came back or the deadline passed.
     """
     argv = ["ping", "-n", "-c", str(count), "-W", str(timeout), "-s", str(size), "-t", str(ttl), "-i", f"{interval:g}"]

@@ -75,9 +75,9 @@ def ping(device: Device, name: str, destination: str, source: str, count: int = 
 
 def first_reply(device: Device, name: str, destination: str, source: str, deadline: int) -> Check:
     """Reachability proven by one reply within ``deadline`` s. Drivers that can probe until the
-    first reply in one go (the FRR driver's ``ping_until_reply``) stop as soon as it is in;
-    others send NAPALM's ping of one probe."""
-    until_reply = getattr(device, "ping_until_reply", None)
+    first reply in one go (the FRR driver's ``extensions.ping_until_reply``) stop as soon as it
+    is in; others send NAPALM's ping of one probe."""
+    until_reply = getattr(getattr(device, "extensions", None), "ping_until_reply", None)
     if until_reply is None:
         return ping(device, name, destination, source, count=1, timeout=deadline)
     try:
