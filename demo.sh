@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine (root, Debian bookworm): install, build the FRR lab of the
 # 80-site example estate, then plan, validate, deploy (canary + health-gated waves) and verify;
-# then bring monitoring up (Prometheus, Alertmanager, probe, notifier) and show one circuit
-# failure reaching the local mail and chat receivers.
+# check drift; then bring monitoring up (Prometheus, Alertmanager, probe, notifier), show one
+# circuit failure reaching the local mail and chat receivers, and the single pane of glass.
 # The lab stays up afterwards: try `python3 runbook.py lab status` or `lab fail SITE primary_dia`.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -20,6 +20,7 @@ run plan || [ $? -eq 2 ]         # 0: configs/ matches the intents, 2: changes t
 run validate
 run deploy --yes
 run verify
+run drift                        # every device runs what was deployed
 
 # Day 2: local mail and chat receivers, the estate's intents with a notifications file that points
 # at them, and the monitoring stack (a 5 s scrape so the demo does not wait long).
@@ -37,8 +38,11 @@ echo "waiting for the CircuitDown alert to reach chat and mail ..."
 seen() { grep "^$1" "$DEMO/received.log" 2>/dev/null | grep "CircuitDown" | grep -q "sea-001"; }
 for _ in $(seq 120); do seen mail && seen chat && break; sleep 1; done
 grep "sea-001" "$DEMO/received.log"
+run status --intents "$DEMO/intents"                          # the single pane, in the terminal
+run status --intents "$DEMO/intents" --html "$DEMO/status.html"  # ... and as one static page
 run lab restore sea-001 primary_dia
 run incidents list
 echo
 echo "Done. The lab and monitoring are still up: python3 runbook.py monitor status | incidents list | lab status"
+echo "The live pane: python3 runbook.py status --intents $DEMO/intents serve  (http://127.0.0.1:8470/)"
 echo "Stop them: python3 runbook.py monitor down; kill \$(cat $DEMO/receivers.pid); python3 runbook.py lab down"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,10 @@ class MaskedConsole:
         self.console.file.flush()
 
 
+#: Table width when output goes to a file or pipe and $COLUMNS does not say (rich's default: 80).
+PIPED_WIDTH = 160
+
+
 @dataclass
 class RunContext:
     out: MaskedConsole
@@ -45,6 +50,9 @@ class RunContext:
         force = None if color is None else color
         out = Console(file=sys.stdout, force_terminal=force, no_color=color is False, soft_wrap=True, highlight=False)
         err = Console(file=sys.stderr, force_terminal=force, no_color=color is False, soft_wrap=True, highlight=False)
+        for console in (out, err):
+            if not console.is_terminal and "COLUMNS" not in os.environ:
+                console.width = PIPED_WIDTH  # CI logs and `| less`: tables readable, not 80 columns
         return cls(
             out=MaskedConsole(out, redactor),
             err=MaskedConsole(err, redactor),

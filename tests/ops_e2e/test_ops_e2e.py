@@ -10,6 +10,7 @@ The tests share one lab and stack and run in file order.
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import time
 
@@ -91,6 +92,18 @@ def _watch_silences(ops: OpsWorld, seen: dict[str, set[str]], stop: threading.Ev
         time.sleep(0.2)
 
 
+def _deploy_one_site_per_wave(ops: OpsWorld) -> subprocess.CompletedProcess[str]:
+    """Deploy the 2-site estate: canary sea-001, then chi-021, one wave each."""
+    return ops.cli(
+        "deploy",
+        *("--intents", str(ops.intents), "--inventory", str(ops.inventory)),
+        *("--yes", "--canary", "sea-001", "--wave-size", "1"),
+        *GATE,
+        *WIDE,
+        timeout=300,
+    )
+
+
 def test_3_each_deploy_wave_is_silenced_during_its_change_window(ops: OpsWorld) -> None:
     edited = ops.intents / "defaults.yaml"
     original = edited.read_text()
@@ -100,21 +113,7 @@ def test_3_each_deploy_wave_is_silenced_during_its_change_window(ops: OpsWorld) 
     watcher = threading.Thread(target=_watch_silences, args=(ops, seen, stop), daemon=True)
     watcher.start()
     try:
-        done = ops.cli(
-            "deploy",
-            "--intents",
-            str(ops.intents),
-            "--inventory",
-            str(ops.inventory),
-            "--yes",
-            "--canary",
-            "sea-001",
-            "--wave-size",
-            "1",
-            *GATE,
-            *WIDE,
-            timeout=300,
-        )
+        done = _deploy_one_site_per_wave(ops)
     finally:
         stop.set()
         watcher.join(5)
@@ -134,21 +133,7 @@ def test_4_a_rollout_halted_at_the_canary_raises_rollouthalted(ops: OpsWorld) ->
     original = provider.read_text()
     provider.write_text(original.replace("asn: 64501", "asn: 64599"))  # every fibrelink session breaks
     try:
-        done = ops.cli(
-            "deploy",
-            "--intents",
-            str(ops.intents),
-            "--inventory",
-            str(ops.inventory),
-            "--yes",
-            "--canary",
-            "sea-001",
-            "--wave-size",
-            "1",
-            *GATE,
-            *WIDE,
-            timeout=300,
-        )
+        done = _deploy_one_site_per_wave(ops)
     finally:
         provider.write_text(original)
     assert done.returncode == 4, done.stdout + done.stderr  # halted at the canary

@@ -160,23 +160,11 @@ def build_senders(
 SenderFactory = Callable[[str, Any, Callable[[SecretRef], str], float], Sender]
 
 
-def _twilio_sms(name: str, ch: TwilioSms, v: Callable[[SecretRef], str], timeout: float) -> Sender:
+def _twilio(name: str, ch: TwilioSms | TwilioVoice, v: Callable[[SecretRef], str], timeout: float) -> Sender:
     from runbook_wan.notify.channels import twilio_senders  # noqa: PLC0415 - load only the SDKs in use
 
-    return twilio_senders.TwilioSms(
-        name,
-        account_sid=v(ch.account_sid),
-        auth_token=v(ch.auth_token),
-        sender=ch.sender,
-        failover=ch.failover,
-        timeout=timeout,
-    )
-
-
-def _twilio_voice(name: str, ch: TwilioVoice, v: Callable[[SecretRef], str], timeout: float) -> Sender:
-    from runbook_wan.notify.channels import twilio_senders  # noqa: PLC0415 - load only the SDKs in use
-
-    return twilio_senders.TwilioVoice(
+    cls = twilio_senders.TwilioSms if isinstance(ch, TwilioSms) else twilio_senders.TwilioVoice
+    return cls(
         name,
         account_sid=v(ch.account_sid),
         auth_token=v(ch.auth_token),
@@ -251,8 +239,8 @@ def _servicenow(name: str, ch: ServiceNow, v: Callable[[SecretRef], str], timeou
 #: Channel model -> the sender that serves it. Each imports its SDK when first used: a notifier
 #: without Vonage channels does not load the Vonage SDK (each SDK costs 25-50 MB of memory).
 FACTORIES: dict[type, SenderFactory] = {
-    TwilioSms: _twilio_sms,
-    TwilioVoice: _twilio_voice,
+    TwilioSms: _twilio,
+    TwilioVoice: _twilio,
     VonageSms: _vonage_sms,
     VonageVoice: _vonage_voice,
     ChatWebhook: _chat,

@@ -16,7 +16,11 @@ def _client(account_sid: str, auth_token: str, timeout: float) -> Client:
     return Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
 
 
-class TwilioSms(Sender):
+class _TwilioSender(Sender):
+    """A Twilio account (SID and auth token) and the number it sends or calls from."""
+
+    KIND: ChannelKind
+
     def __init__(
         self,
         name: str,
@@ -27,9 +31,13 @@ class TwilioSms(Sender):
         failover: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
-        super().__init__(name, ChannelKind.SMS, failover)
+        super().__init__(name, self.KIND, failover)
         self._client = _client(account_sid, auth_token, timeout)
         self._from = sender
+
+
+class TwilioSms(_TwilioSender):
+    KIND = ChannelKind.SMS
 
     @override
     def _send(self, notice: Notice, recipient: Recipient, reference: str) -> str:
@@ -44,20 +52,8 @@ def twiml(notice: Notice) -> str:
     return str(response)
 
 
-class TwilioVoice(Sender):
-    def __init__(
-        self,
-        name: str,
-        *,
-        account_sid: str,
-        auth_token: str,
-        sender: str,
-        failover: str | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
-    ) -> None:
-        super().__init__(name, ChannelKind.VOICE, failover)
-        self._client = _client(account_sid, auth_token, timeout)
-        self._from = sender
+class TwilioVoice(_TwilioSender):
+    KIND = ChannelKind.VOICE
 
     @override
     def _send(self, notice: Notice, recipient: Recipient, reference: str) -> str:
