@@ -28,7 +28,9 @@ class UsageError(Exception):
         self.prog, self.message = prog, message
 
     def format(self) -> str:
-        return f"error: {self.prog}: {self.message}; hint: see `{self.prog} --help`"
+        from runbook_wan.results import Diagnostic  # noqa: PLC0415 - only on a bad command line
+
+        return Diagnostic("usage", f"{self.prog}: {self.message}", hint=f"see `{self.prog} --help`").line()
 
 
 class Parser(argparse.ArgumentParser):

@@ -31,6 +31,17 @@ class MaskedConsole:
         self.console.file.flush()
 
 
+_SEVERITY_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+
+
+def print_diagnostic(printer: Any, diag: Diagnostic) -> None:
+    """Print :meth:`Diagnostic.line` (the one diagnostic format), its severity coloured."""
+    severity, rest = diag.line().split(":", 1)
+    style = _SEVERITY_STYLE[diag.severity]
+    printer.print(f"[{style}]{severity}[/{style}]:", end="")
+    printer.print(rest, markup=False)
+
+
 #: Table width when output goes to a file or pipe and $COLUMNS does not say (rich's default: 80).
 PIPED_WIDTH = 160
 
@@ -62,8 +73,6 @@ class RunContext:
         )
 
     def report_diagnostics(self, diagnostics: list[Diagnostic]) -> None:
-        """Print diagnostics to stderr, one per line: ``error: file:line path: message; hint: ...``."""
+        """Print diagnostics to stderr, one per line (:meth:`Diagnostic.line`)."""
         for diag in diagnostics:
-            style = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}[diag.severity]
-            self.err.print(f"[{style}]{diag.severity.value}[/{style}]: ", end="")
-            self.err.print(diag.format(), markup=False)
+            print_diagnostic(self.err, diag)

@@ -63,15 +63,17 @@ def _probe(intents: Path, state: Path) -> tuple[int, dict[str, dict[str, object]
 
 def test_probe_sees_a_blackholed_circuit_that_a_plain_ping_does_not(lab: tuple[Lab, Path, Path]) -> None:
     the_lab, intents, state = lab
-    code, rows = _probe(intents, state)
+    # Right after boot, BGP and BFD may still be coming up on a loaded machine: wait until one
+    # probe cycle sees every circuit and target answer (the LTE relay loses ~1 % by design).
+    deadline = time.monotonic() + 90
+    while True:
+        code, rows = _probe(intents, state)
+        answered = {k: int(r["received"]) > 0 for k, r in rows.items()}  # type: ignore[call-overload]
+        if (code == 0 and all(answered.values())) or time.monotonic() > deadline:
+            break
+        time.sleep(2)
     assert code == 0, rows
-    assert {k: r["received"] for k, r in rows.items()} == {
-        "primary_dia": 5,
-        "secondary_dia": 5,
-        "tertiary_wireless": 5,
-        "hub": 5,
-        "saas": 5,
-    }
+    assert answered == dict.fromkeys(("primary_dia", "secondary_dia", "tertiary_wireless", "hub", "saas"), True)
     tracking = the_lab.topology.providers["fibrelink"].tracking_address
     the_lab.fail(SITE, "primary_dia", mode="blackhole")
     try:
@@ -80,7 +82,7 @@ def test_probe_sees_a_blackholed_circuit_that_a_plain_ping_does_not(lab: tuple[L
         code, rows = _probe(intents, state)
         assert code == 3
         assert rows["primary_dia"]["received"] == 0 and rows["primary_dia"]["loss"] == 1.0
-        assert rows["secondary_dia"]["received"] == 5 and rows["hub"]["received"] == 5
+        assert rows["secondary_dia"]["received"] > 0 and rows["hub"]["received"] > 0  # type: ignore[operator]
         # Without the hop limit the tracking address still answers, through another provider.
         assert the_lab.ping(SITE, "users", tracking, count=3).ok
     finally:

@@ -1,4 +1,5 @@
-"""The report for people: a table per check, then findings as ``file:line: message``."""
+"""The report for people: a table per check, then findings in the one diagnostic format
+(``error: file:line path: message; hint: ... [code]``)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ from typing import Any, Protocol
 
 from rich.table import Table
 
-from runbook_wan.results import Severity, Status
+from runbook_wan.context import print_diagnostic
+from runbook_wan.results import Status
 from runbook_wan.validation.output.common import check_rows, findings, notices, verdict
 from runbook_wan.validation.report import ValidationReport
 
-_SEVERITY_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 _STATUS_STYLE = {Status.SUCCESS: "green", Status.FAILURE: "red", Status.ERROR: "magenta", Status.SKIPPED: "dim"}
 _STATUS_HEADER = {Status.SUCCESS: "ok", Status.FAILURE: "fail", Status.ERROR: "error", Status.SKIPPED: "skip"}
 
@@ -63,10 +64,8 @@ def print_report(report: ValidationReport, out: Printer) -> None:
         style = _STATUS_STYLE[result.status]
         out.print(f"[{style}]{result.status.value}[/{style}] {result.check}: ", end="")
         out.print(result.message, markup=False)
-    for result, diag in findings(report):
-        style = _SEVERITY_STYLE[diag.severity]
-        out.print(f"[{style}]{diag.severity.value}[/{style}] [bold]{diag.code}[/bold] ", end="")
-        out.print(f"({result.check}) {diag.format()}", markup=False)
+    for _result, diag in findings(report):
+        print_diagnostic(out, diag)
     timing = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in report.timings.items())
     style = "red" if report.failed else "green"
     out.print(f"[{style}]{verdict(report)}[/{style}]" + (f" [dim]({timing})[/dim]" if timing else ""))

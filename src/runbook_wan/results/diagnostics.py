@@ -1,7 +1,7 @@
 """Diagnostics: one finding about an input, with where it comes from and how to fix it.
 
 Every stage reports problems as :class:`Diagnostic` objects and collects all of them in one
-pass; the CLI prints them as ``file:line path: message; hint: ...``.
+pass; every command prints them as ``error: file:line path: message; hint: ... [code]``.
 """
 
 from __future__ import annotations
@@ -55,6 +55,11 @@ class Diagnostic:
         if self.hint:
             text += f"; hint: {self.hint}"
         return text
+
+    def line(self, relative_to: Path | None = None) -> str:
+        """The one printed form of a diagnostic, wherever it is printed (render, plan, validate, deploy):
+        ``error: file:line path: message; hint: ... [code]``."""
+        return f"{self.severity.value}: {self.format(relative_to)} [{self.code}]"
 
     @property
     def sort_key(self) -> tuple[str, int, str, str]:
