@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 from playwright.sync_api import Browser, Page
+from promkit import stop
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -81,12 +82,7 @@ def serve(
             time.sleep(0.1)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         out.close()
 
 

@@ -12,8 +12,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from deploykit import deploy_offline
 
-from runbook_wan import cli as runbook
 from runbook_wan.render.writer import read_configs
 from runbook_wan.rollout.deployed import DeployedRecord
 
@@ -38,22 +38,7 @@ def _hand_built_record(tmp_path: Path, intents: Path) -> None:
 
 
 def _deploy(tmp_path: Path, intents: Path, *argv: str) -> int:
-    return runbook.main(
-        [
-            "--no-color",
-            "--state",
-            str(tmp_path / "state"),
-            "deploy",
-            "--intents",
-            str(intents),
-            "--inventory",
-            str(tmp_path / "no-inventory"),
-            "--configs",
-            str(tmp_path / "configs"),
-            "--yes",
-            *argv,
-        ]
-    )
+    return deploy_offline(tmp_path, intents, "--yes", *argv)
 
 
 def _edit(path: Path, old: str, new: str) -> None:

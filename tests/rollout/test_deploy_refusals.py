@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from deploykit import deploy_offline
 
 from runbook_wan import cli as runbook
 
@@ -21,21 +22,7 @@ def intents(tmp_path: Path, example_intents: Path) -> Path:
 
 
 def _deploy(tmp_path: Path, intents: Path, *argv: str) -> int:
-    return runbook.main(
-        [
-            "--no-color",
-            "--state",
-            str(tmp_path / "state"),
-            "deploy",
-            "--intents",
-            str(intents),
-            "--inventory",
-            str(tmp_path / "no-inventory"),
-            "--configs",
-            str(tmp_path / "configs"),
-            *argv,
-        ]
-    )
+    return deploy_offline(tmp_path, intents, *argv)
 
 
 def test_validation_errors_stop_the_deploy(tmp_path: Path, intents: Path, capsys: pytest.CaptureFixture[str]) -> None:
