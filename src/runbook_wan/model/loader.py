@@ -416,6 +416,13 @@ def site_files(root: Path, only: Collection[str] | None = None, out: _Collector 
     return sorted(p for p in wanted if p.suffix in (".yaml", ".yml") and (p.exists() or p.is_symlink()))
 
 
+def list_site_files(root: Path) -> tuple[list[Path], list[Diagnostic]]:
+    """Every site file, and what is wrong with the listing (the folder cannot be read; no site files)."""
+    out = _Collector()
+    files = _yaml_files(root / "sites", out)
+    return files, out.diagnostics
+
+
 def load_estate(
     intents_dir: Path, platforms_dir: Path = DEFAULT_PLATFORMS_DIR, site_files: Collection[str] | None = None
 ) -> tuple[Estate, list[Diagnostic]]:
@@ -450,11 +457,12 @@ def load_estate(
 
 
 def estate_notification_references(
-    estate: Estate, shared: SharedIntents, broken: set[tuple[str, str]]
+    estate: Estate, shared: SharedIntents, broken: set[tuple[str, str]], site_ids: Collection[str] | None = None
 ) -> list[Diagnostic]:
-    """Names used in notifications.yaml (regions, sites, providers) that the estate does not have."""
+    """Names used in notifications.yaml (regions, sites, providers) that the estate does not have
+    (``site_ids``: the estate's sites when ``estate`` holds only some of them)."""
     assert shared.notifications is not None
-    return _notification_references(estate, shared.notifications, broken, shared.missing)
+    return _notification_references(estate, shared.notifications, broken, shared.missing, site_ids)
 
 
 NOTIFICATIONS_FILES = ("notifications.yaml", "notifications.yml")
@@ -478,7 +486,11 @@ def _load_notifications(root: Path, out: _Collector, layers: dict[tuple[Kind, st
 
 
 def _notification_references(
-    estate: Estate, notifications: Notifications, broken: set[tuple[str, str]], missing: set[str]
+    estate: Estate,
+    notifications: Notifications,
+    broken: set[tuple[str, str]],
+    missing: set[str],
+    site_ids: Collection[str] | None = None,
 ) -> list[Diagnostic]:
     """Names used in notifications.yaml; regions, sites and providers that failed to load count as known,
     and a kind whose whole folder is missing is not checked (that is reported once, at the folder)."""
@@ -490,7 +502,9 @@ def _notification_references(
         notifications,
         lambda path: estate.locate("notifications", "notifications", path),
         regions=known("region", sorted(estate.regions)),
-        sites=sorted({*estate.sites, *(p.stem for p in _yaml_files(estate.root / "sites"))}),
+        sites=sorted(
+            {*(estate.sites if site_ids is None else site_ids), *(p.stem for p in _yaml_files(estate.root / "sites"))}
+        ),
         providers=known("provider", sorted(estate.providers)),
     )
 
