@@ -61,6 +61,11 @@ def monitoring_dir(args: argparse.Namespace) -> Path:
     return Path(args.monitoring) if args.monitoring is not None else Path(args.configs).parent / "monitoring"
 
 
+def _warn(ctx: RunContext, count: int) -> None:
+    if count:
+        ctx.err.print(f"{count} warning(s); `runbook.py validate` lists them", markup=False)
+
+
 def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     from runbook_wan.atomic_files import check_outputs
     from runbook_wan.build.cache import FILE_NAME
@@ -81,10 +86,9 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         full=args.full,
         mode="check" if args.check else "write",
         jobs=args.jobs,
+        on_warnings=lambda count: _warn(ctx, count),
     )
     result = build(request)
-    if result.warnings:
-        ctx.err.print(f"{result.warnings} warning(s); `runbook.py validate` lists them", markup=False)
     cache = args.configs / FILE_NAME
     reused = len(result.selected) - len(result.built)
     how = f"{reused} proven unchanged by the build cache ({cache})" if reused else result.cache_note
