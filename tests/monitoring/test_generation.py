@@ -83,6 +83,11 @@ def test_alertmanager_routes_follow_the_notifications_intent(rendered, tmp_path:
     assert _route(config, "alertname=ProviderOutage", "provider=fibrelink") == ["runbook-provider-outage"]
     assert _route(config, "alertname=RolloutHalted", "site=chi-021") == ["runbook-change-safety"]
     assert _route(config, "alertname=Unheard", "site=chi-021") == ["runbook-default-other"]
+    # Severity follows impact: a breach on a circuit carrying a class pages; on circuits standing by, a ticket.
+    carried = ("alertname=CircuitSLABreach", "severity=warning", "impact=carried", "site=sea-001", "region=west")
+    assert _route(config, *carried) == ["runbook-west-field", "runbook-circuits"]
+    standby = ("alertname=CircuitSLABreach", "severity=info", "impact=standby", "provider=aircarrier", "region=west")
+    assert _route(config, *standby) == ["runbook-standby-sla"]
     am = yaml.safe_load(config.read_text())
     inhibit = {(tuple(r["source_matchers"]), tuple(r.get("equal", []))) for r in am["inhibit_rules"]}
     assert (('alertname="SiteDown"',), ("site",)) in inhibit
