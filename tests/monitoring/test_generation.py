@@ -88,6 +88,11 @@ def test_alertmanager_routes_follow_the_notifications_intent(rendered, tmp_path:
         "runbook-events"
     ]
     assert _route(config, "alertname=SdwanAgentDown", "site=sea-001", "region=west") == ["runbook-default-other"]
+    # Severity follows impact: a breach on a circuit carrying a class pages; on circuits standing by, a ticket.
+    carried = ("alertname=CircuitSLABreach", "severity=warning", "impact=carried", "site=sea-001", "region=west")
+    assert _route(config, *carried) == ["runbook-west-field", "runbook-circuits"]
+    standby = ("alertname=CircuitSLABreach", "severity=info", "impact=standby", "provider=aircarrier", "region=west")
+    assert _route(config, *standby) == ["runbook-standby-sla"]
     am = yaml.safe_load(config.read_text())
     inhibit = {(tuple(r["source_matchers"]), tuple(r.get("equal", []))) for r in am["inhibit_rules"]}
     assert (('alertname="SiteDown"',), ("site",)) in inhibit
