@@ -524,6 +524,9 @@ class EffectiveRoute:
 RECEIVER_PREFIX = "runbook-"
 #: Alertmanager's root receiver: alerts no route matched (recorded, sent nowhere).
 UNROUTED_RECEIVER = "runbook-unrouted"
+#: Alertmanager's receiver of events (``severity: info`` steering moves): recorded, sent to nobody,
+#: whatever the routes say.
+EVENTS_RECEIVER = "runbook-events"
 
 
 def receiver_name(route_id: str) -> str:
