@@ -2,7 +2,8 @@
 
 Layout of ``monitoring/`` (and of ``<state>/monitor/config/`` with real ports)::
 
-    prometheus.yml                 scrape the probe, load the rules, alert Alertmanager
+    prometheus.yml                 scrape the probe and the SD-WAN agents, load the rules, alert Alertmanager
+    agent-targets.json             (not committed: ``monitor up`` writes it from the inventory) the agents
     rules/runbook.rules.yml        recording and alert rules
     alertmanager.yml               routes, grouping, inhibition, time intervals, webhook receivers
     probe-targets.yml              what the probe measures, with each circuit's SLA
@@ -28,11 +29,12 @@ import yaml
 from runbook_wan.atomic_files import write_folder
 from runbook_wan.facts.models import SiteFacts
 from runbook_wan.model.estate import Estate
+from runbook_wan.monitoring import sdwan
 from runbook_wan.monitoring.alertmanager import alertmanager_config
 from runbook_wan.monitoring.endpoints import Endpoints
 from runbook_wan.monitoring.prometheus import RULES_FILE, prometheus_config
 from runbook_wan.monitoring.rules import rule_groups
-from runbook_wan.monitoring.targets import ProbeTargets, SiteTarget, build_targets
+from runbook_wan.monitoring.targets import ProbeTargets, SiteTarget, build_targets, policy_target
 from runbook_wan.monitoring.timing import PRODUCTION, Timing
 from runbook_wan.monitoring.unit_tests import unit_tests
 
@@ -90,7 +92,8 @@ def build_bundle(
     blocks = [target_block(target) for target in targets.sites.values()]
     first = next(iter(targets.sites.values()), None)
     files = estate_files(estate, timing, endpoints, first)
-    files[TARGETS] = targets_text(targets_head(estate), blocks)
+    head, tail = targets_frame(estate, {site.policy for site in facts.values()})
+    files[TARGETS] = targets_text(head, blocks, tail)
     return MonitoringBundle(targets=targets, files=dict(sorted(files.items(), key=lambda item: _ORDER[item[0]])))
 
 
@@ -100,32 +103,47 @@ _ORDER = {name: index for index, name in enumerate((PROMETHEUS, RULES, ALERTMANA
 def estate_files(
     estate: Estate, timing: Timing, endpoints: Endpoints | None, first: SiteTarget | None
 ) -> dict[str, str]:
-    """Every file but the targets: from the estate's settings and notifications, and the first site's
-    target (the rule tests' example site; ``None`` without sites: no rule tests)."""
+    """Every file but the targets: from the estate's settings, policies and notifications, and the
+    first site's target (the rule tests' example site; ``None`` without sites: no rule tests)."""
     endpoints = endpoints or Endpoints()
+    prometheus = prometheus_config(estate.settings.name, timing, endpoints)
+    prometheus["scrape_configs"].append(sdwan.scrape_config(timing))
+    rules = rule_groups(timing)
+    rules["groups"].append(sdwan.rule_group(estate, timing))
     files = {
-        PROMETHEUS: to_yaml(prometheus_config(estate.settings.name, timing, endpoints)),
-        RULES: to_yaml(rule_groups(timing)),
+        PROMETHEUS: to_yaml(prometheus),
+        RULES: to_yaml(rules),
         ALERTMANAGER: to_yaml(alertmanager_config(estate.notifications, timing, endpoints)),
     }
     if first is not None:
         rules_from_tests = os.path.relpath(RULES, Path(RULE_TESTS).parent)
-        example = ProbeTargets(estate=estate.settings.name, hub="", saas="", sites={first.site: first})
-        files[RULE_TESTS] = to_yaml(unit_tests(example, timing, rules_from_tests))
+        example = ProbeTargets(
+            estate=estate.settings.name,
+            hub="",
+            saas="",
+            sites={first.site: first},
+            policies={first.policy: policy_target(estate.policies[first.policy])},
+        )
+        tests = unit_tests(example, timing, rules_from_tests)
+        tests["tests"] += sdwan.unit_tests(estate, timing, (first.site, first.region))
+        files[RULE_TESTS] = to_yaml(tests)
     return files
 
 
-def targets_head(estate: Estate) -> str:
-    """``probe-targets.yml`` up to its ``sites:`` line."""
+def targets_frame(estate: Estate, policies: Iterable[str]) -> tuple[str, str]:
+    """``probe-targets.yml`` around its site blocks: up to the ``sites:`` line, and what follows
+    (the ``policies`` the sites use)."""
     empty = ProbeTargets(
         estate=estate.settings.name,
         hub=str(estate.settings.reachability.hub),
         saas=str(estate.settings.reachability.saas),
         sites={},
+        policies={name: policy_target(estate.policies[name]) for name in sorted(set(policies))},
     )
     text = to_yaml(empty.model_dump(mode="json"))
-    assert text.endswith(f"{_SITES}: {{}}\n"), "sites is the last field of ProbeTargets"
-    return text.removesuffix(" {}\n") + "\n"
+    head, found, tail = text.partition(f"\n{_SITES}: {{}}\n")
+    assert found, "ProbeTargets dumps its sites as a top-level mapping"
+    return f"{head}\n{_SITES}:\n", tail
 
 
 def target_block(target: SiteTarget) -> str:
@@ -134,10 +152,10 @@ def target_block(target: SiteTarget) -> str:
     return "".join(f"  {line}" for line in text.splitlines(keepends=True))
 
 
-def targets_text(head: str, blocks: Iterable[str]) -> str:
-    """``probe-targets.yml`` from its head and every site's block, in site order."""
+def targets_text(head: str, blocks: Iterable[str], tail: str = "") -> str:
+    """``probe-targets.yml`` from its frame and every site's block, in site order."""
     body = "".join(blocks)
-    return head + body if body else head.removesuffix("\n") + " {}\n"
+    return (head + body if body else head.removesuffix(":\n") + ": {}\n") + tail
 
 
 def split_target_blocks(text: str) -> dict[str, str] | None:
@@ -149,7 +167,9 @@ def split_target_blocks(text: str) -> dict[str, str] | None:
     current: list[str] = []
     site = ""
     for line in body.splitlines(keepends=True):
-        if line.startswith("  ") and not line.startswith("   ") and not line.startswith("  - "):
+        if not line.startswith(" "):  # the next top-level key: the sites are done
+            break
+        if not line.startswith("   ") and not line.startswith("  - "):
             if site:
                 blocks[site] = "".join(current)
             site, current = _block_key(line), []
