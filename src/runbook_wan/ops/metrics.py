@@ -48,6 +48,21 @@ CHANGE_OPEN = "runbook_change_open_seconds"
 #: The customer's promise: a configuration change is done (deployed and verified) within one hour.
 CHANGE_PROMISE_SECONDS = 3600.0
 
+# --- exported by the notifier (its loopback listener's /metrics) --------------------------------
+#: Seconds since the first page of a firing incident nobody acknowledged yet (labels: incident,
+#: alertname, site, region, severity). Gone once acknowledged or resolved.
+INCIDENT_UNACKNOWLEDGED = "runbook_incident_unacknowledged_seconds"
+#: Engagement over the last 30 days (no labels): share of paged incidents acknowledged by a person
+#: within the promise, time to acknowledge (``quantile`` 0.5 and 0.9), incidents and breaches.
+ENGAGEMENT_MET_RATIO = "runbook_engagement_met_ratio"
+ENGAGEMENT_ACK_SECONDS = "runbook_engagement_ack_seconds"
+ENGAGEMENT_INCIDENTS = "runbook_engagement_incidents"
+ENGAGEMENT_BREACHES = "runbook_engagement_breaches"
+#: The customer's promise: every page is acknowledged by a person within ten minutes.
+ENGAGEMENT_PROMISE_SECONDS = 600.0
+#: Label of EngagementOverdue naming the incident nobody acknowledged.
+INCIDENT = "incident"
+
 # --- recording rules ---------------------------------------------------------------------------
 #: Location-level state: 1 while any circuit of the site passes traffic (labels: site, region).
 SITE_UP = "runbook:site_up"
@@ -66,6 +81,7 @@ class Alert(StrEnum):
     CONFIG_DRIFT = "ConfigDrift"
     ROLLOUT_HALTED = "RolloutHalted"
     CHANGE_OVERDUE = "ChangeOverdue"
+    ENGAGEMENT_OVERDUE = "EngagementOverdue"
 
 
 class Severity(StrEnum):
