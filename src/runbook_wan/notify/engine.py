@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 
 from runbook_wan.credentials.redact import Redactor
 from runbook_wan.model.notifications import (
+    EVENTS_RECEIVER,
     UNROUTED_RECEIVER,
     ChannelKind,
     EffectiveRoute,
@@ -194,8 +195,8 @@ class Notifier:
         chosen = route_by_receiver(self.notifications, receiver)
         if chosen is not None:
             return [chosen]
-        if receiver == UNROUTED_RECEIVER:
-            return []
+        if receiver in (UNROUTED_RECEIVER, EVENTS_RECEIVER):
+            return []  # recorded in the incident timeline, sent to nobody
         return matching_routes(self.notifications, labels, self.clock())
 
     def _firing(self, alert: WebhookAlert, routes: list[EffectiveRoute], outcome: Outcome, plan: list[Send]) -> None:
