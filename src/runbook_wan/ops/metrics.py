@@ -159,6 +159,10 @@ class Alert(StrEnum):
     AGENT_DOWN = "SdwanAgentDown"
 
 
+#: Events: recorded in the incident timeline and shown on the pane, sent to nobody (never a page).
+EVENT_ALERTS = (Alert.CLASS_OFF_PREFERRED,)
+
+
 class Severity(StrEnum):
     """``severity`` label values, most urgent first."""
 
