@@ -57,10 +57,10 @@ def test_open_loopback_pane_until_the_first_account(tmp_path: Path) -> None:
     assert c.get("/").status_code == 200 and c.get("/api").status_code == 200  # no account: open, read only
     assert c.post("/api/incidents/inc-000000/ack").status_code == 403  # ... and nobody may act
     add_people(state, Secrets(), ["vic"])
-    for path in ("/", "/sites/sea-001", "/healthz"):
+    for path in ("/", "/sites/sea-001"):
         answer = c.get(path)
         assert answer.status_code == 303 and answer.headers["location"].startswith("/login"), path
-    assert c.get("/api").status_code == 401
+    assert c.get("/api").status_code == 401 and c.get("/healthz").status_code == 401
     assert c.get("/api").headers["www-authenticate"].startswith("Bearer")
     assert c.get("/login").status_code == 200
 

@@ -288,7 +288,7 @@ class AccessGate:
         await self._refuse(scope, send, path, refused)
 
     async def _refuse(self, scope: Scope, send: Send, path: str, refused: bool) -> None:
-        api = path.startswith("/api") or scope.get("method") not in ("GET", "HEAD")
+        api = path.startswith("/api") or path == "/healthz" or scope.get("method") not in ("GET", "HEAD")
         if not self.access.has_login_page() and self.access.legacy_token is not None:
             start, body = _plain(
                 401,

@@ -35,7 +35,7 @@ SECURITY_HEADERS = [
     (b"content-security-policy", render.LIVE_CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),  # forms then carry a real Origin header
     (b"cache-control", b"no-store"),
 ]
 

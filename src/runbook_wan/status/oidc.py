@@ -80,7 +80,7 @@ class OidcLogin:
             return Mapped(name[:64], groups, None, f"the {self.config.username_claim} claim is not a usable name")
         rule = self.config.role_for(groups)
         if rule is None:
-            return Mapped(name, groups, None, "no role: none of the person's groups is mapped in access.yaml")
+            return Mapped(name, groups, None, "none of its groups is mapped to a role in access.yaml")
         return Mapped(name, groups, Actor(name, rule.role, scope_of(rule.regions), "pane"))
 
 
