@@ -104,7 +104,7 @@ def test_local_login_then_a_viewer_sees_only_its_region(served: Served, browser:
     assert page.inner_text('[data-summary="open_incidents"] b') == "1"
     assert page.get_attribute("#userbar", "data-role") == "viewer"
     assert "vic · viewer · west" in page.inner_text("#userbar")
-    assert list(rows)[0] == WEST_SITE  # problems first: its open incident puts it on top
+    assert next(iter(rows)) == WEST_SITE  # problems first: its open incident puts it on top
     served.look(page, "viewer-estate")
     page.click('[data-filter-state="incidents"]')
     assert page.url.endswith("/?state=incidents") and list(site_rows(page)) == [WEST_SITE]
@@ -175,7 +175,9 @@ def test_an_admin_adds_a_user(served: Served, browser: Browser) -> None:
     other.close()
     page.click("#userbar a[href='/admin/audit']")
     served.look(page, "admin-audit")
-    events = page.eval_on_selector_all("#audit tr[data-event]", "rows => rows.map(r => r.dataset.event + ':' + r.dataset.user)")
+    events = page.eval_on_selector_all(
+        "#audit tr[data-event]", "rows => rows.map(r => r.dataset.event + ':' + r.dataset.user)"
+    )
     assert "user-add:ann" in events and "login:dora" in events and "login:ann" in events
     context.close()
 
