@@ -48,6 +48,28 @@ CHANGE_OPEN = "runbook_change_open_seconds"
 #: The customer's promise: a configuration change is done (deployed and verified) within one hour.
 CHANGE_PROMISE_SECONDS = 3600.0
 
+# --- exported by the edge agent on each FRR router (runbook-agent, docs/agent.md) --------------
+#: The class label of the agent's class series (an SD-WAN application class of the site's policy).
+APP_CLASS = "class"
+#: Probe loss over the agent's last window, 0..1 (labels: site, circuit).
+SDWAN_CIRCUIT_LOSS = "runbook_sdwan_circuit_loss_ratio"
+#: One-way latency estimate (half the mean round trip) over the last window, seconds.
+SDWAN_CIRCUIT_LATENCY = "runbook_sdwan_circuit_latency_seconds"
+#: One-way jitter estimate over the last window, seconds.
+SDWAN_CIRCUIT_JITTER = "runbook_sdwan_circuit_jitter_seconds"
+#: Probes the agent sent on the circuit (counter).
+SDWAN_CIRCUIT_PROBES_SENT = "runbook_sdwan_circuit_probes_sent_total"
+#: 1 for the circuit the class is on now, 0 for its other allowed circuits (labels: site, class, circuit).
+SDWAN_CLASS_CIRCUIT = "runbook_sdwan_class_circuit"
+#: 1 while the circuit meets the class SLA (labels: site, class, circuit).
+SDWAN_CLASS_SLA_MET = "runbook_sdwan_class_sla_met"
+#: Unix time the class moved to its current circuit (labels: site, class).
+SDWAN_CLASS_SINCE = "runbook_sdwan_class_since_timestamp_seconds"
+#: Moves of the class between circuits (counter; labels: site, class).
+SDWAN_CLASS_TRANSITIONS = "runbook_sdwan_class_transitions_total"
+#: 1, labelled with the sha256 digest of the policy file the agent runs (labels: site, digest).
+SDWAN_AGENT_POLICY_INFO = "runbook_sdwan_agent_policy_info"
+
 # --- recording rules ---------------------------------------------------------------------------
 #: Location-level state: 1 while any circuit of the site passes traffic (labels: site, region).
 SITE_UP = "runbook:site_up"
