@@ -19,17 +19,7 @@ from runbook_wan.ops import metrics as m
 
 
 def test_metric_names_are_the_ones_the_readers_use() -> None:
-    assert exporter.NAMES == (
-        m.SDWAN_CIRCUIT_LOSS,
-        m.SDWAN_CIRCUIT_LATENCY,
-        m.SDWAN_CIRCUIT_JITTER,
-        m.SDWAN_CIRCUIT_PROBES_SENT,
-        m.SDWAN_CLASS_CIRCUIT,
-        m.SDWAN_CLASS_SLA_MET,
-        m.SDWAN_CLASS_SINCE,
-        m.SDWAN_CLASS_TRANSITIONS,
-        m.SDWAN_AGENT_POLICY_INFO,
-    )
+    assert exporter.NAMES == m.SDWAN_AGENT_METRICS
 
 
 @pytest.fixture
