@@ -64,7 +64,7 @@ def test_metrics_are_prometheus_text_with_the_contract_labels(served: tuple[str,
     }
     site = ("site", "chi-021")
     assert samples[(m.SDWAN_CIRCUIT_LOSS, (("circuit", "primary_dia"), site))] == 0.0
-    assert samples[(m.SDWAN_CIRCUIT_PROBES_SENT, (("circuit", "primary_dia"), site))] >= 350
+    assert samples[(m.SDWAN_PROBES_SENT, (("circuit", "primary_dia"), site))] >= 350
     assert samples[(m.SDWAN_CLASS_CIRCUIT, (("circuit", "secondary_dia"), ("class", "voice"), site))] == 1.0
     assert samples[(m.SDWAN_CLASS_CIRCUIT, (("circuit", "primary_dia"), ("class", "voice"), site))] == 0.0
     assert (m.SDWAN_CLASS_CIRCUIT, (("circuit", "tertiary_wireless"), ("class", "guest"), site)) not in samples, (
@@ -72,7 +72,7 @@ def test_metrics_are_prometheus_text_with_the_contract_labels(served: tuple[str,
     )
     assert samples[(m.SDWAN_CLASS_SLA_MET, (("circuit", "primary_dia"), ("class", "voice"), site))] == 1.0
     assert samples[(m.SDWAN_CLASS_TRANSITIONS, (("class", "voice"), site))] == 0.0
-    assert samples[(m.SDWAN_AGENT_POLICY_INFO, (("digest", agent.policy.digest), site))] == 1.0
+    assert samples[(m.SDWAN_AGENT_POLICY, (("digest", agent.policy.digest), site))] == 1.0
 
 
 def test_state_is_the_contract_json(served: tuple[str, Agent]) -> None:
