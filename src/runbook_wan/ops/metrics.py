@@ -66,6 +66,20 @@ CHANGE_OPEN = "runbook_change_open_seconds"
 #: The customer's promise: a configuration change is done (deployed and verified) within one hour.
 CHANGE_PROMISE_SECONDS = 3600.0
 
+# --- exported by the notifier (its loopback listener's /metrics) --------------------------------
+#: Seconds since the first page of a firing incident nobody acknowledged yet (labels: incident,
+#: alertname, site, region, severity). Gone once acknowledged or resolved.
+INCIDENT_UNACKNOWLEDGED = "runbook_incident_unacknowledged_seconds"
+#: Engagement over the last 30 days (no labels): share of paged incidents acknowledged by a person
+#: within the promise, time to acknowledge (``quantile`` 0.5 and 0.9), incidents and breaches.
+ENGAGEMENT_MET_RATIO = "runbook_engagement_met_ratio"
+ENGAGEMENT_ACK_SECONDS = "runbook_engagement_ack_seconds"
+ENGAGEMENT_INCIDENTS = "runbook_engagement_incidents"
+ENGAGEMENT_BREACHES = "runbook_engagement_breaches"
+#: The customer's promise: every page is acknowledged by a person within ten minutes.
+ENGAGEMENT_PROMISE_SECONDS = 600.0
+#: Label of EngagementOverdue naming the incident nobody acknowledged.
+INCIDENT = "incident"
 # --- exported by the edge agent on each FRR router (``runbook-agent``, docs/agent.md) -----------
 # The agent cannot import this module (it imports nothing of the controller): a test pins its names
 # to these. Latency and jitter are one-way figures, comparable with the policies' SLAs as written.
@@ -138,10 +152,15 @@ class Alert(StrEnum):
     CONFIG_DRIFT = "ConfigDrift"
     ROLLOUT_HALTED = "RolloutHalted"
     CHANGE_OVERDUE = "ChangeOverdue"
+    ENGAGEMENT_OVERDUE = "EngagementOverdue"
     #: An event, never a page: an SD-WAN class runs on another circuit than its preferred one.
     CLASS_OFF_PREFERRED = "ClassOffPreferred"
     #: The edge agent of a site cannot be scraped (routing still works; SLA steering is frozen).
     AGENT_DOWN = "SdwanAgentDown"
+
+
+#: Events: recorded in the incident timeline and shown on the pane, sent to nobody (never a page).
+EVENT_ALERTS = (Alert.CLASS_OFF_PREFERRED,)
 
 
 class Severity(StrEnum):
