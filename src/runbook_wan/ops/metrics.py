@@ -117,11 +117,6 @@ SDWAN_AGENT_METRICS = (
 SDWAN_AGENT_DEFAULT_PORT = 9469
 #: The agent's JSON view of the same facts (docs/agent.md, "/state").
 SDWAN_AGENT_STATE_PATH = "/state"
-# --- exported by the edge agent on each FRR router (docs/agent.md) ------------------------------
-#: 1 for the circuit the class is on now, 0 for its other allowed circuits (labels: site, class, circuit).
-SDWAN_CLASS_CIRCUIT = "runbook_sdwan_class_circuit"
-#: Always 1; the policy file's digest as a label (labels: site, digest).
-SDWAN_AGENT_POLICY = "runbook_sdwan_agent_policy_info"
 
 # --- recording rules ---------------------------------------------------------------------------
 #: Location-level state: 1 while any circuit of the site passes traffic (labels: site, region).
