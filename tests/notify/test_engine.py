@@ -184,6 +184,30 @@ def test_unrouted_alerts_are_recorded_and_sent_nowhere_and_an_unknown_receiver_u
     assert "Acknowledge: runbook.py incidents ack inc-" in mail_to_alice.get_content()
 
 
+def test_a_steering_event_is_recorded_in_the_timeline_and_resolved_but_tells_nobody(rig: Rig) -> None:
+    moved = am_alert(
+        "ClassOffPreferred",
+        site="boi-012",
+        region="west",
+        severity="info",
+        circuit="secondary_dia",
+        preferred="primary_dia",
+    )
+    opened = rig.notifier.handle(payload("runbook-events", moved))
+    assert len(opened.opened) == 1 and opened.sent == opened.failed == 0
+    [event] = rig.store.incidents()
+    assert (event.alertname, event.severity, event.site, event.status) == (
+        "ClassOffPreferred",
+        "info",
+        "boi-012",
+        IncidentStatus.FIRING,
+    )
+    back = rig.notifier.handle(payload("runbook-events", {**moved, "status": "resolved"}))
+    assert back.resolved == [event.id] and back.sent == 0
+    assert rig.store.deliveries(event.id) == [] and rig.chat.posts == [] and rig.smtp.messages == []
+    assert rig.proxy.to("api.twilio.com") == []
+
+
 def test_escalation_calls_after_the_delay_unless_acknowledged_and_only_once(rig: Rig) -> None:
     rig.notifier.handle(payload("runbook-site-down", am_alert("SiteDown", site="bdl-048")))
     rig.notifier.handle(payload("runbook-site-down", am_alert("SiteDown", site="bhm-076")))

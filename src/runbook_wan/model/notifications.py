@@ -524,6 +524,9 @@ class EffectiveRoute:
 RECEIVER_PREFIX = "runbook-"
 #: Alertmanager's root receiver: alerts no route matched (recorded, sent nowhere).
 UNROUTED_RECEIVER = "runbook-unrouted"
+#: Alertmanager's receiver of events (``severity: info`` steering moves): recorded, sent to nobody,
+#: whatever the routes say.
+EVENTS_RECEIVER = "runbook-events"
 
 
 def receiver_name(route_id: str) -> str:
@@ -582,6 +585,41 @@ def default_routes(notifications: Notifications) -> list[EffectiveRoute]:
     return out
 
 
+#: Built-in route tried before the file's own: an SLA breach on circuits standing by (no class on them
+#: now, ``severity: info``) is a ticket, never a page (monitoring.impact). A file route that matches
+#: ``severity: info`` for CircuitSLABreach decides instead.
+STANDBY_SLA_ROUTE = "default-standby-sla"
+
+
+def standby_route(notifications: Notifications) -> EffectiveRoute | None:
+    """The built-in standby-breach route: a ticket, else e-mail to ``defaults.to``; None when the file
+    routes standby breaches itself or there is nowhere to send them."""
+    own = [r for r in notifications.routes if _routes_standby(r)]
+    if own or notifications.defaults is None:
+        return None
+    ticket = _first(notifications, ChannelKind.TICKET)
+    email = _first(notifications, ChannelKind.EMAIL)
+    if ticket:
+        notify = [Delivery(channel=ticket)]
+    elif email:
+        notify = [Delivery(channel=email, to=list(notifications.defaults.to))]
+    else:
+        return None
+    route = Route.model_validate(
+        {
+            "name": STANDBY_SLA_ROUTE,
+            "match": {"alertname": [Alert.CIRCUIT_SLA_BREACH.value], "severity": [Severity.INFO.value]},
+            "notify": [d.model_dump() for d in notify],
+        }
+    )
+    return EffectiveRoute(id=STANDBY_SLA_ROUTE, route=route, builtin=True)
+
+
+def _routes_standby(route: Route) -> bool:
+    names, severities = route.match.alertname, route.match.severity
+    return Severity.INFO.value in severities and (not names or Alert.CIRCUIT_SLA_BREACH.value in names)
+
+
 def _shadowed(default: Route, earlier: list[EffectiveRoute]) -> bool:
     """True when earlier routes end the search for every alert ``default`` could match."""
     stops = [r.route for r in earlier if not r.route.continue_]
@@ -595,12 +633,14 @@ def _shadowed(default: Route, earlier: list[EffectiveRoute]) -> bool:
 
 
 def effective_routes(notifications: Notifications) -> list[EffectiveRoute]:
-    """The routes in force, in order: the file's, then the built-in defaults no earlier route shadows."""
+    """The routes in force, in order: the built-in standby-breach route (unless the file routes those
+    breaches itself), the file's, then the built-in defaults no earlier route shadows."""
     own = [
         EffectiveRoute(id=route.name or f"route-{index + 1}", route=route, index=index)
         for index, route in enumerate(notifications.routes)
     ]
-    return own + [d for d in default_routes(notifications) if not _shadowed(d.route, own)]
+    first = standby_route(notifications)
+    return ([first] if first else []) + own + [d for d in default_routes(notifications) if not _shadowed(d.route, own)]
 
 
 def route_by_receiver(notifications: Notifications, receiver: str) -> EffectiveRoute | None:

@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 
 from runbook_wan.credentials.redact import Redactor
 from runbook_wan.model.notifications import (
+    EVENTS_RECEIVER,
     UNROUTED_RECEIVER,
     ChannelKind,
     EffectiveRoute,
@@ -172,8 +173,8 @@ class Notifier:
         chosen = route_by_receiver(self.notifications, receiver)
         if chosen is not None:
             return [chosen]
-        if receiver == UNROUTED_RECEIVER:
-            return []
+        if receiver in (UNROUTED_RECEIVER, EVENTS_RECEIVER):
+            return []  # recorded in the incident timeline, sent to nobody
         return matching_routes(self.notifications, labels, self.clock())
 
     def _firing(self, alert: WebhookAlert, routes: list[EffectiveRoute], outcome: Outcome, plan: list[Send]) -> None:
