@@ -32,15 +32,13 @@ from runbook_wan.model.notifications import (
 from runbook_wan.monitoring.endpoints import Endpoints
 from runbook_wan.monitoring.timing import Timing, duration
 from runbook_wan.ops import metrics as m
-from runbook_wan.ops.metrics import Alert
+from runbook_wan.ops.metrics import EVENT_ALERTS, Alert
 
 SITE_GROUPING = ["alertname", m.SITE]
 PROVIDER_GROUPING = ["alertname", m.PROVIDER]
 CIRCUIT_ALERTS = (Alert.CIRCUIT_DOWN, Alert.CIRCUIT_SLA_BREACH)
 #: Alerts computed from the probe's measurements (false when the probe is down).
 PROBE_ALERTS = (Alert.CIRCUIT_DOWN, Alert.CIRCUIT_SLA_BREACH, Alert.SITE_DOWN, Alert.PROVIDER_OUTAGE)
-#: Recorded, never sent (the ``runbook-events`` receiver).
-EVENT_ALERTS = (Alert.CLASS_OFF_PREFERRED,)
 
 
 def hours_name(key: str) -> str:
