@@ -74,7 +74,7 @@ def _dia_probe() -> ProbeSettings:
 
 
 def _metered_probe() -> ProbeSettings:
-    return ProbeSettings(interval_ms=2000, window_s=60)
+    return ProbeSettings(interval_ms=1000, window_s=30)
 
 
 class SteeringSettings(IntentModel):
@@ -87,7 +87,8 @@ class SteeringSettings(IntentModel):
     )
     metered_probe: ProbeSettings = Field(
         default_factory=_metered_probe,
-        description="Probing of metered circuits (wireless data): slower, so it costs under 1 kbit/s.",
+        description="Probing of metered circuits (wireless data): 1 probe/s over 30 s windows, under 1 kbit/s "
+        "(docs/agent.md, sizing).",
     )
     breach_windows: int = Field(default=2, ge=1, le=10, description="Windows in a row a breach must last to count.")
     clear_windows: int = Field(
