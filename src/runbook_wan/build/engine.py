@@ -37,13 +37,13 @@ from runbook_wan.build.inputs import FileDigests, digest_bytes, digest_text, inp
 from runbook_wan.build.site_job import Mode, SiteJob, SiteOutcome
 from runbook_wan.build.workers import build_sites, processes_for
 from runbook_wan.model.loader import SharedIntents, list_site_files, load_shared
-from runbook_wan.model.platform import DEFAULT_PLATFORMS_DIR
+from runbook_wan.model.platform import DEFAULT_PLATFORMS_DIR, PlatformSpec, artifact_suffixes
 from runbook_wan.monitoring.bundle import TARGETS, estate_files, split_target_blocks, targets_frame, targets_text
 from runbook_wan.monitoring.targets import SiteTarget
 from runbook_wan.monitoring.timing import PRODUCTION
 from runbook_wan.render.environment import DEFAULT_TEMPLATES_DIR
 from runbook_wan.render.pipeline import render_estate, templates_missing
-from runbook_wan.render.writer import SUFFIX
+from runbook_wan.render.writer import SUFFIX, split_name
 from runbook_wan.results import DiagnosticError
 from runbook_wan.selection.limit import Selectable, select_ids
 
@@ -276,7 +276,7 @@ def _finish(
         result.outcomes = {o.sid: o for o in chosen if o.sid is not None}
         result.shared = shared
         return result
-    _write_configs(req, result, chosen, entries, fresh)
+    _write_configs(req, result, shared.platforms, chosen, entries, fresh)
     if req.monitoring is not None and req.limit is None:
         _write_monitoring(req, result, shared, chosen, entries, cache.blocks)
     if req.limit is None:
@@ -286,15 +286,25 @@ def _finish(
 
 
 def _write_configs(
-    req: BuildRequest, result: BuildResult, chosen: list[SiteOutcome], clean: list[SiteEntry], fresh: list[SiteEntry]
+    req: BuildRequest,
+    result: BuildResult,
+    platforms: Mapping[str, PlatformSpec],
+    chosen: list[SiteOutcome],
+    clean: list[SiteEntry],
+    fresh: list[SiteEntry],
 ) -> None:
     expected = {name for entry in (*clean, *fresh) for name in entry.outputs}
     owner = {name: entry.site for entry in (*clean, *fresh) for name in entry.outputs}
+    # Files of sites (config and artifacts) that no longer exist: every suffix a platform declares.
+    known = {SUFFIX, *artifact_suffixes(platforms)}
+    known |= {name[len(entry.site) :] for entry in (*clean, *fresh) for name in entry.outputs}
     stage = FolderStage(req.configs) if req.mode == "write" else None
     stale: list[str] = []
     if req.limit is None and req.configs.is_dir():
         stale = sorted(
-            p.name for p in req.configs.iterdir() if p.name.endswith(SUFFIX) and p.name not in expected and p.is_file()
+            p.name
+            for p in req.configs.iterdir()
+            if p.name not in expected and split_name(p.name, known) is not None and p.is_file()
         )
     changed: set[str] = set()
     for outcome in chosen:
@@ -311,7 +321,7 @@ def _write_configs(
     else:
         done = stage.commit(remove=stale)
     result.written = sorted(changed)
-    result.removed = sorted({n.removesuffix(SUFFIX) for n in done.removed})
+    result.removed = sorted({n.removesuffix(SUFFIX) for n in done.removed if n.endswith(SUFFIX)})
     result.unchanged = sorted(set(result.selected) - changed)
 
 

@@ -31,7 +31,6 @@ from runbook_wan.monitoring.bundle import target_block
 from runbook_wan.monitoring.targets import site_target
 from runbook_wan.render.environment import make_environment
 from runbook_wan.render.renderer import RenderedConfig, render_site
-from runbook_wan.render.writer import SUFFIX
 from runbook_wan.results import Diagnostic
 
 Mode = Literal["write", "check", "memory"]
@@ -90,8 +89,8 @@ class SiteOutcome:
 
 
 def site_outputs(rendered: RenderedConfig) -> dict[str, str]:
-    """A rendered site's files in ``configs/``, by name."""
-    return {f"{rendered.site}{SUFFIX}": rendered.text}
+    """A rendered site's files in ``configs/`` (its config and its platform's artifacts), by name."""
+    return {f"{rendered.site}{suffix}": text for suffix, text in rendered.files.items()}
 
 
 class SiteJob:
@@ -109,9 +108,12 @@ class SiteJob:
     def _precompile(self) -> None:
         """Compile every section template once, before the workers fork (each would compile its own)."""
         for platform in self.shared.platforms.values():
-            for section in platform.sections:
+            names = [f"{platform.templates}/{section}.j2" for section in platform.sections]
+            for artifact in platform.artifacts:
+                names += [f"{artifact.templates}/{section}.j2" for section in artifact.sections]
+            for name in names:
                 try:
-                    self.env.get_template(f"{platform.templates}/{section}.j2")
+                    self.env.get_template(name)
                 except Exception:  # noqa: BLE001 - a broken template is reported when a site renders it
                     continue
 

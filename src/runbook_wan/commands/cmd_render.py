@@ -17,7 +17,7 @@ from runbook_wan.results import ExitCode, exit_codes
 if TYPE_CHECKING:
     from runbook_wan.context import RunContext
 
-HELP = "render intents into device configs under configs/ and monitoring config under monitoring/"
+HELP = "render intents into device configs (and their artifacts) under configs/ and monitoring config under monitoring/"
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

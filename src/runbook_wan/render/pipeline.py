@@ -98,15 +98,20 @@ def render_sites(
         return _render_sites(estate, sorted(site_ids), list(warnings or []), templates_dir)
 
 
+def template_folders(platform: PlatformSpec) -> list[str]:
+    """The folders under templates/ a platform renders from: its config's and its artifacts'."""
+    return [platform.templates, *(a.templates for a in platform.artifacts if a.templates)]
+
+
 def platform_folders_missing(platforms: Iterable[PlatformSpec], templates_dir: Path) -> list[Diagnostic]:
-    """One error per template folder of these platforms that does not exist."""
+    """One error per template folder of these platforms (config and artifacts) that does not exist."""
     return [
         _folder_missing(
             templates_dir / name,
             "platform templates folder",
             f"create it with one <section>.j2 per section, as in the templates Runbook ships ({name}/)",
         )
-        for name in sorted({platform.templates for platform in platforms})
+        for name in sorted({folder for platform in platforms for folder in template_folders(platform)})
         if not (templates_dir / name).is_dir()
     ]
 
