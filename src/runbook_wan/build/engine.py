@@ -81,6 +81,8 @@ class BuildResult:
     """What a build did, by site id (``written`` etc.: sites with at least one file so)."""
 
     selected: list[str] = field(default_factory=list)
+    #: Every site of the estate (selected or not) -> its region.
+    regions: dict[str, str] = field(default_factory=dict)
     #: Sites built this time; the others were proven unchanged by the cache.
     built: list[str] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
@@ -258,6 +260,7 @@ def _finish(
     attributes: dict[str, Selectable] = {entry.site: entry for entry in entries}
     attributes.update({sid: o.summary for sid, o in loaded.valid.items() if o.summary is not None})
     result.selected = select_ids(attributes, req.limit)
+    result.regions = {sid: site.region for sid, site in sorted(attributes.items())}
     selected = set(result.selected)
     chosen = [loaded.valid[sid] for sid in sorted(loaded.valid) if sid in selected]
     _discard([o for sid, o in loaded.valid.items() if sid not in selected])
