@@ -24,22 +24,20 @@ import runbook_wan
 DIGITS = 32
 
 _PACKAGE = Path(runbook_wan.__file__).resolve().parent
-#: Package code a site's outputs depend on: everything a site's build imports (model, facts, render,
-#: monitoring and what they use); ``tests/build`` checks that this covers the build's imports.
+#: Package code a site's outputs depend on: the model (validation, defaults), the facts, the rendering,
+#: the probe-targets block, and the build itself. Code that shapes only the estate-wide monitoring
+#: files is not here: those files are rebuilt on every build. ``tests/build/test_build_code.py`` checks
+#: that this covers everything a site's build imports.
 RENDER_CODE: tuple[Path, ...] = tuple(
     _PACKAGE / part
     for part in (
         "__init__.py",
-        "atomic_files.py",
-        "workspace.py",
-        "results",
-        "credentials",
-        "ops",
+        "credentials/tokens.py",
         "model",
-        "selection",
         "facts",
         "render",
-        "monitoring",
+        "monitoring/targets.py",
+        "monitoring/bundle.py",
         "build",
     )
 )
