@@ -87,4 +87,14 @@ def print_summary(result: RolloutResult, console: MaskedConsole) -> None:
                 style="bold red",
             )
         )
+    alerting = result.alerting or {}
+    if alerting.get("alertmanager"):
+        missed = alerting.get("silences_not_set") or []
+        line = (
+            f"alertmanager: {len(alerting.get('silenced') or [])} site(s) silenced for their change, "
+            f"{len(alerting.get('expired_early') or [])} lifted early (verified healthy)"
+        )
+        if missed or alerting.get("rollout_halted_not_posted"):
+            line += f"; NOT posted (Alertmanager did not answer), kept in {alerting.get('outbox')}"
+        console.print(Text(line, style="yellow" if missed else "dim"))
     console.print(f"total {result.timings.get('total_s', 0):.1f}s; journal: {result.journal or '-'}", markup=False)
