@@ -41,6 +41,7 @@ from runbook_wan.review.secrets import rotations
 from runbook_wan.rollout.audit import AuditLog, current_user, intents_commit
 from runbook_wan.rollout.change_gate import (
     SecretState,
+    WideChangeError,
     compare_secrets,
     enforce,
     full_render,
@@ -48,6 +49,7 @@ from runbook_wan.rollout.change_gate import (
 )
 from runbook_wan.rollout.change_window import ChangeWindow, change_window, flush_outbox
 from runbook_wan.rollout.deployed import DeployedRecord
+from runbook_wan.rollout.device_gate import device_gate
 from runbook_wan.rollout.journal import Journal, journal_path
 from runbook_wan.rollout.lock import LockHeldError, RolloutLock
 from runbook_wan.rollout.options import DeployOptions
@@ -62,6 +64,7 @@ from runbook_wan.tasks.backup import BackupStore
 from runbook_wan.tasks.deploy_site import SiteJob, StepSink, deploy_site
 from runbook_wan.tasks.fleet import open_fleet
 from runbook_wan.tasks.outcome import Outcome, SiteReport
+from runbook_wan.tasks.preview import DevicePreview, preview
 from runbook_wan.validation.checks.base import ValidationOptions
 from runbook_wan.validation.runner import validate
 
@@ -85,6 +88,8 @@ class RolloutResult:
     review: Review | None = None
     #: What went through Alertmanager (silences, RolloutHalted) and what could not (``AlertingReport``).
     alerting: dict[str, Any] | None = None
+    #: The gate on what the devices would change, asked before the first wave (``DeviceGate``).
+    device_gate: dict[str, Any] | None = None
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.sites.values() if r.outcome is outcome)
@@ -111,6 +116,7 @@ class RolloutResult:
             "halt_reason": self.halt_reason,
             "waves": self.waves,
             "gate": None if self.review is None else _gate_record(self.review),
+            "device_gate": self.device_gate,
             "timings": self.timings,
             "summary": {o.value: self.count(o) for o in Outcome},
             "sites": [self.sites[s].to_dict() for s in sorted(self.sites)],
@@ -221,6 +227,7 @@ class Rollout:
                     result.sites[site] = SiteReport(site=site, outcome=outcome, reason="done by the interrupted run")
         if opts.check:
             self._waves(result, rendered, hashes, pushed, nornir, journal=None)
+            self._device_gate_of_check(result, rendered)
         else:
             leftovers = flush_outbox(opts.state_dir, dict(os.environ))
             if leftovers:
@@ -258,6 +265,11 @@ class Rollout:
                 f"note: took over the stale lock of rollout {lock.stale.rollout_id} (pid {lock.stale.pid} is gone)",
                 markup=False,
             )
+        try:
+            self._device_gate(result, rendered, pushed, nornir)
+        except BaseException:
+            lock.release()
+            raise
         journal = Journal(journal_path(opts.state_dir, result.rollout_id), self.ctx.redactor)
         result.journal = str(journal.path)
         audit = AuditLog(opts.state_dir / "audit.log", self.ctx.redactor)
@@ -274,6 +286,9 @@ class Rollout:
                     options=_options_record(opts),
                     gate=_gate_record(result.review) if result.review else None,
                 )
+                for report in result.sites.values():  # settled before the first wave: resume skips them
+                    if report.reason == PREVIEWED_UNCHANGED:
+                        _journal_site(journal, report)
             else:
                 journal.write("resume", rollout_id=result.rollout_id, user=result.user)
             audit.append(
@@ -319,6 +334,65 @@ class Rollout:
             self._remember(result, rendered)
         finally:
             lock.release()
+
+    def _device_gate(
+        self, result: RolloutResult, rendered: RenderResult, pushed: dict[str, str], nornir: Nornir | None
+    ) -> None:
+        """Before the first wave: ask each device with a deployed baseline for its own diff, apply the
+        gate to the devices that would change (exit 7, nothing touched, when too many would), and
+        settle the devices that already run their config (their waves skip them)."""
+        review = result.review
+        if review is None or nornir is None or self.prior is not None:
+            return
+        onboarding = set(review.gate.onboarding)
+        asked = {site: config for site, config in pushed.items() if site not in onboarding}
+        if not asked:
+            return
+        started = time.monotonic()
+        previews = preview(nornir, asked)
+        gate = device_gate(review, previews, rendered.estate, self.opts.allow_wide_change)
+        gate.seconds = round(time.monotonic() - started, 3)
+        result.timings["device_gate_s"] = gate.seconds
+        result.device_gate = gate.to_dict()
+        problems = gate.problems()
+        if problems:
+            AuditLog(self.opts.state_dir / "audit.log", self.ctx.redactor).append(
+                "rollout-refused",
+                rollout_id=result.rollout_id,
+                user=result.user,
+                intents_commit=result.intents_commit,
+                layer="device",
+                devices_changing=len(gate.changing),
+                config_layer_counted=gate.config_counted,
+                findings=[f.message for f in gate.verdict.findings],
+            )
+            raise WideChangeError(problems)
+        if gate.verdict.exceeded:
+            result.device_gate["override"] = gate.verdict.override
+        if not gate.unchanged:
+            return
+        for site in gate.unchanged:  # already runs it: nothing to push, nothing to silence
+            result.sites[site] = SiteReport(site=site, outcome=Outcome.UNCHANGED, reason=PREVIEWED_UNCHANGED)
+            del pushed[site]
+        # Waves of the devices that change: a canary given as a count is the first of those.
+        work = [site for wave in result.waves for site in wave if site in pushed]
+        if self.opts.canary.strip().isdigit():
+            result.waves = plan_waves(work, self.opts.canary, self.opts.wave_size).all_waves
+        else:
+            result.waves = [kept for wave in result.waves if (kept := [s for s in wave if s in pushed])]
+
+    def _device_gate_of_check(self, result: RolloutResult, rendered: RenderResult) -> None:
+        """``--check``: the device-layer gate's verdict from the diffs it collected (reported, not enforced)."""
+        if result.review is None:
+            return
+        onboarding = set(result.review.gate.onboarding)
+        previews = {
+            site: DevicePreview(diff=report.device_diff)
+            for site, report in result.sites.items()
+            if site not in onboarding and report.outcome in (Outcome.CHECKED, Outcome.UNCHANGED)
+        }
+        gate = device_gate(result.review, previews, rendered.estate, self.opts.allow_wide_change)
+        result.device_gate = gate.to_dict()
 
     def _review(self, rendered: RenderResult, resolver: SecretResolver) -> Review | None:
         """The change this rollout carries, secrets included; refused here (exit 7, nothing touched)
@@ -516,6 +590,8 @@ def _concurrency(workers: int, waves: list[list[str]]) -> int:
     return max(1, min(workers, largest))
 
 
+#: Why a site ended unchanged without a wave: its device already ran its config when asked.
+PREVIEWED_UNCHANGED = "the device already runs it (asked before the first wave)"
 #: The step right before a site's commit: its change-window silence starts when this one passes.
 BEFORE_COMMIT = "pre-check"
 

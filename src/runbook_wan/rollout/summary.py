@@ -87,6 +87,16 @@ def print_summary(result: RolloutResult, console: MaskedConsole) -> None:
                 style="bold red",
             )
         )
+    device = result.device_gate or {}
+    if device:
+        style = "bold red" if device.get("exceeded") and not device.get("override") else "dim"
+        console.print(
+            Text(
+                f"device layer: {len(device.get('changing') or [])} device(s) would change "
+                f"(configs: {device.get('config_layer_counted', 0)}); {device.get('verdict', '')}",
+                style=style,
+            )
+        )
     alerting = result.alerting or {}
     if alerting.get("alertmanager"):
         missed = alerting.get("silences_not_set") or []
