@@ -166,13 +166,7 @@ def test_4_a_rollout_halted_at_the_canary_pages_rollouthalted_once_and_no_circui
     ]
     wait_for("the RolloutHalted chat message", lambda: ops.chats("RolloutHalted", "sea-001"), timeout=60)
     # Every other alert of the canary ends while its silence still holds: none can page afterwards.
-    seen: list[list[str]] = []
-    wait_for(
-        "sea-001's alerts to end",
-        lambda: not seen.append(_site_alerts(ops, "sea-001")) and seen[-1] == [],
-        timeout=120,
-        interval=1,
-    )
+    wait_for("sea-001's alerts to end", lambda: _site_alerts(ops, "sea-001") == [], timeout=120, interval=1)
     active = [
         s
         for s in ops.silences()
