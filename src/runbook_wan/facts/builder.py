@@ -9,6 +9,7 @@ from runbook_wan.credentials.tokens import secret_token
 from runbook_wan.facts import interfaces as iface
 from runbook_wan.facts import routing
 from runbook_wan.facts.models import CircuitFact, SiteFacts, StaticRouteFact
+from runbook_wan.facts.sla import sla_facts
 from runbook_wan.facts.steering import class_paths, steering
 from runbook_wan.model.estate import Estate
 from runbook_wan.model.roles import CIRCUIT_ROLES
@@ -69,6 +70,8 @@ def build_site_facts(estate: Estate, sid: str) -> tuple[SiteFacts, list[Diagnost
             )
         )
     secrets = sorted({c.password for c in circuits if c.password})
+    sla, found = sla_facts(policy, platform, circuits, steer, _TEMP_TIMING)  # TODO(i16-ctl): estate.settings.steering
+    diagnostics += found
     facts = SiteFacts(
         site=sid,
         hostname=sid,
@@ -94,6 +97,7 @@ def build_site_facts(estate: Estate, sid: str) -> tuple[SiteFacts, list[Diagnost
         saas_address=str(estate.settings.reachability.saas),
         management_network=str(estate.settings.management_network),
         secrets=[s.removeprefix("<secret:").removesuffix(">") for s in secrets],
+        sla=sla,
     )
     return facts, diagnostics
 
@@ -114,3 +118,18 @@ def build_estate_facts(
                 seen.add(key)
                 diagnostics.append(d)
     return facts, diagnostics
+
+
+class _P:
+    interval_ms, window_s = 100, 10
+
+
+class _M:
+    interval_ms, window_s = 2000, 60
+
+
+class _T:
+    probe, metered_probe, breach_windows, hold_s = _P(), _M(), 2, 60
+
+
+_TEMP_TIMING = _T()
