@@ -66,6 +66,20 @@ CHANGE_OPEN = "runbook_change_open_seconds"
 #: The customer's promise: a configuration change is done (deployed and verified) within one hour.
 CHANGE_PROMISE_SECONDS = 3600.0
 
+# --- exported by the notifier (its loopback listener's /metrics) --------------------------------
+#: Seconds since the first page of a firing incident nobody acknowledged yet (labels: incident,
+#: alertname, site, region, severity). Gone once acknowledged or resolved.
+INCIDENT_UNACKNOWLEDGED = "runbook_incident_unacknowledged_seconds"
+#: Engagement over the last 30 days (no labels): share of paged incidents acknowledged by a person
+#: within the promise, time to acknowledge (``quantile`` 0.5 and 0.9), incidents and breaches.
+ENGAGEMENT_MET_RATIO = "runbook_engagement_met_ratio"
+ENGAGEMENT_ACK_SECONDS = "runbook_engagement_ack_seconds"
+ENGAGEMENT_INCIDENTS = "runbook_engagement_incidents"
+ENGAGEMENT_BREACHES = "runbook_engagement_breaches"
+#: The customer's promise: every page is acknowledged by a person within ten minutes.
+ENGAGEMENT_PROMISE_SECONDS = 600.0
+#: Label of EngagementOverdue naming the incident nobody acknowledged.
+INCIDENT = "incident"
 # --- exported by the edge agent on each FRR router (``runbook-agent``, docs/agent.md) -----------
 # The agent cannot import this module (it imports nothing of the controller): a test pins its names
 # to these. Latency and jitter are one-way figures, comparable with the policies' SLAs as written.
@@ -103,11 +117,6 @@ SDWAN_AGENT_METRICS = (
 SDWAN_AGENT_DEFAULT_PORT = 9469
 #: The agent's JSON view of the same facts (docs/agent.md, "/state").
 SDWAN_AGENT_STATE_PATH = "/state"
-# --- exported by the edge agent on each FRR router (docs/agent.md) ------------------------------
-#: 1 for the circuit the class is on now, 0 for its other allowed circuits (labels: site, class, circuit).
-SDWAN_CLASS_CIRCUIT = "runbook_sdwan_class_circuit"
-#: Always 1; the policy file's digest as a label (labels: site, digest).
-SDWAN_AGENT_POLICY = "runbook_sdwan_agent_policy_info"
 
 # --- recording rules ---------------------------------------------------------------------------
 #: Location-level state: 1 while any circuit of the site passes traffic (labels: site, region).
@@ -138,6 +147,7 @@ class Alert(StrEnum):
     CONFIG_DRIFT = "ConfigDrift"
     ROLLOUT_HALTED = "RolloutHalted"
     CHANGE_OVERDUE = "ChangeOverdue"
+    ENGAGEMENT_OVERDUE = "EngagementOverdue"
     #: An event, never a page: an SD-WAN class runs on another circuit than its preferred one.
     CLASS_OFF_PREFERRED = "ClassOffPreferred"
     #: The edge agent of a site cannot be scraped (routing still works; SLA steering is frozen).
