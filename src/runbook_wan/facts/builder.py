@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from runbook_wan.credentials.tokens import secret_token
 from runbook_wan.facts import interfaces as iface
 from runbook_wan.facts import routing
+from runbook_wan.facts.agent import agent_policy
 from runbook_wan.facts.models import CircuitFact, SiteFacts, StaticRouteFact
 from runbook_wan.facts.sla import sla_facts
 from runbook_wan.facts.steering import class_paths, steering
@@ -70,7 +71,10 @@ def build_site_facts(estate: Estate, sid: str) -> tuple[SiteFacts, list[Diagnost
             )
         )
     secrets = sorted({c.password for c in circuits if c.password})
-    sla, found = sla_facts(policy, platform, circuits, steer, _TEMP_TIMING)  # TODO(i16-ctl): estate.settings.steering
+    agent = None
+    if steer is not None and platform.artifact("agent_policy") is not None:
+        agent = agent_policy(sid, policy, platform, circuits, steer, estate.settings.steering)
+    sla, found = sla_facts(policy, platform, circuits, steer, estate.settings.steering)
     diagnostics += found
     facts = SiteFacts(
         site=sid,
@@ -97,6 +101,7 @@ def build_site_facts(estate: Estate, sid: str) -> tuple[SiteFacts, list[Diagnost
         saas_address=str(estate.settings.reachability.saas),
         management_network=str(estate.settings.management_network),
         secrets=[s.removeprefix("<secret:").removesuffix(">") for s in secrets],
+        agent=agent,
         sla=sla,
     )
     return facts, diagnostics
@@ -118,18 +123,3 @@ def build_estate_facts(
                 seen.add(key)
                 diagnostics.append(d)
     return facts, diagnostics
-
-
-class _P:
-    interval_ms, window_s = 100, 10
-
-
-class _M:
-    interval_ms, window_s = 2000, 60
-
-
-class _T:
-    probe, metered_probe, breach_windows, hold_s = _P(), _M(), 2, 60
-
-
-_TEMP_TIMING = _T()

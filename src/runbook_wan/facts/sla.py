@@ -25,12 +25,13 @@ operation is ``10*i + r``, its state track ``100 + 10*i + r``, the combined trac
 from __future__ import annotations
 
 import math
-from typing import Protocol
 
 from runbook_wan.facts import naming
+from runbook_wan.facts.agent import METERED_KINDS
 from runbook_wan.facts.models import CircuitFact, SlaFact, SlaHostFact, SlaProbeFact, SteeringFact
 from runbook_wan.model.platform import PlatformSpec
 from runbook_wan.model.policy import Policy
+from runbook_wan.model.region import SteeringSettings
 from runbook_wan.results import Diagnostic
 
 #: IOS-XE's ``track ... delay up|down`` range, in seconds.
@@ -39,27 +40,6 @@ DELAY_RANGE = (1, 180)
 MAX_BUDGETS = 9
 #: IOS-XE ``ip sla`` operations send one echo per ``frequency``, at least every second.
 MIN_FREQUENCY_S = 1
-METERED_KINDS = frozenset({"wireless"})  # TODO(i16-ctl): facts.agent.METERED_KINDS
-
-
-class _Probe(Protocol):
-    @property
-    def interval_ms(self) -> int: ...
-    @property
-    def window_s(self) -> int: ...
-
-
-class SteeringTiming(Protocol):
-    """What the native renderings need of ``estate.steering`` (probe rates, confirmation, hold)."""
-
-    @property
-    def probe(self) -> _Probe: ...
-    @property
-    def metered_probe(self) -> _Probe: ...
-    @property
-    def breach_windows(self) -> int: ...
-    @property
-    def hold_s(self) -> int: ...
 
 
 def _clamp_delay(seconds: float) -> int:
@@ -67,7 +47,7 @@ def _clamp_delay(seconds: float) -> int:
     return int(min(high, max(low, math.ceil(seconds))))
 
 
-def _interval_s(circuit: CircuitFact, timing: SteeringTiming) -> int:
+def _interval_s(circuit: CircuitFact, timing: SteeringSettings) -> int:
     probe = timing.metered_probe if circuit.provider_kind in METERED_KINDS else timing.probe
     return max(MIN_FREQUENCY_S, math.ceil(probe.interval_ms / 1000))
 
@@ -82,7 +62,7 @@ def sla_facts(
     platform: PlatformSpec,
     circuits: list[CircuitFact],
     steer: SteeringFact | None,
-    timing: SteeringTiming,
+    timing: SteeringSettings,
 ) -> tuple[SlaFact | None, list[Diagnostic]]:
     measurement = platform.capabilities.sla_measurement
     enforced = list(platform.capabilities.sla_enforced)

@@ -18,8 +18,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from runbook_wan.ops import metrics
-from runbook_wan.ops.incidents import IncidentStatus, IncidentStore
-from runbook_wan.report.engagement import engagement, parse_iso
+from runbook_wan.ops.incidents import IncidentStatus, IncidentStore, parse_iso
+from runbook_wan.report.engagement import engagement
 from runbook_wan.report.period import Period
 
 WINDOW_DAYS = 30
