@@ -112,7 +112,12 @@ GRAMMAR: dict[str, Grammar] = {
             r"router bgp \d+$",
         ],
         ("bfd-template single-hop ",): [r"interval min-tx \d+ min-rx \d+ multiplier \d+$"],
-        (r"ip sla \d+$",): [r"icmp-echo \S+ source-interface \S+$", r"threshold \d+$", r"timeout \d+$", r"frequency \d+$"],
+        (r"ip sla \d+$",): [
+            r"icmp-echo \S+ source-interface \S+$",
+            r"threshold \d+$",
+            r"timeout \d+$",
+            r"frequency \d+$",
+        ],
         (r"track \d+ ip sla ",): [r"delay down \d+ up \d+$"],
         (r"track \d+ list boolean and$",): [r"object \d+$"],
         ("interface ",): [
