@@ -49,6 +49,7 @@ from runbook_wan.review.gitref import Repo
 from runbook_wan.review.grouping import group_hunks
 from runbook_wan.review.impact import Impact, analyse
 from runbook_wan.review.model import Review
+from runbook_wan.review.secrets import SecretChange, declared
 from runbook_wan.selection.limit import select_sites
 
 #: Package code whose change alters rendered configs (checked against the ref when it is in the repo).
@@ -73,6 +74,10 @@ class ReviewRequest:
     #: An earlier state in folders, instead of git: (intents, configs).
     snapshot: tuple[Path, Path] | None = None
     snapshot_label: str = "the last deployed state"
+    #: Secret changes found by comparing values (deploy); None: the ones the intents declare.
+    secrets: list[SecretChange] | None = None
+    #: Why secret values were (not) compared, for the report.
+    secrets_note: str = ""
 
 
 @dataclass
@@ -188,15 +193,7 @@ def build_review(req: ReviewRequest, rendered: RenderResult | None = None) -> Re
     cached = _cached(req, rendered)
     if cached is not None:
         timings["render_s"] = round(time.perf_counter() - started, 3)
-    with tempfile.TemporaryDirectory(prefix="runbook-review-") as tmp:
-        if req.snapshot is not None and not req.snapshot[0].is_dir():
-            note = f"nothing was deployed from this state yet, so every site is being onboarded ({NOTHING_DEPLOYED})"
-            sides = _Sides(None, None, note, why_full="deploy renders every site")
-        elif req.snapshot is not None:
-            old, note = _load_old(req.snapshot[0], req.platforms, "deployed:intents", None)
-            sides = _Sides(old, None, note, why_full="deploy renders every site")
-        else:
-            sides = _git_sides(req, Path(tmp), need_full_render=rendered is not None)
+    sides = _sides(req, rendered)
     if cached is not None and sides.new is None and sides.old is None:
         new = cached[0].estate  # no intent layer: the estate's settings are all the gate needs
     else:
@@ -219,7 +216,8 @@ def build_review(req: ReviewRequest, rendered: RenderResult | None = None) -> Re
     plan = _cached_plan(req, cached) if cached is not None else _plan(req, result, impact, sides, total)
     timings["diff_s"] = round(time.perf_counter() - step, 3)
     old = sides.old
-    gate = _gate(req, plan, impact, old, new, total, sides.partial, regions)
+    secrets = _secrets(req, impact, old, new, result, cached is not None)
+    gate = _gate(req, plan, impact, old, new, total, sides.partial, secrets, regions)
     changed = {s.site: s.hunks for s in plan.sites if s.change is not Change.UNCHANGED}
     grouping = group_hunks(changed, result.facts)
     timings["total_s"] = round(time.perf_counter() - started, 3)
@@ -227,7 +225,61 @@ def build_review(req: ReviewRequest, rendered: RenderResult | None = None) -> Re
         baseline = req.snapshot_label
     else:
         baseline = req.against or ("HEAD" if sides.old is not None else plan.baseline)
-    return Review(baseline, plan, grouping, gate, impact, sides.note, mode, timings=timings, facts=result.facts)
+    note = req.secrets_note or (
+        "secret values are compared by deploy (the secrets source is not read here): this shows the rotations "
+        "the intents declare"
+    )
+    return Review(
+        baseline,
+        plan,
+        grouping,
+        gate,
+        impact,
+        sides.note,
+        mode,
+        timings=timings,
+        facts=result.facts,
+        secrets=secrets,
+        secrets_note=note,
+    )
+
+
+def _sides(req: ReviewRequest, rendered: RenderResult | None) -> _Sides:
+    with tempfile.TemporaryDirectory(prefix="runbook-review-") as tmp:
+        if req.snapshot is not None and not req.snapshot[0].is_dir():
+            note = f"nothing was deployed from this state yet, so every site is being onboarded ({NOTHING_DEPLOYED})"
+            return _Sides(None, None, note, why_full="deploy renders every site")
+        if req.snapshot is not None:
+            old, note = _load_old(req.snapshot[0], req.platforms, "deployed:intents", None)
+            return _Sides(old, None, note, why_full="deploy renders every site")
+        return _git_sides(req, Path(tmp), need_full_render=rendered is not None)
+
+
+def _secrets(
+    req: ReviewRequest, impact: Impact | None, old: Estate | None, new: Estate, result: RenderResult, cached: bool
+) -> list[SecretChange]:
+    if req.secrets is not None:
+        return req.secrets
+    if impact is None or old is None:
+        return []
+    rendered = {sid: cfg.text for sid, cfg in result.configs.items()}
+    return declared(impact, new, _OnDisk(rendered, req.configs) if cached else rendered)
+
+
+class _OnDisk(dict[str, str]):
+    """Rendered configs, and for a site the cache proved unchanged its config on disk (the same text)."""
+
+    def __init__(self, rendered: dict[str, str], folder: Path) -> None:
+        super().__init__(rendered)
+        self.folder = folder
+
+    def get(self, site: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        if site in self:
+            return self[site]
+        try:
+            return (self.folder / f"{site}{SUFFIX}").read_text(encoding="utf-8")
+        except OSError:
+            return default
 
 
 def _cached_mode(built: BuildResult) -> str:
@@ -299,6 +351,7 @@ def _gate(
     new: Estate,
     total: int,
     partial: bool,
+    secrets: list[SecretChange],
     regions: dict[str, str] | None = None,
 ) -> GateVerdict:
     """``regions``: every site's region when the caller knows them (a cached plan), else from the estates."""
@@ -313,6 +366,9 @@ def _gate(
 
     counted = {s.site: region(s.site) for s in plan.sites if s.change in (Change.CHANGED, Change.REMOVED)}
     onboarding = [s.site for s in plan.sites if s.change is Change.ADDED]
+    # A secret rotation changes what those sites' devices run although their configs do not change.
+    for change in secrets:
+        counted |= {site: region(site) for site in change.sites if site not in onboarding}
     holder = old if old is not None and old.settings.change_policy is not None else new
     policy = holder.settings.change_policy
     shown = new if new.settings.change_policy is not None else holder
