@@ -155,9 +155,13 @@ class Live:
     url: str | None
 
 
-def read_live(sources: Sources) -> Live:
-    live, note = monitoring.read(sources.state_dir, sources.prometheus)
-    steering = steering_source.read(sources.state_dir, sources.prometheus) if live else None
+#: Per Prometheus query: 10,000 sites' series take seconds to answer on a busy machine.
+LIVE_TIMEOUT = 20.0
+
+
+def read_live(sources: Sources, timeout: float = LIVE_TIMEOUT) -> Live:
+    live, note = monitoring.read(sources.state_dir, sources.prometheus, timeout=timeout)
+    steering = steering_source.read(sources.state_dir, sources.prometheus, timeout=timeout) if live else None
     url = sources.prometheus or stack_prometheus_url(sources.state_dir) if live else None
     return Live(live, note, steering, url)
 

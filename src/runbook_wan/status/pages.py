@@ -19,7 +19,6 @@ from runbook_wan.drift.store import drift_dir
 from runbook_wan.model.estate import Estate
 from runbook_wan.ops.stack import incidents_path
 from runbook_wan.results import DiagnosticError
-from runbook_wan.rollout.audit import audit_path
 from runbook_wan.rollout.journal import rollouts_dir
 from runbook_wan.status import render
 from runbook_wan.status.actions import Actions
@@ -46,10 +45,14 @@ def _stat(path: Path) -> tuple[int, int]:
 
 
 def local_mark(state_dir: Path) -> tuple[tuple[int, int], ...]:
-    """Changes when the incident store, a drift result, the audit log, the lock or a rollout journal does."""
+    """Changes when the incident store, a drift result, the lock or a rollout journal does.
+
+    Not the audit log: every login appends to it. The rollout history it holds changes with the
+    journals, and the view is rebuilt with every live reading anyway.
+    """
     incidents = incidents_path(state_dir)
     paths = [incidents, incidents.with_name(incidents.name + "-wal"), drift_dir(state_dir)]
-    paths += [audit_path(state_dir), state_dir / "lock", rollouts_dir(state_dir)]
+    paths += [state_dir / "lock", rollouts_dir(state_dir)]
     folder = rollouts_dir(state_dir)
     if folder.is_dir():
         paths += sorted(folder.glob("*/journal.jsonl"))
@@ -61,17 +64,26 @@ class Pane:
 
     The intents are re-read when a file changes. Prometheus (the slow source: tens of seconds at
     10,000 sites) is read again every :data:`LIVE_TTL` seconds in the background, so requests never
-    wait for it once it has answered; the local sources (incidents, drift, audit log, rollouts) are
+    wait for it once it has answered; the local sources (incidents, drift, rollout lock and journals) are
     checked on every request (a few ``stat`` calls), so an acknowledgement shows on the next page.
     """
 
     def __init__(
-        self, intents: Path, platforms: Path, sources: Sources, refresh: int, live_ttl: float = LIVE_TTL
+        self,
+        intents: Path,
+        platforms: Path,
+        sources: Sources,
+        refresh: int,
+        live_ttl: float = LIVE_TTL,
+        loaded: intents_source.IntentsView | None = None,
     ) -> None:
+        """``loaded``: the intents as just loaded (at 10,000 sites a load takes tens of seconds: once is enough)."""
         self.intents, self.platforms, self.sources, self.refresh = intents, platforms, sources, refresh
         self.live_ttl = live_ttl
         self._lock = threading.Lock()
         self._cached: tuple[tuple[int, float], intents_source.IntentsView] | None = None
+        if loaded is not None:
+            self._cached = (intents_source.fingerprint(intents), loaded)
         self._live_lock = threading.Lock()
         #: (read at, took seconds, serial, reading)
         self._live: tuple[float, float, int, Live] | None = None
