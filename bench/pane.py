@@ -196,7 +196,12 @@ def measure(size: int, requests: int) -> dict[str, Any]:
                 _wait(url, server, work / "serve.log")
                 ready_s = time.perf_counter() - started
                 cookie = _login(url)
-                with httpx.Client(base_url=url, headers={"Cookie": f"{COOKIE}={cookie}"}, timeout=120) as client:
+                with httpx.Client(
+                    base_url=url,
+                    headers={"Cookie": f"{COOKIE}={cookie}"},
+                    timeout=300,
+                    limits=httpx.Limits(max_keepalive_connections=0),  # a new connection each: no keep-alive race
+                ) as client:
                     first = time.perf_counter()
                     client.get("/").raise_for_status()
                     first_s = time.perf_counter() - first
