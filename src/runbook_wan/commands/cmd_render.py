@@ -92,6 +92,7 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     cache = args.configs / FILE_NAME
     reused = len(result.selected) - len(result.built)
     how = f"{reused} proven unchanged by the build cache ({cache})" if reused else result.cache_note
+    how = how or "every site's inputs changed since the last render"
     if args.check:
         for path in result.stale:
             ctx.out.print(f"stale: {path}", markup=False)

@@ -31,6 +31,7 @@ from runbook_wan.facts.models import SiteFacts
 from runbook_wan.model.estate import Estate
 from runbook_wan.monitoring import sdwan
 from runbook_wan.monitoring.alertmanager import alertmanager_config
+from runbook_wan.monitoring.block_yaml import block_yaml
 from runbook_wan.monitoring.endpoints import Endpoints
 from runbook_wan.monitoring.prometheus import RULES_FILE, prometheus_config
 from runbook_wan.monitoring.rules import rule_groups
@@ -148,7 +149,8 @@ def targets_frame(estate: Estate, policies: Iterable[str]) -> tuple[str, str]:
 
 def target_block(target: SiteTarget) -> str:
     """One site's block of ``probe-targets.yml``, as it appears under ``sites:``."""
-    text = dump({target.site: target.model_dump(mode="json")})
+    data = {target.site: target.model_dump(mode="json")}
+    text = block_yaml(data) or dump(data)
     return "".join(f"  {line}" for line in text.splitlines(keepends=True))
 
 
