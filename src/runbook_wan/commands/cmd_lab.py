@@ -166,13 +166,14 @@ def run_status(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         title=f"lab {status.prefix} (since {status.created}; "
         f"{'configs ' + status.configs if status.configs else 'day-0'})"
     )
-    for column in ("namespace", "role", "daemons", "BGP", "SSH", "state"):
+    for column in ("namespace", "role", "daemons", "BGP", "SSH", "agent", "state"):
         table.add_column(column)
     for node in status.nodes:
         bgp = "-" if node.bgp_total is None else f"{node.bgp_established}/{node.bgp_total}"
         daemons = f"{node.daemons_up}/{node.daemons}" if node.daemons else "-"
         state = "ok" if node.healthy else "[red]" + "; ".join(node.problems) + "[/red]"
-        table.add_row(node.netns, node.role, daemons, bgp, _yes(node.ssh), state)
+        agent = "-" if node.agent is None else ("idle" if node.agent and not node.agent_policy else _yes(node.agent))
+        table.add_row(node.netns, node.role, daemons, bgp, _yes(node.ssh), agent, state)
     ctx.out.print(table)
     for fault in (f for f in status.faults if f.active):
         kind = "link down" if fault.link_down else "blackhole"

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from runbook_wan.lab import impairment, probes
+from runbook_wan.lab import agents, impairment, probes
 from runbook_wan.lab.faults import CircuitFault, circuit_faults
 from runbook_wan.lab.state import LabRecord
 from runbook_wan.lab.topology import Topology
@@ -25,6 +25,9 @@ class NodeStatus:
     bgp_established: int | None = None
     bgp_total: int | None = None
     ssh: bool | None = None
+    #: Sites: the SD-WAN edge agent runs (None: not a site); ``agent_policy``: it has a policy file.
+    agent: bool | None = None
+    agent_policy: bool | None = None
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -83,6 +86,10 @@ def _frr_node(
         node.ssh = probes.ssh_open(mgmt_ip)
         if not node.ssh:
             node.problems.append(f"SSH not answering on {mgmt_ip}")
+        node.agent = agents.pid(netns) is not None
+        node.agent_policy = agents.policy_path(netns).is_file()
+        if node.agent_policy and not node.agent:
+            node.problems.append("the SD-WAN agent is not running (it has a policy)")
     return node
 
 
