@@ -8,6 +8,7 @@ from typing import Any
 
 from runbook_wan.lab import agents, impairment, probes
 from runbook_wan.lab.faults import CircuitFault, circuit_faults
+from runbook_wan.lab.impair import CircuitImpairment, all_impairments
 from runbook_wan.lab.state import LabRecord
 from runbook_wan.lab.topology import Topology
 
@@ -42,6 +43,7 @@ class LabStatus:
     configs: str | None
     nodes: list[NodeStatus]
     faults: list[CircuitFault]
+    impairments: list[CircuitImpairment] = field(default_factory=list)
 
     @property
     def healthy(self) -> bool:
@@ -55,6 +57,7 @@ class LabStatus:
             "healthy": self.healthy,
             "nodes": [asdict(n) | {"healthy": n.healthy} for n in self.nodes],
             "faults": [asdict(f) for f in self.faults if f.active],
+            "impairments": [asdict(i) for i in self.impairments],
         }
 
 
@@ -132,4 +135,12 @@ def collect(record: LabRecord) -> LabStatus:
         if not relay.exists or not relay.daemons_up:
             relay.problems.append("relay not running")
         nodes.append(relay)
-    return LabStatus(prefix=topo.prefix, created=record.created, configs=record.configs, nodes=nodes, faults=faults)
+    impaired = all_impairments(record) if all(p.netns in existing for p in topo.providers.values()) else []
+    return LabStatus(
+        prefix=topo.prefix,
+        created=record.created,
+        configs=record.configs,
+        nodes=nodes,
+        faults=faults,
+        impairments=impaired,
+    )

@@ -221,7 +221,8 @@ def _circuit_links(
             profile = CLEAN_RELAY
         relay = impairment = None
         if profile is not None:
-            relay = RelayLeg(site_side=naming.ifname(f"s-{base}"), provider_side=naming.ifname(f"p-{base}"))
+            leg = f"{site.site}-{circuit.interface}" if relay_all else base  # one leg per relayed circuit
+            relay = RelayLeg(site_side=naming.ifname(f"s-{leg}"), provider_side=naming.ifname(f"p-{leg}"))
             impairment = Impairment(
                 rate_mbit=circuit.bandwidth_mbps,
                 delay_ms=int(profile["delay_ms"]),
