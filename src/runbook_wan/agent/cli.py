@@ -190,6 +190,9 @@ class Daemon:
         try:
             policy = load_policy(self.policy_path)
         except PolicyError as exc:
+            if exc.missing and self.agent is None:
+                log.info("no policy at %s yet; idle until a SIGHUP finds one", self.policy_path)
+                return
             for line in exc.lines():
                 log.warning("%s", line)
             if self.agent is not None:
