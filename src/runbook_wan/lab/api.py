@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from runbook_wan.credentials.redact import Redactor
-from runbook_wan.lab import agents, builder, faults, naming, probes, state, traffic
+from runbook_wan.lab import agents, builder, faults, impair, naming, path, probes, state, traffic
 from runbook_wan.lab.builder import UpOptions, UpResult
 from runbook_wan.lab.faults import FaultMode
 from runbook_wan.lab.state import LabRecord
@@ -58,6 +58,7 @@ class Lab:
         timeout: float | None = None,
         redactor: Redactor | None = None,
         require_ready: bool = True,
+        relay: str | None = None,
     ) -> Lab:
         """Build and boot the lab. Raises :class:`DiagnosticError` if it is not ready in time
         (with ``require_ready``; the lab stays up for inspection, call :meth:`down`)."""
@@ -70,6 +71,7 @@ class Lab:
             inventory_dir=inventory_dir,
             management_network=management_network,
             timeout=timeout,
+            relay=relay,
         )
         result = builder.up(options, redactor or Redactor())
         if require_ready and not result.ready:
@@ -170,6 +172,22 @@ class Lab:
                 ]
             )
         return link
+
+    def impair(
+        self,
+        site: str,
+        circuit: str,
+        loss_pct: float | None = None,
+        delay_ms: float | None = None,
+        jitter_ms: float | None = None,
+    ) -> impair.CircuitImpairment:
+        """``lab impair``: loss towards the provider, delay and jitter each way (undone by :meth:`restore`)."""
+        node, link = faults.find_circuit(self.record, site, circuit)
+        return impair.impair(self.record, node, link, loss_pct, delay_ms, jitter_ms)
+
+    def path(self, site: str, app_class: str, **overrides: Any) -> path.PathResult:
+        """``lab path``: the circuit the providers saw the class's packets arrive on."""
+        return path.send_class(self.record, site, app_class, **overrides)
 
     def restore_all(self) -> None:
         faults.restore_all(self.record)

@@ -338,6 +338,7 @@ def up(options: UpOptions, redactor: Redactor, step: Callable[[str], None] | Non
         configs=str(options.configs.resolve()) if options.configs else None,
         secrets_files=[str(layout.secrets)] if layout.secrets.is_file() else [],
         hosts_file=str(hosts_path(options.inventory_dir).resolve()) if options.inventory_dir else None,
+        agents=options.agents,
     )
     state.save(record, layout)
     timings = {"plan": round(time.monotonic() - start, 3)}

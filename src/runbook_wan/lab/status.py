@@ -69,6 +69,7 @@ def _frr_node(
     existing: set[str],
     faulted_peers: set[str],
     mgmt_ip: str | None = None,
+    agents_expected: bool = True,
 ) -> NodeStatus:
     node = NodeStatus(netns=netns, role=role, name=name, exists=netns in existing, daemons=len(daemons))
     if not node.exists:
@@ -91,7 +92,7 @@ def _frr_node(
             node.problems.append(f"SSH not answering on {mgmt_ip}")
         node.agent = agents.pid(netns) is not None
         node.agent_policy = agents.policy_path(netns).is_file()
-        if node.agent_policy and not node.agent:
+        if agents_expected and node.agent_policy and not node.agent:
             node.problems.append("the SD-WAN agent is not running (it has a policy)")
     return node
 
@@ -118,7 +119,9 @@ def collect(record: LabRecord) -> LabStatus:
     jobs += [(p.netns, "provider", p.provider, p.daemons, None) for p in topo.providers.values()]
     jobs += [(s.netns, "site", s.site, s.daemons, s.mgmt_ip) for s in topo.sites.values()]
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        nodes = list(pool.map(lambda j: _frr_node(j[0], j[1], j[2], j[3], existing, faulted, j[4]), jobs))
+        nodes = list(
+            pool.map(lambda j: _frr_node(j[0], j[1], j[2], j[3], existing, faulted, j[4], record.agents), jobs)
+        )
     for site in topo.sites.values():
         hosts = NodeStatus(
             netns=site.hosts_netns, role="lan-hosts", name=site.site, exists=site.hosts_netns in existing
