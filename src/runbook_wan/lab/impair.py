@@ -16,10 +16,14 @@ undoes them.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from runbook_wan.lab import impairment, probes, shell
@@ -78,18 +82,33 @@ def _relay_pairs(record: LabRecord) -> dict[str, object]:
     return data
 
 
+@contextmanager
+def _relay_lock(record: LabRecord) -> Iterator[None]:
+    """One writer of the relay's config at a time (threads and processes: flock)."""
+    with (record.layout.root / "relay.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _set_relay(record: LabRecord, link: CircuitLink, delay_ms: float, jitter_ms: float) -> None:
     assert link.relay is not None
-    config = _relay_pairs(record)
-    pairs = config.get("pairs")
-    assert isinstance(pairs, list)
-    for pair in pairs:
-        if pair.get("a") == link.relay.site_side:
-            pair["delay_ms"], pair["jitter_ms"] = delay_ms, jitter_ms
-    record.layout.relay_config.write_text(json.dumps(config, indent=1) + "\n")
-    pid = impairment.relay_pid(record.layout)
-    if pid is not None and probes.pid_alive(pid):
-        os.kill(pid, signal.SIGHUP)
+    with _relay_lock(record):
+        config = _relay_pairs(record)
+        pairs = config.get("pairs")
+        assert isinstance(pairs, list)
+        for pair in pairs:
+            if pair.get("a") == link.relay.site_side:
+                pair["delay_ms"], pair["jitter_ms"] = delay_ms, jitter_ms
+        path = record.layout.relay_config
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+        tmp.write_text(json.dumps(config, indent=1) + "\n")
+        tmp.replace(path)  # readers never see half a file
+        pid = impairment.relay_pid(record.layout)
+        if pid is not None and probes.pid_alive(pid):
+            os.kill(pid, signal.SIGHUP)
 
 
 def _check(node: SiteNode, link: CircuitLink, loss: float | None, delay: float | None, jitter: float | None) -> None:
