@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +62,20 @@ class SiteEntry:
     warnings: tuple[str, ...] = ()
 
     def line(self) -> str:
-        data = asdict(self)
+        data = {
+            "deps": list(self.deps),
+            "file": self.file,
+            "inputs": self.inputs,
+            "outputs": self.outputs,
+            "platform": self.platform,
+            "policy": self.policy,
+            "region": self.region,
+            "secrets": list(self.secrets),
+            "site": self.site,
+            "tags": list(self.tags),
+            "target": self.target,
+            "warnings": list(self.warnings),
+        }
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     @classmethod
