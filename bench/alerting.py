@@ -28,7 +28,7 @@ SMS, voice) must be 0, tickets are allowed. Then a canary is halted on purpose (
 breaks its primary circuit): exactly one RolloutHalted and no CircuitDown page.
 
 Results go to ``bench/results/alerting.json`` (a run updates only the figures it measured); the
-README quotes them. Lab prefix ``rbba``, a free /22 management network.
+README quotes them. Lab prefix ``rbba`` (``--prefix``), a free /22 management network.
 
     python bench/alerting.py --idle 1800      # 30 min idle, 5 runs of each failure, 300 s cost window
     python bench/alerting.py --runs 1 --window 60
@@ -88,19 +88,19 @@ def memory_mib(pid: int) -> tuple[float, float]:
     return rss, pss
 
 
-def lab_pids() -> list[int]:
+def lab_pids(prefix: str = PREFIX) -> list[int]:
     pids: set[int] = set()
     listing = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=False).stdout
     for name in listing.split():
-        if name.startswith(f"{PREFIX}-"):
+        if name.startswith(f"{prefix}-"):
             out = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True, check=False).stdout
             pids |= {int(p) for p in out.split()}
     return sorted(pids)
 
 
-def measure_cost(record: StackRecord, window: float) -> dict[str, Any]:
+def measure_cost(record: StackRecord, window: float, prefix: str = PREFIX) -> dict[str, Any]:
     pids = {name: s.pid for name, s in record.services.items()}
-    lab_side = lab_pids()
+    lab_side = lab_pids(prefix)
     before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     lab_before = sum(cpu_seconds(p) for p in lab_side if Path(f"/proc/{p}").exists())
     start = time.monotonic()
@@ -404,7 +404,7 @@ def measure(
         before = os.getloadavg()
         # From right after `up`, over one device-poll interval: every cost in its steady-state
         # share (one NAPALM poll of every device, 60 measurement cycles, scrapes and evaluations).
-        measured["cost"] = measure_cost(record, args.window)
+        measured["cost"] = measure_cost(record, args.window, args.prefix)
         measured["circuit_runs"] = [circuit_down(lab, chat, s, 240, prometheus) for s in sites[: args.runs]]
         measured["site_runs"] = [site_down(lab, proxy, s, 240, prometheus) for s in sites[args.runs : 2 * args.runs]]
         measured["load"] = {"before": [round(x, 2) for x in before], "after": [round(x, 2) for x in os.getloadavg()]}
@@ -415,9 +415,10 @@ def measure(
     return measured
 
 
-def main() -> int:
+def options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5, help="failures of each kind (each on its own site)")
+    parser.add_argument("--prefix", default=PREFIX, help="lab name prefix (another run's lab keeps its own)")
     parser.add_argument(
         "--idle", type=float, default=0.0, help="seconds of a healthy estate, first, at the committed timing"
     )
@@ -430,7 +431,11 @@ def main() -> int:
     parser.add_argument("--volume", type=float, default=0.0, help="seconds of a healthy estate to count pages")
     parser.add_argument("--only-volume", action="store_true", help="skip the latency and cost runs")
     parser.add_argument("--volume-scrape", type=float, default=5.0, help="scrape interval of the volume run (demo: 5)")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = options()
     root = Path(tempfile.mkdtemp(prefix="rb-bench-alerting-"))
     state = root / "state"
     with ContractProxy(trustme.CA(), root) as proxy:
@@ -448,9 +453,9 @@ def main() -> int:
             env |= proxy.env
             env |= {"RUNBOOK_SECRET_" + n.upper().replace("/", "_").replace("-", "_"): v for n, v in secrets.items()}
             env["RUNBOOK_SECRETS_FILE"] = str(root / "none.yaml")
-            down(state, PREFIX)
+            down(state, args.prefix)
             boot = time.monotonic()
-            lab = Lab.up(intents, state, prefix=PREFIX, configs=REPO / "configs", inventory_dir=root / "inventory")
+            lab = Lab.up(intents, state, prefix=args.prefix, configs=REPO / "configs", inventory_dir=root / "inventory")
             lab_boot = time.monotonic() - boot
             measured: dict[str, Any] = {}
             sites = lab.sites
