@@ -192,3 +192,29 @@ def test_two_processes_build_the_same_bytes_as_one(tmp_path: Path) -> None:
     assert run.code == 0 and "with 2 process(es)" in run.out
     assert outputs(one) == outputs(two)
     assert (one / "configs" / CACHE).read_text() == (two / "configs" / CACHE).read_text()
+
+
+def test_a_rotated_secret_value_rebuilds_the_sites_that_name_it(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keyed fingerprints of the values, recorded per machine: a rotation rebuilds, writes nothing new."""
+    monkeypatch.setenv("RUNBOOK_SECRET_RUNBOOK_FINGERPRINT_KEY", "fingerprint-key-of-this-machine")
+    monkeypatch.setenv("RUNBOOK_SECRET_BGP_HARBORFIBER", "first-password")
+    assert render(ws).built == 0  # the first fingerprints are recorded, nothing to compare with yet
+    record = (ws / ".runbook" / "build" / "secrets.json").read_text()
+    assert "first-password" not in record and "hmac-sha256:" in record
+    assert render(ws).built == 0
+    monkeypatch.setenv("RUNBOOK_SECRET_BGP_HARBORFIBER", "second-password")
+    run = render(ws)
+    assert run.code == 0 and run.built == 3  # bos-201, mia-203, nyc-202 peer with harborfiber
+    assert "0 written, 6 unchanged" in run.out  # configs hold tokens, never values
+    assert "second-password" not in run.out + run.err
+    assert render(ws).built == 0
+
+
+def test_a_declared_rotation_rebuilds_through_the_provider_file(ws: Path) -> None:
+    edit(
+        ws / "intents" / "providers" / "harborfiber.yaml",
+        "{secret: bgp-harborfiber}",
+        "{secret: bgp-harborfiber, rotation: 2}",
+    )
+    run = render(ws)
+    assert run.code == 0 and run.built == 3

@@ -60,8 +60,12 @@ class SiteEntry:
     tags: tuple[str, ...] = ()
     #: Digests of its warnings (``load:...`` or ``facts:...``), so the warning count stays exact.
     warnings: tuple[str, ...] = ()
+    #: The line it was read from (written back as it was: 10,000 unchanged lines are not re-encoded).
+    read_from: str = field(default="", compare=False, repr=False)
 
     def line(self) -> str:
+        if self.read_from:
+            return self.read_from
         data = {
             "deps": list(self.deps),
             "file": self.file,
@@ -95,6 +99,7 @@ class SiteEntry:
                 policy=str(data["policy"]),
                 tags=tuple(str(t) for t in data.get("tags", ())),
                 warnings=tuple(str(w) for w in data.get("warnings", ())),
+                read_from=line,
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
