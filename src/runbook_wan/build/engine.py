@@ -33,9 +33,10 @@ import yaml
 from runbook_wan.atomic_files import FolderStage, FolderWrite, write_file, write_folder
 from runbook_wan.build.cache import FILE_NAME, Manifest, SiteEntry, merged, read_manifest
 from runbook_wan.build.findings import load_findings, render_findings, warning_count, warning_keys
-from runbook_wan.build.inputs import FileDigests, digest_bytes, digest_text, inputs_digest
+from runbook_wan.build.inputs import FileDigests, digest_text, inputs_digest
 from runbook_wan.build.secrets import Fingerprints, SecretWatch
 from runbook_wan.build.site_job import Mode, SiteJob, SiteOutcome
+from runbook_wan.build.stat_index import StatIndex
 from runbook_wan.build.workers import build_sites, processes_for
 from runbook_wan.model.loader import SharedIntents, list_site_files, load_shared
 from runbook_wan.model.platform import DEFAULT_PLATFORMS_DIR, PlatformSpec, artifact_suffixes
@@ -69,6 +70,8 @@ class BuildRequest:
     secrets_record: Path | None = None
     #: Told the warning count once every site is rendered, before anything is written.
     on_warnings: Callable[[int], None] | None = None
+    #: This machine's digests of files it read or wrote (:mod:`runbook_wan.build.stat_index`).
+    index: Path | None = None
     #: The cache as already read from ``configs`` (else it is read here).
     manifest: Manifest | None = field(default=None, compare=False, repr=False)
 
@@ -113,7 +116,8 @@ class _Cache:
 
     def __init__(self, req: BuildRequest, shared: SharedIntents) -> None:
         self.req = req
-        self.digests = FileDigests(shared.root, shared.platforms_dir, req.templates)
+        self.index = StatIndex(req.index)
+        self.digests = FileDigests(shared.root, shared.platforms_dir, req.templates, self.index.digest)
         self.secrets = SecretWatch(req.fingerprints, req.secrets_record)
         self.manifest: Manifest | None = None
         self.note = ""
@@ -186,10 +190,7 @@ class _Cache:
         if own not in entry.deps or inputs_digest(entry.deps, self.digests, entry.secrets) != entry.inputs:
             return False
         for name, digest in entry.outputs.items():
-            try:
-                if digest_bytes((self.req.configs / name).read_bytes()) != digest:
-                    return False
-            except OSError:
+            if self.index.digest(self.req.configs / name) != digest:
                 return False
         if self.blocks is not None:
             block = self.blocks.get(entry.site)
@@ -273,6 +274,7 @@ def _finish(
     if req.mode == "memory":
         result.outcomes = {o.sid: o for o in chosen if o.sid is not None}
         result.shared = shared
+        cache.index.save()
         return result
     _write_configs(req, result, shared.platforms, chosen, entries, fresh)
     if req.monitoring is not None and req.limit is None:
@@ -282,6 +284,11 @@ def _finish(
         result.cache_stale = _record(req.configs, manifest, write=req.mode == "write")
         if req.mode == "write":
             cache.secrets.remember({s for entry in manifest.entries.values() for s in entry.secrets})
+    if req.mode == "write":
+        for entry in fresh:
+            for name, digest in entry.outputs.items():
+                cache.index.wrote(req.configs / name, digest)
+    cache.index.save()
     return result
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -70,11 +70,15 @@ def code_digest() -> str:
 
 
 class FileDigests:
-    """Digests of input files by name (``intents:regions/west.yaml``), each file read once."""
+    """Digests of input files by name (``intents:regions/west.yaml``), each file read once (or not at
+    all: ``read``, e.g. :meth:`runbook_wan.build.stat_index.StatIndex.digest`, may know it)."""
 
-    def __init__(self, intents: Path, platforms: Path, templates: Path) -> None:
+    def __init__(
+        self, intents: Path, platforms: Path, templates: Path, read: Callable[[Path], str | None] | None = None
+    ) -> None:
         self.roots = {INTENTS: intents, PLATFORMS: platforms, TEMPLATES: templates}
         self._known: dict[str, str | None] = {}
+        self._read = read
 
     def path(self, name: str) -> Path:
         root, _, rel = name.partition(":")
@@ -84,7 +88,8 @@ class FileDigests:
         """The file's digest, or None when it cannot be read (missing: the site must be rebuilt)."""
         if name not in self._known:
             try:
-                self._known[name] = digest_bytes(self.path(name).read_bytes())
+                path = self.path(name)
+                self._known[name] = self._read(path) if self._read else digest_bytes(path.read_bytes())
             except (OSError, KeyError):
                 self._known[name] = None
         return self._known[name]

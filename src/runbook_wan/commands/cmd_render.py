@@ -101,6 +101,7 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     from runbook_wan.build.cache import FILE_NAME
     from runbook_wan.build.engine import BuildRequest, build
     from runbook_wan.build.secrets import RECORD
+    from runbook_wan.build.stat_index import INDEX
 
     monitoring = monitoring_dir(args)
     if args.check:
@@ -120,6 +121,7 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         on_warnings=lambda count: _warn(ctx, count),
         fingerprints=_fingerprints(ctx),
         secrets_record=ctx.state_dir / RECORD,
+        index=ctx.state_dir / INDEX,
     )
     result = build(request)
     cache = args.configs / FILE_NAME

@@ -71,6 +71,8 @@ class ReviewRequest:
     against: str | None = None
     full: bool = False
     override: str | None = None
+    #: This machine's index of file digests (the build cache reads fewer files with it).
+    build_index: Path | None = None
     #: An earlier state in folders, instead of git: (intents, configs).
     snapshot: tuple[Path, Path] | None = None
     snapshot_label: str = "the last deployed state"
