@@ -28,6 +28,7 @@ NOT_SITE_OUTPUT = {
     "runbook_wan.selection.limit": "which sites --limit selects, not what they render to",
     "runbook_wan.ops": "package marker",
     "runbook_wan.ops.metrics": "metric and alert names: estate-wide monitoring files, rebuilt every build",
+    "runbook_wan.ops.email_links": "links in alert e-mails: estate-wide monitoring files, rebuilt every build",
     "runbook_wan.monitoring": "package marker",
     "runbook_wan.monitoring.alertmanager": "estate-wide monitoring file, rebuilt every build",
     "runbook_wan.monitoring.endpoints": "estate-wide monitoring file, rebuilt every build",

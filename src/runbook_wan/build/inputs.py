@@ -39,6 +39,7 @@ RENDER_CODE: tuple[Path, ...] = tuple(
         "render",
         "monitoring/targets.py",
         "monitoring/bundle.py",
+        "monitoring/block_yaml.py",
         "build",
     )
 )
