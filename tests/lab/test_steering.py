@@ -296,6 +296,8 @@ def test_a_brownout_moves_pos_and_voice_within_15_s_and_leaves_bulk_and_guest(
     for cls in ("pos", "voice", "video"):
         changes = [c for t, c in rec.circuits(cls) if t < rec.marks["restored"]]
         assert changes == [P, S], f"{cls}: one transition, got {changes}"
+    primary = rec.snapshot["circuits"][P]
+    assert primary["loss_ratio"] > 0.01, "the primary, no longer used, still carries its own probes (pinned)"
 
 
 def test_traffic_returns_only_after_the_hold_and_within_hold_plus_15_s(scenarios: dict[str, Future[Record]]) -> None:
