@@ -129,7 +129,29 @@ def run_list(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
             ack = f"{incident.acknowledged_by}{via} {incident.acknowledged_at}"
         table.add_row(incident.id, status, incident.alertname, where, incident.started_at, "\n".join(told) or "-", ack)
     ctx.out.print(table)
+    ctx.out.print(_sent_summary(store, incidents), markup=False)
     return ExitCode.OK
+
+
+def _sent_summary(store: IncidentStore, incidents: list[Incident]) -> str:
+    """What reached people, per route and channel: the page count (firing and escalation messages sent)."""
+    from collections import Counter
+
+    from runbook_wan.ops.incidents import DeliveryKind, DeliveryStatus
+
+    sent: Counter[tuple[str, str]] = Counter()
+    for incident in incidents:
+        for delivery in store.deliveries(incident.id):
+            if delivery.status is DeliveryStatus.SENT and delivery.kind is not DeliveryKind.RESOLVED:
+                sent[(delivery.route or "?", delivery.channel)] += 1
+    if not sent:
+        return f"{len(incidents)} incident(s); nothing was sent to anyone"
+    routes: dict[str, list[str]] = {}
+    for (route, channel), count in sorted(sent.items()):
+        routes.setdefault(route, []).append(f"{channel} x{count}")
+    return f"{len(incidents)} incident(s); sent (firing and escalations): " + "; ".join(
+        f"route {route}: {', '.join(parts)}" for route, parts in routes.items()
+    )
 
 
 def _not_changed(store: IncidentStore, incident_id: str, action: str) -> DiagnosticError:
