@@ -218,3 +218,19 @@ def test_a_declared_rotation_rebuilds_through_the_provider_file(ws: Path) -> Non
     )
     run = render(ws)
     assert run.code == 0 and run.built == 3
+
+
+def test_a_union_merged_cache_costs_at_most_a_rebuild(ws: Path) -> None:
+    """What git's union merge leaves when both sides rendered: two headers, two lines for a site."""
+    cache = ws / "configs" / CACHE
+    lines = cache.read_text().splitlines()
+    other_header = lines[0].replace('"code":"', '"code":"f', 1)
+    stale = lines[1].replace('"inputs":"', '"inputs":"0', 1)
+    cache.write_text("\n".join([lines[0], other_header, stale, *lines[1:]]) + "\n")
+    run = render(ws)
+    assert run.code == 0 and run.built == 0  # the later line of a site wins, and it still holds
+    assert cache.read_text().splitlines() == lines  # written afresh
+    cache.write_text("\n".join([other_header, lines[0], *lines[1:], stale]) + "\n")
+    run = render(ws)
+    assert run.code == 0 and run.built == 6  # another code's header first: every site rebuilt, same bytes
+    assert "0 written" in run.out
