@@ -170,6 +170,7 @@ def tally(found: list[dict[str, Any]]) -> dict[str, Any]:
     """Incidents by alert (and impact), and what was sent: messages to people vs tickets."""
     by_alert: dict[str, int] = {}
     people: dict[str, int] = {}
+    paged_for: dict[str, int] = {}
     tickets = 0
     for incident in found:
         impact = incident.get("labels", {}).get("impact") or ""
@@ -183,25 +184,33 @@ def tally(found: list[dict[str, Any]]) -> dict[str, Any]:
                 tickets += 1
             else:
                 people[kind] = people.get(kind, 0) + 1
+                paged_for[key] = paged_for.get(key, 0) + 1
     return {
         "incidents": by_alert,
         "pages_to_noc": sum(people.values()),
         "pages_by_channel": people,
+        "pages_by_alert": paged_for,
         "tickets": tickets,
     }
 
 
 def volume(state: Path, env: dict[str, str], seconds: float) -> dict[str, Any]:
     """A healthy estate watched for ``seconds``: what reached people."""
-    load_before = os.getloadavg()
-    time.sleep(seconds)
+    samples = [os.getloadavg()[0]]
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:  # the machine's 1-minute load, every 30 s (it is shared)
+        time.sleep(max(0.0, min(30.0, end - time.monotonic())))
+        samples.append(os.getloadavg()[0])
     found = incidents(state, env)
     return {
         "seconds": seconds,
         "what": "healthy 80-site lab, normal wireless loss of the lab relay, no fault injected",
         **tally(found),
-        "load_average_before": [round(x, 2) for x in load_before],
-        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "load_average_1m": {
+            "min": round(min(samples), 2),
+            "mean": round(sum(samples) / len(samples), 2),
+            "max": round(max(samples), 2),
+        },
     }
 
 
