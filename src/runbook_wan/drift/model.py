@@ -41,7 +41,7 @@ class DriftResult:
         added, removed = count_changes(hunks)
         sections: list[str] = []
         for hunk in hunks:
-            where = " › ".join(p.strip() for p in hunk.parents) or "(top level)"
+            where = hunk.where or "(top level)"
             if where not in sections:
                 sections.append(where)
         return cls(

@@ -33,7 +33,7 @@ from runbook_wan.context import RunContext
 from runbook_wan.credentials.resolver import SecretResolver
 from runbook_wan.drift.model import DriftStatus
 from runbook_wan.model.estate import Estate
-from runbook_wan.plan.model import sha256
+from runbook_wan.plan.model import site_digest
 from runbook_wan.render.pipeline import RenderResult, render_estate
 from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, Severity, Status
 from runbook_wan.review.model import Review
@@ -166,7 +166,7 @@ class Rollout:
         opts.check_values()
         started = time.monotonic()
         rendered = _validated(opts)
-        hashes = {sid: sha256(cfg.text) for sid, cfg in rendered.configs.items()}
+        hashes = {sid: site_digest(cfg.files) for sid, cfg in rendered.configs.items()}
         review = None
         if not opts.resume:
             review = pending_review(opts, rendered)
@@ -305,7 +305,7 @@ class Rollout:
         snapshot once a whole-estate rollout left every site on it."""
         record = DeployedRecord(self.opts.state_dir)
         landed = {
-            site: rendered.configs[site].text
+            site: rendered.configs[site].files
             for site, report in result.sites.items()
             if report.outcome in (Outcome.CHANGED, Outcome.UNCHANGED) and site in rendered.configs
         }
