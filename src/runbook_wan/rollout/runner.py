@@ -352,6 +352,8 @@ class Rollout:
                 revert_in=opts.revert_in,
                 gate_timeout=opts.gate_timeout,
                 check_only=opts.check,
+                platform=rendered.estate.platforms[rendered.configs[site].platform],
+                files=dict(rendered.configs[site].sidecars),
             )
             one = nornir.filter(filter_func=lambda host, name=site: host.name == name).with_runner(SerialRunner())
             one = one.with_processors([SiteDone(self.on_site)])

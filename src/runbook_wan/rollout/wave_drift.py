@@ -23,7 +23,7 @@ def check_wave(
 ) -> list[DriftResult]:
     if not sites:
         return []
-    jobs = jobs_for(rendered.estate, {s: rendered.configs[s].text for s in sites}, source=f"deploy {rollout_id}")
+    jobs = jobs_for(rendered.estate, {s: rendered.configs[s].files for s in sites}, source=f"deploy {rollout_id}")
     results = run_on(nornir, jobs, redactor)
     store = DriftStore(state_dir, redactor)
     for found in results:
