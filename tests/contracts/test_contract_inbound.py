@@ -115,7 +115,10 @@ def test_sms_syntax_unknown_numbers_garbage_and_stop(rig: Rig) -> None:
     answers = [_twilio_sms(rig, "what?", sender=BOB_PHONE, sid=f"SM{n:032d}").text for n in range(7)]
     answered = [a for a in answers if ET.fromstring(a).find("Message") is not None]
     assert len(answered) == 5 and "Unknown reply. Reply 4 or ack" in answered[0]
-    assert "No page 7 for this phone" in _twilio_sms(rig, "7a", sender=BOB_PHONE, sid="SM" + "4" * 32).text or True
+    silent = _twilio_sms(rig, "7a", sender=BOB_PHONE, sid="SM" + "4" * 32)  # no page 7: one more strike, unanswered
+    assert silent.status_code == 200 and ET.fromstring(silent.text).find("Message") is None
+    no_page = _twilio_sms(rig, "7a", sender=ALICE_PHONE, sid="SM" + "7" * 32)  # alice has no strikes
+    assert "No page 7 for this phone." in no_page.text
     stop = _twilio_sms(rig, "STOP", sender=BOB_PHONE, sid="SM" + "5" * 32)
     assert "no more SMS pages" in stop.text and rig.inbound.store.opted_out(BOB_PHONE)
     start = _twilio_sms(rig, "start", sender=BOB_PHONE, sid="SM" + "6" * 32)

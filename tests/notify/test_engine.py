@@ -9,121 +9,16 @@ HTTP endpoint's refusals, and escalation on an injected clock.
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
+from datetime import timedelta
 
 import httpx
-import pytest
-import trustme
-from contract_proxy import ContractProxy, ProviderResponder
-from notifykit import SECRETS, ChatReceiver, SmtpServer, notifications_intent, private_key_pem
+from contract_proxy import ProviderResponder
+from enginekit import T0, Rig, am_alert, payload, raw_payload
 
-from runbook_wan.credentials.redact import Redactor
-from runbook_wan.credentials.resolver import SecretResolver, env_name
-from runbook_wan.model.notifications import Notifications
-from runbook_wan.notify.alerts import ApiAlert, WebhookPayload
-from runbook_wan.notify.channels.build import build_senders
-from runbook_wan.notify.engine import Notifier
+from runbook_wan.notify.alerts import ApiAlert
 from runbook_wan.notify.service import build_app
-from runbook_wan.ops.incidents import DeliveryKind, IncidentStatus, IncidentStore
-
-T0 = datetime(2026, 11, 30, 18, 0, 0, tzinfo=UTC)
-
-
-class FakeNow:
-    """The notifier's clock, moved by hand (escalation delays without waiting)."""
-
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@dataclass
-class Rig:
-    notifier: Notifier
-    store: IncidentStore
-    proxy: ContractProxy
-    chat: ChatReceiver
-    smtp: SmtpServer
-    clock: FakeNow
-    redactor: Redactor
-
-    def sms(self, site: str) -> list[str]:
-        return [r.form()["To"][0] for r in self.proxy.to("api.twilio.com") if r.path.endswith("/Messages.json")
-                and site in r.form()["Body"][0]]  # fmt: skip
-
-    def calls(self, site: str) -> list[str]:
-        return [r.form()["To"][0] for r in self.proxy.to("api.twilio.com") if r.path.endswith("/Calls.json")
-                and site in r.form()["Twiml"][0]]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def private_key() -> str:
-    return private_key_pem()
-
-
-@pytest.fixture
-def rig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, private_key: str) -> Iterator[Rig]:
-    for name in [n for n in os.environ if n.lower().endswith("_proxy")]:
-        monkeypatch.delenv(name)
-    with ContractProxy(trustme.CA(), tmp_path) as proxy:
-        for name, value in proxy.env.items():
-            monkeypatch.setenv(name, value)
-        chat, smtp = ChatReceiver().start(), SmtpServer().start()
-        try:
-            notifications = Notifications.model_validate(notifications_intent(smtp.port))
-            secrets = SECRETS | {"chat/webhook": chat.url, "vonage/private-key": private_key}
-            environ = {env_name(n): v for n, v in secrets.items()} | {"RUNBOOK_SECRETS_FILE": str(tmp_path / "none")}
-            redactor = Redactor()
-            senders = build_senders(notifications, SecretResolver(redactor, environ=environ), timeout=5)
-            store = IncidentStore(tmp_path / "incidents.sqlite")
-            clock = FakeNow()
-            notifier = Notifier(notifications, senders, store, redactor, clock=clock)
-            yield Rig(notifier, store, proxy, chat, smtp, clock, redactor)
-        finally:
-            chat.stop()
-            smtp.stop()
-
-
-def am_alert(
-    name: str, *, status: str = "firing", starts: str = "2026-11-30T17:59:00.123456789Z", **labels: str
-) -> dict[str, Any]:
-    return {
-        "status": status,
-        "labels": {"alertname": name, **labels},
-        "annotations": {"summary": f"{name} {' '.join(labels.values())}"},
-        "startsAt": starts,
-        "endsAt": "0001-01-01T00:00:00Z" if status == "firing" else "2026-11-30T18:05:00Z",
-        "generatorURL": "http://prometheus.invalid/graph",
-        "fingerprint": f"fp-{name}-{'-'.join(labels.values())}",
-    }
-
-
-def raw_payload(receiver: str, *alerts: dict[str, Any]) -> dict[str, Any]:
-    status = "firing" if any(a["status"] == "firing" for a in alerts) else "resolved"
-    return {
-        "version": "4",
-        "groupKey": '{}:{alertname="X"}',
-        "truncatedAlerts": 0,
-        "status": status,
-        "receiver": receiver,
-        "groupLabels": {},
-        "commonLabels": {},
-        "commonAnnotations": {},
-        "externalURL": "http://alertmanager.invalid",
-        "alerts": list(alerts),
-    }
-
-
-def payload(receiver: str, *alerts: dict[str, Any]) -> WebhookPayload:
-    return WebhookPayload.model_validate(raw_payload(receiver, *alerts))
+from runbook_wan.ops.incidents import DeliveryKind, IncidentStatus
 
 
 def test_a_failed_delivery_is_retried_by_the_next_webhook_and_the_rest_is_not_repeated(rig: Rig) -> None:
@@ -260,3 +155,31 @@ def test_the_webhook_endpoint_refuses_what_is_not_alertmanager_and_reports_what_
     assert junk.status_code == 400 and "not an Alertmanager webhook payload" in junk.json()["error"]
     assert old.status_code == 400 and "version '3' is not supported" in old.json()["error"]
     assert done.status_code == 200 and done.json()["sent"] == 3 and len(done.json()["opened"]) == 1
+
+
+def test_engagement_overdue_escalates_its_incident_at_once_and_metrics_show_who_waits(rig: Rig) -> None:
+    rig.notifier.handle(payload("runbook-site-down", am_alert("SiteDown", site="ovd-001")))
+    rig.notifier.handle(payload("runbook-site-down", am_alert("SiteDown", site="ovd-002")))
+    waiting = {i.site: i for i in rig.store.incidents()}
+    assert rig.store.acknowledge(waiting["ovd-002"].id, "bob", via="sms") is not None
+
+    async def scrape() -> str:
+        transport = httpx.ASGITransport(app=build_app(rig.notifier))
+        async with httpx.AsyncClient(transport=transport, base_url="http://notifier.invalid") as client:
+            return (await client.get("/metrics")).text
+
+    rig.clock.now = T0 + timedelta(seconds=12)
+    exported = asyncio.run(scrape())
+    lines = [line for line in exported.splitlines() if line.startswith("runbook_incident_unacknowledged_seconds{")]
+    assert len(lines) == 1 and f'incident="{waiting["ovd-001"].id}"' in lines[0]
+    assert 'paged_alertname="SiteDown"' in lines[0] and lines[0].endswith(" 12.0")
+    assert "runbook_engagement_incidents 2.0" in exported
+
+    assert rig.notifier.escalate_due().sent == 0  # the route escalates after 15 s
+    # Prometheus says the page waited ten minutes: the notifier calls now, not at the route's own delay.
+    overdue = am_alert("EngagementOverdue", incident=waiting["ovd-001"].id, site="ovd-001", severity="critical")
+    rig.notifier.handle(payload("runbook-default-other", overdue))
+    assert rig.notifier.escalate_due().sent == 2
+    assert sorted(rig.calls("ovd-001")) == ["+14155550123", "+14155550124"] and rig.calls("ovd-002") == []
+    # The EngagementOverdue incident itself is not an incident whose acknowledgement is measured.
+    assert "EngagementOverdue" not in asyncio.run(scrape())

@@ -44,11 +44,11 @@ from runbook_wan.model.notifications import (
     effective_routes,
     matching_routes,
     route_by_receiver,
-    window_seconds,
 )
 from runbook_wan.model.notifications import (
     Delivery as RouteDelivery,
 )
+from runbook_wan.notify import limits
 from runbook_wan.notify.alerts import ApiAlert, WebhookAlert, WebhookPayload
 from runbook_wan.notify.channels.base import Attempt, Sender
 from runbook_wan.notify.notice import Notice, Recipient
@@ -59,7 +59,8 @@ from runbook_wan.ops.incidents import (
     Incident,
     IncidentStatus,
     IncidentStore,
-    now_iso,
+    iso,
+    parse_iso,
 )
 from runbook_wan.ops.metrics import INCIDENT, Alert
 
@@ -96,10 +97,6 @@ class Send:
     def key(self) -> tuple[str, str, str, ChannelKind, str]:
         """What must not be sent twice at the same time (a repeat webhook while the first one sends)."""
         return (self.incident.id, self.notice.kind.value, self.route_id, self.kind, self.recipient.label)
-
-
-def _iso(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -202,9 +199,9 @@ class Notifier:
     def _firing(self, alert: WebhookAlert, routes: list[EffectiveRoute], outcome: Outcome, plan: list[Send]) -> None:
         if alert.alertname == Alert.ENGAGEMENT_OVERDUE.value and alert.labels.get(INCIDENT):
             overdue = alert.labels[INCIDENT]
-            if self.store.expedite_escalation(overdue, _iso(self.clock())):
+            if self.store.expedite_escalation(overdue, iso(self.clock())):
                 log.warning("incident %s not acknowledged within the promise: escalating now", overdue)
-        started = alert.starts_at or now_iso()
+        started = alert.starts_at or iso(self.clock())
         incident = self.store.find_episode(alert.fingerprint, started)
         if incident is None:
             incident, _ = self.store.open_incident(
@@ -236,7 +233,7 @@ class Notifier:
         if escalate is None:
             return False
         minutes = float(escalate.after_minutes or self._default_minutes())
-        due = _iso(self.clock() + timedelta(minutes=minutes))
+        due = iso(self.clock() + timedelta(minutes=minutes))
         self.store.schedule_escalation(incident.id, due, route.id)
         log.info("incident %s escalates to %s at %s unless acknowledged", incident.id, escalate.channel, due)
         return True
@@ -251,7 +248,7 @@ class Notifier:
             outcome.ignored += 1  # never announced (inhibited, silenced, unrouted) or already resolved
             return
         told = self._sent(incident.id, (DeliveryKind.FIRING, DeliveryKind.ESCALATION))
-        resolved = self.store.resolve(incident.id, at=ends_at or now_iso())
+        resolved = self.store.resolve(incident.id, at=ends_at or iso(self.clock()))
         if resolved is None:
             return
         outcome.resolved.append(incident.id)
@@ -271,7 +268,7 @@ class Notifier:
         outcome = Outcome()
         plan: list[Send] = []
         with self._lock:
-            for incident in self.store.due_escalations(_iso(self.clock())):
+            for incident in self.store.due_escalations(iso(self.clock())):
                 route = self._routes.get(incident.escalation_route or "")
                 claimed = self.store.claim_escalation(incident.id)
                 if claimed is None:
@@ -309,7 +306,7 @@ class Notifier:
                 if incident.key in present:
                     outcome.ignored += 1
                 elif complete:
-                    self._resolved(incident.key, now_iso(), outcome, plan)
+                    self._resolved(incident.key, iso(self.clock()), outcome, plan)
             plan = self._claim(plan)
         self._run(plan, outcome)
         return outcome
@@ -426,7 +423,7 @@ class Notifier:
             while name is not None and name not in [a.channel for a in attempts] and len(attempts) <= MAX_FAILOVER_HOPS:
                 sender = self.senders[name]
                 notice = send.notice
-                if self.inbound is not None and sender.PROVIDER:
+                if self.inbound is not None:  # how this message can be answered (e-mail: links)
                     notice = replace(
                         notice, reach=self.inbound.reach(sender, send.incident.id, notice.kind, send.recipient)
                     )
@@ -473,14 +470,16 @@ class Notifier:
         if not windows:
             return None
         now = self.clock()
-        longest = max(window_seconds(w) for w in windows)
         channels = self.notifications.channels_of(send.kind)
-        times = self.store.sent_since(send.recipient.label, channels, _iso(now - timedelta(seconds=longest)))
-        for window, most in sorted(windows.items(), key=lambda item: window_seconds(item[0])):
-            since = _iso(now - timedelta(seconds=window_seconds(window)))
-            if sum(1 for at in times if at >= since) >= most:
-                return f"rate limit: {most} {send.kind.noun} per {window} to this contact; sent when the window allows"
-        return None
+        since = iso(now - timedelta(seconds=limits.longest_window(windows)))
+        sent = [parse_iso(at) for at in self.store.sent_since(send.recipient.label, channels, since)]
+        held = limits.exceeded(windows, sent, now)
+        if held is None:
+            return None
+        return (
+            f"rate limit: {held.most} {send.kind.noun} per {held.window} to this contact; "
+            f"sent at {iso(held.allowed_at)} unless answered first"
+        )
 
     # --- deferred pages and receipts -------------------------------------------------------------
     def send_deferred(self) -> Outcome:
@@ -560,7 +559,7 @@ class Notifier:
         self.store.record_delivery(
             Delivery(
                 incident_id=incident.id,
-                at=now_iso(),
+                at=iso(self.clock()),
                 kind=kind,
                 channel=attempt.channel,
                 recipient=attempt.recipient,

@@ -1,6 +1,6 @@
 """The notifier's own metrics (``GET /metrics`` on its loopback listener), read from the store at scrape time.
 
-* ``runbook_incident_unacknowledged_seconds{incident, alertname, site, region, severity}``: per
+* ``runbook_incident_unacknowledged_seconds{incident, paged_alertname, site, region, severity}``: per
   firing incident that paged somebody and nobody answered yet, seconds since its first page. The
   generated rule ``EngagementOverdue`` fires at the ten-minute promise; the notifier escalates that
   incident at once when the alert reaches it.
@@ -18,8 +18,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from runbook_wan.ops import metrics
-from runbook_wan.ops.incidents import IncidentStatus, IncidentStore
-from runbook_wan.report.engagement import engagement, parse_iso
+from runbook_wan.ops.incidents import IncidentStatus, IncidentStore, parse_iso
+from runbook_wan.report.engagement import engagement
 from runbook_wan.report.period import Period
 
 WINDOW_DAYS = 30
@@ -35,7 +35,7 @@ class EngagementCollector(Collector):
         waiting = GaugeMetricFamily(
             metrics.INCIDENT_UNACKNOWLEDGED,
             "Seconds since the first page of a firing incident nobody acknowledged yet.",
-            labels=[metrics.INCIDENT, "alertname", metrics.SITE, metrics.REGION, metrics.SEVERITY],
+            labels=[metrics.INCIDENT, metrics.PAGED_ALERTNAME, metrics.SITE, metrics.REGION, metrics.SEVERITY],
         )
         firsts = self.store.first_pages()
         for incident in self.store.incidents(open_only=True, limit=100_000):

@@ -112,8 +112,22 @@ class DeliveryStatus(StrEnum):
     LIMITED = "limited"
 
 
+#: How the store writes times: UTC, to the second (text that sorts as time does).
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def iso(at: datetime) -> str:
+    """A time as the store writes it."""
+    return at.astimezone(UTC).strftime(TIME_FORMAT)
+
+
+def parse_iso(text: str) -> datetime:
+    """A time the store wrote, back to a datetime (UTC)."""
+    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)
+
+
 def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso(datetime.now(UTC))
 
 
 @dataclass(frozen=True)
@@ -395,16 +409,17 @@ class IncidentStore:
             ).rowcount
         return self.get(incident_id) if changed else None
 
-    def acknowledge(self, incident_id: str, by: str, via: str | None = None) -> Incident | None:
+    def acknowledge(self, incident_id: str, by: str, via: str | None = None, at: str | None = None) -> Incident | None:
         """Acknowledge a firing incident (stops its escalation). None if unknown, acknowledged or resolved.
 
-        ``via`` is the channel the person answered on (``sms``, ``voice``, ``slack``, ``cli``, ...).
+        ``via`` is the channel the person answered on (``sms``, ``voice``, ``slack``, ``cli``, ...);
+        ``at`` when they did (default: now).
         """
         with self._connect() as db:
             changed = db.execute(
                 "UPDATE incidents SET status = 'acknowledged', acknowledged_by = ?, acknowledged_at = ?, "
                 "acknowledged_via = ?, updated_at = ? WHERE id = ? AND status = 'firing'",
-                (by, now_iso(), via, now_iso(), incident_id),
+                (by, at or now_iso(), via, now_iso(), incident_id),
             ).rowcount
         return self.get(incident_id) if changed else None
 

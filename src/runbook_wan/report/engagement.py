@@ -26,7 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from runbook_wan.ops import metrics
-from runbook_wan.ops.incidents import Incident, IncidentStatus, IncidentStore
+from runbook_wan.ops.incidents import Incident, IncidentStatus, IncidentStore, parse_iso
 from runbook_wan.report.period import Period, iso
 
 PROMISE_SECONDS = metrics.ENGAGEMENT_PROMISE_SECONDS
@@ -37,10 +37,6 @@ class Standing(StrEnum):
     BREACHED = "breached"
     PENDING = "pending"
     CLEARED = "cleared"
-
-
-def parse_iso(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

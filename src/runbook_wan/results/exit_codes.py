@@ -121,8 +121,13 @@ BY_COMMAND: dict[str, dict[ExitCode, str]] = {
     },
     "status": {
         _E.OK: "shown, written (--html) or served until stopped",
-        _E.ERROR: "bad input: intents, output path, or a non-loopback bind without a token",
+        _E.ERROR: "bad input: intents, access.yaml, output path, or a non-loopback bind without login and TLS",
     },
+    "users": {
+        _E.OK: "done",
+        _E.ERROR: "bad input: unknown user or region, a name taken, a short password; nothing changed",
+    },
+    "audit": {_E.OK: "shown", _E.ERROR: "bad input (--since)"},
 }
 
 
