@@ -80,7 +80,7 @@ def test_01b_dscp_is_enforced_by_the_deployed_classifier_as_fwmark_rules(rollout
         assert "ip dscp ef meta mark set 0x0000012e" in table, site  # voice (EF) -> mark 0x12e
         assert "type filter hook prerouting priority mangle" in table
         rules = _in_netns(env, site, "ip", "rule", "show")
-        lans = {lan.interface for lan in env.lab.topology.sites[site].lans}
+        lans = {lan.site_if for lan in env.lab.topology.sites[site].lans}
         marked = {line.split(" iif ")[1].split()[0] for line in rules.splitlines() if "fwmark 0x12e iif" in line}
         assert marked == lans, f"{site}: EF is policy-routed on {marked}, not on every LAN {lans}"
         policy = json.loads(_device_file(env, site, "runbook-agent.json") or "{}")
@@ -495,7 +495,10 @@ def test_08g_the_agents_order_is_not_drift_and_survives_a_deploy_but_not_a_resta
     try:
         _set_nexthops(env, site, sequences, moved)
         assert _voice_nexthops(env, site, sequences) == moved
-        drift = ["drift", "--intents", str(env.intents), "--inventory", str(env.inventory), "--format", "json"]
+        configs = env.root / "configs"
+        assert env.cli("render", "--intents", str(env.intents), "--configs", str(configs))[0] == 0
+        drift = ["drift", "--intents", str(env.intents), "--inventory", str(env.inventory), "--configs", str(configs)]
+        drift += ["--format", "json"]
         code, out = env.cli(*drift, "--limit", site)
         assert code == 0, out
         [found] = json.loads(out[out.index("{") :])["sites"]
