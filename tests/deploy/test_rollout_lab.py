@@ -354,9 +354,52 @@ def test_08c_device_layer_shows_a_hand_change_beside_the_rendered_diff(rollout_l
     assert "| device | 2 device(s) differ from their running config" in out
     assert full.read_text().startswith("## Runbook review")
     assert hand in env.running("chi-021")  # --check touched nothing
-    code, out = env.deploy(*GATE)  # deploying the intents removes the hand change again
-    assert code == 0, out
+    # The configs change at one site, the devices at two (chi-021's hand change goes too): wider than
+    # the 5-site estate's gate (25% = 1), refused before the first wave.
+    before = _snapshot(env)
+    rollouts = {p.name for p in (env.state / "rollouts").glob("*")}
+    code, out = env.deploy(*GATE)
+    assert code == 7, out
+    assert "blast-radius gate, device layer: 2 devices would change; estate.change_policy.max_sites allows 1" in out
+    assert "(the configs differ at 1; the others run something else than what was deployed" in out and "chi-021" in out
+    assert _snapshot(env) == before
+    assert {p.name for p in (env.state / "rollouts").glob("*")} == rollouts
+    code, out = env.deploy("--allow-wide-change", "CHG-8: sea-001 bandwidth, and chi-021 back to its config", *GATE)
+    assert code == 0, out  # deploying the intents removes the hand change again
     assert hand not in env.running("chi-021")
+
+
+def test_08d_hand_changes_at_many_sites_exceed_the_gate_although_configs_did_not_change(
+    rollout_lab: RolloutLab,
+) -> None:
+    """Three devices changed by hand, no intent change: review counts 0 sites, the devices 3. deploy asks
+    every device before the first wave and refuses (exit 7, nothing touched); with an override it puts
+    them back, and the report holds the device layer's count."""
+    env = rollout_lab
+    hands = {site: f"ip route 192.0.2.{n}/32 blackhole" for n, site in enumerate(("atl-061", "mke-022", "nyc-041"), 1)}
+    for site, line in hands.items():
+        env.lab.configure(site, line)
+        assert line in env.running(site)
+    before = _snapshot(env)
+    rollouts = {p.name for p in (env.state / "rollouts").glob("*")}
+    report = env.root / "hand.json"
+    code, out = env.deploy("--report", str(report), *GATE)
+    assert code == 7, out
+    assert "blast-radius gate, device layer: 3 devices would change; estate.change_policy.max_sites allows 1" in out
+    assert "(the configs differ at 0;" in out
+    assert _snapshot(env) == before and {p.name for p in (env.state / "rollouts").glob("*")} == rollouts
+    audit = [json.loads(line) for line in (env.state / "audit.log").read_text().splitlines()]
+    refused = [r for r in audit if r["event"] == "rollout-refused"][-1]
+    assert refused["layer"] == "device" and refused["devices_changing"] == 3 and refused["config_layer_counted"] == 0
+    code, out = env.deploy("--report", str(report), "--allow-wide-change", "CHG-9: undo hand changes", *GATE)
+    assert code == 0, out
+    data = _report(report)
+    assert data["device_gate"]["changing"] == sorted(hands) and data["device_gate"]["config_layer_counted"] == 0
+    outcomes = _outcomes(data)
+    assert {s: outcomes[s] for s in hands} == dict.fromkeys(hands, "changed")
+    assert outcomes["chi-021"] == outcomes["sea-001"] == "unchanged"
+    for site, line in hands.items():
+        assert line not in env.running(site)
 
 
 FLAGSHIP = {"atl-061", "chi-021", "nyc-041", "sea-001"}  # retail-flagship; mke-022 is retail-standard
@@ -369,7 +412,7 @@ def _git(root: Path, *argv: str) -> None:
     )
 
 
-def test_08d_a_class_sla_edit_is_reviewed_gated_and_deployed_as_the_agent_policy(rollout_lab: RolloutLab) -> None:
+def test_08e_a_class_sla_edit_is_reviewed_gated_and_deployed_as_the_agent_policy(rollout_lab: RolloutLab) -> None:
     """Review: a voice SLA edit in intents/policies/ is, in `plan`, a change of the agent policy at
     the four flagship sites (nothing else); the blast-radius gate counts them and refuses; with an
     approved reason it deploys through commit-confirm and the devices hold the new policy."""
@@ -421,7 +464,7 @@ def _templates_with(env: RolloutLab, name: str, old: str, new: str) -> Path:
     return folder
 
 
-def test_08e_a_classifier_the_device_refuses_is_refused_before_anything_changes(rollout_lab: RolloutLab) -> None:
+def test_08f_a_classifier_the_device_refuses_is_refused_before_anything_changes(rollout_lab: RolloutLab) -> None:
     env = rollout_lab
     bad = _templates_with(env, "templates-refused", "meta mark set {{ mark.mark_hex }}", "meta mark set bogus")
     before = {site: (env.running(site), _device_file(env, site, "runbook-sdwan.nft")) for site in SITES}
@@ -434,7 +477,7 @@ def test_08e_a_classifier_the_device_refuses_is_refused_before_anything_changes(
     assert {site: (env.running(site), _device_file(env, site, "runbook-sdwan.nft")) for site in SITES} == before
 
 
-def test_08f_a_classifier_that_breaks_the_site_rolls_back_like_a_config(rollout_lab: RolloutLab) -> None:
+def test_08g_a_classifier_that_breaks_the_site_rolls_back_like_a_config(rollout_lab: RolloutLab) -> None:
     """A classifier the device takes, but that drops what arrives on the circuits: the canary's
     health gate fails, the commit is rolled back, and the old ruleset is back (verified by the
     deploy against the device's own diff, and here in the kernel)."""
@@ -478,7 +521,7 @@ def _voice_nexthops(env: RolloutLab, site: str, sequences: list[int]) -> list[st
     return hops
 
 
-def test_08g_the_agents_order_is_not_drift_and_survives_a_deploy_but_not_a_restart(rollout_lab: RolloutLab) -> None:
+def test_08h_the_agents_order_is_not_drift_and_survives_a_deploy_but_not_a_restart(rollout_lab: RolloutLab) -> None:
     """The agent moves voice by rewriting its sequences' next hops: `drift` calls the site steered,
     not drifting; a hand edit of the classifier file is drift; a deploy puts the file back, keeps the
     agent's order in the running config and saves the rendered order for the next restart."""

@@ -129,7 +129,29 @@ def run_list(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
             ack = f"{incident.acknowledged_by}{via} {incident.acknowledged_at}"
         table.add_row(incident.id, status, incident.alertname, where, incident.started_at, "\n".join(told) or "-", ack)
     ctx.out.print(table)
+    ctx.out.print(_sent_summary(store, incidents), markup=False)
     return ExitCode.OK
+
+
+def _sent_summary(store: IncidentStore, incidents: list[Incident]) -> str:
+    """What reached people, per route and channel: the page count (firing and escalation messages sent)."""
+    from collections import Counter
+
+    from runbook_wan.ops.incidents import DeliveryKind, DeliveryStatus
+
+    sent: Counter[tuple[str, str]] = Counter()
+    for incident in incidents:
+        for delivery in store.deliveries(incident.id):
+            if delivery.status is DeliveryStatus.SENT and delivery.kind is not DeliveryKind.RESOLVED:
+                sent[(delivery.route or "?", delivery.channel)] += 1
+    if not sent:
+        return f"{len(incidents)} incident(s); nothing was sent to anyone"
+    routes: dict[str, list[str]] = {}
+    for (route, channel), count in sorted(sent.items()):
+        routes.setdefault(route, []).append(f"{channel} x{count}")
+    return f"{len(incidents)} incident(s); sent (firing and escalations): " + "; ".join(
+        f"route {route}: {', '.join(parts)}" for route, parts in routes.items()
+    )
 
 
 def _not_changed(store: IncidentStore, incident_id: str, action: str) -> DiagnosticError:
@@ -153,9 +175,20 @@ def _done(args: argparse.Namespace, ctx: RunContext, store: IncidentStore, incid
         ctx.out.print(text, markup=False)
 
 
+def _audit(ctx: RunContext, event: str, who: str, incident_id: str, result: str) -> None:
+    """The command line's answers go to the audit log like the pane's and the phones' (best effort)."""
+    from runbook_wan.status import audit
+
+    try:
+        audit.record(ctx.state_dir, ctx.redactor, event, user=who, via="cli", target=incident_id, result=result)
+    except OSError as exc:
+        ctx.err.print(f"warning: the audit log could not be written: {exc}", markup=False)
+
+
 def run_ack(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     store = _store(ctx, write=True)
     incident = store.acknowledge(args.id, _who(args), via="cli")
+    _audit(ctx, "incident-ack", _who(args), args.id, "ok" if incident else "conflict")
     if incident is None:
         raise _not_changed(store, args.id, "acknowledged")
     text = f"{incident.id} acknowledged by {incident.acknowledged_by}"
@@ -168,6 +201,7 @@ def run_ack(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
 def run_resolve(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     store = _store(ctx, write=True)
     incident = store.resolve(args.id, by=_who(args), via="cli")
+    _audit(ctx, "incident-resolve", _who(args), args.id, "ok" if incident else "conflict")
     if incident is None:
         raise _not_changed(store, args.id, "resolved")
     _done(args, ctx, store, incident, f"{incident.id} resolved by {incident.resolved_by}")
