@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 from conftest import REPO, SECRET, SITES, RolloutLab
@@ -402,6 +403,72 @@ def test_08d_hand_changes_at_many_sites_exceed_the_gate_although_configs_did_not
         assert line not in env.running(site)
 
 
+def test_08e_alertmanager_stopped_mid_deploy_the_deploy_completes_and_the_report_names_what_was_missed(
+    rollout_lab: RolloutLab, tmp_path: Path
+) -> None:
+    """A real Alertmanager (Debian's) is stopped once the canary's silence is set: the rollout goes on
+    to the end, its report names the sites whose silences could not be set, and the next deploy posts
+    them once Alertmanager is back."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notify"))
+    from notifykit import Alertmanager, free_port
+
+    env = rollout_lab
+    env.reset_intents()
+    env.edit("defaults.yaml", r"interval_ms: 500", "interval_ms: 320")
+    config = {"route": {"receiver": "null"}, "receivers": [{"name": "null"}]}
+    port = free_port()
+    am = Alertmanager(tmp_path, config, port=port).start()
+    url = f"http://127.0.0.1:{port}"
+    stopped = threading.Event()
+
+    def stop_after_the_first_silence() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/api/v2/silences", timeout=2).json():
+                    am.stop()
+                    stopped.set()
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+
+    watcher = threading.Thread(target=stop_after_the_first_silence, daemon=True)
+    report = env.root / "am-down.json"
+    os.environ["RUNBOOK_ALERTMANAGER_URL"] = url
+    try:
+        watcher.start()
+        code, out = env.deploy("--report", str(report), "--canary", "1", "--wave-size", "2", *GATE, *WIDE)
+        watcher.join(5)
+        assert stopped.is_set(), "Alertmanager was never stopped"
+        assert code == 0, out  # the rollout does not depend on monitoring
+        data = _report(report)
+        assert set(_outcomes(data).values()) == {"changed"}
+        alerting = data["alerting"]
+        assert alerting["silenced"] == ["atl-061"]  # the canary's, before Alertmanager stopped
+        assert alerting["silences_not_set"] == ["chi-021", "mke-022", "nyc-041", "sea-001"]
+        assert alerting["outbox"] and "did not answer" in out and "silences of chi-021" in out
+        # Alertmanager back: the next deploy posts what was missed (their time is not over yet)
+        am = Alertmanager(tmp_path, config, port=port).start()
+        code, out = env.deploy(*GATE)
+        assert code == 0, out
+        assert "posted what an earlier rollout could not: 4 silence(s), 0 alert(s)" in out
+        active = {
+            m["value"]
+            for s in httpx.get(f"{url}/api/v2/silences", timeout=5).json()
+            if s["status"]["state"] == "active"
+            for m in s["matchers"]
+            if m["name"] == "site"
+        }
+        # the four posted now, and the canary's from before the stop (Alertmanager keeps silences on disk)
+        assert active == set(SITES)
+    finally:
+        os.environ.pop("RUNBOOK_ALERTMANAGER_URL", None)
+        am.stop()
+
+
 FLAGSHIP = {"atl-061", "chi-021", "nyc-041", "sea-001"}  # retail-flagship; mke-022 is retail-standard
 VOICE_SLA = r"sla: \{latency_ms: 150, jitter_ms: 30, loss_pct: 1\}"
 
@@ -412,7 +479,7 @@ def _git(root: Path, *argv: str) -> None:
     )
 
 
-def test_08e_a_class_sla_edit_is_reviewed_gated_and_deployed_as_the_agent_policy(rollout_lab: RolloutLab) -> None:
+def test_08f_a_class_sla_edit_is_reviewed_gated_and_deployed_as_the_agent_policy(rollout_lab: RolloutLab) -> None:
     """Review: a voice SLA edit in intents/policies/ is, in `plan`, a change of the agent policy at
     the four flagship sites (nothing else); the blast-radius gate counts them and refuses; with an
     approved reason it deploys through commit-confirm and the devices hold the new policy."""
@@ -464,7 +531,7 @@ def _templates_with(env: RolloutLab, name: str, old: str, new: str) -> Path:
     return folder
 
 
-def test_08f_a_classifier_the_device_refuses_is_refused_before_anything_changes(rollout_lab: RolloutLab) -> None:
+def test_08g_a_classifier_the_device_refuses_is_refused_before_anything_changes(rollout_lab: RolloutLab) -> None:
     env = rollout_lab
     bad = _templates_with(env, "templates-refused", "meta mark set {{ mark.mark_hex }}", "meta mark set bogus")
     before = {site: (env.running(site), _device_file(env, site, "runbook-sdwan.nft")) for site in SITES}
@@ -477,7 +544,7 @@ def test_08f_a_classifier_the_device_refuses_is_refused_before_anything_changes(
     assert {site: (env.running(site), _device_file(env, site, "runbook-sdwan.nft")) for site in SITES} == before
 
 
-def test_08g_a_classifier_that_breaks_the_site_rolls_back_like_a_config(rollout_lab: RolloutLab) -> None:
+def test_08h_a_classifier_that_breaks_the_site_rolls_back_like_a_config(rollout_lab: RolloutLab) -> None:
     """A classifier the device takes, but that drops what arrives on the circuits: the canary's
     health gate fails, the commit is rolled back, and the old ruleset is back (verified by the
     deploy against the device's own diff, and here in the kernel)."""
@@ -521,7 +588,7 @@ def _voice_nexthops(env: RolloutLab, site: str, sequences: list[int]) -> list[st
     return hops
 
 
-def test_08h_the_agents_order_is_not_drift_and_survives_a_deploy_but_not_a_restart(rollout_lab: RolloutLab) -> None:
+def test_08i_the_agents_order_is_not_drift_and_survives_a_deploy_but_not_a_restart(rollout_lab: RolloutLab) -> None:
     """The agent moves voice by rewriting its sequences' next hops: `drift` calls the site steered,
     not drifting; a hand edit of the classifier file is drift; a deploy puts the file back, keeps the
     agent's order in the running config and saves the rendered order for the next restart."""

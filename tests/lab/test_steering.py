@@ -182,9 +182,9 @@ def everything_impaired(lab: Lab) -> Record:
     rec = Record("atl-061")
     with watching(lab, rec):
         rec.mark("impaired")
-        _impair(lab, "atl-061", P, loss_pct=30)
-        _impair(lab, "atl-061", S, loss_pct=12)
-        _impair(lab, "atl-061", T, loss_pct=3)
+        _impair(lab, "atl-061", P, loss_pct=40)
+        _impair(lab, "atl-061", S, loss_pct=15)
+        _impair(lab, "atl-061", T, loss_pct=1)  # about 2 % with LTE's own loss
         sleep_until(rec, 90)
         rec.mark("settled")
         sleep_until(rec, 150)
@@ -296,6 +296,8 @@ def test_a_brownout_moves_pos_and_voice_within_15_s_and_leaves_bulk_and_guest(
     for cls in ("pos", "voice", "video"):
         changes = [c for t, c in rec.circuits(cls) if t < rec.marks["restored"]]
         assert changes == [P, S], f"{cls}: one transition, got {changes}"
+    primary = rec.snapshot["circuits"][P]
+    assert primary["loss_ratio"] > 0.01, "the primary, no longer used, still carries its own probes (pinned)"
 
 
 def test_traffic_returns_only_after_the_hold_and_within_hold_plus_15_s(scenarios: dict[str, Future[Record]]) -> None:
@@ -346,9 +348,9 @@ def test_with_every_circuit_impaired_each_class_takes_its_least_bad_and_stays(
 ) -> None:
     rec = _record(scenarios, "everything")
     for cls in ("pos", "voice", "saas"):
-        assert rec.path(f"impaired {cls}").circuit == T, f"{cls} is not on the least bad circuit (3 % loss)"
+        assert rec.path(f"impaired {cls}").circuit == T, f"{cls} is not on the least bad circuit (about 2 % loss)"
     for cls in ("bulk", "guest"):
-        assert rec.path(f"impaired {cls}").circuit == S, f"{cls} is kept off wireless: secondary (12 %) beats 30 %"
+        assert rec.path(f"impaired {cls}").circuit == S, f"{cls} is kept off wireless: secondary (15 %) beats 40 %"
         assert all(c != T for _, c in rec.circuits(cls)), f"{cls} was put on wireless"
     for cls in ("pos", "voice", "video", "saas", "bulk", "guest"):
         changes = [c for _, c in rec.circuits(cls)]

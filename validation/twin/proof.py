@@ -13,8 +13,10 @@ from pathlib import Path
 from runbook_wan.facts.models import SiteFacts
 from runbook_wan.lab.api import Lab
 from runbook_wan.lab.builder import free_management_network
+from runbook_wan.lab.teardown import down
 from runbook_wan.render.pipeline import RenderResult
 from runbook_wan.render.writer import write_configs
+from runbook_wan.results import DiagnosticError
 from runbook_wan.validation.twin.probes import Probe, class_probes
 from runbook_wan.validation.twin.scenarios import SCENARIOS, Scenario
 
@@ -149,16 +151,20 @@ def run_proof(
         configs = Path(tmp) / "configs"
         write_configs({s: rendered.configs[s] for s in sites}, configs, prune=False)
         say(f"booting {len(sites)} site(s) with their candidate configs")
-        lab = Lab.up(
-            rendered.estate.root,
-            state_dir,
-            prefix=TWIN_PREFIX,
-            limit=",".join(sites),
-            configs=configs,
-            inventory_dir=None,
-            management_network=free_management_network(),
-            relay=",".join(sites) if any(s.needs_relay for s in SCENARIOS) else None,
-        )
+        try:
+            lab = Lab.up(
+                rendered.estate.root,
+                state_dir,
+                prefix=TWIN_PREFIX,
+                limit=",".join(sites),
+                configs=configs,
+                inventory_dir=None,
+                management_network=free_management_network(),
+                relay=",".join(sites) if any(s.needs_relay for s in SCENARIOS) else None,
+            )
+        except DiagnosticError:
+            down(state_dir, TWIN_PREFIX)  # not ready in time: the proof's lab never outlives it
+            raise
         matrix.timings["boot_s"] = round(time.monotonic() - start, 2)
         try:
             targets = dict(lab.topology.internet.targets)
