@@ -61,6 +61,7 @@ from runbook_wan.rollout.resume import PriorRun, check_unchanged, load_prior
 from runbook_wan.rollout.secret_record import SecretComparison, SecretRecord, current, fingerprinter
 from runbook_wan.rollout.wave_drift import check_wave
 from runbook_wan.tasks.backup import BackupStore
+from runbook_wan.tasks.candidate import Artifacts
 from runbook_wan.tasks.deploy_site import SiteJob, StepSink, deploy_site
 from runbook_wan.tasks.fleet import open_fleet
 from runbook_wan.tasks.outcome import Outcome, SiteReport
@@ -349,7 +350,7 @@ class Rollout:
         if not asked:
             return
         started = time.monotonic()
-        previews = preview(nornir, asked)
+        previews = preview(nornir, asked, {site: a for site in asked if (a := _artifacts(rendered, site))})
         gate = device_gate(review, previews, rendered.estate, self.opts.allow_wide_change)
         gate.seconds = round(time.monotonic() - started, 3)
         result.timings["device_gate_s"] = gate.seconds
@@ -619,6 +620,12 @@ class LockedError(DiagnosticError):
 
 def _deploy_one(task: Any, jobs: dict[str, SiteJob], backups: BackupStore, sink: Any) -> Any:
     return deploy_site(task, jobs[task.host.name], backups, sink)
+
+
+def _artifacts(rendered: RenderResult, site: str) -> Artifacts | None:
+    """The site's artifact files to deploy with its config (None where its platform has none)."""
+    platform = rendered.estate.platforms[rendered.configs[site].platform]
+    return Artifacts(platform, dict(rendered.configs[site].sidecars)) if platform.artifacts else None
 
 
 def _report_of(site: str, multi: Any, wave: int) -> SiteReport:
