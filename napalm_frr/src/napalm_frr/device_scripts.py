@@ -26,7 +26,8 @@ Files in the work dir:
                     not whatever runs by then (absent after a merge commit: ``vtysh -w``)
 ``files``           the sidecar files the last commit changed, one line each: path, present, apply,
                     remove and signal commands, separated by US (0x1f)
-``file.N.old``      file N's content before the last commit (``file.N.absent``: it did not exist)
+``file.N.old``      file N's content before the last commit; ``file.N.state`` says ``saved``, or
+                    ``absent`` when it did not exist
 ``signals``         pid files to send SIGHUP once the commit's config is applied
 """
 
@@ -146,10 +147,12 @@ restore_files() {
     [ -s "$dir/files" ] || return 0
     _i=0 _bad=
     while IFS="$US" read -r _path _present _apply _remove _signal; do
-        if [ -e "$dir/file.$_i.absent" ]; then
+        _state=
+        read -r _state 2>/dev/null < "$dir/file.$_i.state"
+        if [ "$_state" = absent ]; then
             rm -f "$_path"
             [ -z "$_remove" ] || eval "$_remove" < /dev/null > /dev/null 2>&1
-        elif [ -e "$dir/file.$_i.old" ]; then
+        elif [ "$_state" = saved ]; then
             if copy_file "$dir/file.$_i.old" "$_path"; then
                 [ -z "$_apply" ] || eval "$_apply" < /dev/null >&2 || _bad="$_bad $_path"
             else
@@ -166,7 +169,7 @@ restore_files() {
     echo "$(date '+%Y-%m-%dT%H:%M:%S%z') files of the last commit restored" >> "$dir/history.log"
 }
 restore_startup() {
-    [ -e "$dir/startup.before" ] || return 0
+    [ -s "$dir/startup.before" ] || return 0
     copy_file "$dir/startup.before" "$startup"
 }
 """
@@ -206,16 +209,17 @@ _NAPALM_FRR_FILES_
     [ "$_k" -eq "$_nfiles" ]
 }
 install_files() {
-    mv -f "$dir/files.next" "$dir/files" || return 1
+    copy_file "$dir/files.next" "$dir/files" || return 1
     : > "$dir/signals"
     [ -s "$dir/files" ] || return 0
     _i=0
     while IFS="$US" read -r _path _present _apply _remove _signal; do
-        rm -f "$dir/file.$_i.old" "$dir/file.$_i.absent"
+        : > "$dir/file.$_i.state"
         if [ -f "$_path" ]; then
             copy_file "$_path" "$dir/file.$_i.old" || { echo "napalm-frr: cannot read $_path" >&2; return 1; }
+            echo saved > "$dir/file.$_i.state"
         else
-            : > "$dir/file.$_i.absent"
+            echo absent > "$dir/file.$_i.state"
         fi
         _i=$((_i + 1))
     done < "$dir/files"
@@ -223,7 +227,6 @@ install_files() {
     while IFS="$US" read -r _path _present _apply _remove _signal; do
         if [ "$_present" = 1 ]; then
             copy_file "$dir/file.$_i.new" "$_path" || { echo "napalm-frr: cannot write $_path" >&2; return 1; }
-            rm -f "$dir/file.$_i.new"
             if [ -n "$_apply" ] && ! eval "$_apply" < /dev/null > "$dir/apply.out" 2>&1; then
                 echo "napalm-frr: the device refused $_path ($_apply):" >&2
                 cat "$dir/apply.out" >&2
@@ -243,9 +246,8 @@ send_signals() {
 }
 # the startup config before the commit (a revert puts it back), and what confirm will save
 save_startup() {
-    if [ -f "$startup" ]; then copy_file "$startup" "$dir/startup.before"; else rm -f "$dir/startup.before"; fi
-    rm -f "$dir/startup.next"
-    [ -z "$startup_next" ] || printf '%s' "$startup_next" > "$dir/startup.next"
+    if [ -f "$startup" ]; then copy_file "$startup" "$dir/startup.before"; else : > "$dir/startup.before"; fi
+    printf '%s' "$startup_next" > "$dir/startup.next"
 }
 files_failed() {
     restore_files 2> /dev/null
