@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from runbook_wan.ops.incidents import now_iso
+from runbook_wan.ops.incidents import now_iso, prepare_writer
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS reply_codes (
@@ -131,6 +131,8 @@ class InboundStore:
         db = sqlite3.connect(uri, uri=True, timeout=10)
         db.row_factory = sqlite3.Row
         try:
+            if not self.readonly:
+                prepare_writer(db)
             with db:
                 yield db
         finally:
