@@ -178,8 +178,13 @@ def test_4_a_rollout_halted_at_the_canary_pages_rollouthalted_once_and_no_circui
     assert active, "the canary's silence outlasts its alerts"
     settle(5)
     new = [i for i in ops.incidents() if i["id"] not in known]
-    assert [(i["alertname"], i["site"]) for i in new] == [("RolloutHalted", "sea-001")], new
-    assert new[0]["status"] == "firing"
+    # A page is any incident above info. The canary's primary, abandoned by its agent while broken, may
+    # count in its provider's standby CircuitSLABreach (info, per provider and region, no site): a
+    # ticket, which issue 19 allows, never a page.
+    pages = [i for i in new if i["severity"] != "info"]
+    assert [(i["alertname"], i["site"]) for i in pages] == [("RolloutHalted", "sea-001")], new
+    assert pages[0]["status"] == "firing"
+    assert all(i["alertname"] == "CircuitSLABreach" for i in new if i["severity"] == "info"), new
     assert not [t for t in ops.chat.texts()[chats_before:] if "CircuitDown" in t or "SiteDown" in t]
 
 
