@@ -68,7 +68,7 @@ def _store(ctx: RunContext, *, write: bool) -> IncidentStore:
                 )
             ]
         )
-    return IncidentStore(path, readonly=not write)
+    return IncidentStore(path, readonly=not write, create=False)
 
 
 def _record(store: IncidentStore, incident: Incident) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from runbook_wan.commands.options import intents_options
+from runbook_wan.commands.options import http_url, intents_options
 from runbook_wan.context import RunContext
 from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, exit_codes
 
@@ -42,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     parser.add_argument(
         "--alertmanager",
+        type=http_url,
         metavar="URL",
         help="Alertmanager's URL (e.g. http://127.0.0.1:9093): re-sync open incidents with it at start "
         "and every --resync-interval, instead of paging again",
@@ -90,6 +91,7 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     host, port = args.listen
     sock = bind(host, port)
     store = IncidentStore(incidents_path(ctx.state_dir))
+    store.check()  # a damaged store is refused now, not at the first webhook
     notifier = Notifier(notifications, senders, store, ctx.redactor)
     options = ServeOptions(
         host=host,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from runbook_wan.commands.options import format_options, intents_options
+from runbook_wan.commands.options import format_options, http_url, intents_options
 from runbook_wan.context import RunContext
 from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, exit_codes
 
@@ -25,6 +25,7 @@ DEFAULT_PORT = 8470
 def _sources(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--prometheus",
+        type=http_url,
         metavar="URL",
         help="Prometheus for live state (default: the one `runbook.py monitor up` runs; none: state unknown)",
     )

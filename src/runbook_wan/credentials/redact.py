@@ -7,12 +7,25 @@ Every resolved secret is registered here the moment it is resolved; every output
 from __future__ import annotations
 
 import logging
+import re
 import threading
 
 from runbook_wan.credentials.tokens import secret_token
 
 #: Shorter values would mask innocent text; secrets this short are rejected at resolution.
 MIN_SECRET_LENGTH = 6
+
+#: ``user:password@`` in a URL or a host string (``smtp://u:p@host:587``, ``u:p@host``).
+_USERINFO = re.compile(r"(?P<user>[^\s:/@'\"]+):(?P<password>[^\s@/'\"]+)@")
+
+
+def mask_userinfo(text: str) -> str:
+    """``text`` with the password of every ``user:password@`` in it replaced by ``***``.
+
+    For values that are not registered secrets but may carry one: a URL or host:port someone
+    wrote with credentials in it, quoted by an error message.
+    """
+    return _USERINFO.sub(lambda m: f"{m.group('user')}:***@", text)
 
 
 class Redactor:
@@ -21,7 +34,9 @@ class Redactor:
         self._lock = threading.Lock()
 
     def add(self, name: str, value: str) -> None:
-        if value:
+        """Mask ``value`` from now on. A value shorter than :data:`MIN_SECRET_LENGTH` is not taken: it
+        would mask innocent words (callers refuse such secrets before they get here)."""
+        if len(value) >= MIN_SECRET_LENGTH:
             with self._lock:
                 self._values[value] = secret_token(name)
 

@@ -53,7 +53,7 @@ def register_secrets(configs: dict[str, str], state_dir: Path, redactor: Redacto
     lab_secrets = state_dir / "lab" / "secrets.yaml"
     resolver = SecretResolver(redactor, extra_files=[lab_secrets] if lab_secrets.is_file() else [])
     names = sorted({n for text in configs.values() for n in token_names(text)})
-    missing = [n for n in names if resolver.lookup(n) is None]
+    missing = [n for n in names if not resolver.is_set(n)]
     if missing:
         raise DiagnosticError(
             [

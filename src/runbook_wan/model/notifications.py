@@ -37,10 +37,11 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from runbook_wan.credentials.redact import mask_userinfo
 from runbook_wan.model.base import IntentModel
 from runbook_wan.model.roles import CIRCUIT_ROLES
 from runbook_wan.model.secret_ref import SecretField, SecretValue
-from runbook_wan.model.types import ShortText, Text
+from runbook_wan.model.types import ShortText, Text, shorten
 from runbook_wan.ops.metrics import Alert, Severity
 
 # --- value types ------------------------------------------------------------------------------
@@ -240,12 +241,13 @@ class ChatWebhook(_Channel):
 
 def _smarthost(value: Any) -> Any:
     if isinstance(value, str):
-        found = _HOSTPORT.match(value)
+        found = _HOSTPORT.fullmatch(value)
         if found is None or not 0 < int(found.group("port")) < 65536:
+            hint = "write the SMTP relay as host:port, e.g. smtp.example.com:587"
+            if "@" in value:
+                hint += "; put the login in `username:` and `password:` by secret name, never in the host"
             raise PydanticCustomError(
-                "smarthost",
-                "{value} is not host:port",
-                {"value": repr(value), "hint": "write the SMTP relay as host:port, e.g. smtp.example.com:587"},
+                "smarthost", "{value} is not host:port", {"value": shorten(mask_userinfo(value)), "hint": hint}
             )
     return value
 

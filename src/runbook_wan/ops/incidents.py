@@ -20,6 +20,13 @@ manual resolve. At most one incident per key is open at a time. ``escalate_at`` 
 unacknowledged incident escalates (per ``escalation_route``); ``escalated_at`` says it did.
 No credential is ever stored; ``recipient`` is a contact name and a masked address, ``route``
 the notification route that sent the delivery.
+
+Incident ids are ``inc-`` and six hex digits (short enough to read out on a call and type), drawn
+at random and checked against the store inside the writing transaction: a drawn id that exists is
+drawn again, and after a few clashes in a row ids grow by two digits, so two incidents never share
+an id however many the store holds. :meth:`IncidentStore.batch` makes several changes (all the
+alerts of one webhook) one transaction: all are written or none. Every failure (corrupt, full,
+read-only, locked) is a :class:`~runbook_wan.ops.sqlite_open.StoreError` naming the file and the fix.
 """
 
 from __future__ import annotations
@@ -27,13 +34,15 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from runbook_wan.ops.sqlite_open import StoreError, connect, describe, transaction
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS incidents (
@@ -221,44 +230,35 @@ def _incident(row: sqlite3.Row) -> Incident:
     )
 
 
-class IncidentStore:
-    """One SQLite file; every method opens a short transaction, so processes can share it."""
+#: Incident ids: this prefix, then hex digits.
+ID_PREFIX = "inc-"
+#: Hex digits of a new id (16.7 million ids); they grow by two after ``_CLASHES_BEFORE_GROWING`` clashes in a row.
+ID_DIGITS = 6
+_CLASHES_BEFORE_GROWING = 8
 
-    def __init__(self, path: Path, *, readonly: bool = False) -> None:
-        self.path = path
-        self.readonly = readonly
-        if not readonly:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as db:
-                db.executescript(_SCHEMA)
-                _add_missing_columns(db)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        uri = f"file:{self.path}?mode=ro" if self.readonly else f"file:{self.path}"
-        db = sqlite3.connect(uri, uri=True, timeout=10)
-        db.row_factory = sqlite3.Row
-        try:
-            if not self.readonly:
-                db.execute("PRAGMA journal_mode=WAL")
-            with db:
-                yield db
-        finally:
-            db.close()
+def _random_hex(digits: int) -> str:
+    return secrets.token_hex((digits + 1) // 2)[:digits]
+
+
+class IncidentBatch:
+    """Reads and writes on one open transaction (see :meth:`IncidentStore.batch`)."""
+
+    def __init__(self, db: sqlite3.Connection, id_digits: int, draw: Callable[[int], str]) -> None:
+        self.db = db
+        self.id_digits = id_digits
+        self.draw = draw
 
     # --- reading -------------------------------------------------------------------------------
     def get(self, incident_id: str) -> Incident | None:
-        with self._connect() as db:
-            row = db.execute(f"SELECT {_COLUMNS} FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+        row = self.db.execute(f"SELECT {_COLUMNS} FROM incidents WHERE id = ?", (incident_id,)).fetchone()
         return _incident(row) if row else None
 
     def find_open(self, key: str) -> Incident | None:
-        with self._connect() as db:
-            row = db.execute(
-                f"SELECT {_COLUMNS} FROM incidents WHERE key = ? AND status != 'resolved' "
-                "ORDER BY started_at DESC LIMIT 1",
-                (key,),
-            ).fetchone()
+        row = self.db.execute(
+            f"SELECT {_COLUMNS} FROM incidents WHERE key = ? AND status != 'resolved' ORDER BY started_at DESC LIMIT 1",
+            (key,),
+        ).fetchone()
         return _incident(row) if row else None
 
     def find_episode(self, key: str, started_at: str) -> Incident | None:
@@ -270,21 +270,34 @@ class IncidentStore:
         found = self.find_open(key)
         if found is not None:
             return found
-        with self._connect() as db:
-            row = db.execute(
-                f"SELECT {_COLUMNS} FROM incidents WHERE key = ? AND started_at = ? ORDER BY updated_at DESC LIMIT 1",
-                (key, started_at),
-            ).fetchone()
+        row = self.db.execute(
+            f"SELECT {_COLUMNS} FROM incidents WHERE key = ? AND started_at = ? ORDER BY updated_at DESC LIMIT 1",
+            (key, started_at),
+        ).fetchone()
+        return _incident(row) if row else None
+
+    def latest(self, key: str) -> Incident | None:
+        """The most recent incident for ``key`` (open or resolved), or None."""
+        row = self.db.execute(
+            f"SELECT {_COLUMNS} FROM incidents WHERE key = ? ORDER BY started_at DESC, updated_at DESC LIMIT 1",
+            (key,),
+        ).fetchone()
         return _incident(row) if row else None
 
     def due_escalations(self, now: str) -> list[Incident]:
         """Firing (not acknowledged, not resolved) incidents whose escalation is due and not yet made."""
-        with self._connect() as db:
-            rows = db.execute(
-                f"SELECT {_COLUMNS} FROM incidents WHERE status = 'firing' AND escalate_at IS NOT NULL "
-                "AND escalated_at IS NULL AND escalate_at <= ? ORDER BY escalate_at, id",
-                (now,),
-            ).fetchall()
+        rows = self.db.execute(
+            f"SELECT {_COLUMNS} FROM incidents WHERE status = 'firing' AND escalate_at IS NOT NULL "
+            "AND escalated_at IS NULL AND escalate_at <= ? ORDER BY escalate_at, id",
+            (now,),
+        ).fetchall()
+        return [_incident(r) for r in rows]
+
+    def claimed_escalations(self) -> list[Incident]:
+        """Firing incidents whose escalation was claimed (it was due and made, or being made)."""
+        rows = self.db.execute(
+            f"SELECT {_COLUMNS} FROM incidents WHERE status = 'firing' AND escalated_at IS NOT NULL ORDER BY id"
+        ).fetchall()
         return [_incident(r) for r in rows]
 
     def incidents(self, *, open_only: bool = False, site: str | None = None, limit: int = 500) -> list[Incident]:
@@ -296,20 +309,18 @@ class IncidentStore:
             where.append("site = ?")
             args.append(site)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        with self._connect() as db:
-            rows = db.execute(
-                f"SELECT {_COLUMNS} FROM incidents {clause} ORDER BY started_at DESC, id LIMIT ?",
-                (*args, limit),
-            ).fetchall()
+        rows = self.db.execute(
+            f"SELECT {_COLUMNS} FROM incidents {clause} ORDER BY started_at DESC, id LIMIT ?",
+            (*args, limit),
+        ).fetchall()
         return [_incident(r) for r in rows]
 
     def deliveries(self, incident_id: str) -> list[Delivery]:
-        with self._connect() as db:
-            rows = db.execute(
-                "SELECT incident_id, at, kind, channel, recipient, status, message_id, error, route FROM deliveries "
-                "WHERE incident_id = ? ORDER BY id",
-                (incident_id,),
-            ).fetchall()
+        rows = self.db.execute(
+            "SELECT incident_id, at, kind, channel, recipient, status, message_id, error, route FROM deliveries "
+            "WHERE incident_id = ? ORDER BY id",
+            (incident_id,),
+        ).fetchall()
         return [
             Delivery(
                 incident_id=r["incident_id"],
@@ -326,6 +337,17 @@ class IncidentStore:
         ]
 
     # --- writing -------------------------------------------------------------------------------
+    def new_id(self) -> str:
+        """An id no incident in the store has (drawn again on a clash, longer after repeated clashes)."""
+        digits, clashes = self.id_digits, 0
+        while True:
+            candidate = ID_PREFIX + self.draw(digits)
+            if self.db.execute("SELECT 1 FROM incidents WHERE id = ?", (candidate,)).fetchone() is None:
+                return candidate
+            clashes += 1
+            if clashes % _CLASHES_BEFORE_GROWING == 0:
+                digits += 2
+
     def open_incident(
         self, key: str, alertname: str, labels: dict[str, str], summary: str, started_at: str | None = None
     ) -> tuple[Incident, bool]:
@@ -333,40 +355,56 @@ class IncidentStore:
         existing = self.find_open(key)
         if existing is not None:
             return existing, False
-        at = started_at or now_iso()
-        incident_id = "inc-" + secrets.token_hex(3)
-        with self._connect() as db:
-            db.execute(
-                "INSERT INTO incidents (id, key, alertname, severity, site, region, circuit, provider, summary, "
-                "status, started_at, updated_at, labels_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    incident_id,
-                    key,
-                    alertname,
-                    labels.get("severity", ""),
-                    labels.get("site", ""),
-                    labels.get("region", ""),
-                    labels.get("circuit", ""),
-                    labels.get("provider", ""),
-                    summary,
-                    IncidentStatus.FIRING.value,
-                    at,
-                    now_iso(),
-                    json.dumps(labels, sort_keys=True),
-                ),
-            )
-        created = self.get(incident_id)
-        assert created is not None
-        return created, True
+        return self.create(key, alertname, labels, summary, started_at), True
+
+    def create(
+        self, key: str, alertname: str, labels: dict[str, str], summary: str, started_at: str | None = None
+    ) -> Incident:
+        """A new firing incident for ``key`` (the caller has checked that none is open)."""
+        now = now_iso()
+        incident = Incident(
+            id=self.new_id(),
+            key=key,
+            alertname=alertname,
+            severity=labels.get("severity", ""),
+            site=labels.get("site", ""),
+            region=labels.get("region", ""),
+            circuit=labels.get("circuit", ""),
+            provider=labels.get("provider", ""),
+            summary=summary,
+            status=IncidentStatus.FIRING,
+            started_at=started_at or now,
+            updated_at=now,
+            labels=dict(labels),
+        )
+        self.db.execute(
+            "INSERT INTO incidents (id, key, alertname, severity, site, region, circuit, provider, summary, "
+            "status, started_at, updated_at, labels_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                incident.id,
+                key,
+                alertname,
+                incident.severity,
+                incident.site,
+                incident.region,
+                incident.circuit,
+                incident.provider,
+                summary,
+                incident.status.value,
+                incident.started_at,
+                now,
+                json.dumps(labels, sort_keys=True),
+            ),
+        )
+        return incident
 
     def schedule_escalation(self, incident_id: str, at: str, route: str) -> None:
         """Escalate the incident at ``at`` (ISO UTC) along ``route`` unless it is acknowledged first."""
-        with self._connect() as db:
-            db.execute(
-                "UPDATE incidents SET escalate_at = ?, escalation_route = ?, updated_at = ? "
-                "WHERE id = ? AND escalated_at IS NULL",
-                (at, route, now_iso(), incident_id),
-            )
+        self.db.execute(
+            "UPDATE incidents SET escalate_at = ?, escalation_route = ?, updated_at = ? "
+            "WHERE id = ? AND escalated_at IS NULL",
+            (at, route, now_iso(), incident_id),
+        )
 
     def claim_escalation(self, incident_id: str) -> Incident | None:
         """Mark the escalation as made, once: the caller that gets the incident back sends it.
@@ -374,22 +412,20 @@ class IncidentStore:
         None if it was acknowledged, resolved or escalated meanwhile (an acknowledgement written
         by ``runbook.py incidents ack`` in another process wins the race).
         """
-        with self._connect() as db:
-            changed = db.execute(
-                "UPDATE incidents SET escalated_at = ?, updated_at = ? "
-                "WHERE id = ? AND status = 'firing' AND escalated_at IS NULL",
-                (now_iso(), now_iso(), incident_id),
-            ).rowcount
+        changed = self.db.execute(
+            "UPDATE incidents SET escalated_at = ?, updated_at = ? "
+            "WHERE id = ? AND status = 'firing' AND escalated_at IS NULL",
+            (now_iso(), now_iso(), incident_id),
+        ).rowcount
         return self.get(incident_id) if changed else None
 
     def acknowledge(self, incident_id: str, by: str) -> Incident | None:
         """Acknowledge an open incident (stops its escalation). None if unknown or already resolved."""
-        with self._connect() as db:
-            changed = db.execute(
-                "UPDATE incidents SET status = 'acknowledged', acknowledged_by = ?, acknowledged_at = ?, "
-                "updated_at = ? WHERE id = ? AND status = 'firing'",
-                (by, now_iso(), now_iso(), incident_id),
-            ).rowcount
+        changed = self.db.execute(
+            "UPDATE incidents SET status = 'acknowledged', acknowledged_by = ?, acknowledged_at = ?, "
+            "updated_at = ? WHERE id = ? AND status = 'firing'",
+            (by, now_iso(), now_iso(), incident_id),
+        ).rowcount
         return self.get(incident_id) if changed else None
 
     def resolve(self, incident_id: str, at: str | None = None, by: str | None = None) -> Incident | None:
@@ -397,29 +433,152 @@ class IncidentStore:
 
         ``by`` names the person who resolved it by hand (None: Alertmanager said it resolved).
         """
-        when = at or now_iso()
-        with self._connect() as db:
-            changed = db.execute(
-                "UPDATE incidents SET status = 'resolved', resolved_at = ?, resolved_by = ?, updated_at = ? "
-                "WHERE id = ? AND status != 'resolved'",
-                (when, by, now_iso(), incident_id),
-            ).rowcount
+        changed = self.db.execute(
+            "UPDATE incidents SET status = 'resolved', resolved_at = ?, resolved_by = ?, updated_at = ? "
+            "WHERE id = ? AND status != 'resolved'",
+            (at or now_iso(), by, now_iso(), incident_id),
+        ).rowcount
         return self.get(incident_id) if changed else None
 
     def record_delivery(self, delivery: Delivery) -> None:
-        with self._connect() as db:
-            db.execute(
-                "INSERT INTO deliveries (incident_id, at, kind, channel, recipient, status, message_id, error, route) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    delivery.incident_id,
-                    delivery.at,
-                    delivery.kind.value,
-                    delivery.channel,
-                    delivery.recipient,
-                    delivery.status.value,
-                    delivery.message_id,
-                    delivery.error,
-                    delivery.route,
-                ),
-            )
+        self.db.execute(
+            "INSERT INTO deliveries (incident_id, at, kind, channel, recipient, status, message_id, error, route) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                delivery.incident_id,
+                delivery.at,
+                delivery.kind.value,
+                delivery.channel,
+                delivery.recipient,
+                delivery.status.value,
+                delivery.message_id,
+                delivery.error,
+                delivery.route,
+            ),
+        )
+
+
+class IncidentStore:
+    """One SQLite file; every method is one short transaction, so processes can share it.
+
+    Raises :class:`~runbook_wan.ops.sqlite_open.StoreError` (a diagnostic) for a store that cannot
+    be used; opening checks that the file is an incident store at all. A writer sets up a new or
+    empty file unless ``create`` is false (``incidents ack`` changes a store, it never starts one).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        readonly: bool = False,
+        create: bool = True,
+        id_digits: int = ID_DIGITS,
+        draw: Callable[[int], str] = _random_hex,
+    ) -> None:
+        self.path = path
+        self.readonly = readonly
+        self.id_digits = id_digits
+        self.draw = draw
+        if readonly:
+            with transaction(path, readonly=True, doing="reading") as db:
+                _check_schema(db, path)
+            return
+        db = connect(path, readonly=False)
+        try:
+            tables = _tables(db)
+            if "incidents" not in tables and (tables or not create):
+                raise _not_a_store(path, tables)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)
+            _add_missing_columns(db)
+            db.commit()
+        except sqlite3.Error as exc:
+            raise describe(exc, path, "opening") from None
+        finally:
+            db.close()
+
+    def check(self) -> None:
+        """Read every page (``PRAGMA quick_check``): a store that is damaged anywhere is refused now, with the
+        fix, instead of failing the first webhook that touches the damage (the notifier calls this at start)."""
+        with self.batch("checking") as tx:
+            problems = [row[0] for row in tx.db.execute("PRAGMA quick_check(5)")]
+        if problems != ["ok"]:
+            raise describe(sqlite3.DatabaseError("database disk image is malformed"), self.path, "checking")
+
+    @contextmanager
+    def batch(self, doing: str = "writing") -> Iterator[IncidentBatch]:
+        """One transaction for several changes: all are written when the block ends, or none (on any error)."""
+        with transaction(self.path, readonly=self.readonly, doing=doing) as db:
+            yield IncidentBatch(db, self.id_digits, self.draw)
+
+    # --- reading -------------------------------------------------------------------------------
+    def get(self, incident_id: str) -> Incident | None:
+        with self.batch("reading") as tx:
+            return tx.get(incident_id)
+
+    def find_open(self, key: str) -> Incident | None:
+        with self.batch("reading") as tx:
+            return tx.find_open(key)
+
+    def find_episode(self, key: str, started_at: str) -> Incident | None:
+        with self.batch("reading") as tx:
+            return tx.find_episode(key, started_at)
+
+    def due_escalations(self, now: str) -> list[Incident]:
+        with self.batch("reading") as tx:
+            return tx.due_escalations(now)
+
+    def incidents(self, *, open_only: bool = False, site: str | None = None, limit: int = 500) -> list[Incident]:
+        with self.batch("reading") as tx:
+            return tx.incidents(open_only=open_only, site=site, limit=limit)
+
+    def deliveries(self, incident_id: str) -> list[Delivery]:
+        with self.batch("reading") as tx:
+            return tx.deliveries(incident_id)
+
+    # --- writing -------------------------------------------------------------------------------
+    def open_incident(
+        self, key: str, alertname: str, labels: dict[str, str], summary: str, started_at: str | None = None
+    ) -> tuple[Incident, bool]:
+        with self.batch() as tx:
+            return tx.open_incident(key, alertname, labels, summary, started_at)
+
+    def schedule_escalation(self, incident_id: str, at: str, route: str) -> None:
+        with self.batch() as tx:
+            tx.schedule_escalation(incident_id, at, route)
+
+    def claim_escalation(self, incident_id: str) -> Incident | None:
+        with self.batch() as tx:
+            return tx.claim_escalation(incident_id)
+
+    def acknowledge(self, incident_id: str, by: str) -> Incident | None:
+        with self.batch() as tx:
+            return tx.acknowledge(incident_id, by)
+
+    def resolve(self, incident_id: str, at: str | None = None, by: str | None = None) -> Incident | None:
+        with self.batch() as tx:
+            return tx.resolve(incident_id, at, by)
+
+    def record_delivery(self, delivery: Delivery) -> None:
+        with self.batch() as tx:
+            tx.record_delivery(delivery)
+
+
+def _tables(db: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def _not_a_store(path: Path, tables: set[str]) -> StoreError:
+    return StoreError(
+        "store-schema",
+        f"reading {path}: the file holds no incident store"
+        + (" (it is empty)" if not tables else f" (tables: {', '.join(sorted(tables))})"),
+        "start the notifier with this --state once (it creates the store), or move the file aside",
+    )
+
+
+def _check_schema(db: sqlite3.Connection, path: Path) -> None:
+    """Refuse a file that opens but is no incident store (empty, or another program's)."""
+    tables = _tables(db)
+    if not {"incidents", "deliveries"} <= tables:
+        raise _not_a_store(path, tables)

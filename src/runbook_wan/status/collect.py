@@ -94,7 +94,7 @@ def _classes(estate: Estate, facts: SiteFacts, circuits: list[CircuitView]) -> l
 def collect(view: IntentsView, sources: Sources) -> EstateView:
     live, note = monitoring.read(sources.state_dir, sources.prometheus)
     drifts = drift_source.read(sources.state_dir)
-    incidents = incident_source.read(sources.state_dir)
+    incidents, incidents_note = incident_source.read(sources.state_dir)
     changes = rollouts.read(sources.state_dir)
     by_site: dict[str, list[Incident]] = {}
     for incident in incidents:
@@ -131,4 +131,5 @@ def collect(view: IntentsView, sources: Sources) -> EstateView:
         sites=sites,
         rollouts=changes.runs,
         incidents=[i for i in incidents if i.status.is_open],
+        notices=[incidents_note] if incidents_note else [],
     )

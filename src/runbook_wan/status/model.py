@@ -206,6 +206,8 @@ class EstateView:
     rollouts: list[RolloutRun] = field(default_factory=list)
     #: Every open incident, also those of no one site (a provider outage, the probe itself).
     incidents: list[Incident] = field(default_factory=list)
+    #: What the pane could not read, and what of the stack was down lately (one line each).
+    notices: list[str] = field(default_factory=list)
 
     def count(self, state: SiteState) -> int:
         return sum(s.state is state for s in self.sites)
@@ -236,6 +238,7 @@ class EstateView:
             "estate": self.estate,
             "generated_at": self.generated_at,
             "monitoring": {"up": self.monitoring_up, "detail": self.monitoring},
+            "notices": list(self.notices),
             "summary": self.summary(),
             "rollouts": [r.to_dict() for r in self.rollouts],
             "open_incidents": [i.to_dict() for i in self.incidents],

@@ -3,8 +3,9 @@
 The intent names the webhook URL by secret; the value is the URL as the chat service hands it
 out (``https://hooks.slack.com/services/...``, ``https://mm.example.com/hooks/<token>``, a Teams
 Workflows ``.../workflows/<id>/triggers/manual/paths/invoke?...`` URL) or an apprise URL
-(``slack://``, ``mmost://``, ``workflows://``). Apprise formats the message for each service and
-escapes text, so alert text cannot become markup or a mention.
+(``slack://``, ``mmost://``, ``workflows://``). Apprise formats the message for each service; the
+alert's own words are written with :func:`runbook_wan.markup.chat.text` first, so they cannot mention
+a room (``@channel``, ``<!channel>``) or carry a link, on any of the services.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 import apprise
 from typing_extensions import override
 
+from runbook_wan.markup.chat import text as chat_text
 from runbook_wan.model.notifications import ChannelKind
 from runbook_wan.notify.channels.base import DEFAULT_TIMEOUT, Sender, SenderConfigError
 from runbook_wan.notify.notice import Notice, Recipient, clean
@@ -37,7 +39,8 @@ class ChatError(RuntimeError):
 
 
 class ChatUrlError(SenderConfigError):
-    pass
+    def __init__(self, message: str) -> None:
+        super().__init__("webhook_url", message, "set the secret to the webhook URL the chat service gave you")
 
 
 def apprise_url(kind: str, webhook_url: str) -> str:
@@ -69,12 +72,12 @@ class ChatWebhook(Sender):
 
     @override
     def _send(self, notice: Notice, recipient: Recipient, reference: str) -> str:
-        body = notice.text()
-        if recipient.address:
+        body = notice.text(escape=chat_text)
+        if recipient.address:  # the contacts' own handles, from the intent: these do mention
             body += "\ncc: " + clean(recipient.address, 300)
         result = self._apprise.notify(
             body=body,
-            title=notice.subject(),
+            title=notice.subject(escape=chat_text),
             notify_type=_NOTIFY_TYPE[notice.kind],
             body_format=apprise.NotifyFormat.TEXT,
             timeout=self._timeout,
