@@ -58,6 +58,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="an alert missing from Alertmanager counts as resolved only once Alertmanager has been up "
         "this long (default 120: Prometheus re-sends firing alerts within a minute of its restart)",
     )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="check the intent, every channel's secrets and the incident store, then exit (0: the notifier "
+        "would start) without listening",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -88,9 +94,16 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         SecretResolver(ctx.redactor),
         locate=lambda path: estate.locate("notifications", "notifications", path),
     )
+    path = incidents_path(ctx.state_dir)
+    if args.check:
+        if path.exists():
+            IncidentStore(path, readonly=True).check()
+        where = path if path.exists() else f"{path} (created at start)"
+        ctx.out.print(f"notifier ready to start: {len(senders)} channel(s), incidents in {where}", markup=False)
+        return ExitCode.OK
     host, port = args.listen
     sock = bind(host, port)
-    store = IncidentStore(incidents_path(ctx.state_dir))
+    store = IncidentStore(path)
     store.check()  # a damaged store is refused now, not at the first webhook
     notifier = Notifier(notifications, senders, store, ctx.redactor)
     options = ServeOptions(

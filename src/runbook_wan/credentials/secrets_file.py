@@ -35,11 +35,15 @@ def read_secrets_file(path: Path) -> tuple[dict[str, str], list[Diagnostic]]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        # The entry where the broken construct starts (a quote opened, a list begun), else where
+        # PyYAML noticed; the words are PyYAML's own ("while scanning a quoted scalar"), no text.
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         where = f" at column {mark.column + 1}" if mark is not None else ""
         reason = getattr(exc, "problem", None) or "not valid YAML"
-        why = f"YAML syntax error{where}: {reason} (the line is not shown: it may hold a secret)"
+        context = getattr(exc, "context", None)
+        reason = f"{reason} ({context})" if context else reason
+        why = f"YAML syntax error{where}: {reason}; the line is not shown: it may hold a secret"
         return {}, [_problem("secrets-file-yaml", path, why, line)]
     if data is None:
         return {}, []
