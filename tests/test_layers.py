@@ -1,12 +1,15 @@
 """The layer order, enforced: data flows one way through Runbook's packages.
 
-    results/workspace/atomic_files/markup <- credentials <- context <- ops <- model <- selection <- facts
+    agent <- results/workspace/atomic_files/markup <- credentials <- context <- ops <- model <- selection <- facts
       <- render <- monitoring <- sitedocs <- plan <- review <- inventory <- lab <- validation <- verify
       <- tasks <- drift <- rollout <- report <- status <- notify <- probe/monitor <- commands/cli
 
 A module may import Runbook modules of its own layer or a lower one, never a higher one (stage
 code never imports the command line; ``tasks`` never imports ``rollout``). Every import counts,
 including the lazy ones inside functions. A new package must be given its place here.
+
+``agent`` (the SD-WAN edge agent, ``runbook-agent``) runs on routers: it sits below everything
+and imports no other Runbook package at all (anyone may import it, e.g. the lab starts it).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "runbook_wan"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
+    ("agent",),
     ("results", "workspace", "atomic_files", "markup", "__init__"),
     ("credentials",),
     ("context",),
@@ -95,3 +99,14 @@ def test_no_import_goes_against_the_layer_order() -> None:
 def test_the_walk_sees_the_linked_stage_packages() -> None:
     parts = {_part(p) for p in _modules()}
     assert {"tasks", "validation", "inventory", "model", "commands"} <= parts
+
+
+def test_the_edge_agent_imports_no_other_runbook_package() -> None:
+    found = [
+        f"{module.relative_to(PACKAGE)}:{line} imports runbook_wan.{target}"
+        for module in _modules()
+        if _part(module) == "agent"
+        for line, target in _imported_parts(module)
+        if target != "agent"
+    ]
+    assert found == [], "the agent runs on routers and stands alone:\n" + "\n".join(found)

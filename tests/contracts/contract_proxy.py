@@ -430,7 +430,9 @@ class ContractProxy:
     @property
     def env(self) -> dict[str, str]:
         """Environment for the process under test: the proxy for HTTPS only, trust only the test CA."""
-        return {"HTTPS_PROXY": self.url, "https_proxy": self.url, "REQUESTS_CA_BUNDLE": str(self.ca_bundle)}
+        # requests reads REQUESTS_CA_BUNDLE; urllib (slack_sdk) and httpx read SSL_CERT_FILE.
+        ca = str(self.ca_bundle)
+        return {"HTTPS_PROXY": self.url, "https_proxy": self.url, "REQUESTS_CA_BUNDLE": ca, "SSL_CERT_FILE": ca}
 
     @property
     def records(self) -> list[Recorded]:

@@ -4,6 +4,7 @@ Layout (everything is found by globbing; nothing is listed by hand)::
 
     tests/golden/<case>/case.yaml                     intents: <estate folder, relative to the repo>
     tests/golden/<case>/expected/configs/<site>.cfg   the rendered config
+    tests/golden/<case>/expected/configs/<site>.<x>   the platform's artifacts (FRR: .nft, .agent.json)
     tests/golden/<case>/expected/facts/<site>.json    the site's facts, model_dump(mode="json")
 
 A case's sites are the stems of its expected files. Add one with
@@ -47,8 +48,11 @@ class Case:
         return sorted(found)
 
     def expected_files(self, site: str) -> dict[Path, Path]:
-        """Relative name -> path of the expected files of ``site``."""
+        """Relative name -> path of the expected files of ``site``: config, facts and any artifact."""
         rel = [Path("configs") / f"{site}.cfg", Path("facts") / f"{site}.json"]
+        rel += sorted(
+            Path("configs") / p.name for p in (self.expected / "configs").glob(f"{site}.*") if p.name != f"{site}.cfg"
+        )
         return {r: self.expected / r for r in rel}
 
 
@@ -77,7 +81,7 @@ def _render(intents: Path, sites: tuple[str, ...]) -> dict[str, dict[Path, str]]
     result = render_estate(intents, ",".join(sites))
     return {
         sid: {
-            Path("configs") / f"{sid}.cfg": result.configs[sid].text,
+            **{Path("configs") / f"{sid}{suffix}": text for suffix, text in result.configs[sid].files.items()},
             Path("facts") / f"{sid}.json": facts_json(result.facts[sid]),
         }
         for sid in sites

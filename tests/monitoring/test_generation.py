@@ -83,10 +83,21 @@ def test_alertmanager_routes_follow_the_notifications_intent(rendered, tmp_path:
     assert _route(config, "alertname=ProviderOutage", "provider=fibrelink") == ["runbook-provider-outage"]
     assert _route(config, "alertname=RolloutHalted", "site=chi-021") == ["runbook-change-safety"]
     assert _route(config, "alertname=Unheard", "site=chi-021") == ["runbook-default-other"]
+    # an SD-WAN class moved off its preferred circuit is an event, recorded and sent to nobody
+    assert _route(config, "alertname=ClassOffPreferred", "site=sea-001", "region=west", "severity=info") == [
+        "runbook-events"
+    ]
+    assert _route(config, "alertname=SdwanAgentDown", "site=sea-001", "region=west") == ["runbook-default-other"]
+    # Severity follows impact: a breach on a circuit carrying a class pages; on circuits standing by, a ticket.
+    carried = ("alertname=CircuitSLABreach", "severity=warning", "impact=carried", "site=sea-001", "region=west")
+    assert _route(config, *carried) == ["runbook-west-field", "runbook-circuits"]
+    standby = ("alertname=CircuitSLABreach", "severity=info", "impact=standby", "provider=aircarrier", "region=west")
+    assert _route(config, *standby) == ["runbook-standby-sla"]
     am = yaml.safe_load(config.read_text())
     inhibit = {(tuple(r["source_matchers"]), tuple(r.get("equal", []))) for r in am["inhibit_rules"]}
     assert (('alertname="SiteDown"',), ("site",)) in inhibit
     assert (('alertname="ProbeDown"',), ()) in inhibit
+    assert any(r["target_matchers"] == ['alertname="SdwanAgentDown"'] for r in am["inhibit_rules"])
     west = next(i for i in am["time_intervals"] if i["name"] == "business-hours-west")
     assert west["time_intervals"][0]["location"] == "America/Los_Angeles"
 

@@ -11,6 +11,7 @@ from runbook_wan.model.loader import load_estate
 from runbook_wan.model.notifications import (
     ChannelKind,
     Notifications,
+    Route,
     effective_routes,
     matching_routes,
     receiver_name,
@@ -99,6 +100,34 @@ def test_builtin_defaults_follow_the_issue_when_a_file_has_no_routes() -> None:
     assert [d.channel for d in circuit.notify] == ["c", "e"]
     outage = matching_routes(n, {"alertname": Alert.PROVIDER_OUTAGE.value})[0].route
     assert [(d.channel, d.to) for d in outage.notify] == [("t", [])]
+    # A breach on circuits no class is on now (severity info) is a ticket, never a page, even before a
+    # file route that would page for every CircuitSLABreach.
+    standby = {"alertname": Alert.CIRCUIT_SLA_BREACH.value, "severity": "info", "provider": "lte-co", "region": "r"}
+    (first,) = matching_routes(n, standby)
+    assert first.id == "default-standby-sla" and [(d.channel, d.to) for d in first.route.notify] == [("t", [])]
+    paging = n.model_copy(
+        update={
+            "routes": [
+                Route.model_validate(
+                    {"name": "all-circuits", "match": {"alertname": "CircuitSLABreach"}, "notify": [{"channel": "c"}]}
+                )
+            ]
+        }
+    )
+    assert _ids(matching_routes(paging, standby)) == ["default-standby-sla"]
+    assert _ids(matching_routes(paging, {**standby, "severity": "warning"})) == ["all-circuits"]
+    # A file that routes standby breaches itself decides where they go.
+    own = n.model_copy(
+        update={
+            "routes": [
+                Route.model_validate(
+                    {"match": {"alertname": "CircuitSLABreach", "severity": "info"}, "notify": [{"channel": "e"}]}
+                )
+            ]
+        }
+    )
+    assert _ids(matching_routes(own, standby)) == ["route-1"]
+    assert "default-standby-sla" not in _ids(effective_routes(own))
 
 
 def test_every_route_has_its_own_receiver(example: Notifications) -> None:
@@ -106,7 +135,8 @@ def test_every_route_has_its_own_receiver(example: Notifications) -> None:
     receivers = [r.receiver for r in routes]
     assert len(set(receivers)) == len(receivers)
     found = route_by_receiver(example, receiver_name("site-down"))
-    assert found is not None and found.id == routes[0].id == "site-down"
+    assert found is not None and found.id == "site-down"
+    assert routes[0].id == "standby-sla"  # the example routes standby SLA breaches first, to a ticket
     assert route_by_receiver(example, "runbook-unrouted") is None
 
 

@@ -20,6 +20,7 @@ import yaml
 # The contract proxy lives with the contract tests; the notifier tests reach the providers through it.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "contracts"))
 from contract_proxy import ContractProxy
+from enginekit import Rig, engine_rig
 from notifykit import (
     REPO,
     ROUTES,
@@ -68,3 +69,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         stack.callback(notifier.stop)
         notifier.start()
         yield World(workdir, proxy, chat, smtp, alertmanager, notifier, env, secrets)
+
+
+@pytest.fixture(scope="module")
+def private_key() -> str:
+    return private_key_pem()
+
+
+@pytest.fixture
+def rig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, private_key: str) -> Iterator[Rig]:
+    """The notifier in-process on an injected clock (tests/notify/enginekit.py)."""
+    with engine_rig(tmp_path, monkeypatch, private_key) as made:
+        yield made

@@ -350,6 +350,9 @@ ESCALATE_MINUTES = 0.25
 def notifications_intent(smtp_port: int) -> dict[str, object]:
     secret = {name: {"secret": name} for name in (*SECRETS, "chat/webhook", "vonage/private-key")}
     return {
+        # These tests page the same two people for many sites within minutes: limits out of the way
+        # (tests/notify/test_limits.py tests them).
+        "notify": {"rate_limits": {"sms": {"1m": 1000}, "voice": {"1m": 1000}}},
         "defaults": {"to": "noc", "escalate_after_minutes": 5},
         "contacts": {
             "alice": {"name": "Alice Ops", "phone": "+14155550123", "email": "alice@example.com", "chat": "@alice"},

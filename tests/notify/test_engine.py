@@ -9,121 +9,16 @@ HTTP endpoint's refusals, and escalation on an injected clock.
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
+from datetime import timedelta
 
 import httpx
-import pytest
-import trustme
-from contract_proxy import ContractProxy, ProviderResponder
-from notifykit import SECRETS, ChatReceiver, SmtpServer, notifications_intent, private_key_pem
+from contract_proxy import ProviderResponder
+from enginekit import T0, Rig, am_alert, payload, raw_payload
 
-from runbook_wan.credentials.redact import Redactor
-from runbook_wan.credentials.resolver import SecretResolver, env_name
-from runbook_wan.model.notifications import Notifications
-from runbook_wan.notify.alerts import ApiAlert, WebhookPayload
-from runbook_wan.notify.channels.build import build_senders
-from runbook_wan.notify.engine import Notifier
+from runbook_wan.notify.alerts import ApiAlert
 from runbook_wan.notify.service import build_app
-from runbook_wan.ops.incidents import DeliveryKind, IncidentStatus, IncidentStore
-
-T0 = datetime(2026, 11, 30, 18, 0, 0, tzinfo=UTC)
-
-
-class FakeNow:
-    """The notifier's clock, moved by hand (escalation delays without waiting)."""
-
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@dataclass
-class Rig:
-    notifier: Notifier
-    store: IncidentStore
-    proxy: ContractProxy
-    chat: ChatReceiver
-    smtp: SmtpServer
-    clock: FakeNow
-    redactor: Redactor
-
-    def sms(self, site: str) -> list[str]:
-        return [r.form()["To"][0] for r in self.proxy.to("api.twilio.com") if r.path.endswith("/Messages.json")
-                and site in r.form()["Body"][0]]  # fmt: skip
-
-    def calls(self, site: str) -> list[str]:
-        return [r.form()["To"][0] for r in self.proxy.to("api.twilio.com") if r.path.endswith("/Calls.json")
-                and site in r.form()["Twiml"][0]]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def private_key() -> str:
-    return private_key_pem()
-
-
-@pytest.fixture
-def rig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, private_key: str) -> Iterator[Rig]:
-    for name in [n for n in os.environ if n.lower().endswith("_proxy")]:
-        monkeypatch.delenv(name)
-    with ContractProxy(trustme.CA(), tmp_path) as proxy:
-        for name, value in proxy.env.items():
-            monkeypatch.setenv(name, value)
-        chat, smtp = ChatReceiver().start(), SmtpServer().start()
-        try:
-            notifications = Notifications.model_validate(notifications_intent(smtp.port))
-            secrets = SECRETS | {"chat/webhook": chat.url, "vonage/private-key": private_key}
-            environ = {env_name(n): v for n, v in secrets.items()} | {"RUNBOOK_SECRETS_FILE": str(tmp_path / "none")}
-            redactor = Redactor()
-            senders = build_senders(notifications, SecretResolver(redactor, environ=environ), timeout=5)
-            store = IncidentStore(tmp_path / "incidents.sqlite")
-            clock = FakeNow()
-            notifier = Notifier(notifications, senders, store, redactor, clock=clock)
-            yield Rig(notifier, store, proxy, chat, smtp, clock, redactor)
-        finally:
-            chat.stop()
-            smtp.stop()
-
-
-def am_alert(
-    name: str, *, status: str = "firing", starts: str = "2026-11-30T17:59:00.123456789Z", **labels: str
-) -> dict[str, Any]:
-    return {
-        "status": status,
-        "labels": {"alertname": name, **labels},
-        "annotations": {"summary": f"{name} {' '.join(labels.values())}"},
-        "startsAt": starts,
-        "endsAt": "0001-01-01T00:00:00Z" if status == "firing" else "2026-11-30T18:05:00Z",
-        "generatorURL": "http://prometheus.invalid/graph",
-        "fingerprint": f"fp-{name}-{'-'.join(labels.values())}",
-    }
-
-
-def raw_payload(receiver: str, *alerts: dict[str, Any]) -> dict[str, Any]:
-    status = "firing" if any(a["status"] == "firing" for a in alerts) else "resolved"
-    return {
-        "version": "4",
-        "groupKey": '{}:{alertname="X"}',
-        "truncatedAlerts": 0,
-        "status": status,
-        "receiver": receiver,
-        "groupLabels": {},
-        "commonLabels": {},
-        "commonAnnotations": {},
-        "externalURL": "http://alertmanager.invalid",
-        "alerts": list(alerts),
-    }
-
-
-def payload(receiver: str, *alerts: dict[str, Any]) -> WebhookPayload:
-    return WebhookPayload.model_validate(raw_payload(receiver, *alerts))
+from runbook_wan.ops.incidents import DeliveryKind, IncidentStatus
 
 
 def test_a_failed_delivery_is_retried_by_the_next_webhook_and_the_rest_is_not_repeated(rig: Rig) -> None:
@@ -182,6 +77,30 @@ def test_unrouted_alerts_are_recorded_and_sent_nowhere_and_an_unknown_receiver_u
     [mail_to_alice] = [m for to, m in rig.smtp.messages if to == ["alice@example.com"]]
     assert mail_to_alice["Subject"] == "[FIRING] CircuitDown boi-012 lte"
     assert "Acknowledge: runbook.py incidents ack inc-" in mail_to_alice.get_content()
+
+
+def test_a_steering_event_is_recorded_in_the_timeline_and_resolved_but_tells_nobody(rig: Rig) -> None:
+    moved = am_alert(
+        "ClassOffPreferred",
+        site="boi-012",
+        region="west",
+        severity="info",
+        circuit="secondary_dia",
+        preferred="primary_dia",
+    )
+    opened = rig.notifier.handle(payload("runbook-events", moved))
+    assert len(opened.opened) == 1 and opened.sent == opened.failed == 0
+    [event] = rig.store.incidents()
+    assert (event.alertname, event.severity, event.site, event.status) == (
+        "ClassOffPreferred",
+        "info",
+        "boi-012",
+        IncidentStatus.FIRING,
+    )
+    back = rig.notifier.handle(payload("runbook-events", {**moved, "status": "resolved"}))
+    assert back.resolved == [event.id] and back.sent == 0
+    assert rig.store.deliveries(event.id) == [] and rig.chat.posts == [] and rig.smtp.messages == []
+    assert rig.proxy.to("api.twilio.com") == []
 
 
 def test_escalation_calls_after_the_delay_unless_acknowledged_and_only_once(rig: Rig) -> None:

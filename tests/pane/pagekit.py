@@ -42,10 +42,15 @@ def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 @contextmanager
 def serve(
-    state: Path, intents: Path, *extra: str, env: dict[str, str] | None = None, log: Path | None = None
+    state: Path,
+    intents: Path,
+    *extra: str,
+    env: dict[str, str] | None = None,
+    log: Path | None = None,
+    port: int | None = None,
 ) -> Iterator[str]:
-    """``runbook.py status serve`` on a free loopback port; yields the base URL; stops it by PID."""
-    port = free_port()
+    """``runbook.py status serve`` on a (free) loopback port; yields the base URL; stops it by PID."""
+    port = port or free_port()
     out = (log or state / f"status-serve-{port}.log").open("w")
     process = subprocess.Popen(
         [

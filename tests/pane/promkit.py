@@ -31,7 +31,7 @@ def openmetrics(families: Mapping[str, Iterable[tuple[dict[str, str], float, flo
         lines.append(f"# TYPE {name} gauge")
         for labels, value, at in sorted(samples, key=lambda s: (sorted(s[0].items()), s[2])):
             text = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
-            lines.append(f"{name}{{{text}}} {value:g} {at:.3f}")
+            lines.append(f"{name}{{{text}}} {value:.17g} {at:.3f}")  # unix times keep their seconds
     lines.append("# EOF")
     return "\n".join(lines) + "\n"
 

@@ -105,8 +105,11 @@ def test_page_states_from_hand_built_monitoring_data(monitored: Monitored, brows
         page.goto(f"{url}/sites/sea-001")
         circuits = page.inner_text("table.circuits")
         assert "down" in page.inner_text("tr[data-circuit=primary_dia]") and "up" in circuits
-        # steering: voice prefers fiber, which is down, so it runs on the secondary circuit now
-        assert page.inner_text("tr[data-class=voice] td:last-child") == "secondary_dia"
+        # steering without an agent at the site: voice prefers fiber, which is down, so by the path
+        # preference it runs on the secondary circuit now (and the page says where that comes from)
+        voice = page.locator("tr[data-class=voice]")
+        assert voice.get_attribute("data-now-on") == "secondary_dia"
+        assert voice.get_attribute("data-source") == "path preference"
         shot(page, tmp_path, "site-degraded")
         page.goto(f"{url}/sites/mke-022")
         latency = page.inner_text("tr[data-circuit=primary_dia] td:nth-child(9)")

@@ -21,7 +21,7 @@ from playwright.sync_api import Browser
 from runbook_wan.credentials.redact import Redactor
 from runbook_wan.results import DiagnosticError
 from runbook_wan.status import output, render
-from runbook_wan.status.access import check_bind, read_token
+from runbook_wan.status.access import Transport, check_bind, read_token
 from runbook_wan.status.collect import Sources, collect
 from runbook_wan.status.model import EstateView
 from runbook_wan.status.sources import intents as intents_source
@@ -213,7 +213,7 @@ def test_token_from_the_environment_guards_every_request(clean_intents: Path, br
         shot(page, tmp_path, "estate-with-token")
         context.close()
         assert httpx.post(url + "/", auth=("x", TOKEN)).status_code == 405  # read only
-    assert TOKEN not in log.read_text() and "with token" in log.read_text()
+    assert TOKEN not in log.read_text() and "the status token is a viewer API token" in log.read_text()
 
 
 def test_token_from_the_secrets_file_allows_another_address(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -225,11 +225,14 @@ def test_token_from_the_secrets_file_allows_another_address(tmp_path: Path, monk
     redactor = Redactor()
     token = read_token(redactor)
     assert token == TOKEN
-    check_bind("0.0.0.0", token)  # allowed with a token
+    check_bind("0.0.0.0", token, transport=Transport(proxy="127.0.0.1"))  # a token, behind a TLS proxy
     check_bind("127.0.0.1", None)
     check_bind("localhost", None)
     with pytest.raises(DiagnosticError):
         check_bind("0.0.0.0", None)
+    with pytest.raises(DiagnosticError) as plain:
+        check_bind("0.0.0.0", token)  # a token, but plain HTTP off loopback
+    assert [d.code for d in plain.value.diagnostics] == ["status-plain-http"]
     assert redactor.mask(f"token {TOKEN}") == "token <secret:status-token>"
     secrets.write_text("status-token: short\n")
     with pytest.raises(DiagnosticError) as short:

@@ -60,3 +60,32 @@ def test_a_circuits_sla_is_the_strictest_of_the_classes_that_may_use_it() -> Non
     # Guest and bulk never use wireless: they do not count for it; POS does (it lists wireless).
     wireless = strictest_sla(flagship, "tertiary_wireless")
     assert wireless is not None and wireless.classes["loss"] == "pos"
+
+
+def test_the_probe_exports_each_class_path_and_sla_for_the_impact_rules() -> None:
+    """What monitoring.impact reads: rank 1 is the circuit a class prefers; its own SLA per site."""
+    from prometheus_client import generate_latest
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from runbook_wan.facts.builder import build_estate_facts
+    from runbook_wan.monitoring.targets import build_targets
+    from runbook_wan.probe.exporter import Exporter
+
+    estate, _ = load_estate(REPO / "intents")
+    facts, _ = build_estate_facts(estate, ["sea-001"])
+    text = generate_latest(Exporter(build_targets(estate, facts)).registry).decode()
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+    def value(name: str, **labels: str) -> float | None:
+        return samples.get((name, tuple(sorted({"site": "sea-001", "region": "west", **labels}.items()))))
+
+    assert value("runbook_class_circuit_preference", **{"class": "saas", "circuit": "secondary_dia"}) == 1
+    assert value("runbook_class_circuit_preference", **{"class": "saas", "circuit": "tertiary_wireless"}) == 3
+    # guest never uses wireless: no rank there, so it can never be "on" the wireless circuit
+    assert value("runbook_class_circuit_preference", **{"class": "guest", "circuit": "tertiary_wireless"}) is None
+    assert value("runbook_class_sla_loss_ratio", **{"class": "voice"}) == 0.01
+    assert value("runbook_class_sla_latency_seconds", **{"class": "voice"}) == 0.3

@@ -5,6 +5,7 @@ Everything runs in-process through ``runbook.main([...])`` with temporary folder
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -40,17 +41,25 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.is_dir() else {}
 
 
-def test_full_render_writes_exactly_one_config_per_site(
+#: What an FRR site renders beside its config (platforms/frr.yaml artifacts).
+FRR_FILES = (".agent.json", ".cfg", ".nft")
+
+
+def test_full_render_writes_exactly_one_config_and_its_artifacts_per_site(
     tmp_path: Path, example_intents: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     configs = tmp_path / "configs"
     assert render(tmp_path, example_intents, configs) == 0
     sites = sorted(p.stem for p in (example_intents / "sites").glob("*.yaml"))
     assert len(sites) == 80
-    assert sorted(snapshot(configs)) == [f"{s}.cfg" for s in sites]
+    assert sorted(snapshot(configs)) == sorted(f"{s}{suffix}" for s in sites for suffix in FRR_FILES)
     for site in sites:
         first = (configs / f"{site}.cfg").read_text(encoding="utf-8").splitlines()[0]
         assert first.startswith(f"! runbook: {site} "), f"{site}.cfg does not say which site it is for"
+        first = (configs / f"{site}.nft").read_text(encoding="utf-8").splitlines()[0]
+        assert first.startswith(f"# runbook: {site} "), f"{site}.nft does not say which site it is for"
+        policy = json.loads((configs / f"{site}.agent.json").read_text(encoding="utf-8"))
+        assert (policy["format"], policy["version"], policy["site"]) == ("runbook-agent-policy", 1, site)
     assert "rendered 80 site(s)" in capsys.readouterr().out
 
 
@@ -115,16 +124,23 @@ def test_stale_configs_are_pruned_on_a_full_render_but_not_with_limit(
 ) -> None:
     configs = tmp_path / "configs"
     configs.mkdir()
-    stale = configs / "old-999.cfg"
-    stale.write_text("config of a closed site\n")
+    stale = [configs / f"old-999{suffix}" for suffix in FRR_FILES]
+    for path in stale:
+        path.write_text("a file of a closed site\n")
+    ours = configs / "README.md"
+    ours.write_text("not rendered: left alone\n")
 
     assert render(tmp_path, example_intents, configs, "--limit", "sea-001") == 0
-    assert sorted(snapshot(configs)) == ["old-999.cfg", "sea-001.cfg"], "--limit must not prune other sites"
+    kept = [*sorted(p.name for p in stale), "README.md"]
+    assert sorted(snapshot(configs)) == sorted(kept + [f"sea-001{s}" for s in FRR_FILES]), (
+        "--limit must not prune other sites"
+    )
     assert "0 removed" in capsys.readouterr().out
 
     assert render(tmp_path, example_intents, configs) == 0
-    assert not stale.exists(), "a full render keeps the config of a site that no longer exists"
-    assert len(snapshot(configs)) == 80
+    assert not any(p.exists() for p in stale), "a full render keeps the files of a site that no longer exists"
+    assert ours.exists(), "a full render removed a file it does not render"
+    assert len(snapshot(configs)) == 80 * len(FRR_FILES) + 1
     assert "1 removed" in capsys.readouterr().out
 
 
@@ -133,8 +149,12 @@ def test_multivendor_estate_renders_every_platform(tmp_path: Path) -> None:
     assert render(tmp_path, MULTIVENDOR, configs) == 0
     texts = {p.stem: p.read_text(encoding="utf-8") for p in configs.glob("*.cfg")}
     assert len(texts) == 6
-    platforms = [re.search(r"platform (\w+),", t).group(1) for t in texts.values()]  # type: ignore[union-attr]
-    assert sorted(platforms) == ["eos", "eos", "frr", "frr", "ios", "ios"]
+    platforms = {s: re.search(r"platform (\w+),", t).group(1) for s, t in texts.items()}  # type: ignore[union-attr]
+    assert sorted(platforms.values()) == ["eos", "eos", "frr", "frr", "ios", "ios"]
+    # Only FRR has artifacts beside the config: EOS and IOS-XE steer natively.
+    for site, platform in platforms.items():
+        found = sorted(p.name.removeprefix(site) for p in configs.glob(f"{site}.*"))
+        assert found == (list(FRR_FILES) if platform == "frr" else [".cfg"]), site
 
 
 def test_limit_by_platform_renders_only_that_platform(tmp_path: Path) -> None:

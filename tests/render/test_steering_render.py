@@ -92,12 +92,26 @@ def _by_address(site: str) -> dict[str, str]:
     return roles | {str(RESULT.estate.settings.discard_address): DISCARD}
 
 
+def classifier_marks(site: str) -> dict[int, str]:
+    """FRR: which DSCP keyword each firewall mark stands for, read from the site's nftables classifier
+    (``<site>.nft``), which must mark on the site's LAN interfaces only."""
+    names = {v: k for k, v in DSCP_NAMES.items()}
+    lans = sorted(lan.interface for lan in RESULT.facts[site].lan_segments)
+    marks: dict[int, str] = {}
+    for rule in re.finditer(
+        r"^\s+iifname \{ (.*) \} ip dscp (\d+) meta mark set (0x[0-9a-f]+)", RESULT.configs[site].sidecars[".nft"], re.M
+    ):
+        assert sorted(name.strip('" ') for name in rule.group(1).split(",")) == lans, rule.group(0)
+        marks[int(rule.group(3), 16)] = names[int(rule.group(2))]
+    return marks
+
+
 def read_frr(site: str, text: str) -> list[Steer]:
-    roles, steers = _by_address(site), list[Steer]()
+    roles, steers, marks = _by_address(site), list[Steer](), classifier_marks(site)
     for block in re.findall(r"^pbr-map \S+ seq \d+\n(.*?)^exit", text, flags=re.M | re.S):
-        match = re.search(r"match (src|dst)-ip (\S+)", block)
+        match = re.search(r"match (src|dst)-ip (\S+)|match mark (\d+)", block)
         assert match, block
-        key: MatchKey = (match.group(1), match.group(2))
+        key: MatchKey = ("dscp", marks[int(match.group(3))]) if match.group(3) else (match.group(1), match.group(2))
         if not steers or steers[-1].key != key:
             steers.append(Steer(key))
         if "set vrf unchanged" in block:

@@ -15,8 +15,9 @@ from runbook_wan.validation.rules import all_rules, run_rules
 from runbook_wan.validation.rules.base import RuleInput
 
 RULE_IDS = [rule.id for rule in all_rules()]
-#: Rules whose failing case the loader rejects first (their failing test edits the typed model instead).
-LOADER_GUARDED = {"R010-class-references-exist"}
+#: Rules whose failing case the loader rejects first, or that no shipped platform can break (their
+#: failing test edits the typed model instead).
+LOADER_GUARDED = {"R010-class-references-exist", "R011-class-steerable-on-platform"}
 
 
 def test_registry_has_at_least_15_documented_rules_with_unique_ids() -> None:
@@ -87,3 +88,45 @@ def test_rules_report_only_selected_sites_with_limit() -> None:
     dup = [r for r in all_rules() if r.id == "R003-unique-site-asn"]
     assert {d.details["subject"] for d in run_rules(broken, ["bbb-002"], dup)} == {"bbb-002"}
     assert run_rules(broken, ["ccc-003"], dup) == []
+
+
+DSCP_ONLY_VIDEO = """
+  video:
+    match:
+      dscp: [af41]
+    path_preference: [primary_dia]
+    sla: {latency_ms: 200, jitter_ms: 40, loss_pct: 2}
+"""
+
+
+def _with_dscp_only_class(root: Path) -> Path:
+    policy = root / "policies" / "std.yaml"
+    text = policy.read_text(encoding="utf-8")
+    policy.write_text(text.replace("guardrails:", DSCP_ONLY_VIDEO.lstrip("\n") + "guardrails:"), encoding="utf-8")
+    return root
+
+
+def test_class_steerable_rule_fails_on_a_platform_that_cannot_match_the_class(
+    estate_dir: Callable[[str | None], Path],
+) -> None:
+    """No shipped platform lacks a criterion any more (FRR marks DSCP with nftables), so the
+    platform's capabilities are narrowed in the typed model: a DSCP-only class is then never steered."""
+    estate, _ = load_estate(_with_dscp_only_class(estate_dir(None)))
+    frr = estate.platforms["frr"]
+    narrowed = frr.model_copy(
+        update={"capabilities": frr.capabilities.model_copy(update={"steering_match": ["segments", "destinations"]})}
+    )
+    broken = type(estate)(**{**estate.__dict__, "platforms": {**estate.platforms, "frr": narrowed}})
+    rule = [r for r in all_rules() if r.id == "R011-class-steerable-on-platform"]
+    found = run_rules(broken, ["aaa-001"], rule)
+    assert [d.code for d in found] == ["R011-class-steerable-on-platform"]
+    assert "class 'video' matches only by dscp" in found[0].message
+    assert found[0].location is not None and found[0].location.file.endswith("policies/std.yaml")
+    assert found[0].location.line == 20  # `match:` of class video
+
+
+def test_a_dscp_only_class_is_steered_on_frr(estate_dir: Callable[[str | None], Path]) -> None:
+    """FRR classifies DSCP with nftables and matches the mark: the class is steered, no rule fires."""
+    report = run_validation(_with_dscp_only_class(estate_dir(None)))
+    assert "R011-class-steerable-on-platform" not in {d.code for d in report.diagnostics}
+    assert "steering-unsupported-match" not in {d.code for d in report.diagnostics}

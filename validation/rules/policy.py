@@ -52,8 +52,9 @@ def _class_references(data: RuleInput) -> Iterator[Hit]:
 def _steerable(data: RuleInput) -> Iterator[Hit]:
     """Every class can be matched on the platform of each site that uses it.
 
-    A platform that can express none of a class's criteria (e.g. a DSCP-only class on FRR, whose
-    policy routing cannot match DSCP) never steers the class: it silently follows the default route.
+    A platform that can express none of a class's criteria (e.g. a DSCP-only class on a platform
+    whose policy routing cannot match DSCP) never steers the class: it silently follows the default
+    route.
     """
     for sid in data.selected:
         site = data.estate.sites[sid]

@@ -14,6 +14,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cmd_drift",
     "cmd_report",
     "cmd_status",
+    "cmd_users",
+    "cmd_audit",
     "cmd_restore",
     "cmd_lab",
     "cmd_schema",

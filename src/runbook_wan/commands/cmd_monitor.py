@@ -1,9 +1,10 @@
-"""``runbook.py monitor up|down|status``: the monitoring stack on this machine, from the intents.
+"""``runbook.py monitor up|down|status|targets``: the monitoring stack on this machine, from the intents.
 
 ``up`` renders the monitoring files with real ports into ``<state>/monitor/config/`` and starts
 the notifier, Alertmanager, the probe and Prometheus on 127.0.0.1; ``down`` stops them by PID;
-``status`` shows each service. To use a team's own Prometheus and Alertmanager instead, point
-them at the committed ``monitoring/`` files (docs/monitoring.md).
+``status`` shows each service; ``targets`` writes the SD-WAN agents Prometheus scrapes (a
+``file_sd`` file from the inventory's management addresses). To use a team's own Prometheus and
+Alertmanager instead, point them at the committed ``monitoring/`` files (docs/monitoring.md).
 """
 
 from __future__ import annotations
@@ -46,6 +47,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     down.set_defaults(handler=run)
     status = actions.add_parser("status", help="show each service", parents=[format_options(("terminal", "json"))])
     status.set_defaults(handler=run)
+    targets = actions.add_parser(
+        "targets",
+        help="write the SD-WAN agents to scrape (Prometheus file_sd JSON) from the inventory",
+        parents=[intents_options(), inventory_options(), configs_options()],
+    )
+    targets.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write here (Prometheus re-reads it on change); default: standard output",
+    )
+    targets.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
@@ -60,7 +74,35 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         else:
             ctx.out.print(f"stopped: {', '.join(stopped) or 'nothing was running'}", markup=False)
         return ExitCode.OK
+    if args.monitor_action == "targets":
+        return _targets(args, ctx)
     return _status(args, ctx)
+
+
+def _targets(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
+    from runbook_wan.atomic_files import output_file_problem, write_file
+    from runbook_wan.model.loader import load_estate
+    from runbook_wan.monitor.agents import targets_text
+    from runbook_wan.results import DiagnosticError
+
+    if args.out is not None:
+        problem = output_file_problem(args.out, "--out")
+        if problem is not None:
+            raise DiagnosticError([problem])
+    estate, _ = load_estate(args.intents, args.platforms)
+    text, found = targets_text(estate, Path(args.inventory), Path(args.configs))
+    if args.out is None:
+        ctx.out.write(text)
+    else:
+        write_file(args.out, text)
+        ctx.err.print(f"{len(found.endpoints)} agent(s) written to {args.out}", markup=False)
+    if found.no_address:
+        ctx.err.print(
+            f"warning: {len(found.no_address)} site(s) run an agent but have no management address in "
+            f"{Path(args.inventory) / 'hosts.yaml'}, so nothing scrapes them: {', '.join(found.no_address)}",
+            markup=False,
+        )
+    return ExitCode.OK
 
 
 def _up(args: argparse.Namespace, ctx: RunContext) -> ExitCode:

@@ -12,7 +12,7 @@ from runbook_wan.results import ExitCode, exit_codes
 if TYPE_CHECKING:
     from runbook_wan.context import RunContext
 
-HELP = "render intents into device configs under configs/ and monitoring config under monitoring/"
+HELP = "render intents into device configs (and their artifacts) under configs/ and monitoring config under monitoring/"
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -40,6 +40,7 @@ def monitoring_dir(args: argparse.Namespace) -> Path:
 
 def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     from runbook_wan.atomic_files import check_outputs
+    from runbook_wan.model.platform import artifact_suffixes
     from runbook_wan.monitoring.bundle import build_bundle, write_bundle
     from runbook_wan.render.pipeline import render_estate
     from runbook_wan.render.writer import write_configs
@@ -51,7 +52,8 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     if result.warnings:
         ctx.err.print(f"{len(result.warnings)} warning(s); `runbook.py validate` lists them", markup=False)
     # Prune stale configs only when the whole estate was rendered.
-    summary = write_configs(result.configs, args.configs, prune=not args.limit)
+    suffixes = artifact_suffixes(result.estate.platforms)
+    summary = write_configs(result.configs, args.configs, prune=not args.limit, suffixes=suffixes)
     ctx.out.print(
         f"rendered {len(result.configs)} site(s) into {args.configs}/: "
         f"{len(summary.written)} written, {len(summary.unchanged)} unchanged, {len(summary.removed)} removed"

@@ -17,7 +17,7 @@ from runbook_wan.commands.options import format_options, http_url, intents_optio
 from runbook_wan.context import RunContext
 from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, exit_codes
 
-HELP = "reports against the promises: availability per site, change lead time"
+HELP = "reports against the promises: availability per site, change lead time, engagement"
 
 
 def _period_options(parser: argparse.ArgumentParser, default: str) -> None:
@@ -70,6 +70,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     _period_options(lead, "30d")
     lead.set_defaults(handler=run_lead_time)
+    engage = reports.add_parser(
+        "engagement",
+        parents=[format_options()],
+        help="per paged incident: first page -> first acknowledgement by a person, against ten minutes",
+        description="Per incident paged in the period: the time from its first page to the first acknowledgement "
+        "(or resolve) by a person, who and on which channel; an automatic resolve is not an answer. The share "
+        "answered within ten minutes, median and p90, and every breach. Reads STATE/monitor/incidents.sqlite.",
+        epilog=exit_codes.epilog("report"),
+    )
+    _period_options(engage, "30d")
+    engage.set_defaults(handler=run_engagement)
 
 
 def run_availability(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
@@ -145,3 +156,33 @@ def run_lead_time(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     else:
         output.print_terminal(report, ctx.out)
     return ExitCode.OK if report.promise_kept else ExitCode.FAILED
+
+
+def run_engagement(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
+    from runbook_wan.ops.incidents import IncidentStore
+    from runbook_wan.ops.stack import incidents_path
+    from runbook_wan.report import engagement_output as output
+    from runbook_wan.report.engagement import engagement
+    from runbook_wan.report.period import Period
+
+    period = Period.from_options(args.since, args.until, default_days=30)
+    path = incidents_path(ctx.state_dir)
+    if not path.is_file():
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "report-no-incidents",
+                    f"no incident store at {path}: nothing was paged with this --state",
+                    hint="the notifier writes it (`runbook.py monitor up` or `runbook.py notify`); "
+                    "pass the same --state",
+                )
+            ]
+        )
+    report = engagement(IncidentStore(path, readonly=True), period)
+    if args.format == "json":
+        ctx.out.write(output.to_json(report))
+    elif args.format == "markdown":
+        ctx.out.write(output.to_markdown(report))
+    else:
+        output.print_terminal(report, ctx.out)
+    return ExitCode.FAILED if report.breached else ExitCode.OK

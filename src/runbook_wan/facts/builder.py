@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from runbook_wan.credentials.tokens import secret_token
 from runbook_wan.facts import interfaces as iface
 from runbook_wan.facts import routing
+from runbook_wan.facts.agent import agent_policy
 from runbook_wan.facts.models import CircuitFact, SiteFacts, StaticRouteFact
 from runbook_wan.facts.steering import class_paths, steering
 from runbook_wan.model.estate import Estate
@@ -69,6 +70,9 @@ def build_site_facts(estate: Estate, sid: str) -> tuple[SiteFacts, list[Diagnost
             )
         )
     secrets = sorted({c.password for c in circuits if c.password})
+    agent = None
+    if steer is not None and platform.artifact("agent_policy") is not None:
+        agent = agent_policy(sid, policy, platform, circuits, steer, estate.settings.steering)
     facts = SiteFacts(
         site=sid,
         hostname=sid,
@@ -94,6 +98,7 @@ def build_site_facts(estate: Estate, sid: str) -> tuple[SiteFacts, list[Diagnost
         saas_address=str(estate.settings.reachability.saas),
         management_network=str(estate.settings.management_network),
         secrets=[s.removeprefix("<secret:").removesuffix(">") for s in secrets],
+        agent=agent,
     )
     return facts, diagnostics
 

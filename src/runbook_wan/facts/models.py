@@ -122,6 +122,7 @@ class SteeringRule(Fact):
     match_source: str | None = None
     match_destination: str | None = None
     match_dscp: int | None = None
+    match_mark: int | None = None  # firewall mark the classifier sets for match_dscp (platforms with dscp_by_mark)
     action: Literal["local", "nexthop", "discard"]
     nexthop: str | None = None
     circuit: str | None = None  # circuit role the rule steers onto
@@ -159,6 +160,7 @@ class SteeringGroup(Fact):
     match_destination: PrefixFact | None = None
     match_dscp: int | None = None
     match_dscp_name: str | None = None  # ef, af41, cs1, ... or the number when it has no name
+    match_mark: int | None = None  # the classifier's firewall mark for match_dscp (platforms with dscp_by_mark)
     local: bool = False  # traffic stays on normal routing (the site's own prefixes)
     rules: list[SteeringPath]  # every rule of the group, in order
     nexthops: list[SteeringPath] = []  # the "nexthop" rules only, most preferred first
@@ -177,12 +179,24 @@ class TrackFact(Fact):
     prefix: PrefixFact
 
 
+class MarkFact(Fact):
+    """One DSCP code point the classifier marks, for policy routing to match (``match mark``)."""
+
+    dscp: int
+    dscp_name: str  # ef, af41, ... or the number
+    mark: int
+    mark_hex: str  # 0x12e
+    app_class: str  # the class its steering rules belong to (the first class that matches it)
+
+
 class SteeringFact(Fact):
     name: str
     rules: list[SteeringRule]
     interfaces: list[str]
     groups: list[SteeringGroup] = []
     tracks: list[TrackFact] = []
+    #: DSCP code points the classifier marks (platforms with dscp_by_mark), in rule order.
+    marks: list[MarkFact] = []
 
 
 class StaticRouteFact(Fact):
@@ -233,6 +247,65 @@ class ClassPathFact(Fact):
     destinations: list[str]
 
 
+class AgentProbeFact(Fact):
+    interval_ms: int
+    window_s: int
+
+
+class AgentCircuitFact(Fact):
+    """A circuit as the edge agent measures it: probes pinned to its interface and source address."""
+
+    role: str
+    interface: str
+    source: str  # the circuit's own address (no prefix length)
+    target: str  # the provider's tracking address
+    nexthop: str  # what the pbr-map sequences of this circuit point at
+    metered: bool
+    probe: AgentProbeFact
+
+
+class AgentSlaFact(Fact):
+    latency_ms: int
+    jitter_ms: int
+    loss_pct: float
+
+
+class AgentGroupFact(Fact):
+    sequences: list[int]  # one per circuit of the class's path, in preference order
+
+
+class AgentClassFact(Fact):
+    name: str
+    sla: AgentSlaFact
+    path: list[str]  # circuits the class may use, most preferred first (guardrails applied)
+    groups: list[AgentGroupFact]
+
+
+class AgentDecisionFact(Fact):
+    breach_windows: int
+    clear_windows: int
+    hold_s: int
+    least_bad: list[str]
+
+
+class AgentMetricsFact(Fact):
+    interface: str
+    port: int
+
+
+class AgentPolicyFact(Fact):
+    """The edge agent's policy: ``configs/<site>.agent.json`` is exactly this (docs/agent.md)."""
+
+    format: Literal["runbook-agent-policy"] = "runbook-agent-policy"
+    version: Literal[1] = 1
+    site: str
+    pbr_map: str
+    metrics: AgentMetricsFact
+    circuits: list[AgentCircuitFact]
+    classes: list[AgentClassFact]
+    decision: AgentDecisionFact
+
+
 class SiteFacts(Fact):
     site: str
     hostname: str
@@ -258,3 +331,5 @@ class SiteFacts(Fact):
     saas_address: str
     management_network: str
     secrets: list[str]  # names of the secrets this config references
+    #: The edge agent's policy (platforms with an agent_policy artifact).
+    agent: AgentPolicyFact | None = None

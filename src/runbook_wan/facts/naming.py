@@ -24,6 +24,15 @@ def rm_out(role: str) -> str:
     return f"RM-{ROLE_LABEL[role]}-OUT"
 
 
+#: Firewall marks of the DSCP classifier: MARK_BASE + the code point (EF = 46 -> 0x12e). Clear of
+#: the low marks other software on a router tends to use.
+MARK_BASE = 0x100
+
+
+def dscp_mark(dscp: int) -> int:
+    return MARK_BASE + dscp
+
+
 def steering_acl(seq: int) -> str:
     return f"ACL-SDWAN-{seq}"
 

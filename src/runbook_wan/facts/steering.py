@@ -11,6 +11,10 @@ Traffic to the site's own prefixes is kept local before any class rule.
 Precedence: rules that match the *source* segment come first, then DSCP, then destination
 rules, each in policy order. Who sends the traffic beats where it goes: guest traffic to a SaaS
 prefix stays guest traffic (and keeps its guardrails).
+
+Platforms whose policy routing cannot match DSCP itself (``capabilities.dscp_by_mark``, FRR) get a
+firewall mark per DSCP code point: the classifier artifact (nftables) sets it on the LAN side and
+the DSCP rules match the mark instead, in the same place of the order.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from runbook_wan.facts.addressing import dscp_name, prefix_fact
 from runbook_wan.facts.models import (
     CircuitFact,
     ClassPathFact,
+    MarkFact,
     SteeringFact,
     SteeringGroup,
     SteeringPath,
@@ -119,28 +124,25 @@ def steering(
                     f"{platform.platform}",
                 )
             )
+    by_mark = platform.capabilities.dscp_by_mark
+    marks: dict[int, MarkFact] = {}
     for _, _, cname, app, crit in sorted(ordered, key=lambda item: (item[0], item[1])):
+        mark = naming.dscp_mark(crit.dscp) if by_mark and crit.dscp is not None else None
+        if mark is not None and crit.dscp is not None and crit.dscp not in marks:
+            name = dscp_name(crit.dscp)
+            marks[crit.dscp] = MarkFact(dscp=crit.dscp, dscp_name=name, mark=mark, mark_hex=hex(mark), app_class=cname)
+        match = {
+            "app_class": cname,
+            "criterion": crit.kind,
+            "match_source": crit.source,
+            "match_destination": crit.destination,
+            "match_dscp": crit.dscp,
+            "match_mark": mark,
+        }
         for role in app.path_preference:
-            add(
-                app_class=cname,
-                criterion=crit.kind,
-                match_source=crit.source,
-                match_destination=crit.destination,
-                match_dscp=crit.dscp,
-                action="nexthop",
-                nexthop=by_role[role].tracking_address,
-                circuit=role,
-            )
+            add(**match, action="nexthop", nexthop=by_role[role].tracking_address, circuit=role)
         if any(r not in app.path_preference for r in CIRCUIT_ROLES):
-            add(
-                app_class=cname,
-                criterion=crit.kind,
-                match_source=crit.source,
-                match_destination=crit.destination,
-                match_dscp=crit.dscp,
-                action="discard",
-                nexthop=discard,
-            )
+            add(**match, action="discard", nexthop=discard)
     limit = platform.capabilities.steering_max_sequence
     if rules and rules[-1].seq > limit:
         diagnostics.append(
@@ -158,6 +160,7 @@ def steering(
         interfaces=lan_interfaces,
         groups=groups(rules, by_role),
         tracks=tracks(circuits),
+        marks=list(marks.values()),
     ), diagnostics
 
 
@@ -223,6 +226,7 @@ def groups(rules: list[SteeringRule], by_role: dict[str, CircuitFact]) -> list[S
                 match_destination=prefix_fact(first.match_destination) if first.match_destination else None,
                 match_dscp=first.match_dscp,
                 match_dscp_name=dscp_name(first.match_dscp) if first.match_dscp is not None else None,
+                match_mark=first.match_mark,
                 local=first.action == "local",
                 rules=paths,
                 nexthops=[p for p in paths if p.action == "nexthop"],

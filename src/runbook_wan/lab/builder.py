@@ -33,7 +33,7 @@ from runbook_wan.lab.state import LabRecord
 from runbook_wan.lab.teardown import teardown
 from runbook_wan.lab.topology import CircuitLink, Topology, build_topology
 from runbook_wan.model.loader import load_estate
-from runbook_wan.model.platform import DEFAULT_PLATFORMS_DIR
+from runbook_wan.model.platform import DEFAULT_PLATFORMS_DIR, Artifact
 from runbook_wan.results import Diagnostic, DiagnosticError
 from runbook_wan.selection.limit import select_sites
 
@@ -76,6 +76,8 @@ class BootConfig:
     text: str
     daemons: tuple[str, ...]
     site_mgmt: str | None = None  # sites only: address sshd listens on
+    #: Sites booted from rendered configs: the platform's artifacts (classifier, agent policy).
+    files: tuple[frr_configs.BootFile, ...] = ()
 
 
 @dataclass
@@ -164,12 +166,14 @@ def _secret_names(topo: Topology, configs: dict[str, str]) -> list[str]:
 
 
 def _plan_configs(
-    topo: Topology, options: UpOptions, layout: LabLayout, redactor: Redactor
+    topo: Topology, options: UpOptions, layout: LabLayout, redactor: Redactor, artifacts: dict[str, list[Artifact]]
 ) -> tuple[list[BootConfig], dict[str, list[CircuitLink]], list[str]]:
     raw: dict[str, str] = {}
+    files: dict[str, tuple[frr_configs.BootFile, ...]] = {}
     if options.configs is not None:
         frr_configs.check_configs_dir(options.configs, sorted(topo.sites))
         raw = {sid: frr_configs.config_file(options.configs, sid).read_text(encoding="utf-8") for sid in topo.sites}
+        files = {sid: tuple(frr_configs.boot_files(options.configs, sid, artifacts[sid])) for sid in topo.sites}
     resolver, generated = passwords.lab_resolver(_secret_names(topo, raw), layout, redactor)
     boots = [
         BootConfig(topo.internet.netns, "internet", frr_configs.internet_config(topo), tuple(topo.internet.daemons))
@@ -182,7 +186,11 @@ def _plan_configs(
     for sid, site in topo.sites.items():
         text = resolver.resolve_text(raw[sid]) if sid in raw else frr_configs.day0_config(site)
         expected[sid] = bgp_circuits(site, text)
-        boots.append(BootConfig(site.netns, site.hostname, text, tuple(site.daemons), site_mgmt=site.mgmt_ip))
+        boots.append(
+            BootConfig(
+                site.netns, site.hostname, text, tuple(site.daemons), site_mgmt=site.mgmt_ip, files=files.get(sid, ())
+            )
+        )
     return boots, expected, generated
 
 
@@ -203,7 +211,12 @@ def _netns_settings(topo: Topology) -> dict[str, tuple[str, ...]]:
 
 
 def _boot(boot: BootConfig, layout: LabLayout) -> None:
-    device.write_frr_instance(boot.netns, boot.text, boot.daemons)
+    folder = device.write_frr_instance(boot.netns, boot.text, boot.daemons)
+    for file in boot.files:
+        (folder / file.name).write_text(file.text, encoding="utf-8")
+        command = file.apply_command(folder)
+        if command is not None:
+            shell.in_netns(boot.netns, "sh", "-c", command)
     device.start_frr(boot.netns, boot.hostname)
     if boot.site_mgmt is not None:
         device.start_sshd(layout, boot.netns, boot.hostname, boot.site_mgmt)
@@ -290,7 +303,8 @@ def up(options: UpOptions, redactor: Redactor, step: Callable[[str], None] | Non
                 )
             ]
         )
-    boots, expected, generated = _plan_configs(topo, options, layout, redactor)
+    artifacts = {sid: estate.platforms[estate.sites[sid].platform].artifacts for sid in topo.sites}
+    boots, expected, generated = _plan_configs(topo, options, layout, redactor, artifacts)
     teardown(topo.prefix, layout, previous)
     _check_management_free(topo)
     device.ensure_client_key(layout)

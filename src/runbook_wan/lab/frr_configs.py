@@ -1,17 +1,23 @@
 """FRR configs of the lab's own routers (providers, internet core) and of sites at boot.
 
 Sites boot with a day-0 config (identity and logging only) or, with ``configs_dir``, with their
-rendered config (``<site>.cfg``) whose ``<secret:NAME>`` tokens are resolved here.
+rendered config (``<site>.cfg``) whose ``<secret:NAME>`` tokens are resolved here, and the
+platform's artifacts beside it (``<site>.nft``, ``<site>.agent.json``): each is put where the
+device keeps it (``/etc/frr/...`` is the instance's own ``/etc/frr/<netns>/``) and activated with
+the artifact's ``apply`` command, as a commit would.
 """
 
 from __future__ import annotations
 
+import shlex
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
 from runbook_wan.credentials.resolver import SecretResolver
 from runbook_wan.lab.topology import InternetNode, ProviderNode, SiteNode, Topology
+from runbook_wan.model.platform import Artifact
 from runbook_wan.results import Diagnostic, DiagnosticError
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -100,3 +106,51 @@ def check_configs_dir(configs_dir: Path, sites: list[str]) -> None:
 def rendered_config(configs_dir: Path, site: str, resolver: SecretResolver) -> str:
     """The site's rendered config with its secrets filled in (never written anywhere but FRR's dir)."""
     return resolver.resolve_text(config_file(configs_dir, site).read_text(encoding="utf-8"))
+
+
+#: Where a device keeps its FRR files; in the lab each instance has its own folder of that name.
+DEVICE_ETC = Path("/etc/frr")
+
+
+@dataclass(frozen=True)
+class BootFile:
+    """An artifact a site boots with: its file name in the instance's folder and its activation."""
+
+    name: str
+    text: str
+    #: The artifact's ``apply`` command with ``{path}`` for the file, run in the site's namespace.
+    apply: str | None = None
+
+    def apply_command(self, folder: Path) -> str | None:
+        return None if self.apply is None else self.apply.replace("{path}", shlex.quote(str(folder / self.name)))
+
+
+def boot_files(configs_dir: Path, site: str, artifacts: list[Artifact]) -> list[BootFile]:
+    """The site's rendered artifacts, each as the device keeps it; a missing one is an error."""
+    found: list[BootFile] = []
+    problems: list[Diagnostic] = []
+    for artifact in artifacts:
+        path = configs_dir / f"{site}{artifact.suffix}"
+        device_path = Path(artifact.device.path)
+        if not path.is_file():
+            problems.append(
+                Diagnostic(
+                    "lab-config-missing",
+                    f"no rendered {artifact.title} {path.name} for site {site} in {configs_dir}",
+                    hint=f"run `runbook.py render --limit {site} --configs {configs_dir}`",
+                )
+            )
+        elif device_path.parent != DEVICE_ETC:
+            problems.append(
+                Diagnostic(
+                    "lab-artifact-path",
+                    f"the lab keeps a device's files in {DEVICE_ETC}/, not {device_path.parent}/ ({artifact.title})",
+                    hint=f"set the artifact's device.path under {DEVICE_ETC}/ in the platform file",
+                )
+            )
+        else:
+            text = path.read_text(encoding="utf-8")
+            found.append(BootFile(device_path.name, text, artifact.device.apply))
+    if problems:
+        raise DiagnosticError(problems)
+    return found

@@ -10,7 +10,7 @@ them for every service at once and keeps the text readable:
 * ``<`` and ``>`` become ``‹`` and ``›`` (no Slack ``<...>`` syntax, no HTML);
 * links are defanged the way incident responders write them: ``hxxps[:]//evil[.]example`` and
   ``www[.]``; a bare domain keeps a visible ``[.]`` before its top-level domain;
-* ``[`` and ``]`` of Markdown link syntax are escaped, so ``[text](url)`` stays text.
+* Markdown's ``[text](url)`` gets a space, ``[text] (url)``, which Markdown does not read as a link.
 
 Only the alert's own text goes through it; the contacts' handles that Runbook adds on purpose
 (``chat: "@alice"`` in notifications.yaml) stay mentions.
@@ -25,7 +25,6 @@ _SCHEME = re.compile(r"(?i)\b(https?|ftps?|file|mailto|javascript|data|vbscript|
 _WWW = re.compile(r"(?i)\bwww\.")
 #: A host name: labels, then a dot and an alphabetic top-level domain (not 10.1.2.3, not v1.5).
 _DOMAIN = re.compile(r"(?i)\b((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+)([a-z]{2,24})\b")
-_MARKDOWN_LINK = re.compile(r"[\[\]]")
 
 
 def _defang_scheme(found: re.Match[str]) -> str:
@@ -42,7 +41,7 @@ def text(value: str) -> str:
     """``value`` with no mention, link or markup left in it (see the module docstring)."""
     value = value.replace("<", "\u2039").replace(">", "\u203a")
     value = _MENTION.sub("\uff20", value)
-    value = _MARKDOWN_LINK.sub(lambda m: "\\" + m.group(0), value)
+    value = value.replace("](", "] (")
     value = _SCHEME.sub(_defang_scheme, value)
     value = _WWW.sub(lambda m: m.group(0)[:3] + "[.]", value)
     return _DOMAIN.sub(_defang_domain, value)

@@ -53,6 +53,7 @@ class _Checker:
     def run(self) -> list[Diagnostic]:
         self._groups()
         self._channels()
+        self._inbound()
         self._hours()
         if self.n.defaults is not None:
             self._recipients(self.n.defaults.to, ("defaults", "to"))
@@ -131,6 +132,34 @@ class _Checker:
                         f"failover of channel {name!r} leads back to it",
                         location=where,
                         hint="end the failover chain at a channel without `failover`",
+                    )
+                )
+
+    def _inbound(self) -> None:
+        """Webhooks that come back (replies, keypresses, clicks, receipts) must be verifiable."""
+        for name, channel in self.n.channels.items():
+            if getattr(channel, "signing_secret", None) is not None and channel.type != "slack":
+                self.out.append(
+                    Diagnostic(
+                        "notifications-signing-secret",
+                        f"channel {name!r} is {channel.type}: only Slack signs button clicks with a signing secret",
+                        location=self.locate(("channels", name, "signing_secret")),
+                        hint="remove signing_secret (Mattermost buttons carry a per-incident secret of their own)",
+                    )
+                )
+            if (
+                self.n.notify.public_url is not None
+                and channel.type in ("vonage_sms", "vonage_voice")
+                and getattr(channel, "signature_secret", None) is None
+            ):
+                self.out.append(
+                    Diagnostic(
+                        "notifications-unsigned-webhooks",
+                        f"channel {name!r}: notify.public_url is set, but Vonage's webhooks to it (replies, "
+                        "receipts, keypresses) cannot be verified without the account's signature secret",
+                        location=self.locate(("channels", name)),
+                        hint="add `signature_secret: {secret: vonage/signature-secret}` (Vonage dashboard: "
+                        "API settings, signed webhooks)",
                     )
                 )
 

@@ -184,21 +184,29 @@ class _Channel(IntentModel):
         return CHANNEL_KINDS[getattr(self, "type")]  # noqa: B009 - every concrete channel has ``type``
 
 
+_SECONDARY_TOKEN = (
+    "A second auth token, by secret name, also accepted on Twilio's webhooks while the token is rotated "
+    "(Twilio signs with the account's current token)."
+)
+
+
 class TwilioSms(_Channel):
     """SMS through Twilio's Messages API (official ``twilio`` client)."""
 
     type: Literal["twilio_sms"]
     account_sid: SecretValue = Field(description="Twilio account SID, by secret name.")
     auth_token: SecretValue = Field(description="Twilio auth token, by secret name.")
+    secondary_auth_token: SecretField = Field(default=None, description=_SECONDARY_TOKEN)
     sender: Phone = Field(alias="from", description="Twilio number to send from (E.164).")
 
 
 class TwilioVoice(_Channel):
-    """Voice calls through Twilio's Calls API; the alert is read out (TwiML <Say>)."""
+    """Voice calls through Twilio's Calls API; the alert is read out (TwiML <Say>, with a keypress <Gather>)."""
 
     type: Literal["twilio_voice"]
     account_sid: SecretValue = Field(description="Twilio account SID, by secret name.")
     auth_token: SecretValue = Field(description="Twilio auth token, by secret name.")
+    secondary_auth_token: SecretField = Field(default=None, description=_SECONDARY_TOKEN)
     sender: Phone = Field(alias="from", description="Twilio number to call from (E.164).")
 
 
@@ -221,6 +229,16 @@ class VonageSms(_Channel):
     sender: Annotated[str, AfterValidator(_sender_id)] = Field(
         alias="from", description="E.164 number or alphanumeric sender id (up to 11 characters)."
     )
+    signature_secret: SecretField = Field(
+        default=None,
+        description="The account's signature secret, by secret name: checks Vonage's signed webhooks "
+        "(inbound SMS, delivery receipts). Required when notify.public_url is set.",
+    )
+    signature_method: Literal["md5", "sha1", "sha256", "sha512"] = Field(
+        default="sha256",
+        description="The HMAC the account signs webhooks with (dashboard: API settings). Plain 'MD5 hash' "
+        "signatures are not accepted.",
+    )
 
 
 class VonageVoice(_Channel):
@@ -230,6 +248,11 @@ class VonageVoice(_Channel):
     application_id: SecretValue = Field(description="Vonage application id, by secret name.")
     private_key: SecretValue = Field(description="The application's private key (PEM), by secret name.")
     sender: Phone = Field(alias="from", description="Vonage number to call from (E.164).")
+    signature_secret: SecretField = Field(
+        default=None,
+        description="The account's signature secret, by secret name: checks the signed JWT of Vonage's voice "
+        "webhooks (keypresses, call events). Required when notify.public_url is set.",
+    )
 
 
 class ChatWebhook(_Channel):
@@ -237,6 +260,11 @@ class ChatWebhook(_Channel):
 
     type: Literal["slack", "mattermost", "teams_workflows"]
     webhook_url: SecretValue = Field(description="The webhook URL (it carries a token), by secret name.")
+    signing_secret: SecretField = Field(
+        default=None,
+        description="Slack only: the Slack app's signing secret, by secret name. With it (and notify.public_url) "
+        "messages carry Acknowledge and Resolve buttons; clicks are verified with it.",
+    )
 
 
 def _smarthost(value: Any) -> Any:
@@ -477,8 +505,117 @@ class NotifyDefaults(IntentModel):
     )
 
 
+_WINDOW = re.compile(r"^(?P<count>[1-9][0-9]{0,3})(?P<unit>[mh])$")
+
+
+def _window(value: Any) -> Any:
+    if isinstance(value, str) and _WINDOW.match(value) is None:
+        raise PydanticCustomError(
+            "rate_window",
+            "{value} is not a time window",
+            {"value": repr(value), "hint": "write minutes or hours, e.g. 15m, 1h, 3h"},
+        )
+    return value
+
+
+def window_seconds(window: str) -> float:
+    """``15m`` -> 900.0, ``3h`` -> 10800.0."""
+    found = _WINDOW.match(window)
+    assert found is not None
+    return float(found.group("count")) * (60.0 if found.group("unit") == "m" else 3600.0)
+
+
+#: A rate-limit window (``15m``, ``1h``) -> the most messages allowed in it.
+Windows = dict[Annotated[str, AfterValidator(_window)], Annotated[int, Field(ge=1, le=10_000)]]
+
+#: GoAlert's per-contact limits (notification/sendmessage limits): alert SMS and voice calls.
+DEFAULT_SMS_LIMITS = {"15m": 5, "1h": 11, "3h": 21}
+DEFAULT_VOICE_LIMITS = {"15m": 3, "1h": 7, "3h": 15}
+
+
+class RateLimits(IntentModel):
+    """Per contact: at most N messages of a kind in each window. A page over the limit waits (it is
+    recorded as ``limited``) and goes out as soon as the window allows, unless acknowledged first."""
+
+    sms: Windows = Field(
+        default_factory=lambda: dict(DEFAULT_SMS_LIMITS),
+        description="SMS per contact, window -> count (default GoAlert's: 15m: 5, 1h: 11, 3h: 21).",
+    )
+    voice: Windows = Field(
+        default_factory=lambda: dict(DEFAULT_VOICE_LIMITS),
+        description="Voice calls per contact, window -> count (default GoAlert's: 15m: 3, 1h: 7, 3h: 15).",
+    )
+
+    def of(self, kind: ChannelKind) -> dict[str, int]:
+        """The windows that limit ``kind`` (none for chat, e-mail and tickets)."""
+        if kind is ChannelKind.SMS:
+            return dict(self.sms)
+        if kind is ChannelKind.VOICE:
+            return dict(self.voice)
+        return {}
+
+
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
+
+
+def _public_url(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    found = re.match(
+        r"^(?P<scheme>https?)://(?P<host>[A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\])(?::(?P<port>[0-9]{1,5}))?"
+        r"(?P<path>(?:/[A-Za-z0-9._~-]+)*)/?$",
+        value,
+    )
+    if found is None:
+        raise PydanticCustomError(
+            "public_url",
+            "{value} is not a public base URL",
+            {
+                "value": repr(value),
+                "hint": "write the https address the providers reach, without query or credentials, "
+                "e.g. https://runbook.example.com or https://ops.example.com/runbook",
+            },
+        )
+    if found.group("scheme") == "http" and found.group("host") not in _LOOPBACK_HOSTS:
+        raise PydanticCustomError(
+            "public_url_https",
+            "{value} is plain http",
+            {
+                "value": repr(value),
+                "hint": "providers must reach the notifier over https (TLS on the notifier or a reverse proxy); "
+                "plain http only for 127.0.0.1 in tests",
+            },
+        )
+    return value.rstrip("/")
+
+
+PublicUrl = Annotated[str, AfterValidator(_public_url)]
+
+
+class NotifySettings(IntentModel):
+    """The notifier itself: where the providers reach its inbound webhooks, and per-contact limits."""
+
+    public_url: PublicUrl | None = Field(
+        default=None,
+        description="Base URL the providers (Twilio, Vonage, Slack, Mattermost) and e-mail links reach the "
+        "notifier's inbound webhooks at, e.g. https://runbook.example.com. Webhook signatures are checked "
+        "against it. Without it pages are one-way (`runbook.py notify --public-url` overrides it).",
+    )
+    rate_limits: RateLimits = Field(default_factory=RateLimits, description="Per-contact limits of SMS and calls.")
+    link_expiry_minutes: float = Field(
+        default=720,
+        ge=5,
+        le=10080,
+        description="Minutes an e-mail's acknowledge/resolve link stays valid (each link works once).",
+    )
+
+
 class Notifications(IntentModel):
     """``intents/notifications.yaml``."""
+
+    notify: NotifySettings = Field(
+        default_factory=NotifySettings, description="The notifier: public inbound address, rate limits, links."
+    )
 
     defaults: NotifyDefaults | None = Field(default=None, description="Recipients of the built-in routes.")
     contacts: dict[ContactName, Contact] = Field(default_factory=dict)
@@ -526,6 +663,9 @@ class EffectiveRoute:
 RECEIVER_PREFIX = "runbook-"
 #: Alertmanager's root receiver: alerts no route matched (recorded, sent nowhere).
 UNROUTED_RECEIVER = "runbook-unrouted"
+#: Alertmanager's receiver of events (``severity: info`` steering moves): recorded, sent to nobody,
+#: whatever the routes say.
+EVENTS_RECEIVER = "runbook-events"
 
 
 def receiver_name(route_id: str) -> str:
@@ -584,6 +724,41 @@ def default_routes(notifications: Notifications) -> list[EffectiveRoute]:
     return out
 
 
+#: Built-in route tried before the file's own: an SLA breach on circuits standing by (no class on them
+#: now, ``severity: info``) is a ticket, never a page (monitoring.impact). A file route that matches
+#: ``severity: info`` for CircuitSLABreach decides instead.
+STANDBY_SLA_ROUTE = "default-standby-sla"
+
+
+def standby_route(notifications: Notifications) -> EffectiveRoute | None:
+    """The built-in standby-breach route: a ticket, else e-mail to ``defaults.to``; None when the file
+    routes standby breaches itself or there is nowhere to send them."""
+    own = [r for r in notifications.routes if _routes_standby(r)]
+    if own or notifications.defaults is None:
+        return None
+    ticket = _first(notifications, ChannelKind.TICKET)
+    email = _first(notifications, ChannelKind.EMAIL)
+    if ticket:
+        notify = [Delivery(channel=ticket)]
+    elif email:
+        notify = [Delivery(channel=email, to=list(notifications.defaults.to))]
+    else:
+        return None
+    route = Route.model_validate(
+        {
+            "name": STANDBY_SLA_ROUTE,
+            "match": {"alertname": [Alert.CIRCUIT_SLA_BREACH.value], "severity": [Severity.INFO.value]},
+            "notify": [d.model_dump() for d in notify],
+        }
+    )
+    return EffectiveRoute(id=STANDBY_SLA_ROUTE, route=route, builtin=True)
+
+
+def _routes_standby(route: Route) -> bool:
+    names, severities = route.match.alertname, route.match.severity
+    return Severity.INFO.value in severities and (not names or Alert.CIRCUIT_SLA_BREACH.value in names)
+
+
 def _shadowed(default: Route, earlier: list[EffectiveRoute]) -> bool:
     """True when earlier routes end the search for every alert ``default`` could match."""
     stops = [r.route for r in earlier if not r.route.continue_]
@@ -597,12 +772,14 @@ def _shadowed(default: Route, earlier: list[EffectiveRoute]) -> bool:
 
 
 def effective_routes(notifications: Notifications) -> list[EffectiveRoute]:
-    """The routes in force, in order: the file's, then the built-in defaults no earlier route shadows."""
+    """The routes in force, in order: the built-in standby-breach route (unless the file routes those
+    breaches itself), the file's, then the built-in defaults no earlier route shadows."""
     own = [
         EffectiveRoute(id=route.name or f"route-{index + 1}", route=route, index=index)
         for index, route in enumerate(notifications.routes)
     ]
-    return own + [d for d in default_routes(notifications) if not _shadowed(d.route, own)]
+    first = standby_route(notifications)
+    return ([first] if first else []) + own + [d for d in default_routes(notifications) if not _shadowed(d.route, own)]
 
 
 def route_by_receiver(notifications: Notifications, receiver: str) -> EffectiveRoute | None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from runbook_wan.model.base import IntentModel
 from runbook_wan.model.error_messages import diagnostics_from_validation
@@ -43,7 +45,63 @@ class Capabilities(IntentModel):
     steering_match: list[MatchKind] = Field(
         description="Which class match criteria the platform's policy routing can express."
     )
+    dscp_by_mark: bool = Field(
+        default=False,
+        description="DSCP is classified outside policy routing: a classifier artifact sets a firewall mark per "
+        "DSCP code point and policy routing matches the mark (FRR: nftables + pbrd `match mark`).",
+    )
     steering_max_sequence: int = Field(default=65535, description="Highest policy-routing sequence number.")
+
+
+#: A command run on the device as part of a commit; ``{path}`` is replaced by the artifact's (quoted) path.
+DeviceCommand = Annotated[str, Field(pattern=r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]{1,200}$")]
+DevicePath = Annotated[str, Field(pattern=r"^/[A-Za-z0-9_./-]{1,200}$")]
+ArtifactSuffix = Annotated[str, Field(pattern=r"^\.[a-z][a-z0-9]{0,15}(\.[a-z][a-z0-9]{0,15})?$")]
+
+
+class ArtifactDevice(IntentModel):
+    """Where an artifact lives on the device and how a commit activates it (commit-confirm covers it)."""
+
+    path: DevicePath = Field(description="The file on the device, e.g. /etc/frr/runbook-sdwan.nft.")
+    check: DeviceCommand | None = Field(
+        default=None, description="Validates a new file without applying it ({path}: the new file); exit 0 = good."
+    )
+    apply: DeviceCommand | None = Field(default=None, description="Activates the file once written ({path}).")
+    remove: DeviceCommand | None = Field(
+        default=None, description="Deactivates the artifact when a rollback removes a file that did not exist before."
+    )
+    signal: DevicePath | None = Field(
+        default=None, description="Pid file of a process sent SIGHUP after the file changed (if it runs)."
+    )
+
+
+class Artifact(IntentModel):
+    """A file rendered per site beside ``configs/<site>.cfg``, deployed in the same commit."""
+
+    suffix: ArtifactSuffix = Field(description="File name suffix in configs/: <site><suffix>, e.g. '.nft'.")
+    title: Text = Field(description="What the file is, for people (plan, drift).")
+    source: Literal["templates", "agent_policy"] = Field(
+        description="templates: rendered from templates/<templates>/<section>.j2 like the config; "
+        "agent_policy: the edge agent's policy, built from the facts (JSON, docs/agent.md)."
+    )
+    templates: Word | None = Field(default=None, description="Folder under templates/ (source: templates).")
+    sections: list[Word] = Field(default_factory=list, description="Sections in render order (source: templates).")
+    comment: Literal["!", "#"] = Field(default="#", description="Comment leader of the file's language.")
+    device: ArtifactDevice
+
+    @model_validator(mode="after")
+    def _templated(self) -> Artifact:
+        if self.suffix == ".cfg":
+            raise PydanticCustomError(
+                "artifact_suffix", "suffix '.cfg' is the config's own", {"hint": "choose another suffix, e.g. '.nft'"}
+            )
+        if self.source == "templates" and not (self.templates and self.sections):
+            raise PydanticCustomError(
+                "artifact_templates",
+                "an artifact rendered from templates needs 'templates' and 'sections'",
+                {"hint": "name its folder under templates/ and its sections in render order"},
+            )
+        return self
 
 
 class ElidedDefaults(IntentModel):
@@ -90,6 +148,20 @@ class PlatformSpec(IntentModel):
     syntax_checker: Literal["vtysh", "hierarchy"] = Field(description="Builtin syntax check to use.")
     runs_in_lab: bool = Field(default=False, description="The FRR lab can boot this platform's configs (twin proof).")
     running_config: RunningConfig = Field(default_factory=RunningConfig)
+    artifacts: list[Artifact] = Field(
+        default_factory=list,
+        description="Files rendered per site beside the config and deployed with it (FRR: the nftables "
+        "classifier and the edge agent's policy).",
+    )
+
+    def artifact(self, source: str) -> Artifact | None:
+        """The platform's artifact of a kind (``agent_policy``), if it has one."""
+        return next((a for a in self.artifacts if a.source == source), None)
+
+
+def artifact_suffixes(platforms: Mapping[str, PlatformSpec]) -> list[str]:
+    """Every artifact suffix the platforms declare (``.nft``, ``.agent.json``), sorted."""
+    return sorted({a.suffix for spec in platforms.values() for a in spec.artifacts})
 
 
 def load_platforms(directory: Path = DEFAULT_PLATFORMS_DIR) -> tuple[dict[str, PlatformSpec], list[Diagnostic]]:

@@ -62,6 +62,46 @@ class ChangePolicy(IntentModel):
     )
 
 
+class ProbeSettings(IntentModel):
+    """How often an edge agent probes a circuit and over how long it judges it."""
+
+    interval_ms: int = Field(ge=20, le=60000, description="Milliseconds between probes on one circuit.")
+    window_s: int = Field(ge=1, le=3600, description="Seconds of probes loss, latency and jitter are computed over.")
+
+
+def _dia_probe() -> ProbeSettings:
+    return ProbeSettings(interval_ms=100, window_s=10)
+
+
+def _metered_probe() -> ProbeSettings:
+    return ProbeSettings(interval_ms=1000, window_s=30)
+
+
+class SteeringSettings(IntentModel):
+    """How the edge agents measure circuits and move classes (FRR sites; docs/agent.md)."""
+
+    probe: ProbeSettings = Field(
+        default_factory=_dia_probe,
+        description="Probing of unmetered circuits (the DIAs): 10 probes/s over 10 s windows detects 5 % loss "
+        "against a 1 % SLA in 96 % of windows.",
+    )
+    metered_probe: ProbeSettings = Field(
+        default_factory=_metered_probe,
+        description="Probing of metered circuits (wireless data): 1 probe/s over 30 s windows, under 1 kbit/s "
+        "(docs/agent.md, sizing).",
+    )
+    breach_windows: int = Field(default=2, ge=1, le=10, description="Windows in a row a breach must last to count.")
+    clear_windows: int = Field(
+        default=2, ge=1, le=10, description="Windows in a row a circuit must meet the SLA again to count as clear."
+    )
+    hold_s: int = Field(
+        default=60, ge=0, le=3600, description="Seconds a class stays away from its preferred circuit once it is clear."
+    )
+    metrics_port: int = Field(
+        default=9469, ge=1024, le=65535, description="TCP port of the agent's /metrics and /state (management side)."
+    )
+
+
 class EstateSettings(IntentModel):
     name: ShortText = Field(description="The estate's name, e.g. 'acme-retail-wan'.")
     management_network: IPv4Prefix = Field(description="Out-of-band management range.")
@@ -72,6 +112,10 @@ class EstateSettings(IntentModel):
     )
     change_policy: ChangePolicy | None = Field(
         default=None, description="The blast-radius gate of plan, validate --against and deploy. Unset: no gate."
+    )
+    steering: SteeringSettings = Field(
+        default_factory=SteeringSettings,
+        description="SLA steering at the edge: probe rates and windows, hysteresis, the agents' metrics port.",
     )
 
 

@@ -17,6 +17,7 @@ import httpx
 from runbook_wan.facts.models import SiteFacts
 from runbook_wan.lab.device import alive
 from runbook_wan.model.estate import Estate
+from runbook_wan.monitor.agents import write_targets
 from runbook_wan.monitor.services import (
     Layout,
     ServiceSpec,
@@ -109,6 +110,7 @@ def up(estate: Estate, facts: dict[str, SiteFacts], options: UpOptions) -> Stack
     for folder in (layout.config, layout.logs, *(layout.data(n) for n in names)):
         folder.mkdir(parents=True, exist_ok=True)
     write_bundle(bundle.files, layout.config)
+    write_targets(estate, options.inventory, options.configs, layout.config)
     ctx = StartContext(
         layout,
         state,

@@ -7,8 +7,12 @@ webhook's ``receiver`` tells the notifier which route matched (time windows alre
 
 * grouping: by ``alertname`` and ``site``; ProviderOutage by ``alertname`` and ``provider``
   (one carrier ticket per outage);
-* inhibition: SiteDown hides that site's circuit alerts; ProviderOutage hides its provider's
-  circuit alerts; ProbeDown hides every alert the probe's measurements raise;
+* events: ClassOffPreferred (an SD-WAN class moved off its preferred circuit) goes to the
+  ``runbook-events`` receiver before any route of the intent: the notifier records it in the
+  incident timeline and tells nobody;
+* inhibition: SiteDown hides that site's circuit alerts and its agent's SdwanAgentDown;
+  ProviderOutage hides its provider's circuit alerts; ProbeDown hides every alert the probe's
+  measurements raise;
 * ``during: business_hours`` becomes ``active_time_intervals`` (``outside_business_hours``:
   ``mute_time_intervals``) per region, falling back to the ``default`` hours.
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from runbook_wan.model.notifications import (
+    EVENTS_RECEIVER,
     UNROUTED_RECEIVER,
     BusinessHours,
     EffectiveRoute,
@@ -27,7 +32,7 @@ from runbook_wan.model.notifications import (
 from runbook_wan.monitoring.endpoints import Endpoints
 from runbook_wan.monitoring.timing import Timing, duration
 from runbook_wan.ops import metrics as m
-from runbook_wan.ops.metrics import Alert
+from runbook_wan.ops.metrics import EVENT_ALERTS, Alert
 
 SITE_GROUPING = ["alertname", m.SITE]
 PROVIDER_GROUPING = ["alertname", m.PROVIDER]
@@ -108,7 +113,13 @@ def alertmanager_config(notifications: Notifications | None, timing: Timing, end
         _route(r, notifications, PROVIDER_GROUPING) for r in routes if notifications and _may_match(r, outage)
     ]
     site_branch = [_route(r, notifications, SITE_GROUPING) for r in routes if notifications]
-    top: list[dict[str, Any]] = []
+    top: list[dict[str, Any]] = [
+        {
+            "receiver": EVENTS_RECEIVER,
+            "matchers": [f"alertname=~{_quote(_alternatives(EVENT_ALERTS))}"],
+            "group_by": SITE_GROUPING,
+        }
+    ]
     if provider_branch:
         top.append(
             {
@@ -120,7 +131,10 @@ def alertmanager_config(notifications: Notifications | None, timing: Timing, end
         )
     top += [r for r in site_branch if r.get("matchers") != [f"alertname={_quote(outage)}"]]
     webhook = {"url": endpoints.webhook_url, "send_resolved": True, "max_alerts": 0}
-    receivers = [{"name": UNROUTED_RECEIVER, "webhook_configs": [webhook]}]
+    receivers = [
+        {"name": UNROUTED_RECEIVER, "webhook_configs": [webhook]},
+        {"name": EVENTS_RECEIVER, "webhook_configs": [webhook]},
+    ]
     receivers += [{"name": r.receiver, "webhook_configs": [webhook]} for r in routes]
     intervals = []
     if notifications is not None:
@@ -146,6 +160,11 @@ def alertmanager_config(notifications: Notifications | None, timing: Timing, end
             {
                 "source_matchers": [f"alertname={_quote(Alert.SITE_DOWN.value)}"],
                 "target_matchers": [f"alertname=~{_quote(_alternatives(CIRCUIT_ALERTS))}"],
+                "equal": [m.SITE],
+            },
+            {
+                "source_matchers": [f"alertname={_quote(Alert.SITE_DOWN.value)}"],
+                "target_matchers": [f"alertname={_quote(Alert.AGENT_DOWN.value)}"],
                 "equal": [m.SITE],
             },
             {

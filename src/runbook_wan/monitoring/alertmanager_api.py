@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -40,7 +41,11 @@ class AlertmanagerClient:
         return str(self._request("POST", "/silences", json=body).json()["silenceID"])
 
     def expire_silence(self, silence_id: str) -> None:
-        self._request("DELETE", f"/silence/{silence_id}")
+        self._request("DELETE", f"/silence/{quote(silence_id, safe='')}")
+
+    def silence(self, silence_id: str) -> dict[str, Any]:
+        found: dict[str, Any] = self._request("GET", f"/silence/{quote(silence_id, safe='')}").json()
+        return found
 
     def silences(self) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = self._request("GET", "/silences").json()

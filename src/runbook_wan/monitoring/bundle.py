@@ -2,7 +2,8 @@
 
 Layout of ``monitoring/`` (and of ``<state>/monitor/config/`` with real ports)::
 
-    prometheus.yml                 scrape the probe, load the rules, alert Alertmanager
+    prometheus.yml                 scrape the probe and the SD-WAN agents, load the rules, alert Alertmanager
+    agent-targets.json             (not committed: ``monitor up`` writes it from the inventory) the agents
     rules/runbook.rules.yml        recording and alert rules
     alertmanager.yml               routes, grouping, inhibition, time intervals, webhook receivers
     probe-targets.yml              what the probe measures, with each circuit's SLA
@@ -21,6 +22,7 @@ import yaml
 from runbook_wan.atomic_files import write_folder
 from runbook_wan.facts.models import SiteFacts
 from runbook_wan.model.estate import Estate
+from runbook_wan.monitoring import sdwan
 from runbook_wan.monitoring.alertmanager import alertmanager_config
 from runbook_wan.monitoring.endpoints import Endpoints
 from runbook_wan.monitoring.prometheus import RULES_FILE, prometheus_config
@@ -72,12 +74,18 @@ def build_bundle(
     endpoints = endpoints or Endpoints()
     targets = build_targets(estate, facts)
     rules_from_tests = os.path.relpath(RULES, Path(RULE_TESTS).parent)
+    prometheus = prometheus_config(estate.settings.name, timing, endpoints)
+    prometheus["scrape_configs"].append(sdwan.scrape_config(timing))
+    rules = rule_groups(timing)
+    rules["groups"].append(sdwan.rule_group(estate, timing))
+    tests = unit_tests(targets, timing, rules_from_tests)
+    tests["tests"] += sdwan.unit_tests(estate, timing)
     files = {
-        PROMETHEUS: to_yaml(prometheus_config(estate.settings.name, timing, endpoints)),
-        RULES: to_yaml(rule_groups(timing)),
+        PROMETHEUS: to_yaml(prometheus),
+        RULES: to_yaml(rules),
         ALERTMANAGER: to_yaml(alertmanager_config(estate.notifications, timing, endpoints)),
         TARGETS: to_yaml(targets.model_dump(mode="json")),
-        RULE_TESTS: to_yaml(unit_tests(targets, timing, rules_from_tests)),
+        RULE_TESTS: to_yaml(tests),
     }
     return MonitoringBundle(targets=targets, files=files)
 

@@ -6,6 +6,9 @@ time than CircuitDown, so when a whole site goes down SiteDown fires first and A
 inhibition hides the circuit alerts it explains; ProviderOutage likewise fires before the
 CircuitDown alerts of its provider.
 
+CircuitSLABreach pages only when the circuit carries an application class right now; a breach on a
+circuit standing by is a low-priority ticket (:mod:`runbook_wan.monitoring.impact`).
+
 RolloutHalted is not a rule: ``deploy`` posts it to Alertmanager itself when a rollout halts or
 rolls a site back (the event happens in deploy, not in a metric), with the same labels, routes
 and receivers as every other alert.
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from runbook_wan.monitoring import impact
 from runbook_wan.monitoring.timing import Timing, duration
 from runbook_wan.ops import metrics as m
 from runbook_wan.ops.metrics import Alert, Severity
@@ -25,12 +29,8 @@ SITE_UP_5M = "runbook:site_up:ratio_5m"
 #: How often the availability rules run, in evaluation intervals of the production profile (5 min).
 AVAILABILITY_EVERY = 20
 
-CIRCUIT = f"{{{{ $labels.{m.SITE} }}}} {{{{ $labels.{m.CIRCUIT} }}}} ({{{{ $labels.{m.PROVIDER} }}}})"
-_SLA = {
-    "loss": (m.CIRCUIT_LOSS, m.CIRCUIT_SLA_LOSS, "loss", "humanizePercentage"),
-    "latency": (m.CIRCUIT_LATENCY, m.CIRCUIT_SLA_LATENCY, "round-trip latency", "humanizeDuration"),
-    "jitter": (m.CIRCUIT_JITTER, m.CIRCUIT_SLA_JITTER, "jitter", "humanizeDuration"),
-}
+#: "sea-001 primary_dia (fibrelink)" in a summary.
+CIRCUIT = impact.CIRCUIT_LABEL
 
 
 def _alert(
@@ -52,35 +52,6 @@ def _alert(
     return rule
 
 
-def _sla_rule(kind: str, timing: Timing) -> dict[str, Any]:
-    measured, threshold, words, humanize = _SLA[kind]
-    window = duration(timing.sla_window)
-    # Only samples taken while the circuit was up count: an outage is CircuitDown's, and must not
-    # leave a 100 % loss in the window that raises a breach once the circuit is back.
-    step = duration(timing.scrape_interval)
-    expr = (
-        f"avg_over_time(({measured} and on({m.SITE}, {m.CIRCUIT}) {m.CIRCUIT_UP} == 1)[{window}:{step}])\n"
-        f"> on({m.SITE}, {m.CIRCUIT}) group_left() {threshold}\n"
-        f"and on({m.SITE}, {m.CIRCUIT}) {m.CIRCUIT_UP} == 1"
-    )
-    sla = (
-        f'{{{{ with printf "{threshold}{{{m.SITE}=%q,{m.CIRCUIT}=%q}}" '
-        f"$labels.{m.SITE} $labels.{m.CIRCUIT} | query }}}}"
-        f"{{{{ . | first | value | {humanize} }}}}{{{{ end }}}}"
-    )
-    return _alert(
-        Alert.CIRCUIT_SLA_BREACH,
-        expr,
-        timing.sla_for,
-        Severity.WARNING,
-        f"{CIRCUIT} breaks its {words} SLA",
-        f"{words} over {window}: expected at most {sla}, got {{{{ $value | {humanize} }}}} "
-        "(the strictest SLA of the policy classes that may use this circuit)",
-        timing,
-        sla=kind,
-    )
-
-
 def rule_groups(timing: Timing) -> dict[str, Any]:
     """The rules file (``groups:``)."""
     up = m.CIRCUIT_UP
@@ -99,6 +70,7 @@ def rule_groups(timing: Timing) -> dict[str, Any]:
         ),
     ]
     circuits = [
+        *impact.recording_rules(timing),
         _alert(
             Alert.CIRCUIT_DOWN,
             f"{up} == 0",
@@ -109,7 +81,7 @@ def rule_groups(timing: Timing) -> dict[str, Any]:
             "site's LAN-side probe, got none.",
             timing,
         ),
-        *(_sla_rule(kind, timing) for kind in _SLA),
+        *impact.sla_rules(timing),
     ]
     providers = [
         _alert(

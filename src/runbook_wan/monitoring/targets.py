@@ -7,6 +7,10 @@ may use it (the classes whose ``path_preference`` lists its role).
 Latency SLAs in policies are one-way; the probe measures round trips, so the target carries the
 round-trip budget (twice the one-way figure). Jitter is compared as measured (mean absolute
 difference of consecutive round trips); loss as a ratio 0..1.
+
+Each policy's classes are listed too, with their path (the circuits a class may use, most preferred
+first) and their own SLA: the alert rules use them to tell a circuit that carries a class right now
+from one that stands by (:mod:`runbook_wan.monitoring.impact`).
 """
 
 from __future__ import annotations
@@ -38,9 +42,24 @@ class CircuitTarget(_Model):
     sla: Sla | None  # None: no class may use the circuit
 
 
+class ClassTarget(_Model):
+    """One application class of a policy: where it may go, most preferred first, and its own SLA."""
+
+    path: list[str]
+    loss_ratio: float
+    latency_seconds: float = Field(description="Round-trip budget (twice the one-way SLA).")
+    jitter_seconds: float
+
+
+class PolicyTarget(_Model):
+    classes: dict[str, ClassTarget]
+
+
 class SiteTarget(_Model):
     site: str
     region: str
+    #: The site's SD-WAN policy (its classes are in ``ProbeTargets.policies``).
+    policy: str = ""
     #: LAN segment the probe sources from (one no class steers by segment, so the main table decides).
     segment: str
     #: The router's address on that segment (the probe's next hop on a real LAN).
@@ -56,6 +75,8 @@ class ProbeTargets(_Model):
     #: the provider edge, two hops from a LAN host (router, provider edge). Any detour is longer.
     circuit_hop_limit: int = 2
     sites: dict[str, SiteTarget]
+    #: The policies the sites use, with each class's path and SLA.
+    policies: dict[str, PolicyTarget] = Field(default_factory=dict)
 
 
 def strictest_sla(policy: Policy, role: str) -> Sla | None:
@@ -74,6 +95,20 @@ def strictest_sla(policy: Policy, role: str) -> Sla | None:
     )
 
 
+def policy_target(policy: Policy) -> PolicyTarget:
+    return PolicyTarget(
+        classes={
+            name: ClassTarget(
+                path=[str(role) for role in app.path_preference],
+                loss_ratio=round(app.sla.loss_pct / 100, 6),
+                latency_seconds=round(2 * app.sla.latency_ms / 1000, 6),
+                jitter_seconds=round(app.sla.jitter_ms / 1000, 6),
+            )
+            for name, app in policy.classes.items()
+        }
+    )
+
+
 def _probe_segment(facts: SiteFacts, policy: Policy) -> tuple[str, str]:
     steered = {seg for cls in policy.classes.values() for seg in cls.match.segments}
     chosen = next((seg for seg in facts.lan_segments if seg.name not in steered), facts.lan_segments[0])
@@ -88,6 +123,7 @@ def build_targets(estate: Estate, facts: dict[str, SiteFacts]) -> ProbeTargets:
         sites[sid] = SiteTarget(
             site=sid,
             region=site.region,
+            policy=site.policy,
             segment=segment,
             segment_gateway=gateway,
             circuits=[
@@ -106,4 +142,5 @@ def build_targets(estate: Estate, facts: dict[str, SiteFacts]) -> ProbeTargets:
         hub=str(estate.settings.reachability.hub),
         saas=str(estate.settings.reachability.saas),
         sites=sites,
+        policies={name: policy_target(estate.policies[name]) for name in sorted({s.policy for s in facts.values()})},
     )

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from runbook_wan.model.roles import CircuitRole
+from runbook_wan.monitoring import impact
 from runbook_wan.monitoring.rules import PROBE_JOB, rule_groups
 from runbook_wan.monitoring.targets import CircuitTarget, ProbeTargets, SiteTarget
 from runbook_wan.monitoring.timing import Timing, duration
@@ -84,6 +85,11 @@ def expected(
 
 def _labels(site: SiteTarget, circuit: CircuitTarget) -> dict[str, str]:
     return {m.SITE: site.site, m.REGION: site.region, m.CIRCUIT: circuit.circuit, m.PROVIDER: circuit.provider}
+
+
+def _provider_region(site: SiteTarget, circuit: CircuitTarget) -> dict[str, str]:
+    """Labels of a standby SLA breach: one alert per provider and region."""
+    return {m.PROVIDER: circuit.provider, m.REGION: site.region}
 
 
 def _series(metric: str, labels: dict[str, str], values: str) -> dict[str, str]:
@@ -235,31 +241,65 @@ class _Builder:
             }
         ]
 
+    def classes(self, n: int, agent: dict[str, str] | None = None) -> list[dict[str, str]]:
+        """The probe's static class series for the site (path ranks, SLAs); ``agent``: class -> the
+        circuit the site's edge agent reports it on (the agent's series, as docs/agent.md fixes them)."""
+        policy = self.targets.policies[self.site.policy]
+        region = {m.SITE: self.site.site, m.REGION: self.site.region}
+        series = []
+        for name, cls in policy.classes.items():
+            labels = {**region, m.APP_CLASS: name}
+            for rank, circuit in enumerate(cls.path, 1):
+                series.append(_series(m.CLASS_CIRCUIT_PREFERENCE, {**labels, m.CIRCUIT: circuit}, _constant(rank, n)))
+            series.append(_series(m.CLASS_SLA_LOSS, labels, _constant(cls.loss_ratio, n)))
+            series.append(_series(m.CLASS_SLA_LATENCY, labels, _constant(cls.latency_seconds, n)))
+            series.append(_series(m.CLASS_SLA_JITTER, labels, _constant(cls.jitter_seconds, n)))
+        if agent is not None:
+            agent_labels = {m.SITE: self.site.site}
+            series.append(_series(m.SDWAN_AGENT_POLICY, {**agent_labels, "digest": "sha256:test"}, _constant(1, n)))
+            for name, cls in policy.classes.items():
+                for circuit in cls.path:
+                    on = 1 if agent.get(name, cls.path[0]) == circuit else 0
+                    labels = {**agent_labels, m.APP_CLASS: name, m.CIRCUIT: circuit}
+                    series.append(_series(m.SDWAN_CLASS_CIRCUIT, labels, _constant(on, n)))
+        return series
+
+    def carried_sla(self, circuit: str, kind: str, up: set[str], agent: dict[str, str] | None = None) -> float | None:
+        """The strictest SLA (``kind``) of the classes on ``circuit`` now, as the recording rule finds it."""
+        policy = self.targets.policies[self.site.policy]
+        figures = []
+        for name, cls in policy.classes.items():
+            now = agent.get(name, cls.path[0]) if agent is not None else next((c for c in cls.path if c in up), None)
+            if now == circuit:
+                figures.append(
+                    {"loss": cls.loss_ratio, "latency": cls.latency_seconds, "jitter": cls.jitter_seconds}[kind]
+                )
+        return min(figures) if figures else None
+
     def sla(self) -> list[dict[str, Any]]:
-        circuit = next(c for c in self.circuits if c.sla is not None)
-        assert circuit.sla is not None
-        cases = []
-        hold = _steps(self.t.sla_for, self.t)
+        """Severity follows impact: a breach on a circuit a class is on now pages (warning, carried);
+        on a circuit standing by it is a ticket (info, standby); with and without an edge agent."""
         n = self.horizon
-        kinds = {
-            "loss": (m.CIRCUIT_LOSS, m.CIRCUIT_SLA_LOSS, circuit.sla.loss_ratio),
-            "latency": (m.CIRCUIT_LATENCY, m.CIRCUIT_SLA_LATENCY, circuit.sla.latency_seconds),
-            "jitter": (m.CIRCUIT_JITTER, m.CIRCUIT_SLA_JITTER, circuit.sla.jitter_seconds),
-        }
-        for kind, (metric, threshold_metric, threshold) in kinds.items():
-            bad = max(threshold * 4, 0.01)
-            labels = _labels(self.site, circuit)
-            series = [
-                *self.base(),
-                _series(metric, labels, _constant(bad, n)),
-                _series(threshold_metric, labels, _constant(threshold, n)),
-            ]
+        hold = _steps(self.t.sla_for, self.t)
+        roles = [c.circuit for c in self.circuits]
+        carrying = self.circuits[0]  # most classes prefer the first circuit
+        standby = self.circuits[-1]  # the wireless backup: no class prefers it
+        assert carrying.sla is not None and standby.sla is not None
+        cases = []
+        for kind in impact.KINDS:
+            figure = {"loss": "loss_ratio", "latency": "latency_seconds", "jitter": "jitter_seconds"}[kind.name]
+            carried = self.carried_sla(carrying.circuit, kind.name, set(roles))
+            assert carried is not None
+            bad = max(carried * 4, 0.01)
+            labels = _labels(self.site, carrying)
             cases.append(
-                {
-                    "name": f"{kind} above the circuit's SLA: CircuitSLABreach after `for`, saying expected and got",
-                    "interval": duration(self.t.scrape_interval),
-                    "input_series": series,
-                    "alert_rule_test": [
+                self._sla_case(
+                    f"{kind.name} above the SLA of a class on the circuit now: CircuitSLABreach (carried, a page) "
+                    "after `for`, saying expected and got",
+                    kind,
+                    {carrying.circuit: bad},
+                    None,
+                    [
                         {
                             "eval_time": _at(hold - 1, self.t),
                             "alertname": Alert.CIRCUIT_SLA_BREACH.value,
@@ -269,23 +309,156 @@ class _Builder:
                             "eval_time": _at(hold + 1, self.t),
                             "alertname": Alert.CIRCUIT_SLA_BREACH.value,
                             "exp_alerts": [
-                                expected(self.t, Alert.CIRCUIT_SLA_BREACH, labels, bad, threshold, sla=kind)
+                                expected(
+                                    self.t,
+                                    Alert.CIRCUIT_SLA_BREACH,
+                                    labels,
+                                    bad,
+                                    carried,
+                                    sla=kind.name,
+                                    impact="carried",
+                                )
                             ],
                         },
                     ],
-                }
+                )
+            )
+            may_use = getattr(standby.sla, figure)
+            worse = may_use * 2
+            cases.append(
+                self._sla_case(
+                    f"{kind.name} above the SLA of classes that may use a backup no class is on: standby (info, a "
+                    "ticket), not a page",
+                    kind,
+                    {standby.circuit: worse},
+                    None,
+                    [
+                        {
+                            "eval_time": _at(hold + 1, self.t),
+                            "alertname": Alert.CIRCUIT_SLA_BREACH.value,
+                            "exp_alerts": [
+                                expected(
+                                    self.t,
+                                    Alert.CIRCUIT_SLA_BREACH,
+                                    _provider_region(self.site, standby),
+                                    1,
+                                    sla=kind.name,
+                                    impact="standby",
+                                )
+                            ],
+                        }
+                    ],
+                )
+            )
+        loss = impact.KINDS[0]
+        worse = standby.sla.loss_ratio * 2
+        # Every other circuit down: the classes that may use the backup fall through to it, so it carries them.
+        others_down = {c.circuit: _constant(0, n) for c in self.circuits if c is not standby}
+        fallen = self.carried_sla(standby.circuit, "loss", {standby.circuit})
+        assert fallen is not None
+        cases.append(
+            self._sla_case(
+                "the preferred circuits are down, so classes fall through to the backup: its breach pages (carried)",
+                loss,
+                {standby.circuit: worse},
+                None,
+                [
+                    {
+                        "eval_time": _at(hold + 1, self.t),
+                        "alertname": Alert.CIRCUIT_SLA_BREACH.value,
+                        "exp_alerts": [
+                            expected(
+                                self.t,
+                                Alert.CIRCUIT_SLA_BREACH,
+                                _labels(self.site, standby),
+                                worse,
+                                fallen,
+                                sla="loss",
+                                impact="carried",
+                            )
+                        ],
+                    }
+                ],
+                down=others_down,
+            )
+        )
+        # The edge agent moved a class onto the backup (its preferred circuit broke the class SLA): the agent's
+        # word wins over the path preference, and a breach there now pages.
+        policy = self.targets.policies[self.site.policy]
+        moved = next(name for name, cls in policy.classes.items() if standby.circuit in cls.path)
+        agent = {moved: standby.circuit}
+        on_backup = self.carried_sla(standby.circuit, "loss", set(roles), agent)
+        assert on_backup is not None
+        worse = max(on_backup * 2, standby.sla.loss_ratio * 2)
+        cases.append(
+            self._sla_case(
+                f"the edge agent reports {moved} on the backup: its breach there pages (carried), whatever the "
+                "path preference says",
+                loss,
+                {standby.circuit: worse},
+                agent,
+                [
+                    {
+                        "eval_time": _at(hold + 1, self.t),
+                        "alertname": Alert.CIRCUIT_SLA_BREACH.value,
+                        "exp_alerts": [
+                            expected(
+                                self.t,
+                                Alert.CIRCUIT_SLA_BREACH,
+                                _labels(self.site, standby),
+                                worse,
+                                on_backup,
+                                sla="loss",
+                                impact="carried",
+                            )
+                        ],
+                    }
+                ],
+            )
+        )
+        # ... and when the agent keeps every class off the first circuit, a breach there is standby, not a page.
+        away = {
+            name: next((c for c in cls.path if c != carrying.circuit), cls.path[0])
+            for name, cls in policy.classes.items()
+        }
+        if self.carried_sla(carrying.circuit, "loss", set(roles), away) is None:
+            worse = carrying.sla.loss_ratio * 4
+            cases.append(
+                self._sla_case(
+                    f"the edge agent moved every class off {carrying.circuit}: a breach there is standby (a ticket)",
+                    loss,
+                    {carrying.circuit: worse},
+                    away,
+                    [
+                        {
+                            "eval_time": _at(hold + 1, self.t),
+                            "alertname": Alert.CIRCUIT_SLA_BREACH.value,
+                            "exp_alerts": [
+                                expected(
+                                    self.t,
+                                    Alert.CIRCUIT_SLA_BREACH,
+                                    _provider_region(self.site, carrying),
+                                    1,
+                                    sla="loss",
+                                    impact="standby",
+                                )
+                            ],
+                        }
+                    ],
+                )
             )
         # A down circuit is CircuitDown, not an SLA breach (its loss is 100 %).
-        labels = _labels(self.site, circuit)
-        down = {circuit.circuit: _constant(0, n)}
+        labels = _labels(self.site, carrying)
+        down = {carrying.circuit: _constant(0, n)}
         cases.append(
             {
                 "name": "a down circuit raises no SLA breach (CircuitDown says it)",
                 "interval": duration(self.t.scrape_interval),
                 "input_series": [
                     *self.base(down=down),
+                    *self.classes(n),
                     _series(m.CIRCUIT_LOSS, labels, _constant(1, n)),
-                    _series(m.CIRCUIT_SLA_LOSS, labels, _constant(circuit.sla.loss_ratio, n)),
+                    _series(m.CIRCUIT_SLA_LOSS, labels, _constant(carrying.sla.loss_ratio, n)),
                 ],
                 "alert_rule_test": [
                     {"eval_time": _at(hold + 2, self.t), "alertname": Alert.CIRCUIT_SLA_BREACH.value, "exp_alerts": []}
@@ -299,9 +472,10 @@ class _Builder:
                 "name": "a circuit back from an outage raises no SLA breach (its lost echoes were CircuitDown's)",
                 "interval": duration(self.t.scrape_interval),
                 "input_series": [
-                    *self.base(down={circuit.circuit: f"0x{outage} 1x{n}"}),
+                    *self.base(down={carrying.circuit: f"0x{outage} 1x{n}"}),
+                    *self.classes(n + outage),
                     _series(m.CIRCUIT_LOSS, labels, f"1x{outage} 0x{n}"),
-                    _series(m.CIRCUIT_SLA_LOSS, labels, _constant(circuit.sla.loss_ratio, n + outage)),
+                    _series(m.CIRCUIT_SLA_LOSS, labels, _constant(carrying.sla.loss_ratio, n + outage)),
                 ],
                 "alert_rule_test": [
                     {
@@ -313,6 +487,31 @@ class _Builder:
             }
         )
         return cases
+
+    def _sla_case(
+        self,
+        name: str,
+        kind: impact.SlaKind,
+        measured: dict[str, float],
+        agent: dict[str, str] | None,
+        tests: list[dict[str, Any]],
+        down: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Every circuit measured within its SLA except ``measured`` (circuit -> value of ``kind``)."""
+        n = self.horizon
+        figure = {"loss": "loss_ratio", "latency": "latency_seconds", "jitter": "jitter_seconds"}[kind.name]
+        series = [*self.base(down=down), *self.classes(n, agent)]
+        for c in self.circuits:
+            labels = _labels(self.site, c)
+            series.append(_series(kind.measured, labels, _constant(measured.get(c.circuit, 0), n)))
+            if c.sla is not None:
+                series.append(_series(kind.may_use, labels, _constant(getattr(c.sla, figure), n)))
+        return {
+            "name": name,
+            "interval": duration(self.t.scrape_interval),
+            "input_series": series,
+            "alert_rule_test": tests,
+        }
 
     def provider_outage(self) -> list[dict[str, Any]]:
         n = self.horizon

@@ -12,6 +12,12 @@ Rules (each one a promise the tests check):
   incident nobody was told about, nothing is sent. A voice call is never made to say all is well.
 * **Escalation**: a route's ``escalate`` pages again (usually by voice) when the incident is
   still unacknowledged after N minutes. ``runbook.py incidents ack`` (any process) stops it.
+* **Answers** (with a public URL, :mod:`.inbound`): each message says how to answer it; a
+  provider's receipt that a page failed fails it over to the channel's ``failover`` at once.
+* **Limits**: per contact, at most N SMS or calls per window (``notify.rate_limits``); a page over
+  the limit is recorded ``limited`` and goes out when the window allows, unless acknowledged first.
+  A phone that replied STOP gets no SMS. One page per contact per incident update, whichever routes
+  name them.
 * **Re-sync** after a restart (:meth:`Notifier.resync`): open incidents whose alert Alertmanager no
   longer holds were resolved meanwhile and are announced resolved once; nothing is paged again.
 
@@ -24,11 +30,13 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from runbook_wan.credentials.redact import Redactor
 from runbook_wan.model.notifications import (
+    EVENTS_RECEIVER,
     UNROUTED_RECEIVER,
     ChannelKind,
     EffectiveRoute,
@@ -40,6 +48,7 @@ from runbook_wan.model.notifications import (
 from runbook_wan.model.notifications import (
     Delivery as RouteDelivery,
 )
+from runbook_wan.notify import limits
 from runbook_wan.notify.alerts import ApiAlert, WebhookAlert, WebhookPayload
 from runbook_wan.notify.channels.base import Attempt, Sender
 from runbook_wan.notify.notice import Notice, Recipient, clean
@@ -51,8 +60,13 @@ from runbook_wan.ops.incidents import (
     IncidentBatch,
     IncidentStatus,
     IncidentStore,
-    now_iso,
+    iso,
+    parse_iso,
 )
+from runbook_wan.ops.metrics import INCIDENT, Alert
+
+if TYPE_CHECKING:
+    from runbook_wan.notify.inbound.reach import Inbound
 
 log = logging.getLogger("runbook.notify")
 
@@ -88,10 +102,6 @@ class Send:
         return (self.incident.id, self.notice.kind.value, self.route_id, self.kind, self.recipient.label)
 
 
-def _iso(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 @dataclass
 class Outcome:
     """What one webhook (or re-sync) did; the HTTP answer and the log line."""
@@ -123,12 +133,22 @@ class Notifier:
         redactor: Redactor,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        inbound: Inbound | None = None,
     ) -> None:
         self.notifications = notifications
         self.senders = senders
         self.store = store
         self.redactor = redactor
         self.clock = clock
+        #: The public side (answers, receipts); None: pages are one-way.
+        self.inbound = inbound
+        #: Pages held back by a rate limit, sent by :meth:`send_deferred` when the window allows.
+        self._deferred: dict[tuple[str, str, str, ChannelKind, str], Send] = {}
+        #: Pages withheld for good (the phone replied STOP): recorded once.
+        self._withheld: set[tuple[str, str, str, ChannelKind, str]] = set()
+        #: One send at a time per (kind, person): the rate limit is checked and spent together.
+        self._people: dict[tuple[ChannelKind, str], threading.Lock] = {}
+        self._people_lock = threading.Lock()
         #: Decisions (which incident, who is told) are made one webhook at a time under this lock;
         #: the sends run outside it, in parallel, with their keys held in ``_inflight``.
         self._lock = threading.Lock()
@@ -178,8 +198,8 @@ class Notifier:
         chosen = route_by_receiver(self.notifications, receiver)
         if chosen is not None:
             return [chosen]
-        if receiver == UNROUTED_RECEIVER:
-            return []
+        if receiver in (UNROUTED_RECEIVER, EVENTS_RECEIVER):
+            return []  # recorded in the incident timeline, sent to nobody
         return matching_routes(self.notifications, labels, self.clock())
 
     def _firing(
@@ -190,7 +210,11 @@ class Notifier:
         outcome: Outcome,
         plan: list[Send],
     ) -> None:
-        started = alert.starts_at or now_iso()
+        if alert.alertname == Alert.ENGAGEMENT_OVERDUE.value and alert.labels.get(INCIDENT):
+            overdue = alert.labels[INCIDENT]
+            if tx.expedite_escalation(overdue, iso(self.clock())):
+                log.warning("incident %s not acknowledged within the promise: escalating now", clean(overdue, 60))
+        started = alert.starts_at or iso(self.clock())
         incident = tx.find_episode(alert.fingerprint, started)
         created = incident is None
         if incident is None:
@@ -202,7 +226,9 @@ class Notifier:
         elif incident.status is IncidentStatus.RESOLVED:
             outcome.ignored += 1  # resolved by hand while Alertmanager still repeats the same episode
             return
+        # One page per person (and chat room) per kind of channel for this update, whichever routes name them.
         told = set() if created else self._told(tx, incident.id, (DeliveryKind.FIRING,))
+        reached = {(kind, label) for _route, kind, label in told}
         notice = self._notice(incident, DeliveryKind.FIRING, description=alert.annotations.get("description", ""))
         if not routes and len(outcome.opened) <= LOGGED_PER_WEBHOOK:
             log.info("incident %s: no route sends %s anywhere", incident.id, clean(alert.alertname, 60))
@@ -211,7 +237,8 @@ class Notifier:
             for spec in route.route.notify:
                 kind = self.senders[spec.channel].kind
                 for recipient in self._recipients(spec):
-                    if (route.id, kind, recipient.label) not in told:
+                    if (kind, recipient.label) not in reached:
+                        reached.add((kind, recipient.label))
                         plan.append(Send(incident, route.id, spec.channel, kind, recipient, notice))
             scheduled = scheduled or self._schedule(tx, incident, route)
 
@@ -221,7 +248,7 @@ class Notifier:
         if escalate is None:
             return False
         minutes = float(escalate.after_minutes or self._default_minutes())
-        due = _iso(self.clock() + timedelta(minutes=minutes))
+        due = iso(self.clock() + timedelta(minutes=minutes))
         tx.schedule_escalation(incident.id, due, route.id)
         log.info("incident %s escalates to %s at %s unless acknowledged", incident.id, escalate.channel, due)
         return True
@@ -242,7 +269,7 @@ class Notifier:
                 return
             resolved = earlier
         else:
-            just = tx.resolve(incident.id, at=ends_at or now_iso())
+            just = tx.resolve(incident.id, at=ends_at or iso(self.clock()))
             if just is None:
                 return
             resolved = just
@@ -267,7 +294,7 @@ class Notifier:
         plan: list[Send] = []
         with self._lock:
             with self.store.batch() as tx:
-                for incident in tx.due_escalations(_iso(self.clock())):
+                for incident in tx.due_escalations(iso(self.clock())):
                     claimed = tx.claim_escalation(incident.id)
                     if claimed is not None:
                         log.info("incident %s not acknowledged: escalating", incident.id)
@@ -333,7 +360,7 @@ class Notifier:
                     if incident.key in present:
                         outcome.ignored += 1
                     elif complete:
-                        self._resolved(tx, incident.key, now_iso(), outcome, plan)
+                        self._resolved(tx, incident.key, iso(self.clock()), outcome, plan)
             plan = self._claim(plan)
         self._run(plan, outcome)
         return outcome
@@ -371,22 +398,34 @@ class Notifier:
         return set(self._sent(tx, incident_id, kinds))
 
     def _attempted(self, tx: IncidentBatch, incident_id: str, kind: DeliveryKind) -> set[Target]:
-        """Targets with any attempt (sent or failed, on any channel of their kind) of ``kind`` on record."""
+        """Targets with an attempt of ``kind`` on record, sent or failed (a page held back by a rate limit
+        waits in memory only, so after a restart it counts as not attempted)."""
         out: set[Target] = set()
         for delivery in tx.deliveries(incident_id):
             sender = self.senders.get(delivery.channel)
-            if delivery.kind is kind and sender is not None:
+            if delivery.kind is kind and sender is not None and delivery.status is not DeliveryStatus.LIMITED:
                 out.add((delivery.route, sender.kind, delivery.recipient))
         return out
 
     def _sent(self, tx: IncidentBatch, incident_id: str, kinds: tuple[DeliveryKind, ...]) -> dict[Target, str]:
         """Targets reached with a delivery of ``kinds`` -> the provider id of the first one."""
         told: dict[Target, str] = {}
-        for delivery in tx.deliveries(incident_id):
+        deliveries = tx.deliveries(incident_id)
+        undelivered: set[str] = set()
+        if self.inbound is not None:  # a provider said the message never arrived: not told
+            undelivered = self.inbound.store.failed_messages([d.message_id for d in deliveries])
+        for delivery in deliveries:
             sender = self.senders.get(delivery.channel)
-            if delivery.status is DeliveryStatus.SENT and delivery.kind in kinds and sender is not None:
+            if delivery.status is not DeliveryStatus.SENT or delivery.message_id in undelivered:
+                continue
+            if delivery.kind in kinds and sender is not None:
                 told.setdefault((delivery.route, sender.kind, delivery.recipient), delivery.message_id)
         return told
+
+    def notice_of(self, incident: Incident) -> Notice:
+        """What a message about ``incident`` says now (chat buttons rebuild their message from it)."""
+        kind = DeliveryKind.RESOLVED if incident.status is IncidentStatus.RESOLVED else DeliveryKind.FIRING
+        return self._notice(incident, kind)
 
     def _notice(
         self,
@@ -431,28 +470,160 @@ class Notifier:
                 self._inflight.difference_update(send.key for send in plan)
         for attempts in results:
             outcome.sent += sum(1 for a in attempts if a.ok)
-            outcome.failed += sum(1 for a in attempts if not a.ok)
+            outcome.failed += sum(1 for a in attempts if a.status is DeliveryStatus.FAILED)
 
     def _deliver(self, send: Send) -> list[Attempt]:
-        """Send on the channel, then along its failover chain until one succeeds; record every attempt."""
-        attempts: list[Attempt] = []
-        name: str | None = send.channel
-        while name is not None and name not in [a.channel for a in attempts] and len(attempts) <= MAX_FAILOVER_HOPS:
-            sender = self.senders[name]
-            attempt = sender.send(send.notice, send.recipient, send.reference if name == send.channel else "")
-            self._record(send.incident, send.route_id, send.notice.kind, attempt)
-            attempts.append(attempt)
-            if attempt.ok:
-                break
-            name = sender.failover
-        return attempts
+        """Send on the channel, then along its failover chain until one succeeds; record every attempt.
+
+        SMS and calls go out one at a time per person: the person's rate limit is checked and spent
+        under one lock. A page over the limit is recorded ``limited`` once and deferred.
+        """
+        with self._person(send.kind, send.recipient.label):
+            held = self._held(send)
+            if held is not None:
+                return [held] if held.status is DeliveryStatus.LIMITED and held.error else []
+            attempts: list[Attempt] = []
+            name: str | None = send.channel
+            while name is not None and name not in [a.channel for a in attempts] and len(attempts) <= MAX_FAILOVER_HOPS:
+                sender = self.senders[name]
+                notice = send.notice
+                if self.inbound is not None and sender.PROVIDER:
+                    notice = replace(
+                        notice, reach=self.inbound.reach(sender, send.incident.id, notice.kind, send.recipient)
+                    )
+                attempt = sender.send(notice, send.recipient, send.reference if name == send.channel else "")
+                self._record(send.incident, send.route_id, send.notice.kind, attempt)
+                attempts.append(attempt)
+                if attempt.ok:
+                    break
+                name = sender.failover
+            with self._people_lock:
+                self._deferred.pop(send.key, None)
+            return attempts
+
+    def _person(self, kind: ChannelKind, label: str) -> threading.Lock:
+        with self._people_lock:
+            return self._people.setdefault((kind, label), threading.Lock())
+
+    def _held(self, send: Send) -> Attempt | None:
+        """A ``limited`` attempt (recorded) if this page must wait or never go; an empty one if it is already
+        waiting; None to send it now."""
+        reason = self._limit_reason(send)
+        if reason is None:
+            return None
+        stopped = reason.startswith("the contact replied STOP")
+        with self._people_lock:
+            known = send.key in (self._withheld if stopped else self._deferred)
+            if stopped:
+                self._withheld.add(send.key)
+            else:
+                self._deferred[send.key] = send
+        if known:
+            return Attempt(send.channel, send.recipient.label, DeliveryStatus.LIMITED)
+        attempt = Attempt(send.channel, send.recipient.label, DeliveryStatus.LIMITED, error=reason)
+        self._record(send.incident, send.route_id, send.notice.kind, attempt)
+        return attempt
+
+    def _limit_reason(self, send: Send) -> str | None:
+        if send.kind not in (ChannelKind.SMS, ChannelKind.VOICE):
+            return None
+        phone = send.recipient.address
+        if send.kind is ChannelKind.SMS and self.inbound is not None and self.inbound.store.opted_out(phone):
+            return "the contact replied STOP: no SMS until they reply START"
+        windows = self.notifications.notify.rate_limits.of(send.kind)
+        if not windows:
+            return None
+        now = self.clock()
+        channels = self.notifications.channels_of(send.kind)
+        since = iso(now - timedelta(seconds=limits.longest_window(windows)))
+        sent = [parse_iso(at) for at in self.store.sent_since(send.recipient.label, channels, since)]
+        held = limits.exceeded(windows, sent, now)
+        if held is None:
+            return None
+        return (
+            f"rate limit: {held.most} {send.kind.noun} per {held.window} to this contact; "
+            f"sent at {iso(held.allowed_at)} unless answered first"
+        )
+
+    # --- deferred pages and receipts -------------------------------------------------------------
+    def send_deferred(self) -> Outcome:
+        """Send the pages a rate limit held back, if their incident is still unacknowledged (every tick)."""
+        outcome = Outcome()
+        with self._people_lock:
+            waiting = list(self._deferred.values())
+        plan = []
+        for send in waiting:
+            current = self.store.get(send.incident.id)
+            if current is None or current.status is not IncidentStatus.FIRING:
+                with self._people_lock:
+                    self._deferred.pop(send.key, None)  # acknowledged or resolved meanwhile: nothing to send
+                continue
+            if self._limit_reason(send) is None:
+                plan.append(send)
+        if plan:
+            with self._lock:
+                plan = self._claim(plan)
+            self._run(plan, outcome)
+        return outcome
+
+    def fail_over(self, message_id: str, why: str) -> Outcome:
+        """A provider reported this page undelivered: try the channel's failover for that person now."""
+        outcome = Outcome()
+        delivery = self.store.delivery_by_message(message_id)
+        if delivery is None or delivery.kind is DeliveryKind.RESOLVED:
+            return outcome
+        incident = self.store.get(delivery.incident_id)
+        sender = self.senders.get(delivery.channel)
+        if incident is None or sender is None:
+            return outcome
+        if incident.status is not IncidentStatus.FIRING:
+            log.info("incident %s is %s: no failover for the undelivered page", incident.id, incident.status.value)
+            return outcome
+        recipient = self._recipient(sender.kind, delivery.recipient)
+        if sender.failover is None or recipient is None:
+            log.warning(
+                "incident %s: %s to %s undelivered (%s) and channel %s has no failover",
+                incident.id,
+                delivery.kind.value,
+                delivery.recipient,
+                why,
+                delivery.channel,
+            )
+            return outcome
+        log.warning(
+            "incident %s: %s to %s via %s undelivered (%s): failing over to %s now",
+            incident.id,
+            delivery.kind.value,
+            delivery.recipient,
+            delivery.channel,
+            why,
+            sender.failover,
+        )
+        notice = self._notice(incident, delivery.kind)
+        send = Send(incident, delivery.route, sender.failover, sender.kind, recipient, notice)
+        with self._lock:
+            plan = self._claim([send])
+        self._run(plan, outcome)
+        return outcome
+
+    def _recipient(self, kind: ChannelKind, label: str) -> Recipient | None:
+        """The person behind a delivery's masked label (``alice (+1415***0123)``)."""
+        name = label.split(" (", 1)[0]
+        contact = self.notifications.contacts.get(name)
+        if contact is None:
+            return None
+        if kind in (ChannelKind.SMS, ChannelKind.VOICE) and contact.phone:
+            return Recipient.phone(name, contact.phone)
+        if kind is ChannelKind.EMAIL and contact.email:
+            return Recipient.email(name, contact.email)
+        return None
 
     def _record(self, incident: Incident, route_id: str, kind: DeliveryKind, attempt: Attempt) -> None:
         error = self.redactor.mask(attempt.error)
         self.store.record_delivery(
             Delivery(
                 incident_id=incident.id,
-                at=now_iso(),
+                at=iso(self.clock()),
                 kind=kind,
                 channel=attempt.channel,
                 recipient=attempt.recipient,
@@ -462,7 +633,10 @@ class Notifier:
                 route=route_id,
             )
         )
-        if attempt.ok:
+        if attempt.status is DeliveryStatus.LIMITED:
+            log.warning("incident %s: %s to %s via %s held back: %s", incident.id, kind.value, attempt.recipient,
+                        attempt.channel, error)  # fmt: skip
+        elif attempt.ok:
             log.info(
                 "incident %s: %s to %s via %s sent (id %s)",
                 incident.id,

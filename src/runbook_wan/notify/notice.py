@@ -12,7 +12,11 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from runbook_wan.notify.inbound.replies import page_hint
 from runbook_wan.ops.incidents import DeliveryKind
+
+#: What a call asks for (Twilio ``<Gather>``, Vonage NCCO ``input``).
+KEYPRESS_PROMPT = "Press 4 to acknowledge, 6 to resolve."
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _E164_IN_TEXT = re.compile(r"\+[1-9][0-9]{6,14}")
@@ -72,6 +76,29 @@ def _plain(text: str) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class Reach:
+    """How one message can be answered: set per recipient and channel when the notifier has a public URL.
+
+    Empty fields mean "not on this channel" (a page without a public URL is one-way, as before).
+    """
+
+    #: This phone's number for the page ("Reply 3a"), SMS only.
+    reply_code: int | None = None
+    #: Where the provider reports delivery (Twilio ``status_callback``, Vonage ``callback``/``event_url``).
+    status_url: str = ""
+    #: Where a keypress during the call goes (Twilio ``<Gather action>``, Vonage NCCO ``input`` eventUrl).
+    keypress_url: str = ""
+    #: E-mail: signed single-use links to acknowledge and resolve.
+    ack_link: str = ""
+    resolve_link: str = ""
+    #: Chat buttons: where clicks go (Mattermost) and the incident's secret they carry.
+    actions_url: str = ""
+    action_token: str = ""
+    #: Chat buttons on Slack (the Slack app's request URL is set at Slack; clicks are signed).
+    buttons: bool = False
+
+
 _STATE = {DeliveryKind.FIRING: "FIRING", DeliveryKind.RESOLVED: "RESOLVED", DeliveryKind.ESCALATION: "UNACKNOWLEDGED"}
 
 
@@ -89,6 +116,7 @@ class Notice:
     started_at: str = ""
     resolved_at: str = ""
     escalated_after_minutes: float | None = None
+    reach: Reach = field(default_factory=Reach)
 
     @property
     def state(self) -> str:
@@ -121,7 +149,9 @@ class Notice:
     def sms(self) -> str:
         """One SMS (the providers split longer ones; keep it near 160 GSM characters)."""
         text = f"{self.subject()}: {clean(self.summary, 120)}. Incident {self.incident_id}."
-        if self.kind is not DeliveryKind.RESOLVED:
+        if self.kind is not DeliveryKind.RESOLVED and self.reach.reply_code is not None:
+            text += f" {page_hint(self.reach.reply_code)}"
+        elif self.kind is not DeliveryKind.RESOLVED:
             text += f" Ack: runbook.py incidents ack {self.incident_id}"
         return clean(text, 320)
 
@@ -135,6 +165,8 @@ class Notice:
         }[self.kind]
         text = f"{intro} {clean(self.alertname, 60)} at {where}. {clean(self.summary, 200)}."
         text += f" Incident {' '.join(self.incident_id.removeprefix('inc-'))}."
+        if self.reach.keypress_url and self.kind is not DeliveryKind.RESOLVED:
+            text += f" {KEYPRESS_PROMPT}"
         return re.sub(r"[<>&{}\[\]\\|`*#]", " ", text)
 
     def text(self, escape: Escape = _plain) -> str:
@@ -154,5 +186,9 @@ class Notice:
         if self.escalated_after_minutes is not None:
             lines.append(f"not acknowledged within {self.escalated_after_minutes:g} minute(s)")
         if self.kind is not DeliveryKind.RESOLVED:
+            if self.reach.ack_link:
+                lines.append(f"Acknowledge: {self.reach.ack_link}")
+                lines.append(f"Resolve: {self.reach.resolve_link}")
+                lines.append("(each link works once)")
             lines.append(self.ack_hint)
         return "\n".join(lines)

@@ -9,6 +9,10 @@ Endpoints (loopback unless told otherwise):
   413 above :data:`MAX_BODY`, 415 for another content type, 503 when the incident store cannot be
   written (nothing recorded, nothing sent; Alertmanager retries the whole group).
 * ``GET /healthz``: 200 once the notifier is ready (store open, re-sync done).
+* ``GET /metrics``: engagement (unacknowledged incidents, the ten-minute promise), for Prometheus.
+
+With a public URL, a second listener serves the inbound webhooks (:mod:`.inbound.app`): providers
+and people reach it (over TLS, or through a reverse proxy on the same host), never the one above.
 
 The clock thread escalates unacknowledged incidents (every ``tick`` seconds) and re-syncs with
 Alertmanager every ``resync_interval`` seconds. Every log line passes through the run's
@@ -25,16 +29,19 @@ import threading
 from dataclasses import dataclass
 
 import uvicorn
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from runbook_wan.credentials.redact import Redactor
 from runbook_wan.notify.alerts import WebhookPayload
 from runbook_wan.notify.engine import Notifier
+from runbook_wan.notify.exporter import EngagementCollector
 from runbook_wan.notify.resync import DEFAULT_GRACE, resync
 from runbook_wan.ops.sqlite_open import StoreError
 from runbook_wan.results import Diagnostic, DiagnosticError
@@ -66,6 +73,16 @@ def setup_logging(redactor: Redactor, level: int = logging.INFO) -> None:
     root.setLevel(level)
     for name in _QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+@dataclass(frozen=True)
+class PublicListener:
+    """Where the inbound webhooks are served: a socket, optionally with TLS (certificate and key files)."""
+
+    app: Starlette
+    sock: socket.socket
+    certfile: str | None = None
+    keyfile: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,7 +162,20 @@ def build_app(notifier: Notifier) -> Starlette:
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
-    return Starlette(routes=[Route("/alerts", alerts, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])])
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(EngagementCollector(notifier.store, notifier.clock))
+
+    async def exported(_request: Request) -> Response:
+        body = await run_in_threadpool(generate_latest, registry)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+    return Starlette(
+        routes=[
+            Route("/alerts", alerts, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", exported, methods=["GET"]),
+        ]
+    )
 
 
 class Clock(threading.Thread):
@@ -169,6 +199,7 @@ class Clock(threading.Thread):
         while not self._halt.wait(self.options.tick):
             try:
                 self.notifier.escalate_due()
+                self.notifier.send_deferred()
                 since_resync += self.options.tick
                 interval = self.options.resync_interval if self.synced else self.UNSYNCED_RETRY
                 alertmanager = self.options.alertmanager
@@ -188,7 +219,7 @@ class Clock(threading.Thread):
         self.join(timeout=30)
 
 
-def bind(host: str, port: int) -> socket.socket:
+def bind(host: str, port: int, option: str = "--listen") -> socket.socket:
     """The listening socket, bound before anything starts (a clear error instead of a uvicorn exit)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -202,7 +233,7 @@ def bind(host: str, port: int) -> socket.socket:
                 Diagnostic(
                     "notify-listen",
                     f"cannot listen on {host}:{port}: {exc.strerror or exc}",
-                    hint="pick a free port with --listen 127.0.0.1:PORT",
+                    hint=f"pick a free port with {option} 127.0.0.1:PORT",
                 )
             ]
         ) from None
@@ -211,7 +242,24 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(notifier: Notifier, options: ServeOptions, sock: socket.socket) -> None:
+def _public_server(public: PublicListener) -> tuple[uvicorn.Server, threading.Thread]:
+    """The inbound listener in a thread of its own (uvicorn leaves signals to the main thread's server)."""
+    config = uvicorn.Config(
+        public.app,
+        log_config=None,
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=5,
+        ssl_certfile=public.certfile,
+        ssl_keyfile=public.keyfile,
+        proxy_headers=False,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [public.sock]}, name="inbound", daemon=True)
+    return server, thread
+
+
+def serve(notifier: Notifier, options: ServeOptions, sock: socket.socket, public: PublicListener | None = None) -> None:
     """Re-sync, finish escalations a stopped notifier left half-sent, start the clock, serve until
     SIGINT/SIGTERM; the clock stops and the socket closes."""
     synced = False
@@ -222,6 +270,9 @@ def serve(notifier: Notifier, options: ServeOptions, sock: socket.socket) -> Non
     notifier.recover()
     clock = Clock(notifier, options, synced=synced)
     clock.start()
+    inbound = _public_server(public) if public is not None else None
+    if inbound is not None:
+        inbound[1].start()
     config = uvicorn.Config(
         build_app(notifier), log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=10
     )
@@ -232,6 +283,10 @@ def serve(notifier: Notifier, options: ServeOptions, sock: socket.socket) -> Non
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
+        if inbound is not None and public is not None:
+            inbound[0].should_exit = True
+            inbound[1].join(timeout=10)
+            public.sock.close()
         clock.stop()
         sock.close()
         signal.signal(signal.SIGTERM, previous)

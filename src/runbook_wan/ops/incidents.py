@@ -9,14 +9,16 @@ Schema (``<state>/monitor/incidents.sqlite``, WAL mode, safe for one writer and 
     incidents(id TEXT PK, key TEXT, alertname, severity, site, region, circuit, provider, summary,
               status ['firing'|'acknowledged'|'resolved'], started_at, updated_at, resolved_at,
               acknowledged_by, acknowledged_at, labels_json,
-              resolved_by, escalate_at, escalation_route, escalated_at)
+              resolved_by, escalate_at, escalation_route, escalated_at, acknowledged_via, resolved_via)
     deliveries(id INTEGER PK, incident_id FK, at, kind ['firing'|'resolved'|'escalation'],
-               channel, recipient, status ['sent'|'failed'], message_id, error, route)
+               channel, recipient, status ['sent'|'failed'|'limited'], message_id, error, route)
 
 Times are ISO 8601 UTC strings. ``key`` identifies the alert: the notifier uses Alertmanager's
 alert fingerprint (a hash of the labels), which survives Alertmanager restarts and regrouping;
 ``started_at`` is the alert's ``startsAt``, so one firing episode is one incident even after a
-manual resolve. At most one incident per key is open at a time. ``escalate_at`` is when an
+manual resolve. At most one incident per key is open at a time. ``acknowledged_via`` and
+``resolved_via`` name the channel a person answered on (``sms``, ``voice``, ``slack``, ``mattermost``,
+``email``, ``cli``); an automatic resolve has neither ``resolved_by`` nor ``resolved_via``. ``escalate_at`` is when an
 unacknowledged incident escalates (per ``escalation_route``); ``escalated_at`` says it did.
 No credential is ever stored; ``recipient`` is a contact name and a masked address, ``route``
 the notification route that sent the delivery.
@@ -91,6 +93,8 @@ _ADDED_COLUMNS = (
     ("incidents", "escalation_route", "TEXT"),
     ("incidents", "escalated_at", "TEXT"),
     ("deliveries", "route", "TEXT NOT NULL DEFAULT ''"),
+    ("incidents", "acknowledged_via", "TEXT"),
+    ("incidents", "resolved_via", "TEXT"),
 )
 
 
@@ -113,10 +117,26 @@ class DeliveryKind(StrEnum):
 class DeliveryStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
+    #: Held back: the contact's rate limit, or the contact replied STOP (the error says which).
+    LIMITED = "limited"
+
+
+#: How the store writes times: UTC, to the second (text that sorts as time does).
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def iso(at: datetime) -> str:
+    """A time as the store writes it."""
+    return at.astimezone(UTC).strftime(TIME_FORMAT)
+
+
+def parse_iso(text: str) -> datetime:
+    """A time the store wrote, back to a datetime (UTC)."""
+    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso(datetime.now(UTC))
 
 
 @dataclass(frozen=True)
@@ -166,6 +186,8 @@ class Incident:
     escalate_at: str | None = None
     escalation_route: str | None = None
     escalated_at: str | None = None
+    acknowledged_via: str | None = None
+    resolved_via: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -187,13 +209,15 @@ class Incident:
             "resolved_by": self.resolved_by,
             "escalate_at": self.escalate_at,
             "escalated_at": self.escalated_at,
+            "acknowledged_via": self.acknowledged_via,
+            "resolved_via": self.resolved_via,
         }
 
 
 _COLUMNS = (
     "id, key, alertname, severity, site, region, circuit, provider, summary, status, started_at, updated_at, "
     "resolved_at, acknowledged_by, acknowledged_at, labels_json, resolved_by, escalate_at, escalation_route, "
-    "escalated_at"
+    "escalated_at, acknowledged_via, resolved_via"
 )
 
 
@@ -227,6 +251,22 @@ def _incident(row: sqlite3.Row) -> Incident:
         escalate_at=row["escalate_at"],
         escalation_route=row["escalation_route"],
         escalated_at=row["escalated_at"],
+        acknowledged_via=row["acknowledged_via"],
+        resolved_via=row["resolved_via"],
+    )
+
+
+def _delivery(r: sqlite3.Row) -> Delivery:
+    return Delivery(
+        incident_id=r["incident_id"],
+        at=r["at"],
+        kind=DeliveryKind(r["kind"]),
+        channel=r["channel"],
+        recipient=r["recipient"],
+        status=DeliveryStatus(r["status"]),
+        message_id=r["message_id"],
+        error=r["error"],
+        route=r["route"],
     )
 
 
@@ -321,20 +361,7 @@ class IncidentBatch:
             "WHERE incident_id = ? ORDER BY id",
             (incident_id,),
         ).fetchall()
-        return [
-            Delivery(
-                incident_id=r["incident_id"],
-                at=r["at"],
-                kind=DeliveryKind(r["kind"]),
-                channel=r["channel"],
-                recipient=r["recipient"],
-                status=DeliveryStatus(r["status"]),
-                message_id=r["message_id"],
-                error=r["error"],
-                route=r["route"],
-            )
-            for r in rows
-        ]
+        return [_delivery(r) for r in rows]
 
     # --- writing -------------------------------------------------------------------------------
     def new_id(self) -> str:
@@ -419,26 +446,73 @@ class IncidentBatch:
         ).rowcount
         return self.get(incident_id) if changed else None
 
-    def acknowledge(self, incident_id: str, by: str) -> Incident | None:
-        """Acknowledge an open incident (stops its escalation). None if unknown or already resolved."""
-        changed = self.db.execute(
-            "UPDATE incidents SET status = 'acknowledged', acknowledged_by = ?, acknowledged_at = ?, "
-            "updated_at = ? WHERE id = ? AND status = 'firing'",
-            (by, now_iso(), now_iso(), incident_id),
-        ).rowcount
-        return self.get(incident_id) if changed else None
+    def acknowledge(self, incident_id: str, by: str, via: str | None = None, at: str | None = None) -> Incident | None:
+        """Acknowledge a firing incident (stops its escalation). None if unknown, acknowledged or resolved.
 
-    def resolve(self, incident_id: str, at: str | None = None, by: str | None = None) -> Incident | None:
-        """Mark resolved. Returns the incident if this call resolved it, None if it was already resolved.
-
-        ``by`` names the person who resolved it by hand (None: Alertmanager said it resolved).
+        ``via`` is the channel the person answered on (``sms``, ``voice``, ``slack``, ``cli``, ...);
+        ``at`` when they did (default: now).
         """
         changed = self.db.execute(
-            "UPDATE incidents SET status = 'resolved', resolved_at = ?, resolved_by = ?, updated_at = ? "
-            "WHERE id = ? AND status != 'resolved'",
-            (at or now_iso(), by, now_iso(), incident_id),
+            "UPDATE incidents SET status = 'acknowledged', acknowledged_by = ?, acknowledged_at = ?, "
+            "acknowledged_via = ?, updated_at = ? WHERE id = ? AND status = 'firing'",
+            (by, at or now_iso(), via, now_iso(), incident_id),
         ).rowcount
         return self.get(incident_id) if changed else None
+
+    def resolve(
+        self, incident_id: str, at: str | None = None, by: str | None = None, via: str | None = None
+    ) -> Incident | None:
+        """Mark resolved. Returns the incident if this call resolved it, None if it was already resolved.
+
+        ``by`` names the person who resolved it by hand and ``via`` the channel (None: Alertmanager
+        said it resolved).
+        """
+        changed = self.db.execute(
+            "UPDATE incidents SET status = 'resolved', resolved_at = ?, resolved_by = ?, resolved_via = ?, "
+            "updated_at = ? WHERE id = ? AND status != 'resolved'",
+            (at or now_iso(), by, via, now_iso(), incident_id),
+        ).rowcount
+        return self.get(incident_id) if changed else None
+
+    def expedite_escalation(self, incident_id: str, at: str) -> bool:
+        """Bring a pending escalation forward to ``at`` (an overdue acknowledgement). True if it did."""
+        changed = self.db.execute(
+            "UPDATE incidents SET escalate_at = ?, updated_at = ? WHERE id = ? AND status = 'firing' "
+            "AND escalate_at IS NOT NULL AND escalated_at IS NULL AND escalate_at > ?",
+            (at, now_iso(), incident_id, at),
+        ).rowcount
+        return bool(changed)
+
+    def sent_since(self, recipient: str, channels: list[str], since: str) -> list[str]:
+        """When messages went to ``recipient`` (a masked label) on ``channels`` since ``since``, oldest first."""
+        if not channels:
+            return []
+        marks = ", ".join("?" for _ in channels)
+        rows = self.db.execute(
+            f"SELECT at FROM deliveries WHERE recipient = ? AND status = 'sent' AND at >= ? "
+            f"AND channel IN ({marks}) ORDER BY at",
+            (recipient, since, *channels),
+        ).fetchall()
+        return [r["at"] for r in rows]
+
+    def delivery_by_message(self, message_id: str) -> Delivery | None:
+        """The delivery a provider's message id (SM..., CA..., a Vonage id) belongs to."""
+        if not message_id:
+            return None
+        r = self.db.execute(
+            "SELECT incident_id, at, kind, channel, recipient, status, message_id, error, route FROM deliveries "
+            "WHERE message_id = ? ORDER BY id LIMIT 1",
+            (message_id,),
+        ).fetchone()
+        return _delivery(r) if r is not None else None
+
+    def first_pages(self) -> dict[str, str]:
+        """Incident id -> when its first page went out (the first sent firing or escalation message)."""
+        rows = self.db.execute(
+            "SELECT incident_id, MIN(at) AS first FROM deliveries WHERE status = 'sent' AND kind != 'resolved' "
+            "GROUP BY incident_id"
+        ).fetchall()
+        return {r["incident_id"]: r["first"] for r in rows}
 
     def record_delivery(self, delivery: Delivery) -> None:
         self.db.execute(
@@ -507,8 +581,12 @@ class IncidentStore:
 
     @contextmanager
     def batch(self, doing: str = "writing") -> Iterator[IncidentBatch]:
-        """One transaction for several changes: all are written when the block ends, or none (on any error)."""
-        with transaction(self.path, readonly=self.readonly, doing=doing) as db:
+        """One transaction for several changes: all are written when the block ends, or none (on any error).
+
+        ``doing`` names it in errors; ``"reading"`` (or ``"checking"``) takes no write lock.
+        """
+        write = doing not in ("reading", "checking")
+        with transaction(self.path, readonly=self.readonly, doing=doing, write=write) as db:
             yield IncidentBatch(db, self.id_digits, self.draw)
 
     # --- reading -------------------------------------------------------------------------------
@@ -536,6 +614,18 @@ class IncidentStore:
         with self.batch("reading") as tx:
             return tx.deliveries(incident_id)
 
+    def sent_since(self, recipient: str, channels: list[str], since: str) -> list[str]:
+        with self.batch("reading") as tx:
+            return tx.sent_since(recipient, channels, since)
+
+    def delivery_by_message(self, message_id: str) -> Delivery | None:
+        with self.batch("reading") as tx:
+            return tx.delivery_by_message(message_id)
+
+    def first_pages(self) -> dict[str, str]:
+        with self.batch("reading") as tx:
+            return tx.first_pages()
+
     # --- writing -------------------------------------------------------------------------------
     def open_incident(
         self, key: str, alertname: str, labels: dict[str, str], summary: str, started_at: str | None = None
@@ -551,13 +641,19 @@ class IncidentStore:
         with self.batch() as tx:
             return tx.claim_escalation(incident_id)
 
-    def acknowledge(self, incident_id: str, by: str) -> Incident | None:
+    def acknowledge(self, incident_id: str, by: str, via: str | None = None, at: str | None = None) -> Incident | None:
         with self.batch() as tx:
-            return tx.acknowledge(incident_id, by)
+            return tx.acknowledge(incident_id, by, via, at)
 
-    def resolve(self, incident_id: str, at: str | None = None, by: str | None = None) -> Incident | None:
+    def resolve(
+        self, incident_id: str, at: str | None = None, by: str | None = None, via: str | None = None
+    ) -> Incident | None:
         with self.batch() as tx:
-            return tx.resolve(incident_id, at, by)
+            return tx.resolve(incident_id, at, by, via)
+
+    def expedite_escalation(self, incident_id: str, at: str) -> bool:
+        with self.batch() as tx:
+            return tx.expedite_escalation(incident_id, at)
 
     def record_delivery(self, delivery: Delivery) -> None:
         with self.batch() as tx:

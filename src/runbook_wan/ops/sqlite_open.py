@@ -172,16 +172,19 @@ def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
 
 
 @contextmanager
-def transaction(path: Path, *, readonly: bool, doing: str = "using") -> Iterator[sqlite3.Connection]:
+def transaction(
+    path: Path, *, readonly: bool, doing: str = "using", write: bool = True
+) -> Iterator[sqlite3.Connection]:
     """One transaction on the store: committed when the block ends, rolled back (and described) on error.
 
-    Writers take the write lock at the start (``BEGIN IMMEDIATE``), so what a transaction reads
-    cannot change before it writes.
+    A transaction that writes takes the write lock at its start (``BEGIN IMMEDIATE``), so what it
+    reads cannot change before it writes; one that only reads (``write=False``, or a read-only
+    open) takes none and runs beside the writer (WAL).
     """
     db = connect(path, readonly=readonly)
     try:
         db.isolation_level = None  # transactions by hand: BEGIN IMMEDIATE for writers
-        db.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
+        db.execute("BEGIN IMMEDIATE" if write and not readonly else "BEGIN")
         try:
             yield db
         except BaseException:

@@ -44,6 +44,7 @@ class Exporter:
             "runbook_probe_cycle_duration_seconds", "wall time of the last measurement cycle", registry=r
         )
         self.device_errors = Counter("runbook_probe_device_errors", "device polls that failed", (m.SITE,), registry=r)
+        self._classes(targets)
         for site in targets.sites.values():
             for c in site.circuits:
                 if c.sla is not None:
@@ -51,6 +52,31 @@ class Exporter:
                     sla_loss.labels(*labels).set(c.sla.loss_ratio)
                     sla_latency.labels(*labels).set(c.sla.latency_seconds)
                     sla_jitter.labels(*labels).set(c.sla.jitter_seconds)
+
+    def _classes(self, targets: ProbeTargets) -> None:
+        """Static series: each class's path as ranks and its SLA, per site (monitoring.impact reads them)."""
+        r = self.registry
+        rank = Gauge(
+            m.CLASS_CIRCUIT_PREFERENCE,
+            "1 for the circuit the class prefers, 2 for the next, ... (its path from the intents)",
+            (m.SITE, m.REGION, m.APP_CLASS, m.CIRCUIT),
+            registry=r,
+        )
+        class_labels = (m.SITE, m.REGION, m.APP_CLASS)
+        loss = Gauge(m.CLASS_SLA_LOSS, "the class's loss SLA", class_labels, registry=r)
+        latency = Gauge(m.CLASS_SLA_LATENCY, "the class's round-trip budget (2x one-way SLA)", class_labels, registry=r)
+        jitter = Gauge(m.CLASS_SLA_JITTER, "the class's jitter SLA", class_labels, registry=r)
+        for site in targets.sites.values():
+            policy = targets.policies.get(site.policy)
+            if policy is None:
+                continue
+            present = {c.circuit for c in site.circuits}
+            for name, cls in policy.classes.items():
+                for position, circuit in enumerate((c for c in cls.path if c in present), 1):
+                    rank.labels(site.site, site.region, name, circuit).set(position)
+                loss.labels(site.site, site.region, name).set(cls.loss_ratio)
+                latency.labels(site.site, site.region, name).set(cls.latency_seconds)
+                jitter.labels(site.site, site.region, name).set(cls.jitter_seconds)
 
     def _labels(self, site: str, circuit: str) -> tuple[str, str, str, str]:
         target = self.targets.sites[site]

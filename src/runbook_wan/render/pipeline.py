@@ -15,7 +15,7 @@ from runbook_wan.facts.builder import build_estate_facts
 from runbook_wan.facts.models import SiteFacts
 from runbook_wan.model.estate import Estate
 from runbook_wan.model.loader import load_estate
-from runbook_wan.model.platform import DEFAULT_PLATFORMS_DIR
+from runbook_wan.model.platform import DEFAULT_PLATFORMS_DIR, PlatformSpec
 from runbook_wan.model.yaml_source import display_path
 from runbook_wan.render.environment import DEFAULT_TEMPLATES_DIR, make_environment
 from runbook_wan.render.renderer import RenderedConfig, render_site
@@ -98,6 +98,11 @@ def render_sites(
         return _render_sites(estate, sorted(site_ids), list(warnings or []), templates_dir)
 
 
+def template_folders(platform: PlatformSpec) -> list[str]:
+    """The folders under templates/ a platform renders from: its config's and its artifacts'."""
+    return [platform.templates, *(a.templates for a in platform.artifacts if a.templates)]
+
+
 def _render_sites(estate: Estate, selected: list[str], warnings: list[Diagnostic], templates_dir: Path) -> RenderResult:
     facts, fact_diags = build_estate_facts(estate, selected)
     warnings += fact_diags
@@ -110,7 +115,7 @@ def _render_sites(estate: Estate, selected: list[str], warnings: list[Diagnostic
             "platform templates folder",
             f"create it with one <section>.j2 per section, as in the templates Runbook ships ({name}/)",
         )
-        for name in sorted({estate.platforms[facts[sid].platform].templates for sid in selected})
+        for name in sorted({f for sid in selected for f in template_folders(estate.platforms[facts[sid].platform])})
         if not (templates_dir / name).is_dir()
     ]
     if folders:  # every template of the platform would be missing: say so once

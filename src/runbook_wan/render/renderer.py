@@ -1,4 +1,8 @@
-"""Render one site's config: its platform's sections, in the platform's order.
+"""Render one site's config: its platform's sections, in the platform's order; then its artifacts.
+
+A platform may declare artifacts beside the config (``platforms/<p>.yaml`` ``artifacts``): files
+rendered from their own template folder and sections (FRR's nftables classifier), or built in
+Python from the facts (the edge agent's policy, :mod:`runbook_wan.render.agent_policy`).
 
 Template problems (a missing variable under StrictUndefined, a syntax error, a missing section
 file) become diagnostics that name the template file and line and the site being rendered.
@@ -9,15 +13,20 @@ from __future__ import annotations
 import os
 import re
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
 from runbook_wan.facts.models import SiteFacts
-from runbook_wan.model.platform import PlatformSpec
+from runbook_wan.model.platform import Artifact, PlatformSpec
+from runbook_wan.render.agent_policy import agent_policy_text
 from runbook_wan.render.environment import UnsafeValueError, single_line
 from runbook_wan.results import Diagnostic, SourceLocation
+
+#: The config's own suffix in configs/ (artifacts have theirs in the platform data).
+CONFIG_SUFFIX = ".cfg"
 
 
 @dataclass(frozen=True)
@@ -25,10 +34,17 @@ class RenderedConfig:
     site: str
     platform: str
     text: str
+    #: The platform's artifacts beside the config: suffix (``.nft``, ``.agent.json``) -> text.
+    sidecars: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def files(self) -> dict[str, str]:
+        """Every file of the site by suffix, the config (``.cfg``) first."""
+        return {CONFIG_SUFFIX: self.text, **self.sidecars}
 
 
-def header(facts: SiteFacts, platform: PlatformSpec) -> str:
-    c = platform.comment
+def header(facts: SiteFacts, platform: PlatformSpec, comment: str | None = None) -> str:
+    c = comment or platform.comment
     site, name, platform_id, policy = (single_line(v) for v in (facts.site, facts.name, facts.platform, facts.policy))
     return (
         f"{c} runbook: {site} ({name}), platform {platform_id}, policy {policy}\n"
@@ -56,24 +72,21 @@ def _relative(path: str) -> str:
     return rel if not rel.startswith("..") else path
 
 
-def render_site(
-    facts: SiteFacts, platform: PlatformSpec, env: jinja2.Environment, templates_dir: Path
-) -> tuple[RenderedConfig | None, list[Diagnostic]]:
+def _render_sections(
+    facts: SiteFacts,
+    platform: PlatformSpec,
+    env: jinja2.Environment,
+    templates_dir: Path,
+    folder: str,
+    sections: list[str],
+    context: dict[str, Any],
+    where: str,
+) -> tuple[list[str], list[Diagnostic]]:
+    """Each section's template rendered; ``where`` says in the hint where the sections are listed."""
+    parts: list[str] = []
     diagnostics: list[Diagnostic] = []
-    try:
-        parts = [header(facts, platform)]
-    except UnsafeValueError as exc:
-        parts = []
-        diagnostics.append(
-            Diagnostic(
-                "template-unsafe-value",
-                f"{exc} (rendering the header of site {facts.site}): it would add a line to the config",
-                hint="intent text is one line of safe characters",
-            )
-        )
-    context = {"site": facts, "platform": platform}
-    for section in platform.sections:
-        name = f"{platform.templates}/{section}.j2"
+    for section in sections:
+        name = f"{folder}/{section}.j2"
         try:
             parts.append(env.get_template(name).render(context))
         except jinja2.TemplateNotFound:
@@ -82,7 +95,7 @@ def render_site(
                     "template-missing",
                     f"template {name} for section {section!r} not found (rendering site {facts.site})",
                     location=SourceLocation(_relative(str(templates_dir / name))),
-                    hint=f"create it, or remove {section!r} from sections in platforms/{platform.platform}.yaml",
+                    hint=f"create it, or remove {section!r} from {where} in platforms/{platform.platform}.yaml",
                 )
             )
         except jinja2.UndefinedError as exc:
@@ -115,9 +128,68 @@ def render_site(
                     hint="fix the template syntax",
                 )
             )
-    if diagnostics:
-        return None, diagnostics
+    return parts, diagnostics
+
+
+def _header_or_diagnostic(facts: SiteFacts, platform: PlatformSpec, comment: str) -> tuple[list[str], list[Diagnostic]]:
+    try:
+        return [header(facts, platform, comment)], []
+    except UnsafeValueError as exc:
+        return [], [
+            Diagnostic(
+                "template-unsafe-value",
+                f"{exc} (rendering the header of site {facts.site}): it would add a line to the config",
+                hint="intent text is one line of safe characters",
+            )
+        ]
+
+
+def _joined(parts: list[str]) -> str:
     text = "".join(parts)
-    if not text.endswith("\n"):
-        text += "\n"
-    return RenderedConfig(site=facts.site, platform=facts.platform, text=text), []
+    return text if text.endswith("\n") else text + "\n"
+
+
+def render_artifact(
+    facts: SiteFacts, platform: PlatformSpec, artifact: Artifact, env: jinja2.Environment, templates_dir: Path
+) -> tuple[str | None, list[Diagnostic]]:
+    """One artifact of a site: its templates' sections under a header, or the agent policy."""
+    if artifact.source == "agent_policy":
+        if facts.agent is None:
+            return None, [
+                Diagnostic(
+                    "artifact-no-agent-policy",
+                    f"platform {platform.platform!r} declares an agent policy, but site {facts.site} has no steering",
+                    hint=f"remove the agent_policy artifact from platforms/{platform.platform}.yaml",
+                )
+            ]
+        return agent_policy_text(facts.agent), []
+    parts, diagnostics = _header_or_diagnostic(facts, platform, artifact.comment)
+    context = {"site": facts, "platform": platform, "artifact": artifact}
+    folder = artifact.templates or ""
+    where = f"the {artifact.suffix} artifact's sections"
+    rendered, found = _render_sections(facts, platform, env, templates_dir, folder, artifact.sections, context, where)
+    diagnostics += found
+    return (None if diagnostics else _joined(parts + rendered)), diagnostics
+
+
+def render_site(
+    facts: SiteFacts, platform: PlatformSpec, env: jinja2.Environment, templates_dir: Path
+) -> tuple[RenderedConfig | None, list[Diagnostic]]:
+    parts, diagnostics = _header_or_diagnostic(facts, platform, platform.comment)
+    context = {"site": facts, "platform": platform}
+    rendered, found = _render_sections(
+        facts, platform, env, templates_dir, platform.templates, platform.sections, context, "sections"
+    )
+    parts += rendered
+    diagnostics += found
+    sidecars: dict[str, str] = {}
+    for artifact in platform.artifacts:
+        text, found = render_artifact(facts, platform, artifact, env, templates_dir)
+        diagnostics += found
+        if text is not None:
+            sidecars[artifact.suffix] = text
+    if diagnostics:
+        # The config and an artifact share the header (and may share a cause): one error per cause.
+        unique = {(d.code, d.message, d.location): d for d in diagnostics}
+        return None, list(unique.values())
+    return RenderedConfig(site=facts.site, platform=facts.platform, text=_joined(parts), sidecars=sidecars), []

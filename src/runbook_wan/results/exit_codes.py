@@ -113,14 +113,21 @@ BY_COMMAND: dict[str, dict[ExitCode, str]] = {
         _E.ERROR: "bad input (no configs/<site>.cfg, a secret not set); no device read",
     },
     "report": {
-        _E.OK: "the promise was kept (every site up all the known time; every change verified within one hour)",
-        _E.FAILED: "the promise was broken: a site was down, or a change took (or is open) longer than one hour",
-        _E.ERROR: "bad input, or no data source (no monitoring stack, not a git repository)",
+        _E.OK: "the promise was kept (every site up all the known time; every change verified within one hour; "
+        "every page answered by a person within ten minutes)",
+        _E.FAILED: "the promise was broken: a site was down, a change took (or is open) longer than one hour, or a "
+        "page was not answered within ten minutes",
+        _E.ERROR: "bad input, or no data source (no monitoring stack, not a git repository, no incident store)",
     },
     "status": {
         _E.OK: "shown, written (--html) or served until stopped",
-        _E.ERROR: "bad input: intents, output path, or a non-loopback bind without a token",
+        _E.ERROR: "bad input: intents, access.yaml, output path, or a non-loopback bind without login and TLS",
     },
+    "users": {
+        _E.OK: "done",
+        _E.ERROR: "bad input: unknown user or region, a name taken, a short password; nothing changed",
+    },
+    "audit": {_E.OK: "shown", _E.ERROR: "bad input (--since)"},
 }
 
 

@@ -20,14 +20,22 @@ from runbook_wan.ops.metrics import Alert
 
 
 @cache
-def alert_severities() -> dict[str, str]:
-    """Alert name -> severity, from the rules ``render`` writes."""
-    return {
-        rule["alert"]: rule["labels"][metrics.SEVERITY]
-        for group in rule_groups(PRODUCTION)["groups"]
-        for rule in group["rules"]
-        if "alert" in rule
-    }
+def alert_severities() -> dict[str, dict[str, str]]:
+    """Alert name -> impact ("" when the rule has none) -> severity, from the rules ``render`` writes."""
+    found: dict[str, dict[str, str]] = {}
+    for group in rule_groups(PRODUCTION)["groups"]:
+        for rule in group["rules"]:
+            if "alert" in rule:
+                impact = rule["labels"].get(metrics.IMPACT, "")
+                found.setdefault(rule["alert"], {}).setdefault(impact, rule["labels"][metrics.SEVERITY])
+    return found
+
+
+#: How a site page names each impact of an alert (CircuitSLABreach: carried or standing by).
+IMPACT_WORDS = {
+    metrics.Impact.CARRIED.value: "while a class is on it",
+    metrics.Impact.STANDBY.value: "while no class is on it (per provider and region)",
+}
 
 
 def _deliveries(routes: list[EffectiveRoute]) -> tuple[str, str]:
@@ -57,9 +65,13 @@ def _rows(estate: Estate, notifications: Notifications, site: str) -> list[list[
     cases.append((Alert.CONFIG_DRIFT, "the device's config", {}))
     rows = []
     for alert, scope, extra in cases:
-        labels = {**base, **extra, "alertname": alert.value, metrics.SEVERITY: severities.get(alert.value, "")}
-        sends, escalation = _deliveries(matching_routes(notifications, labels))
-        rows.append([code(alert.value), scope, sends, escalation])
+        for impact, severity in severities.get(alert.value, {"": ""}).items():
+            labels = {**base, **extra, "alertname": alert.value, metrics.SEVERITY: severity}
+            if impact:
+                labels[metrics.IMPACT] = impact
+            sends, escalation = _deliveries(matching_routes(notifications, labels))
+            where = f"{scope}, {IMPACT_WORDS.get(impact, impact)}" if impact else scope
+            rows.append([code(alert.value), where, sends, escalation])
     return rows
 
 

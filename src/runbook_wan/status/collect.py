@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,12 +10,26 @@ from runbook_wan.facts.addressing import dscp_name
 from runbook_wan.facts.models import SiteFacts
 from runbook_wan.model.estate import Estate
 from runbook_wan.model.roles import ROLES, CircuitRole
+from runbook_wan.monitoring.targets import strictest_sla
 from runbook_wan.ops.incidents import Incident
-from runbook_wan.status.model import CircuitView, ClassRoute, EstateView, Measure, SiteView
+from runbook_wan.ops.metrics import EVENT_ALERTS
+from runbook_wan.ops.steering import Thresholds, criteria, explain, iso
+from runbook_wan.report.prometheus import stack_prometheus_url
+from runbook_wan.status.model import (
+    CircuitView,
+    ClassCircuit,
+    ClassRoute,
+    EstateView,
+    Measure,
+    SiteView,
+    SteeringSource,
+)
 from runbook_wan.status.sources import drift as drift_source
 from runbook_wan.status.sources import incidents as incident_source
 from runbook_wan.status.sources import monitoring, rollouts
+from runbook_wan.status.sources import steering as steering_source
 from runbook_wan.status.sources.intents import IntentsView
+from runbook_wan.status.sources.trends import CircuitSla, SiteTrends
 from runbook_wan.verify.model import SiteState
 
 #: Incidents listed on a site's page.
@@ -65,34 +79,75 @@ def site_state(circuits: list[CircuitView]) -> SiteState:
     return SiteState.UNKNOWN
 
 
-def _classes(estate: Estate, facts: SiteFacts, circuits: list[CircuitView]) -> list[ClassRoute]:
+def _classes(
+    estate: Estate,
+    facts: SiteFacts,
+    circuits: list[CircuitView],
+    steering: steering_source.SteeringState | None,
+) -> list[ClassRoute]:
+    """Each class and where it runs: the agent's decision where one reports, never recomputed."""
     policy = estate.policies[facts.policy]
     segments = {s.name: s.network for s in facts.lan_segments}
     up = {c.role: c.up for c in circuits}
+    report = steering.reports.get(facts.site) if steering else None
+    has_agent = steering is not None and facts.site in steering.targets
     routes = []
     for name, app in policy.classes.items():
         match = [f"segment {s} ({segments[s]})" for s in app.match.segments if s in segments]
         match += [f"destination {d}" for d in app.match.destinations]
         match += [f"dscp {dscp_name(d)}" for d in app.match.dscp]
         path = [str(r) for r in app.path_preference]
-        routes.append(
-            ClassRoute(
-                app_class=name,
-                description=app.description,
-                match=match,
-                path=path,
-                never_on=[str(r) for r in CircuitRole if r not in app.path_preference],
-                sla_latency_ms=app.sla.latency_ms,
-                sla_jitter_ms=app.sla.jitter_ms,
-                sla_loss_pct=float(app.sla.loss_pct),
-                active=next((r for r in path if up.get(r)), None),
-            )
+        route = ClassRoute(
+            app_class=name,
+            description=app.description,
+            match=match,
+            path=path,
+            never_on=[str(r) for r in CircuitRole if r not in app.path_preference],
+            sla_latency_ms=app.sla.latency_ms,
+            sla_jitter_ms=app.sla.jitter_ms,
+            sla_loss_pct=float(app.sla.loss_pct),
         )
+        sla = Thresholds(app.sla.latency_ms, app.sla.jitter_ms, float(app.sla.loss_pct))
+        decision = report.classes.get(name) if report else None
+        if report is not None and decision is not None:
+            decision = replace(decision, preferred=path[0])
+            route.active, route.source = decision.circuit, SteeringSource.AGENT
+            route.since, route.since_ts = iso(decision.since), decision.since
+            route.why = explain(decision, report, sla)
+            for role in path:
+                found = criteria(report.circuits.get(role), sla)
+                route.circuits.append(
+                    ClassCircuit(
+                        role, [c.text() for c in found], [c.name for c in found if c.over], decision.sla_met.get(role)
+                    )
+                )
+        elif has_agent:
+            route.source = SteeringSource.AGENT_SILENT
+            route.why = (
+                "the site's agent does not report: its last decision holds on the router, and policy routing "
+                "still falls through a circuit that goes down"
+            )
+        elif steering is not None:
+            route.active = next((r for r in path if up.get(r)), None)
+            route.source = SteeringSource.PATH
+            route.why = "no agent at this site: the first circuit of the path that is up (the router steers natively)"
+        routes.append(route)
     return routes
+
+
+def _trends(estate: Estate, facts: SiteFacts, url: str | None) -> SiteTrends:
+    policy = estate.policies[facts.policy]
+    slas = []
+    for c in facts.circuits:
+        sla = strictest_sla(policy, c.role)
+        slas.append(CircuitSla(c.role, sla.loss_ratio if sla else None, sla.latency_seconds / 2 if sla else None))
+    return SiteTrends(url, facts.site, slas)
 
 
 def collect(view: IntentsView, sources: Sources) -> EstateView:
     live, note = monitoring.read(sources.state_dir, sources.prometheus)
+    steering = steering_source.read(sources.state_dir, sources.prometheus) if live else None
+    url = sources.prometheus or stack_prometheus_url(sources.state_dir) if live else None
     drifts = drift_source.read(sources.state_dir)
     incidents, incidents_note = incident_source.read(sources.state_dir)
     changes = rollouts.read(sources.state_dir)
@@ -116,11 +171,13 @@ def collect(view: IntentsView, sources: Sources) -> EstateView:
                 circuits=circuits,
                 last_change=changes.last_change(sid),
                 drift=drifts.get(sid),
-                open_incidents=[i for i in mine if i.status.is_open],
+                open_incidents=[i for i in mine if i.status.is_open and i.alertname not in EVENT_ALERTS],
                 availability_30d=live.availability_30d.get(sid) if live else None,
-                classes=_classes(view.estate, facts, circuits),
+                classes=_classes(view.estate, facts, circuits, steering),
                 history=changes.history.get(sid, []),
                 incidents=mine[:SITE_INCIDENTS],
+                events=[i for i in mine if i.status.is_open and i.alertname in EVENT_ALERTS],
+                trends=_trends(view.estate, facts, url),
             )
         )
     return EstateView(
@@ -130,6 +187,6 @@ def collect(view: IntentsView, sources: Sources) -> EstateView:
         monitoring_up=live is not None,
         sites=sites,
         rollouts=changes.runs,
-        incidents=[i for i in incidents if i.status.is_open],
+        incidents=[i for i in incidents if i.status.is_open and i.alertname not in EVENT_ALERTS],
         notices=[incidents_note] if incidents_note else [],
     )

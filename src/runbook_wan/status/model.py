@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runbook_wan.drift.model import DriftResult
 from runbook_wan.ops.incidents import Incident
 from runbook_wan.verify.model import SiteState
+
+if TYPE_CHECKING:
+    from runbook_wan.status.sources.trends import SiteTrends
 
 PANE_FORMAT_VERSION = 1
 
@@ -77,9 +80,36 @@ class CircuitView:
         }
 
 
+class SteeringSource:
+    """Where a class's current circuit comes from."""
+
+    #: The site's SD-WAN agent decided it (its metrics in Prometheus).
+    AGENT = "agent"
+    #: The site runs an agent, but it does not report now: where the class is, is unknown.
+    AGENT_SILENT = "agent not reporting"
+    #: No agent at this site (EOS, IOS-XE steer natively): the first circuit of the path that is up.
+    PATH = "path preference"
+    #: No monitoring to ask.
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class ClassCircuit:
+    """One allowed circuit of a class: the agent's figures against the class SLA, and its verdict."""
+
+    role: str
+    #: "loss 5 % > 1 %", ... (the agent's figures against the class thresholds).
+    criteria: list[str]
+    over: list[str]  # names of the criteria above the threshold
+    sla_met: bool | None  # the agent's verdict; None: no verdict
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"circuit": self.role, "criteria": self.criteria, "over": self.over, "sla_met": self.sla_met}
+
+
 @dataclass
 class ClassRoute:
-    """One application class of the site's SD-WAN policy: where its traffic goes."""
+    """One application class of the site's SD-WAN policy: where its traffic goes, why, since when."""
 
     app_class: str
     description: str
@@ -89,8 +119,22 @@ class ClassRoute:
     sla_latency_ms: int
     sla_jitter_ms: int
     sla_loss_pct: float
-    #: The first circuit of the path that is up now (None when none is, or state unknown).
+    #: The circuit the class is on now (None: unknown), and who says so (:class:`SteeringSource`).
     active: str | None = None
+    source: str = SteeringSource.UNKNOWN
+    #: Since when (ISO UTC and unix time; the agent's), and why (its reason or its verdicts and figures).
+    since: str = "-"
+    since_ts: float | None = None
+    why: str = ""
+    circuits: list[ClassCircuit] = field(default_factory=list)
+
+    @property
+    def preferred(self) -> str | None:
+        return self.path[0] if self.path else None
+
+    @property
+    def off_preferred(self) -> bool:
+        return self.active is not None and self.active != self.preferred
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -101,6 +145,24 @@ class ClassRoute:
             "never_on": self.never_on,
             "sla": {"latency_ms": self.sla_latency_ms, "jitter_ms": self.sla_jitter_ms, "loss_pct": self.sla_loss_pct},
             "active": self.active,
+            "preferred": self.preferred,
+            "off_preferred": self.off_preferred,
+            "source": self.source,
+            "since": None if self.since_ts is None else self.since,
+            "since_ts": self.since_ts,
+            "why": self.why,
+            "circuits": [c.to_dict() for c in self.circuits],
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """The short form every site carries in the estate JSON."""
+        return {
+            "class": self.app_class,
+            "circuit": self.active,
+            "preferred": self.preferred,
+            "source": self.source,
+            "since": None if self.since_ts is None else self.since,
+            "why": self.why,
         }
 
 
@@ -164,6 +226,15 @@ class SiteView:
     classes: list[ClassRoute] = field(default_factory=list)
     history: list[ChangeRecord] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
+    #: Open events (a class moved off its preferred circuit): on the pane, not incidents to answer.
+    events: list[Incident] = field(default_factory=list)
+    #: The last 24 h of each circuit, read only when shown (:mod:`.sources.trends`).
+    trends: SiteTrends | None = None
+
+    @property
+    def steered(self) -> list[ClassRoute]:
+        """Classes off their preferred circuit now."""
+        return [c for c in self.classes if c.off_preferred]
 
     @property
     def drift_state(self) -> str:
@@ -186,12 +257,15 @@ class SiteView:
             },
             "open_incidents": [i.to_dict() for i in self.open_incidents],
             "availability_30d": self.availability_30d,
+            "steering": [c.summary() for c in self.classes],
+            "events": [i.to_dict() for i in self.events],
         }
         if detail:
             data["drift"] = self.drift.to_dict() if self.drift else data["drift"]
             data["classes"] = [c.to_dict() for c in self.classes]
             data["history"] = [h.to_dict() for h in self.history]
             data["incidents"] = [i.to_dict() for i in self.incidents]
+            data["trends"] = self.trends.to_dict() if self.trends else None
         return data
 
 

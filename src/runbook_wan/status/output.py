@@ -8,14 +8,14 @@ from rich.table import Table
 from rich.text import Text
 
 from runbook_wan.context import MaskedConsole
-from runbook_wan.status.model import EstateView
+from runbook_wan.status.model import EstateView, SteeringSource
 
 _STYLE = {"healthy": "green", "degraded": "yellow", "down": "red", "unknown": "dim"}
 
 
 def print_terminal(view: EstateView, console: MaskedConsole) -> None:
     table = Table(title=f"{view.estate} ({view.generated_at})", show_edge=False)
-    for column in ("site", "state", "circuits", "last change", "drift", "open incidents", "30-day"):
+    for column in ("site", "state", "circuits", "steered", "last change", "drift", "open incidents", "30-day"):
         table.add_column(column)
     for s in view.sites:
         change = s.last_change
@@ -23,12 +23,14 @@ def print_terminal(view: EstateView, console: MaskedConsole) -> None:
             s.site,
             Text(s.state.value, style=_STYLE[s.state.value]),
             Text(" ".join(f"{c.role}:{c.state}" for c in s.circuits)),
+            Text(" ".join(f"{k.app_class}→{k.active}" for k in s.steered) or "-"),
             Text(f"{change.rollout_id} {change.commit[:10]} {change.at}" if change else "-"),
             s.drift_state,
             Text(", ".join(f"{i.alertname} ({i.status.value})" for i in s.open_incidents) or "-"),
             "-" if s.availability_30d is None else f"{s.availability_30d * 100:.3f} %",
         )
     console.print(table)
+    print_steering(view, console)
     console.print(view.monitoring, markup=False)
     for notice in view.notices:
         console.print(notice, markup=False)
@@ -43,3 +45,19 @@ def print_terminal(view: EstateView, console: MaskedConsole) -> None:
 
 def to_json(view: EstateView) -> str:
     return json.dumps(view.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def print_steering(view: EstateView, console: MaskedConsole) -> None:
+    """Every class off its preferred circuit: where it runs, since when, why (the agent's decision);
+    and the sites whose agent does not report."""
+    steered = [(s, k) for s in view.sites for k in s.steered]
+    if steered:
+        table = Table(title="SD-WAN classes off their preferred circuit", show_edge=False)
+        for column in ("site", "class", "now on", "preferred", "since", "why"):
+            table.add_column(column, overflow="fold")
+        for site, k in steered:
+            table.add_row(site.site, k.app_class, k.active or "-", k.preferred or "-", k.since, Text(k.why))
+        console.print(table)
+    silent = [s.site for s in view.sites if any(k.source == SteeringSource.AGENT_SILENT for k in s.classes)]
+    if silent:
+        console.print(f"SD-WAN agent not reporting at {len(silent)} site(s): {', '.join(silent)}", markup=False)

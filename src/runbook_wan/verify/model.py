@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runbook_wan.results import Status
+
+if TYPE_CHECKING:
+    from runbook_wan.verify.steering import SteeringCheck
 
 
 class SiteState(StrEnum):
@@ -59,6 +62,8 @@ class SiteHealth:
     hub: Check | None = None
     saas: Check | None = None
     error: str = ""
+    #: The SD-WAN agent's view (FRR sites): where each class runs, why, since when; None: no agent.
+    steering: SteeringCheck | None = None
 
     @property
     def up(self) -> bool:

@@ -148,7 +148,7 @@ def test_a_chat_message_carries_no_mention_and_no_link_from_the_alert(chat: Chat
     text = post["text"]
     for live in ("@channel", "@all", "@here", "@everyone", "<!channel>", "https://", "http://", "javascript:"):
         assert live not in text, (live, text)
-    assert "](https" not in text and "[runbook](" not in text and "evil.example" not in text
+    assert "](h" not in text and "evil.example" not in text and "[runbook] (hxxps" in text
     assert "\uff20channel" in text and "hxxps[:]//evil[.]example/login" in text and "www[.]evil[.]example" in text
     assert text.rstrip().endswith("cc: @alice @bob")  # the intent's own handles still mention
     assert "tst-001 down" in text and "inc-0a1b2c" in text  # still readable

@@ -44,6 +44,10 @@ class Attempt:
 class Sender(ABC):
     """A configured channel. ``send`` never raises: a failure is an :class:`Attempt` that says why."""
 
+    #: Who reports on its messages and takes its answers: ``twilio``, ``vonage``, ``slack``, ``mattermost``,
+    #: ``email`` ('' for channels that answer nothing).
+    PROVIDER = ""
+
     def __init__(self, name: str, kind: ChannelKind, failover: str | None = None) -> None:
         self.name = name
         self.kind = kind

@@ -173,6 +173,7 @@ def _twilio(name: str, ch: TwilioSms | TwilioVoice, v: Callable[[SecretRef], str
         name,
         account_sid=v(ch.account_sid),
         auth_token=v(ch.auth_token),
+        secondary_auth_token=v(ch.secondary_auth_token) if ch.secondary_auth_token else None,
         sender=ch.sender,
         failover=ch.failover,
         timeout=timeout,
@@ -189,6 +190,8 @@ def _vonage_sms(name: str, ch: VonageSms, v: Callable[[SecretRef], str], timeout
         sender=ch.sender,
         failover=ch.failover,
         timeout=timeout,
+        signature_secret=v(ch.signature_secret) if ch.signature_secret else None,
+        signature_method=ch.signature_method,
     )
 
 
@@ -202,13 +205,22 @@ def _vonage_voice(name: str, ch: VonageVoice, v: Callable[[SecretRef], str], tim
         sender=ch.sender,
         failover=ch.failover,
         timeout=timeout,
+        signature_secret=v(ch.signature_secret) if ch.signature_secret else None,
     )
 
 
 def _chat(name: str, ch: ChatWebhook, v: Callable[[SecretRef], str], timeout: float) -> Sender:
     from runbook_wan.notify.channels import chat  # noqa: PLC0415 - load only the SDKs in use
 
-    return chat.ChatWebhook(name, kind=ch.type, webhook_url=v(ch.webhook_url), failover=ch.failover, timeout=timeout)
+    return chat.ChatWebhook(
+        name,
+        kind=ch.type,
+        webhook_url=v(ch.webhook_url),
+        failover=ch.failover,
+        timeout=timeout,
+        interactive=ch.signing_secret is not None,
+        signing_secret=v(ch.signing_secret) if ch.signing_secret else None,
+    )
 
 
 def _email(name: str, ch: EmailChannel, v: Callable[[SecretRef], str], timeout: float) -> Sender:

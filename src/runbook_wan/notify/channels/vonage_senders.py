@@ -15,7 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from typing_extensions import override
 from vonage_http_client import Auth, HttpClient, HttpClientOptions
 from vonage_sms import Sms, SmsMessage
-from vonage_voice import CreateCallRequest, Phone, Talk, ToPhone, Voice
+from vonage_voice import CreateCallRequest, Input, Phone, Talk, ToPhone, Voice
+from vonage_voice.models import Dtmf
 
 from runbook_wan.model.notifications import ChannelKind
 from runbook_wan.notify.channels.base import DEFAULT_TIMEOUT, Sender, SenderConfigError
@@ -55,7 +56,28 @@ def vonage_number(number: str) -> str:
     return number.removeprefix("+")
 
 
+#: Seconds the call waits for a key after the message.
+KEYPRESS_TIMEOUT = 10
+
+
+def ncco(notice: Notice) -> list[Talk | Input]:
+    """The call's script (NCCO): the notice read twice; with a keypress URL, one DTMF digit after it."""
+    actions: list[Talk | Input] = [Talk(text=notice.speech(), loop=2, bargeIn=bool(notice.reach.keypress_url))]
+    if notice.reach.keypress_url:
+        actions.append(
+            Input(
+                type=["dtmf"],
+                dtmf=Dtmf(maxDigits=1, timeOut=KEYPRESS_TIMEOUT),
+                eventUrl=[notice.reach.keypress_url],
+                eventMethod="POST",
+            )
+        )
+    return actions
+
+
 class VonageSms(Sender):
+    PROVIDER = "vonage"
+
     def __init__(
         self,
         name: str,
@@ -65,18 +87,36 @@ class VonageSms(Sender):
         sender: str,
         failover: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        signature_secret: str | None = None,
+        signature_method: str = "sha256",
     ) -> None:
         super().__init__(name, ChannelKind.SMS, failover)
         self._sms = Sms(_http(Auth(api_key=api_key, api_secret=api_secret), timeout))
         self._from = vonage_number(sender)
+        self.number = self._from
+        #: Checks Vonage's signed SMS webhooks (inbound messages, delivery receipts); None: refused.
+        self.webhook_auth = (
+            Auth(api_key=api_key, signature_secret=signature_secret, signature_method=signature_method)
+            if signature_secret
+            else None
+        )
 
     @override
     def _send(self, notice: Notice, recipient: Recipient, reference: str) -> str:
-        response = self._sms.send(SmsMessage(to=vonage_number(recipient.address), from_=self._from, text=notice.sms()))
+        callback = {"callback": notice.reach.status_url} if notice.reach.status_url else {}
+        message = SmsMessage(to=vonage_number(recipient.address), from_=self._from, text=notice.sms(), **callback)
+        response = self._sms.send(message)
+        return str(response.messages[0].message_id or "")
+
+    def reply(self, to: str, text: str) -> str:
+        """Answer an inbound SMS (Vonage takes no answer in the webhook's response): the message id."""
+        response = self._sms.send(SmsMessage(to=vonage_number(to), from_=self._from, text=text))
         return str(response.messages[0].message_id or "")
 
 
 class VonageVoice(Sender):
+    PROVIDER = "vonage"
+
     def __init__(
         self,
         name: str,
@@ -86,19 +126,24 @@ class VonageVoice(Sender):
         sender: str,
         failover: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        signature_secret: str | None = None,
     ) -> None:
         super().__init__(name, ChannelKind.VOICE, failover)
         check_private_key(private_key)
         self._voice = Voice(_http(Auth(application_id=application_id, private_key=private_key), timeout))
         self._from = vonage_number(sender)
+        #: The HS256 key of the JWT on Vonage's voice webhooks; None: refused.
+        self.signature_secret = signature_secret
 
     @override
     def _send(self, notice: Notice, recipient: Recipient, reference: str) -> str:
+        events = {"event_url": [notice.reach.status_url], "event_method": "POST"} if notice.reach.status_url else {}
         call = self._voice.create_call(
             CreateCallRequest(
                 to=[ToPhone(number=vonage_number(recipient.address))],
                 from_=Phone(number=self._from),
-                ncco=[Talk(text=notice.speech(), loop=2)],
+                ncco=ncco(notice),
+                **events,
             )
         )
         return str(call.uuid or "")
