@@ -284,7 +284,11 @@ def load_estate(
         broken |= {("provider", getattr(s.circuits, role).provider) for s in sites.values() for role in CIRCUIT_ROLES}
     if "policy" in missing:
         broken |= {("policy", site.policy) for site in sites.values()}
+    before = len(out.diagnostics)
     notifications = _load_notifications(root, out, layers)
+    # A key written twice makes that entry ambiguous (YAML keeps the last): the duplicate is the one
+    # error, and what the names then seem to lack (a contact without a phone...) is not reported on top.
+    ambiguous = any(d.code == "yaml-duplicate-key" for d in out.diagnostics[before:])
     if defaults is None:
         raise DiagnosticError(_with_unchecked_sites(errors_only(out.diagnostics) or out.diagnostics, root))
     estate = Estate(
@@ -299,7 +303,7 @@ def load_estate(
         layers=layers,
     )
     out.add(check_references(estate, broken))
-    if notifications is not None:
+    if notifications is not None and not ambiguous:
         out.add(_notification_references(estate, notifications, broken, missing))
     errors = errors_only(out.diagnostics)
     if errors:

@@ -1,7 +1,7 @@
 """Opening Runbook's SQLite stores, and saying what is wrong with one when it cannot be used.
 
-Every store (the incident store, and any other table file under ``<state>/``) opens through
-:func:`connect`, so they all behave alike:
+Every store (the incident store, the inbound answers beside it, the pane's users and sessions)
+opens through :func:`connect` (or :func:`transaction`, :func:`session`), so they all behave alike:
 
 * **Read-only** opens never write. A store in WAL mode needs its ``-shm`` file even to read; in a
   folder that cannot be written (a read-only mount, a snapshot, another user's state) SQLite
@@ -196,6 +196,20 @@ def transaction(
         if db.in_transaction:
             with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back already (SQLITE_FULL)
                 db.execute("ROLLBACK")
+        raise describe(exc, path, doing) from None
+    finally:
+        db.close()
+
+
+@contextmanager
+def session(path: Path, *, readonly: bool, doing: str = "using") -> Iterator[sqlite3.Connection]:
+    """A connection in Python's usual transaction handling (``with db``: commit, or roll back on error),
+    for stores that manage their own ``BEGIN``; every SQLite failure becomes a :class:`StoreError`."""
+    db = connect(path, readonly=readonly)
+    try:
+        with db:
+            yield db
+    except (sqlite3.Error, OSError) as exc:
         raise describe(exc, path, doing) from None
     finally:
         db.close()

@@ -53,7 +53,7 @@ def apprise_url(kind: str, webhook_url: str) -> str:
     if kind == "mattermost":
         # https://host[:port][/prefix]/hooks/<token> -> mmosts://host[:port][/prefix]/<token>
         parts = urlsplit(webhook_url)
-        found = re.match(r"^(?P<prefix>.*)/hooks/(?P<token>[^/]+)/?$", parts.path)
+        found = re.fullmatch(r"(?P<prefix>.*)/hooks/(?P<token>[^/]+)/?", parts.path)
         if parts.scheme not in ("http", "https") or not parts.netloc or found is None:
             raise ChatUrlError("a Mattermost webhook URL looks like https://HOST/hooks/TOKEN")
         secure = "mmosts" if parts.scheme == "https" else "mmost"
