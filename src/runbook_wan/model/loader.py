@@ -284,11 +284,7 @@ def load_estate(
         broken |= {("provider", getattr(s.circuits, role).provider) for s in sites.values() for role in CIRCUIT_ROLES}
     if "policy" in missing:
         broken |= {("policy", site.policy) for site in sites.values()}
-    before = len(out.diagnostics)
-    notifications = _load_notifications(root, out, layers)
-    # A key written twice makes that entry ambiguous (YAML keeps the last): the duplicate is the one
-    # error, and what the names then seem to lack (a contact without a phone...) is not reported on top.
-    ambiguous = any(d.code == "yaml-duplicate-key" for d in out.diagnostics[before:])
+    notifications, ambiguous = _load_notifications(root, out, layers)
     if defaults is None:
         raise DiagnosticError(_with_unchecked_sites(errors_only(out.diagnostics) or out.diagnostics, root))
     estate = Estate(
@@ -314,21 +310,27 @@ def load_estate(
 NOTIFICATIONS_FILES = ("notifications.yaml", "notifications.yml")
 
 
-def _load_notifications(root: Path, out: _Collector, layers: dict[tuple[Kind, str], Layer]) -> Notifications | None:
-    """``notifications.yaml`` when present (it is optional), validated on its own."""
+def _load_notifications(
+    root: Path, out: _Collector, layers: dict[tuple[Kind, str], Layer]
+) -> tuple[Notifications | None, bool]:
+    """``notifications.yaml`` when present (it is optional), validated on its own; and whether a key is
+    written twice in it. That makes the entry ambiguous (YAML keeps the last): the duplicate is the one
+    error, and what the names then seem to lack (a contact without a phone...) is not checked on top."""
     # exists or is a (broken) link: an unreadable file is an error, never silently no notifications
     path = next(
         (root / name for name in NOTIFICATIONS_FILES if (root / name).exists() or (root / name).is_symlink()), None
     )
     if path is None:
-        return None
+        return None, False
+    before = len(out.diagnostics)
     doc = _read(path, out)
     if doc is None:
-        return None
+        return None, False
+    ambiguous = any(d.code == "yaml-duplicate-key" for d in out.diagnostics[before:])
     layer = Layer.from_document(doc)
     layers[("notifications", "notifications")] = layer
     notifications: Notifications | None = _validate(Notifications, layer, "notifications", out)
-    return notifications
+    return notifications, ambiguous
 
 
 def _notification_references(

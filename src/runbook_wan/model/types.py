@@ -26,7 +26,7 @@ TEXT_MAX_LENGTH = 160
 SHORT_TEXT_MAX_LENGTH = 64
 TEXT_HINT = "use letters, digits, spaces and " + " ".join(TEXT_PUNCTUATION.strip()) + " (ASCII, one line)"
 
-_CATEGORY_NAMES = {"Zl": "a line separator", "Zp": "a paragraph separator"}
+_CATEGORY_NAMES = {"Zl": "a line separator", "Zp": "a paragraph separator", "Cf": "an invisible format character"}
 _CHARACTER_NAMES = {"\n": "a line break (\\n)", "\r": "a carriage return (\\r)", "\t": "a tab (\\t)"}
 
 

@@ -90,8 +90,8 @@ def test_no_dollar_anchored_pattern_is_matched_instead_of_fullmatched() -> None:
     every_compiled: dict[str, str] = {}
     sources = {path: path.read_text(encoding="utf-8") for path in _modules()}
     for source in sources.values():
-        found = _compiled(ast.parse(source), {})
-        every_compiled |= {k: v for k, v in found.items() if k.isupper() or k.startswith("_")}
+        compiled = _compiled(ast.parse(source), {})
+        every_compiled |= {k: v for k, v in compiled.items() if k.isupper() or k.startswith("_")}
     found = [v for path, source in sources.items() for v in violations(source, str(path), every_compiled)]
     assert not found, "use fullmatch (and drop the $), or \\Z:\n" + "\n".join(found)
 
