@@ -41,7 +41,7 @@ grep "sea-001" "$DEMO/received.log"
 run status --intents "$DEMO/intents"                          # the single pane, in the terminal
 run status --intents "$DEMO/intents" --html "$DEMO/status.html"  # ... and as one static page
 run lab restore sea-001 primary_dia
-run incidents list
+run incidents list --all   # the last line counts what was sent, per route: only sea-001's CircuitDown pages the NOC
 echo
 echo "Done. The lab and monitoring are still up: python3 runbook.py monitor status | incidents list | lab status"
 echo "The live pane: python3 runbook.py status --intents $DEMO/intents serve  (http://127.0.0.1:8470/)"

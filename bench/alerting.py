@@ -15,11 +15,18 @@ an SMTP server (aiosmtpd) and Twilio through the contract proxy of ``tests/contr
   memory (RSS and PSS from ``smaps_rollup``) of Prometheus, Alertmanager, the probe and the
   notifier for 80 sites (target: under 5 % of one core, under 300 MB), next to the lab's own.
 
-Results go to ``bench/results/alerting.json``; the README quotes them. Lab prefix ``rbba``, a free
-/22 management network.
+Alert volume (``--volume S``, issue 19: pages only for impact): the healthy 80-site lab, with the
+normal loss of its wireless circuits, watched for S seconds at the demo's 5 s scrape; every
+notification the notifier sent is counted, per channel kind: messages to the NOC (chat, e-mail,
+SMS, voice) must be 0, tickets are allowed. Then a canary is halted on purpose (a change that
+breaks its primary circuit): exactly one RolloutHalted and no CircuitDown page.
+
+Results go to ``bench/results/alerting.json`` (a run updates only the figures it measured); the
+README quotes them. Lab prefix ``rbba``, a free /22 management network.
 
     python bench/alerting.py                  # 2 runs of each failure, 300 s cost window
     python bench/alerting.py --runs 1 --window 60
+    python bench/alerting.py --volume 1800 --only-volume   # 30 min of a healthy estate + a halted canary
 """
 
 from __future__ import annotations
@@ -140,6 +147,95 @@ def site_down(lab: Lab, proxy: ContractProxy, site: str, timeout: float) -> floa
             lab.restore(site, circuit)
 
 
+#: Channel kinds of tests/notify/notifykit.py's notifications intent that reach people.
+PEOPLE = {
+    "sms": "sms",
+    "voice": "voice",
+    "sms-backup": "sms",
+    "voice-backup": "voice",
+    "chat": "chat",
+    "email": "email",
+}
+
+
+def incidents(state: Path, env: dict[str, str]) -> list[dict[str, Any]]:
+    done = runbook(state, env, "incidents", "list", "--all", "--format", "json")
+    if done.returncode != 0:
+        return []
+    found: list[dict[str, Any]] = json.loads(done.stdout)
+    return found
+
+
+def tally(found: list[dict[str, Any]]) -> dict[str, Any]:
+    """Incidents by alert (and impact), and what was sent: messages to people vs tickets."""
+    by_alert: dict[str, int] = {}
+    people: dict[str, int] = {}
+    tickets = 0
+    for incident in found:
+        impact = incident.get("labels", {}).get("impact") or ""
+        key = incident["alertname"] + (f" ({impact})" if impact else "")
+        by_alert[key] = by_alert.get(key, 0) + 1
+        for delivery in incident.get("deliveries", []):
+            if delivery["kind"] == "resolved":
+                continue
+            kind = PEOPLE.get(delivery["channel"])
+            if kind is None:
+                tickets += 1
+            else:
+                people[kind] = people.get(kind, 0) + 1
+    return {
+        "incidents": by_alert,
+        "pages_to_noc": sum(people.values()),
+        "pages_by_channel": people,
+        "tickets": tickets,
+    }
+
+
+def volume(state: Path, env: dict[str, str], seconds: float) -> dict[str, Any]:
+    """A healthy estate watched for ``seconds``: what reached people."""
+    load_before = os.getloadavg()
+    time.sleep(seconds)
+    found = incidents(state, env)
+    return {
+        "seconds": seconds,
+        "what": "healthy 80-site lab, normal wireless loss of the lab relay, no fault injected",
+        **tally(found),
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def halted_canary(state: Path, env: dict[str, str], intents: Path, inventory: Path, wait: float) -> dict[str, Any]:
+    """A change that breaks the canary's primary circuit (its provider's ASN): rolled back, halted."""
+    known = {i["id"] for i in incidents(state, env)}
+    provider = intents / "providers" / "fibrelink.yaml"
+    original = provider.read_text()
+    provider.write_text(original.replace("asn: 64501", "asn: 64599"))
+    started = time.monotonic()
+    try:
+        done = runbook(
+            state,
+            env,
+            "deploy",
+            *("--intents", str(intents), "--inventory", str(inventory), "--yes"),
+            *("--limit", "sea-001,pdx-002", "--canary", "sea-001", "--wave-size", "1"),
+            *("--gate-timeout", "20", "--revert-in", "45"),
+        )
+    finally:
+        provider.write_text(original)
+    deploy_s = time.monotonic() - started
+    time.sleep(wait)  # longer than CircuitDown's for + keep_firing_for and a notification round
+    new = [i for i in incidents(state, env) if i["id"] not in known]
+    return {
+        "deploy_exit_code": done.returncode,
+        "deploy_s": round(deploy_s, 1),
+        "watched_after_s": wait,
+        "rollout_halted_incidents": sum(1 for i in new if i["alertname"] == "RolloutHalted"),
+        "circuit_down_incidents": sum(1 for i in new if i["alertname"] == "CircuitDown"),
+        **tally(new),
+    }
+
+
 def runbook(state: Path, env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(REPO / "runbook.py"), "--no-color", "--state", str(state), *argv],
@@ -151,6 +247,77 @@ def runbook(state: Path, env: dict[str, str], *argv: str) -> subprocess.Complete
     )
 
 
+def worst(runs: list[dict[str, Any]]) -> float | None:
+    times = [r["seconds"] for r in runs]
+    return None if None in times else round(max(times), 1)
+
+
+def rounded(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**r, "seconds": None if r["seconds"] is None else round(r["seconds"], 1)} for r in runs]
+
+
+def merge_results(measured: dict[str, Any], sites: int, lab_boot: float) -> dict[str, Any]:
+    """The results file with the figures this run measured replaced (the others kept)."""
+    out = REPO / "bench" / "results" / "alerting.json"
+    result: dict[str, Any] = json.loads(out.read_text()) if out.is_file() else {"benchmark": "alerting"}
+    result["machine"] = {"kernel": platform.release(), "cpus": os.cpu_count(), "python": platform.python_version()}
+    result["sites"] = sites
+    if "cost" in measured:
+        result |= {
+            "timing": "committed profile: 15 s scrape/evaluation, 10 s probe cycle, 60 s device polls, "
+            "CircuitDown for 30 s, SiteDown for 15 s, group_wait 5 s",
+            "lab_boot_s": round(lab_boot, 1),
+            "circuit_down_to_chat_s": rounded(measured["circuit_runs"]),
+            "site_down_to_sms_s": rounded(measured["site_runs"]),
+            "worst_circuit_down_s": worst(measured["circuit_runs"]),
+            "worst_site_down_s": worst(measured["site_runs"]),
+            "targets": {
+                "site_down_page_s": 60,
+                "circuit_down_message_s": 90,
+                "cpu_pct_of_one_core": 5,
+                "memory_mib": 300,
+            },
+            "cost_80_sites": measured["cost"],
+        }
+    if "volume" in measured:
+        result["alert_volume"] = {**measured["volume"], "target": {"pages_to_noc": 0}}
+        result["halted_canary"] = {
+            **measured["canary"],
+            "target": {"rollout_halted_incidents": 1, "circuit_down_incidents": 0},
+        }
+    return result
+
+
+def measure(
+    args: argparse.Namespace,
+    lab: Lab,
+    state: Path,
+    env: dict[str, str],
+    receivers: tuple[ChatReceiver, ContractProxy],
+    intents: Path,
+    inventory: Path,
+) -> dict[str, Any]:
+    """The runs the options ask for, against the running lab and stack."""
+    chat, proxy = receivers
+    measured: dict[str, Any] = {}
+    record = StackRecord.read(state)
+    assert record is not None
+    sites = lab.sites
+    if not args.only_volume:
+        # From right after `up`, over one device-poll interval: every cost in its steady-state
+        # share (one NAPALM poll of every device, 30 measurement cycles, 20 scrapes and evaluations).
+        measured["cost"] = measure_cost(record, args.window)
+        measured["circuit_runs"] = [{"site": s, "seconds": circuit_down(lab, chat, s, 240)} for s in sites[: args.runs]]
+        measured["site_runs"] = [
+            {"site": s, "seconds": site_down(lab, proxy, s, 240)} for s in sites[args.runs : 2 * args.runs]
+        ]
+    if args.volume:
+        measured["volume"] = volume(state, env, args.volume)
+        measured["volume"]["scrape_interval_s"] = args.volume_scrape if args.only_volume else 15
+        measured["canary"] = halted_canary(state, env, intents, inventory, 90)
+    return measured
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=2, help="failures of each kind (each on its own site)")
@@ -160,6 +327,9 @@ def main() -> int:
         default=300.0,
         help="seconds of the cost measurement (default: one device-poll interval)",
     )
+    parser.add_argument("--volume", type=float, default=0.0, help="seconds of a healthy estate to count pages")
+    parser.add_argument("--only-volume", action="store_true", help="skip the latency and cost runs")
+    parser.add_argument("--volume-scrape", type=float, default=5.0, help="scrape interval of the volume run (demo: 5)")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="rb-bench-alerting-"))
     state = root / "state"
@@ -182,23 +352,20 @@ def main() -> int:
             boot = time.monotonic()
             lab = Lab.up(intents, state, prefix=PREFIX, configs=REPO / "configs", inventory_dir=root / "inventory")
             lab_boot = time.monotonic() - boot
+            measured: dict[str, Any] = {}
+            sites = lab.sites
             try:
+                scrape = ["--scrape-interval", f"{args.volume_scrape:g}"] if args.only_volume else []
                 up = runbook(
-                    state, env, "monitor", "up", "--intents", str(intents), "--inventory", str(root / "inventory")
+                    state,
+                    env,
+                    *("monitor", "up", "--intents", str(intents), "--inventory", str(root / "inventory")),
+                    *scrape,
                 )
                 if up.returncode != 0:
                     print(up.stdout + up.stderr, file=sys.stderr)
                     return 1
-                record = StackRecord.read(state)
-                assert record is not None
-                # From right after `up`, over one device-poll interval: every cost in its steady-state share
-                # (one NAPALM poll of every device, 30 measurement cycles, 20 scrapes and evaluations).
-                cost = measure_cost(record, args.window)
-                sites = lab.sites
-                circuit_runs = [{"site": s, "seconds": circuit_down(lab, chat, s, 240)} for s in sites[: args.runs]]
-                site_runs = [
-                    {"site": s, "seconds": site_down(lab, proxy, s, 240)} for s in sites[args.runs : 2 * args.runs]
-                ]
+                measured = measure(args, lab, state, env, (chat, proxy), intents, root / "inventory")
             finally:
                 runbook(state, env, "monitor", "down")
                 lab.down()
@@ -206,28 +373,7 @@ def main() -> int:
             chat.stop()
             smtp.stop()
 
-    def worst(runs: list[dict[str, Any]]) -> float | None:
-        times = [r["seconds"] for r in runs]
-        return None if None in times else round(max(times), 1)
-
-    result = {
-        "benchmark": "alerting",
-        "machine": {"kernel": platform.release(), "cpus": os.cpu_count(), "python": platform.python_version()},
-        "sites": len(sites),
-        "timing": "committed profile: 15 s scrape/evaluation, 10 s probe cycle, 60 s device polls, "
-        "CircuitDown for 30 s, SiteDown for 15 s, group_wait 5 s",
-        "lab_boot_s": round(lab_boot, 1),
-        "circuit_down_to_chat_s": [
-            {**r, "seconds": None if r["seconds"] is None else round(r["seconds"], 1)} for r in circuit_runs
-        ],
-        "site_down_to_sms_s": [
-            {**r, "seconds": None if r["seconds"] is None else round(r["seconds"], 1)} for r in site_runs
-        ],
-        "worst_circuit_down_s": worst(circuit_runs),
-        "worst_site_down_s": worst(site_runs),
-        "targets": {"site_down_page_s": 60, "circuit_down_message_s": 90, "cpu_pct_of_one_core": 5, "memory_mib": 300},
-        "cost_80_sites": cost,
-    }
+    result = merge_results(measured, len(sites), lab_boot)
     out = REPO / "bench" / "results" / "alerting.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

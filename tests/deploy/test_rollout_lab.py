@@ -324,9 +324,52 @@ def test_08c_device_layer_shows_a_hand_change_beside_the_rendered_diff(rollout_l
     assert "| device | 2 device(s) differ from their running config" in out
     assert full.read_text().startswith("## Runbook review")
     assert hand in env.running("chi-021")  # --check touched nothing
-    code, out = env.deploy(*GATE)  # deploying the intents removes the hand change again
-    assert code == 0, out
+    # The configs change at one site, the devices at two (chi-021's hand change goes too): wider than
+    # the 5-site estate's gate (25% = 1), refused before the first wave.
+    before = _snapshot(env)
+    rollouts = {p.name for p in (env.state / "rollouts").glob("*")}
+    code, out = env.deploy(*GATE)
+    assert code == 7, out
+    assert "blast-radius gate, device layer: 2 devices would change; estate.change_policy.max_sites allows 1" in out
+    assert "(the configs differ at 1; the others run something else than what was deployed" in out and "chi-021" in out
+    assert _snapshot(env) == before
+    assert {p.name for p in (env.state / "rollouts").glob("*")} == rollouts
+    code, out = env.deploy("--allow-wide-change", "CHG-8: sea-001 bandwidth, and chi-021 back to its config", *GATE)
+    assert code == 0, out  # deploying the intents removes the hand change again
     assert hand not in env.running("chi-021")
+
+
+def test_08d_hand_changes_at_many_sites_exceed_the_gate_although_configs_did_not_change(
+    rollout_lab: RolloutLab,
+) -> None:
+    """Three devices changed by hand, no intent change: review counts 0 sites, the devices 3. deploy asks
+    every device before the first wave and refuses (exit 7, nothing touched); with an override it puts
+    them back, and the report holds the device layer's count."""
+    env = rollout_lab
+    hands = {site: f"ip route 192.0.2.{n}/32 blackhole" for n, site in enumerate(("atl-061", "mke-022", "nyc-041"), 1)}
+    for site, line in hands.items():
+        env.lab.configure(site, line)
+        assert line in env.running(site)
+    before = _snapshot(env)
+    rollouts = {p.name for p in (env.state / "rollouts").glob("*")}
+    report = env.root / "hand.json"
+    code, out = env.deploy("--report", str(report), *GATE)
+    assert code == 7, out
+    assert "blast-radius gate, device layer: 3 devices would change; estate.change_policy.max_sites allows 1" in out
+    assert "(the configs differ at 0;" in out
+    assert _snapshot(env) == before and {p.name for p in (env.state / "rollouts").glob("*")} == rollouts
+    audit = [json.loads(line) for line in (env.state / "audit.log").read_text().splitlines()]
+    refused = [r for r in audit if r["event"] == "rollout-refused"][-1]
+    assert refused["layer"] == "device" and refused["devices_changing"] == 3 and refused["config_layer_counted"] == 0
+    code, out = env.deploy("--report", str(report), "--allow-wide-change", "CHG-9: undo hand changes", *GATE)
+    assert code == 0, out
+    data = _report(report)
+    assert data["device_gate"]["changing"] == sorted(hands) and data["device_gate"]["config_layer_counted"] == 0
+    outcomes = _outcomes(data)
+    assert {s: outcomes[s] for s in hands} == dict.fromkeys(hands, "changed")
+    assert outcomes["chi-021"] == outcomes["sea-001"] == "unchanged"
+    for site, line in hands.items():
+        assert line not in env.running(site)
 
 
 def test_09_secret_reaches_the_device_and_nothing_else(rollout_lab: RolloutLab) -> None:

@@ -291,7 +291,15 @@ def alert(name: str, *, resolved: bool = False, starts: datetime | None = None, 
 class Notifier(Process):
     """``runbook.py --state STATE notify --listen 127.0.0.1:PORT --alertmanager URL --intents DIR``."""
 
-    def __init__(self, workdir: Path, intents: Path, alertmanager: str, env: dict[str, str], port: int) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        intents: Path,
+        alertmanager: str,
+        env: dict[str, str],
+        port: int,
+        extra: tuple[str, ...] = (),
+    ) -> None:
         self.port = port
         self.state = workdir / "state"
         super().__init__(
@@ -308,6 +316,7 @@ class Notifier(Process):
                 f"127.0.0.1:{port}",
                 "--alertmanager",
                 alertmanager,
+                *extra,
             ],
             workdir / "notifier.log",
             env,

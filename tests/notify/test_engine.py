@@ -155,3 +155,31 @@ def test_the_webhook_endpoint_refuses_what_is_not_alertmanager_and_reports_what_
     assert junk.status_code == 400 and "not an Alertmanager webhook payload" in junk.json()["error"]
     assert old.status_code == 400 and "version '3' is not supported" in old.json()["error"]
     assert done.status_code == 200 and done.json()["sent"] == 3 and len(done.json()["opened"]) == 1
+
+
+def test_engagement_overdue_escalates_its_incident_at_once_and_metrics_show_who_waits(rig: Rig) -> None:
+    rig.notifier.handle(payload("runbook-site-down", am_alert("SiteDown", site="ovd-001")))
+    rig.notifier.handle(payload("runbook-site-down", am_alert("SiteDown", site="ovd-002")))
+    waiting = {i.site: i for i in rig.store.incidents()}
+    assert rig.store.acknowledge(waiting["ovd-002"].id, "bob", via="sms") is not None
+
+    async def scrape() -> str:
+        transport = httpx.ASGITransport(app=build_app(rig.notifier))
+        async with httpx.AsyncClient(transport=transport, base_url="http://notifier.invalid") as client:
+            return (await client.get("/metrics")).text
+
+    rig.clock.now = T0 + timedelta(seconds=12)
+    exported = asyncio.run(scrape())
+    lines = [line for line in exported.splitlines() if line.startswith("runbook_incident_unacknowledged_seconds{")]
+    assert len(lines) == 1 and f'incident="{waiting["ovd-001"].id}"' in lines[0]
+    assert 'paged_alertname="SiteDown"' in lines[0] and lines[0].endswith(" 12.0")
+    assert "runbook_engagement_incidents 2.0" in exported
+
+    assert rig.notifier.escalate_due().sent == 0  # the route escalates after 15 s
+    # Prometheus says the page waited ten minutes: the notifier calls now, not at the route's own delay.
+    overdue = am_alert("EngagementOverdue", incident=waiting["ovd-001"].id, site="ovd-001", severity="critical")
+    rig.notifier.handle(payload("runbook-default-other", overdue))
+    assert rig.notifier.escalate_due().sent == 2
+    assert sorted(rig.calls("ovd-001")) == ["+14155550123", "+14155550124"] and rig.calls("ovd-002") == []
+    # The EngagementOverdue incident itself is not an incident whose acknowledgement is measured.
+    assert "EngagementOverdue" not in asyncio.run(scrape())

@@ -14,6 +14,7 @@ import subprocess
 import threading
 import time
 
+import httpx
 import pytest
 from opskit import OpsWorld, settle, wait_for
 
@@ -104,7 +105,7 @@ def _deploy_one_site_per_wave(ops: OpsWorld) -> subprocess.CompletedProcess[str]
     )
 
 
-def test_3_each_deploy_wave_is_silenced_during_its_change_window(ops: OpsWorld) -> None:
+def test_3_each_changing_site_is_silenced_for_its_change_and_lifted_once_healthy(ops: OpsWorld) -> None:
     edited = ops.intents / "defaults.yaml"
     original = edited.read_text()
     edited.write_text(original.replace("interval_ms: 500", "interval_ms: 400"))
@@ -122,15 +123,37 @@ def test_3_each_deploy_wave_is_silenced_during_its_change_window(ops: OpsWorld) 
     assert sorted(s for sites in seen.values() for s in sites) == ["chi-021", "sea-001"], seen
     by_id = {s["id"]: s for s in ops.silences()}
     for silence_id in seen:
-        assert by_id[silence_id]["status"]["state"] == "expired", "the silence is lifted after the gate"
+        assert by_id[silence_id]["status"]["state"] == "expired", "lifted once the site is healthy and quiet"
         assert {"name": "alertname", "value": "RolloutHalted", "isRegex": False, "isEqual": False} in by_id[silence_id][
             "matchers"
         ]
 
 
-def test_4_a_rollout_halted_at_the_canary_raises_rollouthalted(ops: OpsWorld) -> None:
+MEASURED = ("CircuitDown", "CircuitSLABreach", "SiteDown")
+
+
+def _site_alerts(ops: OpsWorld, site: str) -> list[str]:
+    """Alerts a change can set off at ``site`` that Alertmanager holds (silenced ones too) or Prometheus
+    evaluates (pending too)."""
+    held = [a["labels"] for a in ops.alerts()]
+    rules = [
+        a["labels"] for a in httpx.get(f"{ops.url('prometheus')}/api/v1/alerts", timeout=5).json()["data"]["alerts"]
+    ]
+    return [
+        f"{x['alertname']} {x.get('circuit', '')}"
+        for x in held + rules
+        if x.get("site") == site and x["alertname"] in MEASURED
+    ]
+
+
+def test_4_a_rollout_halted_at_the_canary_pages_rollouthalted_once_and_no_circuitdown(ops: OpsWorld) -> None:
+    """The canary's change breaks its primary: rolled back, halted. Its CircuitDown (if the probe saw the
+    outage long enough) ends inside the canary's silence, which covers the change window and the alert's
+    ``for`` + ``keep_firing_for``: one RolloutHalted page, no CircuitDown page."""
     provider = ops.intents / "providers" / "fibrelink.yaml"
     original = provider.read_text()
+    known = {i["id"] for i in ops.incidents()}
+    chats_before = len(ops.chat.texts())
     provider.write_text(original.replace("asn: 64501", "asn: 64599"))  # every fibrelink session breaks
     try:
         done = _deploy_one_site_per_wave(ops)
@@ -142,5 +165,17 @@ def test_4_a_rollout_halted_at_the_canary_raises_rollouthalted(ops: OpsWorld) ->
         ("sea-001", "west", "active")
     ]
     wait_for("the RolloutHalted chat message", lambda: ops.chats("RolloutHalted", "sea-001"), timeout=60)
-    [incident] = _of(ops, "sea-001", "RolloutHalted")
-    assert incident["status"] == "firing"
+    # Every other alert of the canary ends while its silence still holds: none can page afterwards.
+    wait_for("sea-001's alerts to end", lambda: _site_alerts(ops, "sea-001") == [], timeout=120, interval=1)
+    active = [
+        s
+        for s in ops.silences()
+        if s["status"]["state"] == "active"
+        and {"name": "site", "value": "sea-001", "isRegex": False, "isEqual": True} in s["matchers"]
+    ]
+    assert active, "the canary's silence outlasts its alerts"
+    settle(5)
+    new = [i for i in ops.incidents() if i["id"] not in known]
+    assert [(i["alertname"], i["site"]) for i in new] == [("RolloutHalted", "sea-001")], new
+    assert new[0]["status"] == "firing"
+    assert not [t for t in ops.chat.texts()[chats_before:] if "CircuitDown" in t or "SiteDown" in t]

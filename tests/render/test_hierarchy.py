@@ -67,6 +67,7 @@ GRAMMAR: dict[str, Grammar] = {
             "policy-map type pbr ",
             "router bfd$",
             r"router bgp \d+$",
+            "monitor connectivity$",
         ],
         (r"vlan ",): ["name "],
         ("interface ",): [
@@ -91,6 +92,8 @@ GRAMMAR: dict[str, Grammar] = {
         ("router bfd$",): [r"interval \d+ min-rx \d+ multiplier \d+ default$"],
         ("router bgp ",): ["router-id ", "no bgp default ipv4-unicast$", r"neighbor \S+ ", "address-family ipv4$"],
         ("router bgp ", "address-family ipv4$"): [r"neighbor \S+ (activate|route-map \S+ (in|out))$", "network "],
+        ("monitor connectivity$",): [r"interval \d+$", "no shutdown$", r"interface set \S+ \S+$", r"host \S+$"],
+        ("monitor connectivity$", r"host "): [r"local-interfaces \S+$", r"ip \S+$"],
     },
     "ios": {
         (): [
@@ -101,10 +104,22 @@ GRAMMAR: dict[str, Grammar] = {
             "ip prefix-list ",
             r"route-map \S+ (permit|deny) \d+$",
             r"track \d+ ip route ",
+            r"ip sla \d+$",
+            r"ip sla schedule \d+ life forever start-time now$",
+            r"track \d+ ip sla \d+ state$",
+            r"track \d+ list boolean and$",
             "ip access-list extended ",
             r"router bgp \d+$",
         ],
         ("bfd-template single-hop ",): [r"interval min-tx \d+ min-rx \d+ multiplier \d+$"],
+        (r"ip sla \d+$",): [
+            r"icmp-echo \S+ source-interface \S+$",
+            r"threshold \d+$",
+            r"timeout \d+$",
+            r"frequency \d+$",
+        ],
+        (r"track \d+ ip sla ",): [r"delay down \d+ up \d+$"],
+        (r"track \d+ list boolean and$",): [r"object \d+$"],
         ("interface ",): [
             "description ",
             r"encapsulation dot1Q \d+$",

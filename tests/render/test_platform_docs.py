@@ -43,3 +43,26 @@ def test_every_listed_section_has_its_template() -> None:
     for spec in PLATFORMS.values():
         for section in spec.sections:
             assert (REPO / "templates" / spec.templates / f"{section}.j2").is_file(), (spec.platform, section)
+
+
+def sla_matrix() -> dict[str, dict[str, str]]:
+    """The SLA steering table: platform -> column -> cell."""
+    lines = DOC.read_text(encoding="utf-8").splitlines()
+    start = lines.index(next(line for line in lines if line.startswith("| platform | measured on the router by |")))
+    header = [c.strip() for c in lines[start].strip("|").split("|")]
+    rows: dict[str, dict[str, str]] = {}
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        rows[cells[0].strip("`")] = dict(zip(header, cells, strict=True))
+    return rows
+
+
+def test_sla_matrix_says_what_each_platform_enforces_as_the_catalog_does() -> None:
+    rows = sla_matrix()
+    assert set(rows) == set(PLATFORMS)
+    for platform, spec in PLATFORMS.items():
+        for criterion in ("latency", "jitter", "loss"):
+            enforced = rows[platform][criterion].startswith("enforced")
+            assert enforced == (criterion in spec.capabilities.sla_enforced), f"{platform} {criterion}"

@@ -145,17 +145,52 @@ def read_eos(site: str, text: str) -> list[Steer]:
     return steers
 
 
-def read_ios(site: str, text: str) -> list[Steer]:
+@dataclass(frozen=True)
+class IosTrack:
+    """What an IOS-XE track object a PBR next hop depends on comes down to."""
+
+    role: str  # the circuit whose reachability it follows
+    budget_ms: int | None  # the round-trip threshold of its ip sla, when it has one
+
+
+def ios_tracks(site: str, text: str) -> dict[str, IosTrack]:
+    """Track id -> circuit and SLA budget, read from the route, ip sla and boolean-list tracks."""
     roles, tree = _by_address(site), get_hconfig(Platform.CISCO_IOS, text)
-    tracks = {
+    route = {
         m.group(1): roles[m.group(2)]
-        for m in re.finditer(
-            r"^track (\d+) ip route (\S+) 255.255.255.255 "
-            r"reachability$",
-            text,
-            flags=re.M,
-        )
+        for m in re.finditer(r"^track (\d+) ip route (\S+) 255.255.255.255 reachability$", text, flags=re.M)
     }
+    operations: dict[str, tuple[str, int]] = {}  # ip sla id -> (role probed, threshold ms)
+    for op in tree.get_children(startswith="ip sla "):
+        words = op.text.split()
+        if len(words) != 3:
+            continue  # ip sla schedule ...
+        lines = {c.text.split()[0]: c.text.split() for c in op.children}
+        target = lines["icmp-echo"][1]
+        assert lines["icmp-echo"][3] == _interface_of(site, roles[target]), "the probe must leave on its circuit"
+        operations[words[2]] = (roles[target], int(lines["threshold"][1]))
+    state = {
+        m.group(1): operations[m.group(2)] for m in re.finditer(r"^track (\d+) ip sla (\d+) state$", text, flags=re.M)
+    }
+    tracks = {tid: IosTrack(role, None) for tid, role in route.items()}
+    for entry in tree.get_children(startswith="track "):
+        if not entry.text.endswith("list boolean and"):
+            continue
+        objects = [c.text.split()[1] for c in entry.children]
+        reach = [route[o] for o in objects if o in route]
+        slas = [state[o] for o in objects if o in state]
+        assert len(reach) == 1 and len(slas) == 1 and reach[0] == slas[0][0], f"{entry.text}: {objects}"
+        tracks[entry.text.split()[1]] = IosTrack(reach[0], slas[0][1])
+    return tracks
+
+
+def _interface_of(site: str, role: str) -> str:
+    return next(c.interface for c in RESULT.facts[site].circuits if c.role == role)
+
+
+def read_ios(site: str, text: str, budgets: dict[MatchKey, list[int | None]] | None = None) -> list[Steer]:
+    roles, tree = _by_address(site), get_hconfig(Platform.CISCO_IOS, text)
+    tracks = ios_tracks(site, text)
     acls = {
         n.text.split()[-1]: acl_key(n.children[0].text)
         for n in tree.get_children(startswith="ip access-list extended ")
@@ -168,8 +203,10 @@ def read_ios(site: str, text: str) -> list[Steer]:
         for line in lines:
             if line.startswith("set ip next-hop verify-availability "):
                 _, _, _, _, gateway, _, _, track = line.split()
-                assert roles[gateway] == tracks[track], f"next hop {gateway} is tracked by the wrong object"
+                assert roles[gateway] == tracks[track].role, f"next hop {gateway} is tracked by the wrong object"
                 steer.hops.append(roles[gateway])
+                if budgets is not None:
+                    budgets.setdefault(steer.key, []).append(tracks[track].budget_ms)
             elif line == "set interface Null0":
                 steer.hops.append(DISCARD)
         steers.append(steer)
@@ -216,3 +253,44 @@ def test_policy_routing_is_applied_to_every_lan_interface_and_nothing_else(site:
         if block.startswith("interface ") and re.search(LAN_POLICY[config.platform], block)
     }
     assert applied == {lan.interface for lan in facts.lan_segments}
+
+
+def _class_budgets(site: str) -> dict[MatchKey, int]:
+    """From the intents: match -> the round-trip budget of the class that owns it (twice its one-way SLA)."""
+    estate = RESULT.estate
+    spec = estate.sites[site]
+    segments = {seg.name: str(seg.address.network) for seg in spec.lan_segments}
+    names = {v: k for k, v in DSCP_NAMES.items()}
+    out: dict[MatchKey, int] = {}
+    for app in estate.policies[spec.policy].classes.values():
+        keys = [("src", segments[s]) for s in app.match.segments] + [("dscp", names[d]) for d in app.match.dscp]
+        keys += [("dst", str(d)) for d in app.match.destinations]
+        for key in keys:
+            out.setdefault(key, 2 * app.sla.latency_ms)
+    return out
+
+
+@pytest.mark.parametrize("site", [s for s in SITES if RESULT.configs[s].platform == "ios"])
+def test_ios_next_hops_leave_a_circuit_whose_round_trip_breaks_the_class_latency_sla(site: str) -> None:
+    """Every PBR next hop of a class depends on an ip sla of that circuit with the class's own budget."""
+    budgets: dict[MatchKey, list[int | None]] = {}
+    read_ios(site, RESULT.configs[site].text, budgets)
+    want = _class_budgets(site)
+    assert budgets and all(got == [want[key]] * len(got) for key, got in budgets.items()), budgets
+    text = RESULT.configs[site].text
+    assert re.search(r"^track \d+ ip sla \d+ state\n delay down 20 up 60$", text, flags=re.M), "hysteresis"
+    assert "reaction-configuration" not in text  # loss and jitter are not pretended (no track follows them)
+
+
+@pytest.mark.parametrize("site", [s for s in SITES if RESULT.configs[s].platform == "eos"])
+def test_eos_measures_every_circuit_out_of_its_own_interface(site: str) -> None:
+    tree = get_hconfig(Platform.ARISTA_EOS, RESULT.configs[site].text)
+    [monitor] = tree.get_children(equals="monitor connectivity")
+    sets = {c.text.split()[2]: c.text.split()[3] for c in monitor.children if c.text.startswith("interface set ")}
+    hosts = {}
+    for host in monitor.get_children(startswith="host "):
+        lines = {c.text.split()[0]: c.text.split()[1] for c in host.children}
+        hosts[lines["ip"]] = sets[lines["local-interfaces"]]
+    circuits = RESULT.facts[site].circuits
+    assert hosts == {c.tracking_address: c.interface for c in circuits}
+    assert "no shutdown" in {c.text for c in monitor.children}

@@ -100,3 +100,33 @@ def test_world_readable_secrets_file_is_refused(tmp_path: Path, monkeypatch: pyt
         SecretResolver(Redactor()).resolve("bgp-fibrelink")
     secrets.chmod(0o600)
     assert SecretResolver(Redactor()).resolve("bgp-fibrelink") == "some-long-value"
+
+
+def test_an_old_value_the_source_no_longer_holds_is_masked_by_its_config_line(with_secret: None) -> None:
+    """After a rotation the device still shows the old value (backup, the rotation's diff): the line that
+    carries the secret in the rendered config masks whatever value follows it."""
+    redactor = Redactor()
+    SecretResolver(redactor).resolve_text(
+        "router bgp 65021\n neighbor 100.64.0.2 password <secret:bgp-fibrelink>\n neighbor 100.64.0.2 timers 3 9\n"
+    )
+    diff = "- neighbor 100.64.0.2 password Old-rotated-away-value\n+ neighbor 100.64.0.2 password " + KNOWN
+    assert redactor.mask(diff) == (
+        "- neighbor 100.64.0.2 password <secret:bgp-fibrelink>\n+ neighbor 100.64.0.2 password <secret:bgp-fibrelink>"
+    )
+    # other lines of the same neighbour, and other neighbours, are left alone
+    assert redactor.mask(" neighbor 100.64.0.2 timers 3 9") == " neighbor 100.64.0.2 timers 3 9"
+    assert redactor.mask(" neighbor 100.64.0.22 password x1y2z3") == " neighbor 100.64.0.22 password x1y2z3"
+
+
+def test_masking_an_old_value_keeps_json_and_encrypted_forms_intact(with_secret: None) -> None:
+    import json
+
+    redactor = Redactor()
+    SecretResolver(redactor).resolve_text(" neighbor 100.64.0.2 password <secret:bgp-fibrelink>\n")
+    report = json.dumps({"diff": "- neighbor 100.64.0.2 password Old-value-1\n+ neighbor 100.64.0.2 password x"})
+    masked = json.loads(redactor.mask(report))["diff"]
+    assert "Old-value-1" not in masked and masked.count("<secret:bgp-fibrelink>") == 2
+    assert (
+        redactor.mask("neighbor 100.64.0.2 password 7 0A1B2C3D4E")
+        == "neighbor 100.64.0.2 password <secret:bgp-fibrelink>"
+    )

@@ -115,3 +115,27 @@ def test_intent_strings_cannot_break_a_page(tmp_path: Path) -> None:
     # the LAN table keeps its five columns although the description holds a pipe, a newline and a fence
     rows = [line for line in pages["chi-021.md"].splitlines() if line.startswith("| `voice` | 20 |")]
     assert len(rows) == 1 and len(re.split(r"(?<!\\)\|", rows[0])) == 7, rows
+
+
+def test_site_pages_describe_sla_steering_as_each_platform_does_it(tmp_path: Path) -> None:
+    """FRR: the agent's thresholds, order and hysteresis, from the intents; IOS-XE: latency only; EOS: none.
+    No page claims live state, and none says a class simply takes the first circuit that is up where SLAs steer."""
+    frr = _docs(REPO / "intents", tmp_path / "frr")["chi-021.md"]
+    assert "Each class takes the first circuit of its path that is up" not in frr
+    assert "2 windows in a row miss it" in frr and "only 60 s after that circuit is clear" in frr
+    assert "the least bad one: the most SLA criteria met, then the lowest loss" in frr
+    assert "SLA criteria enforced here: latency, jitter, loss." in frr and "`configs/chi-021.agent.json`" in frr
+    assert "cannot hold: `runbook.py status`" in frr
+    multi = _docs(REPO / "examples" / "multivendor" / "intents", tmp_path / "mv")
+    assert "SLA criteria enforced here: latency. Jitter and loss are not" in multi["sfo-103.md"]  # IOS-XE
+    assert "A breach must last 20 s before a class leaves the circuit" in multi["sfo-103.md"]
+    assert "SLA criteria enforced here: none" in multi["pdx-102.md"]  # EOS
+    assert "Connectivity Monitor" in multi["pdx-102.md"]
+    # the page follows the intents: a longer hold time in estate.steering is what the page says
+    intents = tmp_path / "intents"
+    shutil.copytree(REPO / "intents", intents)
+    defaults = intents / "defaults.yaml"
+    defaults.write_text(
+        defaults.read_text().replace("\nsite_defaults:", "  steering:\n    hold_s: 90\n\nsite_defaults:", 1)
+    )
+    assert "only 90 s after that circuit is clear" in _docs(intents, tmp_path / "held")["chi-021.md"]

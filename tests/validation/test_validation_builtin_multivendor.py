@@ -216,13 +216,23 @@ CASES: dict[str, Case] = {
     ),
     "ios-undefined-track": Case(
         IOS_SITE,
-        (Edit("verify-availability 100.72.0.26 3 track 3\n", "verify-availability 100.72.0.26 3 track 4\n"),),
-        (_undefined("track", "4", "set ip next-hop verify-availability 100.72.0.26 3 track 4"),),
+        (Edit("verify-availability 100.72.0.26 3 track 223\n", "verify-availability 100.72.0.26 3 track 299\n"),),
+        (_undefined("track", "299", "set ip next-hop verify-availability 100.72.0.26 3 track 299"),),
     ),
     "ios-unused-track": Case(
         IOS_SITE,
-        (Edit(" set ip next-hop verify-availability 100.72.0.26 3 track 3\n", "", -1),),
-        (_unused("track", "3", "track 3 ip route 100.72.255.1 255.255.255.255 reachability"),),
+        (Edit(" set ip next-hop verify-availability 100.72.0.26 3 track 233\n", "", -1),),
+        (_unused("track", "233", "track 233 list boolean and"),),
+    ),
+    "ios-undefined-track-object": Case(
+        IOS_SITE,
+        (Edit(" object 133\n", " object 134\n"),),
+        (_undefined("track", "134", "object 134"), _unused("track", "133", "track 133 ip sla 33 state")),
+    ),
+    "ios-undefined-ip-sla": Case(
+        IOS_SITE,
+        (Edit("track 133 ip sla 33 state\n", "track 133 ip sla 34 state\n"),),
+        (_undefined("ip-sla", "34", "track 133 ip sla 34 state"),),
     ),
     "ios-unused-bfd-template": Case(
         IOS_SITE,

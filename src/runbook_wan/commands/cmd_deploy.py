@@ -82,6 +82,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="GIT_REF",
         help="with --check: review the change against this git ref (default: what was last deployed)",
     )
+    safety.add_argument(
+        "--rotate-secret",
+        action="append",
+        default=[],
+        metavar="NAME",
+        dest="rotate_secrets",
+        help="accept a value of secret NAME that changed in the secrets source although the intents declare no "
+        "rotation (repeatable; recorded in the audit log)",
+    )
     safety.add_argument("--diff", action="store_true", help="also print device diffs of changed sites")
     safety.add_argument(
         "--plan",
@@ -171,6 +180,7 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         report_file=args.report,
         allow_wide_change=override,
         against=args.against,
+        rotate_secrets=tuple(args.rotate_secrets),
     )
     progress = Progress(
         TextColumn("{task.description}"),

@@ -19,6 +19,7 @@ from runbook_wan.context import RunContext
 from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, exit_codes
 
 if TYPE_CHECKING:
+    from runbook_wan.ops.inbound import InboundStore
     from runbook_wan.ops.incidents import Incident, IncidentStore
 
 HELP = "list incidents (who was told, on which channel, when) and acknowledge or resolve them"
@@ -71,15 +72,32 @@ def _store(ctx: RunContext, *, write: bool) -> IncidentStore:
     return IncidentStore(path, readonly=not write, create=False)
 
 
-def _record(store: IncidentStore, incident: Incident) -> dict[str, Any]:
-    return incident.to_dict() | {"deliveries": [d.to_dict() for d in store.deliveries(incident.id)]}
+def _receipts(store: IncidentStore) -> InboundStore:
+    from runbook_wan.ops.inbound import InboundStore
+
+    return InboundStore(store.path, readonly=True)
+
+
+def _record(store: IncidentStore, incident: Incident, inbound: InboundStore | None = None) -> dict[str, Any]:
+    from runbook_wan.ops.timeline import timeline
+
+    deliveries = store.deliveries(incident.id)
+    receipts = (inbound or _receipts(store)).receipts([d.message_id for d in deliveries])
+    by_message: dict[str, list[dict[str, str]]] = {}
+    for receipt in receipts:
+        by_message.setdefault(receipt.message_id, []).append(receipt.to_dict())
+    return incident.to_dict() | {
+        "deliveries": [d.to_dict() | {"receipts": by_message.get(d.message_id, [])} for d in deliveries],
+        "timeline": [e.to_dict() for e in timeline(incident, deliveries, receipts)],
+    }
 
 
 def run_list(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     store = _store(ctx, write=False)
     incidents = store.incidents(open_only=not args.all, site=args.site)
+    inbound = _receipts(store)
     if args.format == "json":
-        ctx.out.write(json.dumps([_record(store, i) for i in incidents], indent=2) + "\n")
+        ctx.out.write(json.dumps([_record(store, i, inbound) for i in incidents], indent=2) + "\n")
         return ExitCode.OK
     if not incidents:
         ctx.out.print("no open incidents" if not args.all else "no incidents", markup=False)
@@ -91,20 +109,49 @@ def run_list(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         table.add_column(column, overflow="fold")
     for incident in incidents:
         told = []
-        for delivery in store.deliveries(incident.id):
+        deliveries = store.deliveries(incident.id)
+        receipts = inbound.receipts([d.message_id for d in deliveries])
+        for delivery in deliveries:
             line = f"{delivery.at[11:19]} {delivery.kind.value} {delivery.channel} -> {delivery.recipient}: "
             line += f"{delivery.status.value}"
             line += f" {delivery.message_id}" if delivery.message_id else ""
             line += f" ({delivery.error})" if delivery.error else ""
             told.append(line)
+            for receipt in (r for r in receipts if r.message_id and r.message_id == delivery.message_id):
+                told.append(f"  {receipt.at[11:19]} {receipt.status.value} ({receipt.raw_status})")
         status = incident.status.value
         if incident.escalate_at and not incident.escalated_at and status == "firing":
             status += f"\nescalates {incident.escalate_at[11:19]}Z"
         where = " ".join(x for x in (incident.site, incident.circuit, incident.provider) if x)
-        ack = f"{incident.acknowledged_by} {incident.acknowledged_at}" if incident.acknowledged_by else "-"
+        ack = "-"
+        if incident.acknowledged_by:
+            via = f" via {incident.acknowledged_via}" if incident.acknowledged_via else ""
+            ack = f"{incident.acknowledged_by}{via} {incident.acknowledged_at}"
         table.add_row(incident.id, status, incident.alertname, where, incident.started_at, "\n".join(told) or "-", ack)
     ctx.out.print(table)
+    ctx.out.print(_sent_summary(store, incidents), markup=False)
     return ExitCode.OK
+
+
+def _sent_summary(store: IncidentStore, incidents: list[Incident]) -> str:
+    """What reached people, per route and channel: the page count (firing and escalation messages sent)."""
+    from collections import Counter
+
+    from runbook_wan.ops.incidents import DeliveryKind, DeliveryStatus
+
+    sent: Counter[tuple[str, str]] = Counter()
+    for incident in incidents:
+        for delivery in store.deliveries(incident.id):
+            if delivery.status is DeliveryStatus.SENT and delivery.kind is not DeliveryKind.RESOLVED:
+                sent[(delivery.route or "?", delivery.channel)] += 1
+    if not sent:
+        return f"{len(incidents)} incident(s); nothing was sent to anyone"
+    routes: dict[str, list[str]] = {}
+    for (route, channel), count in sorted(sent.items()):
+        routes.setdefault(route, []).append(f"{channel} x{count}")
+    return f"{len(incidents)} incident(s); sent (firing and escalations): " + "; ".join(
+        f"route {route}: {', '.join(parts)}" for route, parts in routes.items()
+    )
 
 
 def _not_changed(store: IncidentStore, incident_id: str, action: str) -> DiagnosticError:
@@ -130,7 +177,7 @@ def _done(args: argparse.Namespace, ctx: RunContext, store: IncidentStore, incid
 
 def run_ack(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     store = _store(ctx, write=True)
-    incident = store.acknowledge(args.id, _who(args))
+    incident = store.acknowledge(args.id, _who(args), via="cli")
     if incident is None:
         raise _not_changed(store, args.id, "acknowledged")
     text = f"{incident.id} acknowledged by {incident.acknowledged_by}"
@@ -142,7 +189,7 @@ def run_ack(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
 
 def run_resolve(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     store = _store(ctx, write=True)
-    incident = store.resolve(args.id, by=_who(args))
+    incident = store.resolve(args.id, by=_who(args), via="cli")
     if incident is None:
         raise _not_changed(store, args.id, "resolved")
     _done(args, ctx, store, incident, f"{incident.id} resolved by {incident.resolved_by}")

@@ -10,6 +10,7 @@ Alertmanager instead, point them at the committed ``monitoring/`` files (docs/mo
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from runbook_wan.commands.options import configs_options, format_options, intents_options, inventory_options
@@ -128,6 +129,15 @@ def _up(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     record = supervisor.up(rendered.estate, rendered.facts, options)
     for name, service in record.services.items():
         ctx.out.print(f"{name:<13} pid {service.pid:<8} {service.url}", markup=False)
+    from runbook_wan.commands import stage_audit
+    from runbook_wan.rollout.change_window import flush_outbox
+
+    # lead time: a change that reaches only the monitoring is live now
+    stage_audit.record(args, ctx, "monitoring-live", services=sorted(record.services))
+
+    leftovers = flush_outbox(ctx.state_dir, dict(os.environ))  # what a rollout could not post meanwhile
+    if leftovers:
+        ctx.out.print(leftovers, markup=False)
     ctx.out.print(f"monitoring up; configs in {Path(record.state_dir) / 'monitor' / 'config'}", markup=False)
     return ExitCode.OK
 

@@ -100,4 +100,4 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     stage_audit.record(args, ctx, "plan", changes=len(touched), sites=touched, limit=args.limit, against=args.against)
     if review.gate.blocks:
         return ExitCode.WIDE_CHANGE
-    return ExitCode.CHANGES if review.plan.has_changes else ExitCode.OK
+    return ExitCode.CHANGES if review.changes_devices else ExitCode.OK

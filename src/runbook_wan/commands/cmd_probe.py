@@ -146,6 +146,7 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
             agent.attach_drift(estate, args.configs, args.inventory, ctx.state_dir, ctx.redactor, args.drift_interval)
         if args.lead_time_interval > 0:
             agent.attach_lead_time(args.intents, ctx.state_dir, args.lead_time_interval)
+            agent.attach_outbox(ctx.state_dir, args.lead_time_interval)
 
         def stop(_signum: int, _frame: object) -> None:
             agent.stop.set()

@@ -88,6 +88,13 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         print_health(health, ctx.out)
     up = sum(h.up for h in health)
     stage_audit.record(
-        args, ctx, "verify", result="up" if up == len(health) else "down", up=up, total=len(health), limit=args.limit
+        args,
+        ctx,
+        "verify",
+        result="up" if up == len(health) else "down",
+        up=up,
+        total=len(health),
+        limit=args.limit,
+        sites_up=sorted(h.site for h in health if h.up),  # lead time: a change is verified where it landed
     )
     return ExitCode.OK if all(h.up for h in health) else ExitCode.FAILED

@@ -146,4 +146,8 @@ class SecretResolver:
         if missing:
             raise DiagnosticError([self.missing(n) for n in missing])
         values = {n: self.resolve(n) for n in names}
+        for line in text.splitlines():
+            found = TOKEN_PATTERN.search(line)
+            if found is not None and line.rstrip().endswith(found.group(0)):
+                self.redactor.add_context(line[: found.start()], found.group(1))
         return TOKEN_PATTERN.sub(lambda m: values[m.group(1)], text)

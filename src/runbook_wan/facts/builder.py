@@ -10,6 +10,7 @@ from runbook_wan.facts import interfaces as iface
 from runbook_wan.facts import routing
 from runbook_wan.facts.agent import agent_policy
 from runbook_wan.facts.models import CircuitFact, SiteFacts, StaticRouteFact
+from runbook_wan.facts.sla import sla_facts
 from runbook_wan.facts.steering import class_paths, steering
 from runbook_wan.model.estate import Estate
 from runbook_wan.model.roles import CIRCUIT_ROLES
@@ -73,6 +74,8 @@ def build_site_facts(estate: Estate, sid: str) -> tuple[SiteFacts, list[Diagnost
     agent = None
     if steer is not None and platform.artifact("agent_policy") is not None:
         agent = agent_policy(sid, policy, platform, circuits, steer, estate.settings.steering)
+    sla, found = sla_facts(policy, platform, circuits, steer, estate.settings.steering)
+    diagnostics += found
     facts = SiteFacts(
         site=sid,
         hostname=sid,
@@ -99,6 +102,7 @@ def build_site_facts(estate: Estate, sid: str) -> tuple[SiteFacts, list[Diagnost
         management_network=str(estate.settings.management_network),
         secrets=[s.removeprefix("<secret:").removesuffix(">") for s in secrets],
         agent=agent,
+        sla=sla,
     )
     return facts, diagnostics
 

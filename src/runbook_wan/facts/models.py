@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from runbook_wan.model.platform import SlaCriterion
+
 
 class Fact(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -306,6 +308,48 @@ class AgentPolicyFact(Fact):
     decision: AgentDecisionFact
 
 
+class SlaProbeFact(Fact):
+    """IOS-XE: one ``ip sla`` operation, its state track and the track PBR next hops depend on."""
+
+    operation: int
+    circuit: str
+    interface: str
+    target: str  # the provider edge (adjacent)
+    #: The class round-trip budget (twice the one-way latency SLA), also the timeout.
+    threshold_ms: int
+    frequency_s: int
+    state_track: int
+    delay_down_s: int
+    delay_up_s: int
+    #: ``list boolean and`` of the reachability track and the state track.
+    track: int
+    route_track: int
+    classes: list[str]  # the classes whose budget this is
+
+
+class SlaHostFact(Fact):
+    """EOS: one Connectivity Monitor host, probed out of one circuit."""
+
+    name: str
+    circuit: str
+    interface: str
+    target: str  # the provider's tracking address
+
+
+class SlaFact(Fact):
+    """How the router itself measures its circuits against the class SLAs (platforms without the agent)."""
+
+    measurement: Literal["ip_sla", "connectivity_monitor"]
+    #: Criteria a breach of which moves a class (the platform catalog's ``sla_enforced``).
+    enforced: list[SlaCriterion]
+    probes: list[SlaProbeFact] = []
+    hosts: list[SlaHostFact] = []
+    #: EOS: seconds between probes.
+    interval_s: int = 0
+    #: IOS-XE: steering rule sequence -> the track its next hop is conditional on (every next-hop rule).
+    tracks_by_seq: dict[int, int] = {}
+
+
 class SiteFacts(Fact):
     site: str
     hostname: str
@@ -333,3 +377,5 @@ class SiteFacts(Fact):
     secrets: list[str]  # names of the secrets this config references
     #: The edge agent's policy (platforms with an agent_policy artifact).
     agent: AgentPolicyFact | None = None
+    #: The class SLAs measured by the router itself (platforms without the edge agent: IOS-XE, EOS).
+    sla: SlaFact | None = None

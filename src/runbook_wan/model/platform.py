@@ -21,6 +21,10 @@ from runbook_wan.workspace import BUILTIN_PLATFORMS
 DEFAULT_PLATFORMS_DIR = BUILTIN_PLATFORMS
 
 MatchKind = Literal["segments", "destinations", "dscp"]
+#: How a platform measures its circuits against the class SLAs: the edge agent (FRR), IOS-XE's
+#: ``ip sla`` + ``track``, EOS's Connectivity Monitor.
+SlaMeasurement = Literal["agent", "ip_sla", "connectivity_monitor"]
+SlaCriterion = Literal["latency", "jitter", "loss"]
 
 # Platform files are project data, but their strings reach every config too: they get the same
 # single-line, known-character constraint as intent text.
@@ -51,6 +55,16 @@ class Capabilities(IntentModel):
         "DSCP code point and policy routing matches the mark (FRR: nftables + pbrd `match mark`).",
     )
     steering_max_sequence: int = Field(default=65535, description="Highest policy-routing sequence number.")
+    sla_measurement: SlaMeasurement | None = Field(
+        default=None,
+        description="How circuits are measured against the class SLAs on the router: agent (the edge agent), "
+        "ip_sla (IOS-XE ip sla + track), connectivity_monitor (EOS); unset: not at all.",
+    )
+    sla_enforced: list[SlaCriterion] = Field(
+        default_factory=list,
+        description="SLA criteria a breach of which moves a class off the circuit on this platform; the others "
+        "are at most measured (docs/platforms.md says why).",
+    )
 
 
 #: A command run on the device as part of a commit; ``{path}`` is replaced by the artifact's (quoted) path.

@@ -12,9 +12,22 @@ from runbook_wan.model.types import SecretName
 
 
 class SecretRef(IntentModel):
-    """``{secret: NAME}``: the value is resolved only at push time (env or secrets file)."""
+    """``{secret: NAME}``: the value is resolved only at push time (env or secrets file).
+
+    ``rotation`` declares a rotation for review: raise it (``{secret: bgp-fibrelink, rotation: 2}``)
+    in the change that rotates the value, so ``plan`` and the PR report show which secret rotates
+    and which sites and sessions it reaches, the blast-radius gate counts them, and ``deploy``
+    accepts the new value (it refuses a value that changed without one; docs/secrets.md).
+    """
 
     secret: SecretName = Field(description="Name of the secret, e.g. 'bgp/fibrelink'.")
+    rotation: int | None = Field(
+        default=None,
+        ge=1,
+        le=1_000_000,
+        description="Rotation generation: raise it in the change that rotates the value (reviewed, gated, "
+        "and the only way deploy accepts a changed value without an override).",
+    )
 
 
 def _reject_inline_secret(value: Any) -> Any:

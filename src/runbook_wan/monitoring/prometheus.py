@@ -1,4 +1,4 @@
-"""Prometheus's own config: scrape the probe, load the rules, send alerts to Alertmanager."""
+"""Prometheus's own config: scrape the probe and the notifier, load the rules, send alerts to Alertmanager."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from runbook_wan.monitoring.endpoints import Endpoints
 from runbook_wan.monitoring.rules import PROBE_JOB
 from runbook_wan.monitoring.timing import Timing, duration
+from runbook_wan.ops.metrics import NOTIFIER_JOB
 
 RULES_FILE = "rules/runbook.rules.yml"
 
@@ -27,6 +28,12 @@ def prometheus_config(
                 "job_name": PROBE_JOB,
                 "scrape_timeout": duration(min(10.0, timing.scrape_interval)),
                 "static_configs": [{"targets": [endpoints.probe]}],
+            },
+            {
+                # Engagement: unacknowledged incidents (EngagementOverdue) and the 30-day figures.
+                "job_name": NOTIFIER_JOB,
+                "scrape_timeout": duration(min(10.0, timing.scrape_interval)),
+                "static_configs": [{"targets": [endpoints.notifier]}],
             },
         ],
     }

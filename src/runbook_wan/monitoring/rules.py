@@ -9,6 +9,10 @@ CircuitDown alerts of its provider.
 CircuitSLABreach pages only when the circuit carries an application class right now; a breach on a
 circuit standing by is a low-priority ticket (:mod:`runbook_wan.monitoring.impact`).
 
+EngagementOverdue watches the notifier's own metric: an incident that paged somebody and is still
+unacknowledged at the ten-minute promise. The notifier escalates that incident at once when the
+alert reaches it (whatever the route's own escalation delay).
+
 RolloutHalted is not a rule: ``deploy`` posts it to Alertmanager itself when a rollout halts or
 rolls a site back (the event happens in deploy, not in a metric), with the same labels, routes
 and receivers as every other alert.
@@ -41,12 +45,15 @@ def _alert(
     summary: str,
     description: str,
     timing: Timing,
+    *,
+    keep_firing: bool = True,
     **labels: str,
 ) -> dict[str, Any]:
     rule: dict[str, Any] = {"alert": name.value, "expr": expr}
     if hold > 0:
         rule["for"] = duration(hold)
-    rule["keep_firing_for"] = duration(timing.keep_firing_for)
+    if keep_firing:
+        rule["keep_firing_for"] = duration(timing.keep_firing_for)
     rule["labels"] = {m.SEVERITY: severity.value, **labels}
     rule["annotations"] = {"summary": summary, "description": description}
     return rule
@@ -132,6 +139,21 @@ def rule_groups(timing: Timing) -> dict[str, Any]:
             timing,
         ),
     ]
+    engagement = [
+        _alert(
+            Alert.ENGAGEMENT_OVERDUE,
+            f"{m.INCIDENT_UNACKNOWLEDGED} >= {m.ENGAGEMENT_PROMISE_SECONDS:g}",
+            0,
+            Severity.CRITICAL,
+            f"incident {{{{ $labels.{m.INCIDENT} }}}} ({{{{ $labels.{m.PAGED_ALERTNAME} }}}} "
+            f"{{{{ $labels.{m.SITE} }}}}) not acknowledged for {{{{ $value | humanizeDuration }}}}",
+            "Expected every page to be acknowledged by a person within ten minutes, got no answer yet: the "
+            "notifier escalates the incident now (`runbook.py incidents` shows who was told).",
+            timing,
+            # Gone as soon as somebody answers: the series ends with the acknowledgement.
+            keep_firing=False,
+        ),
+    ]
     availability_every = duration(AVAILABILITY_EVERY * timing.evaluation_interval)
     return {
         "groups": [
@@ -140,6 +162,7 @@ def rule_groups(timing: Timing) -> dict[str, Any]:
             {"name": "runbook-providers", "rules": providers},
             {"name": "runbook-probe", "rules": probe},
             {"name": "runbook-changes", "rules": changes},
+            {"name": "runbook-engagement", "rules": engagement},
             {
                 "name": "runbook-availability",
                 "interval": availability_every,

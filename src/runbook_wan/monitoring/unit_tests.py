@@ -18,7 +18,7 @@ from runbook_wan.monitoring.rules import PROBE_JOB, rule_groups
 from runbook_wan.monitoring.targets import CircuitTarget, ProbeTargets, SiteTarget
 from runbook_wan.monitoring.timing import Timing, duration
 from runbook_wan.ops import metrics as m
-from runbook_wan.ops.metrics import Alert
+from runbook_wan.ops.metrics import Alert, Severity
 
 
 def humanize_percentage(value: float) -> str:
@@ -635,6 +635,54 @@ class _Builder:
             },
         ]
 
+    def engagement(self) -> list[dict[str, Any]]:
+        """The notifier's ``runbook_incident_unacknowledged_seconds`` grows by the scrape interval each step."""
+        step = self.t.scrape_interval
+        promise = m.ENGAGEMENT_PROMISE_SECONDS
+        labels = {
+            m.INCIDENT: "inc-0a1b2c",
+            m.PAGED_ALERTNAME: Alert.SITE_DOWN.value,
+            m.SITE: self.site.site,
+            m.REGION: self.site.region,
+            m.SEVERITY: Severity.CRITICAL.value,
+        }
+        reached = math.ceil(promise / step)  # the step at which the page has waited ten minutes
+        acked = reached // 2  # somebody answers half way
+        waiting = _series(m.INCIDENT_UNACKNOWLEDGED, labels, f"0+{step:g}x{reached + 4}")
+        answered = _series(m.INCIDENT_UNACKNOWLEDGED, labels, f"0+{step:g}x{acked} stale")
+        overdue = {k: v for k, v in labels.items() if k != m.SEVERITY}
+        return [
+            {
+                "name": "a page still unacknowledged at ten minutes: EngagementOverdue, naming the incident",
+                "interval": duration(step),
+                "input_series": [waiting],
+                "alert_rule_test": [
+                    {
+                        "eval_time": _at(reached - 1, self.t),
+                        "alertname": Alert.ENGAGEMENT_OVERDUE.value,
+                        "exp_alerts": [],
+                    },
+                    {
+                        "eval_time": _at(reached + 1, self.t),
+                        "alertname": Alert.ENGAGEMENT_OVERDUE.value,
+                        "exp_alerts": [expected(self.t, Alert.ENGAGEMENT_OVERDUE, overdue, (reached + 1) * step)],
+                    },
+                ],
+            },
+            {
+                "name": "a page acknowledged within ten minutes never raises EngagementOverdue",
+                "interval": duration(step),
+                "input_series": [answered],
+                "alert_rule_test": [
+                    {
+                        "eval_time": _at(reached + 1, self.t),
+                        "alertname": Alert.ENGAGEMENT_OVERDUE.value,
+                        "exp_alerts": [],
+                    },
+                ],
+            },
+        ]
+
 
 def unit_tests(targets: ProbeTargets, timing: Timing, rules_file: str) -> dict[str, Any]:
     """The ``promtool test rules`` file for ``rules_file`` (a path relative to the test file)."""
@@ -650,5 +698,6 @@ def unit_tests(targets: ProbeTargets, timing: Timing, rules_file: str) -> dict[s
             *builder.provider_outage(),
             *builder.probe_down(),
             *builder.changes(),
+            *builder.engagement(),
         ],
     }

@@ -487,7 +487,7 @@ class Notifier:
             while name is not None and name not in [a.channel for a in attempts] and len(attempts) <= MAX_FAILOVER_HOPS:
                 sender = self.senders[name]
                 notice = send.notice
-                if self.inbound is not None and sender.PROVIDER:
+                if self.inbound is not None:  # how this message can be answered (e-mail: links)
                     notice = replace(
                         notice, reach=self.inbound.reach(sender, send.incident.id, notice.kind, send.recipient)
                     )

@@ -1,6 +1,6 @@
 """The notifier's own metrics (``GET /metrics`` on its loopback listener), read from the store at scrape time.
 
-* ``runbook_incident_unacknowledged_seconds{incident, alertname, site, region, severity}``: per
+* ``runbook_incident_unacknowledged_seconds{incident, paged_alertname, site, region, severity}``: per
   firing incident that paged somebody and nobody answered yet, seconds since its first page. The
   generated rule ``EngagementOverdue`` fires at the ten-minute promise; the notifier escalates that
   incident at once when the alert reaches it.
@@ -35,7 +35,7 @@ class EngagementCollector(Collector):
         waiting = GaugeMetricFamily(
             metrics.INCIDENT_UNACKNOWLEDGED,
             "Seconds since the first page of a firing incident nobody acknowledged yet.",
-            labels=[metrics.INCIDENT, "alertname", metrics.SITE, metrics.REGION, metrics.SEVERITY],
+            labels=[metrics.INCIDENT, metrics.PAGED_ALERTNAME, metrics.SITE, metrics.REGION, metrics.SEVERITY],
         )
         firsts = self.store.first_pages()
         for incident in self.store.incidents(open_only=True, limit=100_000):

@@ -116,6 +116,15 @@ class InboundStore:
             path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as db:
                 db.executescript(_SCHEMA)
+        #: A store read only before any notifier with a public URL wrote it has none of these tables.
+        self.present = not readonly or self._has_tables()
+
+    def _has_tables(self) -> bool:
+        if not self.path.is_file():
+            return False
+        with self._connect() as db:
+            found = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'receipts'").fetchone()
+        return found is not None
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -203,7 +212,7 @@ class InboundStore:
 
     def receipts(self, message_ids: list[str]) -> list[Receipt]:
         ids = [m for m in message_ids if m]
-        if not ids:
+        if not ids or not self.present:
             return []
         marks = ", ".join("?" for _ in ids)
         with self._connect() as db:

@@ -68,8 +68,12 @@ CHANGE_PROMISE_SECONDS = 3600.0
 
 # --- exported by the notifier (its loopback listener's /metrics) --------------------------------
 #: Seconds since the first page of a firing incident nobody acknowledged yet (labels: incident,
-#: alertname, site, region, severity). Gone once acknowledged or resolved.
+#: paged_alertname, site, region, severity). Gone once acknowledged or resolved.
 INCIDENT_UNACKNOWLEDGED = "runbook_incident_unacknowledged_seconds"
+#: The alert an incident is about (not ``alertname``: an alert rule over the series sets its own).
+PAGED_ALERTNAME = "paged_alertname"
+#: The notifier's scrape job (its loopback listener's ``/metrics``).
+NOTIFIER_JOB = "runbook-notifier"
 #: Engagement over the last 30 days (no labels): share of paged incidents acknowledged by a person
 #: within the promise, time to acknowledge (``quantile`` 0.5 and 0.9), incidents and breaches.
 ENGAGEMENT_MET_RATIO = "runbook_engagement_met_ratio"

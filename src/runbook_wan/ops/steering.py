@@ -72,6 +72,8 @@ class AgentReport:
         missing = [name for name in STATE_FIELDS if name not in data]
         if missing:
             raise AgentStateError(f"missing {', '.join(missing)}")
+        if data["site"] is None:
+            raise AgentStateError("the agent has not decided anything yet (it is starting)")
         circuits_in, classes_in = data["circuits"], data["classes"]
         if not isinstance(circuits_in, dict) or not isinstance(classes_in, dict):
             raise AgentStateError("circuits and classes must be objects")

@@ -101,6 +101,19 @@ class Agent:
 
         self.periodic.append(("change lead time", interval, job))
 
+    def attach_outbox(self, state_dir: Path, interval: float) -> None:
+        """Post what a rollout could not post to Alertmanager (silences, RolloutHalted) once it answers."""
+        import os  # noqa: PLC0415
+
+        from runbook_wan.rollout.change_window import flush_outbox  # noqa: PLC0415 - only when watched
+
+        def job() -> None:
+            line = flush_outbox(state_dir, dict(os.environ))
+            if line:
+                log.info("alertmanager outbox: %s", line)
+
+        self.periodic.append(("alertmanager outbox", interval, job))
+
     def cycle(self) -> dict[tuple[str, ...], Stats]:
         start = time.monotonic()
         results = measure(self.probes, self.options.count, self.options.spacing, self.options.timeout)

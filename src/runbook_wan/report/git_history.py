@@ -78,21 +78,28 @@ class IntentsHistory:
             commits.append(Commit(sha, datetime.fromtimestamp(int(stamp), UTC), author, subject))
         return commits
 
-    def contains(self, commit: str) -> frozenset[str]:
-        """The intents-changing commits ``commit`` contains (itself included), or none if unknown."""
-        return _contains(self.root, self.path, commit)
+    def contains(self, commit: str, changes: set[str] | frozenset[str]) -> frozenset[str]:
+        """The intents changes (``changes``: their shas) that ``commit`` contains, itself included; none
+        if the commit is unknown. Every ancestor counts: a merge that brought a change in contains it
+        (a path-limited ``rev-list`` would drop a merge that is the same as one of its parents)."""
+        return _ancestors(self.root, commit) & frozenset(changes)
+
+    def site_ids(self) -> set[str] | None:
+        """Site ids of the intents as they are now (file names in ``sites/``); None if unreadable."""
+        folder = self.root / self.path / "sites"
+        if not folder.is_dir():
+            return None
+        return {p.stem for p in folder.iterdir() if p.suffix in (".yaml", ".yml")}
 
 
-_CONTAINS: dict[tuple[Path, str, str], frozenset[str]] = {}
+_ANCESTORS: dict[tuple[Path, str], frozenset[str]] = {}
 
 
-def _contains(root: Path, path: str, commit: str) -> frozenset[str]:
-    key = (root, path, commit)
-    if key not in _CONTAINS:  # a commit's ancestry never changes; an unknown commit is asked again
-        done = subprocess.run(
-            ["git", "rev-list", commit, "--", path], cwd=root, capture_output=True, text=True, check=False
-        )
+def _ancestors(root: Path, commit: str) -> frozenset[str]:
+    key = (root, commit)
+    if key not in _ANCESTORS:  # a commit's ancestry never changes; an unknown commit is asked again
+        done = subprocess.run(["git", "rev-list", commit], cwd=root, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             return frozenset()
-        _CONTAINS[key] = frozenset(done.stdout.split())
-    return _CONTAINS[key]
+        _ANCESTORS[key] = frozenset(done.stdout.split())
+    return _ANCESTORS[key]

@@ -1,13 +1,23 @@
-"""Change lead time: from the commit that changed the intents to the change verified on the network.
+"""Change lead time: from the commit that changed the intents to the change live where it lands.
 
-A *change* is a commit on the branch's first-parent line that touched the intents folder. Its
-stages come from the audit log (:mod:`runbook_wan.rollout.audit`): the first ``plan``, passing
-``validate``, ``rollout-start``, clean ``rollout-end`` (not halted, nothing failed or rolled
-back) and ``verify`` with every site up, each run on a commit that *contains* the change (a
-deploy of a later commit delivers the earlier changes too). Lead time = verified - committed.
+A *change* is a commit on the branch's first-parent line that touched the intents folder. Where it
+lands comes from the intents themselves (:mod:`runbook_wan.report.change_reach`):
 
-Changes the first audit record's commit already contains are the baseline (history from before
-Runbook kept an audit log) and are not counted. The promise: one hour per change.
+* **devices**: the sites whose rendered config (or rotated secret) it changes. It is *deployed*
+  when each of them ran it (a ``site`` record changed/unchanged, in a rollout of a commit that
+  contains the change; a deploy of a later commit delivers the earlier changes too, and a
+  ``--limit`` rollout of those sites is enough) and *verified* when each was up in a ``verify``
+  after that. Sites that no longer exist need nothing.
+* **monitoring** only (notification routes, thresholds nobody's config carries): delivered when
+  the monitoring stack runs it (``monitoring-live``, written by ``monitor up``).
+* **none** (comments, documentation, the gate's own policy): not applicable, never open.
+* **unknown** (the intents at that commit do not load): a clean rollout of the whole estate and a
+  ``verify`` with every site up deliver it, as before the reach was known.
+
+The other stages: the first ``plan``, passing ``validate`` and ``rollout-start``, each on a commit
+that contains the change. Lead time = verified - committed. Changes the first audit record's commit
+already contains are the baseline (history from before Runbook kept an audit log) and are not
+counted. The promise: one hour per change.
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ from typing import Any
 from prometheus_client import Gauge
 
 from runbook_wan.ops import metrics
+from runbook_wan.report.change_reach import Reach, ReachCache
 from runbook_wan.report.git_history import Commit, IntentsHistory
 from runbook_wan.report.period import Period, iso
 
@@ -93,19 +104,31 @@ def _passes(event: AuditEvent) -> str | None:
     return None
 
 
+#: Site outcomes that leave a site running the rollout's config.
+LANDED = ("changed", "unchanged")
+
+
 @dataclass
 class Change:
     commit: Commit
     stages: dict[str, datetime] = field(default_factory=dict)
     rollout_id: str | None = None
+    reach: Reach | None = None
+    #: Sites the change must still reach (deployed and verified), for the report.
+    pending: list[str] = field(default_factory=list)
 
     @property
     def verified_at(self) -> datetime | None:
         return self.stages.get("verified")
 
     @property
+    def applicable(self) -> bool:
+        """False for a change that reaches nothing that runs: it is never open."""
+        return self.reach is None or self.reach.kind != "none"
+
+    @property
     def open(self) -> bool:
-        return self.verified_at is None
+        return self.applicable and self.verified_at is None
 
     def lead_seconds(self, now: datetime) -> float:
         """Verified - committed; for an open change, how long it has been open."""
@@ -113,7 +136,7 @@ class Change:
         return max(0.0, (end - self.commit.committed_at).total_seconds())
 
     def overdue(self, now: datetime) -> bool:
-        return self.lead_seconds(now) > PROMISE_SECONDS
+        return self.applicable and self.lead_seconds(now) > PROMISE_SECONDS
 
     def to_dict(self, now: datetime) -> dict[str, Any]:
         start = self.commit.committed_at
@@ -128,6 +151,9 @@ class Change:
                 if (at := self.stages.get(name)) is not None
             },
             "rollout_id": self.rollout_id,
+            "reaches": None if self.reach is None else self.reach.to_dict(),
+            "applicable": self.applicable,
+            "pending_sites": self.pending,
             "open": self.open,
             "lead_s": round(self.lead_seconds(now), 1),
             "within_promise": not self.overdue(now),
@@ -144,7 +170,11 @@ class LeadTimeReport:
 
     @property
     def done(self) -> list[Change]:
-        return [c for c in self.changes if not c.open]
+        return [c for c in self.changes if c.applicable and not c.open]
+
+    @property
+    def not_applicable(self) -> list[Change]:
+        return [c for c in self.changes if not c.applicable]
 
     @property
     def open(self) -> list[Change]:
@@ -176,6 +206,7 @@ class LeadTimeReport:
                 "changes": len(self.changes),
                 "verified": len(self.done),
                 "open": len(self.open),
+                "not_applicable": len(self.not_applicable),
                 "overdue": len(self.overdue),
                 "median_s": None if self.median_s is None else round(self.median_s, 1),
                 "worst_s": None if self.worst_s is None else round(self.worst_s, 1),
@@ -187,30 +218,113 @@ class LeadTimeReport:
 
 
 def lead_times(intents_dir: Path, audit_path: Path, period: Period, now: datetime | None = None) -> LeadTimeReport:
+    """The changes of ``period`` with their stages. Reaches are cached beside the audit log."""
     now = now or datetime.now(UTC)
     history = IntentsHistory(intents_dir)
     events = [e for e in read_audit(audit_path) if e.commit]
     all_changes = history.changes()
     if not events:  # no audit log yet: everything so far is history from before Runbook
         return LeadTimeReport(period, now, [], baseline=len(all_changes))
-    baseline = history.contains(events[0].commit)
+    shas = {c.sha for c in all_changes}
+    baseline = history.contains(events[0].commit, shas)
     counted = [c for c in all_changes if c.sha not in baseline]
     changes = [Change(c) for c in counted if period.start <= c.committed_at <= period.end]
+    cache = ReachCache(audit_path.parent)
+    existing = history.site_ids()
+    for change in changes:
+        change.reach = cache.get(history.root, history.path, change.commit.sha)
+    cache.save()
+    _stages(history, events, changes, shas)
+    for change in changes:
+        if change.reach is not None and change.reach.kind == "devices":
+            _delivered_on_devices(history, events, change, shas, existing)
+        elif change.reach is not None and change.reach.kind == "monitoring":
+            _delivered_to_monitoring(history, events, change, shas)
+        elif change.reach is None or change.reach.kind == "unknown":
+            _delivered_estate_wide(history, events, change, shas)
+    return LeadTimeReport(period, now, changes, baseline=len(all_changes) - len(counted))
+
+
+def _stages(history: IntentsHistory, events: list[AuditEvent], changes: list[Change], shas: set[str]) -> None:
+    """plan, validate, deploy_start: the first event on a commit that contains the change."""
     by_sha = {c.commit.sha: c for c in changes}
     for event in events:
         stage = _passes(event)
-        if stage is None:
+        if stage not in ("plan", "validate", "deploy_start"):
             continue
-        for sha in history.contains(event.commit) & by_sha.keys():
+        for sha in history.contains(event.commit, shas) & by_sha.keys():
             change = by_sha[sha]
-            if stage in change.stages:
-                continue
-            if stage == "verified" and "deployed" not in change.stages:
-                continue  # a verify before the change was deployed proves nothing about it
-            change.stages[stage] = event.at
-            if stage in ("deploy_start", "deployed"):
-                change.rollout_id = str(event.fields.get("rollout_id") or "") or None
-    return LeadTimeReport(period, now, changes, baseline=len(all_changes) - len(counted))
+            if stage not in change.stages:
+                change.stages[stage] = event.at
+                if stage == "deploy_start":
+                    change.rollout_id = str(event.fields.get("rollout_id") or "") or None
+
+
+def _verified_sites(event: AuditEvent) -> set[str] | None:
+    """Sites a verify found up; None when the record does not say (older records, with a limit)."""
+    if event.event != "verify":
+        return None
+    listed = event.fields.get("sites_up")
+    if isinstance(listed, list):
+        return {str(s) for s in listed}
+    return None
+
+
+def _delivered_on_devices(
+    history: IntentsHistory, events: list[AuditEvent], change: Change, shas: set[str], existing: set[str] | None
+) -> None:
+    """Deployed when each reached site ran it; verified when each was up in a verify after that."""
+    assert change.reach is not None
+    sites = [s for s in change.reach.sites if existing is None or s in existing]
+    deployed: dict[str, AuditEvent] = {}
+    verified: dict[str, datetime] = {}
+    for event in events:
+        if event.event == "site" and event.fields.get("result") in LANDED:
+            site = str(event.fields.get("site"))
+            if site in sites and site not in deployed and change.commit.sha in history.contains(event.commit, shas):
+                deployed[site] = event
+        elif event.event == "verify":
+            up = _verified_sites(event)
+            # older records name no sites: only a verify of the whole estate with every site up counts
+            everything = up is None and event.fields.get("result") == "up" and not event.fields.get("limit")
+            for site in sites:
+                after = site in deployed and site not in verified and event.at >= deployed[site].at
+                if after and (everything or (up is not None and site in up)):
+                    verified[site] = event.at
+    change.pending = sorted(s for s in sites if s not in verified)
+    if sites and len(deployed) == len(sites):
+        last = max(deployed.values(), key=lambda e: e.at)
+        change.stages["deployed"] = last.at
+        change.rollout_id = str(last.fields.get("rollout_id") or "") or change.rollout_id
+    elif not sites:  # every site it reached is gone: nothing left to deliver
+        change.stages["deployed"] = change.stages["verified"] = change.commit.committed_at
+        return
+    if not change.pending:
+        change.stages["verified"] = max(verified.values())
+
+
+def _delivered_to_monitoring(history: IntentsHistory, events: list[AuditEvent], change: Change, shas: set[str]) -> None:
+    """Live when the monitoring stack was (re)started with a commit that contains the change."""
+    for event in events:
+        if event.event == "monitoring-live" and change.commit.sha in history.contains(event.commit, shas):
+            change.stages["deployed"] = change.stages["verified"] = event.at
+            return
+    change.pending = ["monitoring"]
+
+
+def _delivered_estate_wide(history: IntentsHistory, events: list[AuditEvent], change: Change, shas: set[str]) -> None:
+    """Reach unknown: a clean rollout of a commit that contains it, then a verify with every site up."""
+    for event in events:
+        stage = _passes(event)
+        if stage not in ("deployed", "verified") or stage in change.stages:
+            continue
+        if stage == "verified" and "deployed" not in change.stages:
+            continue  # a verify before the change was deployed proves nothing about it
+        if stage == "deployed" and change.commit.sha not in history.contains(event.commit, shas):
+            continue
+        change.stages[stage] = event.at
+        if stage == "deployed":
+            change.rollout_id = str(event.fields.get("rollout_id") or "") or None
 
 
 def change_open_seconds(intents_dir: Path, audit_path: Path, now: datetime | None = None) -> float:

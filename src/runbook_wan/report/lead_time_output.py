@@ -24,13 +24,23 @@ def headline(report: LeadTimeReport) -> str:
     promise = duration(report.promise_s)
     if not report.changes:
         return f"No intents change in {iso(report.period.start)} .. {iso(report.period.end)}."
+    na = f", {len(report.not_applicable)} reaching nothing that runs" if report.not_applicable else ""
     text = (
-        f"{len(report.changes)} change(s): {len(report.done)} verified, {len(report.open)} open; "
+        f"{len(report.changes)} change(s): {len(report.done)} verified, {len(report.open)} open{na}; "
         f"median {duration(report.median_s)}, worst {duration(report.worst_s)} (promise: {promise})."
     )
     if report.overdue:
         text += f" {len(report.overdue)} over the promise: " + ", ".join(c.commit.short for c in report.overdue) + "."
     return text
+
+
+def _reaches(change: Change) -> str:
+    reach = change.reach
+    if reach is None:
+        return "-"
+    if reach.kind == "devices":
+        return f"{len(reach.sites)} site(s)" + (" + monitoring" if reach.monitoring else "")
+    return {"monitoring": "monitoring", "none": "nothing that runs", "unknown": "every site (unknown)"}[reach.kind]
 
 
 def _after(change: Change, stage: str) -> str:
@@ -39,8 +49,12 @@ def _after(change: Change, stage: str) -> str:
 
 
 def _state(change: Change, report: LeadTimeReport) -> str:
+    if not change.applicable:
+        return "not applicable (reaches no device, no monitoring)"
     if change.open:
-        return "OPEN, over the promise" if change.overdue(report.now) else "open"
+        waiting = f" (waiting for {', '.join(change.pending[:4])}{' ...' if len(change.pending) > 4 else ''})"
+        state = "OPEN, over the promise" if change.overdue(report.now) else "open"
+        return state + (waiting if change.pending else "")
     return "over the promise" if change.overdue(report.now) else "within the promise"
 
 
@@ -54,7 +68,7 @@ def print_terminal(report: LeadTimeReport, console: MaskedConsole) -> None:
 
 def _table(report: LeadTimeReport) -> Table:
     table = Table(title="Change lead time (time after the commit)", show_edge=False)
-    for column in ("commit", "subject", "committed", *(_TITLES[s] for s in STAGES), "lead", "state"):
+    for column in ("commit", "subject", "committed", "reaches", *(_TITLES[s] for s in STAGES), "lead", "state"):
         table.add_column(column)
     for change in report.changes:
         state = _state(change, report)
@@ -62,9 +76,10 @@ def _table(report: LeadTimeReport) -> Table:
             change.commit.short,
             Text(change.commit.subject[:48]),
             iso(change.commit.committed_at),
+            _reaches(change),
             *(_after(change, s) for s in STAGES),
             duration(change.lead_seconds(report.now)),
-            Text(state, style="red" if "over" in state else ("yellow" if change.open else "green")),
+            Text(state, style="red" if "over the" in state else ("yellow" if change.open else "green")),
         )
     return table
 
@@ -77,13 +92,15 @@ def to_markdown(report: LeadTimeReport) -> str:
     out = ["### Change lead time\n", f"**{headline(report)}**\n"]
     if report.changes:
         out += [
-            "| commit | subject | committed | " + " | ".join(_TITLES[s] for s in STAGES) + " | lead | state |",
-            "|---|---|---|" + "---:|" * len(STAGES) + "---:|---|",
+            "| commit | subject | committed | reaches | "
+            + " | ".join(_TITLES[s] for s in STAGES)
+            + " | lead | state |",
+            "|---|---|---|---|" + "---:|" * len(STAGES) + "---:|---|",
         ]
         for c in report.changes:
             subject = c.commit.subject.replace("|", "\\|")
             out.append(
-                f"| `{c.commit.short}` | {subject} | {iso(c.commit.committed_at)} | "
+                f"| `{c.commit.short}` | {subject} | {iso(c.commit.committed_at)} | {_reaches(c)} | "
                 + " | ".join(_after(c, s) for s in STAGES)
                 + f" | {duration(c.lead_seconds(report.now))} | {_state(c, report)} |"
             )

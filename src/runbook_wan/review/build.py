@@ -41,6 +41,7 @@ from runbook_wan.review.gitref import Repo
 from runbook_wan.review.grouping import group_hunks
 from runbook_wan.review.impact import Impact, analyse
 from runbook_wan.review.model import Review
+from runbook_wan.review.secrets import SecretChange, declared
 from runbook_wan.selection.limit import select_sites
 
 #: Package code whose change alters rendered configs (checked against the ref when it is in the repo).
@@ -65,6 +66,10 @@ class ReviewRequest:
     #: An earlier state in folders, instead of git: (intents, configs).
     snapshot: tuple[Path, Path] | None = None
     snapshot_label: str = "the last deployed state"
+    #: Secret changes found by comparing values (deploy); None: the ones the intents declare.
+    secrets: list[SecretChange] | None = None
+    #: Why secret values were (not) compared, for the report.
+    secrets_note: str = ""
 
 
 @dataclass
@@ -188,7 +193,13 @@ def build_review(req: ReviewRequest, rendered: RenderResult | None = None) -> Re
     plan = _plan(req, result, impact, sides, total)
     timings["diff_s"] = round(time.perf_counter() - step, 3)
     old = sides.old
-    gate = _gate(req, plan, impact, old, new, total, sides.partial)
+    if req.secrets is not None:
+        secrets = req.secrets
+    elif impact is not None and old is not None:
+        secrets = declared(impact, new, {sid: cfg.text for sid, cfg in result.configs.items()})
+    else:
+        secrets = []
+    gate = _gate(req, plan, impact, old, new, total, sides.partial, secrets)
     changed = {s.site: s.hunks for s in plan.sites if s.change is not Change.UNCHANGED}
     grouping = group_hunks(changed, result.facts)
     timings["total_s"] = round(time.perf_counter() - started, 3)
@@ -196,7 +207,23 @@ def build_review(req: ReviewRequest, rendered: RenderResult | None = None) -> Re
         baseline = req.snapshot_label
     else:
         baseline = req.against or ("HEAD" if sides.old is not None else plan.baseline)
-    return Review(baseline, plan, grouping, gate, impact, sides.note, mode, timings=timings, facts=result.facts)
+    note = req.secrets_note or (
+        "secret values are compared by deploy (the secrets source is not read here): this shows the rotations "
+        "the intents declare"
+    )
+    return Review(
+        baseline,
+        plan,
+        grouping,
+        gate,
+        impact,
+        sides.note,
+        mode,
+        timings=timings,
+        facts=result.facts,
+        secrets=secrets,
+        secrets_note=note,
+    )
 
 
 def _plan(req: ReviewRequest, result: RenderResult, impact: Impact | None, sides: _Sides, total: int) -> Plan:
@@ -234,6 +261,7 @@ def _gate(
     new: Estate,
     total: int,
     partial: bool,
+    secrets: list[SecretChange],
 ) -> GateVerdict:
     def region(site: str) -> str:
         for estate in (new, old):
@@ -243,6 +271,9 @@ def _gate(
 
     counted = {s.site: region(s.site) for s in plan.sites if s.change in (Change.CHANGED, Change.REMOVED)}
     onboarding = [s.site for s in plan.sites if s.change is Change.ADDED]
+    # A secret rotation changes what those sites' devices run although their configs do not change.
+    for change in secrets:
+        counted |= {site: region(site) for site in change.sites if site not in onboarding}
     holder = old if old is not None and old.settings.change_policy is not None else new
     policy = holder.settings.change_policy
     shown = new if new.settings.change_policy is not None else holder

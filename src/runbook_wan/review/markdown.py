@@ -50,7 +50,8 @@ def _by_region(review: Review, sites: Iterable[str]) -> str:
     regions: Counter[str] = Counter()
     for site in sites:
         impact = review.impact.sites.get(site) if review.impact else None
-        regions[impact.region if impact else "?"] += 1
+        facts = review.facts.get(site)
+        regions[impact.region if impact else facts.region if facts else "?"] += 1
     return ", ".join(f"{text(r)} {n}" for r, n in sorted(regions.items()))
 
 
@@ -76,11 +77,13 @@ def _summary(review: Review) -> list[str]:
     plan, impact = review.plan, review.impact
     totals = plan.totals()
     touched = len(plan.touched)
-    title = (
-        f"{touched} of {plan.total_sites} sites change against {text(plan.baseline)}"
-        if touched
-        else f"no config changes against {text(plan.baseline)}"
-    )
+    rotated = {site for c in review.secrets for site in c.sites} - set(plan.touched)
+    if touched:
+        title = f"{touched} of {plan.total_sites} sites change against {text(plan.baseline)}"
+    else:
+        title = f"no config changes against {text(plan.baseline)}"
+    if rotated:
+        title += f"; {len(rotated)} more site(s) get a rotated secret"
     out = [f"## Runbook review: {title}", "", _verdict_line(review.gate), "", "| layer | what |", "|---|---|"]
     if impact is None:
         out.append(f"| intent | not available: {text(review.intent_note)} |")
@@ -90,6 +93,14 @@ def _summary(review: Review) -> list[str]:
         reached = impact.reached
         if reached:
             out.append(f"| sites reached | {len(reached)} ({_by_region(review, reached)}) |")
+    if review.secrets:
+        reach = sorted({site for c in review.secrets for site in c.sites})
+        unreviewed = [c.name for c in review.secrets if not c.reviewed]
+        flag = f"; ❌ not reviewed: {', '.join(code(n) for n in unreviewed)}" if unreviewed else ""
+        out.append(
+            f"| secrets | {len(review.secrets)} secret(s) change, reaching {len(reach)} site(s) "
+            f"(the values, never shown; configs carry only the name){flag} |"
+        )
     groups = review.grouping
     line_counts = f"+{totals['lines_added']} −{totals['lines_removed']} lines in all"
     out.append(
@@ -139,6 +150,45 @@ def _intent_section(review: Review, budget: int | None) -> list[str]:
     if len(shown) < len(impact.changes):
         out.append(f"\n… and {len(impact.changes) - len(shown)} more intent change(s) in the full report.")
     out.append("")
+    return out
+
+
+def _secrets_section(review: Review, budget: int | None) -> list[str]:
+    """Which secret changes, and which sites and sessions it reaches (never the value)."""
+    if not review.secrets:
+        return []
+    out = [
+        "### Secret changes (values never shown)",
+        "",
+        "| secret | change | sites | sessions | where |",
+        "|---|---|---|---|---|",
+    ]
+    for change in review.secrets:
+        mark = "" if change.reviewed else "❌ "
+        listed = _sites(change.sites, 12 if budget else None)
+        sites = (
+            f"**{len(change.sites)}** ({_by_region(review, change.sites)}): {listed}"
+            if change.sites
+            else "none (reaches no device)"
+        )
+        example = change.example()
+        sessions = (
+            f"{change.session_count}, e.g. {code(example[0])}: {code(example[1])}" if example is not None else "–"
+        )
+        out.append(
+            f"| {code(change.name)} | {mark}{text(change.what)} | {sites} | {sessions} | "
+            f"{_where(change.new_at or change.old_at)} |"
+        )
+    out.append("")
+    if any(not c.reviewed for c in review.secrets):
+        out += [
+            "> ❌ A secret's value changed in the secrets source but the intents declare no rotation: review never "
+            "saw it. Raise the reference's `rotation` in a reviewed change, or deploy with `--rotate-secret NAME` / "
+            "`--allow-wide-change REASON` (recorded in the audit log).",
+            "",
+        ]
+    if review.secrets_note:
+        out += [f"<sub>{text(review.secrets_note)}</sub>", ""]
     return out
 
 
@@ -248,7 +298,13 @@ def _per_site_diffs(review: Review) -> list[str]:
 
 def to_markdown(review: Review, budget: int | None = COMMENT_BUDGET, artifact: str | None = None) -> str:
     """The PR comment (``budget`` characters at most), or the full report with ``budget=None``."""
-    head = _summary(review) + _intent_section(review, budget) + _gate_section(review) + _why_section(review, budget)
+    head = (
+        _summary(review)
+        + _intent_section(review, budget)
+        + _secrets_section(review, budget)
+        + _gate_section(review)
+        + _why_section(review, budget)
+    )
     blocks: list[tuple[str, list[list[str]]]] = []
     if review.grouping.groups:
         blocks.append(("### Config changes, grouped", _group_blocks(review.grouping, "Config change", budget)))

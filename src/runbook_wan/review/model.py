@@ -9,6 +9,7 @@ from runbook_wan.plan.model import Plan
 from runbook_wan.review.gate import GateVerdict
 from runbook_wan.review.grouping import Grouping
 from runbook_wan.review.impact import Impact
+from runbook_wan.review.secrets import SecretChange
 
 
 @dataclass
@@ -39,7 +40,16 @@ class Review:
     timings: dict[str, float] = field(default_factory=dict)
     #: Facts of the rendered sites (placeholders for grouping device diffs).
     facts: dict[str, SiteFacts] = field(default_factory=dict, repr=False)
+    #: Secrets whose value changes (declared rotations; at deploy also what the values show).
+    secrets: list[SecretChange] = field(default_factory=list)
+    #: Why secret values were not compared, when they were not (plan, CI: no secrets there).
+    secrets_note: str = ""
 
     @property
     def has_changes(self) -> bool:
-        return self.plan.has_changes or bool(self.impact and self.impact.changes)
+        return self.plan.has_changes or bool(self.impact and self.impact.changes) or bool(self.secrets)
+
+    @property
+    def changes_devices(self) -> bool:
+        """Something a device will run changes: a config, or a secret value one uses."""
+        return self.plan.has_changes or any(c.sites for c in self.secrets)

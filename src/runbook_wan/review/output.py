@@ -78,6 +78,8 @@ def to_dict(review: Review) -> dict[str, Any]:
             }
             for s, i in sorted(impact.sites.items())
         },
+        "secret_changes": [c.to_dict() for c in review.secrets],
+        "secrets_note": review.secrets_note,
         "config_groups": _groups(review.grouping),
         "device_groups": None if review.device is None else _groups(review.device.grouping),
         "gate": {
@@ -120,6 +122,16 @@ def print_terminal(review: Review, console: MaskedConsole) -> None:
             console.print(Text(f"    {old} -> {new}; reaches {len(reach)} site(s)", style="dim"))
     else:
         console.print(Text(f"No intent changes against {review.baseline}.", style="dim"))
+    for secret in review.secrets:
+        mark = "" if secret.reviewed else " (NOT REVIEWED: not declared in the intents)"
+        where = secret.new_at.display() if secret.new_at else secret.source
+        console.print(
+            Text(
+                f"Secret {secret.name}: {secret.what}{mark}; reaches {len(secret.sites)} site(s), "
+                f"{secret.session_count} session(s) ({where}); the value is never shown",
+                style="bold" if secret.reviewed else "bold red",
+            )
+        )
     groups = review.grouping.groups
     for number, group in enumerate(groups, 1):
         shown = ", ".join(group.sites[:8]) + (f" ... (+{len(group.sites) - 8})" if len(group.sites) > 8 else "")

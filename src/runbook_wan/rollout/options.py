@@ -37,6 +37,8 @@ class DeployOptions:
     allow_wide_change: str | None = None
     #: ``--check --against REF``: review against a git ref instead of the deployed record.
     against: str | None = None
+    #: ``--rotate-secret NAME``: accept a value of NAME that changed without a declared rotation (audited).
+    rotate_secrets: tuple[str, ...] = ()
 
     def check_values(self) -> None:
         problems = []

@@ -37,10 +37,19 @@ from runbook_wan.plan.model import sha256
 from runbook_wan.render.pipeline import RenderResult, render_estate
 from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, Severity, Status
 from runbook_wan.review.model import Review
+from runbook_wan.review.secrets import rotations
 from runbook_wan.rollout.audit import AuditLog, current_user, intents_commit
-from runbook_wan.rollout.change_gate import enforce, pending_review
-from runbook_wan.rollout.change_window import ChangeWindow, change_window
+from runbook_wan.rollout.change_gate import (
+    SecretState,
+    WideChangeError,
+    compare_secrets,
+    enforce,
+    full_render,
+    pending_review,
+)
+from runbook_wan.rollout.change_window import ChangeWindow, change_window, flush_outbox
 from runbook_wan.rollout.deployed import DeployedRecord
+from runbook_wan.rollout.device_gate import device_gate
 from runbook_wan.rollout.journal import Journal, journal_path
 from runbook_wan.rollout.lock import LockHeldError, RolloutLock
 from runbook_wan.rollout.options import DeployOptions
@@ -49,11 +58,13 @@ from runbook_wan.rollout.pinned import check_pinned
 from runbook_wan.rollout.policy import Amount, allowed_failures, plan_waves
 from runbook_wan.rollout.progress import DEPLOY_TASK, SiteDone
 from runbook_wan.rollout.resume import PriorRun, check_unchanged, load_prior
+from runbook_wan.rollout.secret_record import SecretComparison, SecretRecord, current, fingerprinter
 from runbook_wan.rollout.wave_drift import check_wave
 from runbook_wan.tasks.backup import BackupStore
 from runbook_wan.tasks.deploy_site import SiteJob, StepSink, deploy_site
 from runbook_wan.tasks.fleet import open_fleet
 from runbook_wan.tasks.outcome import Outcome, SiteReport
+from runbook_wan.tasks.preview import DevicePreview, preview
 from runbook_wan.validation.checks.base import ValidationOptions
 from runbook_wan.validation.runner import validate
 
@@ -75,6 +86,10 @@ class RolloutResult:
     drift: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: The change this rollout carries (intent and config layers, the gate's verdict); None on resume.
     review: Review | None = None
+    #: What went through Alertmanager (silences, RolloutHalted) and what could not (``AlertingReport``).
+    alerting: dict[str, Any] | None = None
+    #: The gate on what the devices would change, asked before the first wave (``DeviceGate``).
+    device_gate: dict[str, Any] | None = None
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.sites.values() if r.outcome is outcome)
@@ -101,10 +116,12 @@ class RolloutResult:
             "halt_reason": self.halt_reason,
             "waves": self.waves,
             "gate": None if self.review is None else _gate_record(self.review),
+            "device_gate": self.device_gate,
             "timings": self.timings,
             "summary": {o.value: self.count(o) for o in Outcome},
             "sites": [self.sites[s].to_dict() for s in sorted(self.sites)],
             "drift_after_confirm": self.drift,
+            "alerting": self.alerting,
         }
 
 
@@ -151,7 +168,12 @@ class Rollout:
         self.prior: PriorRun | None = None
         #: Silences per wave and RolloutHalted through Alertmanager (a no-op without one; not for --check).
         self.window: ChangeWindow | None = None
+        #: Secret values of this rollout, fingerprinted, vs what each site last ran (None with --against).
+        self.secrets: SecretState | None = None
         self._drift_lock = threading.Lock()
+
+    def _note(self, text: str) -> None:
+        self.ctx.err.print(f"note: {text}", markup=False)
 
     def _report_to_alertmanager(self, result: RolloutResult, rendered: RenderResult) -> None:
         if self.window is None:
@@ -160,6 +182,10 @@ class Rollout:
         fine = [s for s, r in result.sites.items() if r.outcome.done]
         regions = {sid: site.region for sid, site in rendered.estate.sites.items()}
         self.window.report(failed, fine, regions, result.halt_reason)
+        report = self.window.finish()
+        result.alerting = report.to_dict()
+        for line in report.warnings:
+            self.ctx.err.print(f"warning: {line}", markup=False)
 
     def run(self) -> RolloutResult:
         opts = self.opts
@@ -167,11 +193,8 @@ class Rollout:
         started = time.monotonic()
         rendered = _validated(opts)
         hashes = {sid: sha256(cfg.text) for sid, cfg in rendered.configs.items()}
-        review = None
-        if not opts.resume:
-            review = pending_review(opts, rendered)
-            if not opts.check:
-                enforce(review)
+        resolver = _resolver(opts, self.ctx)
+        review = self._review(rendered, resolver)
         if opts.resume:
             self.prior = load_prior(opts.state_dir, opts.resume)
             check_unchanged(self.prior, hashes)
@@ -185,7 +208,6 @@ class Rollout:
             rollout_id = new_rollout_id()
         finished = {s for s, o in self.prior.outcomes.items() if o.done} if self.prior else set()
         todo = [s for w in waves for s in w if s not in finished]
-        resolver = _resolver(opts, self.ctx)
         pushed = {sid: resolver.resolve_text(rendered.configs[sid].text) for sid in todo}
         nornir = _nornir(opts, rendered.estate, todo) if todo else None
         result = RolloutResult(
@@ -205,7 +227,11 @@ class Rollout:
                     result.sites[site] = SiteReport(site=site, outcome=outcome, reason="done by the interrupted run")
         if opts.check:
             self._waves(result, rendered, hashes, pushed, nornir, journal=None)
+            self._device_gate_of_check(result, rendered)
         else:
+            leftovers = flush_outbox(opts.state_dir, dict(os.environ))
+            if leftovers:
+                self.ctx.err.print(f"note: {leftovers}", markup=False)
             self.window = change_window(
                 opts.state_dir,
                 rollout_id,
@@ -239,6 +265,11 @@ class Rollout:
                 f"note: took over the stale lock of rollout {lock.stale.rollout_id} (pid {lock.stale.pid} is gone)",
                 markup=False,
             )
+        try:
+            self._device_gate(result, rendered, pushed, nornir)
+        except BaseException:
+            lock.release()
+            raise
         journal = Journal(journal_path(opts.state_dir, result.rollout_id), self.ctx.redactor)
         result.journal = str(journal.path)
         audit = AuditLog(opts.state_dir / "audit.log", self.ctx.redactor)
@@ -255,6 +286,9 @@ class Rollout:
                     options=_options_record(opts),
                     gate=_gate_record(result.review) if result.review else None,
                 )
+                for report in result.sites.values():  # settled before the first wave: resume skips them
+                    if report.reason == PREVIEWED_UNCHANGED:
+                        _journal_site(journal, report)
             else:
                 journal.write("resume", rollout_id=result.rollout_id, user=result.user)
             audit.append(
@@ -278,6 +312,7 @@ class Rollout:
                     findings=[f.message for f in gate.findings],
                     sites_changing=len(gate.counted),
                 )
+            self._audit_secrets(audit, result)
             self._waves(result, rendered, hashes, pushed, nornir, journal)
             for report in result.sites.values():
                 audit.append(
@@ -300,6 +335,108 @@ class Rollout:
         finally:
             lock.release()
 
+    def _device_gate(
+        self, result: RolloutResult, rendered: RenderResult, pushed: dict[str, str], nornir: Nornir | None
+    ) -> None:
+        """Before the first wave: ask each device with a deployed baseline for its own diff, apply the
+        gate to the devices that would change (exit 7, nothing touched, when too many would), and
+        settle the devices that already run their config (their waves skip them)."""
+        review = result.review
+        if review is None or nornir is None or self.prior is not None:
+            return
+        onboarding = set(review.gate.onboarding)
+        asked = {site: config for site, config in pushed.items() if site not in onboarding}
+        if not asked:
+            return
+        started = time.monotonic()
+        previews = preview(nornir, asked)
+        gate = device_gate(review, previews, rendered.estate, self.opts.allow_wide_change)
+        gate.seconds = round(time.monotonic() - started, 3)
+        result.timings["device_gate_s"] = gate.seconds
+        result.device_gate = gate.to_dict()
+        problems = gate.problems()
+        if problems:
+            AuditLog(self.opts.state_dir / "audit.log", self.ctx.redactor).append(
+                "rollout-refused",
+                rollout_id=result.rollout_id,
+                user=result.user,
+                intents_commit=result.intents_commit,
+                layer="device",
+                devices_changing=len(gate.changing),
+                config_layer_counted=gate.config_counted,
+                findings=[f.message for f in gate.verdict.findings],
+            )
+            raise WideChangeError(problems)
+        if gate.verdict.exceeded:
+            result.device_gate["override"] = gate.verdict.override
+        if not gate.unchanged:
+            return
+        for site in gate.unchanged:  # already runs it: nothing to push, nothing to silence
+            result.sites[site] = SiteReport(site=site, outcome=Outcome.UNCHANGED, reason=PREVIEWED_UNCHANGED)
+            del pushed[site]
+        # Waves of the devices that change: a canary given as a count is the first of those.
+        work = [site for wave in result.waves for site in wave if site in pushed]
+        if self.opts.canary.strip().isdigit():
+            result.waves = plan_waves(work, self.opts.canary, self.opts.wave_size).all_waves
+        else:
+            result.waves = [kept for wave in result.waves if (kept := [s for s in wave if s in pushed])]
+
+    def _device_gate_of_check(self, result: RolloutResult, rendered: RenderResult) -> None:
+        """``--check``: the device-layer gate's verdict from the diffs it collected (reported, not enforced)."""
+        if result.review is None:
+            return
+        onboarding = set(result.review.gate.onboarding)
+        previews = {
+            site: DevicePreview(diff=report.device_diff)
+            for site, report in result.sites.items()
+            if site not in onboarding and report.outcome in (Outcome.CHECKED, Outcome.UNCHANGED)
+        }
+        gate = device_gate(result.review, previews, rendered.estate, self.opts.allow_wide_change)
+        result.device_gate = gate.to_dict()
+
+    def _review(self, rendered: RenderResult, resolver: SecretResolver) -> Review | None:
+        """The change this rollout carries, secrets included; refused here (exit 7, nothing touched)
+        when it is wider than the gate or pushes a secret value review never saw. None on resume."""
+        opts = self.opts
+        if opts.resume:  # decided by the first run; its secrets are still recorded afterwards
+            keyed = fingerprinter(resolver, opts.state_dir, self._note)
+            configs = {sid: cfg.text for sid, cfg in rendered.configs.items()}
+            now = current(configs, rotations(rendered.estate), resolver, keyed)
+            self.secrets = SecretState(keyed, now, SecretComparison([], {}))
+            return None
+        full = full_render(opts, rendered)
+        if not opts.against:
+            self.secrets = compare_secrets(opts, full, resolver, self._note)
+        review = pending_review(opts, full, self.secrets)
+        if not opts.check:
+            enforce(review, opts, full)
+        return review
+
+    def _audit_secrets(self, audit: AuditLog, result: RolloutResult) -> None:
+        """One ``secret-rotation`` record per secret whose value this rollout pushes anew (never the value;
+        keyed fingerprints before and after), with the override that accepted an undeclared one."""
+        if result.review is None or self.secrets is None:
+            return
+        prints = self.secrets.comparison.fingerprints or {}
+        for change in result.review.secrets:
+            before, after = prints.get(change.name, ([], ""))
+            audit.append(
+                "secret-rotation",
+                rollout_id=result.rollout_id,
+                user=result.user,
+                intents_commit=result.intents_commit,
+                secret=change.name,
+                what=change.what,
+                reviewed=change.reviewed,
+                override=change.override,
+                rotation_before=change.rotation_before,
+                rotation_after=change.rotation_after,
+                sites=sorted(change.sites),
+                sessions=change.session_count,
+                fingerprint_before=before,
+                fingerprint_after=after,
+            )
+
     def _remember(self, result: RolloutResult, rendered: RenderResult) -> None:
         """Update the deployed record: each site that now runs its rendered config; the intents
         snapshot once a whole-estate rollout left every site on it."""
@@ -313,6 +450,10 @@ class Rollout:
         record.record(landed, prune=set(rendered.estate.sites) if whole else None)
         if whole:
             record.snapshot_intents(self.opts.intents)
+        if self.secrets is not None:  # the values each landed site now runs
+            ran = {site: self.secrets.now[site] for site in landed if site in self.secrets.now}
+            prune = set(rendered.estate.sites) if whole else None
+            SecretRecord(self.opts.state_dir).record(self.secrets.keyed.key_id, ran, prune=prune)
 
     def _waves(
         self,
@@ -338,7 +479,7 @@ class Rollout:
         if not scheduler.waves:
             return
         assert nornir is not None
-        sink = _step_sink(journal)
+        sink = _step_sink(journal, self.window)
         started_at: dict[int, float] = {}
 
         def deploy(site: str, index: int) -> SiteReport:
@@ -357,6 +498,8 @@ class Rollout:
             one = one.with_processors([SiteDone(self.on_site)])
             aggregated = one.run(task=_deploy_one, name=DEPLOY_TASK, jobs={site: job}, backups=backups, sink=sink)
             report = _report_of(site, aggregated.get(site), index)
+            if self.window is not None:
+                self.window.site_done(site, report.outcome is Outcome.CHANGED)
             if not opts.check:
                 result.sites[site] = report  # drift reads the outcome: check only what was confirmed
                 self._drift_after(result, one, [site], rendered, journal, index)
@@ -370,8 +513,6 @@ class Rollout:
                     if wave.index not in started_at:
                         started_at[wave.index] = time.monotonic()
                         self.on_wave(wave.index, wave.sites)
-                        if self.window is not None:  # the wave's sites silenced until its last gate is done
-                            self.window.open(wave.index, wave.sites)
                     running[pool.submit(deploy, site, wave.index)] = site
                 if not running:
                     break
@@ -417,8 +558,8 @@ class Rollout:
         self, result: RolloutResult, wave: WaveProgress, started: float, journal: Journal | None, canary_first: bool
     ) -> None:
         result.timings[f"wave_{wave.index}_s"] = round(time.monotonic() - started, 3)
-        if self.window is not None:
-            self.window.close(wave.index)
+        if self.window is not None:  # retry what Alertmanager missed; lift the silences of healthy sites
+            self.window.sweep()
         if journal is not None:
             journal.write("wave", wave=wave.index, sites=wave.sites, failures=wave.failures, allowed=wave.allowed)
         if wave.exceeded and not self.opts.check and not result.halted:
@@ -449,10 +590,18 @@ def _concurrency(workers: int, waves: list[list[str]]) -> int:
     return max(1, min(workers, largest))
 
 
-def _step_sink(journal: Journal | None) -> StepSink:
+#: Why a site ended unchanged without a wave: its device already ran its config when asked.
+PREVIEWED_UNCHANGED = "the device already runs it (asked before the first wave)"
+#: The step right before a site's commit: its change-window silence starts when this one passes.
+BEFORE_COMMIT = "pre-check"
+
+
+def _step_sink(journal: Journal | None, window: ChangeWindow | None = None) -> StepSink:
     def sink(site: str, step: str, status: Status, detail: str) -> None:
         if journal is not None:
             journal.write("step", site=site, step=step, status=status.value, detail=detail)
+        if window is not None and step == BEFORE_COMMIT and status is Status.SUCCESS:
+            window.open_site(site)  # only sites that are about to commit are silenced
 
     return sink
 
@@ -496,6 +645,7 @@ def _gate_record(review: Review) -> dict[str, Any]:
         "counted": len(gate.counted),
         "onboarding": len(gate.onboarding),
         "findings": [f.message for f in gate.findings],
+        "secrets": [c.to_dict() for c in review.secrets],
     }
 
 

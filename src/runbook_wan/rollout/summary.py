@@ -87,4 +87,24 @@ def print_summary(result: RolloutResult, console: MaskedConsole) -> None:
                 style="bold red",
             )
         )
+    device = result.device_gate or {}
+    if device:
+        style = "bold red" if device.get("exceeded") and not device.get("override") else "dim"
+        console.print(
+            Text(
+                f"device layer: {len(device.get('changing') or [])} device(s) would change "
+                f"(configs: {device.get('config_layer_counted', 0)}); {device.get('verdict', '')}",
+                style=style,
+            )
+        )
+    alerting = result.alerting or {}
+    if alerting.get("alertmanager"):
+        missed = alerting.get("silences_not_set") or []
+        line = (
+            f"alertmanager: {len(alerting.get('silenced') or [])} site(s) silenced for their change, "
+            f"{len(alerting.get('expired_early') or [])} lifted early (verified healthy)"
+        )
+        if missed or alerting.get("rollout_halted_not_posted"):
+            line += f"; NOT posted (Alertmanager did not answer), kept in {alerting.get('outbox')}"
+        console.print(Text(line, style="yellow" if missed else "dim"))
     console.print(f"total {result.timings.get('total_s', 0):.1f}s; journal: {result.journal or '-'}", markup=False)

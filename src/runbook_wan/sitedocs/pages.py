@@ -70,6 +70,78 @@ def _sla(app: AppClass) -> str:
     return f"{app.sla.latency_ms} ms / {app.sla.jitter_ms} ms / {app.sla.loss_pct:g} %"
 
 
+#: The agent's least-bad order (``decision.least_bad``), in words.
+_LEAST_BAD = {
+    "criteria_met": "the most SLA criteria met",
+    "loss": "the lowest loss",
+    "latency": "the lowest latency",
+    "jitter": "the lowest jitter",
+    "path_order": "the class's own path order",
+}
+_LIVE = (
+    "Where each class runs now, why and since when is live state, which this page cannot hold: "
+    "`runbook.py status`, the site's page on the pane (`runbook.py status serve`), `runbook.py verify`."
+)
+
+
+def _ms(value: int) -> str:
+    return f"{value / 1000:g} s" if value >= 1000 and value % 1000 == 0 else f"{value} ms"
+
+
+def steering_words(facts: SiteFacts) -> list[str]:
+    """How the site's classes are steered on their SLAs, from the facts its configs are rendered from."""
+    enforced_on = "SLA criteria enforced here: "
+    if facts.agent is not None:
+        agent, decision = facts.agent, facts.agent.decision
+        probes = "; ".join(
+            f"{_title(c.role)} every {_ms(c.probe.interval_ms)} over {c.probe.window_s} s windows"
+            + (" (metered)" if c.metered else "")
+            for c in agent.circuits
+        )
+        order = ", then ".join(_LEAST_BAD.get(k, text(k)) for k in decision.least_bad)
+        return [
+            "Each class runs on the first circuit of its path that meets the class SLA (one-way latency / "
+            "jitter / loss, below), as the site's edge agent measures it on the router, each probe pinned to "
+            f"its circuit: {probes}. A circuit breaks a class SLA when {decision.breach_windows} windows in a "
+            f"row miss it, and counts as clear after {decision.clear_windows} windows that meet it; a class "
+            f"goes back to a better circuit only {decision.hold_s} s after that circuit is clear. When no "
+            f"circuit of the path meets the SLA, the class takes the least bad one: {order}. Guardrails hold "
+            "(a class never uses a circuit its path leaves out), and reachability failover stays with policy "
+            "routing's next-hop tracking, BGP and BFD, with or without the agent.",
+            "",
+            f"{enforced_on}latency, jitter, loss. Policy: {code(f'configs/{facts.site}.agent.json')}. {_LIVE}",
+            "",
+        ]
+    sla = facts.sla
+    if sla is not None and sla.measurement == "ip_sla" and sla.probes:
+        first = sla.probes[0]
+        return [
+            "Each class runs on the first circuit of its path whose provider's tracking route is in BGP and "
+            "whose round trip to the provider edge is within the class's budget (twice its one-way latency "
+            "SLA), measured by the router's `ip sla` probes. A breach must last "
+            f"{first.delay_down_s} s before a class leaves the circuit, and a class comes back "
+            f"{first.delay_up_s} s after the circuit is within budget again (`track ... delay`). When no "
+            "circuit qualifies, traffic follows normal routing.",
+            "",
+            f"{enforced_on}latency. Jitter and loss are not: IOS-XE has no track for them "
+            f"([platforms](../platforms.md)). {_LIVE}",
+            "",
+        ]
+    measured = (
+        " The router measures each circuit's latency, jitter and loss (Connectivity Monitor), but cannot move "
+        "a class on them."
+        if sla is not None and sla.measurement == "connectivity_monitor"
+        else ""
+    )
+    return [
+        "Each class takes the first circuit of its path that is up (its provider's tracking route is in BGP)."
+        + measured,
+        "",
+        f"{enforced_on}none ([platforms](../platforms.md)). {_LIVE}",
+        "",
+    ]
+
+
 def steering_rows(policy: Policy) -> list[list[str]]:
     return [
         [code(name, in_table=True), _cell(app.description), _match(app), _path(name, app, policy), _sla(app)]
@@ -210,9 +282,7 @@ def site_page(estate: Estate, facts: SiteFacts) -> str:
         "",
         _cell(policy.description),
         "",
-        "Each class takes the first circuit of its path that is up (its provider's tracking route is in BGP); "
-        "SLA is latency / jitter / loss.",
-        "",
+        *steering_words(facts),
         *_table(["class", "what", "matches", "path", "SLA"], steering_rows(policy)),
         *monitoring_section(estate, facts, policy),
         *who_is_alerted(estate, facts.site),

@@ -141,7 +141,7 @@ class Actions:
 
     def acknowledge(self, actor: Actor, incident_id: str, client: str) -> Outcome:
         store = self._incident(Action.ACKNOWLEDGE, actor, client, incident_id)
-        incident = store.acknowledge(incident_id, actor.label())
+        incident = store.acknowledge(incident_id, actor.label(), via=actor.via)
         if incident is None:
             raise self._conflict(store, Action.ACKNOWLEDGE, actor, client, incident_id, "acknowledged")
         self.record(Action.ACKNOWLEDGE, actor, client, incident_id, "ok", site=incident.site)
@@ -149,7 +149,7 @@ class Actions:
 
     def resolve(self, actor: Actor, incident_id: str, client: str) -> Outcome:
         store = self._incident(Action.RESOLVE, actor, client, incident_id)
-        incident = store.resolve(incident_id, by=actor.label())
+        incident = store.resolve(incident_id, by=actor.label(), via=actor.via)
         if incident is None:
             raise self._conflict(store, Action.RESOLVE, actor, client, incident_id, "resolved")
         self.record(Action.RESOLVE, actor, client, incident_id, "ok", site=incident.site)

@@ -109,4 +109,5 @@ def scope_view(view: EstateView, actor: Actor) -> EstateView:
         sites=[s for s in view.sites if sees(actor, s.region)],
         incidents=[i for i in view.incidents if sees(actor, i.region)],
         rollouts=[],
+        engagement=view.engagement.within(lambda region: sees(actor, region)) if view.engagement else None,
     )

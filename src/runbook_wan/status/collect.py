@@ -25,6 +25,7 @@ from runbook_wan.status.model import (
     SteeringSource,
 )
 from runbook_wan.status.sources import drift as drift_source
+from runbook_wan.status.sources import engagement as engagement_source
 from runbook_wan.status.sources import incidents as incident_source
 from runbook_wan.status.sources import monitoring, rollouts
 from runbook_wan.status.sources import steering as steering_source
@@ -189,4 +190,5 @@ def collect(view: IntentsView, sources: Sources) -> EstateView:
         rollouts=changes.runs,
         incidents=[i for i in incidents if i.status.is_open and i.alertname not in EVENT_ALERTS],
         notices=[incidents_note] if incidents_note else [],
+        engagement=engagement_source.read(sources.state_dir),
     )

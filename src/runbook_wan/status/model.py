@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from runbook_wan.drift.model import DriftResult
 from runbook_wan.ops.incidents import Incident
+from runbook_wan.report.engagement import Engagement, EngagementReport, Standing
+from runbook_wan.report.period import duration, iso
 from runbook_wan.verify.model import SiteState
 
 if TYPE_CHECKING:
@@ -269,6 +272,77 @@ class SiteView:
         return data
 
 
+@dataclass(frozen=True)
+class EngagementView:
+    """The ten-minute promise: the figures of the last days (``report engagement``'s), and the pages
+    nobody answered yet, longest wait first."""
+
+    report: EngagementReport
+    #: Incident id -> its region (what a user scoped to regions may see).
+    regions: dict[str, str]
+    days: int
+
+    def within(self, sees: Callable[[str], bool]) -> EngagementView:
+        """Only the incidents of the regions ``sees`` accepts; the figures follow."""
+        kept = [e for e in self.report.incidents if sees(self.regions.get(e.incident_id, ""))]
+        return replace(self, report=replace(self.report, incidents=kept))
+
+    @property
+    def waiting(self) -> list[Engagement]:
+        """Open pages without an answer (pending, or already past the promise)."""
+        found = [e for e in self.report.incidents if e.waiting is not None]
+        return sorted(found, key=lambda e: -(e.waiting or 0.0))
+
+    @property
+    def paged(self) -> int:
+        return len(self.report.incidents)
+
+    @property
+    def breaches(self) -> list[Engagement]:
+        return self.report.of(Standing.BREACHED)
+
+    @property
+    def promise(self) -> str:
+        return duration(self.report.promise_seconds)
+
+    @staticmethod
+    def took(seconds: float | None) -> str:
+        return "-" if seconds is None else duration(seconds)
+
+    @staticmethod
+    def overdue(e: Engagement) -> bool:
+        return e.standing is Standing.BREACHED
+
+    @staticmethod
+    def at(e: Engagement) -> str:
+        return iso(e.first_page)
+
+    def to_dict(self) -> dict[str, Any]:
+        r = self.report
+        return {
+            "days": self.days,
+            "promise_seconds": r.promise_seconds,
+            "incidents": self.paged,
+            "met": len(r.of(Standing.MET)),
+            "breached": len(self.breaches),
+            "share_met": r.share_met,
+            "median_seconds": r.median,
+            "p90_seconds": r.p90,
+            "breaches": [e.incident_id for e in self.breaches],
+            "waiting": [
+                {
+                    "incident": e.incident_id,
+                    "alertname": e.alertname,
+                    "where": e.where,
+                    "first_page": iso(e.first_page),
+                    "waiting_seconds": e.waiting,
+                    "overdue": self.overdue(e),
+                }
+                for e in self.waiting
+            ],
+        }
+
+
 @dataclass
 class EstateView:
     estate: str
@@ -282,6 +356,8 @@ class EstateView:
     incidents: list[Incident] = field(default_factory=list)
     #: What the pane could not read, and what of the stack was down lately (one line each).
     notices: list[str] = field(default_factory=list)
+    #: Pages against the ten-minute promise (None: no incident store yet).
+    engagement: EngagementView | None = None
 
     def count(self, state: SiteState) -> int:
         return sum(s.state is state for s in self.sites)
@@ -316,5 +392,6 @@ class EstateView:
             "summary": self.summary(),
             "rollouts": [r.to_dict() for r in self.rollouts],
             "open_incidents": [i.to_dict() for i in self.incidents],
+            "engagement": self.engagement.to_dict() if self.engagement else None,
             "sites": [s.to_dict() for s in self.sites],
         }

@@ -41,6 +41,16 @@ def print_terminal(view: EstateView, console: MaskedConsole) -> None:
         f"{summary['drift']} drifting, {summary['rollouts_in_progress']} rollout(s) in progress.",
         markup=False,
     )
+    engagement = view.engagement
+    if engagement is not None and engagement.paged:
+        r = engagement.report
+        share = "-" if r.share_met is None else f"{r.share_met * 100:.1f} %"
+        console.print(
+            f"Engagement ({engagement.days} days): {engagement.paged} paged incident(s), {share} acknowledged within "
+            f"{engagement.promise}, median {engagement.took(r.median)}, p90 {engagement.took(r.p90)}, "
+            f"{len(engagement.breaches)} breach(es); {len(engagement.waiting)} page(s) waiting for an answer.",
+            markup=False,
+        )
 
 
 def to_json(view: EstateView) -> str:
