@@ -560,7 +560,7 @@ class IncidentStore:
         db = connect(path, readonly=False)
         try:
             tables = _tables(db)
-            if "incidents" not in tables and (tables or not create):
+            if "incidents" not in tables and (tables - _NEIGHBOURS or not create):
                 raise _not_a_store(path, tables)
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
@@ -658,6 +658,13 @@ class IncidentStore:
     def record_delivery(self, delivery: Delivery) -> None:
         with self.batch() as tx:
             tx.record_delivery(delivery)
+
+
+#: Tables Runbook keeps in the same file beside the incidents (ops/inbound.py: answers, receipts);
+#: a file holding only these is a store the notifier sets up, anything else is another program's.
+_NEIGHBOURS = frozenset(
+    {"reply_codes", "inbound_seen", "receipts", "opt_outs", "reply_strikes", "used_links", "sqlite_sequence"}
+)
 
 
 def _tables(db: sqlite3.Connection) -> set[str]:

@@ -254,3 +254,13 @@ def test_a_full_disk_refuses_the_write_whole_and_the_store_stays_intact(require_
         answer = asyncio.run(post())
         assert answer.status_code == 200 and len(answer.json()["opened"]) == 200
         assert intact(store.path) == before + 200
+
+
+def test_the_answers_tables_beside_the_incidents_are_ours_not_a_foreign_file(tmp_path: Path) -> None:
+    """The inbound store (replies, receipts) may create the file first; the notifier then adds its tables."""
+    from runbook_wan.ops.inbound import InboundStore
+
+    path = tmp_path / "incidents.sqlite"
+    InboundStore(path)
+    IncidentStore(path).check()
+    assert intact(path) == 0
