@@ -65,6 +65,8 @@ def register_secrets(configs: dict[str, str], state_dir: Path, redactor: Redacto
                 for n in missing
             ]
         )
+    for name in names:
+        resolver.lookup(name)  # checked, then registered: the device shows the value, the diff its token
 
 
 def jobs_for(estate: Estate, configs: dict[str, str], source: str) -> dict[str, DriftJob]:

@@ -56,7 +56,7 @@ _KINDS: tuple[tuple[tuple[str, ...], tuple[str, ...], str, str, str], ...] = (
         ("SQLITE_FULL",),
         ("disk is full",),
         "store-full",
-        "no space left on the device; nothing of this change was written",
+        "no space left on the device{written}",
         "free space under {folder}; the store itself is intact",
     ),
     (
@@ -112,11 +112,21 @@ def describe(exc: BaseException, path: Path, doing: str) -> StoreError:
     if isinstance(exc, OSError):
         name = "SQLITE_FULL" if exc.errno == errno.ENOSPC else "SQLITE_IOERR"
         text = exc.strerror or text
-    fill = {"path": path, "folder": path.parent, "text": text, "timeout": BUSY_TIMEOUT}
+    if name.startswith("SQLITE_IOERR") and _no_space(path.parent):
+        name = "SQLITE_FULL"  # a write to the -wal or -shm of an open store fails as an I/O error
+    written = "" if doing in ("reading", "checking", "opening") else "; nothing of this change was written"
+    fill = {"path": path, "folder": path.parent, "text": text, "timeout": BUSY_TIMEOUT, "written": written}
     for names, words, code, message, hint in _KINDS:
         if any(name.startswith(n) for n in names) or any(w in text for w in words):
             return StoreError(code, f"{doing} {path}: " + message.format(**fill), hint.format(**fill))
     return StoreError("store-error", f"{doing} {path}: {text}", "see the SQLite message; the store was not changed")
+
+
+def _no_space(folder: Path) -> bool:
+    try:
+        return os.statvfs(folder).f_bavail == 0
+    except OSError:
+        return False
 
 
 def _folder_writable(path: Path) -> bool:
@@ -130,15 +140,34 @@ def _on_read_only_mount(folder: Path) -> bool:
         return False
 
 
-def _open_read_only(path: Path) -> sqlite3.Connection:
-    """Read-only, without creating ``-shm``/``-wal`` where they cannot be created."""
-    if _folder_writable(path) or Path(f"{path}-shm").exists():
-        return sqlite3.connect(_uri(path, "mode=ro"), uri=True, timeout=BUSY_TIMEOUT)
+def _unmerged(path: Path) -> bool:
     wal = Path(f"{path}-wal")
-    if wal.exists() and wal.stat().st_size > 0:
+    return wal.exists() and wal.stat().st_size > 0
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """Read-only, without creating ``-shm``/``-wal`` where they cannot be created.
+
+    A reader of a WAL store needs the ``-shm`` file (SQLite creates it if it is missing). In a folder
+    that cannot be written, or on a full disk, it cannot be created: then the main file alone holds
+    everything, unless a ``-wal`` with changes is there, which is said instead of showing stale data.
+    """
+    if _folder_writable(path) or Path(f"{path}-shm").exists():
+        db = sqlite3.connect(_uri(path, "mode=ro"), uri=True, timeout=BUSY_TIMEOUT)
+        try:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return db
+        except sqlite3.OperationalError as exc:
+            db.close()
+            name = str(getattr(exc, "sqlite_errorname", "") or "")
+            if not (
+                name.startswith(("SQLITE_IOERR_SHM", "SQLITE_CANTOPEN", "SQLITE_READONLY")) and not _unmerged(path)
+            ):
+                raise
+    elif _unmerged(path):
         raise StoreError(
             "store-read-only",
-            f"cannot read {path}: its folder cannot be written and the store has changes in {wal.name} "
+            f"cannot read {path}: its folder cannot be written and the store has changes in {path.name}-wal "
             "that only a reader with its -shm file can see",
             f"copy {path.parent} somewhere writable and point --state there, or let the process that wrote "
             "it (the notifier) stop cleanly, which merges the changes into the main file",

@@ -28,6 +28,7 @@ from runbook_wan.status.sources import drift as drift_source
 from runbook_wan.status.sources import engagement as engagement_source
 from runbook_wan.status.sources import incidents as incident_source
 from runbook_wan.status.sources import monitoring, rollouts
+from runbook_wan.status.sources import outages as outages_source
 from runbook_wan.status.sources import steering as steering_source
 from runbook_wan.status.sources.intents import IntentsView
 from runbook_wan.status.sources.trends import CircuitSla, SiteTrends
@@ -189,6 +190,6 @@ def collect(view: IntentsView, sources: Sources) -> EstateView:
         sites=sites,
         rollouts=changes.runs,
         incidents=[i for i in incidents if i.status.is_open and i.alertname not in EVENT_ALERTS],
-        notices=[incidents_note] if incidents_note else [],
+        notices=([incidents_note] if incidents_note else []) + outages_source.read(sources.state_dir),
         engagement=engagement_source.read(sources.state_dir),
     )
