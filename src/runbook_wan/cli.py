@@ -17,7 +17,7 @@ from typing import NoReturn
 
 from runbook_wan.commands import COMMAND_MODULES
 from runbook_wan.commands.options import apply_workspace
-from runbook_wan.results import DiagnosticError, ExitCode, exit_codes
+from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, exit_codes
 
 
 class UsageError(Exception):
@@ -146,4 +146,18 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         ctx.err.print("interrupted", markup=False)
         return int(ExitCode.INTERRUPTED)
+    except OSError as exc:  # the disk filled up, a mount went read-only, a file vanished mid-run
+        ctx.report_diagnostics([_os_problem(exc)])
+        ctx.err.print("1 error(s); what was being written was not finished.", markup=False)
+        return int(ExitCode.ERROR)
     return int(code)
+
+
+def _os_problem(exc: OSError) -> Diagnostic:
+    """An input/output failure that no stage turned into a diagnostic of its own, said plainly."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    return Diagnostic(
+        "io-error",
+        f"{where}{exc.strerror or exc}",
+        hint="check free space, permissions and mounts (df, ls -l), then run the command again",
+    )

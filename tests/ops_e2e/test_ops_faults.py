@@ -97,17 +97,24 @@ def gone(pid: int) -> bool:
         return True
 
 
-def restore(ops: OpsWorld, known: set[str]) -> None:
+def restore(ops: OpsWorld) -> None:
+    """The circuits back, and the site's alerts gone from Alertmanager.
+
+    The notifier's incident is not waited for: an Alertmanager killed with SIGKILL forgets that it
+    notified a group (its notification log is written on a clean stop), so it never sends that
+    group's "resolved"; the notifier's re-sync resolves the incident once Alertmanager has been up
+    for --resync-grace (tests/notify/test_engine.py covers the re-sync).
+    """
     ops.lab.restore("sea-001", "primary_dia")
     for circuit in CIRCUITS:
         ops.lab.restore(DOWN, circuit)
     wait_for(f"{DOWN} healthy again", lambda: all(ops.lab.circuit_healthy(DOWN, c) for c in CIRCUITS), timeout=120)
     wait_for(
-        "every SiteDown incident resolved",
-        lambda: all(
-            i["status"] == "resolved" for i in ops.incidents() if i["alertname"] == "SiteDown" and i["id"] not in known
+        f"{DOWN}'s SiteDown gone from Alertmanager",
+        lambda: (
+            not [a for a in ops.alerts() if a["labels"].get("site") == DOWN and a["labels"]["alertname"] == "SiteDown"]
         ),
-        timeout=90,
+        timeout=120,
     )
 
 
@@ -168,4 +175,4 @@ def test_5_each_service_killed_in_turn_the_notifier_mid_escalation_loses_nothing
         for service in ("notifier", "prometheus", "alertmanager", "probe"):
             assert any(n.startswith(f"{service} was down from ") for n in view["notices"]), view["notices"]
     finally:
-        restore(ops, known)
+        restore(ops)
