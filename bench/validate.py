@@ -9,7 +9,7 @@ Measures, each as the median of ``--repeat`` runs on an estate already rendered 
 * ``vtysh_per_site_80``: the same with one vtysh process per site, in parallel (for comparison);
 * ``embedded_without_vtysh_80`` / ``embedded_with_vtysh_80``: the whole ``validate()`` call.
 
-With ``--twin``, also ``twin_80``: the twin survivability proof of all 80 sites x 4 scenarios
+With ``--twin``, also ``twin_80``: the twin survivability proof of all 80 sites x 6 scenarios
 in the FRR lab (root + FRR; minutes, so opt-in). Targets: ``embedded_without_vtysh_80`` <= 1 s,
 ``twin_80`` <= 300 s. Results are merged into
 ``bench/results/validate.json`` under these keys of ``measurements`` (other keys, e.g. the twin's,

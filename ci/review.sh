@@ -58,7 +58,8 @@ if [[ " ${generated[*]} " == *" docs/sites "* ]]; then
     regen="$regen && ${rb[*]} docs"
     "${rb[@]}" docs >>"$out/render.log" 2>&1 || fresh=error
 fi
-stale=$(git status --porcelain --untracked-files=all -- "${generated[@]}")
+# The build cache (configs/.render-cache.jsonl) is not an output: render rewrites it when Runbook's code changed.
+stale=$(git status --porcelain --untracked-files=all -- "${generated[@]}" ':(exclude)configs/.render-cache.jsonl')
 if [ "$fresh" = error ]; then
     echo "::error::the intents do not render; see $out/render.log"
     cat "$out/render.log" >&2

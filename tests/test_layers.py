@@ -1,7 +1,7 @@
 """The layer order, enforced: data flows one way through Runbook's packages.
 
     agent <- results/workspace/atomic_files/markup <- credentials <- context <- ops <- model <- selection <- facts
-      <- render <- monitoring <- sitedocs <- plan <- review <- inventory <- lab <- validation <- verify
+      <- render <- monitoring <- sitedocs <- build <- plan <- review <- inventory <- lab <- validation <- verify
       <- tasks <- drift <- rollout <- report <- status <- notify <- probe/monitor <- commands/cli
 
 A module may import Runbook modules of its own layer or a lower one, never a higher one (stage
@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("render",),
     ("monitoring",),
     ("sitedocs",),
+    ("build",),
     ("plan",),
     ("review",),
     ("inventory",),

@@ -61,7 +61,8 @@ class Rig:
         return PUBLIC + path
 
 
-def make_rig(tmp: Path, intent: dict[str, Any] | None = None) -> Rig:
+def make_rig(tmp: Path, intent: dict[str, Any] | None = None, pane_url: str | None = None) -> Rig:
+    """The notifier with its state in ``tmp`` (its audit log: ``tmp/audit.log``; the pane's accounts too)."""
     notifications = Notifications.model_validate(intent or INTENT)
     senders = {
         "sms": TwilioSms("sms", account_sid=TWILIO_SID, auth_token=TWILIO_TOKEN, sender="+15005550006",
@@ -75,7 +76,7 @@ def make_rig(tmp: Path, intent: dict[str, Any] | None = None) -> Rig:
         "mattermost": ChatWebhook("mattermost", kind="mattermost", webhook_url=MATTERMOST_URL),
     }  # fmt: skip
     store = IncidentStore(tmp / "incidents.sqlite")
-    inbound = make_inbound(PUBLIC, LINK_KEY, store.path, 60)
+    inbound = make_inbound(PUBLIC, LINK_KEY, store.path, 60, state_dir=tmp, pane_url=pane_url)
     notifier = Notifier(notifications, dict(senders), store, Redactor(), inbound=inbound)
     client = TestClient(inbound_app(notifier, inbound), base_url="https://runbook.example.com")
     return Rig(notifier, inbound, store, client)

@@ -345,3 +345,41 @@ def test_vonage_sends_carry_callbacks_and_a_dtmf_input(wire: ContractProxy) -> N
     assert parsed.type == ["dtmf"] and parsed.dtmf.maxDigits == 1 and parsed.dtmf.timeOut == 10
     assert parsed.eventUrl == [PUBLIC + "/inbound/vonage/voice?i=inc-0a1b2c&c=alice"]
     OpenAPI.from_dict(deepcopy(_voice_document())).validate_request(RequestsOpenAPIRequest(call.as_prepared()))
+
+
+def test_every_answer_is_in_the_audit_log_with_who_and_the_channel(rig: Rig, tmp_path: Path) -> None:
+    from runbook_wan.status import audit
+
+    incident = rig.incident()
+    rig.inbound.store.code_for(ALICE_PHONE, incident.id, "alice")
+    assert _twilio_sms(rig, "4").status_code == 200
+    assert _twilio_sms(rig, "4", sid="SM" + "8" * 32).status_code == 200  # again: already acknowledged
+    [first, again] = audit.read(tmp_path, events=["incident-ack"])
+    assert (first.user, first.fields["role"], first.fields["via"], first.fields["target"], first.fields["result"]) == (
+        "alice", "contact", "sms", incident.id, "ok")  # fmt: skip
+    assert first.fields["from"] == "+1415***0123" and ALICE_PHONE not in json.dumps(first.fields)
+    assert (again.fields["result"], again.fields["status"]) == ("conflict", "acknowledged")
+
+
+def test_an_email_link_sends_the_person_to_log_in_once_the_pane_has_accounts(tmp_path: Path) -> None:
+    from runbook_wan.status.accounts import AccountStore
+    from runbook_wan.status.authz import Role
+
+    with_pane = make_rig(tmp_path / "a", pane_url="https://runbook.example.com/pane")
+    without = make_rig(tmp_path / "b")
+    for rig in (with_pane, without):
+        AccountStore(rig.inbound.state_dir).add("carol", Role.OPERATOR, None, "carol-oper-pass-0815")  # type: ignore[arg-type]
+    incident = with_pane.incident()
+    link = with_pane.inbound.email_link(incident.id, "ack", "alice")
+    path, token = urlsplit(link).path, link.rsplit("/", 1)[1]
+
+    for method in ("GET", "POST"):
+        answer = with_pane.client.request(method, path, follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"] == (
+            f"https://runbook.example.com/pane/incidents/email/{token}")  # fmt: skip
+    other = without.incident()
+    refused = without.client.post(urlsplit(without.inbound.email_link(other.id, "ack", "alice")).path)
+    assert refused.status_code == 403 and "asks people to log in" in refused.text
+    for rig, one in ((with_pane, incident), (without, other)):
+        current = rig.store.get(one.id)
+        assert current is not None and current.status is IncidentStatus.FIRING  # the link did nothing by itself

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 from conftest import SECRET, SITES, RolloutLab
@@ -370,6 +371,72 @@ def test_08d_hand_changes_at_many_sites_exceed_the_gate_although_configs_did_not
     assert outcomes["chi-021"] == outcomes["sea-001"] == "unchanged"
     for site, line in hands.items():
         assert line not in env.running(site)
+
+
+def test_08e_alertmanager_stopped_mid_deploy_the_deploy_completes_and_the_report_names_what_was_missed(
+    rollout_lab: RolloutLab, tmp_path: Path
+) -> None:
+    """A real Alertmanager (Debian's) is stopped once the canary's silence is set: the rollout goes on
+    to the end, its report names the sites whose silences could not be set, and the next deploy posts
+    them once Alertmanager is back."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notify"))
+    from notifykit import Alertmanager, free_port
+
+    env = rollout_lab
+    env.reset_intents()
+    env.edit("defaults.yaml", r"interval_ms: 500", "interval_ms: 320")
+    config = {"route": {"receiver": "null"}, "receivers": [{"name": "null"}]}
+    port = free_port()
+    am = Alertmanager(tmp_path, config, port=port).start()
+    url = f"http://127.0.0.1:{port}"
+    stopped = threading.Event()
+
+    def stop_after_the_first_silence() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/api/v2/silences", timeout=2).json():
+                    am.stop()
+                    stopped.set()
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+
+    watcher = threading.Thread(target=stop_after_the_first_silence, daemon=True)
+    report = env.root / "am-down.json"
+    os.environ["RUNBOOK_ALERTMANAGER_URL"] = url
+    try:
+        watcher.start()
+        code, out = env.deploy("--report", str(report), "--canary", "1", "--wave-size", "2", *GATE, *WIDE)
+        watcher.join(5)
+        assert stopped.is_set(), "Alertmanager was never stopped"
+        assert code == 0, out  # the rollout does not depend on monitoring
+        data = _report(report)
+        assert set(_outcomes(data).values()) == {"changed"}
+        alerting = data["alerting"]
+        assert alerting["silenced"] == ["atl-061"]  # the canary's, before Alertmanager stopped
+        assert alerting["silences_not_set"] == ["chi-021", "mke-022", "nyc-041", "sea-001"]
+        assert alerting["outbox"] and "did not answer" in out and "silences of chi-021" in out
+        # Alertmanager back: the next deploy posts what was missed (their time is not over yet)
+        am = Alertmanager(tmp_path, config, port=port).start()
+        code, out = env.deploy(*GATE)
+        assert code == 0, out
+        assert "posted what an earlier rollout could not: 4 silence(s), 0 alert(s)" in out
+        active = {
+            m["value"]
+            for s in httpx.get(f"{url}/api/v2/silences", timeout=5).json()
+            if s["status"]["state"] == "active"
+            for m in s["matchers"]
+            if m["name"] == "site"
+        }
+        # the four posted now, and the canary's from before the stop (Alertmanager keeps silences on disk)
+        assert active == set(SITES)
+    finally:
+        os.environ.pop("RUNBOOK_ALERTMANAGER_URL", None)
+        am.stop()
 
 
 def test_09_secret_reaches_the_device_and_nothing_else(rollout_lab: RolloutLab) -> None:

@@ -3,6 +3,9 @@ send traffic that enters the router on its LAN interfaces (where pbrd steering a
 
 The lab is booted through `runbook.py lab up --configs`. Fault scenarios run on chi-021 (flagship
 policy; fibrelink fiber with a BGP password, broadwave broadband, aircarrier 5G through the relay).
+It runs without the SD-WAN edge agents (``--no-agents``): these tests prove reachability failover
+alone (pbrd nexthop tracking, BGP, BFD), which must work with or without an agent; with agents a
+class moved off a dead circuit returns only after the agent's hold (tests/lab/test_steering.py).
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ def wan(small_intents: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             str(tmp_path_factory.mktemp("inventory")),
             "--management-network",
             free_management_network(),
+            "--no-agents",
         )
         assert code == ExitCode.OK
         yield Lab.attach(state)

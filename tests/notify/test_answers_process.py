@@ -9,13 +9,16 @@ tests share one world and run in file order; each uses its own site.
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
 import httpx
 from answerkit import ALICE, BOB, TWILIO_NUMBER, Answers, keypress_path, links_in
-from notifykit import alert, run_cli, wait_for
+from notifykit import REPO, alert, run_cli, wait_for
 
 from runbook_wan.ops.incidents import parse_iso
 
@@ -195,3 +198,52 @@ def test_an_email_link_acknowledges_once_and_the_second_use_is_refused(answers: 
     tampered = httpx.post(links["Resolve"][:-4] + "AAAA", timeout=30)
     assert tampered.status_code == 403
     assert answers.incident(site, "CircuitDown")["status"] == "acknowledged"
+
+
+def test_every_answer_is_in_the_audit_log_with_who_and_the_channel(answers: Answers) -> None:
+    done = run_cli(["--state", str(answers.notifier.state), "audit", "--access", "--format", "json"], answers.env)
+    assert done.returncode == 0, done.stderr
+    records = json.loads(done.stdout)
+    answered = {(r["event"], r["user"], r["via"], r["result"], r.get("site", "")) for r in records}
+    assert {
+        ("incident-ack", "alice", "sms", "ok", "ans-001"),
+        ("incident-resolve", "alice", "voice", "ok", "ans-002"),
+        ("incident-ack", "bob", "slack", "ok", "ans-003"),
+        ("incident-ack", "alice", "email", "ok", "ans-005"),
+    } <= answered
+    assert ("incident-ack", "bob", "cli", "ok", "") in answered  # incidents ack, by hand
+    by_sms = next(r for r in records if r["via"] == "sms")
+    assert by_sms["role"] == "contact" and by_sms["from"] == "+1415***0123"
+    assert ALICE not in done.stdout and BOB not in done.stdout  # numbers are masked
+
+
+def test_once_the_pane_has_accounts_an_email_link_acts_only_after_a_login(answers: Answers) -> None:
+    """The notifier sees the pane's first account at once (no restart): the link no longer acts by itself."""
+    site = "ans-006"
+    added = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "runbook.py"),
+            "--state",
+            str(answers.notifier.state),
+            "users",
+            "add",
+            "carol",
+            "--role",
+            "operator",
+        ],
+        input="carol-oper-pass-0815\n",
+        capture_output=True,
+        text=True,
+        env=answers.env,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+    assert added.returncode == 0, added.stderr
+    answers.alertmanager.post(alert("CircuitDown", site=site, circuit="lte", provider="skycell"))
+    mail = wait_for("the e-mail", lambda: [m for to, m in answers.smtp.messages if site in str(m["Subject"])])[0]
+    link = links_in(mail.get_content())["Acknowledge"]
+    refused = httpx.post(link, timeout=30)
+    assert refused.status_code == 403 and "asks people to log in" in refused.text
+    assert answers.incident(site, "CircuitDown")["status"] == "firing"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from runbook_wan.ops.incidents import Delivery, DeliveryKind, DeliveryStatus, IncidentStatus, IncidentStore, now_iso
 
 
@@ -33,3 +35,30 @@ def test_acknowledge_only_a_firing_incident_and_deliveries_are_kept_in_order(tmp
     assert [d.channel for d in store.deliveries(incident.id)] == ["twilio-sms", "vonage-sms"]
     reader = IncidentStore(tmp_path / "incidents.sqlite", readonly=True)
     assert [i.id for i in reader.incidents(open_only=True, site="sea-001")] == [incident.id]
+
+
+def test_incidents_list_counts_what_was_sent_per_route(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The page count the demo shows: firing and escalation messages sent, per route and channel
+    (hand-built deliveries; resolved notices and failed attempts are not pages)."""
+    from runbook_wan import cli as runbook
+    from runbook_wan.ops.stack import incidents_path
+
+    state = tmp_path / "state"
+    store = IncidentStore(incidents_path(state))
+    down, _ = store.open_incident("fp-1", "CircuitDown", {"site": "sea-001"}, "sea-001 primary_dia is down")
+    standby, _ = store.open_incident("fp-2", "CircuitSLABreach", {"provider": "aircarrier"}, "2 circuits")
+    sent = [
+        (down.id, DeliveryKind.FIRING, "circuits", "chat", DeliveryStatus.SENT),
+        (down.id, DeliveryKind.FIRING, "circuits", "email", DeliveryStatus.SENT),
+        (down.id, DeliveryKind.FIRING, "circuits", "email", DeliveryStatus.SENT),
+        (down.id, DeliveryKind.RESOLVED, "circuits", "chat", DeliveryStatus.SENT),
+        (standby.id, DeliveryKind.FIRING, "standby-sla", "tickets", DeliveryStatus.SENT),
+        (standby.id, DeliveryKind.FIRING, "standby-sla", "email", DeliveryStatus.FAILED),
+    ]
+    for incident, kind, route, channel, status in sent:
+        store.record_delivery(Delivery(incident, now_iso(), kind, channel, "someone", status, route=route))
+    assert runbook.main(["--no-color", "--state", str(state), "incidents", "list", "--all"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last == (
+        "2 incident(s); sent (firing and escalations): route circuits: chat x1, email x2; route standby-sla: tickets x1"
+    )

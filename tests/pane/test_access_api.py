@@ -118,7 +118,7 @@ def test_an_operator_acts_in_its_region_only(estate: tuple[Path, Secrets, dict[s
     again = c.post(f"/api/incidents/{incidents['west']}/ack", headers=headers)
     assert again.status_code == 409 and "is acknowledged" in again.json()["error"]
     resolved = c.post(f"/api/incidents/{incidents['west']}/resolve", headers=headers)
-    assert resolved.json()["resolved_by"] == "carol (api)"
+    assert (resolved.json()["resolved_by"], resolved.json()["resolved_via"]) == ("carol", "api")
     east = IncidentStore(incidents_path(state)).get(incidents["east"])
     assert east is not None and east.status.value == "firing"  # untouched
     records = [(e.event, e.user, e.fields["target"], e.fields["result"]) for e in audit.read(state)]

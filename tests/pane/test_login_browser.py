@@ -48,9 +48,29 @@ class Served:
         self.secrets.add(value)
         return value
 
+    def reports(self) -> dict[str, str]:
+        """What the command line reports from the same state: the audit log and the pane as one file."""
+        export = self.shots / "export.html"
+        found = {}
+        for name, argv in (
+            ("runbook.py audit", ["audit", "--format", "json"]),
+            ("runbook.py status --html", ["status", "--intents", str(self.intents), "--html", str(export)]),
+        ):
+            done = subprocess.run(
+                [sys.executable, str(REPO / "runbook.py"), "--state", str(self.state), *argv],
+                env=cli_env(),
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=True,
+            )
+            found[name] = done.stdout + done.stderr
+        found["status --html file"] = export.read_text()
+        return found
+
     def assert_no_secret_anywhere(self) -> None:
         assert self.secrets.values, "the test used no secret?"
-        places = {"server log": self.log.read_text(), "pages and URLs": "\n".join(self.seen)}
+        places = {"server log": self.log.read_text(), "pages and URLs": "\n".join(self.seen), **self.reports()}
         for path in sorted(p for p in self.state.rglob("*") if p.is_file()):
             places[str(path.relative_to(self.state))] = path.read_bytes().decode("latin-1")
         leaks = {where: self.secrets.found_in(text) for where, text in places.items()}
@@ -92,6 +112,7 @@ def test_local_login_then_a_viewer_sees_only_its_region(served: Served, browser:
     page = context.new_page()
     page.goto(served.url + "/")
     assert "/login" in page.url and page.query_selector("#login-form")
+    assert page.query_selector_all("script") == []  # the login needs no script either
     served.look(page, "login-form")
     page.fill("#name", "vic")
     page.fill("#password", "not-the-password")
@@ -139,7 +160,8 @@ def test_an_operator_acknowledges_an_incident_from_the_site_page(served: Served,
         check=True,
     )
     west = next(i for i in json.loads(listed.stdout) if i["site"] == WEST_SITE)
-    assert west["status"] == "acknowledged" and west["acknowledged_by"] == "carol (pane)"  # where the CLI's shows
+    assert west["status"] == "acknowledged"  # where the CLI's acknowledgement shows
+    assert (west["acknowledged_by"], west["acknowledged_via"]) == ("carol", "pane")
     acks = audit.read(served.state, events=["incident-ack"])
     assert [(e.user, e.fields["role"], e.fields["via"], e.fields["result"]) for e in acks] == [
         ("carol", "operator", "pane", "ok")

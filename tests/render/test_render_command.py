@@ -52,7 +52,9 @@ def test_full_render_writes_exactly_one_config_and_its_artifacts_per_site(
     assert render(tmp_path, example_intents, configs) == 0
     sites = sorted(p.stem for p in (example_intents / "sites").glob("*.yaml"))
     assert len(sites) == 80
-    assert sorted(snapshot(configs)) == sorted(f"{s}{suffix}" for s in sites for suffix in FRR_FILES)
+    # ... and the build cache beside them, nothing else (no temporary file left behind)
+    expected = [f"{s}{suffix}" for s in sites for suffix in FRR_FILES]
+    assert sorted(snapshot(configs)) == sorted([".render-cache.jsonl", *expected])
     for site in sites:
         first = (configs / f"{site}.cfg").read_text(encoding="utf-8").splitlines()[0]
         assert first.startswith(f"! runbook: {site} "), f"{site}.cfg does not say which site it is for"
@@ -140,7 +142,7 @@ def test_stale_configs_are_pruned_on_a_full_render_but_not_with_limit(
     assert render(tmp_path, example_intents, configs) == 0
     assert not any(p.exists() for p in stale), "a full render keeps the files of a site that no longer exists"
     assert ours.exists(), "a full render removed a file it does not render"
-    assert len(snapshot(configs)) == 80 * len(FRR_FILES) + 1
+    assert len(snapshot(configs)) == 80 * len(FRR_FILES) + 1 + 1  # and the build cache
     assert "1 removed" in capsys.readouterr().out
 
 

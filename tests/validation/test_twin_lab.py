@@ -19,7 +19,14 @@ from runbook_wan import cli as runbook
 pytestmark = pytest.mark.lab
 
 SITES = "atl-061,chi-021,mke-022,nyc-041,sea-001"
-SCENARIOS = {"primary-down", "secondary-down", "wireless-only", "primary-blackhole"}
+SCENARIOS = {
+    "primary-down",
+    "secondary-down",
+    "wireless-only",
+    "primary-blackhole",
+    "primary-slow",
+    "primary-brownout",
+}
 
 
 @pytest.fixture

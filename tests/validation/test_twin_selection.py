@@ -43,11 +43,24 @@ def test_twin_with_nothing_changed_says_so_and_boots_nothing(
 
 
 def test_expected_circuit_is_the_first_preference_still_working() -> None:
-    bulk = Probe("bulk", "users", "198.51.100.129", ("secondary_dia", "primary_dia"))
+    bulk = Probe("bulk", "users", "198.51.100.129", ("secondary_dia", "primary_dia"), sla=(1000, 5))
     by_name = {s.name: s for s in SCENARIOS}
-    assert bulk.expected(by_name["primary-down"].failed_roles) == "secondary_dia"
-    assert bulk.expected(by_name["secondary-down"].failed_roles) == "primary_dia"
-    assert bulk.expected(by_name["wireless-only"].failed_roles) is None  # guardrail: dropped, never wireless
+    assert bulk.expected(by_name["primary-down"]) == "secondary_dia"
+    assert bulk.expected(by_name["secondary-down"]) == "primary_dia"
+    assert bulk.expected(by_name["wireless-only"]) is None  # guardrail: dropped, never wireless
+
+
+def test_a_brownout_moves_the_classes_whose_sla_it_breaks_and_only_where_an_agent_steers() -> None:
+    by_name = {s.name: s for s in SCENARIOS}
+    path = ("primary_dia", "secondary_dia", "tertiary_wireless")
+    voice = Probe("voice", "voice", "198.51.100.10", path, sla=(150, 1))
+    video = Probe("video", "users", "203.0.113.129", path, sla=(200, 2))
+    assert voice.expected(by_name["primary-brownout"]) == "secondary_dia", "5 % loss breaks voice's 1 %"
+    assert voice.expected(by_name["primary-slow"]) == "secondary_dia", "180 ms breaks voice's 150 ms"
+    assert video.expected(by_name["primary-slow"]) == "primary_dia", "180 ms is within video's 200 ms"
+    unsteered = Probe("voice", "voice", "198.51.100.10", path)
+    assert unsteered.expected(by_name["primary-brownout"]) == "primary_dia", "no agent: a brownout moves nothing"
+    assert by_name["primary-slow"].needs_relay and not by_name["primary-brownout"].needs_relay
 
 
 def test_probes_cover_segment_and_destination_classes(example_intents: Path) -> None:

@@ -70,6 +70,7 @@ class TwinFamily:
                 f"hub {'ok' if cell.hub_s is not None else 'unreachable'}, "
                 f"saas {'ok' if cell.saas_s is not None else 'unreachable'}, "
                 f"{steered}/{len(cell.steering)} classes steered as intended"
+                + (f", all back {cell.returned_s:.0f} s after it ended" if cell.returned_s is not None else "")
             )
             results.append(
                 CheckResult(

@@ -25,12 +25,15 @@ import time
 from collections.abc import Callable
 from enum import IntEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from runbook_wan.agent.exporter import MetricsServer, SnapshotCollector, interface_address
 from runbook_wan.agent.fping import probe_bits_per_second
 from runbook_wan.agent.policy import Policy, PolicyError, load_policy
 from runbook_wan.agent.runner import Runner, SystemRunner
-from runbook_wan.agent.service import Agent
+
+if TYPE_CHECKING:
+    from runbook_wan.agent.exporter import MetricsServer, SnapshotCollector
+    from runbook_wan.agent.service import Agent
 
 DEFAULT_POLICY = Path("/etc/frr/runbook-agent.json")
 DEFAULT_PID_FILE = Path("/run/frr/runbook-agent.pid")
@@ -147,12 +150,30 @@ class Daemon:
         self.wall = wall
         self.pathspace = pathspace
         self.agent: Agent | None = None
-        self.collector = SnapshotCollector()
-        self.server = MetricsServer(self.collector)
+        self._collector: SnapshotCollector | None = None
+        self._server: MetricsServer | None = None
         self._bind_tried: float | None = None
         self._recorded_probes: list[int] = []
         self._reload = True
         self._stop = False
+
+    # The exporter (prometheus_client) and the agent load with the first policy: an agent waiting
+    # for one costs a bare interpreter (the lab starts one on every site, policy or not).
+    @property
+    def collector(self) -> SnapshotCollector:
+        if self._collector is None:
+            from runbook_wan.agent.exporter import SnapshotCollector
+
+            self._collector = SnapshotCollector()
+        return self._collector
+
+    @property
+    def server(self) -> MetricsServer:
+        if self._server is None:
+            from runbook_wan.agent.exporter import MetricsServer
+
+            self._server = MetricsServer(self.collector)
+        return self._server
 
     # -- signals ---------------------------------------------------------------------------------
 
@@ -169,6 +190,9 @@ class Daemon:
         try:
             policy = load_policy(self.policy_path)
         except PolicyError as exc:
+            if exc.missing and self.agent is None:
+                log.info("no policy at %s yet; idle until a SIGHUP finds one", self.policy_path)
+                return
             for line in exc.lines():
                 log.warning("%s", line)
             if self.agent is not None:
@@ -179,6 +203,8 @@ class Daemon:
             log.info("policy unchanged (%s); re-reading FRR", policy.digest)
             self.agent.verify(self.clock())
             return
+        from runbook_wan.agent.service import Agent
+
         old = self.agent
         if old is not None:
             old.stop()
@@ -207,6 +233,8 @@ class Daemon:
         if self._bind_tried is not None and now - self._bind_tried < BIND_RETRY_S:
             return
         self._bind_tried = now
+        from runbook_wan.agent.exporter import interface_address
+
         address = interface_address(policy.metrics.interface)
         if address is None:
             log.warning("metrics: interface %s has no IPv4 address yet; retrying", policy.metrics.interface)
@@ -262,7 +290,8 @@ class Daemon:
     def shutdown(self) -> None:
         if self.agent is not None:
             self.agent.stop()
-        self.server.stop()
+        if self._server is not None:
+            self._server.stop()
         probes_file(self.pid_file).unlink(missing_ok=True)
 
 

@@ -7,10 +7,11 @@ pbrd (its rules match ``iif`` LAN interfaces), so steering never moves the probe
 
 fping prints one line per reply, ``TARGET : [SEQ], N bytes, RTT ms (...)``, and for some losses
 ``TARGET : [SEQ], timed out (...)``. A sequence number skipped before a later reply is a lost
-probe too. When fping prints nothing at all for longer than :data:`SILENCE_S` (a dead link, or
-fping itself gone) the probes it should have sent are counted lost from the schedule, so a circuit
-that goes silent breaches its SLA instead of freezing its last figures. A probe's time is its
-scheduled send time: fping's start plus ``SEQ × INTERVAL``.
+probe too (a dead link prints a ``timed out`` line per probe). When fping prints nothing at all
+for longer than :data:`SILENCE_S` (its own interface is down, or it hangs) the probes it should
+have sent are counted lost from the schedule, so a circuit that goes silent breaches its SLA
+instead of freezing its last figures. A probe's time is its scheduled send time: fping's start
+plus ``SEQ × INTERVAL``.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ IP_PACKET_BYTES = 20 + 8 + PAYLOAD_BYTES
 #: A reply later than this is a lost probe: longer than any SLA worth steering for.
 TIMEOUT_MS = 1000
 METERED_TIMEOUT_MS = 2000
-#: No output for this long: the probes fping should have sent count as lost.
-SILENCE_S = 3.0
+#: No output for this long (fping prints a line per reply or timeout; silence means its own interface
+#: is down or it hangs): the probes it should have sent count as lost. Long enough that a machine
+#: starving fping of CPU for a few seconds does not look like a dead link.
+SILENCE_S = 10.0
 #: A probe process that died is started again after this long.
 RESTART_S = 5.0
 

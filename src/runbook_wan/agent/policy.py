@@ -32,9 +32,11 @@ MAX_INTERVAL_MS = 10_000
 class PolicyError(Exception):
     """The policy file is missing, unreadable or invalid; ``problems`` lists every finding."""
 
-    def __init__(self, path: Path, problems: list[str]) -> None:
+    def __init__(self, path: Path, problems: list[str], missing: bool = False) -> None:
         self.path = path
         self.problems = problems
+        #: There is no file at all (an agent waiting for its first policy: not an error).
+        self.missing = missing
         super().__init__(f"{path}: " + "; ".join(problems))
 
     def lines(self) -> list[str]:
@@ -307,7 +309,7 @@ def load_policy(path: Path) -> Policy:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise PolicyError(path, ["no policy file; the agent stays idle until one is deployed"]) from None
+        raise PolicyError(path, ["no policy file; the agent stays idle until one is deployed"], missing=True) from None
     except OSError as exc:
         raise PolicyError(path, [f"cannot read it: {exc.strerror}"]) from None
     try:

@@ -175,9 +175,20 @@ def _done(args: argparse.Namespace, ctx: RunContext, store: IncidentStore, incid
         ctx.out.print(text, markup=False)
 
 
+def _audit(ctx: RunContext, event: str, who: str, incident_id: str, result: str) -> None:
+    """The command line's answers go to the audit log like the pane's and the phones' (best effort)."""
+    from runbook_wan.status import audit
+
+    try:
+        audit.record(ctx.state_dir, ctx.redactor, event, user=who, via="cli", target=incident_id, result=result)
+    except OSError as exc:
+        ctx.err.print(f"warning: the audit log could not be written: {exc}", markup=False)
+
+
 def run_ack(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     store = _store(ctx, write=True)
     incident = store.acknowledge(args.id, _who(args), via="cli")
+    _audit(ctx, "incident-ack", _who(args), args.id, "ok" if incident else "conflict")
     if incident is None:
         raise _not_changed(store, args.id, "acknowledged")
     text = f"{incident.id} acknowledged by {incident.acknowledged_by}"
@@ -190,6 +201,7 @@ def run_ack(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
 def run_resolve(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     store = _store(ctx, write=True)
     incident = store.resolve(args.id, by=_who(args), via="cli")
+    _audit(ctx, "incident-resolve", _who(args), args.id, "ok" if incident else "conflict")
     if incident is None:
         raise _not_changed(store, args.id, "resolved")
     _done(args, ctx, store, incident, f"{incident.id} resolved by {incident.resolved_by}")

@@ -127,7 +127,13 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         locate=lambda path: estate.locate("notifications", "notifications", path),
     )
     public_url = args.public_url or notifications.notify.public_url
-    inbound = _inbound(args, ctx, notifications, public_url) if public_url else None
+    inbound = None
+    if public_url:
+        from runbook_wan.status import access_config
+
+        # The pane's single sign-on (intents/access.yaml): e-mail links then act only for a login.
+        single_sign_on = access_config.load(args.intents, set(estate.regions)).oidc is not None
+        inbound = _inbound(args, ctx, notifications, public_url, single_sign_on)
     path = incidents_path(ctx.state_dir)
     if args.check:
         if path.exists():
@@ -163,14 +169,16 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     return ExitCode.OK
 
 
-def _inbound(args: argparse.Namespace, ctx: RunContext, notifications: Notifications, public_url: str) -> Inbound:
+def _inbound(
+    args: argparse.Namespace, ctx: RunContext, notifications: Notifications, public_url: str, single_sign_on: bool
+) -> Inbound:
     """The public side: the URL checked like the intent's, the link key resolved, TLS files present."""
     from pydantic import TypeAdapter, ValidationError
 
     from runbook_wan.credentials.resolver import SecretResolver
     from runbook_wan.model.notifications import PublicUrl
-    from runbook_wan.notify.inbound.links import LINK_KEY_SECRET
     from runbook_wan.notify.inbound.wiring import make_inbound
+    from runbook_wan.ops.email_links import LINK_KEY_SECRET
     from runbook_wan.ops.stack import incidents_path
     from runbook_wan.status.access import is_loopback
 
@@ -210,7 +218,15 @@ def _inbound(args: argparse.Namespace, ctx: RunContext, notifications: Notificat
         raise DiagnosticError(problems)
     assert key is not None
     resolver.redactor.add(LINK_KEY_SECRET, key)
-    return make_inbound(public_url, key, incidents_path(ctx.state_dir), notifications.notify.link_expiry_minutes)
+    return make_inbound(
+        public_url,
+        key,
+        incidents_path(ctx.state_dir),
+        notifications.notify.link_expiry_minutes,
+        state_dir=ctx.state_dir,
+        pane_url=notifications.notify.pane_url,
+        single_sign_on=single_sign_on,
+    )
 
 
 def _public(args: argparse.Namespace, notifier: Notifier, inbound: Inbound) -> PublicListener:

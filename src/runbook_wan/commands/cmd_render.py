@@ -1,4 +1,9 @@
-"""``runbook.py render``: write ``configs/<site>.cfg`` for the selected sites."""
+"""``runbook.py render``: write ``configs/<site>.cfg`` for the selected sites, and ``monitoring/``.
+
+Only the sites whose inputs changed since the last render are built (the build cache beside the
+configs, :mod:`runbook_wan.build.cache`); ``--full`` builds every site; ``--check`` writes nothing
+and exits 2 when a committed output is not what the intents render to (CI runs it).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from runbook_wan.commands.options import configs_options, intents_options, limit_options
+from runbook_wan.commands.options import configs_options, intents_options, limit_options, positive_int
 from runbook_wan.results import ExitCode, exit_codes
 
 if TYPE_CHECKING:
@@ -31,6 +36,24 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="generated Prometheus/Alertmanager files (default: monitoring/ next to the configs folder); "
         "written only when the whole estate is rendered",
     )
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="build every site, ignoring the build cache (configs/.render-cache.jsonl) that proves unchanged sites",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 2 and list the files when the committed configs/ or monitoring/ are not what "
+        "the intents render to (CI)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="worker processes (default: one per core when many sites are built)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -38,31 +61,68 @@ def monitoring_dir(args: argparse.Namespace) -> Path:
     return Path(args.monitoring) if args.monitoring is not None else Path(args.configs).parent / "monitoring"
 
 
+def _warn(ctx: RunContext, count: int) -> None:
+    if count:
+        ctx.err.print(f"{count} warning(s); `runbook.py validate` lists them", markup=False)
+
+
 def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     from runbook_wan.atomic_files import check_outputs
-    from runbook_wan.model.platform import artifact_suffixes
-    from runbook_wan.monitoring.bundle import build_bundle, write_bundle
-    from runbook_wan.render.pipeline import render_estate
-    from runbook_wan.render.writer import write_configs
+    from runbook_wan.build.cache import FILE_NAME
+    from runbook_wan.build.engine import BuildRequest, build
 
     monitoring = monitoring_dir(args)
-    check_outputs(folders=[(args.configs, "--configs"), (monitoring, "--monitoring")])
-    result = render_estate(args.intents, args.limit, args.templates, args.platforms)
-    bundle = None if args.limit else build_bundle(result.estate, result.facts)
-    if result.warnings:
-        ctx.err.print(f"{len(result.warnings)} warning(s); `runbook.py validate` lists them", markup=False)
-    # Prune stale configs only when the whole estate was rendered.
-    suffixes = artifact_suffixes(result.estate.platforms)
-    summary = write_configs(result.configs, args.configs, prune=not args.limit, suffixes=suffixes)
-    ctx.out.print(
-        f"rendered {len(result.configs)} site(s) into {args.configs}/: "
-        f"{len(summary.written)} written, {len(summary.unchanged)} unchanged, {len(summary.removed)} removed"
+    if args.check:
+        check_outputs(inputs=[(args.configs, "--configs"), (monitoring, "--monitoring")])
+    else:
+        check_outputs(folders=[(args.configs, "--configs"), (monitoring, "--monitoring")])
+    request = BuildRequest(
+        intents=args.intents,
+        configs=args.configs,
+        monitoring=None if args.limit else monitoring,
+        templates=args.templates,
+        platforms=args.platforms,
+        limit=args.limit,
+        full=args.full,
+        mode="check" if args.check else "write",
+        jobs=args.jobs,
+        on_warnings=lambda count: _warn(ctx, count),
     )
-    if bundle is not None:
-        changed = write_bundle(bundle.files, monitoring)
+    result = build(request)
+    cache = args.configs / FILE_NAME
+    reused = len(result.selected) - len(result.built)
+    how = f"{reused} proven unchanged by the build cache ({cache})" if reused else result.cache_note
+    if args.check:
+        for path in result.stale:
+            ctx.out.print(f"stale: {path}", markup=False)
+        if result.cache_stale:
+            ctx.err.print(
+                f"note: the build cache {cache} is out of date; `runbook.py render` refreshes it", markup=False
+            )
+        if result.stale:
+            ctx.out.print(
+                f"{len(result.stale)} file(s) differ from what the intents render to: run `runbook.py render` "
+                "and commit the result",
+                markup=False,
+            )
+            return ExitCode.CHANGES
         ctx.out.print(
-            f"monitoring for {len(bundle.targets.sites)} site(s) in {monitoring}/: "
-            f"{len(changed)} of {len(bundle.files)} file(s) changed",
+            f"up to date: {len(result.selected)} site(s) in {args.configs}/"
+            + ("" if args.limit else f" and {monitoring}/")
+            + f" match the intents (built {len(result.built)}; {how})",
             markup=False,
         )
+        return ExitCode.OK
+    ctx.out.print(
+        f"rendered {len(result.selected)} site(s) into {args.configs}/: "
+        f"{len(result.written)} written, {len(result.unchanged)} unchanged, {len(result.removed)} removed",
+        markup=False,
+    )
+    if result.monitoring is not None:
+        ctx.out.print(
+            f"monitoring for {len(result.selected)} site(s) in {monitoring}/: "
+            f"{len(result.monitoring)} of {result.monitoring_files} file(s) changed",
+            markup=False,
+        )
+    ctx.out.print(f"built {len(result.built)} site(s) with {result.processes} process(es); {how}", markup=False)
     return ExitCode.OK

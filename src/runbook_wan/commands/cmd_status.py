@@ -106,11 +106,11 @@ def run_serve(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     token = read_token(ctx.redactor)
     if args.refresh < 1:
         raise DiagnosticError([Diagnostic("status-refresh", "--refresh must be at least 1 second", hint="e.g. 15")])
-    estate = load(args.intents, args.platforms).estate  # bad intents: a clear error now, not a 503 later
-    config = access_config.load(args.intents, set(estate.regions))
+    loaded = load(args.intents, args.platforms)  # bad intents: a clear error now, not a 503 later
+    config = access_config.load(args.intents, set(loaded.estate.regions))
     logins = config.oidc is not None or AccountStore(ctx.state_dir).any_accounts()
     check_bind(args.bind, token, logins=logins, transport=transport)
-    pane = Pane(args.intents, args.platforms, Sources(ctx.state_dir, args.prometheus), args.refresh)
+    pane = Pane(args.intents, args.platforms, Sources(ctx.state_dir, args.prometheus), args.refresh, loaded=loaded)
     app = create_app(
         pane,
         token,

@@ -16,6 +16,7 @@ from runbook_wan.credentials.redact import Redactor
 from runbook_wan.credentials.resolver import SecretResolver
 from runbook_wan.credentials.tokens import token_names
 from runbook_wan.drift.model import DriftResult, DriftStatus
+from runbook_wan.drift.steered import SteeredSequences, agent_policy_suffix
 from runbook_wan.drift.store import DriftStore
 from runbook_wan.drift.task import DriftJob, drift_site
 from runbook_wan.model.estate import Estate
@@ -69,8 +70,23 @@ def register_secrets(configs: dict[str, str], state_dir: Path, redactor: Redacto
         resolver.lookup(name)  # checked, then registered: the device shows the value, the diff its token
 
 
-def jobs_for(estate: Estate, configs: dict[str, str], source: str) -> dict[str, DriftJob]:
+def agent_policies(estate: Estate, configs_dir: Path, sites: list[str]) -> dict[str, str]:
+    """The agent policy beside each site's config, where its platform has one and it exists."""
+    found = {}
+    for site in sites:
+        suffix = agent_policy_suffix(estate.platforms[estate.sites[site].platform])
+        path = configs_dir / f"{site}{suffix}" if suffix else None
+        if path is not None and path.is_file():
+            found[site] = path.read_text(encoding="utf-8")
+    return found
+
+
+def jobs_for(
+    estate: Estate, configs: dict[str, str], source: str, policies: dict[str, str] | None = None
+) -> dict[str, DriftJob]:
+    """``policies``: each site's agent policy text, so the agent's steering is not called drift."""
     checked_at = now_iso()
+    policies = policies or {}
     return {
         site: DriftJob(
             site=site,
@@ -79,6 +95,7 @@ def jobs_for(estate: Estate, configs: dict[str, str], source: str) -> dict[str, 
             checked_at=checked_at,
             source=source,
             intended_sha256=sha256(text),
+            steered=SteeredSequences.from_policy(policies[site]) if site in policies else None,
         )
         for site, text in configs.items()
     }
@@ -118,7 +135,8 @@ def check_drift(
     register_secrets(configs, state_dir, redactor)
     nornir = open_fleet(estate, sites, inventory_dir, workers)
     try:
-        results = run_on(nornir, jobs_for(estate, configs, source), redactor)
+        policies = agent_policies(estate, configs_dir, sites)
+        results = run_on(nornir, jobs_for(estate, configs, source, policies), redactor)
     finally:
         nornir.close_connections(on_good=True, on_failed=True)
     if save:

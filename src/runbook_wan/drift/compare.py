@@ -14,6 +14,7 @@ from __future__ import annotations
 from runbook_wan.credentials.tokens import TOKEN_PATTERN
 from runbook_wan.drift.model import DriftResult
 from runbook_wan.drift.normalize import comparable
+from runbook_wan.drift.steered import SteeredSequences, rendered_order
 from runbook_wan.model.platform import PlatformSpec
 from runbook_wan.plan.diff import DiffLine, Hunk, config_diff
 
@@ -56,11 +57,15 @@ def compare(
     checked_at: str,
     source: str,
     intended_sha256: str | None = None,
+    steered: SteeredSequences | None = None,
 ) -> DriftResult:
     """Diff intended -> running (``-`` missing on the device, ``+`` only on the device).
 
     Hunk headers number lines as in ``configs/<site>.cfg`` (``-``) and the running config (``+``).
+    ``steered``: the edge agent's sequences, whose reordered nexthops are no drift (:mod:`.steered`).
     """
+    if steered is not None:
+        running_masked = rendered_order(running_masked, intended, steered)
     want, want_at = comparable(intended, platform)
     have, have_at = comparable(running_masked, platform)
     if want == have:

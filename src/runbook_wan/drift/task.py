@@ -9,6 +9,7 @@ from nornir.core.task import Result, Task
 from runbook_wan.credentials.redact import Redactor
 from runbook_wan.drift.compare import compare, mask_unknown_secrets
 from runbook_wan.drift.model import DriftResult, DriftStatus
+from runbook_wan.drift.steered import SteeredSequences
 from runbook_wan.model.platform import PlatformSpec
 from runbook_wan.tasks.connection import device
 
@@ -23,6 +24,8 @@ class DriftJob:
     checked_at: str
     source: str
     intended_sha256: str | None = None
+    #: The edge agent's sequences (from the site's agent policy): their nexthop order is the agent's.
+    steered: SteeredSequences | None = None
 
 
 def _running(task: Task, sanitized: bool) -> str:
@@ -50,6 +53,7 @@ def drift_site(task: Task, jobs: dict[str, DriftJob], redactor: Redactor) -> Res
         checked_at=job.checked_at,
         source=job.source,
         intended_sha256=job.intended_sha256,
+        steered=job.steered,
     )
     if result.status is DriftStatus.DRIFT:
         # The diff will show device lines: take out any secret value the redactor does not know.
@@ -65,5 +69,6 @@ def drift_site(task: Task, jobs: dict[str, DriftJob], redactor: Redactor) -> Res
             checked_at=job.checked_at,
             source=job.source,
             intended_sha256=job.intended_sha256,
+            steered=job.steered,
         )
     return Result(host=task.host, result=result)

@@ -22,9 +22,10 @@ passwords) are in :attr:`Lab.secrets_files`, to pass to ``SecretResolver(extra_f
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from runbook_wan.credentials.redact import Redactor
-from runbook_wan.lab import builder, faults, naming, probes, state, traffic
+from runbook_wan.lab import agents, builder, faults, impair, naming, path, probes, state, traffic
 from runbook_wan.lab.builder import UpOptions, UpResult
 from runbook_wan.lab.faults import FaultMode
 from runbook_wan.lab.state import LabRecord
@@ -57,6 +58,7 @@ class Lab:
         timeout: float | None = None,
         redactor: Redactor | None = None,
         require_ready: bool = True,
+        relay: str | None = None,
     ) -> Lab:
         """Build and boot the lab. Raises :class:`DiagnosticError` if it is not ready in time
         (with ``require_ready``; the lab stays up for inspection, call :meth:`down`)."""
@@ -69,6 +71,7 @@ class Lab:
             inventory_dir=inventory_dir,
             management_network=management_network,
             timeout=timeout,
+            relay=relay,
         )
         result = builder.up(options, redactor or Redactor())
         if require_ready and not result.ready:
@@ -170,11 +173,52 @@ class Lab:
             )
         return link
 
+    def impair(
+        self,
+        site: str,
+        circuit: str,
+        loss_pct: float | None = None,
+        delay_ms: float | None = None,
+        jitter_ms: float | None = None,
+    ) -> impair.CircuitImpairment:
+        """``lab impair``: loss towards the provider, delay and jitter each way (undone by :meth:`restore`)."""
+        node, link = faults.find_circuit(self.record, site, circuit)
+        return impair.impair(self.record, node, link, loss_pct, delay_ms, jitter_ms)
+
+    def path(self, site: str, app_class: str, **overrides: Any) -> path.PathResult:
+        """``lab path``: the circuit the providers saw the class's packets arrive on."""
+        return path.send_class(self.record, site, app_class, **overrides)
+
     def restore_all(self) -> None:
         faults.restore_all(self.record)
 
     def circuit_healthy(self, site: str, circuit: str) -> bool:
         return faults.circuit_healthy(self.record, site, circuit)
+
+    # -- the SD-WAN edge agent ----------------------------------------------------------------
+
+    def agent_pid(self, site: str) -> int | None:
+        return agents.pid(self.netns(site))
+
+    def start_agent(self, site: str) -> int:
+        return agents.start(self.record.layout, self.record.site(site))
+
+    def kill_agent(self, site: str) -> int | None:
+        """SIGKILL the site's agent (as a crash would); FRR keeps whatever order it had."""
+        return agents.kill(self.netns(site))
+
+    def stop_agent(self, site: str) -> int | None:
+        return agents.stop(self.netns(site))
+
+    def agent_state(self, site: str) -> dict[str, Any] | None:
+        """The agent's ``/state`` (None: it does not answer)."""
+        return agents.state(self.record.site(site))
+
+    def install_policy(self, site: str, policy: Path) -> int | None:
+        """Put a policy file where the device keeps it and SIGHUP the agent, as a deploy does."""
+        target = agents.policy_path(self.netns(site))
+        target.write_text(policy.read_text(encoding="utf-8"), encoding="utf-8")
+        return agents.reload(self.netns(site))
 
     # -- traffic from LAN hosts ----------------------------------------------------------------
 

@@ -25,7 +25,19 @@ from runbook_wan.credentials.redact import Redactor
 from runbook_wan.credentials.tokens import token_names
 from runbook_wan.facts.builder import build_estate_facts
 from runbook_wan.inventory.hosts_file import HostEntry, HostsFile, SshPaths, hosts_path, lab_mark, write_hosts_file
-from runbook_wan.lab import device, frr_configs, impairment, kernel, links, naming, passwords, seal, shell, state
+from runbook_wan.lab import (
+    agents,
+    device,
+    frr_configs,
+    impairment,
+    kernel,
+    links,
+    naming,
+    passwords,
+    seal,
+    shell,
+    state,
+)
 from runbook_wan.lab.addressing import free_network
 from runbook_wan.lab.device import FRR_LIB, LabLayout
 from runbook_wan.lab.readiness import Readiness, bgp_circuits, wait_ready
@@ -65,6 +77,11 @@ class UpOptions:
     #: Override ``estate.management_network`` (e.g. to run two labs of one estate side by side).
     management_network: str | None = None
     timeout: float | None = None
+    #: Sites (a --limit expression) whose DIAs also run through the relay, so ``lab impair`` can
+    #: delay them (wireless circuits always do). Costs the relay's CPU for all their traffic.
+    relay: str | None = None
+    #: Start the SD-WAN edge agent on every site (it idles until a policy file arrives).
+    agents: bool = True
     workers: int = DEFAULT_WORKERS
     platforms_dir: Path = DEFAULT_PLATFORMS_DIR
 
@@ -194,7 +211,7 @@ def _plan_configs(
     return boots, expected, generated
 
 
-def _parallel(workers: int, jobs: list[Callable[[], None]]) -> None:
+def _parallel(workers: int, jobs: list[Callable[[], object]]) -> None:
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(job) for job in jobs]
         errors = [f.exception() for f in futures if f.exception() is not None]
@@ -226,7 +243,7 @@ def _build(
     topo: Topology,
     boots: list[BootConfig],
     layout: LabLayout,
-    workers: int,
+    options: UpOptions,
     timings: dict[str, float],
     step: Callable[[str], None],
 ) -> None:
@@ -240,6 +257,7 @@ def _build(
         step(name)
 
     shell.ip_batch(links.netns_add_batch(topo))
+    workers = options.workers
     _parallel(workers, [partial(kernel.sysctl_netns, ns, s) for ns, s in _netns_settings(topo).items()])
     shell.ip_batch(links.root_batch(topo))
     _parallel(workers, [partial(shell.ip_batch, b, ns) for ns, b in links.netns_batches(topo).items()])
@@ -249,6 +267,9 @@ def _build(
     lap("relay and seal")
     _parallel(workers, [partial(_boot, b, layout) for b in boots])
     lap("FRR and sshd started")
+    if options.agents:
+        _parallel(workers, [partial(agents.start, layout, site) for site in topo.sites.values()])
+        lap("edge agents started")
 
 
 def _write_access(record: LabRecord, layout: LabLayout, inventory_dir: Path | None) -> Path | None:
@@ -289,7 +310,8 @@ def up(options: UpOptions, redactor: Redactor, step: Callable[[str], None] | Non
     start = time.monotonic()
     estate, _ = load_estate(options.intents, options.platforms_dir)
     facts, _ = build_estate_facts(estate, select_sites(estate, options.limit))
-    topo = build_topology(estate, facts, options.prefix, options.management_network)
+    relayed = frozenset(select_sites(estate, options.relay)) & set(facts) if options.relay else frozenset()
+    topo = build_topology(estate, facts, options.prefix, options.management_network, relayed)
     layout = state.layout(options.state_dir)
     layout.ensure()
     previous = state.load_optional(options.state_dir)
@@ -316,13 +338,14 @@ def up(options: UpOptions, redactor: Redactor, step: Callable[[str], None] | Non
         configs=str(options.configs.resolve()) if options.configs else None,
         secrets_files=[str(layout.secrets)] if layout.secrets.is_file() else [],
         hosts_file=str(hosts_path(options.inventory_dir).resolve()) if options.inventory_dir else None,
+        agents=options.agents,
     )
     state.save(record, layout)
     timings = {"plan": round(time.monotonic() - start, 3)}
     try:
         record.sysctl_restore = kernel.raise_neighbour_limits(topo)
         state.save(record, layout)
-        _build(topo, boots, layout, options.workers, timings, notify)
+        _build(topo, boots, layout, options, timings, notify)
         _write_access(record, layout, options.inventory_dir)
     except shell.LabCommandError as exc:
         teardown(topo.prefix, layout, record)

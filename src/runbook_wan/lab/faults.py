@@ -15,7 +15,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from runbook_wan.lab import probes, shell
+from runbook_wan.lab import impair, probes, shell
 from runbook_wan.lab.fault_modes import FAULT_MODES, FaultMode
 from runbook_wan.lab.state import LabRecord
 from runbook_wan.lab.topology import CircuitLink, SiteNode
@@ -91,7 +91,9 @@ def fail(record: LabRecord, site: str, circuit: str, mode: FaultMode) -> Circuit
 
 
 def restore(record: LabRecord, site: str, circuit: str) -> CircuitLink:
+    """Undo faults and impairments (``lab impair``) on the circuit."""
     _, link = find_circuit(record, site, circuit)
+    impair.clear(record, link)
     if _table(link) in probes.nft_tables(link.provider_netns):
         shell.in_netns(link.provider_netns, "nft", "delete", "table", "inet", _table(link))
     relay_end = _relay_end(record, link)

@@ -11,6 +11,9 @@ Run: ``python3 lab/relay.py CONFIG.json`` inside the box namespace. It uses only
 library so it runs without the project on ``sys.path``. CONFIG::
 
     {"seed": 1, "pairs": [{"a": "s-x", "b": "p-x", "delay_ms": 40, "jitter_ms": 10, "loss_pct": 0.5}]}
+
+``SIGHUP`` re-reads CONFIG and applies each known pair's delay, jitter and loss from then on
+(``lab impair`` and ``lab restore`` change them); pairs are fixed at start.
 """
 
 from __future__ import annotations
@@ -60,15 +63,32 @@ def _open(ifname: str) -> socket.socket:
     return sock
 
 
-def _directions(config: dict[str, object]) -> list[Direction]:
-    out = []
+def _params(pair: dict[str, float]) -> tuple[float, float, float]:
+    return pair["delay_ms"] / 1000.0, pair["jitter_ms"] / 1000.0, pair["loss_pct"] / 100.0
+
+
+def _directions(config: dict[str, object]) -> dict[tuple[str, str], list[Direction]]:
+    out = {}
     pairs = config.get("pairs", [])
     assert isinstance(pairs, list)
     for pair in pairs:
         a, b = _open(str(pair["a"])), _open(str(pair["b"]))
-        delay, jitter, loss = pair["delay_ms"] / 1000.0, pair["jitter_ms"] / 1000.0, pair["loss_pct"] / 100.0
-        out += [Direction(a, b, delay, jitter, loss), Direction(b, a, delay, jitter, loss)]
+        delay, jitter, loss = _params(pair)
+        out[(str(pair["a"]), str(pair["b"]))] = [
+            Direction(a, b, delay, jitter, loss),
+            Direction(b, a, delay, jitter, loss),
+        ]
     return out
+
+
+def _reload(path: Path, directions: dict[tuple[str, str], list[Direction]]) -> None:
+    try:
+        pairs = json.loads(path.read_text()).get("pairs", [])
+    except (OSError, ValueError):
+        return  # keep the running settings
+    for pair in pairs:
+        for direction in directions.get((str(pair.get("a")), str(pair.get("b"))), []):
+            direction.delay, direction.jitter, direction.loss = _params(pair)
 
 
 def _receive(direction: Direction, rng: random.Random, queue: list[Pending], seq: int) -> int:
@@ -98,14 +118,22 @@ def _send_due(queue: list[Pending]) -> None:
             continue
 
 
-def run(config: dict[str, object]) -> None:
+def run(path: Path) -> None:
+    config = json.loads(path.read_text())
     rng = random.Random(int(str(config.get("seed", 0))))
     selector = selectors.DefaultSelector()
-    for direction in _directions(config):
-        selector.register(direction.rx, selectors.EVENT_READ, direction)
+    directions = _directions(config)
+    for pair in directions.values():
+        for direction in pair:
+            selector.register(direction.rx, selectors.EVENT_READ, direction)
+    reload_requested = []
+    signal.signal(signal.SIGHUP, lambda *_: reload_requested.append(True))
     queue: list[Pending] = []
     seq = 0
     while True:
+        if reload_requested:
+            reload_requested.clear()
+            _reload(path, directions)
         timeout = max(0.0, queue[0].release - time.monotonic()) if queue else 1.0
         for key, _ in selector.select(timeout):
             seq = _receive(key.data, rng, queue, seq)
@@ -114,7 +142,7 @@ def run(config: dict[str, object]) -> None:
 
 def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    run(json.loads(Path(argv[1]).read_text()))
+    run(Path(argv[1]))
     return 0
 
 

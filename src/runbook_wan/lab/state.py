@@ -36,6 +36,8 @@ class LabRecord(BaseModel):
     hosts_file: str | None
     #: Kernel settings ``up`` raised and their previous values (restored by ``down``).
     sysctl_restore: dict[str, str] = {}
+    #: Every site runs the SD-WAN edge agent (``lab up`` without ``--no-agents``).
+    agents: bool = True
 
     @property
     def prefix(self) -> str:

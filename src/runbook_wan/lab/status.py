@@ -6,8 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from runbook_wan.lab import impairment, probes
+from runbook_wan.lab import agents, impairment, probes
 from runbook_wan.lab.faults import CircuitFault, circuit_faults
+from runbook_wan.lab.impair import CircuitImpairment, all_impairments
 from runbook_wan.lab.state import LabRecord
 from runbook_wan.lab.topology import Topology
 
@@ -25,6 +26,9 @@ class NodeStatus:
     bgp_established: int | None = None
     bgp_total: int | None = None
     ssh: bool | None = None
+    #: Sites: the SD-WAN edge agent runs (None: not a site); ``agent_policy``: it has a policy file.
+    agent: bool | None = None
+    agent_policy: bool | None = None
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -39,6 +43,7 @@ class LabStatus:
     configs: str | None
     nodes: list[NodeStatus]
     faults: list[CircuitFault]
+    impairments: list[CircuitImpairment] = field(default_factory=list)
 
     @property
     def healthy(self) -> bool:
@@ -52,6 +57,7 @@ class LabStatus:
             "healthy": self.healthy,
             "nodes": [asdict(n) | {"healthy": n.healthy} for n in self.nodes],
             "faults": [asdict(f) for f in self.faults if f.active],
+            "impairments": [asdict(i) for i in self.impairments],
         }
 
 
@@ -63,6 +69,7 @@ def _frr_node(
     existing: set[str],
     faulted_peers: set[str],
     mgmt_ip: str | None = None,
+    agents_expected: bool = True,
 ) -> NodeStatus:
     node = NodeStatus(netns=netns, role=role, name=name, exists=netns in existing, daemons=len(daemons))
     if not node.exists:
@@ -83,6 +90,10 @@ def _frr_node(
         node.ssh = probes.ssh_open(mgmt_ip)
         if not node.ssh:
             node.problems.append(f"SSH not answering on {mgmt_ip}")
+        node.agent = agents.pid(netns) is not None
+        node.agent_policy = agents.policy_path(netns).is_file()
+        if agents_expected and node.agent_policy and not node.agent:
+            node.problems.append("the SD-WAN agent is not running (it has a policy)")
     return node
 
 
@@ -108,7 +119,9 @@ def collect(record: LabRecord) -> LabStatus:
     jobs += [(p.netns, "provider", p.provider, p.daemons, None) for p in topo.providers.values()]
     jobs += [(s.netns, "site", s.site, s.daemons, s.mgmt_ip) for s in topo.sites.values()]
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        nodes = list(pool.map(lambda j: _frr_node(j[0], j[1], j[2], j[3], existing, faulted, j[4]), jobs))
+        nodes = list(
+            pool.map(lambda j: _frr_node(j[0], j[1], j[2], j[3], existing, faulted, j[4], record.agents), jobs)
+        )
     for site in topo.sites.values():
         hosts = NodeStatus(
             netns=site.hosts_netns, role="lan-hosts", name=site.site, exists=site.hosts_netns in existing
@@ -125,4 +138,12 @@ def collect(record: LabRecord) -> LabStatus:
         if not relay.exists or not relay.daemons_up:
             relay.problems.append("relay not running")
         nodes.append(relay)
-    return LabStatus(prefix=topo.prefix, created=record.created, configs=record.configs, nodes=nodes, faults=faults)
+    impaired = all_impairments(record) if all(p.netns in existing for p in topo.providers.values()) else []
+    return LabStatus(
+        prefix=topo.prefix,
+        created=record.created,
+        configs=record.configs,
+        nodes=nodes,
+        faults=faults,
+        impairments=impaired,
+    )

@@ -34,6 +34,8 @@ from runbook_wan.model.estate import Estate
 from runbook_wan.results import Diagnostic, DiagnosticError
 
 IMPAIRMENTS_FILE = Path(__file__).resolve().parent / "impairments.yaml"
+#: A circuit run through the relay only so that ``lab impair`` can delay it (``lab up --relay``).
+CLEAN_RELAY = {"delay_ms": 0.0, "jitter_ms": 0.0, "loss_pct": 0.0}
 #: Platforms whose devices the lab can run (it runs FRR).
 SITE_DAEMONS = ("zebra", "staticd", "bgpd", "pbrd")
 CORE_DAEMONS = ("zebra", "staticd", "bgpd")
@@ -81,6 +83,17 @@ class LanLink(LabModel):
     host_address: str  # a.b.c.d/len in the site's LAN-hosts namespace
 
 
+class ClassTraffic(LabModel):
+    """What ``lab path`` sends for one SD-WAN class of a site: from this LAN segment, with this DSCP,
+    to this address (criteria of the class, from the intents), and the circuits it may use."""
+
+    name: str
+    segment: str
+    dscp: int | None
+    destination: str
+    path: list[str]
+
+
 class SiteNode(LabModel):
     site: str
     hostname: str
@@ -93,6 +106,7 @@ class SiteNode(LabModel):
     log_file: str
     circuits: list[CircuitLink]
     lans: list[LanLink]
+    classes: list[ClassTraffic] = []
 
     @property
     def mgmt_ip(self) -> str:
@@ -103,6 +117,9 @@ class SiteNode(LabModel):
 
     def lan(self, segment: str) -> LanLink | None:
         return next((lan for lan in self.lans if segment in (lan.segment, lan.site_if)), None)
+
+    def app_class(self, name: str) -> ClassTraffic | None:
+        return next((c for c in self.classes if c.name == name), None)
 
 
 class ProviderNode(LabModel):
@@ -191,16 +208,21 @@ def _lab_checks(estate: Estate, facts: dict[str, SiteFacts]) -> list[Diagnostic]
     return problems
 
 
-def _circuit_links(prefix: str, site: SiteFacts, impairments: dict[str, dict[str, float]]) -> list[CircuitLink]:
+def _circuit_links(
+    prefix: str, site: SiteFacts, impairments: dict[str, dict[str, float]], relay_all: bool = False
+) -> list[CircuitLink]:
     per_provider = Counter(c.provider for c in site.circuits)
     links = []
     for circuit in site.circuits:
         base = site.site if per_provider[circuit.provider] == 1 else f"{site.site}-{circuit.interface}"
         prefixlen = circuit.address.split("/")[1]
         profile = impairments.get(circuit.media)
+        if profile is None and relay_all:
+            profile = CLEAN_RELAY
         relay = impairment = None
         if profile is not None:
-            relay = RelayLeg(site_side=naming.ifname(f"s-{base}"), provider_side=naming.ifname(f"p-{base}"))
+            leg = f"{site.site}-{circuit.interface}" if relay_all else base  # one leg per relayed circuit
+            relay = RelayLeg(site_side=naming.ifname(f"s-{leg}"), provider_side=naming.ifname(f"p-{leg}"))
             impairment = Impairment(
                 rate_mbit=circuit.bandwidth_mbps,
                 delay_ms=int(profile["delay_ms"]),
@@ -225,6 +247,30 @@ def _circuit_links(prefix: str, site: SiteFacts, impairments: dict[str, dict[str
     return links
 
 
+def _class_traffic(estate: Estate, site: SiteFacts, targets: dict[str, str], hub: str) -> list[ClassTraffic]:
+    """Per class: its first source segment (else a segment no segment-matched class claims), its
+    first DSCP, and an address of its first destination prefix (else the hub)."""
+    by_network = {lan.network: lan.name for lan in site.lan_segments}
+    claimed = {by_network[src] for c in site.classes for src in c.sources if src in by_network}
+    free = next((lan.name for lan in site.lan_segments if lan.name not in claimed), site.lan_segments[0].name)
+    policy = estate.policies[site.policy]
+    out = []
+    for c in site.classes:
+        segment = next((by_network[src] for src in c.sources if src in by_network), free)
+        dscp = policy.classes[c.app_class].match.dscp
+        destination = targets.get(c.destinations[0], hub) if c.destinations else hub
+        out.append(
+            ClassTraffic(
+                name=c.app_class,
+                segment=segment,
+                dscp=dscp[0] if dscp else None,
+                destination=destination,
+                path=list(c.path_preference),
+            )
+        )
+    return out
+
+
 def _site_node(
     prefix: str,
     site: SiteFacts,
@@ -232,6 +278,8 @@ def _site_node(
     mgmt_if: str,
     index: int,
     impairments: dict[str, dict[str, float]],
+    classes: list[ClassTraffic],
+    relay_all: bool,
 ) -> SiteNode:
     lans = [
         LanLink(
@@ -244,7 +292,7 @@ def _site_node(
         )
         for lan in site.lan_segments
     ]
-    circuits = _circuit_links(prefix, site, impairments)
+    circuits = _circuit_links(prefix, site, impairments, relay_all)
     daemons = [*SITE_DAEMONS, *(["bfdd"] if any(c.bfd for c in circuits) else [])]
     return SiteNode(
         site=site.site,
@@ -258,6 +306,7 @@ def _site_node(
         log_file=site.log_file,
         circuits=circuits,
         lans=lans,
+        classes=classes,
     )
 
 
@@ -293,8 +342,12 @@ def build_topology(
     facts: dict[str, SiteFacts],
     prefix: str = naming.DEFAULT_PREFIX,
     management_network: str | None = None,
+    relayed_sites: frozenset[str] = frozenset(),
 ) -> Topology:
-    """The lab for the sites in ``facts``. Raises :class:`DiagnosticError` if it cannot be built."""
+    """The lab for the sites in ``facts``. Raises :class:`DiagnosticError` if it cannot be built.
+
+    ``relayed_sites`` run every circuit through the relay (not only wireless ones), so that
+    ``lab impair`` can delay their DIAs too; it costs the relay's CPU for all their traffic."""
     naming.check_prefix(prefix)
     problems = _lab_checks(estate, facts)
     if not facts:
@@ -311,19 +364,30 @@ def build_topology(
     any_site = next(iter(facts.values()))
     mgmt_if = estate.platforms[any_site.platform].interfaces.management
     all_ids = estate.site_ids()
+    reach = estate.settings.reachability
+    targets = class_targets(facts.values(), [str(reach.hub), str(reach.saas)])
     sites = {
-        sid: _site_node(prefix, f, mgmt, mgmt_if, all_ids.index(sid), impairments) for sid, f in sorted(facts.items())
+        sid: _site_node(
+            prefix,
+            f,
+            mgmt,
+            mgmt_if,
+            all_ids.index(sid),
+            impairments,
+            _class_traffic(estate, f, targets, str(reach.hub)),
+            sid in relayed_sites,
+        )
+        for sid, f in sorted(facts.items())
     }
     used = sorted({c.provider for s in sites.values() for c in s.circuits})
     transit = transit_links(estate, facts, used)
     providers = _provider_nodes(prefix, estate, list(sites.values()), transit)
-    reach = estate.settings.reachability
     internet = InternetNode(
         netns=naming.internet_netns(prefix),
         asn=internet_asn(estate),
         hub=str(reach.hub),
         saas=str(reach.saas),
-        targets=class_targets(facts.values(), [str(reach.hub), str(reach.saas)]),
+        targets=targets,
         daemons=list(CORE_DAEMONS),
     )
     return Topology(

@@ -28,7 +28,7 @@ from runbook_wan.model.estate import Estate, Kind
 from runbook_wan.model.merge import Layer, merge_layers
 from runbook_wan.model.notification_checks import check_notifications
 from runbook_wan.model.notifications import Notifications
-from runbook_wan.model.platform import DEFAULT_PLATFORMS_DIR, load_platforms
+from runbook_wan.model.platform import DEFAULT_PLATFORMS_DIR, PlatformSpec, load_platforms
 from runbook_wan.model.policy import Policy
 from runbook_wan.model.provider import Provider
 from runbook_wan.model.references import check_references
@@ -148,10 +148,16 @@ def _validate(model: type[BaseModel], layer: Layer, prefix: str, out: _Collector
 
 
 def _load_named(
-    kind: str, root: Path, out: _Collector, layers: dict[tuple[Kind, str], Layer], unreadable: set[tuple[str, str]]
+    kind: str,
+    root: Path,
+    out: _Collector,
+    layers: dict[tuple[Kind, str], Layer],
+    unreadable: set[tuple[str, str]],
+    paths: dict[tuple[Kind, str], Path],
 ) -> tuple[dict[str, Any], dict[str, YamlDocument]]:
     """Load one folder. Files that do not parse are added to ``unreadable`` as ``(kind, stem)``,
-    so references to them are not reported as unknown on top of the syntax error."""
+    so references to them are not reported as unknown on top of the syntax error. ``paths``
+    receives the file of each object."""
     folder, model = _KINDS[kind]
     objects: dict[str, Any] = {}
     docs: dict[str, YamlDocument] = {}
@@ -171,6 +177,7 @@ def _load_named(
             out.add([_duplicate(kind, name, doc, docs[name])])
             continue
         docs[name] = doc
+        paths[(kind, name)] = path
         layer = Layer.from_document(doc)
         layers[(kind, name)] = layer
         obj = _validate(model, layer, kind, out)
@@ -198,15 +205,86 @@ def _duplicate(kind: str, name: str, doc: YamlDocument, first: YamlDocument) -> 
     )
 
 
-def load_estate(
-    intents_dir: Path, platforms_dir: Path = DEFAULT_PLATFORMS_DIR, site_files: Collection[str] | None = None
-) -> tuple[Estate, list[Diagnostic]]:
-    """Load and validate everything. Raises :class:`DiagnosticError` with *all* errors.
+@dataclass
+class SharedIntents:
+    """Everything sites inherit from or refer to, loaded once: estate defaults, regions, providers,
+    policies, platforms and the notifications file, with the diagnostics of those files in order.
 
-    Returns the estate and any warnings. ``site_files`` (file names under ``sites/``) loads only
-    those sites with everything they inherit from: a partial estate, for reviewing a change to a
-    few sites of a large estate without reading every site file.
+    :func:`load_estate` is this plus :func:`load_site_file` for each site file plus the checks over
+    the whole estate; a build that renders sites in parallel loads this once and each site on its own.
     """
+
+    root: Path
+    platforms_dir: Path
+    #: Diagnostics of the shared files, in the order a user reads them (before any site's).
+    diagnostics: list[Diagnostic]
+    layers: dict[tuple[Kind, str], Layer]
+    #: The file each object was read from (``("region", "west")`` -> ``intents/regions/west.yaml``).
+    paths: dict[tuple[Kind, str], Path]
+    defaults: Defaults | None
+    defaults_layer: Layer
+    regions: dict[str, Region]
+    providers: dict[str, Provider]
+    policies: dict[str, Policy]
+    platforms: dict[str, PlatformSpec]
+    #: Parsed files by object name (present even when the object did not validate).
+    region_docs: dict[str, YamlDocument]
+    provider_docs: dict[str, YamlDocument]
+    policy_docs: dict[str, YamlDocument]
+    #: Each region's ``site_defaults`` as a layer.
+    region_layers: dict[str, Layer]
+    #: Objects that exist but did not parse or validate: references to them are not "unknown".
+    broken: set[tuple[str, str]]
+    #: Kinds whose whole folder is missing.
+    missing: set[str]
+    #: Sites are merged and validated only when defaults.yaml is usable and regions/ exists.
+    validate_sites: bool
+    unreadable_regions: set[str]
+    notifications: Notifications | None
+    #: Diagnostics of notifications.yaml (reported after the sites').
+    notification_diagnostics: list[Diagnostic]
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(errors_only(self.diagnostics) or errors_only(self.notification_diagnostics))
+
+    def estate(self, sites: dict[str, Site], site_layers: dict[str, Layer]) -> Estate:
+        """An estate of these shared objects and the given sites (all, or a few)."""
+        assert self.defaults is not None, "no estate without a valid defaults.yaml"
+        layers = dict(self.layers)
+        layers.update({("site", sid): layer for sid, layer in site_layers.items()})
+        return Estate(
+            root=self.root,
+            settings=self.defaults.estate,
+            sites=sites,
+            regions=self.regions,
+            providers=self.providers,
+            policies=self.policies,
+            platforms=self.platforms,
+            notifications=self.notifications,
+            layers=layers,
+        )
+
+
+@dataclass
+class SiteLoad:
+    """One site file read, merged over its defaults and validated (:func:`load_site_file`)."""
+
+    path: Path
+    #: Problems reading the file (syntax, size, an empty file); the file is skipped when ``sid`` is None.
+    read: list[Diagnostic] = field(default_factory=list)
+    sid: str | None = None
+    #: The file as diagnostics show it, and the line of its ``site:`` key (for a duplicate id).
+    file: str = ""
+    id_line: int | None = None
+    #: Problems after reading: the region, merging, validation.
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    layer: Layer | None = None
+    site: Site | None = None
+
+
+def load_shared(intents_dir: Path, platforms_dir: Path = DEFAULT_PLATFORMS_DIR) -> SharedIntents:
+    """Every intent file but the sites'. Raises :class:`DiagnosticError` when the folder is missing."""
     out = _Collector()
     root = intents_dir
     if not root.is_dir():
@@ -244,9 +322,10 @@ def load_estate(
 
     unreadable: set[tuple[str, str]] = set()
     missing = {kind for kind, (folder, _) in _KINDS.items() if _folder_missing(root, folder, kind, out)}
-    regions, region_docs = _load_named("region", root, out, layers, unreadable)
-    providers, provider_docs = _load_named("provider", root, out, layers, unreadable)
-    policies, policy_docs = _load_named("policy", root, out, layers, unreadable)
+    paths: dict[tuple[Kind, str], Path] = {("defaults", "defaults"): defaults_path}
+    regions, region_docs = _load_named("region", root, out, layers, unreadable, paths)
+    providers, provider_docs = _load_named("provider", root, out, layers, unreadable, paths)
+    policies, policy_docs = _load_named("policy", root, out, layers, unreadable, paths)
     # Objects that exist but failed to parse or validate: references to them are not "unknown".
     broken = set(unreadable)
     broken |= {("region", n) for n in region_docs if n not in regions}
@@ -265,76 +344,160 @@ def load_estate(
             ]
         )
     broken |= {("platform", p.stem) for p in _yaml_files(platforms_dir) if p.stem not in platforms}
-    # Without a valid defaults.yaml every site would lack the keys it inherits: report the cause,
-    # not those; without regions/ every site's region is unknown: likewise.
-    sites = _load_sites(
-        root,
-        defaults_layer,
-        region_docs,
-        out,
-        layers,
-        validate=defaults is not None and "region" not in missing,
-        unreadable_regions={name for kind, name in unreadable if kind == "region"},
-        only=site_files,
-    )
-
-    if not platforms_dir.is_dir():  # every platform is unknown: say so once, above, not per site
-        broken |= {("platform", site.platform) for site in sites.values()}
-    if "provider" in missing:  # likewise every provider, every policy
-        broken |= {("provider", getattr(s.circuits, role).provider) for s in sites.values() for role in CIRCUIT_ROLES}
-    if "policy" in missing:
-        broken |= {("policy", site.policy) for site in sites.values()}
-    notifications, ambiguous = _load_notifications(root, out, layers)
-    if defaults is None:
-        raise DiagnosticError(_with_unchecked_sites(errors_only(out.diagnostics) or out.diagnostics, root))
-    estate = Estate(
+    notes = _Collector()
+    notifications = _load_notifications(root, notes, layers)
+    return SharedIntents(
         root=root,
-        settings=defaults.estate,
-        sites=sites,
+        platforms_dir=platforms_dir,
+        diagnostics=out.diagnostics,
+        layers=layers,
+        paths=paths,
+        defaults=defaults,
+        defaults_layer=defaults_layer,
         regions=regions,
         providers=providers,
         policies=policies,
         platforms=platforms,
+        region_docs=region_docs,
+        provider_docs=provider_docs,
+        policy_docs=policy_docs,
+        region_layers={name: Layer.from_document(doc, ("site_defaults",)) for name, doc in region_docs.items()},
+        broken=broken,
+        missing=missing,
+        # Without a valid defaults.yaml every site would lack the keys it inherits: report the cause,
+        # not those; without regions/ every site's region is unknown: likewise.
+        validate_sites=defaults is not None and "region" not in missing,
+        unreadable_regions={name for kind, name in unreadable if kind == "region"},
         notifications=notifications,
-        layers=layers,
+        notification_diagnostics=notes.diagnostics,
     )
+
+
+def load_site_file(shared: SharedIntents, path: Path) -> SiteLoad:
+    """Read one site file, merge it over the estate's and its region's ``site_defaults``, validate it."""
+    out = _Collector()
+    loaded = SiteLoad(path)
+    doc = _read(path, out)
+    loaded.read = out.diagnostics
+    if doc is None:
+        return loaded
+    _with_default_id(doc, "site", path.stem)
+    loaded.sid, loaded.file, loaded.id_line = str(doc.data["site"]), doc.file, doc.line_of(("site",))
+    region = doc.data.get("region", shared.defaults_layer.data.get("region"))
+    if not shared.validate_sites or (isinstance(region, str) and region in shared.unreadable_regions):
+        return loaded
+    own = Layer.from_document(doc)
+    region_layer = shared.region_layers.get(str(region)) if isinstance(region, str) else None
+    if region_layer is None and isinstance(region, str) and region not in shared.region_docs:
+        # Reported by check_references when the site validates; without the region's
+        # defaults most other keys would be reported missing, so say only this.
+        loaded.diagnostics.append(
+            Diagnostic(
+                "ref-region",
+                f"unknown region {region!r}",
+                location=own.locate(("region",)) or shared.defaults_layer.locate(("region",)),
+                hint=_region_hint(region, shared.region_docs),
+            )
+        )
+        return loaded
+    loaded.layer = merge_layers(shared.defaults_layer, *([region_layer] if region_layer else []), own)
+    found = _Collector()
+    loaded.site = _validate(Site, loaded.layer, "site", found)
+    loaded.diagnostics += found.diagnostics
+    return loaded
+
+
+def site_files(root: Path, only: Collection[str] | None = None, out: _Collector | None = None) -> list[Path]:
+    """The site files of an intents folder (``only``: those file names under ``sites/``, unlisted)."""
+    if only is None:
+        return _yaml_files(root / "sites", out)
+    # name the few files wanted instead of listing (and stat-ing) every site file
+    wanted = (root / "sites" / name for name in only)
+    return sorted(p for p in wanted if p.suffix in (".yaml", ".yml") and (p.exists() or p.is_symlink()))
+
+
+def list_site_files(root: Path) -> tuple[list[Path], list[Diagnostic]]:
+    """Every site file, and what is wrong with the listing (the folder cannot be read; no site files)."""
+    out = _Collector()
+    files = _yaml_files(root / "sites", out)
+    return files, out.diagnostics
+
+
+def load_estate(
+    intents_dir: Path, platforms_dir: Path = DEFAULT_PLATFORMS_DIR, site_files: Collection[str] | None = None
+) -> tuple[Estate, list[Diagnostic]]:
+    """Load and validate everything. Raises :class:`DiagnosticError` with *all* errors.
+
+    Returns the estate and any warnings. ``site_files`` (file names under ``sites/``) loads only
+    those sites with everything they inherit from: a partial estate, for reviewing a change to a
+    few sites of a large estate without reading every site file.
+    """
+    shared = load_shared(intents_dir, platforms_dir)
+    out = _Collector()
+    out.add(shared.diagnostics)
+    root, broken = shared.root, set(shared.broken)
+    sites, site_layers = _load_sites(root, shared, out, only=site_files)
+    if not platforms_dir.is_dir():  # every platform is unknown: say so once, above, not per site
+        broken |= {("platform", site.platform) for site in sites.values()}
+    if "provider" in shared.missing:  # likewise every provider, every policy
+        broken |= {("provider", getattr(s.circuits, role).provider) for s in sites.values() for role in CIRCUIT_ROLES}
+    if "policy" in shared.missing:
+        broken |= {("policy", site.policy) for site in sites.values()}
+    out.add(shared.notification_diagnostics)
+    if shared.defaults is None:
+        raise DiagnosticError(_with_unchecked_sites(errors_only(out.diagnostics) or out.diagnostics, root))
+    estate = shared.estate(sites, site_layers)
     out.add(check_references(estate, broken))
-    if notifications is not None and not ambiguous:
-        out.add(_notification_references(estate, notifications, broken, missing))
+    if shared.notifications is not None:
+        out.add(estate_notification_references(estate, shared, broken))
     errors = errors_only(out.diagnostics)
     if errors:
         raise DiagnosticError(errors)
     return estate, [d for d in out.diagnostics if d.severity is not Severity.ERROR]
 
 
+def estate_notification_references(
+    estate: Estate, shared: SharedIntents, broken: set[tuple[str, str]], site_ids: Collection[str] | None = None
+) -> list[Diagnostic]:
+    """Names used in notifications.yaml (regions, sites, providers) that the estate does not have
+    (``site_ids``: the estate's sites when ``estate`` holds only some of them).
+
+    None when a key is written twice in the file: that makes the entry ambiguous (YAML keeps the
+    last), the duplicate is the one error, and what the names then seem to lack (a contact without
+    a phone...) is not reported on top.
+    """
+    assert shared.notifications is not None
+    if any(d.code == "yaml-duplicate-key" for d in shared.notification_diagnostics):
+        return []
+    return _notification_references(estate, shared.notifications, broken, shared.missing, site_ids)
+
+
 NOTIFICATIONS_FILES = ("notifications.yaml", "notifications.yml")
 
 
-def _load_notifications(
-    root: Path, out: _Collector, layers: dict[tuple[Kind, str], Layer]
-) -> tuple[Notifications | None, bool]:
-    """``notifications.yaml`` when present (it is optional), validated on its own; and whether a key is
-    written twice in it. That makes the entry ambiguous (YAML keeps the last): the duplicate is the one
-    error, and what the names then seem to lack (a contact without a phone...) is not checked on top."""
+def _load_notifications(root: Path, out: _Collector, layers: dict[tuple[Kind, str], Layer]) -> Notifications | None:
+    """``notifications.yaml`` when present (it is optional), validated on its own."""
     # exists or is a (broken) link: an unreadable file is an error, never silently no notifications
     path = next(
         (root / name for name in NOTIFICATIONS_FILES if (root / name).exists() or (root / name).is_symlink()), None
     )
     if path is None:
-        return None, False
-    before = len(out.diagnostics)
+        return None
     doc = _read(path, out)
     if doc is None:
-        return None, False
-    ambiguous = any(d.code == "yaml-duplicate-key" for d in out.diagnostics[before:])
+        return None
     layer = Layer.from_document(doc)
     layers[("notifications", "notifications")] = layer
     notifications: Notifications | None = _validate(Notifications, layer, "notifications", out)
-    return notifications, ambiguous
+    return notifications
 
 
 def _notification_references(
-    estate: Estate, notifications: Notifications, broken: set[tuple[str, str]], missing: set[str]
+    estate: Estate,
+    notifications: Notifications,
+    broken: set[tuple[str, str]],
+    missing: set[str],
+    site_ids: Collection[str] | None = None,
 ) -> list[Diagnostic]:
     """Names used in notifications.yaml; regions, sites and providers that failed to load count as known,
     and a kind whose whole folder is missing is not checked (that is reported once, at the folder)."""
@@ -346,38 +509,25 @@ def _notification_references(
         notifications,
         lambda path: estate.locate("notifications", "notifications", path),
         regions=known("region", sorted(estate.regions)),
-        sites=sorted({*estate.sites, *(p.stem for p in _yaml_files(estate.root / "sites"))}),
+        sites=sorted(
+            {*(estate.sites if site_ids is None else site_ids), *(p.stem for p in _yaml_files(estate.root / "sites"))}
+        ),
         providers=known("provider", sorted(estate.providers)),
     )
 
 
 def _load_sites(
-    root: Path,
-    defaults_layer: Layer,
-    region_docs: dict[str, YamlDocument],
-    out: _Collector,
-    layers: dict[tuple[Kind, str], Layer],
-    *,
-    validate: bool = True,
-    unreadable_regions: frozenset[str] | set[str] = frozenset(),
-    only: Collection[str] | None = None,
-) -> dict[str, Site]:
-    """Parse every site file; merge and validate them when ``validate`` (defaults.yaml is usable).
+    root: Path, shared: SharedIntents, out: _Collector, *, only: Collection[str] | None = None
+) -> tuple[dict[str, Site], dict[str, Layer]]:
+    """Parse every site file; merge and validate them when defaults.yaml is usable.
 
     A site whose region file does not parse is not validated either: without the region's
     site_defaults it would only collect follow-on errors.
     """
     sites: dict[str, Site] = {}
-    site_docs: dict[str, YamlDocument] = {}
-    region_layers = {name: Layer.from_document(doc, ("site_defaults",)) for name, doc in region_docs.items()}
-    if only is None:
-        files = _yaml_files(root / "sites", out)
-    else:  # name the few files wanted instead of listing (and stat-ing) every site file
-        files = sorted(
-            p
-            for name in only
-            if (p := root / "sites" / name).suffix in (".yaml", ".yml") and (p.exists() or p.is_symlink())
-        )
+    layers: dict[str, Layer] = {}
+    first_file: dict[str, str] = {}
+    files = site_files(root, only, out)
     if not files and only is None:
         out.add(
             [
@@ -390,40 +540,31 @@ def _load_sites(
             ]
         )
     for path in files:
-        doc = _read(path, out)
-        if doc is None:
+        loaded = load_site_file(shared, path)
+        out.add(loaded.read)
+        if loaded.sid is None:
             continue
-        _with_default_id(doc, "site", path.stem)
-        sid = str(doc.data["site"])
-        if sid in site_docs:
-            out.add([_duplicate("site", sid, doc, site_docs[sid])])
+        if loaded.sid in first_file:
+            out.add([duplicate_site(loaded, first_file[loaded.sid])])
             continue
-        site_docs[sid] = doc
-        own = Layer.from_document(doc)
-        region = doc.data.get("region", defaults_layer.data.get("region"))
-        if not validate or (isinstance(region, str) and region in unreadable_regions):
-            continue
-        region_layer = region_layers.get(str(region)) if isinstance(region, str) else None
-        if region_layer is None and isinstance(region, str) and region not in region_docs:
-            # Reported by check_references when the site validates; without the region's
-            # defaults most other keys would be reported missing, so say only this.
-            out.add(
-                [
-                    Diagnostic(
-                        "ref-region",
-                        f"unknown region {region!r}",
-                        location=own.locate(("region",)) or defaults_layer.locate(("region",)),
-                        hint=_region_hint(region, region_docs),
-                    )
-                ]
-            )
-            continue
-        merged = merge_layers(defaults_layer, *([region_layer] if region_layer else []), own)
-        layers[("site", sid)] = merged
-        site = _validate(Site, merged, "site", out)
-        if site is not None:
-            sites[sid] = site
-    return dict(sorted(sites.items()))
+        first_file[loaded.sid] = loaded.file
+        out.add(loaded.diagnostics)
+        if loaded.layer is not None:
+            layers[loaded.sid] = loaded.layer
+        if loaded.site is not None:
+            sites[loaded.sid] = loaded.site
+    return dict(sorted(sites.items())), layers
+
+
+def duplicate_site(loaded: SiteLoad, first_file: str) -> Diagnostic:
+    """A second site file with an id another file already has (``first_file``)."""
+    name = str(loaded.sid)
+    return Diagnostic(
+        "duplicate-site",
+        f"duplicate site {name!r} (also defined in {first_file})",
+        location=SourceLocation(loaded.file, loaded.id_line, "site"),
+        hint="each site id must be unique; rename one of them",
+    )
 
 
 def _with_unchecked_sites(diagnostics: list[Diagnostic], root: Path) -> list[Diagnostic]:

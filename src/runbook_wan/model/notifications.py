@@ -42,6 +42,7 @@ from runbook_wan.model.base import IntentModel
 from runbook_wan.model.roles import CIRCUIT_ROLES
 from runbook_wan.model.secret_ref import SecretField, SecretValue
 from runbook_wan.model.types import ShortText, Text, refuse_control, shorten
+from runbook_wan.ops.email_links import DEFAULT_LINK_EXPIRY_MINUTES
 from runbook_wan.ops.metrics import Alert, Severity
 
 # --- value types ------------------------------------------------------------------------------
@@ -611,9 +612,16 @@ class NotifySettings(IntentModel):
         "notifier's inbound webhooks at, e.g. https://runbook.example.com. Webhook signatures are checked "
         "against it. Without it pages are one-way (`runbook.py notify --public-url` overrides it).",
     )
+    pane_url: PublicUrl | None = Field(
+        default=None,
+        description="The status pane (`runbook.py status serve`) as people reach it, e.g. "
+        "https://runbook.example.com/pane. Once the pane has logins (an account or single sign-on), an e-mail's "
+        "acknowledge/resolve link sends the person there to log in first and acts as that login; without "
+        "pane_url such a link only says to log in to the pane.",
+    )
     rate_limits: RateLimits = Field(default_factory=RateLimits, description="Per-contact limits of SMS and calls.")
     link_expiry_minutes: float = Field(
-        default=720,
+        default=DEFAULT_LINK_EXPIRY_MINUTES,
         ge=5,
         le=10080,
         description="Minutes an e-mail's acknowledge/resolve link stays valid (each link works once).",

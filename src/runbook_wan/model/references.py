@@ -60,18 +60,23 @@ def _site_names(estate: Estate, sid: str, site: Site, broken: Broken) -> list[Di
     return out
 
 
-def _segments_nobody_has(estate: Estate) -> tuple[list[Diagnostic], set[tuple[str, str]]]:
-    """A segment a policy matches that no site using the policy has: a typo in the policy.
-
-    Reported once, at the policy's line, with "did you mean" among those sites' segments (not
-    once per site, at each site, pointing the wrong way). Returns the diagnostics and the
-    (policy, segment) pairs they cover.
-    """
-    out: list[Diagnostic] = []
-    covered: set[tuple[str, str]] = set()
+def segment_users(estate: Estate) -> dict[str, set[str]]:
+    """Policy -> the LAN segment names of the sites that use it."""
     users: dict[str, set[str]] = {}
     for site in estate.sites.values():
         users.setdefault(site.policy, set()).update(seg.name for seg in site.lan_segments)
+    return users
+
+
+def segments_nobody_has(estate: Estate, users: dict[str, set[str]]) -> tuple[list[Diagnostic], set[tuple[str, str]]]:
+    """A segment a policy matches that no site using the policy has: a typo in the policy.
+
+    Reported once, at the policy's line, with "did you mean" among those sites' segments (not
+    once per site, at each site, pointing the wrong way). ``users``: :func:`segment_users` of the
+    whole estate. Returns the diagnostics and the (policy, segment) pairs they cover.
+    """
+    out: list[Diagnostic] = []
+    covered: set[tuple[str, str]] = set()
     for pname, policy in sorted(estate.policies.items()):
         if pname not in users:
             continue
@@ -92,31 +97,39 @@ def _segments_nobody_has(estate: Estate) -> tuple[list[Diagnostic], set[tuple[st
     return out, covered
 
 
-def _site_segments(estate: Estate, sid: str, site: Site, covered: set[tuple[str, str]]) -> list[Diagnostic]:
+def _site_segments(estate: Estate, sid: str, site: Site) -> list[tuple[tuple[str, str], Diagnostic]]:
+    """Segments the site's policy matches that the site lacks, each with its (policy, segment) pair."""
     policy = estate.policies.get(site.policy)
     if policy is None:
         return []
     segments = {seg.name for seg in site.lan_segments}
-    out: list[Diagnostic] = []
+    out: list[tuple[tuple[str, str], Diagnostic]] = []
     for cname, app in policy.classes.items():
         for index, segment in enumerate(app.match.segments):
-            if segment in segments or (policy.policy, segment) in covered:
+            if segment in segments:
                 continue
             used_at = estate.locate("policy", policy.policy, ("classes", cname, "match", "segments", index))
-            out.append(
-                Diagnostic(
-                    "ref-segment",
-                    f"policy {policy.policy!r} class {cname!r} matches segment {segment!r}, "
-                    f"which site {sid!r} does not have",
-                    location=estate.locate("site", sid, ("lan_segments",)),
-                    hint=f"add a {segment!r} LAN segment to the site or use another policy "
-                    f"(segment referenced at {used_at.display()})",
-                )
+            problem = Diagnostic(
+                "ref-segment",
+                f"policy {policy.policy!r} class {cname!r} matches segment {segment!r}, "
+                f"which site {sid!r} does not have",
+                location=estate.locate("site", sid, ("lan_segments",)),
+                hint=f"add a {segment!r} LAN segment to the site or use another policy "
+                f"(segment referenced at {used_at.display()})",
             )
+            out.append(((policy.policy, segment), problem))
     return out
 
 
-def _guardrail_classes(estate: Estate) -> list[Diagnostic]:
+def site_references(
+    estate: Estate, sid: str, site: Site, broken: Broken
+) -> tuple[list[Diagnostic], list[tuple[tuple[str, str], Diagnostic]]]:
+    """One site's unknown names, and the policy segments it lacks (each with its (policy, segment)
+    pair: a pair no site of the policy has is reported once at the policy instead)."""
+    return _site_names(estate, sid, site, broken), _site_segments(estate, sid, site)
+
+
+def guardrail_classes(estate: Estate) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for pname, policy in sorted(estate.policies.items()):
         for index, cname in enumerate(policy.guardrails.never_on_wireless):
@@ -135,8 +148,8 @@ def _guardrail_classes(estate: Estate) -> list[Diagnostic]:
 def check_references(estate: Estate, broken: Broken | None = None) -> list[Diagnostic]:
     """Report names that are used but not defined."""
     broken = broken or set()
-    out, covered = _segments_nobody_has(estate)
+    out, covered = segments_nobody_has(estate, segment_users(estate))
     for sid, site in sorted(estate.sites.items()):
-        out += _site_names(estate, sid, site, broken)
-        out += _site_segments(estate, sid, site, covered)
-    return out + _guardrail_classes(estate)
+        names, segments = site_references(estate, sid, site, broken)
+        out += names + [problem for pair, problem in segments if pair not in covered]
+    return out + guardrail_classes(estate)

@@ -110,17 +110,19 @@ def _at(steps: int, timing: Timing) -> str:
     return duration(steps * timing.scrape_interval)
 
 
-def unit_tests(estate: Estate, timing: Timing) -> list[dict[str, Any]]:
-    """``promtool test rules`` cases of the group (appended to the generated rule tests)."""
+def unit_tests(estate: Estate, timing: Timing, site: tuple[str, str] | None = None) -> list[dict[str, Any]]:
+    """``promtool test rules`` cases of the group (appended to the generated rule tests); ``site``:
+    the example site's id and region (default: the estate's first site)."""
     tests: list[dict[str, Any]] = []
     chosen = next(iter(preferred_circuits(estate)), None)
-    site = next(iter(sorted(estate.sites.items())), None)
+    if site is None:
+        site = next(((sid, intent.region) for sid, intent in sorted(estate.sites.items())), None)
     if chosen is not None and site is not None:
         policy, app_class, preferred = chosen
-        sid, intent = site
+        sid, region = site
         path = [str(r) for r in estate.policies[policy].classes[app_class].path_preference]
         other = next((r for r in path if r != preferred), None)
-        base = {m.SITE: sid, m.REGION: intent.region, m.POLICY: policy, m.APP_CLASS: app_class}
+        base = {m.SITE: sid, m.REGION: region, m.POLICY: policy, m.APP_CLASS: app_class}
         if other is not None:
             n = 6
             tests.append(
@@ -162,7 +164,7 @@ def unit_tests(estate: Estate, timing: Timing) -> list[dict[str, Any]]:
                 }
             )
         hold = max(1, round(timing.circuit_down_for / timing.scrape_interval))
-        target = {"job": AGENT_JOB, "instance": "192.0.2.1:9469", m.SITE: sid, m.REGION: intent.region}
+        target = {"job": AGENT_JOB, "instance": "192.0.2.1:9469", m.SITE: sid, m.REGION: region}
         tests.append(
             {
                 "name": "an agent that cannot be scraped: SdwanAgentDown after its `for`",

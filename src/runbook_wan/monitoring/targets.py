@@ -115,28 +115,30 @@ def _probe_segment(facts: SiteFacts, policy: Policy) -> tuple[str, str]:
     return chosen.name, chosen.address.split("/")[0]
 
 
+def site_target(facts: SiteFacts, policy: Policy) -> SiteTarget:
+    """What the probe measures at one site: each circuit with its SLA under the site's policy."""
+    segment, gateway = _probe_segment(facts, policy)
+    return SiteTarget(
+        site=facts.site,
+        region=facts.region,
+        policy=facts.policy,
+        segment=segment,
+        segment_gateway=gateway,
+        circuits=[
+            CircuitTarget(
+                circuit=c.role,
+                provider=c.provider,
+                interface=c.interface,
+                tracking_address=c.tracking_address,
+                sla=strictest_sla(policy, c.role),
+            )
+            for c in facts.circuits
+        ],
+    )
+
+
 def build_targets(estate: Estate, facts: dict[str, SiteFacts]) -> ProbeTargets:
-    sites = {}
-    for sid, site in sorted(facts.items()):
-        policy = estate.policies[site.policy]
-        segment, gateway = _probe_segment(site, policy)
-        sites[sid] = SiteTarget(
-            site=sid,
-            region=site.region,
-            policy=site.policy,
-            segment=segment,
-            segment_gateway=gateway,
-            circuits=[
-                CircuitTarget(
-                    circuit=c.role,
-                    provider=c.provider,
-                    interface=c.interface,
-                    tracking_address=c.tracking_address,
-                    sla=strictest_sla(policy, c.role),
-                )
-                for c in site.circuits
-            ],
-        )
+    sites = {sid: site_target(site, estate.policies[site.policy]) for sid, site in sorted(facts.items())}
     return ProbeTargets(
         estate=estate.settings.name,
         hub=str(estate.settings.reachability.hub),

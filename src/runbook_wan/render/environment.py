@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +41,21 @@ def single_line(value: Any) -> Any:
     return value
 
 
-def make_environment(templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> jinja2.Environment:
-    return jinja2.Environment(
+class TrackingEnvironment(jinja2.Environment):
+    """A Jinja environment that records the name of every template it loads (rendered, included,
+    imported or extended): what a site's config was rendered from, for the build cache."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.loaded: set[str] = set()
+
+    def _load_template(self, name: str, globals: MutableMapping[str, Any] | None) -> jinja2.Template:
+        self.loaded.add(name)
+        return super()._load_template(name, globals)
+
+
+def make_environment(templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> TrackingEnvironment:
+    return TrackingEnvironment(
         finalize=single_line,
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         undefined=jinja2.StrictUndefined,

@@ -6,7 +6,7 @@ Everything is rendered before anything is written; one error anywhere means no f
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,7 +68,7 @@ def _folder_missing(folder: Path, what: str, hint: str) -> Diagnostic:
 
 def _render_estate(intents_dir: Path, limit: str | None, templates_dir: Path, platforms_dir: Path) -> RenderResult:
     # A missing templates folder is one error, not one per template (reported with the intents').
-    missing = _templates_missing(templates_dir)
+    missing = templates_missing(templates_dir)
     try:
         estate, warnings = load_estate(intents_dir, platforms_dir)
     except DiagnosticError as exc:
@@ -78,7 +78,7 @@ def _render_estate(intents_dir: Path, limit: str | None, templates_dir: Path, pl
     return _render_sites(estate, select_sites(estate, limit), warnings, templates_dir)
 
 
-def _templates_missing(templates_dir: Path) -> list[Diagnostic]:
+def templates_missing(templates_dir: Path) -> list[Diagnostic]:
     if templates_dir.is_dir():
         return []
     return [_folder_missing(templates_dir, "templates folder", "pass --templates DIR, or omit it")]
@@ -91,7 +91,7 @@ def render_sites(
     templates_dir: Path = DEFAULT_TEMPLATES_DIR,
 ) -> RenderResult:
     """Derive and render ``site_ids`` of an estate already loaded (e.g. only the sites a change reaches)."""
-    missing = _templates_missing(templates_dir)
+    missing = templates_missing(templates_dir)
     if missing:
         raise DiagnosticError(missing)
     with full_gc_paused():
@@ -103,21 +103,26 @@ def template_folders(platform: PlatformSpec) -> list[str]:
     return [platform.templates, *(a.templates for a in platform.artifacts if a.templates)]
 
 
+def platform_folders_missing(platforms: Iterable[PlatformSpec], templates_dir: Path) -> list[Diagnostic]:
+    """One error per template folder of these platforms (config and artifacts) that does not exist."""
+    return [
+        _folder_missing(
+            templates_dir / name,
+            "platform templates folder",
+            f"create it with one <section>.j2 per section, as in the templates Runbook ships ({name}/)",
+        )
+        for name in sorted({folder for platform in platforms for folder in template_folders(platform)})
+        if not (templates_dir / name).is_dir()
+    ]
+
+
 def _render_sites(estate: Estate, selected: list[str], warnings: list[Diagnostic], templates_dir: Path) -> RenderResult:
     facts, fact_diags = build_estate_facts(estate, selected)
     warnings += fact_diags
     env = make_environment(templates_dir)
     configs: dict[str, RenderedConfig] = {}
     errors: list[Diagnostic] = errors_only(warnings)
-    folders = [
-        _folder_missing(
-            templates_dir / name,
-            "platform templates folder",
-            f"create it with one <section>.j2 per section, as in the templates Runbook ships ({name}/)",
-        )
-        for name in sorted({f for sid in selected for f in template_folders(estate.platforms[facts[sid].platform])})
-        if not (templates_dir / name).is_dir()
-    ]
+    folders = platform_folders_missing([estate.platforms[facts[sid].platform] for sid in selected], templates_dir)
     if folders:  # every template of the platform would be missing: say so once
         raise DiagnosticError(errors + folders)
     seen: set[tuple[str, str, object]] = set()

@@ -51,7 +51,11 @@ MEANING: dict[ExitCode, str] = {
 _E = ExitCode
 #: Per command: the codes it uses and what each means there. Every command also exits 130 on Ctrl-C.
 BY_COMMAND: dict[str, dict[ExitCode, str]] = {
-    "render": {_E.OK: "configs written", _E.ERROR: "bad input; nothing written"},
+    "render": {
+        _E.OK: "configs written (--check: they are up to date)",
+        _E.CHANGES: "--check: a committed output differs from what the intents render to; nothing written",
+        _E.ERROR: "bad input; nothing written",
+    },
     "docs": {_E.OK: "site pages written", _E.ERROR: "bad input; nothing written"},
     "plan": {
         _E.OK: "no change",

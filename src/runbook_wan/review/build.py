@@ -6,6 +6,11 @@ Baselines:
 * no ref: the intents at ``HEAD`` (when in git) and ``configs/`` on disk (a working-tree change);
 * ``snapshot=(intents, configs)``: folders holding an earlier state (deploy: what was last deployed).
 
+Cached: a plan against the configs on disk (no ``--against``, not deploy's) renders only the sites
+the build cache cannot prove unchanged (:mod:`runbook_wan.build`): a one-site edit in a 10,000-site
+estate renders one site, whatever else differs from ``HEAD``. The intent layer still compares with
+``HEAD``.
+
 Incremental: when the change is known (an intent baseline in git) and nothing else that shapes a
 config differs from the baseline (templates, platforms, the rendering code, and for a working-
 tree plan ``configs/`` itself), only the sites the change reaches are rendered; every other site
@@ -25,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import runbook_wan
+from runbook_wan.build.cache import read_manifest
+from runbook_wan.build.engine import BuildRequest, BuildResult, build
 from runbook_wan.model.estate import Estate
 from runbook_wan.model.loader import load_estate
 from runbook_wan.model.platform import DEFAULT_PLATFORMS_DIR
@@ -34,7 +41,8 @@ from runbook_wan.plan.build import build_plan
 from runbook_wan.plan.model import Change, Plan
 from runbook_wan.render.environment import DEFAULT_TEMPLATES_DIR
 from runbook_wan.render.pipeline import RenderResult, render_sites
-from runbook_wan.render.writer import read_configs
+from runbook_wan.render.renderer import RenderedConfig
+from runbook_wan.render.writer import SUFFIX, read_configs
 from runbook_wan.results import Diagnostic, DiagnosticError, SourceLocation
 from runbook_wan.review.gate import GateInput, GateVerdict, evaluate
 from runbook_wan.review.gitref import Repo
@@ -157,49 +165,59 @@ def _configs_at_head(repo: Repo, configs: Path) -> bool:
     return rel is not None and repo.unchanged([rel])
 
 
+def _cached(req: ReviewRequest, rendered: RenderResult | None) -> tuple[RenderResult, BuildResult] | None:
+    """The sites the build cache cannot prove unchanged, rendered in memory (a plain plan only)."""
+    if req.against is not None or req.snapshot is not None or req.full or rendered is not None:
+        return None
+    manifest = read_manifest(req.configs)
+    if manifest is None or not manifest.current:  # nothing proven: the git baseline does better
+        return None
+    built = build(BuildRequest(req.intents, req.configs, None, req.templates, req.platforms, req.limit, mode="memory"))
+    assert built.shared is not None
+    configs = {}
+    facts = {}
+    for sid, outcome in built.outcomes.items():
+        assert outcome.facts is not None
+        own = f"{sid}{SUFFIX}"
+        sidecars = {name[len(sid) :]: text for name, text in outcome.texts.items() if name != own}
+        configs[sid] = RenderedConfig(sid, outcome.platform, outcome.texts[own], sidecars)
+        facts[sid] = outcome.facts
+    estate = built.shared.estate({}, {})
+    return RenderResult(estate, facts, configs, selected=sorted(configs)), built
+
+
 def build_review(req: ReviewRequest, rendered: RenderResult | None = None) -> Review:
     """Review the change from the baseline to the working intents. ``rendered``: a full render to reuse."""
     started = time.perf_counter()
     timings: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix="runbook-review-") as tmp:
-        if req.snapshot is not None and not req.snapshot[0].is_dir():
-            note = f"nothing was deployed from this state yet, so every site is being onboarded ({NOTHING_DEPLOYED})"
-            sides = _Sides(None, None, note, why_full="deploy renders every site")
-        elif req.snapshot is not None:
-            old, note = _load_old(req.snapshot[0], req.platforms, "deployed:intents", None)
-            sides = _Sides(old, None, note, why_full="deploy renders every site")
-        else:
-            sides = _git_sides(req, Path(tmp), need_full_render=rendered is not None)
-    new = sides.new or (rendered.estate if rendered is not None else load_estate(req.intents, req.platforms)[0])
+    cached = _cached(req, rendered)
+    if cached is not None:
+        timings["render_s"] = round(time.perf_counter() - started, 3)
+    sides = _sides(req, rendered)
+    if cached is not None and sides.new is None and sides.old is None:
+        new = cached[0].estate  # no intent layer: the estate's settings are all the gate needs
+    else:
+        new = sides.new or (rendered.estate if rendered is not None else load_estate(req.intents, req.platforms)[0])
     timings["load_s"] = round(time.perf_counter() - started, 3)
     step = time.perf_counter()
     impact = analyse(sides.old, new) if sides.old is not None else None
     timings["impact_s"] = round(time.perf_counter() - step, 3)
     total = _count_site_files(req.intents) if sides.partial else len(new.sites)
     step = time.perf_counter()
-    if rendered is not None:
-        result, mode = rendered, f"full: every selected site rendered ({sides.why_full or 'validation'})"
-    elif sides.incremental and impact is not None:
-        selected = set(select_sites(new, req.limit)) if req.limit else set(new.sites)
-        targets = sorted(s for s in impact.sites if s in new.sites and s in selected)
-        result = render_sites(new, targets, templates_dir=req.templates)
-        scope = len(selected) if not sides.partial else total
-        mode = f"incremental: {len(targets)} of {scope} sites re-rendered (the ones the change reaches)"
+    regions: dict[str, str] | None = None
+    if cached is not None:
+        result, built = cached
+        total, regions = len(built.regions), built.regions
+        mode = _cached_mode(built)
     else:
-        result = render_sites(new, select_sites(new, req.limit), templates_dir=req.templates)
-        mode = f"full: every selected site rendered ({sides.why_full or 'no intent baseline'})"
-    timings["render_s"] = round(time.perf_counter() - step, 3)
+        result, mode = _render(req, rendered, sides, new, impact, total)
+    timings.setdefault("render_s", round(time.perf_counter() - step, 3))
     step = time.perf_counter()
-    plan = _plan(req, result, impact, sides, total)
+    plan = _cached_plan(req, cached) if cached is not None else _plan(req, result, impact, sides, total)
     timings["diff_s"] = round(time.perf_counter() - step, 3)
     old = sides.old
-    if req.secrets is not None:
-        secrets = req.secrets
-    elif impact is not None and old is not None:
-        secrets = declared(impact, new, {sid: cfg.text for sid, cfg in result.configs.items()})
-    else:
-        secrets = []
-    gate = _gate(req, plan, impact, old, new, total, sides.partial, secrets)
+    secrets = _secrets(req, impact, old, new, result, cached is not None)
+    gate = _gate(req, plan, impact, old, new, total, sides.partial, secrets, regions)
     changed = {s.site: s.hunks for s in plan.sites if s.change is not Change.UNCHANGED}
     grouping = group_hunks(changed, result.facts)
     timings["total_s"] = round(time.perf_counter() - started, 3)
@@ -224,6 +242,78 @@ def build_review(req: ReviewRequest, rendered: RenderResult | None = None) -> Re
         secrets=secrets,
         secrets_note=note,
     )
+
+
+def _sides(req: ReviewRequest, rendered: RenderResult | None) -> _Sides:
+    with tempfile.TemporaryDirectory(prefix="runbook-review-") as tmp:
+        if req.snapshot is not None and not req.snapshot[0].is_dir():
+            note = f"nothing was deployed from this state yet, so every site is being onboarded ({NOTHING_DEPLOYED})"
+            return _Sides(None, None, note, why_full="deploy renders every site")
+        if req.snapshot is not None:
+            old, note = _load_old(req.snapshot[0], req.platforms, "deployed:intents", None)
+            return _Sides(old, None, note, why_full="deploy renders every site")
+        return _git_sides(req, Path(tmp), need_full_render=rendered is not None)
+
+
+def _secrets(
+    req: ReviewRequest, impact: Impact | None, old: Estate | None, new: Estate, result: RenderResult, cached: bool
+) -> list[SecretChange]:
+    if req.secrets is not None:
+        return req.secrets
+    if impact is None or old is None:
+        return []
+    rendered = {sid: cfg.text for sid, cfg in result.configs.items()}
+    return declared(impact, new, _OnDisk(rendered, req.configs) if cached else rendered)
+
+
+class _OnDisk(dict[str, str]):
+    """Rendered configs, and for a site the cache proved unchanged its config on disk (the same text)."""
+
+    def __init__(self, rendered: dict[str, str], folder: Path) -> None:
+        super().__init__(rendered)
+        self.folder = folder
+
+    def get(self, site: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        if site in self:
+            return self[site]
+        try:
+            return (self.folder / f"{site}{SUFFIX}").read_text(encoding="utf-8")
+        except OSError:
+            return default
+
+
+def _cached_mode(built: BuildResult) -> str:
+    proven = len(built.selected) - len(built.built)
+    how = f"{proven} proven unchanged by the build cache" if proven or not built.cache_note else built.cache_note
+    return f"cached: {len(built.built)} of {len(built.selected)} sites re-rendered; {how}"
+
+
+def _render(
+    req: ReviewRequest, rendered: RenderResult | None, sides: _Sides, new: Estate, impact: Impact | None, total: int
+) -> tuple[RenderResult, str]:
+    if rendered is not None:
+        return rendered, f"full: every selected site rendered ({sides.why_full or 'validation'})"
+    if sides.incremental and impact is not None:
+        selected = set(select_sites(new, req.limit)) if req.limit else set(new.sites)
+        targets = sorted(s for s in impact.sites if s in new.sites and s in selected)
+        result = render_sites(new, targets, templates_dir=req.templates)
+        scope = len(selected) if not sides.partial else total
+        return result, f"incremental: {len(targets)} of {scope} sites re-rendered (the ones the change reaches)"
+    result = render_sites(new, select_sites(new, req.limit), templates_dir=req.templates)
+    return result, f"full: every selected site rendered ({sides.why_full or 'no intent baseline'})"
+
+
+def _cached_plan(req: ReviewRequest, cached: tuple[RenderResult, BuildResult]) -> Plan:
+    """The built sites against their configs on disk; the proven ones unchanged; removed sites."""
+    result, built = cached
+    removed: set[str] = set()
+    if req.limit is None and req.configs.is_dir():
+        removed = {p.name.removesuffix(SUFFIX) for p in req.configs.glob(f"*{SUFFIX}")} - set(built.regions)
+    baseline = read_baseline(req.configs, None, sites=set(result.selected) | removed)
+    plan = build_plan(result, baseline, f"{req.configs}/", req.limit)
+    plan.total_sites = len(built.regions)
+    plan.unreached = len(built.selected) - len(built.built)
+    return plan
 
 
 def _plan(req: ReviewRequest, result: RenderResult, impact: Impact | None, sides: _Sides, total: int) -> Plan:
@@ -262,8 +352,13 @@ def _gate(
     total: int,
     partial: bool,
     secrets: list[SecretChange],
+    regions: dict[str, str] | None = None,
 ) -> GateVerdict:
+    """``regions``: every site's region when the caller knows them (a cached plan), else from the estates."""
+
     def region(site: str) -> str:
+        if regions is not None and site in regions:
+            return regions[site]
         for estate in (new, old):
             if estate is not None and site in estate.sites:
                 return estate.sites[site].region
@@ -281,7 +376,8 @@ def _gate(
     def locate(key: str) -> SourceLocation | None:
         return shown.locate("defaults", "defaults", ("estate", "change_policy", key))
 
-    given = GateInput(counted, onboarding, total, _region_sizes(req, new, partial), impact)
+    sizes = (lambda: dict(Counter(regions.values()))) if regions is not None else _region_sizes(req, new, partial)
+    given = GateInput(counted, onboarding, total, sizes, impact)
     return evaluate(policy, locate(""), given, req.override, locate)
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 from runbook_wan.model.estate import Estate
 from runbook_wan.results import Diagnostic, DiagnosticError
@@ -20,16 +22,29 @@ from runbook_wan.results import Diagnostic, DiagnosticError
 _ATTRS = ("region", "platform", "policy", "tag")
 
 
-def _matches(estate: Estate, term: str) -> set[str]:
+class Selectable(Protocol):
+    """What a ``--limit`` term looks at: a site, or a build cache's record of one."""
+
+    @property
+    def region(self) -> str: ...
+    @property
+    def platform(self) -> str: ...
+    @property
+    def policy(self) -> str: ...
+    @property
+    def tags(self) -> Sequence[str]: ...
+
+
+def _matches(sites: Mapping[str, Selectable], term: str) -> set[str]:
     if "=" in term:
         key, _, value = term.partition("=")
         if key == "tag":
-            return {sid for sid, s in estate.sites.items() if value in s.tags}
-        return {sid for sid, s in estate.sites.items() if str(getattr(s, key)) == value}
-    return {sid for sid in estate.sites if fnmatch.fnmatchcase(sid, term)}
+            return {sid for sid, s in sites.items() if value in s.tags}
+        return {sid for sid, s in sites.items() if str(getattr(s, key)) == value}
+    return {sid for sid in sites if fnmatch.fnmatchcase(sid, term)}
 
 
-def _term_error(estate: Estate, term: str) -> Diagnostic:
+def _term_error(sites: Mapping[str, Selectable], term: str) -> Diagnostic:
     key, sep, value = term.partition("=")
     if sep and key not in _ATTRS:
         return Diagnostic(
@@ -41,7 +56,7 @@ def _term_error(estate: Estate, term: str) -> Diagnostic:
         known = sorted(
             {
                 str(getattr(s, key)) if key != "tag" else t
-                for s in estate.sites.values()
+                for s in sites.values()
                 for t in (s.tags if key == "tag" else [""])
             }
             - {""}
@@ -49,7 +64,7 @@ def _term_error(estate: Estate, term: str) -> Diagnostic:
         close = difflib.get_close_matches(value, known, n=1)
         hint = f"did you mean {key}={close[0]}?" if close else f"known values: {', '.join(known) or 'none'}"
         return Diagnostic("limit-empty", f"--limit: {term!r} matches no site", hint=hint)
-    close = difflib.get_close_matches(term, list(estate.sites), n=1)
+    close = difflib.get_close_matches(term, list(sites), n=1)
     hint = f"did you mean {close[0]!r}?" if close else "list sites with `runbook.py render` or ls intents/sites"
     return Diagnostic("limit-empty", f"--limit: {term!r} matches no site", hint=hint)
 
@@ -60,8 +75,13 @@ def select_sites(estate: Estate, limit: str | None) -> list[str]:
     A limit that names nothing (``--limit ,``, ``--limit ''``) or selects no site (``--limit '!*'``)
     is an error: a typo must never widen a rollout to every site, nor shrink it to none.
     """
+    return select_ids(estate.sites, limit)
+
+
+def select_ids(sites: Mapping[str, Selectable], limit: str | None) -> list[str]:
+    """:func:`select_sites` over any mapping of site id -> what a term selects by."""
     if limit is None:
-        return sorted(estate.sites)
+        return sorted(sites)
     terms = [raw.strip() for raw in limit.split(",") if raw.strip()]
     if not terms:
         raise DiagnosticError(
@@ -82,9 +102,9 @@ def select_sites(estate: Estate, limit: str | None) -> list[str]:
         negative = written.startswith("!")
         term = written.removeprefix("!")
         key = term.partition("=")[0] if "=" in term else None
-        found = _matches(estate, term) if key is None or key in _ATTRS else set()
+        found = _matches(sites, term) if key is None or key in _ATTRS else set()
         if not found:
-            errors.append(_term_error(estate, term))
+            errors.append(_term_error(sites, term))
             continue
         if negative:
             exclude |= found
@@ -93,7 +113,7 @@ def select_sites(estate: Estate, limit: str | None) -> list[str]:
             include |= found
     if errors:
         raise DiagnosticError(errors)
-    base = include if positives else set(estate.sites)
+    base = include if positives else set(sites)
     selected = sorted(base - exclude)
     if not selected:
         raise DiagnosticError(

@@ -7,8 +7,9 @@ For every action, in this order:
 2. **the target and its scope** (:func:`.authz.sees`): unknown, or outside the actor's regions,
    is the same 404;
 3. **the action**, through the same code the command line uses (``IncidentStore.acknowledge`` and
-   ``resolve`` as ``runbook.py incidents``; Alertmanager's API as ``deploy``'s change window;
-   ``check_drift`` as ``runbook.py drift``), recorded as ``carol (pane)`` / ``carol (api)``;
+   ``resolve`` as ``runbook.py incidents``, by ``carol`` via ``pane`` or ``api``, shown as
+   ``carol (pane)``; Alertmanager's API as ``deploy``'s change window, created by ``carol (pane)``;
+   ``check_drift`` as ``runbook.py drift``);
 4. **the audit record**, whatever the outcome (who, role, via, from where, target, result).
 """
 
@@ -139,21 +140,33 @@ class Actions:
         self.record(action, actor, client, incident_id, "conflict", status=status)
         return ActionRefusedError(409, f"incident {incident_id} is {status}: it cannot be {verb}")
 
-    def acknowledge(self, actor: Actor, incident_id: str, client: str) -> Outcome:
+    def acknowledge(self, actor: Actor, incident_id: str, client: str, **detail: str) -> Outcome:
         store = self._incident(Action.ACKNOWLEDGE, actor, client, incident_id)
-        incident = store.acknowledge(incident_id, actor.label(), via=actor.via)
+        incident = store.acknowledge(incident_id, actor.name, via=actor.via)
         if incident is None:
             raise self._conflict(store, Action.ACKNOWLEDGE, actor, client, incident_id, "acknowledged")
-        self.record(Action.ACKNOWLEDGE, actor, client, incident_id, "ok", site=incident.site)
-        return Outcome(f"{incident.id} acknowledged by {incident.acknowledged_by}", _incident_data(incident))
+        self.record(Action.ACKNOWLEDGE, actor, client, incident_id, "ok", site=incident.site, **detail)
+        return Outcome(f"{incident.id} acknowledged by {actor.label()}", _incident_data(incident))
 
-    def resolve(self, actor: Actor, incident_id: str, client: str) -> Outcome:
+    def resolve(self, actor: Actor, incident_id: str, client: str, **detail: str) -> Outcome:
         store = self._incident(Action.RESOLVE, actor, client, incident_id)
-        incident = store.resolve(incident_id, by=actor.label(), via=actor.via)
+        incident = store.resolve(incident_id, by=actor.name, via=actor.via)
         if incident is None:
             raise self._conflict(store, Action.RESOLVE, actor, client, incident_id, "resolved")
-        self.record(Action.RESOLVE, actor, client, incident_id, "ok", site=incident.site)
-        return Outcome(f"{incident.id} resolved by {incident.resolved_by}", _incident_data(incident))
+        self.record(Action.RESOLVE, actor, client, incident_id, "ok", site=incident.site, **detail)
+        return Outcome(f"{incident.id} resolved by {actor.label()}", _incident_data(incident))
+
+    def act_on_link(
+        self, actor: Actor, incident_id: str, action: Action, client: str, spend: Callable[[], bool], sent_to: str
+    ) -> Outcome:
+        """An e-mail link's action: the role and the scope first, then the link is spent (once), then the action."""
+        self._incident(action, actor, client, incident_id)
+        if not spend():
+            self.record(action, actor, client, incident_id, "refused", reason="e-mail link used before")
+            raise ActionRefusedError(410, "Each link works once; this one was used before.")
+        if action is Action.ACKNOWLEDGE:
+            return self.acknowledge(actor, incident_id, client, link_sent_to=sent_to)
+        return self.resolve(actor, incident_id, client, link_sent_to=sent_to)
 
     # --- silences ------------------------------------------------------------------------------
     def _client(self, action: Action, actor: Actor, client: str, target: str) -> AlertmanagerClient:

@@ -19,12 +19,15 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runbook_wan.credentials.redact import Redactor
+from runbook_wan.credentials.resolver import SecretResolver
+from runbook_wan.ops.email_links import DEFAULT_LINK_EXPIRY_MINUTES, LINK_KEY_SECRET, LinkSigner
 from runbook_wan.status import render
 from runbook_wan.status.access import Access, AccessGate
 from runbook_wan.status.access_config import AccessConfig
 from runbook_wan.status.action_routes import ActionRoutes
 from runbook_wan.status.actions import Actions
 from runbook_wan.status.admin import Admin
+from runbook_wan.status.email_links import PANE_EMAIL_PATH, EmailLinkRoutes
 from runbook_wan.status.login import Login
 from runbook_wan.status.oidc import OidcLogin
 from runbook_wan.status.pages import Pages, Pane
@@ -81,6 +84,7 @@ def create_app(
     login = Login(access, estate_name, oidc)
     act = ActionRoutes(actions, access.sessions)
     admin = Admin(access, pane.estate, estate_name)
+    links = EmailLinkRoutes(actions, _link_signer(pane, masker))
     routes = [
         Route("/", pages.estate),
         Route("/sites/{site}", pages.site),
@@ -108,6 +112,9 @@ def create_app(
         Route("/sites/{site}/silences", act.form_silence, methods=["POST"]),
         Route("/sites/{site}/silences/{silence}/expire", act.form_expire, methods=["POST"]),
         Route("/sites/{site}/drift", act.form_drift, methods=["POST"]),
+        # e-mail links, once the pane has logins (the notifier sends people here)
+        Route(PANE_EMAIL_PATH + "{token}", links.show, methods=["GET"]),
+        Route(PANE_EMAIL_PATH + "{token}", links.act, methods=["POST"]),
         # the admin's pages
         Route("/admin/users", admin.users, methods=["GET"]),
         Route("/admin/users", admin.add_user, methods=["POST"]),
@@ -119,3 +126,16 @@ def create_app(
     ]
     middleware = [Middleware(SecurityHeaders, hsts=hsts), Middleware(AccessGate, access=access)]
     return Starlette(routes=routes, middleware=middleware)
+
+
+def _link_signer(pane: Pane, redactor: Redactor) -> LinkSigner | None:
+    """The notifier's e-mail link key (secret ``notify-link-key``) and the links' lifetime; None without the key."""
+    key = SecretResolver(redactor).lookup(LINK_KEY_SECRET)
+    if key is None:
+        return None
+    try:
+        notifications = pane.estate().notifications
+    except Exception:  # noqa: BLE001 - the pages say why the intents do not load
+        notifications = None
+    minutes = notifications.notify.link_expiry_minutes if notifications is not None else DEFAULT_LINK_EXPIRY_MINUTES
+    return LinkSigner(key, minutes * 60.0)

@@ -145,6 +145,13 @@ def message_page(
     )
 
 
+def email_link_page(title: str, text: str, *, user: PageUser, action: str, button: str) -> str:
+    """What an e-mail's link would do, and the button that does it (the person is logged in)."""
+    return _ENV.get_template("email_link.html.j2").render(
+        title=title, text=text, action=action, button=button, csrf=user.csrf, refresh=None, csp=LIVE_CSP, user=user
+    )
+
+
 def admin_users_page(estate: str, user: PageUser, **context: Any) -> str:
     return _ENV.get_template("admin_users.html.j2").render(
         estate=estate, user=user, refresh=None, csp=LIVE_CSP, **context

@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from runbook_wan.notify.channels.chat_buttons import ACK, RESOLVE, mattermost_attachment, slack_blocks
@@ -209,7 +209,8 @@ class Handlers:
             message = {"response_type": "ephemeral", "replace_original": False,
                        "text": "You are not a contact in Runbook's notifications.yaml: nothing was done."}  # fmt: skip
             return Response(status_code=200, background=BackgroundTask(_slack_respond, response_url, message))
-        acted = self.desk.act(incident_id, Verb.ACK if action == ACK else Verb.RESOLVE, person, "slack")
+        verb = Verb.ACK if action == ACK else Verb.RESOLVE
+        acted = self.desk.act(incident_id, verb, person, "slack", f"slack user {str(user.get('id', '?'))[:40]}")
         update: dict[str, Any] = {"replace_original": True, "text": acted.sentence()}
         if acted.incident is not None:
             notice = self.desk.notifier.notice_of(acted.incident)
@@ -224,7 +225,9 @@ class Handlers:
         person = self.desk.people.by_chat(str(body.get("user_name", "")), str(body.get("user_id", "")))
         if person is None or action not in (ACK, RESOLVE):
             return JSONResponse({"ephemeral_text": "You are not a contact in Runbook's notifications.yaml."})
-        acted = self.desk.act(incident_id, Verb.ACK if action == ACK else Verb.RESOLVE, person, "mattermost")
+        verb = Verb.ACK if action == ACK else Verb.RESOLVE
+        client = f"mattermost user {str(body.get('user_id', '?'))[:40]}"
+        acted = self.desk.act(incident_id, verb, person, "mattermost", client)
         answer: dict[str, Any] = {"ephemeral_text": acted.sentence()}
         if acted.incident is not None:
             notice = self.desk.notifier.notice_of(acted.incident)
@@ -248,12 +251,23 @@ class Handlers:
             return _page("Link not valid", "This link names an incident or person Runbook does not know.", status=404)
         what = f"{incident.alertname} {incident.site or incident.provider or incident.region} ({incident.id})"
         verb = "Acknowledge" if facts["action"] == "ack" else "Resolve"
+        if self.desk.inbound.pane_has_logins():  # the link acts only for somebody logged in to the pane
+            pane = self.desk.inbound.pane_link(facts["token"])
+            if pane is not None:
+                return RedirectResponse(pane, status_code=303, headers=_PAGE_HEADERS)
+            return _page(
+                "Log in to the pane",
+                f"{what}: {incident.status.value}. Runbook's pane asks people to log in: {verb.lower()} it on the "
+                "pane's site page, or with runbook.py incidents.",
+                status=403,
+            )
         if method == "GET":  # showing the page does nothing: mail scanners open links too
             form = f"<form method='post'><button type='submit'>{verb} as {html.escape(person.display)}</button></form>"
             return _page(f"{verb} {incident.id}?", f"{what}: {incident.status.value}.", form)
         if not self.desk.inbound.store.use_link(facts["nonce"], person.name):
             return _page("Link already used", "Each link works once; this one was used before.", status=410)
-        acted = self.desk.act(incident.id, Verb.ACK if facts["action"] == "ack" else Verb.RESOLVE, person, "email")
+        verb_of = Verb.ACK if facts["action"] == "ack" else Verb.RESOLVE
+        acted = self.desk.act(incident.id, verb_of, person, "email", f"e-mail link to {person.name}")
         status = 200 if acted.result.changed or acted.result is not Result.UNKNOWN else 404
         return _page(acted.result.value.capitalize(), acted.sentence(), status=status)
 

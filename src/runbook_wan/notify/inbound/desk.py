@@ -11,15 +11,16 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from runbook_wan.notify.inbound import replies
-from runbook_wan.notify.inbound.actions import Acted, Verb, act
+from runbook_wan.notify.inbound.actions import Acted, Result, Verb, act
 from runbook_wan.notify.inbound.people import Directory, Person, e164
 from runbook_wan.notify.inbound.replies import Action
 from runbook_wan.notify.notice import mask_phone
 from runbook_wan.ops.inbound import Receipt, ReceiptStatus
 from runbook_wan.ops.incidents import now_iso
+from runbook_wan.status import audit
 
 if TYPE_CHECKING:
     from runbook_wan.notify.engine import Notifier
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("runbook.notify.inbound")
 
+#: The role recorded in the audit log for a contact of notifications.yaml who answered a page.
+CONTACT_ROLE = "contact"
 #: Unrecognised replies in a row that still get an answer; after that, silence until a valid one.
 MAX_UNKNOWN_REPLIES = 5
 
@@ -83,7 +86,7 @@ class Desk:
             return self._unrecognised(phone, person, what)
         store.clear_strikes(phone)
         verb = Verb.ACK if reply.action is Action.ACK else Verb.RESOLVE
-        return self.act(code.incident_id, verb, person, "sms").sentence()
+        return self.act(code.incident_id, verb, person, "sms", mask_phone(phone)).sentence()
 
     def _keyword(self, action: Action, phone: str, person: Person) -> str:
         if action is Action.STOP:
@@ -104,8 +107,36 @@ class Desk:
         return f"{what} {replies.HELP_TEXT}"
 
     # --- everything that acts ----------------------------------------------------------------------
-    def act(self, incident_id: str, verb: Verb, person: Person, via: str) -> Acted:
-        return act(self.notifier.store, incident_id, verb, person.name, via)
+    def act(self, incident_id: str, verb: Verb, person: Person, via: str, client: str = "") -> Acted:
+        """Acknowledge or resolve for ``person`` answering on ``via``; recorded in the audit log either way.
+
+        ``client`` is where the answer came from, masked as the notifier masks it (a phone number, a
+        chat user id).
+        """
+        acted = act(self.notifier.store, incident_id, verb, person.name, via)
+        state_dir = self.inbound.state_dir
+        if state_dir is not None:
+            result = "ok" if acted.result.changed else "not-found" if acted.result is Result.UNKNOWN else "conflict"
+            detail: dict[str, Any] = {}
+            if acted.incident is not None and not acted.result.changed:
+                detail["status"] = acted.incident.status.value
+            try:
+                audit.record(
+                    state_dir,
+                    self.notifier.redactor,
+                    f"incident-{verb.value}",
+                    user=person.name,
+                    role=CONTACT_ROLE,
+                    via=via,
+                    client=client,
+                    target=incident_id,
+                    result=result,
+                    site=acted.incident.site if acted.incident else "",
+                    **detail,
+                )
+            except OSError as exc:  # the answer is done; the log says the record is missing
+                log.error("could not write the audit record of %s's answer: %s", person.name, exc)
+        return acted
 
     # --- keypresses --------------------------------------------------------------------------------
     def keypress(self, incident_id: str, contact: str, called: str, digits: str, via: str) -> str:
@@ -116,7 +147,7 @@ class Desk:
             return "This call cannot acknowledge. Goodbye."
         if digits not in ("4", "6"):
             return "Press 4 to acknowledge, 6 to resolve." if digits else "No key pressed. Goodbye."
-        acted = self.act(incident_id, Verb.ACK if digits == "4" else Verb.RESOLVE, person, via)
+        acted = self.act(incident_id, Verb.ACK if digits == "4" else Verb.RESOLVE, person, via, mask_phone(called))
         return acted.sentence().replace("(inc-", "(incident ").rstrip(").") + ". Goodbye."
 
     # --- receipts -----------------------------------------------------------------------------------

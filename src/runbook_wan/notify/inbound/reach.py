@@ -8,16 +8,18 @@ buttons, and every SMS and call a status-callback URL for delivery receipts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlencode, urlsplit
 
 from runbook_wan.model.notifications import ChannelKind
 from runbook_wan.notify.channels.base import Sender
-from runbook_wan.notify.inbound.links import LinkSigner
 from runbook_wan.notify.inbound.verify import action_token
 from runbook_wan.notify.notice import Reach, Recipient
+from runbook_wan.ops.email_links import LinkSigner
 from runbook_wan.ops.inbound import InboundStore
 from runbook_wan.ops.incidents import DeliveryKind
+from runbook_wan.status.accounts import AccountStore
+from runbook_wan.status.email_links import PANE_EMAIL_PATH
 
 #: The inbound paths, under the public URL's own path.
 PATHS = {
@@ -41,6 +43,22 @@ class Inbound:
     link_key: str
     store: InboundStore
     links: LinkSigner
+    #: The state folder: every answer goes to its audit log; the pane's accounts live there.
+    state_dir: Path | None = None
+    #: Where e-mail links send people once the pane has logins (``notify.pane_url``).
+    pane_url: str | None = None
+    #: The pane logs people in with single sign-on (``intents/access.yaml`` has ``oidc``).
+    single_sign_on: bool = False
+
+    def pane_has_logins(self) -> bool:
+        """Whether the pane asks people to log in (then e-mail links act only for a login)."""
+        if self.single_sign_on:
+            return True
+        return self.state_dir is not None and AccountStore(self.state_dir).any_accounts()
+
+    def pane_link(self, token: str) -> str | None:
+        """The pane's page for an e-mail link's token (None: no ``pane_url``)."""
+        return f"{self.pane_url}{PANE_EMAIL_PATH}{token}" if self.pane_url else None
 
     @property
     def prefix(self) -> str:

@@ -320,5 +320,6 @@ class EmailLinkVerifier:
         except ValueError as exc:
             refuse(self.provider, str(exc))
             return None
-        facts = {"incident": link.incident_id, "action": link.action, "contact": link.contact, "nonce": link.nonce}
+        facts = {"incident": link.incident_id, "action": link.action, "contact": link.contact, "nonce": link.nonce,
+                 "token": token}  # fmt: skip
         return Verified(self.provider, request.form(), request.query_params(), request.body, None, facts)

@@ -9,7 +9,6 @@ from starlette.applications import Starlette
 from runbook_wan.notify.engine import Notifier
 from runbook_wan.notify.inbound.app import Handlers, build_inbound_app
 from runbook_wan.notify.inbound.desk import Desk
-from runbook_wan.notify.inbound.links import LinkSigner
 from runbook_wan.notify.inbound.reach import Inbound
 from runbook_wan.notify.inbound.verify import (
     EmailLinkVerifier,
@@ -21,15 +20,28 @@ from runbook_wan.notify.inbound.verify import (
     VonageSmsVerifier,
     VonageStatusVerifier,
 )
+from runbook_wan.ops.email_links import LinkSigner
 from runbook_wan.ops.inbound import InboundStore
 
 
-def make_inbound(public_url: str, link_key: str, store_path: Path, expiry_minutes: float) -> Inbound:
+def make_inbound(
+    public_url: str,
+    link_key: str,
+    store_path: Path,
+    expiry_minutes: float,
+    *,
+    state_dir: Path | None = None,
+    pane_url: str | None = None,
+    single_sign_on: bool = False,
+) -> Inbound:
     return Inbound(
         public_url=public_url.rstrip("/"),
         link_key=link_key,
         store=InboundStore(store_path),
         links=LinkSigner(link_key, expiry_minutes * 60.0),
+        state_dir=state_dir,
+        pane_url=pane_url.rstrip("/") if pane_url else None,
+        single_sign_on=single_sign_on,
     )
 
 

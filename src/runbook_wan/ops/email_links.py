@@ -5,6 +5,10 @@ the notifier's link key, secret ``notify-link-key``) of ``{incident, action, con
 It expires after ``notify.link_expiry_minutes``; its nonce is spent in the store on first use,
 so a second use is refused. Opening the link (GET) only shows what it would do: mail scanners
 that fetch links act on nothing; the button on that page (POST) acts.
+
+The notifier makes the links and serves them on its public URL; once the pane has logins, the
+notifier sends the person on to the pane (``/incidents/email/<token>``), which checks the same
+token after they logged in. Both read it here.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 #: The secret that signs e-mail links and Mattermost button tokens (env RUNBOOK_SECRET_NOTIFY_LINK_KEY).
 LINK_KEY_SECRET = "notify-link-key"
 _SALT = "runbook-email-action"
+#: ``notify.link_expiry_minutes`` when nothing says otherwise.
+DEFAULT_LINK_EXPIRY_MINUTES = 720.0
 
 
 @dataclass(frozen=True)

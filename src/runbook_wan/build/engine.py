@@ -1,0 +1,382 @@
+"""The estate build behind ``render`` (and the plan): every site's files and the monitoring files,
+from a cache of what changed, on every core, written all or nothing.
+
+1. The shared intents are loaded once. Anything wrong with them (or with the folders) is reported
+   by the whole-estate pipeline itself, exactly as before.
+2. The cache (:mod:`runbook_wan.build.cache`) proves which site files are unchanged: same inputs,
+   same outputs on disk. ``full`` ignores it. Only the other sites are built.
+3. The sites to build are built independently (:mod:`runbook_wan.build.site_job`), in worker
+   processes when there are many (:mod:`runbook_wan.build.workers`); each stages its files beside
+   the committed ones as it goes, so memory holds the sites in flight, not the estate.
+4. The findings are put in the whole-estate order (:mod:`runbook_wan.build.findings`). Any error:
+   every staged file is removed, nothing changed.
+5. The staged files are renamed into place (``configs/`` all or nothing, then ``monitoring/``, its
+   targets file spliced from the committed blocks of unchanged sites and the new blocks), stale
+   files removed, and the cache rewritten last (a cache older than the outputs only costs a rebuild).
+
+``mode``: ``write`` (render), ``check`` (render --check: compare, write nothing), ``memory`` (the
+review: the built sites' files and facts are returned, nothing is written).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import textwrap
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from runbook_wan.atomic_files import FolderStage, FolderWrite, write_file, write_folder
+from runbook_wan.build.cache import FILE_NAME, Manifest, SiteEntry, merged, read_manifest
+from runbook_wan.build.findings import load_findings, render_findings, warning_count, warning_keys
+from runbook_wan.build.inputs import FileDigests, digest_bytes, digest_text, inputs_digest
+from runbook_wan.build.site_job import Mode, SiteJob, SiteOutcome
+from runbook_wan.build.workers import build_sites, processes_for
+from runbook_wan.model.loader import SharedIntents, list_site_files, load_shared
+from runbook_wan.model.platform import DEFAULT_PLATFORMS_DIR, PlatformSpec, artifact_suffixes
+from runbook_wan.monitoring.bundle import TARGETS, estate_files, split_target_blocks, targets_frame, targets_text
+from runbook_wan.monitoring.targets import SiteTarget
+from runbook_wan.monitoring.timing import PRODUCTION
+from runbook_wan.render.environment import DEFAULT_TEMPLATES_DIR
+from runbook_wan.render.pipeline import render_estate, templates_missing
+from runbook_wan.render.writer import SUFFIX, split_name
+from runbook_wan.results import DiagnosticError
+from runbook_wan.selection.limit import Selectable, select_ids
+
+#: Fingerprints of secrets by name (:mod:`runbook_wan.credentials.fingerprints`): a rotation
+#: rebuilds the sites that name the secret.
+Fingerprints = Callable[[Collection[str]], Mapping[str, str]]
+
+
+def unresolved_fingerprints(names: Collection[str]) -> dict[str, str]:
+    """Without the fingerprint key every secret has the same fingerprint: rotations are not seen."""
+    return dict.fromkeys(names, "unresolved")
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    intents: Path
+    configs: Path
+    #: Where the monitoring files go (None: not written; they are only written for the whole estate).
+    monitoring: Path | None
+    templates: Path = DEFAULT_TEMPLATES_DIR
+    platforms: Path = DEFAULT_PLATFORMS_DIR
+    limit: str | None = None
+    #: Ignore the cache: build every site.
+    full: bool = False
+    mode: Mode = "write"
+    #: Worker processes (None: one per core when there are many sites to build).
+    jobs: int | None = None
+    fingerprints: Fingerprints = unresolved_fingerprints
+    #: Told the warning count once every site is rendered, before anything is written.
+    on_warnings: Callable[[int], None] | None = None
+
+
+@dataclass
+class BuildResult:
+    """What a build did, by site id (``written`` etc.: sites with at least one file so)."""
+
+    selected: list[str] = field(default_factory=list)
+    #: Every site of the estate (selected or not) -> its region.
+    regions: dict[str, str] = field(default_factory=dict)
+    #: Sites built this time; the others were proven unchanged by the cache.
+    built: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    #: Monitoring files changed (None: monitoring not written).
+    monitoring: list[str] | None = None
+    monitoring_files: int = 0
+    #: ``check``: every output that is not what the intents render to (``configs/x.cfg``...).
+    stale: list[str] = field(default_factory=list)
+    warnings: int = 0
+    #: Why the cache was not used for every site ("" when it was).
+    cache_note: str = ""
+    #: ``check``: the recorded cache differs from what this build would record (never a failure).
+    cache_stale: bool = False
+    processes: int = 1
+    seconds: dict[str, float] = field(default_factory=dict)
+    #: ``memory``: the built sites' outcomes (files and facts), by site id.
+    outcomes: dict[str, SiteOutcome] = field(default_factory=dict)
+    shared: SharedIntents | None = None
+
+
+def _reference(req: BuildRequest) -> None:
+    """The whole-estate pipeline says what is wrong with the shared intents (it raises)."""
+    render_estate(req.intents, req.limit, req.templates, req.platforms)
+    raise AssertionError("the shared intents have an error the whole-estate pipeline does not report")
+
+
+class _Cache:
+    """The recorded cache, checked against the files as they are."""
+
+    def __init__(self, req: BuildRequest, shared: SharedIntents) -> None:
+        self.req = req
+        self.digests = FileDigests(shared.root, shared.platforms_dir, req.templates)
+        self.manifest: Manifest | None = None
+        self.note = ""
+        self.blocks: dict[str, str] | None = None
+        if req.full:
+            self.note = "--full: every site built"
+            return
+        manifest = read_manifest(req.configs)
+        if manifest is None:
+            self.note = f"no build cache in {req.configs}/ yet: every site built"
+        elif not manifest.current:
+            self.note = "the build cache was written by another version of Runbook: every site built"
+        else:
+            self.manifest = manifest
+        if self.manifest is not None and req.monitoring is not None and req.limit is None:
+            try:
+                text = (req.monitoring / TARGETS).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            self.blocks = split_target_blocks(text) or {}
+
+    def remember(self, files: Sequence[Path], shared: SharedIntents) -> None:
+        """Digest every input before the build reads it: a file edited while the build runs is
+        recorded with its old digest, so the next build sees the edit."""
+        for path in files:
+            self.digests.of(self.digests.name_of("intents", path))
+        for path in shared.paths.values():
+            if path.is_file():
+                self.digests.of(self.digests.name_of("intents", path))
+        for root, pattern in (("platforms", "*.yaml"), ("templates", "**/*.j2")):
+            folder = self.digests.roots[root]
+            for path in sorted(folder.glob(pattern)) if folder.is_dir() else []:
+                self.digests.of(self.digests.name_of(root, path))
+
+    def entry(self, outcome: SiteOutcome, prints: Mapping[str, str]) -> SiteEntry | None:
+        """The cache entry of a site just built (None: an input could not be digested)."""
+        assert outcome.sid is not None and outcome.summary is not None and outcome.block is not None
+        inputs = inputs_digest(outcome.deps, self.digests, outcome.secrets, prints)
+        if inputs is None:
+            return None
+        return SiteEntry(
+            file=outcome.file,
+            site=outcome.sid,
+            inputs=inputs,
+            deps=tuple(outcome.deps),
+            secrets=tuple(sorted(outcome.secrets)),
+            outputs=dict(sorted(outcome.outputs.items())),
+            target=digest_text(outcome.block),
+            region=outcome.summary.region,
+            platform=outcome.summary.platform,
+            policy=outcome.summary.policy,
+            tags=outcome.summary.tags,
+            warnings=warning_keys(outcome),
+        )
+
+    def clean(self, files: Sequence[Path]) -> dict[str, SiteEntry]:
+        """The site files whose recorded build still holds, by file name."""
+        if self.manifest is None:
+            return {}
+        entries = [self.manifest.entries.get(p.name) for p in files]
+        secrets = sorted({s for e in entries if e is not None for s in e.secrets})
+        prints = self.req.fingerprints(secrets) if secrets else {}
+        clean: dict[str, SiteEntry] = {}
+        for path, entry in zip(files, entries, strict=True):
+            if entry is not None and self._holds(path, entry, prints):
+                clean[path.name] = entry
+        return clean
+
+    def _holds(self, path: Path, entry: SiteEntry, prints: Mapping[str, str]) -> bool:
+        own = self.digests.name_of("intents", path)
+        if own not in entry.deps or inputs_digest(entry.deps, self.digests, entry.secrets, prints) != entry.inputs:
+            return False
+        for name, digest in entry.outputs.items():
+            try:
+                if digest_bytes((self.req.configs / name).read_bytes()) != digest:
+                    return False
+            except OSError:
+                return False
+        if self.blocks is not None:
+            block = self.blocks.get(entry.site)
+            if block is None or digest_text(block) != entry.target:
+                return False
+        return True
+
+
+def build(req: BuildRequest) -> BuildResult:
+    """Build the estate as ``req`` says. Raises :class:`DiagnosticError` (nothing written) on any error."""
+    started = time.perf_counter()
+    result = BuildResult()
+    missing = templates_missing(req.templates)
+    try:
+        shared = load_shared(req.intents, req.platforms)
+    except DiagnosticError as exc:
+        raise DiagnosticError(missing + exc.diagnostics) from None
+    files, listing = list_site_files(shared.root)
+    if missing or shared.has_errors or listing or not files:
+        _reference(req)
+    cache = _Cache(req, shared)
+    clean = cache.clean(files)
+    todo = [p for p in files if p.name not in clean]
+    cache.remember(todo, shared)
+    result.seconds["check_s"] = round(time.perf_counter() - started, 3)
+    result.cache_note = cache.note
+    job = SiteJob(shared, req.templates, req.configs, req.mode)
+    result.processes = processes_for(len(todo), req.jobs)
+    created = not req.configs.exists()
+    outcomes: list[SiteOutcome] = []
+    try:
+        outcomes.extend(build_sites(job, todo, result.processes))
+        result.seconds["build_s"] = round(time.perf_counter() - started - result.seconds["check_s"], 3)
+        return _finish(req, result, cache, shared, files, clean, outcomes)
+    except BaseException:
+        _discard(outcomes)
+        if created and req.configs.is_dir() and not any(req.configs.iterdir()):
+            req.configs.rmdir()
+        raise
+
+
+def _discard(outcomes: Sequence[SiteOutcome]) -> None:
+    for outcome in outcomes:
+        for item in outcome.staged.staged:
+            Path(item.temp).unlink(missing_ok=True)
+        outcome.staged.staged = []
+
+
+def _finish(
+    req: BuildRequest,
+    result: BuildResult,
+    cache: _Cache,
+    shared: SharedIntents,
+    files: Sequence[Path],
+    clean: dict[str, SiteEntry],
+    outcomes: list[SiteOutcome],
+) -> BuildResult:
+    entries = list(clean.values())
+    loaded = load_findings(shared, outcomes, entries)
+    if loaded.needs_full:
+        _discard(outcomes)
+        return build(dataclasses.replace(req, full=True))
+    if loaded.errors:
+        raise DiagnosticError(loaded.errors)
+    attributes: dict[str, Selectable] = {entry.site: entry for entry in entries}
+    attributes.update({sid: o.summary for sid, o in loaded.valid.items() if o.summary is not None})
+    result.selected = select_ids(attributes, req.limit)
+    result.regions = {sid: site.region for sid, site in sorted(attributes.items())}
+    selected = set(result.selected)
+    chosen = [loaded.valid[sid] for sid in sorted(loaded.valid) if sid in selected]
+    _discard([o for sid, o in loaded.valid.items() if sid not in selected])
+    _discard([o for o in outcomes if o.sid not in loaded.valid])
+    found = render_findings(shared, chosen, req.templates)
+    if found.errors:
+        raise DiagnosticError(found.errors)
+    result.built = [o.sid for o in chosen if o.sid is not None]
+    result.warnings = warning_count(loaded.warnings, found.warnings, entries, selected if req.limit else None)
+    if req.on_warnings is not None:
+        req.on_warnings(result.warnings)
+    secrets = sorted({s for o in chosen for s in o.secrets})
+    prints = req.fingerprints(secrets) if secrets else {}
+    fresh = [e for o in chosen if (e := cache.entry(o, prints)) is not None]
+    if req.mode == "memory":
+        result.outcomes = {o.sid: o for o in chosen if o.sid is not None}
+        result.shared = shared
+        return result
+    _write_configs(req, result, shared.platforms, chosen, entries, fresh)
+    if req.monitoring is not None and req.limit is None:
+        _write_monitoring(req, result, shared, chosen, entries, cache.blocks)
+    if req.limit is None:
+        manifest = merged(None, [*entries, *fresh], [p.name for p in files])
+        result.cache_stale = _record(req.configs, manifest, write=req.mode == "write")
+    return result
+
+
+def _write_configs(
+    req: BuildRequest,
+    result: BuildResult,
+    platforms: Mapping[str, PlatformSpec],
+    chosen: list[SiteOutcome],
+    clean: list[SiteEntry],
+    fresh: list[SiteEntry],
+) -> None:
+    expected = {name for entry in (*clean, *fresh) for name in entry.outputs}
+    owner = {name: entry.site for entry in (*clean, *fresh) for name in entry.outputs}
+    # Files of sites (config and artifacts) that no longer exist: every suffix a platform declares.
+    known = {SUFFIX, *artifact_suffixes(platforms)}
+    known |= {name[len(entry.site) :] for entry in (*clean, *fresh) for name in entry.outputs}
+    stage = FolderStage(req.configs) if req.mode == "write" else None
+    stale: list[str] = []
+    if req.limit is None and req.configs.is_dir():
+        stale = sorted(
+            p.name
+            for p in req.configs.iterdir()
+            if p.name not in expected and split_name(p.name, known) is not None and p.is_file()
+        )
+    changed: set[str] = set()
+    for outcome in chosen:
+        if stage is not None:
+            stage.adopt(outcome.staged)
+        changed |= {owner[name] for name in (*(s.name for s in outcome.staged.staged), *outcome.staged.differs)}
+    if stage is None:  # check
+        result.stale += [str(req.configs / n) for o in chosen for n in o.staged.differs]
+        result.stale += [str(req.configs / n) for n in stale]
+        problems = [p for o in chosen for _, p in o.staged.problems]
+        if problems:
+            raise DiagnosticError(problems)
+        done = FolderWrite([], [], stale)
+    else:
+        done = stage.commit(remove=stale)
+    result.written = sorted(changed)
+    result.removed = sorted({n.removesuffix(SUFFIX) for n in done.removed if n.endswith(SUFFIX)})
+    result.unchanged = sorted(set(result.selected) - changed)
+
+
+def _first_target(blocks: Mapping[str, str]) -> SiteTarget | None:
+    if not blocks:
+        return None
+    sid = min(blocks)
+    data = yaml.safe_load(textwrap.dedent(blocks[sid]))
+    return SiteTarget.model_validate(data[sid])
+
+
+def _write_monitoring(
+    req: BuildRequest,
+    result: BuildResult,
+    shared: SharedIntents,
+    chosen: list[SiteOutcome],
+    clean: list[SiteEntry],
+    committed: dict[str, str] | None,
+) -> None:
+    assert req.monitoring is not None
+    blocks = {entry.site: (committed or {})[entry.site] for entry in clean}
+    blocks.update({o.sid: o.block for o in chosen if o.sid is not None and o.block is not None})
+    ordered = {sid: blocks[sid] for sid in sorted(blocks)}
+    estate = shared.estate({}, {})
+    files = estate_files(estate, PRODUCTION, None, _first_target(ordered))
+    policies = {entry.policy for entry in clean} | {o.summary.policy for o in chosen if o.summary is not None}
+    head, tail = targets_frame(estate, policies)
+    files[TARGETS] = targets_text(head, ordered.values(), tail)
+    result.monitoring_files = len(files)
+    if req.mode == "check":
+        for name, text in sorted(files.items()):
+            try:
+                same = (req.monitoring / name).read_text(encoding="utf-8") == text
+            except (OSError, UnicodeDecodeError):
+                same = False
+            if not same:
+                result.stale.append(str(req.monitoring / name))
+        return
+    result.monitoring = write_folder(req.monitoring, files).written
+
+
+def _record(configs: Path, manifest: Manifest, write: bool) -> bool:
+    """Write the cache when it changed (last: a cache older than the outputs only means a rebuild).
+    Returns whether the recorded cache differed."""
+    text = manifest.text()
+    path = configs / FILE_NAME
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    except (OSError, UnicodeDecodeError):
+        pass
+    if write:  # outputs are written; without the cache the next build rebuilds more, nothing else
+        with contextlib.suppress(OSError):
+            write_file(path, text)
+    return True

@@ -1,0 +1,111 @@
+"""What a site's outputs are made from, as content digests (the keys of the build cache).
+
+A site's outputs are a function of its *inputs*: its site file, the shared intent files it inherits
+from or refers to (defaults, its region, its providers, its policy), its platform file, the
+templates it was rendered from, the fingerprints of the secrets it names, and the code of Runbook
+that renders it. Files are named ``ROOT:relative/path`` with ``ROOT`` one of ``intents``,
+``platforms``, ``templates``, so a digest does not depend on where the workspace is.
+
+Only content counts: two folders with the same files give the same digests (Bazel and Nix key
+their caches the same way).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from functools import cache
+from pathlib import Path
+
+import runbook_wan
+
+#: Hex digits kept of each SHA-256: 128 bits, plenty to tell contents apart, short in a diff.
+DIGITS = 32
+
+_PACKAGE = Path(runbook_wan.__file__).resolve().parent
+#: Package code a site's outputs depend on: the model (validation, defaults), the facts, the rendering,
+#: the probe-targets block, and the build itself. Code that shapes only the estate-wide monitoring
+#: files is not here: those files are rebuilt on every build. ``tests/build/test_build_code.py`` checks
+#: that this covers everything a site's build imports.
+RENDER_CODE: tuple[Path, ...] = tuple(
+    _PACKAGE / part
+    for part in (
+        "__init__.py",
+        "credentials/tokens.py",
+        "model",
+        "facts",
+        "render",
+        "monitoring/targets.py",
+        "monitoring/bundle.py",
+        "build",
+    )
+)
+
+INTENTS, PLATFORMS, TEMPLATES = "intents", "platforms", "templates"
+
+
+def digest_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:DIGITS]
+
+
+def digest_text(text: str) -> str:
+    return digest_bytes(text.encode("utf-8"))
+
+
+def digest_json(value: object) -> str:
+    """Digest of a JSON-able value in its canonical form (sorted keys, no spaces)."""
+    return digest_text(json.dumps(value, sort_keys=True, separators=(",", ":")))
+
+
+@cache
+def code_digest() -> str:
+    """Runbook's version and a digest of the code that renders (:data:`RENDER_CODE`)."""
+    files = sorted(p for root in RENDER_CODE for p in ([root] if root.is_file() else root.rglob("*.py")) if p.is_file())
+    hasher = hashlib.sha256(runbook_wan.__version__.encode())
+    for path in files:
+        hasher.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return hasher.hexdigest()[:DIGITS]
+
+
+class FileDigests:
+    """Digests of input files by name (``intents:regions/west.yaml``), each file read once."""
+
+    def __init__(self, intents: Path, platforms: Path, templates: Path) -> None:
+        self.roots = {INTENTS: intents, PLATFORMS: platforms, TEMPLATES: templates}
+        self._known: dict[str, str | None] = {}
+
+    def path(self, name: str) -> Path:
+        root, _, rel = name.partition(":")
+        return self.roots[root] / rel
+
+    def of(self, name: str) -> str | None:
+        """The file's digest, or None when it cannot be read (missing: the site must be rebuilt)."""
+        if name not in self._known:
+            try:
+                self._known[name] = digest_bytes(self.path(name).read_bytes())
+            except (OSError, KeyError):
+                self._known[name] = None
+        return self._known[name]
+
+    def name_of(self, root: str, path: Path) -> str:
+        """``ROOT:rel`` of a file under one of the roots."""
+        return f"{root}:{path.relative_to(self.roots[root]).as_posix()}"
+
+
+def inputs_digest(
+    deps: Sequence[str], digests: FileDigests, secrets: Sequence[str], fingerprints: Mapping[str, str]
+) -> str | None:
+    """One digest of everything a site is built from; None when an input is gone or unknown."""
+    files = []
+    for name in sorted(deps):
+        found = digests.of(name)
+        if found is None:
+            return None
+        files.append([name, found])
+    secret_prints = []
+    for name in sorted(secrets):
+        if name not in fingerprints:
+            return None
+        secret_prints.append([name, fingerprints[name]])
+    return digest_json({"files": files, "secrets": secret_prints})

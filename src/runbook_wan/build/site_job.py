@@ -1,0 +1,186 @@
+"""Build one site on its own: its file loaded, its references checked, its facts derived, its files
+and its monitoring block rendered, and what changed staged beside the committed outputs.
+
+A site's build sees only what it depends on. Facts and templates get an estate holding the site,
+its region, its providers, its policy and its platform, nothing else, so a site can never depend
+on an input that its cache entry does not name; the names it records are the files of exactly
+those objects plus the templates the Jinja environment loaded for it.
+
+:class:`SiteJob` is created once in the parent process and inherited by the worker processes
+(fork): everything shared is loaded and compiled once. Each :meth:`SiteJob.run` returns a
+:class:`SiteOutcome`, plain data, small: the file contents are staged on disk, not returned
+(except in ``memory`` mode, for the review).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from runbook_wan.atomic_files import StageResult, stage_file
+from runbook_wan.build.inputs import INTENTS, PLATFORMS, TEMPLATES, FileDigests, digest_json, digest_text
+from runbook_wan.facts.builder import build_site_facts
+from runbook_wan.facts.models import SiteFacts
+from runbook_wan.model.estate import Estate
+from runbook_wan.model.loader import SharedIntents, load_site_file
+from runbook_wan.model.references import site_references
+from runbook_wan.model.roles import CIRCUIT_ROLES
+from runbook_wan.model.site import Site
+from runbook_wan.monitoring.bundle import target_block
+from runbook_wan.monitoring.targets import site_target
+from runbook_wan.render.environment import make_environment
+from runbook_wan.render.renderer import RenderedConfig, render_site
+from runbook_wan.results import Diagnostic
+
+Mode = Literal["write", "check", "memory"]
+
+
+def diagnostic_key(diagnostic: Diagnostic) -> str:
+    """A digest of what makes two diagnostics the same finding (code, message, location)."""
+    where = diagnostic.location
+    place = [where.file, where.line, where.path] if where else [None, None, None]
+    return digest_json([diagnostic.code, diagnostic.message, *place])
+
+
+@dataclass(frozen=True)
+class SiteSummary:
+    """What the estate-wide steps need of a site: its id and what ``--limit`` selects by."""
+
+    site: str
+    region: str
+    platform: str
+    policy: str
+    tags: tuple[str, ...]
+    segments: frozenset[str]
+
+
+@dataclass
+class SiteOutcome:
+    """Everything one site's build found and produced (picklable, without the file contents)."""
+
+    file: str
+    #: Diagnostics in the order :func:`runbook_wan.model.loader.load_estate` would report them.
+    read: list[Diagnostic] = field(default_factory=list)
+    sid: str | None = None
+    display: str = ""
+    id_line: int | None = None
+    load: list[Diagnostic] = field(default_factory=list)
+    summary: SiteSummary | None = None
+    names: list[Diagnostic] = field(default_factory=list)
+    segments: list[tuple[tuple[str, str], Diagnostic]] = field(default_factory=list)
+    facts_found: list[Diagnostic] = field(default_factory=list)
+    render_found: list[Diagnostic] = field(default_factory=list)
+    #: Input files by name (``intents:regions/west.yaml``) and the secrets its files name.
+    deps: list[str] = field(default_factory=list)
+    secrets: list[str] = field(default_factory=list)
+    #: Its files (name in ``configs/`` -> digest), and its block of ``probe-targets.yml``.
+    outputs: dict[str, str] = field(default_factory=dict)
+    block: str | None = None
+    staged: StageResult = field(default_factory=StageResult)
+    #: ``memory`` mode: the files' text and the facts (the review diffs and groups them).
+    texts: dict[str, str] = field(default_factory=dict)
+    facts: SiteFacts | None = None
+    platform: str = ""
+
+    @property
+    def rendered(self) -> bool:
+        return bool(self.outputs)
+
+
+def site_outputs(rendered: RenderedConfig) -> dict[str, str]:
+    """A rendered site's files in ``configs/`` (its config and its platform's artifacts), by name."""
+    return {f"{rendered.site}{suffix}": text for suffix, text in rendered.files.items()}
+
+
+class SiteJob:
+    """Builds sites of one estate (one per :meth:`run`), in this process or in forked workers."""
+
+    def __init__(self, shared: SharedIntents, templates_dir: Path, configs_dir: Path, mode: Mode) -> None:
+        self.shared = shared
+        self.templates_dir = templates_dir
+        self.configs_dir = configs_dir
+        self.mode = mode
+        self.env = make_environment(templates_dir)
+        self.names = FileDigests(shared.root, shared.platforms_dir, templates_dir)
+        self._precompile()
+
+    def _precompile(self) -> None:
+        """Compile every section template once, before the workers fork (each would compile its own)."""
+        for platform in self.shared.platforms.values():
+            names = [f"{platform.templates}/{section}.j2" for section in platform.sections]
+            for artifact in platform.artifacts:
+                names += [f"{artifact.templates}/{section}.j2" for section in artifact.sections]
+            for name in names:
+                try:
+                    self.env.get_template(name)
+                except Exception:  # noqa: BLE001 - a broken template is reported when a site renders it
+                    continue
+
+    def run(self, path: Path) -> SiteOutcome:
+        shared = self.shared
+        loaded = load_site_file(shared, path)
+        outcome = SiteOutcome(path.name, read=loaded.read, sid=loaded.sid, display=loaded.file)
+        outcome.id_line, outcome.load = loaded.id_line, loaded.diagnostics
+        if loaded.sid is None or loaded.site is None or loaded.layer is None:
+            return outcome
+        sid, site = loaded.sid, loaded.site
+        outcome.summary = SiteSummary(
+            sid,
+            site.region,
+            site.platform,
+            site.policy,
+            tuple(site.tags),
+            frozenset(seg.name for seg in site.lan_segments),
+        )
+        everything = shared.estate({sid: site}, {sid: loaded.layer})
+        outcome.names, outcome.segments = site_references(everything, sid, site, shared.broken)
+        if outcome.names or outcome.segments:
+            return outcome
+        own = self._own_estate(sid, site, everything)
+        facts, outcome.facts_found = build_site_facts(own, sid)
+        platform = own.platforms[site.platform]
+        self.env.loaded.clear()
+        rendered, outcome.render_found = render_site(facts, platform, self.env, self.templates_dir)
+        if rendered is None:
+            return outcome
+        outcome.platform = rendered.platform
+        outcome.deps = self._deps(path, site, sorted(self.env.loaded))
+        outcome.secrets = list(facts.secrets)
+        outcome.block = target_block(site_target(facts, own.policies[site.policy]))
+        files = site_outputs(rendered)
+        outcome.outputs = {name: digest_text(text) for name, text in files.items()}
+        if self.mode == "memory":
+            outcome.texts, outcome.facts = files, facts
+        else:
+            for name, text in files.items():
+                stage_file(self.configs_dir, name, text, outcome.staged, check=self.mode == "check")
+        return outcome
+
+    def _own_estate(self, sid: str, site: Site, everything: Estate) -> Estate:
+        """The estate as far as this site may see it: itself and the objects it names."""
+        providers = {getattr(site.circuits, role).provider for role in CIRCUIT_ROLES}
+        objects = {("defaults", "defaults"), ("site", sid), ("region", site.region), ("policy", site.policy)}
+        objects |= {("provider", name) for name in providers}
+        return Estate(
+            root=everything.root,
+            settings=everything.settings,
+            sites={sid: site},
+            regions={k: v for k, v in everything.regions.items() if k == site.region},
+            providers={k: v for k, v in everything.providers.items() if k in providers},
+            policies={k: v for k, v in everything.policies.items() if k == site.policy},
+            platforms={k: v for k, v in everything.platforms.items() if k == site.platform},
+            layers={key: layer for key, layer in everything.layers.items() if key in objects},
+        )
+
+    def _deps(self, path: Path, site: Site, templates: list[str]) -> list[str]:
+        """Every input file the site's build read, by name."""
+        shared, names = self.shared, self.names
+        found = [names.name_of(INTENTS, path), f"{PLATFORMS}:{site.platform}.yaml"]
+        objects = [("defaults", "defaults"), ("region", site.region), ("policy", site.policy)]
+        objects += [("provider", getattr(site.circuits, role).provider) for role in CIRCUIT_ROLES]
+        for key in objects:
+            if key in shared.paths:
+                found.append(names.name_of(INTENTS, shared.paths[key]))
+        found += [f"{TEMPLATES}:{name}" for name in templates]
+        return sorted(set(found))

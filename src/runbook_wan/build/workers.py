@@ -1,0 +1,69 @@
+"""Sites built on every core: worker processes forked from the parent, fed chunks of site files.
+
+Each site is built independently of the others (:class:`runbook_wan.build.site_job.SiteJob`), so
+the work splits cleanly; processes, not threads, because the work is Python (the GIL). The job is
+created in the parent and inherited by fork, so the shared intents are loaded and the templates
+compiled once; the parent's objects are moved out of the garbage collector's reach first
+(``gc.freeze``), so the workers do not copy the parent's pages by touching their reference counts.
+
+Results come back in file order, chunk by chunk, so memory holds the sites in flight, not the
+estate: a site's files are staged on disk by the worker that rendered them.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from runbook_wan.build.site_job import SiteJob, SiteOutcome
+
+#: Below this many sites one process is faster than starting workers (measured: bench/render.py).
+PARALLEL_MIN_SITES = 160
+#: Sites per task: small enough to balance two workers, large enough that messages stay few.
+CHUNK = 40
+
+_JOB: SiteJob | None = None
+
+
+def _build_chunk(files: list[str]) -> list[SiteOutcome]:
+    assert _JOB is not None, "the job is set before the workers fork"
+    return [_JOB.run(Path(name)) for name in files]
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def processes_for(sites: int, jobs: int | None) -> int:
+    """Worker processes for ``sites`` sites: ``jobs`` if given, else one per core (1 for few sites)."""
+    if jobs is not None:
+        return max(1, min(jobs, sites))
+    if sites < PARALLEL_MIN_SITES:
+        return 1
+    return max(1, min(available_cores(), sites // CHUNK))
+
+
+def build_sites(job: SiteJob, files: Sequence[Path], processes: int) -> Iterator[SiteOutcome]:
+    """Each file's outcome, in order; in this process, or in ``processes`` forked workers."""
+    if processes <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for path in files:
+            yield job.run(path)
+        return
+    global _JOB  # noqa: PLW0603 - inherited by the forked workers, never pickled
+    _JOB = job
+    chunks = [[str(p) for p in files[i : i + CHUNK]] for i in range(0, len(files), CHUNK)]
+    gc.collect()
+    gc.freeze()
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            for outcomes in pool.imap(_build_chunk, chunks):
+                yield from outcomes
+    finally:
+        gc.unfreeze()
+        _JOB = None

@@ -1,0 +1,194 @@
+"""The build cache as users meet it: `render` rebuilds only the sites whose inputs changed, proves
+the rest unchanged without rendering them, and never gives other bytes than `render --full`.
+
+Each test renders the 6-site multi-vendor estate (FRR, EOS and IOS-XE) in a scratch workspace
+with its own copies of the intents, templates and platforms, so any input can be edited.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from buildkit import CACHE, edit, outputs, render, workspace
+
+SITES = ["bos-201", "mia-203", "nyc-202", "pdx-102", "sea-101", "sfo-103"]
+FRR = ["bos-201", "sea-101"]
+EOS = ["nyc-202", "pdx-102"]
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    root = workspace(tmp_path / "ws")
+    first = render(root)
+    assert first.code == 0, first.err
+    assert first.built == 6 and "no build cache" in first.out
+    return root
+
+
+def built_sites(root: Path, before: dict[str, bytes]) -> list[str]:
+    """Sites whose config changed since ``before``."""
+    now = outputs(root)
+    changed = [name for name in now if now[name] != before.get(name) and name.startswith("configs/")]
+    return sorted(name.removeprefix("configs/").removesuffix(".cfg") for name in changed)
+
+
+def test_a_second_render_builds_nothing_and_writes_nothing(ws: Path) -> None:
+    cache = (ws / "configs" / CACHE).read_text()
+    again = render(ws)
+    assert again.code == 0
+    assert again.built == 0
+    assert "6 proven unchanged by the build cache" in again.out
+    assert "0 written, 6 unchanged, 0 removed" in again.out
+    assert (ws / "configs" / CACHE).read_text() == cache
+
+
+def test_one_site_edit_rebuilds_that_site_only(ws: Path) -> None:
+    edit(ws / "intents" / "sites" / "sea-101.yaml", "bandwidth_mbps: 1000", "bandwidth_mbps: 900")
+    run = render(ws)
+    assert run.code == 0 and run.built == 1
+    assert "1 written, 5 unchanged" in run.out
+    assert (
+        "primary_dia OceanFiber Enterprise OF-SEA-101-0001 900M fiber" in (ws / "configs" / "sea-101.cfg").read_text()
+    )
+
+
+def test_a_template_change_rebuilds_exactly_the_sites_that_use_it(ws: Path) -> None:
+    before = outputs(ws)
+    template = ws / "templates" / "eos" / "bgp.j2"
+    template.write_text(template.read_text() + "! reviewed\n")
+    run = render(ws)
+    assert run.code == 0 and run.built == len(EOS)
+    assert built_sites(ws, before) == EOS
+
+
+def test_a_platform_file_change_rebuilds_its_sites(ws: Path) -> None:
+    edit(ws / "platforms" / "frr.yaml", "log_file: /var/log/frr/{hostname}.log", "log_file: /var/log/{hostname}.log")
+    before = outputs(ws)
+    run = render(ws)
+    assert run.code == 0 and run.built == len(FRR)
+    assert built_sites(ws, before) == FRR
+    assert "log file /var/log/sea-101.log informational" in (ws / "configs" / "sea-101.cfg").read_text()
+
+
+def test_a_shared_intent_reaches_exactly_its_users(ws: Path) -> None:
+    """A provider that only the Atlantic stores use: their three sites, nobody else."""
+    before = outputs(ws)
+    edit(ws / "intents" / "providers" / "harborfiber.yaml", "name: Harbor Fiber Business", "name: Harbor Fiber")
+    run = render(ws)
+    assert run.code == 0 and run.built == 3
+    assert built_sites(ws, before) == ["bos-201", "mia-203", "nyc-202"]
+    assert "primary_dia Harbor Fiber HF-" in (ws / "configs" / "bos-201.cfg").read_text()
+
+
+def test_a_hand_edited_output_is_put_back(ws: Path) -> None:
+    config = ws / "configs" / "pdx-102.cfg"
+    rendered = config.read_text()
+    config.write_text(rendered + "! typed on the box\n")
+    run = render(ws)
+    assert run.code == 0 and run.built == 1
+    assert config.read_text() == rendered
+
+
+def test_full_ignores_the_cache(ws: Path) -> None:
+    """A cache that lies (a hand-edited config, its digest edited to match) fools only the cache."""
+    config = ws / "configs" / "pdx-102.cfg"
+    rendered = config.read_text()
+    tampered = rendered + "! typed on the box\n"
+    config.write_text(tampered)
+    cache = ws / "configs" / CACHE
+    lines = cache.read_text().splitlines()
+    from runbook_wan.build.inputs import digest_text
+
+    for index, line in enumerate(lines[1:], start=1):
+        entry = json.loads(line)
+        if entry["site"] == "pdx-102":
+            entry["outputs"]["pdx-102.cfg"] = digest_text(tampered)
+            lines[index] = json.dumps(entry, sort_keys=True, separators=(",", ":"))
+    cache.write_text("\n".join(lines) + "\n")
+    assert render(ws).built == 0 and config.read_text() == tampered
+    full = render(ws, "--full")
+    assert full.code == 0 and full.built == 6 and "--full" in full.out
+    assert config.read_text() == rendered
+
+
+def test_a_removed_site_loses_its_files_and_its_cache_line(ws: Path) -> None:
+    (ws / "intents" / "sites" / "mia-203.yaml").unlink()
+    run = render(ws)
+    assert run.code == 0 and run.built == 0
+    assert "1 removed" in run.out
+    assert not (ws / "configs" / "mia-203.cfg").exists()
+    assert "mia-203" not in (ws / "monitoring" / "probe-targets.yml").read_text()
+    assert '"site":"mia-203"' not in (ws / "configs" / CACHE).read_text()
+
+
+def test_a_cache_from_other_code_or_garbage_is_a_miss_not_an_error(ws: Path) -> None:
+    cache = ws / "configs" / CACHE
+    text = cache.read_text()
+    cache.write_text(text.replace('"code":"', '"code":"0', 1))
+    run = render(ws)
+    assert run.code == 0 and run.built == 6 and "another version of Runbook" in run.out
+    cache.write_text("not json\n{\n")
+    assert render(ws).built == 6
+    lines = cache.read_text().splitlines()
+    cache.write_text("\n".join([lines[0], "{}", *lines[2:]]) + "\n")  # one line broken
+    assert render(ws).built == 1
+
+
+def test_check_fails_on_stale_outputs_and_writes_nothing(ws: Path) -> None:
+    assert render(ws, "--check").code == 0
+    edit(ws / "intents" / "sites" / "sea-101.yaml", "bandwidth_mbps: 1000", "bandwidth_mbps: 900")
+    before = outputs(ws)
+    check = render(ws, "--check")
+    assert check.code == 2, check.out + check.err
+    assert "stale: configs/sea-101.cfg" in check.out
+    assert "stale: monitoring/" not in check.out  # bandwidth is not in the probe targets
+    assert "run `runbook.py render`" in check.out
+    assert outputs(ws) == before
+    assert render(ws).code == 0
+    assert render(ws, "--check").code == 0
+
+
+def test_check_names_stale_monitoring_and_removed_sites(ws: Path) -> None:
+    edit(ws / "intents" / "sites" / "sea-101.yaml", "name: users", "name: staff")
+    (ws / "intents" / "sites" / "mia-203.yaml").unlink()
+    check = render(ws, "--check")
+    assert check.code == 2
+    assert "stale: configs/mia-203.cfg" in check.out
+    assert "stale: monitoring/probe-targets.yml" in check.out
+
+
+def test_limit_uses_the_cache_and_leaves_it_for_the_next_full_render(ws: Path) -> None:
+    edit(ws / "intents" / "sites" / "sea-101.yaml", "bandwidth_mbps: 1000", "bandwidth_mbps: 900")
+    edit(ws / "intents" / "sites" / "pdx-102.yaml", "bandwidth_mbps: 500", "bandwidth_mbps: 800")
+    cache = (ws / "configs" / CACHE).read_text()
+    run = render(ws, "--limit", "sea-101")
+    assert run.code == 0, run.err
+    assert " 900M fiber" in (ws / "configs" / "sea-101.cfg").read_text()
+    assert " 800M fiber" not in (ws / "configs" / "pdx-102.cfg").read_text()
+    assert (ws / "configs" / CACHE).read_text() == cache
+    full = render(ws)
+    assert full.built == 2 and "1 written" in full.out
+
+
+def test_an_error_writes_nothing_and_the_message_is_the_full_renders(ws: Path, tmp_path: Path) -> None:
+    edit(ws / "intents" / "sites" / "sea-101.yaml", "gateway: 100.70.0.6", "gateway: 100.70.9.9")
+    before = outputs(ws)
+    cached = render(ws)
+    assert cached.code == 1
+    assert "sea-101.yaml" in cached.err and "gateway" in cached.err
+    assert outputs(ws) == before
+    assert not [p for p in (ws / "configs").iterdir() if p.name.endswith(".tmp")]
+    full = render(ws, "--full")
+    assert (full.code, full.err) == (cached.code, cached.err)
+
+
+def test_two_processes_build_the_same_bytes_as_one(tmp_path: Path) -> None:
+    one = workspace(tmp_path / "one")
+    two = workspace(tmp_path / "two")
+    assert render(one, "--jobs", "1").code == 0
+    run = render(two, "--jobs", "2")
+    assert run.code == 0 and "with 2 process(es)" in run.out
+    assert outputs(one) == outputs(two)
+    assert (one / "configs" / CACHE).read_text() == (two / "configs" / CACHE).read_text()
