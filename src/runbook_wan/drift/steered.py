@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from runbook_wan.model.platform import PlatformSpec
 
-_SEQUENCE = re.compile(r"^pbr-map (\S+) seq (\d+)\s*$")
-_NEXTHOP = re.compile(r"^(\s+set nexthop )(\S+)(.*)$")
+_SEQUENCE = re.compile(r"pbr-map (\S+) seq (\d+)\s*")
+_NEXTHOP = re.compile(r"(\s+set nexthop )(\S+)(.*)")
 
 
 @dataclass(frozen=True)
@@ -51,14 +51,14 @@ def _nexthops(text: str, pbr_map: str) -> tuple[list[str], dict[int, tuple[int, 
     found: dict[int, tuple[int, str]] = {}
     current: int | None = None
     for index, line in enumerate(lines):
-        head = _SEQUENCE.match(line)
+        head = _SEQUENCE.fullmatch(line)
         if head is not None:
             current = int(head.group(2)) if head.group(1) == pbr_map else None
             continue
         if line and not line[0].isspace():
             current = None
             continue
-        hop = _NEXTHOP.match(line)
+        hop = _NEXTHOP.fullmatch(line)
         if current is not None and hop is not None:
             found[current] = (index, hop.group(2))
     return lines, found
@@ -78,7 +78,7 @@ def rendered_order(running: str, intended: str, steered: SteeredSequences) -> st
             continue
         for seq, address in zip(group, rendered, strict=True):
             index = have[seq][0]
-            hop = _NEXTHOP.match(lines[index])
+            hop = _NEXTHOP.fullmatch(lines[index])
             assert hop is not None
             lines[index] = f"{hop.group(1)}{address}{hop.group(3)}"
         changed = True

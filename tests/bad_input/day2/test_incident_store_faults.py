@@ -17,6 +17,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -264,3 +265,21 @@ def test_the_answers_tables_beside_the_incidents_are_ours_not_a_foreign_file(tmp
     InboundStore(path)
     IncidentStore(path).check()
     assert intact(path) == 0
+
+
+def test_a_byte_that_is_not_utf8_in_an_id_or_site_is_a_usage_error(tmp_path: Path) -> None:
+    """A real process, given raw bytes on its command line (they were a UnicodeEncodeError in SQLite)."""
+    seeded(tmp_path, 2)
+    repo = Path(__file__).resolve().parents[3]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(repo / "src"), str(repo / "napalm_frr" / "src")]))
+    for argv in ([b"incidents", b"list", b"--site", b"s-\xff"], [b"incidents", b"ack", b"inc-\xc3\x28"]):
+        done = subprocess.run(
+            [sys.executable.encode(), str(repo / "runbook.py").encode(), b"--state", str(tmp_path).encode(), *argv],
+            capture_output=True,
+            env=env,
+            check=False,
+            timeout=60,
+        )
+        err = done.stderr.decode(errors="replace")
+        assert done.returncode == 1 and "Traceback" not in err, err
+        assert "is not UTF-8" in err and "[usage]" in err, err
