@@ -170,11 +170,17 @@ def tally(found: list[dict[str, Any]]) -> dict[str, Any]:
     """Incidents by alert (and impact), and what was sent: messages to people vs tickets."""
     by_alert: dict[str, int] = {}
     people: dict[str, int] = {}
+    paged_for: dict[str, int] = {}
+    breaches: dict[str, int] = {}
     tickets = 0
     for incident in found:
-        impact = incident.get("labels", {}).get("impact") or ""
+        labels = incident.get("labels", {})
+        impact = labels.get("impact") or ""
         key = incident["alertname"] + (f" ({impact})" if impact else "")
         by_alert[key] = by_alert.get(key, 0) + 1
+        if incident["alertname"] == "CircuitSLABreach":  # which figure, on which circuit role
+            what = f"{impact} {labels.get('sla', '?')} {labels.get('circuit') or labels.get('provider', '?')}"
+            breaches[what] = breaches.get(what, 0) + 1
         for delivery in incident.get("deliveries", []):
             if delivery["kind"] == "resolved":
                 continue
@@ -183,25 +189,34 @@ def tally(found: list[dict[str, Any]]) -> dict[str, Any]:
                 tickets += 1
             else:
                 people[kind] = people.get(kind, 0) + 1
+                paged_for[key] = paged_for.get(key, 0) + 1
     return {
         "incidents": by_alert,
         "pages_to_noc": sum(people.values()),
         "pages_by_channel": people,
+        "pages_by_alert": paged_for,
+        "sla_breaches": breaches,
         "tickets": tickets,
     }
 
 
 def volume(state: Path, env: dict[str, str], seconds: float) -> dict[str, Any]:
     """A healthy estate watched for ``seconds``: what reached people."""
-    load_before = os.getloadavg()
-    time.sleep(seconds)
+    samples = [os.getloadavg()[0]]
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:  # the machine's 1-minute load, every 30 s (it is shared)
+        time.sleep(max(0.0, min(30.0, end - time.monotonic())))
+        samples.append(os.getloadavg()[0])
     found = incidents(state, env)
     return {
         "seconds": seconds,
         "what": "healthy 80-site lab, normal wireless loss of the lab relay, no fault injected",
         **tally(found),
-        "load_average_before": [round(x, 2) for x in load_before],
-        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "load_average_1m": {
+            "min": round(min(samples), 2),
+            "mean": round(sum(samples) / len(samples), 2),
+            "max": round(max(samples), 2),
+        },
     }
 
 
@@ -318,7 +333,7 @@ def measure(
     return measured
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=2, help="failures of each kind (each on its own site)")
     parser.add_argument(
@@ -330,7 +345,12 @@ def main() -> int:
     parser.add_argument("--volume", type=float, default=0.0, help="seconds of a healthy estate to count pages")
     parser.add_argument("--only-volume", action="store_true", help="skip the latency and cost runs")
     parser.add_argument("--volume-scrape", type=float, default=5.0, help="scrape interval of the volume run (demo: 5)")
-    args = parser.parse_args()
+    parser.add_argument("--limit", help="a subset of the sites (a diagnostic run: results printed, not written)")
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = parse_args()
     root = Path(tempfile.mkdtemp(prefix="rb-bench-alerting-"))
     state = root / "state"
     with ContractProxy(trustme.CA(), root) as proxy:
@@ -350,7 +370,14 @@ def main() -> int:
             env["RUNBOOK_SECRETS_FILE"] = str(root / "none.yaml")
             down(state, PREFIX)
             boot = time.monotonic()
-            lab = Lab.up(intents, state, prefix=PREFIX, configs=REPO / "configs", inventory_dir=root / "inventory")
+            lab = Lab.up(
+                intents,
+                state,
+                prefix=PREFIX,
+                limit=args.limit,
+                configs=REPO / "configs",
+                inventory_dir=root / "inventory",
+            )
             lab_boot = time.monotonic() - boot
             measured: dict[str, Any] = {}
             sites = lab.sites
@@ -375,7 +402,8 @@ def main() -> int:
 
     result = merge_results(measured, len(sites), lab_boot)
     out = REPO / "bench" / "results" / "alerting.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    if not args.limit:
+        out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     shutil.rmtree(root, ignore_errors=True)
     return 0

@@ -2,9 +2,10 @@
 
 The address is the site's entry in ``<inventory dir>/hosts.yaml`` (the management side of the
 router, where the agent serves ``/metrics`` and ``/state``); the port is the one the agent's
-policy gives it (``configs/<site>.agent.json``, ``metrics.port``; docs/agent.md). A site without
-that policy file runs no agent (EOS and IOS-XE steer natively); a site without a management
-address cannot be reached and is listed as such, never guessed.
+rendered policy gives it (``configs/<site>.agent.json``, ``metrics.port``; docs/agent.md): what
+the router runs, not what the intents say now. A site whose platform has no agent policy artifact
+(the platform catalog), or whose policy was never rendered, runs no agent; a site without a
+management address cannot be reached and is listed as such, never guessed.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runbook_wan.inventory.hosts_file import HostsFile
+from runbook_wan.model.estate import Estate
 from runbook_wan.ops.metrics import SDWAN_AGENT_DEFAULT_PORT, SDWAN_AGENT_STATE_PATH
 
-#: The agent's policy beside the site's config (``configs/<site>.agent.json``).
-AGENT_POLICY_SUFFIX = ".agent.json"
+#: The platform catalog's artifact kind that is the agent's policy.
+AGENT_POLICY = "agent_policy"
 
 
 @dataclass(frozen=True)
@@ -45,13 +47,17 @@ class AgentSites:
     no_address: list[str]
 
 
-def agent_policy_path(configs: Path, site: str) -> Path:
-    return configs / f"{site}{AGENT_POLICY_SUFFIX}"
+def agent_policy_path(estate: Estate, configs: Path, site: str) -> Path | None:
+    """``configs/<site><suffix>`` of the agent policy, or None when the site's platform has none."""
+    artifact = estate.platforms[estate.sites[site].platform].artifact(AGENT_POLICY)
+    return None if artifact is None else configs / f"{site}{artifact.suffix}"
 
 
-def agent_port(configs: Path, site: str) -> int | None:
+def agent_port(estate: Estate, configs: Path, site: str) -> int | None:
     """The agent's port from its rendered policy; None when the site has no agent policy."""
-    path = agent_policy_path(configs, site)
+    path = agent_policy_path(estate, configs, site)
+    if path is None:
+        return None
     try:
         policy = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -62,11 +68,11 @@ def agent_port(configs: Path, site: str) -> int | None:
     return port if isinstance(port, int) and 0 < port < 65536 else SDWAN_AGENT_DEFAULT_PORT
 
 
-def agent_sites(sites: list[str], hosts: HostsFile, configs: Path) -> AgentSites:
+def agent_sites(estate: Estate, sites: list[str], hosts: HostsFile, configs: Path) -> AgentSites:
     endpoints: dict[str, AgentEndpoint] = {}
     no_address: list[str] = []
     for site in sites:
-        port = agent_port(configs, site)
+        port = agent_port(estate, configs, site)
         if port is None:
             continue
         entry = hosts.hosts.get(site)

@@ -4,6 +4,11 @@ backup -> load -> compare (empty: unchanged) -> [--check stops here] -> pre-chec
 revert timer -> health gate -> confirm, or roll back and verify the old config is back.
 The site ends on its old config or on its new, verified one; never in between.
 
+The platform's artifact files (FRR: the nftables classifier and the edge agent's policy) are part
+of the candidate: backed up with the config, diffed, committed under the same revert timer, and
+restored and verified with it. An edge agent's order of a steering group's next hops is kept (see
+:func:`runbook_wan.tasks.candidate.load_candidate`), so a deploy never undoes a move.
+
 Faults are classified by the exception's type (:mod:`runbook_wan.tasks.faults`). Before the
 commit: "not changed". During or after it (:meth:`_SiteRun.settle`): reconnect if the connection
 was lost, ask the device whether a commit is pending, roll back and verify against the backup --
@@ -15,16 +20,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from nornir.core.exceptions import NornirSubTaskError
 from nornir.core.task import Result, Task
 
 from runbook_wan.facts.models import SiteFacts
+from runbook_wan.model.platform import PlatformSpec
 from runbook_wan.results import Status
 from runbook_wan.tasks.backup import BackupStore, backup_running
-from runbook_wan.tasks.candidate import compare_candidate, discard_candidate, load_candidate
+from runbook_wan.tasks.candidate import Artifacts, compare_candidate, discard_candidate, load_candidate
 from runbook_wan.tasks.commit import commit_candidate, confirm, has_pending_commit, rollback
 from runbook_wan.tasks.connection import connect, device, reopen
 from runbook_wan.tasks.faults import connection_lost
@@ -48,6 +54,14 @@ class SiteJob:
     revert_in: int
     gate_timeout: float
     check_only: bool
+    #: The site's platform (its artifacts: where they go on the device and how they are applied).
+    platform: PlatformSpec | None = None
+    #: The rendered artifact files by suffix (``.nft``, ``.agent.json``); no secrets.
+    files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def artifacts(self) -> Artifacts | None:
+        return Artifacts(self.platform, self.files) if self.platform is not None and self.platform.artifacts else None
 
 
 class _StepFailedError(Exception):
@@ -133,7 +147,9 @@ class _SiteRun:
         self._record("gate", Status.SUCCESS, start, f"passed after {passed.polls} poll(s)")
         return passed
 
-    def settle(self, reason: str, fault: Status, phase: str, running_before: str, lost: bool) -> None:
+    def settle(
+        self, reason: str, fault: Status, phase: str, running_before: str, lost: bool, files_before: Artifacts | None
+    ) -> None:
         """After a fault during or after the commit: find out where the device is, and get it to
         its old config (or, after a lost confirm, accept its new verified one).
 
@@ -151,8 +167,8 @@ class _SiteRun:
             pending = bool(self.step("pending-check", has_pending_commit).result)
             if pending:
                 self._rollback()
-                self._verify_old(running_before, "old config restored and verified")
-            elif self._running_is(running_before, "verify-old"):
+                self._verify_old(running_before, files_before, "old config restored and verified")
+            elif self._running_is(running_before, files_before, "verify-old"):
                 if phase == "commit":
                     report.outcome = Outcome.FAILED
                     report.reason += "; the commit did not apply: the device was not changed (verified)"
@@ -161,14 +177,14 @@ class _SiteRun:
                     report.outcome = Outcome.ROLLED_BACK
                     report.reason += "; the device's revert timer restored the old config (verified)"
                     report.hint = self._rolled_back_hint()
-            elif self._running_is(job.config, "verify-new"):
+            elif self._running_is(job.config, job.artifacts, "verify-new"):
                 if phase == "confirm":  # the confirm went through; only its answer was lost
                     report.outcome, report.sha256_after = Outcome.CHANGED, job.sha256
                     report.reason += "; the device holds the new config, confirmed after the gate passed (verified)"
                     report.fault, report.hint = None, ""
                 else:  # applied, but not pending: nothing would revert it
                     self._rollback()
-                    self._verify_old(running_before, "old config restored and verified")
+                    self._verify_old(running_before, files_before, "old config restored and verified")
             else:
                 report.outcome = Outcome.UNVERIFIED
                 report.reason += "; the running config matches neither the backup nor the new config (not touched)"
@@ -199,16 +215,16 @@ class _SiteRun:
         self._record("reconnect", Status.SUCCESS if ok else Status.ERROR, start, "" if ok else "device unreachable")
         return ok
 
-    def _running_is(self, config: str, name: str) -> bool:
-        """The device's own diff of ``config`` against its running config is empty."""
-        self.step(f"load-{name.split('-')[1]}", load_candidate, config=config)
+    def _running_is(self, config: str, artifacts: Artifacts | None, name: str) -> bool:
+        """The device's own diff of ``config`` (and of the artifact files) against what it runs is empty."""
+        self.step(f"load-{name.split('-')[1]}", load_candidate, config=config, artifacts=artifacts)
         leftover = self.step(name, compare_candidate).diff or ""
         self.step("discard", discard_candidate)
         return not leftover.strip()
 
-    def _verify_old(self, running_before: str, verified: str) -> None:
+    def _verify_old(self, running_before: str, files_before: Artifacts | None, verified: str) -> None:
         report = self.report
-        if self._running_is(running_before, "verify-rollback"):
+        if self._running_is(running_before, files_before, "verify-rollback"):
             report.outcome = Outcome.ROLLED_BACK
             report.reason += f"; {verified}"
             report.hint = report.hint or self._rolled_back_hint()
@@ -251,15 +267,18 @@ def deploy_site(task: Task, job: SiteJob, backups: BackupStore, sink: StepSink) 
     start = time.monotonic()
     phase = "before-commit"
     running_before = ""
+    files_before: Artifacts | None = None
     try:
         run.step("connect", connect)
         if run.step("pending-check", has_pending_commit).result:
             run.step("recover", rollback)
             report.reason = "a commit left pending by an interrupted rollout was reverted first; "
-        record = run.step("backup", backup_running, store=backups, label=job.rollout_id).result
+        record = run.step("backup", backup_running, store=backups, label=job.rollout_id, platform=job.platform).result
         report.backup, report.sha256_before = str(record.path), record.sha256
         running_before = record.raw
-        run.step("load", load_candidate, config=job.config)
+        if job.platform is not None and job.platform.artifacts:
+            files_before = Artifacts(job.platform, record.files)
+        run.step("load", load_candidate, config=job.config, artifacts=job.artifacts)
         diff = run.step("compare", compare_candidate).diff or ""
         report.device_diff = diff
         if not diff.strip() or job.check_only:
@@ -273,7 +292,8 @@ def deploy_site(task: Task, job: SiteJob, backups: BackupStore, sink: StepSink) 
         obs = run.gate(links)
         report.gate = obs.to_dict()
         if not obs.passed:
-            run.settle("health gate failed: " + "; ".join(obs.failures), Status.FAILURE, phase, running_before, False)
+            failed = "health gate failed: " + "; ".join(obs.failures)
+            run.settle(failed, Status.FAILURE, phase, running_before, False, files_before)
             return _finish(task, report, start)
         phase = "confirm"
         run.step("confirm", confirm)
@@ -287,7 +307,7 @@ def deploy_site(task: Task, job: SiteJob, backups: BackupStore, sink: StepSink) 
             report.hint = _BEFORE_COMMIT_HINTS.get(exc.step, "see the journal; deploy again").format(site=job.site)
         else:
             what = "connection lost" if lost else "error"
-            run.settle(f"{what} during {phase}: {exc}", Status.ERROR, phase, running_before, lost)
+            run.settle(f"{what} during {phase}: {exc}", Status.ERROR, phase, running_before, lost, files_before)
     return _finish(task, report, start)
 
 

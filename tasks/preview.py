@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from nornir.core import Nornir
 from nornir.core.task import Result, Task
 
+from runbook_wan.tasks.candidate import Artifacts, load_candidate
 from runbook_wan.tasks.connection import device
 
 
@@ -30,12 +31,12 @@ class DevicePreview:
         return self.pending or bool(self.diff.strip())
 
 
-def preview_site(task: Task, configs: dict[str, str]) -> Result:
-    """One device: pending commit?, load the candidate, diff, discard. Never raises."""
+def preview_site(task: Task, configs: dict[str, str], artifacts: dict[str, Artifacts] | None = None) -> Result:
+    """One device: pending commit?, load the candidate (and its artifacts), diff, discard. Never raises."""
     try:
         driver = device(task)
         pending = bool(driver.has_pending_commit())
-        driver.load_replace_candidate(config=configs[task.host.name])
+        load_candidate(task, configs[task.host.name], (artifacts or {}).get(task.host.name))
         try:
             diff = driver.compare_config() or ""
         finally:
@@ -45,10 +46,13 @@ def preview_site(task: Task, configs: dict[str, str]) -> Result:
     return Result(host=task.host, result=DevicePreview(diff=diff, pending=pending))
 
 
-def preview(nornir: Nornir, configs: dict[str, str]) -> dict[str, DevicePreview]:
-    """Every device of ``configs`` (site -> config to push, secrets resolved), in parallel."""
+def preview(
+    nornir: Nornir, configs: dict[str, str], artifacts: dict[str, Artifacts] | None = None
+) -> dict[str, DevicePreview]:
+    """Every device of ``configs`` (site -> config to push, secrets resolved; ``artifacts``: each
+    site's files to deploy with it), in parallel."""
     selected = nornir.filter(filter_func=lambda host: host.name in configs)
-    aggregated = selected.run(task=preview_site, name="preview", configs=configs)
+    aggregated = selected.run(task=preview_site, name="preview", configs=configs, artifacts=artifacts)
     found: dict[str, DevicePreview] = {}
     for site in configs:
         multi = aggregated.get(site)

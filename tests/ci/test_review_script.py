@@ -102,7 +102,7 @@ def test_a_wide_change_gets_its_report_sarif_and_the_gate_exit_code(repo: Path) 
     assert gate and gate[0]["level"] == "error"
     uri = gate[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri == "intents/policies/retail-standard.yaml"
-    assert "| `tus-014` | changed | frr | 2 | 2 |" in full  # the per-site table lists all 72
+    assert "| `tus-014` | changed | frr | `.cfg`, `.agent.json` | 3 | 3 |" in full  # the per-site table lists all 72
 
 
 def test_an_approved_wide_change_passes_and_says_so(repo: Path) -> None:

@@ -6,8 +6,10 @@ previous one left, exactly as an operator's successive rollouts would.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import threading
@@ -18,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from conftest import SECRET, SITES, RolloutLab
+from conftest import REPO, SECRET, SITES, RolloutLab
 
 from runbook_wan.rollout.journal import read_journal
 
@@ -56,6 +58,34 @@ def test_01_first_rollout_deploys_day0_sites_canary_first(rollout_lab: RolloutLa
     assert code == 0, out
     health = json.loads(out[out.index("{") :])
     assert health["summary"]["up"] == 5 and health["summary"]["healthy"] == 5
+
+
+def _in_netns(env: RolloutLab, site: str, *argv: str) -> str:
+    argv = ("ip", "netns", "exec", env.lab.netns(site), *argv)
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    return done.stdout if done.returncode == 0 else ""
+
+
+def _device_file(env: RolloutLab, site: str, name: str) -> str | None:
+    """A file of the site's FRR folder as the device sees it (/etc/frr/<name>)."""
+    path = Path("/etc/frr") / env.lab.netns(site) / name
+    return path.read_text() if path.is_file() else None
+
+
+def test_01b_dscp_is_enforced_by_the_deployed_classifier_as_fwmark_rules(rollout_lab: RolloutLab) -> None:
+    """After the first rollout each FRR site runs its nftables classifier, and pbrd installed the
+    DSCP classes' `match mark` sequences as fwmark FIB rules on every LAN interface."""
+    env = rollout_lab
+    for site in SITES:
+        table = _in_netns(env, site, "nft", "list", "table", "inet", "runbook_sdwan")
+        assert "ip dscp ef meta mark set 0x0000012e" in table, site  # voice (EF) -> mark 0x12e
+        assert "type filter hook prerouting priority mangle" in table
+        rules = _in_netns(env, site, "ip", "rule", "show")
+        lans = {lan.site_if for lan in env.lab.topology.sites[site].lans}
+        marked = {line.split(" iif ")[1].split()[0] for line in rules.splitlines() if "fwmark 0x12e iif" in line}
+        assert marked == lans, f"{site}: EF is policy-routed on {marked}, not on every LAN {lans}"
+        policy = json.loads(_device_file(env, site, "runbook-agent.json") or "{}")
+        assert policy.get("site") == site and policy.get("format") == "runbook-agent-policy"
 
 
 def test_02_second_rollout_changes_nothing(rollout_lab: RolloutLab) -> None:
@@ -437,6 +467,171 @@ def test_08e_alertmanager_stopped_mid_deploy_the_deploy_completes_and_the_report
     finally:
         os.environ.pop("RUNBOOK_ALERTMANAGER_URL", None)
         am.stop()
+
+
+FLAGSHIP = {"atl-061", "chi-021", "nyc-041", "sea-001"}  # retail-flagship; mke-022 is retail-standard
+VOICE_SLA = r"sla: \{latency_ms: 150, jitter_ms: 30, loss_pct: 1\}"
+
+
+def _git(root: Path, *argv: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *argv], cwd=root, check=True, capture_output=True
+    )
+
+
+def test_08f_a_class_sla_edit_is_reviewed_gated_and_deployed_as_the_agent_policy(rollout_lab: RolloutLab) -> None:
+    """Review: a voice SLA edit in intents/policies/ is, in `plan`, a change of the agent policy at
+    the four flagship sites (nothing else); the blast-radius gate counts them and refuses; with an
+    approved reason it deploys through commit-confirm and the devices hold the new policy."""
+    env = rollout_lab
+    assert env.cli("render", "--intents", str(env.intents), "--configs", str(env.root / "configs"))[0] == 0
+    _git(env.root, "init", "-q", "-b", "main")
+    _git(env.root, "add", "intents", "configs")
+    _git(env.root, "commit", "-qm", "deployed estate")
+    env.edit("policies/retail-flagship.yaml", VOICE_SLA, "sla: {latency_ms: 120, jitter_ms: 30, loss_pct: 1}")
+    where = ["--intents", str(env.intents), "--configs", str(env.root / "configs")]
+    code, out = env.cli("plan", *where, "--against", "HEAD", "--format", "json")
+    assert code == 7, out  # 4 of 5 sites: wider than the gate allows (1)
+    plan = json.loads(out[out.index("{") :])
+    changed = {s["site"]: s for s in plan["sites"] if s["change"] != "unchanged"}
+    assert set(changed) == FLAGSHIP
+    assert all(s["files"] == [".agent.json"] for s in changed.values()), "only the agent policy changes"
+    assert all('+        "latency_ms": 120,' in s["diff"] for s in changed.values())
+    review = plan["review"]
+    assert review["gate"]["blocks"] and sorted(review["gate"]["counted"]) == sorted(FLAGSHIP)
+    assert {w["via"] for s in FLAGSHIP for w in review["sites_reached"][s]["why"]} == {"policy retail-flagship"}
+    before = {site: _device_file(env, site, "runbook-agent.json") for site in SITES}
+    # deploy: the same gate, against what was deployed; the device layer shows the policy file's diff
+    code, out = env.deploy("--check", "--format", "markdown", *GATE)
+    assert code in (2, 7), out
+    device = out[out.index("### Device diffs") :]
+    assert "/etc/frr/runbook-agent.json" in device and '+        "latency_ms": 120,' in device
+    code, out = env.deploy(*GATE)
+    assert code == 7, out
+    assert {site: _device_file(env, site, "runbook-agent.json") for site in SITES} == before
+    report = env.root / "sla.json"
+    code, out = env.deploy("--report", str(report), "--allow-wide-change", "CHG-16: tighter voice latency", *GATE)
+    assert code == 0, out
+    assert _outcomes(_report(report)) == {s: "changed" if s in FLAGSHIP else "unchanged" for s in SITES}
+    for site in SITES:
+        policy = json.loads(_device_file(env, site, "runbook-agent.json") or "{}")
+        voice = next(c for c in policy["classes"] if c["name"] == "voice")
+        assert voice["sla"]["latency_ms"] == (120 if site in FLAGSHIP else 150), site
+
+
+def _templates_with(env: RolloutLab, name: str, old: str, new: str) -> Path:
+    """A copy of the templates with the classifier section edited (a workspace's own templates/)."""
+    folder = env.root / name
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(REPO / "templates", folder)
+    classify = folder / "nftables" / "classify.j2"
+    text = classify.read_text()
+    assert old in text
+    classify.write_text(text.replace(old, new))
+    return folder
+
+
+def test_08g_a_classifier_the_device_refuses_is_refused_before_anything_changes(rollout_lab: RolloutLab) -> None:
+    env = rollout_lab
+    bad = _templates_with(env, "templates-refused", "meta mark set {{ mark.mark_hex }}", "meta mark set bogus")
+    before = {site: (env.running(site), _device_file(env, site, "runbook-sdwan.nft")) for site in SITES}
+    report = env.root / "refused.json"
+    code, out = env.deploy("--templates", str(bad), "--report", str(report), "--canary", "1", *GATE, *WIDE)
+    assert code == 4, out  # the canary failed: halted
+    canary = next(s for s in _report(report)["sites"] if s["site"] == "atl-061")
+    assert canary["outcome"] == "failed" and "the device was not changed" in canary["reason"]
+    assert "runbook-sdwan.nft: refused by" in canary["reason"]
+    assert {site: (env.running(site), _device_file(env, site, "runbook-sdwan.nft")) for site in SITES} == before
+
+
+def test_08h_a_classifier_that_breaks_the_site_rolls_back_like_a_config(rollout_lab: RolloutLab) -> None:
+    """A classifier the device takes, but that drops what arrives on the circuits: the canary's
+    health gate fails, the commit is rolled back, and the old ruleset is back (verified by the
+    deploy against the device's own diff, and here in the kernel)."""
+    env = rollout_lab
+    drop = '{% for c in site.circuits %}\n    iifname "{{ c.interface }}" drop\n{% endfor %}\n  }\n}'
+    bad = _templates_with(env, "templates-drop", "  }\n}", drop)
+    before = {site: (env.running(site), _device_file(env, site, "runbook-sdwan.nft")) for site in SITES}
+    report = env.root / "dropping.json"
+    code, out = env.deploy("--templates", str(bad), "--report", str(report), "--canary", "1", *GATE, *WIDE)
+    assert code == 4, out
+    canary = next(s for s in _report(report)["sites"] if s["site"] == "atl-061")
+    assert canary["outcome"] == "rolled_back", canary
+    assert "health gate failed" in canary["reason"] and "old config restored and verified" in canary["reason"]
+    assert "/etc/frr/runbook-sdwan.nft" in canary["device_diff"]
+    assert {site: (env.running(site), _device_file(env, site, "runbook-sdwan.nft")) for site in SITES} == before
+    assert " drop" not in _in_netns(env, "atl-061", "nft", "list", "table", "inet", "runbook_sdwan")
+    assert env.lab.restore("atl-061", "primary_dia", wait=60.0) is not None  # BGP back before the next test
+
+
+def _pause_agent(env: RolloutLab, site: str, sig: signal.Signals) -> None:
+    """SIGSTOP/SIGCONT the site's edge agent if the lab runs one (its FRR checks would put a
+    simulated move back)."""
+    pid_file = Path("/run/frr") / env.lab.netns(site) / "runbook-agent.pid"
+    with contextlib.suppress(OSError, ValueError):
+        os.kill(int(pid_file.read_text().split()[0]), sig)
+
+
+def _set_nexthops(env: RolloutLab, site: str, sequences: list[int], hops: list[str]) -> None:
+    lines: list[str] = []
+    for seq, hop in zip(sequences, hops, strict=True):
+        lines += [f"pbr-map SDWAN seq {seq}", f"set nexthop {hop}", "exit"]
+    env.lab.configure(site, *lines)
+
+
+def _voice_nexthops(env: RolloutLab, site: str, sequences: list[int]) -> list[str]:
+    config = env.running(site)
+    hops = []
+    for seq in sequences:
+        block = config.split(f"pbr-map SDWAN seq {seq}\n", 1)[1].split("exit", 1)[0]
+        hops.append(block.split("set nexthop ", 1)[1].split()[0])
+    return hops
+
+
+def test_08i_the_agents_order_is_not_drift_and_survives_a_deploy_but_not_a_restart(rollout_lab: RolloutLab) -> None:
+    """The agent moves voice by rewriting its sequences' next hops: `drift` calls the site steered,
+    not drifting; a hand edit of the classifier file is drift; a deploy puts the file back, keeps the
+    agent's order in the running config and saves the rendered order for the next restart."""
+    env = rollout_lab
+    site = "chi-021"
+    policy = json.loads(_device_file(env, site, "runbook-agent.json") or "{}")
+    voice = next(c for c in policy["classes"] if c["name"] == "voice")
+    hops = {c["role"]: c["nexthop"] for c in policy["circuits"]}
+    sequences = voice["groups"][0]["sequences"]
+    rendered = _voice_nexthops(env, site, sequences)
+    assert rendered == [hops[role] for role in voice["path"]]
+    moved = [rendered[1], rendered[0], *rendered[2:]]  # voice onto the secondary, as the agent does it
+    _pause_agent(env, site, signal.SIGSTOP)
+    try:
+        _set_nexthops(env, site, sequences, moved)
+        assert _voice_nexthops(env, site, sequences) == moved
+        configs = env.root / "configs"
+        assert env.cli("render", "--intents", str(env.intents), "--configs", str(configs))[0] == 0
+        drift = ["drift", "--intents", str(env.intents), "--inventory", str(env.inventory), "--configs", str(configs)]
+        drift += ["--format", "json"]
+        code, out = env.cli(*drift, "--limit", site)
+        assert code == 0, out
+        [found] = json.loads(out[out.index("{") :])["sites"]
+        assert found["status"] == "in_sync", found
+        assert found["steered"] == [f"class voice on secondary_dia (sequences {'/'.join(map(str, sequences))})"]
+        nft = Path("/etc/frr") / env.lab.netns(site) / "runbook-sdwan.nft"
+        nft.write_text(nft.read_text() + "# edited by hand\n")
+        code, out = env.cli(*drift, "--limit", site)
+        assert code == 2, out
+        assert ".nft" in out and "# edited by hand" in out
+        code, out = env.deploy("--limit", site, *GATE)
+        assert code == 0, out
+        assert "# edited by hand" not in nft.read_text()
+        assert _voice_nexthops(env, site, sequences) == moved, "the deploy undid the agent's move"
+        startup = (Path("/etc/frr") / env.lab.netns(site) / "frr.conf").read_text()
+        for seq, hop in zip(sequences, rendered, strict=True):
+            assert f"pbr-map SDWAN seq {seq}\n" in startup
+            assert (
+                startup.split(f"pbr-map SDWAN seq {seq}\n", 1)[1].split("exit", 1)[0].endswith(f" set nexthop {hop}\n")
+            ), "the agent's move was saved for the next restart"
+    finally:
+        _set_nexthops(env, site, sequences, rendered)
+        _pause_agent(env, site, signal.SIGCONT)
 
 
 def test_09_secret_reaches_the_device_and_nothing_else(rollout_lab: RolloutLab) -> None:

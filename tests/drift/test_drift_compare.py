@@ -6,6 +6,7 @@ the lab tests in ``tests/pane/`` read real devices.
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
 
 from runbook_wan.credentials.redact import Redactor
-from runbook_wan.drift.compare import compare, mask_unknown_secrets
+from runbook_wan.drift.compare import compare, compare_files, mask_unknown_secrets
 from runbook_wan.drift.metric import export_drift
 from runbook_wan.drift.model import DriftResult, DriftStatus
 from runbook_wan.drift.normalize import comparable_lines
@@ -159,3 +160,72 @@ def test_config_drift_gauge(example_intents: Path) -> None:
     assert f'{metrics.CONFIG_DRIFT}{{region="{region}",site="{sites[0]}"}} 1.0' in text
     assert f'site="{sites[1]}"}} 0.0' in text
     assert f'site="{sites[2]}"' not in text  # unknown: no series rather than a false 0
+
+
+# -- steering (hand-built: chi-021's rendered pbr-map and agent policy, with moves as the agent makes them)
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG = (REPO / "configs" / "chi-021.cfg").read_text(encoding="utf-8")
+POLICY = (REPO / "configs" / "chi-021.agent.json").read_text(encoding="utf-8")
+
+
+def _with_nexthops(config: str, moves: dict[int, str]) -> str:
+    """``config`` with sequence -> next hop changed, as ``set nexthop`` in vtysh would leave it."""
+    lines = config.splitlines(keepends=True)
+    current = None
+    for index, line in enumerate(lines):
+        if line.startswith("pbr-map SDWAN seq "):
+            current = int(line.split()[-1])
+        elif current in moves and line.startswith(" set nexthop "):
+            lines[index] = f" set nexthop {moves[current]}\n"
+    return "".join(lines)
+
+
+def _groups(name: str) -> list[list[int]]:
+    """The sequences of each of a class's groups, from the agent policy."""
+    classes = json.loads(POLICY)["classes"]
+    return [[int(seq) for seq in g["sequences"]] for c in classes if c["name"] == name for g in c["groups"]]
+
+
+PRIMARY, SECONDARY, WIRELESS = "100.64.255.1", "100.67.255.1", "100.69.255.1"
+
+
+def _voice_on_secondary() -> dict[int, str]:
+    moves: dict[int, str] = {}
+    for group in _groups("voice"):
+        moves.update(zip(group, [SECONDARY, PRIMARY, WIRELESS], strict=True))
+    return moves
+
+
+def test_the_agents_order_within_a_steering_group_is_not_drift_but_steered(frr: PlatformSpec) -> None:
+    running = _with_nexthops(CONFIG, _voice_on_secondary())
+    assert running != CONFIG
+    result = compare("chi-021", CONFIG, running, frr, checked_at="t", source="drift", agent_policy=POLICY)
+    assert result.status is DriftStatus.IN_SYNC, result.diff
+    assert result.steered == [
+        "class voice on secondary_dia (sequences 45/50/55)",
+        "class voice on secondary_dia (sequences 75/80/85)",
+    ]
+    # without the policy (no agent) the same order is drift
+    plain = compare("chi-021", CONFIG, running, frr, checked_at="t", source="drift")
+    assert plain.status is DriftStatus.DRIFT and plain.steered == []
+
+
+def test_any_other_next_hop_change_in_a_steering_group_is_drift(frr: PlatformSpec) -> None:
+    # a next hop that is not one of the group's (the discard address), and a group half moved
+    [first, _] = _groups("voice")
+    odd = _with_nexthops(CONFIG, {first[0]: "100.127.255.254"})
+    result = compare("chi-021", CONFIG, odd, frr, checked_at="t", source="drift", agent_policy=POLICY)
+    assert result.status is DriftStatus.DRIFT and result.steered == []
+    assert "+ set nexthop 100.127.255.254" in result.diff
+    assert result.sections == [f"pbr-map SDWAN seq {first[0]}"]
+
+
+def test_an_artifact_file_that_differs_on_the_device_is_drift_in_its_own_section(frr: PlatformSpec) -> None:
+    nft = (REPO / "configs" / "chi-021.nft").read_text(encoding="utf-8")
+    hunks = compare_files({".nft": nft, ".agent.json": POLICY}, {".nft": nft + "# by hand\n", ".agent.json": None})
+    result = compare("chi-021", CONFIG, CONFIG, frr, checked_at="t", source="drift", agent_policy=POLICY, extra=hunks)
+    assert result.status is DriftStatus.DRIFT
+    assert "+# by hand" in result.diff
+    assert any(line.startswith("-") and '"format": "runbook-agent-policy"' in line for line in result.diff)
+    assert result.sections[0] == ".agent.json" and result.sections[-1] == ".nft"

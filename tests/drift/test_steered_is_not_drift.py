@@ -12,13 +12,13 @@ import pytest
 
 from runbook_wan.drift.compare import compare
 from runbook_wan.drift.model import DriftStatus
-from runbook_wan.drift.steered import SteeredSequences, rendered_order
 from runbook_wan.model.platform import PlatformSpec, load_platforms
+from runbook_wan.render.live_steering import adopt_live_order
 from runbook_wan.workspace import BUILTIN_PLATFORMS
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "frr" / "expected" / "configs"
 INTENDED = (GOLDEN / "chi-021.cfg").read_text()
-STEERED = SteeredSequences.from_policy((GOLDEN / "chi-021.agent.json").read_text())
+POLICY = (GOLDEN / "chi-021.agent.json").read_text()
 P, S = "100.64.255.1", "100.67.255.1"
 
 
@@ -36,17 +36,18 @@ def _set(text: str, seq: int, nexthop: str) -> str:
     return before + head + "\n".join(lines) + "\n" + "exit\n" + after
 
 
-def test_the_policy_names_the_agents_sequences() -> None:
-    assert STEERED is not None and STEERED.pbr_map == "SDWAN"
-    assert (45, 50, 55) in STEERED.groups
-    assert SteeredSequences.from_policy("not json") is None
+def test_the_policy_names_the_agents_sequences(frr: PlatformSpec) -> None:
+    steers = frr.artifact("agent_policy").steers  # type: ignore[union-attr]
+    running = _set(_set(INTENDED, 45, S), 50, P)
+    adopted, groups = adopt_live_order(INTENDED, running, POLICY, steers)
+    assert adopted == running and [g.sequences for g in groups] == [(45, 50, 55)]
+    assert adopt_live_order(INTENDED, running, "not json", steers) == (INTENDED, [])
 
 
 def test_a_class_the_agent_moved_is_no_drift(frr: PlatformSpec) -> None:
     running = _set(_set(INTENDED, 45, S), 50, P)  # voice: secondary first, as the agent rewrites it
     assert running != INTENDED
-    assert rendered_order(running, INTENDED, STEERED) == INTENDED  # type: ignore[arg-type]
-    result = compare("chi-021", INTENDED, running, frr, checked_at="now", source="test", steered=STEERED)
+    result = compare("chi-021", INTENDED, running, frr, checked_at="now", source="test", agent_policy=POLICY)
     assert result.status is DriftStatus.IN_SYNC
     without = compare("chi-021", INTENDED, running, frr, checked_at="now", source="test")
     assert without.status is DriftStatus.DRIFT, "without the policy the reorder is a change"
@@ -54,12 +55,12 @@ def test_a_class_the_agent_moved_is_no_drift(frr: PlatformSpec) -> None:
 
 def test_a_foreign_nexthop_in_an_agent_sequence_is_still_drift(frr: PlatformSpec) -> None:
     running = _set(INTENDED, 45, "192.0.2.99")
-    result = compare("chi-021", INTENDED, running, frr, checked_at="now", source="test", steered=STEERED)
+    result = compare("chi-021", INTENDED, running, frr, checked_at="now", source="test", agent_policy=POLICY)
     assert result.status is DriftStatus.DRIFT
     assert any(line.startswith("+") and "192.0.2.99" in line for line in result.diff)
 
 
 def test_half_a_move_is_still_drift(frr: PlatformSpec) -> None:
     running = _set(INTENDED, 45, S)  # voice's first two sequences both on the secondary
-    result = compare("chi-021", INTENDED, running, frr, checked_at="now", source="test", steered=STEERED)
+    result = compare("chi-021", INTENDED, running, frr, checked_at="now", source="test", agent_policy=POLICY)
     assert result.status is DriftStatus.DRIFT

@@ -218,10 +218,11 @@ def test_a_failed_step_prints_no_traceback(tmp_path: Path) -> None:
     """Nornir logs each failed task with its traceback; outside pytest (which captures logging),
     Python's last-resort handler would print it to the operator's terminal. Run it bare."""
     here = Path(__file__).resolve().parent
+    driver = here.parents[1] / "napalm_frr" / "src"
     script = textwrap.dedent(
         f"""
         import sys
-        sys.path[:0] = [{str(here)!r}, {str(here.parents[1] / "src")!r}]
+        sys.path[:0] = [{str(here)!r}, {str(here.parents[1] / "src")!r}, {str(driver)!r}]
         from pathlib import Path
         from mock_device import deploy, healthy_change, job, raises, write_calls
         from napalm.base.exceptions import ReplaceConfigException

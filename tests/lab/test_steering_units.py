@@ -17,10 +17,12 @@ from runbook_wan.results import DiagnosticError
 from runbook_wan.selection.limit import select_sites
 
 
-def _topology(example_intents: Path, relayed: frozenset[str] = frozenset()) -> Topology:
+def _topology(
+    example_intents: Path, relayed: frozenset[str] = frozenset(), roles: frozenset[str] | None = None
+) -> Topology:
     estate, _ = load_estate(example_intents)
     facts, _ = build_estate_facts(estate, select_sites(estate, "chi-021,mke-022"))
-    return build_topology(estate, facts, "rbx", "198.19.250.0/24", relayed)
+    return build_topology(estate, facts, "rbx", "198.19.250.0/24", relayed, roles)
 
 
 def test_each_class_is_sent_from_its_segment_with_its_dscp_to_its_destination(example_intents: Path) -> None:
@@ -42,6 +44,8 @@ def test_relayed_sites_run_every_circuit_through_the_relay_on_legs_of_their_own(
     primary = chi.circuit("primary_dia")
     assert primary is not None and primary.impairment is not None and primary.impairment.delay_ms == 0
     assert [c.role for c in topo.sites["mke-022"].circuits if c.relay] == ["tertiary_wireless"], "only wireless"
+    narrow = _topology(example_intents, frozenset({"chi-021"}), frozenset({"primary_dia"}))
+    assert [c.role for c in narrow.sites["chi-021"].circuits if c.relay] == ["primary_dia", "tertiary_wireless"]
 
 
 def test_dscp_by_name_or_number() -> None:

@@ -74,17 +74,27 @@ def _build(source: Path, out: Path) -> Path:
     return out
 
 
+_SKIPPED = shutil.ignore_patterns(".git", ".runbook", "__pycache__", "*.egg-info", ".mypy_cache", "node_modules")
+
+
+def _not_sources(folder: str, names: list[str]) -> set[str]:
+    """What the copy leaves out: caches everywhere, and setuptools' ``build/`` output folders only.
+
+    ``src/runbook_wan/build`` is a package (the build engine), so ``build`` is skipped only where
+    setuptools writes it: at the top of the checkout and of ``napalm_frr/``.
+    """
+    skipped = set(_SKIPPED(folder, names))
+    if Path(folder).resolve() in (REPO, REPO / "napalm_frr") and "build" in names:
+        skipped.add("build")
+    return skipped
+
+
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Venv]:
     base = tmp_path_factory.mktemp("wheel-install")
     # Build from a copy of the checkout, so no build/ or *.egg-info lands in the working tree.
     source = base / "src-copy"
-    shutil.copytree(
-        REPO,
-        source,
-        symlinks=True,
-        ignore=shutil.ignore_patterns(".git", ".runbook", "__pycache__", "*.egg-info", "build", ".mypy_cache"),
-    )
+    shutil.copytree(REPO, source, symlinks=True, ignore=_not_sources)
     wheels = base / "wheels"
     _build(source / "napalm_frr", wheels)
     _build(source, wheels)

@@ -55,11 +55,11 @@ class Running:
 
 
 @contextmanager
-def prometheus(workdir: Path, interval: str = "15s") -> Iterator[Running]:
+def prometheus(workdir: Path, interval: str = "15s", port: int | None = None) -> Iterator[Running]:
     """Run Prometheus on 127.0.0.1 over ``workdir/data``; yields where it runs; stops it (by PID) after."""
     config = workdir / "prometheus.yml"
     config.write_text(f"global:\n  scrape_interval: {interval}\n  evaluation_interval: {interval}\n")
-    port = free_port()
+    port = port or free_port()
     log = (workdir / "prometheus.log").open("w")
     process = subprocess.Popen(
         [

@@ -116,6 +116,23 @@ def test_03_policy_change_lead_time_through_plan_validate_deploy_verify(workspac
     assert data["summary"]["median_s"] == data["summary"]["worst_s"] == change["lead_s"]
 
 
+def test_03b_a_one_site_change_deployed_and_verified_with_limit_is_verified(workspace: Workspace) -> None:
+    """The change reaches sea-001 only: a --limit rollout of sea-001 and a verify of sea-001 deliver it
+    (the other sites were not part of that rollout and need nothing)."""
+    workspace.edit("sites/sea-001.yaml", r"bandwidth_mbps: 1000", "bandwidth_mbps: 2000")
+    sha = workspace.render_and_commit("sea-001: 2 Gbit/s fiber")
+    code, out = workspace.cli("deploy", "--yes", "--limit", "sea-001", *GATE)
+    assert code == 0, out
+    code, out = workspace.cli("verify", "--limit", "sea-001")
+    assert code == 0, out
+    code, data = _lead(workspace)
+    assert code == 0, data
+    change = next(c for c in data["changes"] if c["commit"] == sha)
+    assert change["reaches"]["kind"] == "devices" and change["reaches"]["sites"] == ["sea-001"]
+    assert not change["open"] and change["within_promise"] and "verified" in change["stages"]
+    assert data["summary"]["open"] == 0
+
+
 def test_04_hand_change_is_drift_under_its_section_on_cli_and_page(
     workspace: Workspace, browser: Browser, tmp_path: Path
 ) -> None:
@@ -251,7 +268,7 @@ def test_09_a_change_open_longer_than_one_hour_is_flagged(workspace: Workspace) 
     assert code == 3
     late = next(c for c in data["changes"] if c["commit"] == sha)
     assert not late["open"] and not late["within_promise"]  # verified, but two hours after its commit
-    assert data["summary"]["worst_s"] == late["lead_s"] and data["summary"]["verified"] == 2
+    assert data["summary"]["worst_s"] == late["lead_s"] and data["summary"]["verified"] == 3
     assert export_change_open(gauge, workspace.intents, audit_path(workspace.state)) == 0.0
     code, text = workspace.cli("report", "lead-time")
     assert code == 3 and "over the promise" in text and sha[:10] in text

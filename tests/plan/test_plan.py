@@ -67,7 +67,7 @@ def test_markdown_is_ready_for_a_pr_comment(estate: tuple[Path, Path], capsys: p
     assert code == 2
     assert "## Runbook review: 1 of 80 sites change against" in out
     assert "Within the blast-radius gate" in out
-    assert "| `sea-001` | changed | frr | 1 | 1 |" in out
+    assert "| `sea-001` | changed | frr | `.cfg` | 1 | 1 |" in out
     assert "```diff" in out and "+ description primary_dia FibreLink Business" in out
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from deploykit import deploy_offline
 
-from runbook_wan.render.writer import read_configs
+from runbook_wan.render.writer import read_site_files
 from runbook_wan.rollout.deployed import DeployedRecord
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,7 +33,7 @@ def intents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _hand_built_record(tmp_path: Path, intents: Path) -> None:
     record = DeployedRecord(tmp_path / "state")
-    record.record(read_configs(REPO / "configs"))
+    record.record(read_site_files(REPO / "configs", [".nft", ".agent.json"]))
     record.snapshot_intents(intents)
 
 

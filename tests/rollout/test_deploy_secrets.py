@@ -17,7 +17,7 @@ from deploykit import deploy_offline
 from runbook_wan.credentials.redact import Redactor
 from runbook_wan.credentials.resolver import SecretResolver
 from runbook_wan.model.loader import load_estate
-from runbook_wan.render.writer import read_configs
+from runbook_wan.render.writer import read_site_files
 from runbook_wan.review.secrets import rotations
 from runbook_wan.rollout.deployed import DeployedRecord
 from runbook_wan.rollout.secret_record import SecretRecord, current, fingerprinter
@@ -37,8 +37,9 @@ def intents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # What a finished rollout of the estate leaves: configs, intents and the values' fingerprints.
     state = tmp_path / "state"
     record = DeployedRecord(state)
-    configs = read_configs(REPO / "configs")
-    record.record(configs)
+    files = read_site_files(REPO / "configs", [".nft", ".agent.json"])
+    configs = {site: found[".cfg"] for site, found in files.items()}
+    record.record(files)
     record.snapshot_intents(dest)
     resolver = SecretResolver(Redactor())
     keyed = fingerprinter(resolver, state, lambda _: None)

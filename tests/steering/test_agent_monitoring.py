@@ -133,3 +133,20 @@ def test_prometheus_scrapes_the_hand_built_agent_and_a_moved_class_is_an_info_ev
             assert down["labels"]["site"] == "chi-021" and down["labels"]["severity"] == "warning"
         finally:
             _run("--state", str(state), "monitor", "down")
+
+
+def test_only_sites_whose_platform_runs_the_agent_are_scraped(tmp_path: Path) -> None:
+    """The platform catalog says who runs an agent: an IOS-XE site is not a target, even with a stray policy file."""
+    inventory, configs = tmp_path / "inventory", tmp_path / "configs"
+    write_agent_policy(configs, "sea-101", 9469)  # FRR
+    write_agent_policy(configs, "sfo-103", 9469)  # IOS-XE: a file that does not make it run an agent
+    inventory.mkdir()
+    (inventory / "hosts.yaml").write_text(
+        "hosts:\n  sea-101: {hostname: 198.18.0.5}\n  sfo-103: {hostname: 198.18.0.6}\n"
+    )
+    run = _run(
+        *("monitor", "targets", "--intents", str(REPO / "examples" / "multivendor" / "intents")),
+        *("--inventory", str(inventory), "--configs", str(configs)),
+    )
+    assert run.returncode == 0, run.stderr
+    assert [g["labels"]["site"] for g in json.loads(run.stdout)] == ["sea-101"]

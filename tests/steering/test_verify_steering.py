@@ -68,12 +68,12 @@ def test_an_agent_that_does_not_answer_properly_is_a_finding_naming_its_address(
     assert expected in check.detail
 
 
-def test_the_rendered_policy_digest_is_the_one_the_agent_reports(tmp_path: Path) -> None:
+def test_the_rendered_policy_digest_is_the_one_the_agent_reports(estate: Estate, tmp_path: Path) -> None:
     path = write_agent_policy(tmp_path, "chi-021", 9469)
     import hashlib
 
-    assert policy_digest(tmp_path, "chi-021") == "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
-    assert policy_digest(tmp_path, "sea-001") == ""
+    assert policy_digest(estate, tmp_path, "chi-021") == "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+    assert policy_digest(estate, tmp_path, "sea-001") == ""  # not rendered here
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from runbook_wan.model.platform import artifact_suffixes
 from runbook_wan.plan.baseline import read_baseline
 from runbook_wan.results import Diagnostic, Status
 from runbook_wan.validation.checks.base import ValidationContext, ValidationOptions
@@ -14,9 +15,10 @@ CHECK = "twin"
 
 
 def touched_sites(ctx: ValidationContext, against: str | None) -> list[str]:
-    """Sites whose rendered config differs from the baseline (configs/ on disk, or at a git ref)."""
-    baseline = read_baseline(ctx.options.configs_dir, against)
-    return [s for s in ctx.sites if baseline.get(s) != ctx.rendered.configs[s].text]
+    """Sites whose rendered files (config, artifacts) differ from the baseline (configs/ on disk, or at a git ref)."""
+    suffixes = artifact_suffixes(ctx.rendered.estate.platforms)
+    baseline = read_baseline(ctx.options.configs_dir, against, suffixes=suffixes)
+    return [s for s in ctx.sites if baseline.get(s) != ctx.rendered.configs[s].files]
 
 
 class TwinFamily:

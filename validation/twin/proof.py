@@ -161,6 +161,7 @@ def run_proof(
                 inventory_dir=None,
                 management_network=free_management_network(),
                 relay=",".join(sites) if any(s.needs_relay for s in SCENARIOS) else None,
+                relay_roles=frozenset().union(*(s.delayed_roles for s in SCENARIOS)),
             )
         except DiagnosticError:
             down(state_dir, TWIN_PREFIX)  # not ready in time: the proof's lab never outlives it

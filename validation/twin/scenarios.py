@@ -47,6 +47,10 @@ class Scenario:
         return any(i.delay_ms for i in self.impairments)
 
     @property
+    def delayed_roles(self) -> frozenset[str]:
+        return frozenset(i.role for i in self.impairments if i.delay_ms)
+
+    @property
     def roles(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys([*(r for r, _ in self.faults), *(i.role for i in self.impairments)]))
 

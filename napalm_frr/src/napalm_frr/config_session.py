@@ -16,6 +16,11 @@ FRR 8.4 has no candidate datastore; the driver keeps the candidate. Two cycles:
 Commit-confirm is the same in both: the commit script arms a detached timer on the device that
 restores ``rollback.conf`` unless ``confirm`` clears the pending token first (see
 :mod:`napalm_frr.device_scripts`). A rollback runs frr-reload.py on the device.
+
+Sidecar files (:mod:`napalm_frr.sidecars`) ride with a replace candidate: checked when loaded,
+diffed by ``compare``, installed by the commit script after the timer is armed, and restored by
+the timer, ``rollback`` and a failed commit. ``confirm`` saves the committed candidate (or the text
+given as ``startup``) as the startup config.
 """
 
 from __future__ import annotations
@@ -28,12 +33,14 @@ from pathlib import Path
 from napalm.base.exceptions import CommitConfirmException, CommitError, LockError, ReplaceConfigException
 
 from napalm_frr import device_scripts as scripts
+from napalm_frr import sidecars
 from napalm_frr.candidate import Candidate, CandidateMode
 from napalm_frr.device_scripts import ScriptExit
 from napalm_frr.frr_shell import FrrShell
 from napalm_frr.lean_commit import LeanApplyError, LeanCommit
 from napalm_frr.reload_diff import format_reload_diff
 from napalm_frr.reload_engine import EngineUnavailableError, ReloadDiff, ReloadEngine, closed_form
+from napalm_frr.sidecars import SidecarFile
 from napalm_frr.transport import CommandResult
 
 #: compare_config() reuses a running config the session read this recently (the backup's read),
@@ -49,6 +56,9 @@ class ConfigSession:
         self.options = shell.options
         self.session_id = uuid.uuid4().hex[:12]
         self.candidate: Candidate | None = None
+        #: Sidecar files committed with the candidate, and what confirm saves instead of the candidate.
+        self.files: tuple[SidecarFile, ...] = ()
+        self.startup: str | None = None
         self._engine: ReloadEngine | None = None
         self._engine_checked = False
 
@@ -133,6 +143,9 @@ class ConfigSession:
         candidate = self.candidate
         if candidate is None:
             return ""
+        return self._compare_config(candidate) + self.compare_files()
+
+    def _compare_config(self, candidate: Candidate) -> str:
         diff = self.lean_diff()
         if diff is not None:
             return format_reload_diff(diff.test_output(), candidate.text)
@@ -147,7 +160,47 @@ class ConfigSession:
             raise candidate.mode.error(f"frr-reload.py --test failed: {result.details}")
         return format_reload_diff(result.stdout, candidate.text)
 
+    def load_files(self, files: tuple[SidecarFile, ...], startup: str | None) -> None:
+        """Sidecar files for the loaded replace candidate: each ``check`` runs on the device against a
+        temporary copy (nothing changes); a refusal raises ``ReplaceConfigException`` with the device's words."""
+        candidate = self.candidate
+        if candidate is None or candidate.mode is not CandidateMode.REPLACE:
+            raise ReplaceConfigException("sidecar files ride with a replace candidate: load_replace_candidate() first")
+        sidecars.validate(files)
+        blocks, checked = sidecars.check_blocks(files, self.options.work_dir, self.session_id)
+        if checked:
+            token = f"{self.session_id}-check"
+            payload = scripts.payload(token, **blocks)
+            result = self.shell.script(scripts.CHECK_FILES, self.options.work_dir, token, stdin=payload)
+            if not result.ok:
+                raise ReplaceConfigException(f"the device refused a sidecar file (nothing applied):\n{result.details}")
+        self.files, self.startup = files, startup
+
+    def read_files(self, paths: list[str]) -> dict[str, str | None]:
+        """The device's files (None: absent), in one exec."""
+        commands = {str(i): f"[ -f {shlex.quote(p)} ] && echo y && cat {shlex.quote(p)}" for i, p in enumerate(paths)}
+        found = self.shell.sections(commands) if paths else {}
+        out: dict[str, str | None] = {}
+        for index, path in enumerate(paths):
+            body = found.get(str(index), "")
+            out[path] = body[2:] if body.startswith("y\n") else None
+        return out
+
+    def compare_files(self) -> str:
+        """The unified diff of each sidecar file whose content would change, device -> candidate."""
+        if not self.files:
+            return ""
+        running = self.read_files([f.path for f in self.files])
+        return "".join(sidecars.file_diff(f.path, running[f.path], f.text) for f in self.files)
+
+    def commit_blocks(self, candidate: Candidate) -> dict[str, list[str]]:
+        """The payload blocks every commit script takes after its own: what confirm saves, the files."""
+        startup = self.startup if self.startup is not None else candidate.text
+        saved = startup.splitlines() if candidate.mode is CandidateMode.REPLACE else []
+        return {"startup_next": saved, **sidecars.commit_blocks(self.files)}
+
     def discard(self) -> None:
+        self.files, self.startup = (), None
         candidate, self.candidate = self.candidate, None
         if candidate is not None and candidate.remote_path and self.shell.transport.is_alive():
             self.shell.run(f"rm -f {shlex.quote(candidate.remote_path)}")
@@ -178,11 +231,13 @@ class ConfigSession:
                 self._commit_classic(candidate, revert, token, message)
         finally:
             self.shell.forget_running()
-        self.candidate = None
+        self.candidate, self.files, self.startup = None, (), None
 
     def raise_for(self, result: CommandResult) -> None:
         if result.exit_status == ScriptExit.PENDING:
             raise CommitError(result.details)
+        if result.exit_status == ScriptExit.FILES_FAILED:
+            raise CommitError(f"a sidecar file was refused; the previous config and files stay:\n{result.details}")
         if result.exit_status == ScriptExit.LOCKED:
             raise LockError(f"another config operation holds {self.options.work_dir}/lock: {result.details}")
         if result.exit_status == ScriptExit.APPLY_FAILED:
@@ -216,7 +271,8 @@ class ConfigSession:
                 self.now(),
                 scripts.TIMER,
                 message,
-            )
+            ),
+            stdin=scripts.payload(token, **self.commit_blocks(candidate)),
         )
         self.raise_for(result)
 
@@ -224,7 +280,14 @@ class ConfigSession:
     def confirm(self) -> None:
         options = self.options
         result = self.shell.run(
-            scripts.locked(scripts.CONFIRM, options.work_dir, options.lock_timeout, options.vtysh, self.now())
+            scripts.locked(
+                scripts.CONFIRM,
+                options.work_dir,
+                options.lock_timeout,
+                options.vtysh,
+                self.now(),
+                options.startup_config,
+            )
         )
         if result.exit_status == ScriptExit.NO_PENDING:
             raise CommitConfirmException(
@@ -244,7 +307,13 @@ class ConfigSession:
         self.shell.forget_running()
         result = self.shell.run(
             scripts.locked(
-                scripts.ROLLBACK, options.work_dir, options.lock_timeout, options.frr_reload, self.now(), options.vtysh
+                scripts.ROLLBACK,
+                options.work_dir,
+                options.lock_timeout,
+                options.frr_reload,
+                self.now(),
+                options.vtysh,
+                options.startup_config,
             )
         )
         if result.exit_status == ScriptExit.LOCKED:

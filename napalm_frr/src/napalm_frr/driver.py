@@ -65,7 +65,7 @@ class FrrDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no type in
         self._shell = FrrShell(self._transport, self.options)
         self._session = ConfigSession(self._shell)
         #: What this driver does beyond NAPALM's API (see napalm_frr.extensions).
-        self.extensions = FrrExtensions(self._shell, self.options, timeout)
+        self.extensions = FrrExtensions(self._shell, self.options, timeout, self._session)
 
     # -- connection -------------------------------------------------------------------------
     def open(self) -> None:

@@ -43,6 +43,7 @@ class Session(Protocol):
     def now(self) -> str: ...
     def rollback(self) -> None: ...
     def confirm(self) -> None: ...
+    def commit_blocks(self, candidate: Candidate) -> dict[str, list[str]]: ...
 
 
 class LeanApplyError(Exception):
@@ -143,9 +144,20 @@ class LeanCommit:
                 scripts.TIMER,
                 message,
             ),
-            stdin=scripts.payload(token, rollback=running.splitlines(), revert_cmds=undo, apply=sent),
+            stdin=scripts.payload(
+                token,
+                rollback=running.splitlines(),
+                revert_cmds=undo,
+                apply=sent,
+                **self.session.commit_blocks(candidate),
+            ),
         )
-        if result.exit_status in (ScriptExit.PENDING, ScriptExit.LOCKED, ScriptExit.BAD_PAYLOAD):
+        if result.exit_status in (
+            ScriptExit.PENDING,
+            ScriptExit.LOCKED,
+            ScriptExit.BAD_PAYLOAD,
+            ScriptExit.FILES_FAILED,
+        ):
             self.session.raise_for(result)
         if result.exit_status == ScriptExit.APPLY_FAILED:  # the timer could not start: nothing changed
             raise LeanApplyError(result.details)

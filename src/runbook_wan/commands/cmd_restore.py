@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from nornir.core import Nornir
 
     from runbook_wan.context import RunContext
+    from runbook_wan.model.platform import PlatformSpec
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -56,15 +57,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     rollback.set_defaults(handler=run_rollback)
 
 
-def _fleet(args: argparse.Namespace, limit: str | None) -> tuple[list[str], Nornir]:
-    """The selected sites and a Nornir over them; the intents are loaded once."""
+def _fleet(args: argparse.Namespace, limit: str | None) -> tuple[list[str], Nornir, dict[str, PlatformSpec]]:
+    """The selected sites, a Nornir over them and each site's platform; the intents are loaded once."""
     from runbook_wan.model.loader import load_estate
     from runbook_wan.selection.limit import select_sites
     from runbook_wan.tasks.fleet import open_fleet
 
     estate, _ = load_estate(args.intents, args.platforms)
     sites = select_sites(estate, limit)
-    return sites, open_fleet(estate, sites, args.inventory, args.workers)
+    platforms = {s: estate.platforms[estate.sites[s].platform] for s in sites}
+    return sites, open_fleet(estate, sites, args.inventory, args.workers), platforms
 
 
 def _report(ctx: RunContext, aggregated: object, sites: list[str]) -> ExitCode:
@@ -87,10 +89,10 @@ def run_backup(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     from runbook_wan.tasks.backup import BackupStore
     from runbook_wan.tasks.restore import backup_site
 
-    sites, nornir = _fleet(args, args.limit)
+    sites, nornir, platforms = _fleet(args, args.limit)
     store = BackupStore(ctx.state_dir / "backups", ctx.redactor)
     try:
-        result = nornir.run(task=backup_site, store=store, label="manual", on_failed=True)
+        result = nornir.run(task=backup_site, store=store, label="manual", platforms=platforms, on_failed=True)
     finally:
         nornir.close_connections(on_good=True, on_failed=True)
     return _report(ctx, result, sites)
@@ -132,7 +134,7 @@ def run_rollback(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
                 )
             ]
         )
-    sites, nornir = _fleet(args, args.site if args.site else args.limit)
+    sites, nornir, platforms = _fleet(args, args.site if args.site else args.limit)
     store = BackupStore(ctx.state_dir / "backups", ctx.redactor)
     lab_secrets = ctx.state_dir / "lab" / "secrets.yaml"
     resolver = SecretResolver(ctx.redactor, extra_files=[lab_secrets] if lab_secrets.is_file() else [])
@@ -140,7 +142,13 @@ def run_rollback(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     label = time.strftime("rollback-%Y%m%dT%H%M%S")
     try:
         result = nornir.run(
-            task=restore_site, store=store, resolver=resolver, backups=chosen, label=label, on_failed=True
+            task=restore_site,
+            store=store,
+            resolver=resolver,
+            backups=chosen,
+            label=label,
+            platforms=platforms,
+            on_failed=True,
         )
     finally:
         nornir.close_connections(on_good=True, on_failed=True)

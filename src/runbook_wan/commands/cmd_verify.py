@@ -78,7 +78,7 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
             else SiteHealth(site=site, state=SiteState.UNKNOWN, error="no result")
         )
     configs = Path(args.configs)
-    agents = agent_sites(sites, read_hosts_file(Path(args.inventory)), configs)
+    agents = agent_sites(estate, sites, read_hosts_file(Path(args.inventory)), configs)
     steering = check_sites(estate, agents.endpoints, configs, args.workers)
     for entry in health:
         entry.steering = steering.get(entry.site)

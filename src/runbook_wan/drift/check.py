@@ -16,12 +16,11 @@ from runbook_wan.credentials.redact import Redactor
 from runbook_wan.credentials.resolver import SecretResolver
 from runbook_wan.credentials.tokens import token_names
 from runbook_wan.drift.model import DriftResult, DriftStatus
-from runbook_wan.drift.steered import SteeredSequences, agent_policy_suffix
 from runbook_wan.drift.store import DriftStore
 from runbook_wan.drift.task import DriftJob, drift_site
 from runbook_wan.model.estate import Estate
-from runbook_wan.plan.model import sha256
-from runbook_wan.render.writer import config_path
+from runbook_wan.plan.model import site_digest
+from runbook_wan.render.writer import SUFFIX, SiteFiles, artifact_path
 from runbook_wan.results import Diagnostic, DiagnosticError
 from runbook_wan.tasks.fleet import open_fleet
 
@@ -32,21 +31,27 @@ def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def intended_configs(configs_dir: Path, sites: list[str]) -> dict[str, str]:
-    """``configs/<site>.cfg`` of every site; every missing file is reported at once."""
-    missing = [s for s in sites if not config_path(configs_dir, s).is_file()]
+def intended_files(estate: Estate, configs_dir: Path, sites: list[str]) -> dict[str, SiteFiles]:
+    """``configs/<site>.cfg`` of every site and the artifacts its platform has beside it
+    (``.nft``, ``.agent.json``); every missing file is reported at once."""
+    wanted = {s: [SUFFIX, *(a.suffix for a in estate.platforms[estate.sites[s].platform].artifacts)] for s in sites}
+    missing = [artifact_path(configs_dir, s, x) for s, suffixes in wanted.items() for x in suffixes]
+    missing = [path for path in missing if not path.is_file()]
     if missing:
         raise DiagnosticError(
             [
                 Diagnostic(
                     "drift-no-config",
-                    f"{config_path(configs_dir, s)} not found: nothing to compare {s} with",
+                    f"{path} not found: nothing to compare the device with",
                     hint="run `runbook.py render` (and commit configs/), or pass --configs DIR",
                 )
-                for s in missing
+                for path in missing
             ]
         )
-    return {s: config_path(configs_dir, s).read_text(encoding="utf-8") for s in sites}
+    return {
+        s: {x: artifact_path(configs_dir, s, x).read_text(encoding="utf-8") for x in suffixes}
+        for s, suffixes in wanted.items()
+    }
 
 
 def register_secrets(configs: dict[str, str], state_dir: Path, redactor: Redactor) -> None:
@@ -70,34 +75,19 @@ def register_secrets(configs: dict[str, str], state_dir: Path, redactor: Redacto
         resolver.lookup(name)  # checked, then registered: the device shows the value, the diff its token
 
 
-def agent_policies(estate: Estate, configs_dir: Path, sites: list[str]) -> dict[str, str]:
-    """The agent policy beside each site's config, where its platform has one and it exists."""
-    found = {}
-    for site in sites:
-        suffix = agent_policy_suffix(estate.platforms[estate.sites[site].platform])
-        path = configs_dir / f"{site}{suffix}" if suffix else None
-        if path is not None and path.is_file():
-            found[site] = path.read_text(encoding="utf-8")
-    return found
-
-
-def jobs_for(
-    estate: Estate, configs: dict[str, str], source: str, policies: dict[str, str] | None = None
-) -> dict[str, DriftJob]:
-    """``policies``: each site's agent policy text, so the agent's steering is not called drift."""
+def jobs_for(estate: Estate, sites: dict[str, SiteFiles], source: str) -> dict[str, DriftJob]:
     checked_at = now_iso()
-    policies = policies or {}
     return {
         site: DriftJob(
             site=site,
-            intended=text,
+            intended=files[SUFFIX],
             platform=estate.platforms[estate.sites[site].platform],
             checked_at=checked_at,
             source=source,
-            intended_sha256=sha256(text),
-            steered=SteeredSequences.from_policy(policies[site]) if site in policies else None,
+            intended_sha256=site_digest(files),
+            files={suffix: text for suffix, text in files.items() if suffix != SUFFIX},
         )
-        for site, text in configs.items()
+        for site, files in sites.items()
     }
 
 
@@ -130,13 +120,13 @@ def check_drift(
     source: str = "drift",
     save: bool = True,
 ) -> list[DriftResult]:
-    """Compare every selected site's running config with ``configs_dir/<site>.cfg``; keep each result."""
-    configs = intended_configs(configs_dir, sites)
-    register_secrets(configs, state_dir, redactor)
+    """Compare every selected site's running config with ``configs_dir/<site>.cfg`` (and its files
+    with the artifacts beside it); keep each result."""
+    files = intended_files(estate, configs_dir, sites)
+    register_secrets({s: f[SUFFIX] for s, f in files.items()}, state_dir, redactor)
     nornir = open_fleet(estate, sites, inventory_dir, workers)
     try:
-        policies = agent_policies(estate, configs_dir, sites)
-        results = run_on(nornir, jobs_for(estate, configs, source, policies), redactor)
+        results = run_on(nornir, jobs_for(estate, files, source), redactor)
     finally:
         nornir.close_connections(on_good=True, on_failed=True)
     if save:

@@ -10,7 +10,8 @@ from runbook_wan.plan.diff import Hunk, count_changes, render_unified
 
 
 class DriftStatus(StrEnum):
-    #: The device runs exactly the lines of ``configs/<site>.cfg`` (comments and device banners aside).
+    #: The device runs exactly the lines of ``configs/<site>.cfg`` (comments and device banners aside)
+    #: and holds its artifact files as rendered; an edge agent's order of next hops aside.
     IN_SYNC = "in_sync"
     #: Lines differ: ``-`` in configs/ but missing on the device, ``+`` on the device but not in configs/.
     DRIFT = "drift"
@@ -33,15 +34,23 @@ class DriftResult:
     lines_removed: int = 0
     intended_sha256: str | None = None
     error: str = ""
+    #: Steering groups the edge agent runs in another order than rendered (not drift), in words.
+    steered: list[str] = field(default_factory=list)
 
     @classmethod
     def from_hunks(
-        cls, site: str, hunks: list[Hunk], checked_at: str, source: str, intended_sha256: str | None
+        cls,
+        site: str,
+        hunks: list[Hunk],
+        checked_at: str,
+        source: str,
+        intended_sha256: str | None,
+        steered: list[str] | None = None,
     ) -> DriftResult:
         added, removed = count_changes(hunks)
         sections: list[str] = []
         for hunk in hunks:
-            where = " › ".join(p.strip() for p in hunk.parents) or "(top level)"
+            where = hunk.where or "(top level)"
             if where not in sections:
                 sections.append(where)
         return cls(
@@ -54,6 +63,7 @@ class DriftResult:
             lines_added=added,
             lines_removed=removed,
             intended_sha256=intended_sha256,
+            steered=list(steered or []),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -68,6 +78,7 @@ class DriftResult:
             "diff": list(self.diff),
             "intended_sha256": self.intended_sha256,
             "error": self.error,
+            "steered": list(self.steered),
         }
 
     @classmethod
@@ -83,4 +94,5 @@ class DriftResult:
             lines_removed=int(data.get("lines_removed", 0)),
             intended_sha256=data.get("intended_sha256"),
             error=str(data.get("error", "")),
+            steered=[str(x) for x in data.get("steered", [])],
         )

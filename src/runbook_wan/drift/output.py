@@ -50,8 +50,17 @@ def to_json(results: list[DriftResult]) -> str:
     return json.dumps(to_dict(results), indent=2, ensure_ascii=False) + "\n"
 
 
+def steered_lines(results: list[DriftResult]) -> list[str]:
+    """``chi-021: class voice on secondary_dia (sequences 45/50/55)``: the edge agents' moves (not drift)."""
+    return [f"{r.site}: {words}" for r in results for words in r.steered]
+
+
 def to_markdown(results: list[DriftResult]) -> str:
     out = ["### Runbook drift\n", f"**{headline(results)}**\n"]
+    steered = steered_lines(results)
+    if steered:
+        out += ["Steered by the sites' edge agents (a live order of next hops, not drift):", ""]
+        out += [f"- {text}" for text in steered] + [""]
     flagged = [r for r in results if r.status is not DriftStatus.IN_SYNC]
     if flagged:
         out += ["| site | status | + | − | sections |", "|---|---|---:|---:|---|"]
@@ -96,4 +105,6 @@ def print_terminal(results: list[DriftResult], console: MaskedConsole) -> None:
         )
     console.print()
     console.print(table)
+    for line in steered_lines(results):
+        console.print(Text(f"steered (not drift): {line}", style="dim"))
     console.print(headline(results), markup=False)

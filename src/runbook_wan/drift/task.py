@@ -1,17 +1,18 @@
-"""Nornir task: read one device's running config through NAPALM and compare it (see :mod:`.compare`)."""
+"""Nornir task: read one device's running config (and its artifact files) through NAPALM and compare
+them (see :mod:`.compare`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nornir.core.task import Result, Task
 
 from runbook_wan.credentials.redact import Redactor
-from runbook_wan.drift.compare import compare, mask_unknown_secrets
+from runbook_wan.drift.compare import compare, compare_files, mask_unknown_secrets
 from runbook_wan.drift.model import DriftResult, DriftStatus
-from runbook_wan.drift.steered import SteeredSequences
 from runbook_wan.model.platform import PlatformSpec
 from runbook_wan.tasks.connection import device
+from runbook_wan.tasks.sidecars import read_device_files
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,8 @@ class DriftJob:
     checked_at: str
     source: str
     intended_sha256: str | None = None
-    #: The edge agent's sequences (from the site's agent policy): their nexthop order is the agent's.
-    steered: SteeredSequences | None = None
+    #: The platform's artifacts beside the config, by suffix (``.nft``, ``.agent.json``).
+    files: dict[str, str] = field(default_factory=dict)
 
 
 def _running(task: Task, sanitized: bool) -> str:
@@ -43,8 +44,11 @@ def drift_site(task: Task, jobs: dict[str, DriftJob], redactor: Redactor) -> Res
 
     try:
         running = redactor.mask(_running(task, sanitized=False))
+        files = read_device_files(device(task), job.platform, list(job.files)) if job.files else {}
     except Exception as exc:  # noqa: BLE001 - per-site boundary: an unreachable site is reported, never a crash
         return unreachable(exc)
+    file_hunks = compare_files(job.files, {k: None if v is None else redactor.mask(v) for k, v in files.items()})
+    policy = job.files.get(_agent_suffix(job.platform) or "")
     result = compare(
         job.site,
         job.intended,
@@ -53,7 +57,8 @@ def drift_site(task: Task, jobs: dict[str, DriftJob], redactor: Redactor) -> Res
         checked_at=job.checked_at,
         source=job.source,
         intended_sha256=job.intended_sha256,
-        steered=job.steered,
+        agent_policy=policy,
+        extra=file_hunks,
     )
     if result.status is DriftStatus.DRIFT:
         # The diff will show device lines: take out any secret value the redactor does not know.
@@ -69,6 +74,12 @@ def drift_site(task: Task, jobs: dict[str, DriftJob], redactor: Redactor) -> Res
             checked_at=job.checked_at,
             source=job.source,
             intended_sha256=job.intended_sha256,
-            steered=job.steered,
+            agent_policy=policy,
+            extra=file_hunks,
         )
     return Result(host=task.host, result=result)
+
+
+def _agent_suffix(platform: PlatformSpec) -> str | None:
+    artifact = platform.artifact("agent_policy")
+    return artifact.suffix if artifact is not None else None

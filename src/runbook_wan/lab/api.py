@@ -59,6 +59,7 @@ class Lab:
         redactor: Redactor | None = None,
         require_ready: bool = True,
         relay: str | None = None,
+        relay_roles: frozenset[str] | None = None,
     ) -> Lab:
         """Build and boot the lab. Raises :class:`DiagnosticError` if it is not ready in time
         (with ``require_ready``; the lab stays up for inspection, call :meth:`down`)."""
@@ -72,6 +73,7 @@ class Lab:
             management_network=management_network,
             timeout=timeout,
             relay=relay,
+            relay_roles=relay_roles,
         )
         result = builder.up(options, redactor or Redactor())
         if require_ready and not result.ready:

@@ -80,6 +80,8 @@ class UpOptions:
     #: Sites (a --limit expression) whose DIAs also run through the relay, so ``lab impair`` can
     #: delay them (wireless circuits always do). Costs the relay's CPU for all their traffic.
     relay: str | None = None
+    #: With ``relay``: only circuits of these roles (None: every DIA).
+    relay_roles: frozenset[str] | None = None
     #: Start the SD-WAN edge agent on every site (it idles until a policy file arrives).
     agents: bool = True
     workers: int = DEFAULT_WORKERS
@@ -311,7 +313,7 @@ def up(options: UpOptions, redactor: Redactor, step: Callable[[str], None] | Non
     estate, _ = load_estate(options.intents, options.platforms_dir)
     facts, _ = build_estate_facts(estate, select_sites(estate, options.limit))
     relayed = frozenset(select_sites(estate, options.relay)) & set(facts) if options.relay else frozenset()
-    topo = build_topology(estate, facts, options.prefix, options.management_network, relayed)
+    topo = build_topology(estate, facts, options.prefix, options.management_network, relayed, options.relay_roles)
     layout = state.layout(options.state_dir)
     layout.ensure()
     previous = state.load_optional(options.state_dir)

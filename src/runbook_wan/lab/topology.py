@@ -209,7 +209,11 @@ def _lab_checks(estate: Estate, facts: dict[str, SiteFacts]) -> list[Diagnostic]
 
 
 def _circuit_links(
-    prefix: str, site: SiteFacts, impairments: dict[str, dict[str, float]], relay_all: bool = False
+    prefix: str,
+    site: SiteFacts,
+    impairments: dict[str, dict[str, float]],
+    relay_all: bool = False,
+    relay_roles: frozenset[str] | None = None,
 ) -> list[CircuitLink]:
     per_provider = Counter(c.provider for c in site.circuits)
     links = []
@@ -217,7 +221,7 @@ def _circuit_links(
         base = site.site if per_provider[circuit.provider] == 1 else f"{site.site}-{circuit.interface}"
         prefixlen = circuit.address.split("/")[1]
         profile = impairments.get(circuit.media)
-        if profile is None and relay_all:
+        if profile is None and relay_all and (relay_roles is None or circuit.role in relay_roles):
             profile = CLEAN_RELAY
         relay = impairment = None
         if profile is not None:
@@ -280,6 +284,7 @@ def _site_node(
     impairments: dict[str, dict[str, float]],
     classes: list[ClassTraffic],
     relay_all: bool,
+    relay_roles: frozenset[str] | None = None,
 ) -> SiteNode:
     lans = [
         LanLink(
@@ -292,7 +297,7 @@ def _site_node(
         )
         for lan in site.lan_segments
     ]
-    circuits = _circuit_links(prefix, site, impairments, relay_all)
+    circuits = _circuit_links(prefix, site, impairments, relay_all, relay_roles)
     daemons = [*SITE_DAEMONS, *(["bfdd"] if any(c.bfd for c in circuits) else [])]
     return SiteNode(
         site=site.site,
@@ -343,11 +348,13 @@ def build_topology(
     prefix: str = naming.DEFAULT_PREFIX,
     management_network: str | None = None,
     relayed_sites: frozenset[str] = frozenset(),
+    relayed_roles: frozenset[str] | None = None,
 ) -> Topology:
     """The lab for the sites in ``facts``. Raises :class:`DiagnosticError` if it cannot be built.
 
     ``relayed_sites`` run every circuit through the relay (not only wireless ones), so that
-    ``lab impair`` can delay their DIAs too; it costs the relay's CPU for all their traffic."""
+    ``lab impair`` can delay their DIAs too; it costs the relay's CPU for all their traffic.
+    ``relayed_roles`` narrows that to these circuit roles (None: every circuit)."""
     naming.check_prefix(prefix)
     problems = _lab_checks(estate, facts)
     if not facts:
@@ -376,6 +383,7 @@ def build_topology(
             impairments,
             _class_traffic(estate, f, targets, str(reach.hub)),
             sid in relayed_sites,
+            relayed_roles,
         )
         for sid, f in sorted(facts.items())
     }

@@ -89,6 +89,14 @@ class ArtifactDevice(IntentModel):
     )
 
 
+class SteeredLines(IntentModel):
+    """How the running config shows what the edge agent changes at run time: the next hop of each
+    policy-routing sequence of a steering group. Drift and deploy keep the agent's order (docs/agent.md)."""
+
+    sequence: LinePattern = Field(description="A sequence's line, with {map} and {seq}: 'pbr-map {map} seq {seq}'.")
+    nexthop: LinePattern = Field(description="Its next-hop line inside it, with {nexthop}: ' set nexthop {nexthop}'.")
+
+
 class Artifact(IntentModel):
     """A file rendered per site beside ``configs/<site>.cfg``, deployed in the same commit."""
 
@@ -102,6 +110,10 @@ class Artifact(IntentModel):
     sections: list[Word] = Field(default_factory=list, description="Sections in render order (source: templates).")
     comment: Literal["!", "#"] = Field(default="#", description="Comment leader of the file's language.")
     device: ArtifactDevice
+    steers: SteeredLines | None = Field(
+        default=None,
+        description="agent_policy: the config lines the agent rewrites at run time (not drift; kept by deploy).",
+    )
 
     @model_validator(mode="after")
     def _templated(self) -> Artifact:

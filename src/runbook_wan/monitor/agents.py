@@ -35,7 +35,7 @@ def file_sd(estate: Estate, found: AgentSites) -> list[dict[str, Any]]:
 
 
 def targets_text(estate: Estate, inventory: Path, configs: Path) -> tuple[str, AgentSites]:
-    found = agent_sites(estate.site_ids(), read_hosts_file(inventory), configs)
+    found = agent_sites(estate, estate.site_ids(), read_hosts_file(inventory), configs)
     return json.dumps(file_sd(estate, found), indent=2) + "\n", found
 
 

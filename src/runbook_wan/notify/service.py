@@ -281,7 +281,8 @@ def serve(notifier: Notifier, options: ServeOptions, sock: socket.socket, public
     # clock has stopped (Ctrl-C still ends as an interruption).
     previous = signal.signal(signal.SIGTERM, lambda _sig, _frame: log.info("stopped by SIGTERM"))
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        with notifier.store.kept_open():
+            uvicorn.Server(config).run(sockets=[sock])
     finally:
         if inbound is not None and public is not None:
             inbound[0].should_exit = True

@@ -128,8 +128,8 @@ class InboundStore:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        # Opened like every store (read-only folders, clear errors: ops.sqlite_open).
-        with session(self.path, readonly=self.readonly) as db:
+        # Opened like every store (read-only folders, clear errors, WAL with synchronous=NORMAL: ops.sqlite_open).
+        with session(self.path, readonly=self.readonly, wal=True) as db:
             yield db
 
     # --- reply codes ---------------------------------------------------------------------------

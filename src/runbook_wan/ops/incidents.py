@@ -44,7 +44,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from runbook_wan.ops.sqlite_open import StoreError, connect, describe, transaction
+from runbook_wan.ops.sqlite_open import StoreError, connect, describe, prepare_writer, transaction
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS incidents (
@@ -562,7 +562,7 @@ class IncidentStore:
             tables = _tables(db)
             if "incidents" not in tables and (tables - _NEIGHBOURS or not create):
                 raise _not_a_store(path, tables)
-            db.execute("PRAGMA journal_mode=WAL")
+            prepare_writer(db)
             db.executescript(_SCHEMA)
             _add_missing_columns(db)
             db.commit()
@@ -580,13 +580,28 @@ class IncidentStore:
             raise describe(sqlite3.DatabaseError("database disk image is malformed"), self.path, "checking")
 
     @contextmanager
+    def kept_open(self) -> Iterator[None]:
+        """Hold one idle connection while a long-running writer (the notifier) works.
+
+        Every method opens and closes its own connection; when the last one closes, SQLite
+        checkpoints the write-ahead log and removes it, with an fsync, after every transaction.
+        An idle connection held open keeps the log between transactions (checkpoints then happen
+        as the log grows).
+        """
+        db = connect(self.path, readonly=self.readonly)
+        try:
+            yield
+        finally:
+            db.close()
+
+    @contextmanager
     def batch(self, doing: str = "writing") -> Iterator[IncidentBatch]:
         """One transaction for several changes: all are written when the block ends, or none (on any error).
 
         ``doing`` names it in errors; ``"reading"`` (or ``"checking"``) takes no write lock.
         """
         write = doing not in ("reading", "checking")
-        with transaction(self.path, readonly=self.readonly, doing=doing, write=write) as db:
+        with transaction(self.path, readonly=self.readonly, doing=doing, write=write, wal=True) as db:
             yield IncidentBatch(db, self.id_digits, self.draw)
 
     # --- reading -------------------------------------------------------------------------------

@@ -4,6 +4,11 @@ A reviewer seeing ``- neighbor 100.64.0.86 route-map RM-PRIMARY-IN in`` must als
 ``router bgp 65021`` and ``address-family ipv4 unicast`` lines it belongs to. Hunks are cut so
 each one lives under a single parent chain, and that chain is printed as leading context
 (``⋮`` marks the lines skipped between the parent and the hunk).
+
+A site's artifacts beside its config (``.nft``, ``.agent.json``) are diffed the same way; their
+hunks carry the artifact's suffix (``Hunk.file``), which heads their parent chain. JSON nests by
+braces, not by keywords, so a JSON hunk's parents are named by their keys and each list item by
+its ``name`` or ``role`` (``.agent.json › classes › voice › sla``).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Literal
 
-from runbook_wan.plan.hierarchy import parent_chains
+from runbook_wan.plan.hierarchy import json_labels, parent_chains
 
 Op = Literal[" ", "+", "-", "~"]  # "~" marks skipped lines between a parent and the hunk body
 
@@ -29,6 +34,13 @@ class DiffLine:
 class Hunk:
     parents: list[str]
     lines: list[DiffLine] = field(default_factory=list)
+    #: The artifact the hunk belongs to, by suffix (``.agent.json``); "" for the device config.
+    file: str = ""
+
+    @property
+    def where(self) -> str:
+        """The parent chain in words: ``router bgp 65021 › address-family ipv4 unicast``."""
+        return " › ".join([self.file] * bool(self.file) + [p.strip() for p in self.parents if p.strip()])
 
     def _span(self, attr: str, ops: str) -> tuple[int, int]:
         body = [getattr(line, attr) for line in self.lines if line.op in ops and getattr(line, attr) is not None]
@@ -41,7 +53,7 @@ class Hunk:
         head = f"@@ -{old_start},{old_count} +{new_start},{new_count} @@"
         if not (old_count or new_count):  # a device's diff carries no line numbers
             head = "@@"
-        where = " › ".join(p.strip() for p in self.parents)
+        where = self.where
         return f"{head} {where}" if where else head
 
 
@@ -72,10 +84,20 @@ def _entries(
     return out
 
 
-def config_diff(old: str, new: str, context: int = 2, comment: str = "!") -> list[Hunk]:
-    """Hunks turning ``old`` into ``new``, each headed by its changed lines' parent chain."""
+def config_diff(old: str, new: str, context: int = 2, comment: str = "!", file: str = "") -> list[Hunk]:
+    """Hunks turning ``old`` into ``new``, each headed by its changed lines' parent chain.
+
+    ``file``: the artifact's suffix (``.nft``, ``.agent.json``; "" for the config); a ``.json``
+    file's parents are named by :func:`~runbook_wan.plan.hierarchy.json_labels`.
+    """
     a, b = old.splitlines(), new.splitlines()
     chains_a, chains_b = parent_chains(a, comment), parent_chains(b, comment)
+    if file.endswith(".json"):
+        names_a, names_b = json_labels(a), json_labels(b)
+    elif file:  # brace-nested text (nftables): "chain prerouting {" is called "chain prerouting"
+        names_a, names_b = ([line.rstrip().removesuffix("{").rstrip() for line in x] for x in (a, b))
+    else:
+        names_a, names_b = a, b
     hunks: list[Hunk] = []
     matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
     for group in matcher.get_grouped_opcodes(context):
@@ -87,14 +109,15 @@ def config_diff(old: str, new: str, context: int = 2, comment: str = "!") -> lis
                 pending.append(entry)
                 continue
             src = a if entry.in_old else b
-            key = tuple(src[i] for i in entry.chain)
+            names = names_a if entry.in_old else names_b
+            key = tuple(names[i] for i in entry.chain)
             if current is not None and key == current_key:
                 current.lines += [_line(e) for e in pending]
             else:
                 if current is not None:
                     current.lines += [_line(e) for e in pending[:context]]
                     pending = pending[context:]
-                current = Hunk(parents=list(key))
+                current = Hunk(parents=list(key), file=file)
                 current_key = key
                 hunks.append(current)
                 lead = pending[-context:] if context else []

@@ -33,3 +33,48 @@ def parent_chains(lines: list[str], comment: str = "!") -> list[tuple[int, ...]]
         chains.append(tuple(stack))
         stack.append(index)
     return chains
+
+
+#: Keys that name a JSON object in a list (a class by its name, a circuit by its role).
+_NAME_KEYS = ("name", "role", "site")
+_OPENERS = ("{", "[")
+
+
+def json_labels(lines: list[str]) -> list[str]:
+    """For each line of indented JSON, what to call it as a parent: a key's name for ``"sla": {``,
+    the object's ``name``/``role`` for a bare ``{`` in a list, else ``[n]`` (its place in the list);
+    "" for the document's own opening brace.
+
+    Other lines keep their text (they are never parents).
+    """
+    labels = [line.strip() for line in lines]
+    counters: dict[int, int] = {}  # indent of a list's items -> items seen so far
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        indent = _indent(line)
+        if stripped.startswith(('"', "}", "]")) or not stripped:
+            for deeper in [i for i in counters if i > indent]:
+                del counters[deeper]
+        if stripped.startswith('"') and stripped.rstrip(",").endswith(_OPENERS):
+            labels[index] = stripped.split('"')[1]
+        elif stripped.rstrip(",") in _OPENERS:
+            place = counters.get(indent, 0)
+            counters[indent] = place + 1
+            # the document itself needs no name
+            labels[index] = "" if indent == 0 else _object_name(lines, index, indent) or f"[{place}]"
+    return labels
+
+
+def _object_name(lines: list[str], start: int, indent: int) -> str | None:
+    """The ``name``-like key of the object opened at ``start`` (its direct members only)."""
+    for line in lines[start + 1 :]:
+        here = _indent(line)
+        if here <= indent:
+            return None
+        if here == indent + 2:
+            stripped = line.strip()
+            for key in _NAME_KEYS:
+                prefix = f'"{key}": "'
+                if stripped.startswith(prefix):
+                    return stripped[len(prefix) :].rstrip(",").rstrip('"')
+    return None

@@ -20,6 +20,18 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def site_digest(files: dict[str, str]) -> str:
+    """The hash of a site's rendered files (``.cfg`` plus artifacts): what a pinned plan holds.
+
+    A site with only a config hashes as its config, so hashes of platforms without artifacts are
+    unchanged; with artifacts, the hash covers every file and its suffix.
+    """
+    if set(files) <= {".cfg"}:
+        return sha256(files.get(".cfg", ""))
+    parts = "".join(f"{suffix}\0{sha256(text)}\n" for suffix, text in sorted(files.items()))
+    return sha256(parts)
+
+
 @dataclass
 class SitePlan:
     site: str
@@ -28,6 +40,8 @@ class SitePlan:
     hunks: list[Hunk] = field(default_factory=list)
     old_sha256: str | None = None
     new_sha256: str | None = None
+    #: Which of the site's files change, by suffix (``.cfg``, ``.nft``, ``.agent.json``).
+    files: list[str] = field(default_factory=list)
 
     @property
     def added_lines(self) -> int:

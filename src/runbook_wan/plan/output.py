@@ -32,6 +32,7 @@ def to_dict(plan: Plan) -> dict[str, Any]:
                 "lines_removed": s.removed_lines,
                 "old_sha256": s.old_sha256,
                 "new_sha256": s.new_sha256,
+                "files": list(s.files),
                 "diff": render_unified(s.hunks),
             }
             for s in plan.sites
@@ -41,6 +42,22 @@ def to_dict(plan: Plan) -> dict[str, Any]:
 
 def to_json(plan: Plan) -> str:
     return json.dumps(to_dict(plan), indent=2, sort_keys=False) + "\n"
+
+
+def artifact_counts(plan: Plan) -> dict[str, int]:
+    """Sites whose artifact (``.agent.json``, ``.nft``) changes, by suffix; the config (``.cfg``) aside."""
+    counts: dict[str, int] = {}
+    for s in plan.sites:
+        for suffix in s.files:
+            if suffix != ".cfg":
+                counts[suffix] = counts.get(suffix, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def artifact_line(plan: Plan) -> str:
+    """``artifacts: .agent.json at 12 site(s), .nft at 1 site(s)``, or "" when none changes."""
+    counts = artifact_counts(plan)
+    return ("artifacts: " + ", ".join(f"{k} at {n} site(s)" for k, n in counts.items())) if counts else ""
 
 
 def headline(plan: Plan) -> str:
@@ -90,9 +107,9 @@ def print_terminal(plan: Plan, console: MaskedConsole, diffs: bool = True) -> No
     for s in plan.sites:
         if s.change is Change.UNCHANGED or not diffs:
             continue
-        console.print(
-            Text(f"\n{s.site} ({s.platform}): {s.change.value} +{s.added_lines} -{s.removed_lines}", style="bold")
-        )
+        files = f" [{', '.join(s.files)}]" if set(s.files) - {".cfg"} else ""
+        title = f"\n{s.site} ({s.platform}): {s.change.value} +{s.added_lines} -{s.removed_lines}{files}"
+        console.print(Text(title, style="bold"))
         for line in render_unified(s.hunks):
             console.print(Text(line, style=_STYLE.get(line[:1], "")))
     table = Table(title="Plan summary", show_edge=False)
@@ -102,4 +119,6 @@ def print_terminal(plan: Plan, console: MaskedConsole, diffs: bool = True) -> No
     table.add_row(*(str(t[k]) for k in ("added", "changed", "removed", "unchanged", "lines_added", "lines_removed")))
     console.print()
     console.print(table)
+    if artifact_line(plan):
+        console.print(artifact_line(plan), markup=False)
     console.print(headline(plan), markup=False)

@@ -77,7 +77,8 @@ BY_COMMAND: dict[str, dict[ExitCode, str]] = {
         _E.LOCKED: "another rollout holds the lock",
         _E.REVERT_PENDING: "some site lost its connection mid-commit; its device reverts by itself within --revert-in "
         "seconds (wins over 3 and 4)",
-        _E.WIDE_CHANGE: "the pending change exceeds the blast-radius gate; no device touched",
+        _E.WIDE_CHANGE: "the pending change exceeds the blast-radius gate (config or device layer), or pushes a "
+        "secret value review did not see; no device touched",
     },
     "verify": {
         _E.OK: "every selected site is up",

@@ -34,7 +34,7 @@ from runbook_wan.build.cache import read_manifest
 from runbook_wan.build.engine import BuildRequest, BuildResult, build
 from runbook_wan.model.estate import Estate
 from runbook_wan.model.loader import load_estate
-from runbook_wan.model.platform import DEFAULT_PLATFORMS_DIR
+from runbook_wan.model.platform import DEFAULT_PLATFORMS_DIR, artifact_suffixes
 from runbook_wan.model.yaml_source import display_path
 from runbook_wan.plan.baseline import read_baseline
 from runbook_wan.plan.build import build_plan
@@ -42,7 +42,7 @@ from runbook_wan.plan.model import Change, Plan
 from runbook_wan.render.environment import DEFAULT_TEMPLATES_DIR
 from runbook_wan.render.pipeline import RenderResult, render_sites
 from runbook_wan.render.renderer import RenderedConfig
-from runbook_wan.render.writer import SUFFIX, read_configs
+from runbook_wan.render.writer import SUFFIX, read_site_files
 from runbook_wan.results import Diagnostic, DiagnosticError, SourceLocation
 from runbook_wan.review.gate import GateInput, GateVerdict, evaluate
 from runbook_wan.review.gitref import Repo
@@ -309,7 +309,8 @@ def _cached_plan(req: ReviewRequest, cached: tuple[RenderResult, BuildResult]) -
     removed: set[str] = set()
     if req.limit is None and req.configs.is_dir():
         removed = {p.name.removesuffix(SUFFIX) for p in req.configs.glob(f"*{SUFFIX}")} - set(built.regions)
-    baseline = read_baseline(req.configs, None, sites=set(result.selected) | removed)
+    suffixes = artifact_suffixes(result.estate.platforms)
+    baseline = read_baseline(req.configs, None, sites=set(result.selected) | removed, suffixes=suffixes)
     plan = build_plan(result, baseline, f"{req.configs}/", req.limit)
     plan.total_sites = len(built.regions)
     plan.unreached = len(built.selected) - len(built.built)
@@ -317,16 +318,18 @@ def _cached_plan(req: ReviewRequest, cached: tuple[RenderResult, BuildResult]) -
 
 
 def _plan(req: ReviewRequest, result: RenderResult, impact: Impact | None, sides: _Sides, total: int) -> Plan:
+    # Artifacts the platforms declare, now and at the baseline (a dropped artifact shows as removed).
+    suffixes = artifact_suffixes({**(sides.old.platforms if sides.old else {}), **result.estate.platforms})
     if req.snapshot is not None:
-        baseline = read_configs(req.snapshot[1])
+        baseline = read_site_files(req.snapshot[1], suffixes)
         label = req.snapshot_label
     else:
         label = f"{req.configs}/ at {req.against}" if req.against else f"{req.configs}/"
         if sides.incremental and impact is not None:
             wanted = set(result.selected) | {s for s, i in impact.sites.items() if i.state == "removed"}
-            baseline = read_baseline(req.configs, req.against, sites=wanted)
+            baseline = read_baseline(req.configs, req.against, sites=wanted, suffixes=suffixes)
         else:
-            baseline = read_baseline(req.configs, req.against)
+            baseline = read_baseline(req.configs, req.against, suffixes=suffixes)
     plan = build_plan(result, baseline, label, req.limit)
     plan.total_sites = total
     if sides.incremental and impact is not None:

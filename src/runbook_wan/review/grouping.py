@@ -101,10 +101,10 @@ HunkKey = tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
 
 
 def hunk_key(hunk: Hunk, abstract: Abstractor) -> HunkKey:
-    """The change of a hunk without its site: abstracted parents and changed lines (no context)."""
-    parents = tuple(abstract(p.strip()) for p in hunk.parents)
+    """The change of a hunk without its site: its file, abstracted parents and changed lines (no context)."""
+    parents = tuple(abstract(p.strip()) for p in hunk.parents if p.strip())
     lines = tuple((line.op, abstract(line.text)) for line in hunk.lines if line.op in "+-")
-    return parents, lines
+    return ((hunk.file,) if hunk.file else ()) + parents, lines
 
 
 @dataclass
@@ -171,20 +171,32 @@ def parse_device_diff(text: str) -> list[Hunk]:
     """A device's own diff (NAPALM ``compare_config``) as hunks: one per top-level block.
 
     Handles FRR's ``frr-reload`` style (``-``/``+`` changes under `` `` context lines) and unified
-    diffs with ``@@`` headers (other NAPALM drivers).
+    diffs with ``@@`` headers (other NAPALM drivers). A file's own unified diff after the config
+    (``--- /etc/frr/runbook-agent.json``, napalm_frr's sidecar files) gives one hunk per ``@@``,
+    labelled with the file's path.
     """
     hunks: list[Hunk] = []
     current: Hunk | None = None
+    file = ""
     for raw in text.splitlines():
+        if raw.startswith("--- ") and not file.startswith("+"):
+            file = "+" + raw[4:].split("\t")[0].strip()  # "+": the +++ line is still to come
+            current = None
+            continue
+        if raw.startswith("+++ ") and file.startswith("+"):
+            file = file[1:]
+            continue
         if not raw.strip() or raw.startswith(("---", "+++")):
             continue
         if raw.startswith("@@"):
-            current = None
+            current = Hunk(parents=[], file=file) if file else None
+            if current is not None:
+                hunks.append(current)
             continue
         op = raw[0] if raw[0] in "+- " else " "
         body = raw[1:] if raw[0] in "+- " else raw
-        if current is None or not body.startswith(" "):  # a top-level line opens a block
-            current = Hunk(parents=[body] if op == " " else [])
+        if current is None or (not file and not body.startswith(" ")):  # a top-level line opens a block
+            current = Hunk(parents=[body] if op == " " and not file else [], file=file)
             hunks.append(current)
         current.lines.append(DiffLine(_OPS[op], body))
     return [h for h in hunks if _has_changes(h.lines)]

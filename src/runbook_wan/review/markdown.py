@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from runbook_wan.markup.markdown import code, fenced, html_text, text
 from runbook_wan.plan.diff import render_unified
 from runbook_wan.plan.model import Change
+from runbook_wan.plan.output import artifact_counts
 from runbook_wan.results import SourceLocation
 from runbook_wan.review.gate import GateVerdict
 from runbook_wan.review.grouping import Grouping
@@ -107,6 +108,10 @@ def _summary(review: Review) -> list[str]:
         f"| config | {totals['changed']} changed, {totals['added']} added, {totals['removed']} removed, "
         f"{totals['unchanged']} unchanged; {len(groups.groups)} distinct change(s) ({line_counts}) |"
     )
+    artifacts = artifact_counts(plan)
+    if artifacts:
+        what = ", ".join(f"{code(suffix)} at {n} site(s)" for suffix, n in artifacts.items())
+        out.append(f"| artifacts (deployed with the config) | {what} |")
     if review.device is not None:
         dev = review.device
         changed = sum(1 for d in dev.diffs.values() if d.strip())
@@ -270,12 +275,12 @@ def _site_table(review: Review) -> list[str]:
     out = [
         f"<details><summary>Per-site summary ({len(changed)} site(s))</summary>",
         "",
-        "| site | change | platform | + | − |",
-        "|---|---|---|---:|---:|",
+        "| site | change | platform | files | + | − |",
+        "|---|---|---|---|---:|---:|",
     ]
     out += [
         f"| {code(s.site, in_table=True)} | {s.change.value} | {text(s.platform)} "
-        f"| {s.added_lines} | {s.removed_lines} |"
+        f"| {', '.join(code(f, in_table=True) for f in s.files)} | {s.added_lines} | {s.removed_lines} |"
         for s in changed
     ]
     return [*out, "", "</details>", ""]

@@ -1,7 +1,8 @@
 """What Runbook last deployed from this state folder: the deploy gate's baseline.
 
 ``<state>/deployed/configs/<site>.cfg`` holds, per site, the rendered config (secret tokens, never
-values) that site last confirmed or already ran; ``<state>/deployed/intents/`` the intents of the
+values) that site last confirmed or already ran, and its artifacts beside it (``<site>.nft``,
+``<site>.agent.json``); ``<state>/deployed/intents/`` the intents of the
 last rollout that left every site of the estate on its rendered config. ``deploy`` measures its
 change against this record, so the gate sees the change as it reaches the devices, however many
 commits it took to get there.
@@ -17,7 +18,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from runbook_wan.render.writer import SUFFIX, config_path
+from runbook_wan.render.writer import SUFFIX, SiteFiles
 
 
 class DeployedRecord:
@@ -35,19 +36,25 @@ class DeployedRecord:
     def exists(self) -> bool:
         return self.configs.is_dir() and (self.intents / "defaults.yaml").is_file()
 
-    def record(self, configs: dict[str, str], prune: set[str] | None = None) -> None:
-        """Remember the config each site now runs; ``prune``: the estate's sites (forget the others)."""
+    def record(self, sites: dict[str, SiteFiles], prune: set[str] | None = None) -> None:
+        """Remember the files each site now runs (config and artifacts); ``prune``: the estate's sites
+        (forget the others)."""
         self.configs.mkdir(parents=True, exist_ok=True)
-        for site, text in configs.items():
-            path = config_path(self.configs, site)
-            fd, tmp = tempfile.mkstemp(dir=self.configs, prefix=f".{site}.", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-            Path(tmp).replace(path)
+        for site, files in sites.items():
+            for suffix, text in files.items():
+                fd, tmp = tempfile.mkstemp(dir=self.configs, prefix=f".{site}.", suffix=".tmp")
+                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                    handle.write(text)
+                Path(tmp).replace(self.configs / f"{site}{suffix}")
+            for stale in self.configs.glob(f"{site}.*"):
+                if stale.name.removeprefix(site) not in files:  # an artifact the site no longer has
+                    stale.unlink()
         if prune is not None:
             for path in self.configs.glob(f"*{SUFFIX}"):
-                if path.stem not in prune:
-                    path.unlink()
+                site = path.name.removesuffix(SUFFIX)
+                if site not in prune:
+                    for stale in self.configs.glob(f"{site}.*"):
+                        stale.unlink()
 
     def snapshot_intents(self, intents: Path) -> None:
         """Keep a copy of ``intents`` as the state every site now runs (replaced in one rename)."""

@@ -33,7 +33,7 @@ from runbook_wan.context import RunContext
 from runbook_wan.credentials.resolver import SecretResolver
 from runbook_wan.drift.model import DriftStatus
 from runbook_wan.model.estate import Estate
-from runbook_wan.plan.model import sha256
+from runbook_wan.plan.model import site_digest
 from runbook_wan.render.pipeline import RenderResult, render_estate
 from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, Severity, Status
 from runbook_wan.review.model import Review
@@ -61,6 +61,7 @@ from runbook_wan.rollout.resume import PriorRun, check_unchanged, load_prior
 from runbook_wan.rollout.secret_record import SecretComparison, SecretRecord, current, fingerprinter
 from runbook_wan.rollout.wave_drift import check_wave
 from runbook_wan.tasks.backup import BackupStore
+from runbook_wan.tasks.candidate import Artifacts
 from runbook_wan.tasks.deploy_site import SiteJob, StepSink, deploy_site
 from runbook_wan.tasks.fleet import open_fleet
 from runbook_wan.tasks.outcome import Outcome, SiteReport
@@ -192,7 +193,7 @@ class Rollout:
         opts.check_values()
         started = time.monotonic()
         rendered = _validated(opts)
-        hashes = {sid: sha256(cfg.text) for sid, cfg in rendered.configs.items()}
+        hashes = {sid: site_digest(cfg.files) for sid, cfg in rendered.configs.items()}
         resolver = _resolver(opts, self.ctx)
         review = self._review(rendered, resolver)
         if opts.resume:
@@ -349,7 +350,7 @@ class Rollout:
         if not asked:
             return
         started = time.monotonic()
-        previews = preview(nornir, asked)
+        previews = preview(nornir, asked, {site: a for site in asked if (a := _artifacts(rendered, site))})
         gate = device_gate(review, previews, rendered.estate, self.opts.allow_wide_change)
         gate.seconds = round(time.monotonic() - started, 3)
         result.timings["device_gate_s"] = gate.seconds
@@ -442,7 +443,7 @@ class Rollout:
         snapshot once a whole-estate rollout left every site on it."""
         record = DeployedRecord(self.opts.state_dir)
         landed = {
-            site: rendered.configs[site].text
+            site: rendered.configs[site].files
             for site, report in result.sites.items()
             if report.outcome in (Outcome.CHANGED, Outcome.UNCHANGED) and site in rendered.configs
         }
@@ -493,6 +494,8 @@ class Rollout:
                 revert_in=opts.revert_in,
                 gate_timeout=opts.gate_timeout,
                 check_only=opts.check,
+                platform=rendered.estate.platforms[rendered.configs[site].platform],
+                files=dict(rendered.configs[site].sidecars),
             )
             one = nornir.filter(filter_func=lambda host, name=site: host.name == name).with_runner(SerialRunner())
             one = one.with_processors([SiteDone(self.on_site)])
@@ -617,6 +620,12 @@ class LockedError(DiagnosticError):
 
 def _deploy_one(task: Any, jobs: dict[str, SiteJob], backups: BackupStore, sink: Any) -> Any:
     return deploy_site(task, jobs[task.host.name], backups, sink)
+
+
+def _artifacts(rendered: RenderResult, site: str) -> Artifacts | None:
+    """The site's artifact files to deploy with its config (None where its platform has none)."""
+    platform = rendered.estate.platforms[rendered.configs[site].platform]
+    return Artifacts(platform, dict(rendered.configs[site].sidecars)) if platform.artifacts else None
 
 
 def _report_of(site: str, multi: Any, wave: int) -> SiteReport:

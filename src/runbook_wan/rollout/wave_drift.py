@@ -14,7 +14,6 @@ from nornir.core import Nornir
 from runbook_wan.credentials.redact import Redactor
 from runbook_wan.drift.check import jobs_for, run_on
 from runbook_wan.drift.model import DriftResult
-from runbook_wan.drift.steered import agent_policy_suffix
 from runbook_wan.drift.store import DriftStore
 from runbook_wan.render.pipeline import RenderResult
 
@@ -24,13 +23,7 @@ def check_wave(
 ) -> list[DriftResult]:
     if not sites:
         return []
-    policies = {}
-    for site in sites:
-        suffix = agent_policy_suffix(rendered.estate.platforms[rendered.estate.sites[site].platform])
-        if suffix and suffix in rendered.configs[site].sidecars:
-            policies[site] = rendered.configs[site].sidecars[suffix]
-    configs = {s: rendered.configs[s].text for s in sites}
-    jobs = jobs_for(rendered.estate, configs, source=f"deploy {rollout_id}", policies=policies)
+    jobs = jobs_for(rendered.estate, {s: rendered.configs[s].files for s in sites}, source=f"deploy {rollout_id}")
     results = run_on(nornir, jobs, redactor)
     store = DriftStore(state_dir, redactor)
     for found in results:

@@ -116,14 +116,19 @@ class Pane:
         intents = self.intents_view()
         with self._live_lock:
             serial = self._live[2] + 1 if self._live else 1
+        built = None
         if prebuild:
             base = live_sites(intents, reading)
             key = (id(intents), serial)
-            view = with_local(intents, base, self.sources, reading)
-            with self._build_lock:
-                self._base = (key, base)
-                self._built = ((*key, local_mark(self.sources.state_dir)), view)
-        with self._live_lock:
+            built = (
+                key,
+                base,
+                (*key, local_mark(self.sources.state_dir)),
+                with_local(intents, base, self.sources, reading),
+            )
+        with self._build_lock, self._live_lock:  # together: a request sees the old reading and view, or both new
+            if built is not None:
+                self._base, self._built = (built[0], built[1]), (built[2], built[3])
             self._live = (time.monotonic(), time.monotonic() - started, serial, reading)
         return serial, reading
 

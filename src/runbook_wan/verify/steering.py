@@ -67,10 +67,11 @@ def fetch(endpoint: AgentEndpoint, timeout: float = TIMEOUT) -> AgentReport | st
         return f"{where} answered something that is not its /state: {exc}"[:300]
 
 
-def policy_digest(configs: Path, site: str) -> str:
+def policy_digest(estate: Estate, configs: Path, site: str) -> str:
     """``sha256:<hex>`` of the rendered agent policy, as the agent reports it (empty: no file)."""
+    path = agent_policy_path(estate, configs, site)
     try:
-        return "sha256:" + hashlib.sha256(agent_policy_path(configs, site).read_bytes()).hexdigest()
+        return "" if path is None else "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return ""
 
@@ -125,7 +126,7 @@ def check_sites(
     """Every agent asked in parallel; one answer (or finding) per site."""
 
     def one(site: str) -> tuple[str, SteeringCheck]:
-        return site, check(endpoints[site], class_slas(estate, site), policy_digest(configs, site))
+        return site, check(endpoints[site], class_slas(estate, site), policy_digest(estate, configs, site))
 
     if not endpoints:
         return {}
