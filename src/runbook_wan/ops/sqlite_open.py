@@ -186,12 +186,8 @@ def prepare_writer(db: sqlite3.Connection) -> None:
     db.execute("PRAGMA synchronous=NORMAL")
 
 
-def connect(path: Path, *, readonly: bool, wal: bool = False) -> sqlite3.Connection:
-    """A connection to the store at ``path`` (rows as :class:`sqlite3.Row`); raises :class:`StoreError`.
-
-    ``wal``: a writer's connection is set up by :func:`prepare_writer` (the incident store and the
-    inbound answers beside it).
-    """
+def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
+    """A connection to the store at ``path`` (rows as :class:`sqlite3.Row`); raises :class:`StoreError`."""
     try:
         if readonly:
             if not path.is_file():
@@ -209,12 +205,6 @@ def connect(path: Path, *, readonly: bool, wal: bool = False) -> sqlite3.Connect
                     f"run this where {path.parent} can be written, or with the --state of the notifier's host",
                 )
             db = sqlite3.connect(_uri(path), uri=True, timeout=BUSY_TIMEOUT)
-            if wal:
-                try:
-                    prepare_writer(db)
-                except sqlite3.Error:
-                    db.close()
-                    raise
     except (sqlite3.Error, OSError) as exc:
         raise describe(exc, path, "opening") from None
     db.row_factory = sqlite3.Row
@@ -229,11 +219,14 @@ def transaction(
 
     A transaction that writes takes the write lock at its start (``BEGIN IMMEDIATE``), so what it
     reads cannot change before it writes; one that only reads (``write=False``, or a read-only
-    open) takes none and runs beside the writer (WAL).
+    open) takes none and runs beside the writer (WAL). ``wal``: a writer's connection is set up by
+    :func:`prepare_writer` (the incident store and the inbound answers beside it).
     """
-    db = connect(path, readonly=readonly, wal=wal)
+    db = connect(path, readonly=readonly)
     try:
         db.isolation_level = None  # transactions by hand: BEGIN IMMEDIATE for writers
+        if wal and not readonly:
+            prepare_writer(db)
         db.execute("BEGIN IMMEDIATE" if write and not readonly else "BEGIN")
         try:
             yield db
@@ -255,8 +248,10 @@ def transaction(
 def session(path: Path, *, readonly: bool, doing: str = "using", wal: bool = False) -> Iterator[sqlite3.Connection]:
     """A connection in Python's usual transaction handling (``with db``: commit, or roll back on error),
     for stores that manage their own ``BEGIN``; every SQLite failure becomes a :class:`StoreError`."""
-    db = connect(path, readonly=readonly, wal=wal)
+    db = connect(path, readonly=readonly)
     try:
+        if wal and not readonly:
+            prepare_writer(db)
         with db:
             yield db
     except (sqlite3.Error, OSError) as exc:
