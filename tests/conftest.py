@@ -20,6 +20,9 @@ for _src in (REPO / "napalm_frr" / "src", REPO / "src"):
     if str(_src) not in sys.path:
         sys.path.insert(0, str(_src))
 EXAMPLE_INTENTS = REPO / "intents"
+# Two checkouts testing side by side (RUNBOOK_TEST_LAB_TAG) keep their twin proofs' labs apart too.
+if os.environ.get("RUNBOOK_TEST_LAB_TAG") and "RUNBOOK_TWIN_PREFIX" not in os.environ:
+    os.environ["RUNBOOK_TWIN_PREFIX"] = "rbtwin" + os.environ["RUNBOOK_TEST_LAB_TAG"]
 
 
 def lab_available() -> tuple[bool, str]:
