@@ -10,13 +10,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from runbook_wan.commands import COMMAND_MODULES
 from runbook_wan.commands.options import apply_workspace
-from runbook_wan.results import DiagnosticError, ExitCode, exit_codes
+from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, exit_codes
 
 
 class UsageError(Exception):
@@ -44,11 +45,53 @@ class Parser(argparse.ArgumentParser):
     ) -> argparse.Namespace:
         """As argparse, but an unknown argument is reported by the command it was given to."""
         parsed, extras = self.parse_known_args(args, namespace)
+        command = getattr(parsed, "command", None)
+        prog = f"{self.prog} {command}" if command else self.prog
         if extras:
-            command = getattr(parsed, "command", None)
-            prog = f"{self.prog} {command}" if command else self.prog
             raise UsageError(prog, "unrecognized arguments: " + " ".join(extras))
+        problem = text_problem(self, parsed)
+        if problem:
+            raise UsageError(prog, problem)
         return parsed
+
+
+def _bad_character(text: str) -> str | None:
+    """Why ``text`` is not one line of printable text, or None."""
+    for char in text:
+        if "\udc80" <= char <= "\udcff":  # a byte that is not UTF-8 (os.fsdecode's surrogateescape)
+            return f"byte 0x{ord(char) - 0xDC00:02x} is not UTF-8"
+        if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+            return f"it contains a control character (U+{ord(char):04X})"
+    return None
+
+
+def _option_names(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """dest -> how the user wrote it (``--site``, ``ID``), over every subcommand's parser."""
+    names: dict[str, str] = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                names |= _option_names(sub)
+        elif action.dest not in names:
+            written = action.option_strings[-1] if action.option_strings else action.metavar or action.dest
+            names[action.dest] = str(written)
+    return names
+
+
+def text_problem(parser: argparse.ArgumentParser, parsed: argparse.Namespace) -> str | None:
+    """The first text argument that is not one line of printable UTF-8 (ids, names, --limit, --by ...).
+
+    Such a value would fail later in a store or a lookup, or reach a terminal as control
+    sequences. Paths are exempt: a file name may hold any byte.
+    """
+    names: dict[str, str] | None = None
+    for dest, value in vars(parsed).items():
+        for item in value if isinstance(value, list) else [value]:
+            why = _bad_character(item) if isinstance(item, str) else None
+            if why:
+                names = names or _option_names(parser)
+                return f"argument {names.get(dest, dest)}: {why}"
+    return None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,4 +146,18 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         ctx.err.print("interrupted", markup=False)
         return int(ExitCode.INTERRUPTED)
+    except OSError as exc:  # the disk filled up, a mount went read-only, a file vanished mid-run
+        ctx.report_diagnostics([_os_problem(exc)])
+        ctx.err.print("1 error(s); what was being written was not finished.", markup=False)
+        return int(ExitCode.ERROR)
     return int(code)
+
+
+def _os_problem(exc: OSError) -> Diagnostic:
+    """An input/output failure that no stage turned into a diagnostic of its own, said plainly."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    return Diagnostic(
+        "io-error",
+        f"{where}{exc.strerror or exc}",
+        hint="check free space, permissions and mounts (df, ls -l), then run the command again",
+    )

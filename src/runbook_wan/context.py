@@ -9,25 +9,39 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
 from runbook_wan.credentials.redact import Redactor
+from runbook_wan.markup.terminal import printable, sanitize
 from runbook_wan.results import Diagnostic, Severity
 
 
 class MaskedConsole:
-    """A rich Console whose every printed string passes through the redactor first."""
+    """A rich Console whose every printed string passes through the redactor first, and whose output
+    cannot act on the terminal: control and escape sequences show as U+FFFD (``markup.terminal``),
+    and strings are never read as rich markup unless the caller passes ``markup=True`` for text it
+    wrote itself."""
 
     def __init__(self, console: Console, redactor: Redactor) -> None:
         self.console = console
         self.redactor = redactor
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
-        masked = [self.redactor.mask(o) if isinstance(o, str) else o for o in objects]
-        self.console.print(*masked, **kwargs)
+        self.console.print(*(sanitize(self._mask(o)) for o in objects), **kwargs)
+
+    def _mask(self, renderable: Any) -> Any:
+        if isinstance(renderable, str):
+            return self.redactor.mask(renderable)
+        if isinstance(renderable, Text):
+            masked = self.redactor.mask(renderable.plain)
+            return renderable if masked == renderable.plain else Text(masked, style=renderable.style)
+        return renderable
 
     def write(self, text: str) -> None:
-        """Raw text (JSON, markdown, diffs): no markup, no wrapping."""
-        self.console.file.write(self.redactor.mask(text))
+        """Raw text (JSON, markdown, diffs): no markup, no wrapping; made printable on a terminal only
+        (a file or pipe gets the data as it is)."""
+        masked = self.redactor.mask(text)
+        self.console.file.write(printable(masked) if self.console.is_terminal else masked)
         self.console.file.flush()
 
 
@@ -38,7 +52,7 @@ def print_diagnostic(printer: Any, diag: Diagnostic) -> None:
     """Print :meth:`Diagnostic.line` (the one diagnostic format), its severity coloured."""
     severity, rest = diag.line().split(":", 1)
     style = _SEVERITY_STYLE[diag.severity]
-    printer.print(f"[{style}]{severity}[/{style}]:", end="")
+    printer.print(f"[{style}]{severity}[/{style}]:", end="", markup=True)
     printer.print(rest, markup=False)
 
 
@@ -59,8 +73,10 @@ class RunContext:
     def create(cls, state_dir: Path, color: bool | None) -> RunContext:
         redactor = Redactor()
         force = None if color is None else color
-        out = Console(file=sys.stdout, force_terminal=force, no_color=color is False, soft_wrap=True, highlight=False)
-        err = Console(file=sys.stderr, force_terminal=force, no_color=color is False, soft_wrap=True, highlight=False)
+        # markup=False: text from alerts, devices and intents is never read as [style] markup.
+        options: dict[str, Any] = {"force_terminal": force, "no_color": color is False, "soft_wrap": True}
+        out = Console(file=sys.stdout, highlight=False, markup=False, **options)
+        err = Console(file=sys.stderr, highlight=False, markup=False, **options)
         for console in (out, err):
             if not console.is_terminal and "COLUMNS" not in os.environ:
                 console.width = PIPED_WIDTH  # CI logs and `| less`: tables readable, not 80 columns

@@ -290,6 +290,7 @@ class _Handler(socketserver.StreamRequestHandler):
         if method != "CONNECT" or port != "443" or not self.server.allowed(host):
             self.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             return
+        self.server.wait_while_held()
         self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
         self.wfile.flush()
         try:
@@ -373,9 +374,24 @@ class _Server(socketserver.ThreadingTCPServer):
         self.records: list[Recorded] = []
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
+        #: Set: new connections wait before the tunnel opens (no request reaches the provider).
+        self.holding = threading.Event()
+        self.held = 0
 
     def allowed(self, host: str) -> bool:
         return host in self.hosts
+
+    def wait_while_held(self) -> None:
+        if not self.holding.is_set():
+            return
+        with self._lock:
+            self.held += 1
+        try:
+            while self.holding.is_set():
+                time.sleep(0.05)
+        finally:
+            with self._lock:
+                self.held -= 1
 
     def record(self, request: Recorded) -> None:
         with self._lock:
@@ -445,6 +461,19 @@ class ContractProxy:
     def clear(self) -> None:
         with self._server._lock:
             self._server.records.clear()
+
+    def hold(self) -> None:
+        """From now on a client's CONNECT waits, unanswered: its request never reaches the provider."""
+        self._server.holding.set()
+
+    def release(self) -> None:
+        self._server.holding.clear()
+
+    @property
+    def held(self) -> int:
+        """Connections waiting at the hold right now."""
+        with self._server._lock:
+            return self._server.held
 
     def start(self) -> ContractProxy:
         self._thread.start()

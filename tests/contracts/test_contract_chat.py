@@ -37,7 +37,9 @@ def test_slack_gets_a_documented_incoming_webhook_post_and_alert_text_stays_text
     text = json.dumps(payload)
     assert "[FIRING] SiteDown chi-021 (critical)" in text and "inc-0a1b2c" in text and "@alice" in text
     assert "<!channel>" not in text and "<https://evil.example" not in text  # no mention, no link markup
-    assert "&lt;!channel&gt;" in text
+    said = payload["attachments"][0]["text"]
+    assert "\u2039!channel\u203a" in said and "hxxps[:]//evil[.]example" in said and "\uff20here" in said
+    assert "@here" not in said and "@alice" in said  # the alert's words mention nobody; the contact still is
 
 
 def test_teams_workflows_gets_an_adaptive_card_message(wire: ContractProxy) -> None:

@@ -30,6 +30,12 @@ Jinja), each on a line of its own:
     byte), so a case file stays plain UTF-8 text.
 ``never-print: TEXT``
     ``TEXT`` (a secret) must appear nowhere in the output; checked by the test and by regen.
+``env: NAME=VALUE``
+    An environment variable for the run (a secret ``RUNBOOK_SECRET_...``, ``RUNBOOK_SECRETS_FILE``);
+    a case with ``env:`` (or one that runs ``notify``) starts from an environment without any
+    ``RUNBOOK_SECRET_*`` or secrets file of the machine's own.
+``chmod: PATH MODE``
+    Sets a written file's mode (octal), e.g. a secrets file to 600.
 ``about: ...``
     One line on what the case shows; listed in docs/errors.md.
 
@@ -47,10 +53,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 import shlex
 import shutil
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,10 +75,13 @@ if str(REPO / "src") not in sys.path:
 from runbook_wan.workspace import package_data  # noqa: E402 - after src/ is on the path
 
 _DIRECTIVE = re.compile(
-    r"^\s*(?:#|\{#-?)\s*(target|delete|args|commands|symlink|mkdir|escapes|never-print|about):\s*(.*?)\s*(?:-?#\})?\s*$"
+    r"^\s*(?:#|\{#-?)\s*(target|delete|args|commands|symlink|mkdir|escapes|never-print|about|env|chmod):"
+    r"\s*(.*?)\s*(?:-?#\})?\s*$"
 )
 #: The commands every case runs unless it names its own, in this order.
 COMMANDS = ("render", "validate", "plan")
+#: Commands a case may name besides those: ``notify`` runs ``notify --check`` (nothing listens).
+EXTRA_COMMANDS = ("notify",)
 
 #: Files in configs/ before every run; an error must leave them exactly as they are.
 SENTINEL_CONFIGS = {
@@ -94,6 +105,8 @@ class Case:
     symlinks: dict[str, str] = field(default_factory=dict)
     folders: list[str] = field(default_factory=list)
     escapes: bool = False
+    env: dict[str, str] = field(default_factory=dict)
+    modes: dict[str, int] = field(default_factory=dict)
 
     @property
     def log(self) -> Path:
@@ -173,6 +186,12 @@ def _directive(case: Case, key: str, value: str) -> None:
         case.escapes = value == "on"
     elif key == "never-print":
         case.never_print.append(value)
+    elif key == "env":
+        name, _, setting = value.partition("=")
+        case.env[name.strip()] = setting
+    elif key == "chmod":
+        name, _, mode = value.rpartition(" ")
+        case.modes[name.strip()] = int(mode, 8)
     elif key == "about":
         case.about = value
 
@@ -187,16 +206,17 @@ def _check(case: Case) -> None:
             raise ValueError(f"{case.source.name}: {name} must be a relative path inside the run directory")
     if not (case.writes or case.deletes or case.args or case.symlinks or case.folders):
         raise ValueError(f"{case.source.name}: a case needs a target:, delete:, symlink:, mkdir: or args: directive")
-    unknown = set(case.commands) - set(COMMANDS)
+    unknown = set(case.commands) - set(COMMANDS) - set(EXTRA_COMMANDS)
     if unknown or not case.commands:
-        raise ValueError(f"{case.source.name}: commands: must name some of {', '.join(COMMANDS)}")
+        raise ValueError(f"{case.source.name}: commands: must name some of {', '.join(COMMANDS + EXTRA_COMMANDS)}")
     if not case.about:
         raise ValueError(f"{case.source.name}: add an `about:` line saying what the case shows")
 
 
-def discover() -> list[Case]:
-    """Every case under tests/errors, by name (inputs are found by globbing, never listed)."""
-    paths = sorted(p for suffix in INPUT_SUFFIXES for p in CASES_DIR.glob(f"*{suffix}"))
+def discover(folder: Path = CASES_DIR) -> list[Case]:
+    """Every case in ``folder`` (tests/errors, or another corpus such as tests/bad_input/day2/golden),
+    by name: inputs are found by globbing, never listed."""
+    paths = sorted(p for suffix in INPUT_SUFFIXES for p in folder.glob(f"*{suffix}"))
     return sorted((parse_case(p) for p in paths), key=lambda c: c.name)
 
 
@@ -223,6 +243,8 @@ def prepare(case: Case, workdir: Path) -> None:
             target.write_bytes(re.sub(rb"\\x([0-9a-fA-F]{2})", lambda m: bytes([int(m[1], 16)]), text.encode()))
         else:
             target.write_text(text, encoding="utf-8")
+    for name, mode in case.modes.items():
+        (workdir / name).chmod(mode)
     for name in case.folders:
         (workdir / name).mkdir(parents=True, exist_ok=True)
     for name, pointee in case.symlinks.items():
@@ -233,6 +255,8 @@ def prepare(case: Case, workdir: Path) -> None:
 
 
 def command(case: Case, name: str = "render") -> list[str]:
+    if name == "notify":
+        return ["--no-color", "--state", ".runbook", "notify", "--check", "--intents", "intents", *case.args]
     argv = ["--no-color", "--state", ".runbook", name, "--intents", "intents", "--configs", "configs"]
     for folder in PROJECT_FOLDERS:
         if case.uses(folder):
@@ -256,7 +280,12 @@ def run(case: Case, workdir: Path) -> Outcome:
         prepare(case, scratch)
         before = _snapshot(scratch / "configs")
         out, err = io.StringIO(), io.StringIO()
-        with contextlib.chdir(scratch), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with (
+            contextlib.chdir(scratch),
+            _environment(case, name),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
             code = runbook.main(command(case, name))
         runs.append(
             Run(
@@ -269,6 +298,24 @@ def run(case: Case, workdir: Path) -> Outcome:
             )
         )
     return Outcome(runs)
+
+
+@contextlib.contextmanager
+def _environment(case: Case, name: str) -> Iterator[None]:
+    """The case's environment for one command: its ``env:`` settings and no secrets of the machine's own."""
+    if not case.env and name != "notify":
+        yield
+        return
+    saved = dict(os.environ)
+    for key in [k for k in os.environ if k.startswith("RUNBOOK_SECRET")]:
+        del os.environ[key]
+    os.environ["RUNBOOK_SECRETS_FILE"] = "no-secrets-file.yaml"
+    os.environ.update(case.env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 #: The summary table of ``validate`` (box drawing) and its title; timings at the end of the verdict.
@@ -297,24 +344,30 @@ def leaks(case: Case, outcome: Outcome) -> list[str]:
 DOCS = REPO / "docs" / "errors.md"
 INDEX_BEGIN = "<!-- cases:begin (generated by tests/errors/regen.py; do not edit) -->"
 INDEX_END = "<!-- cases:end -->"
+#: The day-2 corpus (notifications.yaml, channel secrets, locations found by it): same layout, own table.
+DAY2_DIR = REPO / "tests" / "bad_input" / "day2" / "golden"
+DAY2_BEGIN = "<!-- day2-cases:begin (generated by tests/errors/regen.py; do not edit) -->"
+DAY2_END = "<!-- day2-cases:end -->"
+#: Every corpus: its folder and the markers of its table in docs/errors.md.
+CORPORA: tuple[tuple[Path, str, str], ...] = ((CASES_DIR, INDEX_BEGIN, INDEX_END), (DAY2_DIR, DAY2_BEGIN, DAY2_END))
 
 
 def docs_index(cases: list[Case]) -> str:
-    """The case table of docs/errors.md."""
+    """A case table of docs/errors.md."""
     rows = ["| case | what it shows | errors |", "|---|---|---|"]
     for case in cases:
         log = case.log.read_text(encoding="utf-8") if case.log.is_file() else ""
         first = log.split("\n== ")[0]  # the first command's section
         count = sum(1 for line in first.splitlines() if line.startswith(("error: ", "error ")))
-        link = f"[{case.name}](../tests/errors/{case.source.name})"
+        link = f"[{case.name}](../{case.source.relative_to(REPO).as_posix()})"
         rows.append(f"| {link} | {case.about.replace('|', '/')} | {count} |")
     return "\n".join(rows) + "\n"
 
 
-def with_index(document: str, cases: list[Case]) -> str:
-    """``document`` with the text between the index markers replaced by the current table."""
-    head, found, rest = document.partition(INDEX_BEGIN)
-    _, found_end, tail = rest.partition(INDEX_END)
+def with_index(document: str, cases: list[Case], begin: str = INDEX_BEGIN, end: str = INDEX_END) -> str:
+    """``document`` with the text between one table's markers replaced by the current table."""
+    head, found, rest = document.partition(begin)
+    _, found_end, tail = rest.partition(end)
     if not (found and found_end):
-        raise ValueError(f"{DOCS.name} lacks the case index markers")
-    return f"{head}{INDEX_BEGIN}\n{docs_index(cases)}{INDEX_END}{tail}"
+        raise ValueError(f"{DOCS.name} lacks the case index markers {begin}")
+    return f"{head}{begin}\n{docs_index(cases)}{end}{tail}"

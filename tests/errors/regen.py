@@ -8,6 +8,8 @@ Usage::
     python tests/errors/regen.py --check       # write nothing; list cases whose output changed
     python tests/errors/regen.py --show case   # write nothing; print what the case prints now
 
+Cases are those of tests/errors and of the day-2 corpus, tests/bad_input/day2/golden (same layout).
+
 It also rewrites the case table of docs/errors.md. After regenerating, REVIEW THE GIT DIFF of
 ``tests/errors/*.log`` before committing: every changed line is a message users will see
 differently. A changed message is a user-visible change; say so in the commit message. The script
@@ -25,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from error_corpus import DOCS, REPO, Case, Outcome, discover, leaks, run, with_index
+from error_corpus import CORPORA, DOCS, REPO, Case, Outcome, discover, leaks, run, with_index
 
 
 def _refusals(case: Case, outcome: Outcome) -> list[str]:
@@ -45,7 +47,9 @@ def _refusals(case: Case, outcome: Outcome) -> list[str]:
 def _update_docs(check: bool) -> bool:
     """Rewrite the case table of docs/errors.md (unless ``check``); True when it changed."""
     current = DOCS.read_text(encoding="utf-8")
-    updated = with_index(current, discover())
+    updated = current
+    for folder, begin, end in CORPORA:
+        updated = with_index(updated, discover(folder), begin, end)
     if updated == current:
         return False
     print(f"{'differs' if check else 'updated'}: case table in {DOCS.relative_to(REPO)}")
@@ -60,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="only report cases whose output changed")
     parser.add_argument("--show", action="store_true", help="print each case's output; write nothing")
     args = parser.parse_args(argv)
-    cases = [c for c in discover() if not args.patterns or any(fnmatch.fnmatch(c.name, p) for p in args.patterns)]
+    every = [case for folder, _begin, _end in CORPORA for case in discover(folder)]
+    cases = [c for c in every if not args.patterns or any(fnmatch.fnmatch(c.name, p) for p in args.patterns)]
     if not cases:
         print("no case matches", file=sys.stderr)
         return 1

@@ -143,7 +143,7 @@ def test_the_webhook_endpoint_refuses_what_is_not_alertmanager_and_reports_what_
         async with httpx.AsyncClient(transport=transport, base_url="http://notifier.invalid") as client:
             return [
                 await client.get("/healthz"),
-                await client.post("/alerts", content=b"not json"),
+                await client.post("/alerts", content=b"not json", headers={"Content-Type": "application/json"}),
                 await client.post("/alerts", json={"version": "3", "status": "firing", "alerts": []}),
                 await client.post(
                     "/alerts", json=raw_payload("runbook-circuits", am_alert("CircuitDown", site="btv-055"))

@@ -1,4 +1,5 @@
-"""One lab + monitoring stack + receivers for the module (they take ~40 s to build; the tests share them)."""
+"""One lab + monitoring stack + receivers for the package (they take ~40 s to build; every test shares them:
+test_ops_e2e.py first, then test_ops_faults.py, which kills the stack's processes)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from runbook_wan.lab.api import Lab  # noqa: E402
 from runbook_wan.lab.builder import free_management_network  # noqa: E402
 from runbook_wan.lab.device import alive  # noqa: E402
 from runbook_wan.lab.teardown import down  # noqa: E402
-from runbook_wan.ops.stack import StackRecord  # noqa: E402
+from runbook_wan.ops.stack import SUPERVISOR, StackRecord  # noqa: E402
 
 TAG = os.environ.get("RUNBOOK_TEST_LAB_TAG", "")
 PREFIX = "rbo" + TAG
@@ -43,13 +44,14 @@ def _kill_stack(state: Path) -> None:
     record = StackRecord.read(state)
     if record is None:
         return
-    for service in record.services.values():
+    # The supervisor first: it would start again what is killed after it.
+    for service in sorted(record.services.values(), key=lambda s: s.name != SUPERVISOR):
         if alive(service.pid):
             with suppress(ProcessLookupError):
                 os.kill(service.pid, signal.SIGKILL)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def ops(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpsWorld]:
     if os.geteuid() != 0 or not Path("/usr/lib/frr/zebra").exists():
         pytest.fail("ops e2e tests need root and FRR (CI has both); set RUNBOOK_SKIP_LAB=1 to deselect locally")

@@ -28,7 +28,6 @@ for _kit in (REPO / "tests" / "notify", REPO / "tests" / "contracts", REPO / "te
 from notifykit import ChatReceiver, SmtpServer, wait_for  # noqa: E402
 
 from runbook_wan.lab.api import Lab  # noqa: E402
-from runbook_wan.monitor.services import child_pythonpath  # noqa: E402
 from runbook_wan.ops.stack import StackRecord  # noqa: E402
 
 __all__ = ["ChatReceiver", "OpsWorld", "SmtpServer", "wait_for"]
@@ -105,26 +104,22 @@ class OpsWorld:
         found: list[dict[str, Any]] = httpx.get(f"{self.url('alertmanager')}/api/v2/silences", timeout=5).json()
         return found
 
-    # --- the notifier, restarted mid-incident -----------------------------------------------------
+    # --- services stopped mid-incident: the supervisor starts them again ----------------------------
     def restart_notifier(self) -> None:
-        record = self.record()
-        old = record.services["notifier"]
-        argv = Path(f"/proc/{old.pid}/cmdline").read_bytes().rstrip(b"\0").split(b"\0")
-        os.kill(old.pid, signal.SIGTERM)
-        wait_for("the notifier to exit", lambda: not Path(f"/proc/{old.pid}").exists() or _zombie(old.pid), timeout=15)
-        env = dict(self.env, PYTHONPATH=child_pythonpath(self.env.get("PYTHONPATH")))
-        with Path(old.log).open("ab") as out:
-            proc = subprocess.Popen(
-                [a.decode() for a in argv],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=env,
-                cwd=self.state / "monitor",
-                start_new_session=True,
-            )
-        record.services["notifier"] = old.model_copy(update={"pid": proc.pid})
-        record.write()
-        wait_for("the restarted notifier", lambda: _ok(f"{old.url}/healthz"), timeout=60)
+        """Stop the notifier (SIGTERM, as a host shutdown would) and wait for the supervisor to bring it back."""
+        self.kill("notifier", signal.SIGTERM)
+
+    def kill(self, service: str, sig: int = signal.SIGKILL) -> int:
+        """Signal ``service`` by its PID; wait until the supervisor has started it again and it is ready.
+        Returns the new PID."""
+        old = self.record().services[service]
+        os.kill(old.pid, sig)
+        wait_for(f"{service} to exit", lambda: not Path(f"/proc/{old.pid}").exists() or _zombie(old.pid), timeout=30)
+        wait_for(f"the supervisor to start {service} again", lambda: self.record().services[service].pid != old.pid)
+        new = self.record().services[service]
+        path = {"notifier": "/healthz", "alertmanager": "/-/ready", "prometheus": "/-/ready", "probe": "/metrics"}
+        wait_for(f"{service} ready again", lambda: _ok(f"{new.url}{path[service]}"), timeout=90)
+        return new.pid
 
 
 def _zombie(pid: int) -> bool:

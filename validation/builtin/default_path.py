@@ -292,7 +292,12 @@ def check_default_paths(
     known = [(c, o) for c, o in outcomes if o is not None and o.local_preference is not None]
     for (better, high), (worse, low) in itertools.pairwise(known):
         assert high.local_preference is not None and low.local_preference is not None
-        if low.local_preference >= high.local_preference:
+        as_intended = (
+            high.local_preference == better.local_preference and low.local_preference == worse.local_preference
+        )
+        if low.local_preference >= high.local_preference and not as_intended:
+            # Rendered as intended: the intent itself is inverted, which R018 reports at the intent's
+            # line; a config that differs from the intent is this check's to report, here.
             checker.add(
                 ORDER,
                 f"{worse.role} default route local-preference {low.local_preference} is not below "

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from rich.table import Table
+from rich.text import Text
 
 from runbook_wan.context import print_diagnostic
 from runbook_wan.results import Status
@@ -43,14 +44,14 @@ def twin_matrix(report: ValidationReport) -> Table | None:
     for scenario in scenarios:
         table.add_column(scenario, justify="center")
     for site in sorted({site for site, _ in cells}):
-        row = []
+        row: list[str | Text] = []
         for scenario in scenarios:
             result = cells.get((site, scenario))
             if result is None:
                 row.append("-")
             else:
                 style = _STATUS_STYLE[result.status]
-                row.append(f"[{style}]{'✓' if result.status is Status.SUCCESS else '✗'}[/{style}]")
+                row.append(Text("✓" if result.status is Status.SUCCESS else "✗", style=style))
         table.add_row(site, *row)
     return table
 
@@ -62,10 +63,9 @@ def print_report(report: ValidationReport, out: Printer) -> None:
         out.print(matrix)
     for result in notices(report):
         style = _STATUS_STYLE[result.status]
-        out.print(f"[{style}]{result.status.value}[/{style}] {result.check}: ", end="")
-        out.print(result.message, markup=False)
+        out.print(Text.assemble((result.status.value, style), f" {result.check}: ", result.message))
     for _result, diag in findings(report):
         print_diagnostic(out, diag)
     timing = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in report.timings.items())
     style = "red" if report.failed else "green"
-    out.print(f"[{style}]{verdict(report)}[/{style}]" + (f" [dim]({timing})[/dim]" if timing else ""))
+    out.print(Text.assemble((verdict(report), style), (f" ({timing})" if timing else "", "dim")))

@@ -55,15 +55,47 @@ def _overlaps(blocks: list[_Block]) -> Iterator[tuple[_Block, _Block]]:
             widest = block
 
 
-def _no_overlap(data: RuleInput) -> Iterator[Hit]:
-    """LAN prefixes, circuit subnets and loopbacks of all sites and the management range never overlap."""
-    management = _Block(
+def _management(data: RuleInput) -> _Block:
+    return _Block(
         data.estate.settings.management_network,
         ESTATE,
         "the management range",
         data.defaults(("estate", "management_network")),
     )
+
+
+def _sites_inside(block: _Block, blocks: list[_Block]) -> list[_Block]:
+    return [b for b in blocks if b.subject != ESTATE and b.network.overlaps(block.network)]
+
+
+def _management_too_wide(data: RuleInput) -> Hit | None:
+    """One error at the management range when it overlaps the prefixes of several sites: the range is
+    at fault (0.0.0.0/0, a typo in the prefix length), not each of the hundreds of prefixes it covers."""
+    management = _management(data)
+    inside = _sites_inside(management, _site_blocks(data))
+    sites = sorted({b.subject for b in inside})
+    if len(sites) < 2:
+        return None
+    first = inside[0]
+    return Hit(
+        ESTATE,
+        f"{management.what} {management.network} overlaps {len(inside)} prefix(es) of {len(sites)} sites "
+        f"(e.g. {first.what} {first.network} at {first.location.display()})",
+        management.location,
+        "the management range is a block of its own, outside every site's LAN, circuit and loopback "
+        "prefixes, e.g. 198.18.0.0/22",
+    )
+
+
+def _no_overlap(data: RuleInput) -> Iterator[Hit]:
+    """LAN prefixes, circuit subnets and loopbacks of all sites and the management range never overlap."""
+    too_wide = _management_too_wide(data)
+    if too_wide is not None:
+        yield too_wide
+    management = _management(data)
     for first, second in _overlaps([*_site_blocks(data), management]):
+        if too_wide is not None and ESTATE in (first.subject, second.subject):
+            continue  # said once, at the management range
         for mine, other in ((second, first), (first, second)):
             if mine.subject == ESTATE:
                 continue
@@ -94,15 +126,9 @@ def _service_addresses_outside_sites(data: RuleInput) -> Iterator[Hit]:
     Steering and the reachability checks send traffic to these addresses; inside a site prefix the
     traffic would stay local (or be blackholed) instead of crossing the WAN.
     """
-    blocks = [
-        *_site_blocks(data),
-        _Block(
-            data.estate.settings.management_network,
-            ESTATE,
-            "the management range",
-            data.defaults(("estate", "management_network")),
-        ),
-    ]
+    blocks = _site_blocks(data)
+    if _management_too_wide(data) is None:  # else R006 names the management range, once
+        blocks.append(_management(data))
     for what, address, where in _service_addresses(data):
         for block in blocks:
             if address in block.network:

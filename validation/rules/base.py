@@ -95,11 +95,20 @@ class EstateRule:
         return f"validation/rules/{path.name}"
 
     def evaluate(self, data: RuleInput) -> list[Diagnostic]:
-        """Run the rule; keep hits about selected sites and estate-wide objects."""
+        """Run the rule; keep hits about selected sites and estate-wide objects.
+
+        A value many sites inherit (from defaults.yaml or a region) is one cause: the same finding at
+        the same line is reported once, not once per site that inherits it.
+        """
         out = []
+        seen: set[tuple[str, SourceLocation | None, str]] = set()
         for hit in self.check(data):
             if hit.subject != ESTATE and hit.subject not in data.selected_set:
                 continue
+            key = (hit.message, hit.location, hit.hint)
+            if key in seen:
+                continue
+            seen.add(key)
             out.append(
                 Diagnostic(
                     self.id,

@@ -28,21 +28,13 @@ from __future__ import annotations
 import shlex
 import time
 import uuid
-from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 
-from napalm.base.exceptions import (
-    CommitConfirmException,
-    CommitError,
-    LockError,
-    MergeConfigException,
-    NapalmException,
-    ReplaceConfigException,
-)
+from napalm.base.exceptions import CommitConfirmException, CommitError, LockError, ReplaceConfigException
 
 from napalm_frr import device_scripts as scripts
 from napalm_frr import sidecars
+from napalm_frr.candidate import Candidate, CandidateMode
 from napalm_frr.device_scripts import ScriptExit
 from napalm_frr.frr_shell import FrrShell
 from napalm_frr.lean_commit import LeanApplyError, LeanCommit
@@ -54,27 +46,6 @@ from napalm_frr.transport import CommandResult
 #: compare_config() reuses a running config the session read this recently (the backup's read),
 #: instead of reading it again: the commit itself re-reads it under the device lock.
 RUNNING_REUSE_S = 30.0
-
-
-class CandidateMode(Enum):
-    REPLACE = "replace"
-    MERGE = "merge"
-
-    @property
-    def error(self) -> type[NapalmException]:
-        """The exception NAPALM raises for a bad candidate of this kind."""
-        error: type[NapalmException] = ReplaceConfigException if self is CandidateMode.REPLACE else MergeConfigException
-        return error
-
-
-@dataclass(frozen=True)
-class Candidate:
-    mode: CandidateMode
-    text: str
-    #: the uploaded file (classic cycle); "" when the candidate stays on the controller (lean)
-    remote_path: str = ""
-    #: the candidate as the device's ``vtysh -m`` marked it (lean cycle)
-    marked: str | None = None
 
 
 class ConfigSession:

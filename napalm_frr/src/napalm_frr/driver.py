@@ -8,7 +8,8 @@ from napalm.base import NetworkDriver
 from napalm.base import constants as c
 
 from napalm_frr import getters
-from napalm_frr.config_session import CandidateMode, ConfigSession
+from napalm_frr.candidate import CandidateMode
+from napalm_frr.config_session import ConfigSession
 from napalm_frr.extensions import FrrExtensions
 from napalm_frr.frr_shell import FrrShell
 from napalm_frr.models import (

@@ -13,19 +13,17 @@ from __future__ import annotations
 
 import re
 import shlex
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from napalm.base.exceptions import CommitError
 
 from napalm_frr import device_scripts as scripts
+from napalm_frr.candidate import Candidate
 from napalm_frr.device_scripts import ScriptExit
 from napalm_frr.frr_shell import RUNNING_CONFIG, FrrShell
 from napalm_frr.options import DriverOptions
 from napalm_frr.reload_engine import ApplyLine, ReloadDiff, ReloadEngine, dry_run_text
 from napalm_frr.transport import CommandResult
-
-if TYPE_CHECKING:
-    from napalm_frr.config_session import Candidate
 
 #: A plain commit (no revert_in) is applied like a commit-confirm with this window and confirmed
 #: at once: if the controller dies half-way, the device still goes back by itself.

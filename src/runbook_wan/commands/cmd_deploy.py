@@ -200,7 +200,7 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
 
     def on_site(report: SiteReport) -> None:
         with lock:
-            progress.console.print(site_line(report))
+            ctx.err.print(site_line(report))  # the progress bar's console, masked and made printable
             task_id = bars.get(report.wave) if report.wave is not None else None
             if task_id is not None:
                 progress.advance(task_id)  # type: ignore[arg-type]

@@ -69,7 +69,7 @@ def _store(ctx: RunContext, *, write: bool) -> IncidentStore:
                 )
             ]
         )
-    return IncidentStore(path, readonly=not write)
+    return IncidentStore(path, readonly=not write, create=False)
 
 
 def _receipts(store: IncidentStore) -> InboundStore:

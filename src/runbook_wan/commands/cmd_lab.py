@@ -16,6 +16,8 @@ from runbook_wan.lab.fault_modes import FAULT_MODES
 from runbook_wan.results import ExitCode, exit_codes
 
 if TYPE_CHECKING:
+    from rich.text import Text
+
     from runbook_wan.context import RunContext
 
 HELP = "build, inspect and break the FRR lab network (network namespaces on this machine)"
@@ -197,8 +199,10 @@ def run_down(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     return ExitCode.OK
 
 
-def _yes(value: bool | None) -> str:
-    return "-" if value is None else ("yes" if value else "[red]no[/red]")
+def _yes(value: bool | None) -> Text:
+    from rich.text import Text
+
+    return Text("-" if value is None else ("yes" if value else "no"), style="" if value is not False else "red")
 
 
 def run_status(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
@@ -210,6 +214,7 @@ def run_status(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         ctx.out.write(json.dumps(status.as_dict(), indent=2) + "\n")
         return ExitCode.OK if status.healthy else ExitCode.FAILED
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(
         title=f"lab {status.prefix} (since {status.created}; "
@@ -220,7 +225,7 @@ def run_status(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     for node in status.nodes:
         bgp = "-" if node.bgp_total is None else f"{node.bgp_established}/{node.bgp_total}"
         daemons = f"{node.daemons_up}/{node.daemons}" if node.daemons else "-"
-        state = "ok" if node.healthy else "[red]" + "; ".join(node.problems) + "[/red]"
+        state = Text("ok") if node.healthy else Text("; ".join(node.problems), style="red")
         agent = "-" if node.agent is None else ("idle" if node.agent and not node.agent_policy else _yes(node.agent))
         table.add_row(node.netns, node.role, daemons, bgp, _yes(node.ssh), agent, state)
     ctx.out.print(table)

@@ -19,7 +19,7 @@ from runbook_wan.monitoring.timing import PRODUCTION
 from runbook_wan.results import ExitCode, exit_codes
 
 HELP = "start, stop or show the monitoring stack (Prometheus, Alertmanager, probe, notifier)"
-SERVICES = ("notifier", "alertmanager", "probe", "prometheus")
+SERVICES = ("notifier", "alertmanager", "probe", "prometheus", "supervisor")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -50,6 +50,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     down.set_defaults(handler=run)
     status = actions.add_parser("status", help="show each service", parents=[format_options(("terminal", "json"))])
     status.set_defaults(handler=run)
+    watch = actions.add_parser(
+        "watch",
+        help="keep every service of the stack running: start again one that stopped (`monitor up` runs it)",
+        description="The stack's supervisor: checks each recorded service twice a second, starts one that "
+        "stopped again the way it was first started, and records each outage in STATE/monitor/outages.jsonl "
+        "(the pane shows them). Stops on SIGTERM or when the stack is taken down.",
+    )
+    watch.set_defaults(handler=run)
     targets = actions.add_parser(
         "targets",
         help="write the SD-WAN agents to scrape (Prometheus file_sd JSON) from the inventory",
@@ -70,6 +78,8 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
 
     if args.monitor_action == "up":
         return _up(args, ctx)
+    if args.monitor_action == "watch":
+        return _watch(ctx)
     if args.monitor_action == "down":
         stopped = supervisor.down(ctx.state_dir)
         if stopped is None:
@@ -131,11 +141,12 @@ def _up(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         inventory=Path(args.inventory),
         configs=Path(args.configs),
         timing=timing,
-        without=frozenset(args.without),
+        without=frozenset(args.without) - {"supervisor"},
+        supervise="supervisor" not in args.without,
     )
     record = supervisor.up(rendered.estate, rendered.facts, options)
     for name, service in record.services.items():
-        ctx.out.print(f"{name:<13} pid {service.pid:<8} {service.url}", markup=False)
+        ctx.out.print(f"{name:<13} pid {service.pid:<8} {service.url if service.port else '-'}", markup=False)
     from runbook_wan.commands import stage_audit
     from runbook_wan.rollout.change_window import flush_outbox
 
@@ -146,6 +157,18 @@ def _up(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     if leftovers:
         ctx.out.print(leftovers, markup=False)
     ctx.out.print(f"monitoring up; configs in {Path(record.state_dir) / 'monitor' / 'config'}", markup=False)
+    return ExitCode.OK
+
+
+def _watch(ctx: RunContext) -> ExitCode:
+    import signal
+    import threading
+
+    from runbook_wan.monitor import supervisor
+
+    halt = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: halt.set())
+    supervisor.watch(ctx.state_dir, halt)
     return ExitCode.OK
 
 

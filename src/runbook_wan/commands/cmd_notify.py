@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from runbook_wan.commands.options import intents_options
+from runbook_wan.commands.options import http_url, intents_options
 from runbook_wan.context import RunContext
 from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, exit_codes
 
@@ -51,6 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     parser.add_argument(
         "--alertmanager",
+        type=http_url,
         metavar="URL",
         help="Alertmanager's URL (e.g. http://127.0.0.1:9093): re-sync open incidents with it at start "
         "and every --resync-interval, instead of paging again",
@@ -65,6 +66,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="S",
         help="an alert missing from Alertmanager counts as resolved only once Alertmanager has been up "
         "this long (default 120: Prometheus re-sends firing alerts within a minute of its restart)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="check the intent, every channel's secrets and the incident store, then exit (0: the notifier "
+        "would start) without listening",
     )
     public = parser.add_argument_group(
         "answers (two-way paging)",
@@ -127,9 +134,17 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         # The pane's single sign-on (intents/access.yaml): e-mail links then act only for a login.
         single_sign_on = access_config.load(args.intents, set(estate.regions)).oidc is not None
         inbound = _inbound(args, ctx, notifications, public_url, single_sign_on)
+    path = incidents_path(ctx.state_dir)
+    if args.check:
+        if path.exists():
+            IncidentStore(path, readonly=True).check()
+        where = path if path.exists() else f"{path} (created at start)"
+        ctx.out.print(f"notifier ready to start: {len(senders)} channel(s), incidents in {where}", markup=False)
+        return ExitCode.OK
     host, port = args.listen
     sock = bind(host, port)
-    store = IncidentStore(incidents_path(ctx.state_dir))
+    store = IncidentStore(path)
+    store.check()  # a damaged store is refused now, not at the first webhook
     notifier = Notifier(notifications, senders, store, ctx.redactor, inbound=inbound)
     public = _public(args, notifier, inbound) if inbound is not None else None
     options = ServeOptions(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 
-from runbook_wan.commands.options import format_options, intents_options, limit_options
+from runbook_wan.commands.options import format_options, http_url, intents_options, limit_options
 from runbook_wan.context import RunContext
 from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, exit_codes
 
@@ -43,6 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _period_options(avail, "30d")
     avail.add_argument(
         "--prometheus",
+        type=http_url,
         metavar="URL",
         help="Prometheus to ask (default: the one `runbook.py monitor up` runs, from <state>/monitor/stack.json)",
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from runbook_wan.commands.options import configs_options, format_options, intents_options, inventory_options
+from runbook_wan.commands.options import configs_options, format_options, http_url, intents_options, inventory_options
 from runbook_wan.context import RunContext
 from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, exit_codes
 
@@ -26,6 +26,7 @@ DEFAULT_PORT = 8470
 def _sources(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--prometheus",
+        type=http_url,
         metavar="URL",
         help="Prometheus for live state (default: the one `runbook.py monitor up` runs; none: state unknown)",
     )
@@ -68,42 +69,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     serve.set_defaults(handler=run_serve)
 
 
-def _check_output(path: Path) -> None:
-    problems = []
-    if path.is_dir():
-        problems.append(Diagnostic("status-html", f"--html {path} is a folder", hint="name a file, e.g. status.html"))
-    elif not path.parent.is_dir():
-        problems.append(
-            Diagnostic("status-html", f"--html {path}: folder {path.parent} does not exist", hint="create it first")
-        )
-    if problems:
-        raise DiagnosticError(problems)
-
-
-def _write(path: Path, text: str) -> None:
-    import os
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def run_show(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
+    from runbook_wan.atomic_files import check_outputs, write_file
     from runbook_wan.status import output, render
     from runbook_wan.status.collect import Sources, collect
     from runbook_wan.status.sources.intents import load
 
-    if args.html is not None:
-        _check_output(args.html)
+    if args.html is not None:  # checked before any work: a folder, a missing or read-only folder
+        check_outputs(files=[(args.html, "--html")])
     view = collect(load(args.intents, args.platforms), Sources(ctx.state_dir, args.prometheus))
     if args.html is not None:
-        _write(args.html, ctx.redactor.mask(render.static_export(view)))
+        write_file(args.html, ctx.redactor.mask(render.static_export(view)))
         ctx.err.print(f"wrote {args.html}", markup=False)
         return ExitCode.OK
     if args.format == "json":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from runbook_wan.workspace import Workspace
@@ -45,6 +46,35 @@ def positive_float(text: str) -> float:
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"{text} is not above 0")
     return value
+
+
+def http_url(text: str) -> str:
+    """argparse type: an http(s) URL of a service (``--prometheus``, ``--alertmanager``), checked before any work.
+
+    Credentials in the URL are refused: a command line lands in shell history and ``ps``, and the
+    URL is quoted in messages.
+    """
+    problem = ""
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # raises ValueError for a port that is not 0-65535
+    except ValueError as exc:
+        parts, port, problem = None, None, str(exc)
+    if parts is not None and not problem:
+        if parts.scheme not in ("http", "https"):
+            problem = "it does not start with http:// or https://"
+        elif not parts.hostname:
+            problem = "it names no host"
+        elif parts.username is not None or parts.password is not None:
+            raise argparse.ArgumentTypeError(
+                "a URL with a user name or password is refused (it would land in shell history, ps and "
+                "messages); reach the service without credentials in the URL"
+            )
+        elif port == 0 or any(c.isspace() for c in text):
+            problem = "port 0" if port == 0 else "it contains a space"
+    if problem:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http(s) URL ({problem}); e.g. http://127.0.0.1:9090")
+    return text
 
 
 def apply_workspace(args: argparse.Namespace, workspace: Workspace) -> None:

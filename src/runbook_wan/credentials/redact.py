@@ -22,6 +22,18 @@ MIN_SECRET_LENGTH = 6
 #: Shorter line contexts (``password``) would mask innocent text; real ones name the neighbour too.
 MIN_CONTEXT_LENGTH = 12
 
+#: ``user:password@`` in a URL or a host string (``smtp://u:p@host:587``, ``u:p@host``).
+_USERINFO = re.compile(r"(?P<user>[^\s:/@'\"]+):(?P<password>[^\s@/'\"]+)@")
+
+
+def mask_userinfo(text: str) -> str:
+    """``text`` with the password of every ``user:password@`` in it replaced by ``***``.
+
+    For values that are not registered secrets but may carry one: a URL or host:port someone
+    wrote with credentials in it, quoted by an error message.
+    """
+    return _USERINFO.sub(lambda m: f"{m.group('user')}:***@", text)
+
 
 class Redactor:
     def __init__(self) -> None:
@@ -31,7 +43,9 @@ class Redactor:
         self._lock = threading.Lock()
 
     def add(self, name: str, value: str) -> None:
-        if value:
+        """Mask ``value`` from now on. A value shorter than :data:`MIN_SECRET_LENGTH` is not taken: it
+        would mask innocent words (callers refuse such secrets before they get here)."""
+        if len(value) >= MIN_SECRET_LENGTH:
             with self._lock:
                 self._values[value] = secret_token(name)
 

@@ -8,8 +8,9 @@ Sources, first match wins:
    ``~/.config/runbook/secrets.yaml``), then any extra files given (the lab adds the secrets
    it generated for its own devices).
 
-Files must not be readable by group or others. Every resolved value is registered with the
-run's :class:`~credentials.redact.Redactor` before it is returned.
+Files must not be readable by group or others. Every resolved value is checked (length, control
+characters) and then registered with the run's :class:`~credentials.redact.Redactor` before it is
+returned; a refused value is never registered.
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
-import yaml
-
 from runbook_wan.credentials.redact import MIN_SECRET_LENGTH, Redactor
+from runbook_wan.credentials.secrets_file import read_secrets_file
 from runbook_wan.credentials.tokens import TOKEN_PATTERN
 from runbook_wan.results import Diagnostic, DiagnosticError
 
@@ -67,46 +67,52 @@ class SecretResolver:
                     )
                 )
                 continue
-            data = yaml.safe_load(path.read_text()) or {}
-            if not isinstance(data, dict):
-                problems.append(
-                    Diagnostic(
-                        "secrets-file-format",
-                        f"secrets file {path} is not a mapping",
-                        hint="write one `name: value` per line",
-                    )
-                )
-                continue
-            for key, value in data.items():
-                values.setdefault(str(key), (str(value), path))
+            found, unreadable = read_secrets_file(path)
+            problems += unreadable
+            for key, value in found.items():
+                values.setdefault(key, (value, path))
         if problems:
             raise DiagnosticError(problems)
         self._file_values = values
         return values
 
-    def lookup(self, name: str) -> str | None:
-        """The value of ``name`` or None; registers it for masking."""
+    def _value(self, name: str) -> str | None:
+        """The value of ``name`` as found, not checked and not yet registered for masking."""
         value = self.environ.get(env_name(name))
         if value is None:
             found = self._load_files().get(name)
             value = found[0] if found else None
-        if value is not None:
-            self.redactor.add(name, value)
         return value
 
-    def resolve(self, name: str, *, single_line: bool = True) -> str:
-        """The value of ``name``; errors when missing, too short, or (``single_line``: every secret placed
-        in a config) holding a line break or control character. Credentials a client library takes
-        whole, such as a PEM private key, pass ``single_line=False``."""
-        value = self.lookup(name)
+    def is_set(self, name: str) -> bool:
+        """Whether ``name`` has a value (nothing is checked or registered)."""
+        return self._value(name) is not None
+
+    def lookup(self, name: str) -> str | None:
+        """The value of ``name`` or None; a value is checked (:meth:`resolve`) and registered for masking."""
+        return self.resolve(name, single_line=False) if self.is_set(name) else None
+
+    def resolve(
+        self, name: str, *, single_line: bool = True, min_length: int = MIN_SECRET_LENGTH, what: str = ""
+    ) -> str:
+        """The value of ``name``; errors when missing, shorter than ``min_length``, or (``single_line``:
+        every secret placed in a config) holding a line break or control character. Credentials a
+        client library takes whole, such as a PEM private key, pass ``single_line=False``.
+
+        The value is registered with the redactor only once it passed: a refused value must not
+        mask the words of its own refusal (a 5-character "token" would turn "the status page token
+        is shorter..." into "the status page <secret:status-token> is shorter...").
+        """
+        value = self._value(name)
         if value is None:
             raise DiagnosticError([self.missing(name)])
-        if len(value) < MIN_SECRET_LENGTH:
+        subject = what or f"secret {name!r}"
+        if len(value) < min_length:
             raise DiagnosticError(
                 [
                     Diagnostic(
                         "secret-too-short",
-                        f"secret {name!r} is shorter than {MIN_SECRET_LENGTH} characters",
+                        f"{subject} is shorter than {min_length} characters (value not shown)",
                         hint="use a longer value; short values cannot be masked reliably in output",
                     )
                 ]
@@ -116,12 +122,13 @@ class SecretResolver:
                 [
                     Diagnostic(
                         "secret-control-character",
-                        f"secret {name!r} holds a line break or another control character (value not shown)",
+                        f"{subject} holds a line break or another control character (value not shown)",
                         hint="a secret is placed inside one config line: store it on one line, "
                         "without a trailing newline",
                     )
                 ]
             )
+        self.redactor.add(name, value)
         return value
 
     def missing(self, name: str) -> Diagnostic:
@@ -135,7 +142,7 @@ class SecretResolver:
     def resolve_text(self, text: str) -> str:
         """Replace every ``<secret:NAME>`` token; all missing names are reported together."""
         names = sorted(set(TOKEN_PATTERN.findall(text)))
-        missing = [n for n in names if self.lookup(n) is None]
+        missing = [n for n in names if not self.is_set(n)]
         if missing:
             raise DiagnosticError([self.missing(n) for n in missing])
         values = {n: self.resolve(n) for n in names}

@@ -59,7 +59,7 @@ def register_secrets(configs: dict[str, str], state_dir: Path, redactor: Redacto
     lab_secrets = state_dir / "lab" / "secrets.yaml"
     resolver = SecretResolver(redactor, extra_files=[lab_secrets] if lab_secrets.is_file() else [])
     names = sorted({n for text in configs.values() for n in token_names(text)})
-    missing = [n for n in names if resolver.lookup(n) is None]
+    missing = [n for n in names if not resolver.is_set(n)]
     if missing:
         raise DiagnosticError(
             [
@@ -71,6 +71,8 @@ def register_secrets(configs: dict[str, str], state_dir: Path, redactor: Redacto
                 for n in missing
             ]
         )
+    for name in names:
+        resolver.lookup(name)  # checked, then registered: the device shows the value, the diff its token
 
 
 def jobs_for(estate: Estate, sites: dict[str, SiteFiles], source: str) -> dict[str, DriftJob]:

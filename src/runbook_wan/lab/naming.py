@@ -17,7 +17,7 @@ import re
 from runbook_wan.results import Diagnostic, DiagnosticError
 
 DEFAULT_PREFIX = "rb"
-PREFIX_PATTERN = re.compile(r"^[a-z][a-z0-9]{0,7}$")
+PREFIX_PATTERN = re.compile(r"[a-z][a-z0-9]{0,7}")
 #: Linux interface names hold at most 15 characters.
 IFNAMSIZ = 15
 _RESERVED_SITE_IDS = ("inet", "relay")
@@ -25,7 +25,7 @@ _RESERVED_SITE_STARTS = ("isp-", "lan-")
 
 
 def check_prefix(prefix: str) -> str:
-    if not PREFIX_PATTERN.match(prefix):
+    if not PREFIX_PATTERN.fullmatch(prefix):
         raise DiagnosticError(
             [
                 Diagnostic(

@@ -18,7 +18,9 @@ import yaml
 
 from runbook_wan.credentials.redact import Redactor
 from runbook_wan.credentials.resolver import SecretResolver
+from runbook_wan.credentials.secrets_file import read_secrets_file
 from runbook_wan.lab.device import LabLayout
+from runbook_wan.results import DiagnosticError
 
 GENERATED_BYTES = 18
 
@@ -26,8 +28,10 @@ GENERATED_BYTES = 18
 def _read(path: Path) -> dict[str, str]:
     if not path.is_file():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    values, problems = read_secrets_file(path)
+    if problems:
+        raise DiagnosticError(problems)
+    return values
 
 
 def _write(path: Path, values: dict[str, str]) -> None:
@@ -46,7 +50,7 @@ def lab_resolver(names: Iterable[str], lab_layout: LabLayout, redactor: Redactor
     """
     path = lab_layout.secrets
     probe = SecretResolver(redactor, extra_files=[path])
-    generated = [n for n in sorted(set(names)) if probe.lookup(n) is None]
+    generated = [n for n in sorted(set(names)) if not probe.is_set(n)]
     if generated:
         values = _read(path)
         for name in generated:

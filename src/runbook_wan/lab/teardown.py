@@ -45,10 +45,10 @@ def _lab_namespaces(prefix: str, record: LabRecord | None) -> list[str]:
 
 def _root_ports(prefix: str, record: LabRecord | None) -> list[str]:
     """Root-namespace management ports of the lab (by record and by name pattern)."""
-    pattern = re.compile(rf"^{re.escape(prefix)}m\d+$")
+    pattern = re.compile(rf"{re.escape(prefix)}m\d+")
     proc = shell.ip("-j", "link", "show", check=False)
     names = {str(link["ifname"]) for link in json.loads(proc.stdout or "[]")} if proc.returncode == 0 else set()
-    ours = {n for n in names if pattern.match(n)}
+    ours = {n for n in names if pattern.fullmatch(n)}
     if record is not None:
         ours |= {s.mgmt_port for s in record.topology.sites.values()} & names
     return sorted(ours)

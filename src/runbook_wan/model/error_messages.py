@@ -28,6 +28,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from runbook_wan.credentials.redact import mask_userinfo
 from runbook_wan.model.merge import Layer
 from runbook_wan.model.secret_ref import SecretRef
 from runbook_wan.model.yaml_source import PathKey, format_path
@@ -442,6 +443,7 @@ def _one(err: _Error, model: type[BaseModel], layer: Layer, code_prefix: str) ->
         hint = _field_info(model, err.loc)[1] or "check this value"
     if secret and isinstance(err.details["input"], str | int | float) and not isinstance(err.details["input"], bool):
         message = message.replace(str(err.details["input"]), "***")
+    message, hint = mask_userinfo(message), mask_userinfo(hint)  # smtp://user:password@host quoted back
     if secret and message.startswith("expected a mapping"):
         hint = "reference the secret by name: `{secret: NAME}`"
     return Diagnostic(

@@ -460,8 +460,15 @@ def estate_notification_references(
     estate: Estate, shared: SharedIntents, broken: set[tuple[str, str]], site_ids: Collection[str] | None = None
 ) -> list[Diagnostic]:
     """Names used in notifications.yaml (regions, sites, providers) that the estate does not have
-    (``site_ids``: the estate's sites when ``estate`` holds only some of them)."""
+    (``site_ids``: the estate's sites when ``estate`` holds only some of them).
+
+    None when a key is written twice in the file: that makes the entry ambiguous (YAML keeps the
+    last), the duplicate is the one error, and what the names then seem to lack (a contact without
+    a phone...) is not reported on top.
+    """
     assert shared.notifications is not None
+    if any(d.code == "yaml-duplicate-key" for d in shared.notification_diagnostics):
+        return []
     return _notification_references(estate, shared.notifications, broken, shared.missing, site_ids)
 
 

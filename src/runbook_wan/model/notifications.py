@@ -37,32 +37,34 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from runbook_wan.credentials.redact import mask_userinfo
 from runbook_wan.model.base import IntentModel
 from runbook_wan.model.roles import CIRCUIT_ROLES
 from runbook_wan.model.secret_ref import SecretField, SecretValue
-from runbook_wan.model.types import ShortText, Text
+from runbook_wan.model.types import ShortText, Text, refuse_control, shorten
 from runbook_wan.ops.email_links import DEFAULT_LINK_EXPIRY_MINUTES
 from runbook_wan.ops.metrics import Alert, Severity
 
 # --- value types ------------------------------------------------------------------------------
 
-_E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
-_EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[A-Za-z]{2,}$")
-_KEY = r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$"
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+_EMAIL = re.compile(r"[^@\s<>,;\x00-\x1f\x7f-\x9f]+@[^@\s<>,;\x00-\x1f\x7f-\x9f]+\.[A-Za-z]{2,}")
+_KEY = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
 KEY_MAX_LENGTH = 63
-_HOSTPORT = re.compile(r"^(?P<host>[A-Za-z0-9.-]+):(?P<port>[0-9]{1,5})$")
+_HOSTPORT = re.compile(r"(?P<host>[A-Za-z0-9.-]+):(?P<port>[0-9]{1,5})")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_SENDER_ID = re.compile(r"^[A-Za-z0-9 ]{1,11}$")
+_SENDER_ID = re.compile(r"[A-Za-z0-9 ]{1,11}")
 
 
 def _e164(value: Any) -> Any:
+    refuse_control(value)
     if isinstance(value, int) and not isinstance(value, bool):
         raise PydanticCustomError(
             "phone_e164",
             "{value} is not an E.164 phone number",
             {"value": repr(value), "hint": f"quote it and start with + and the country code, e.g. '+{value}'"},
         )
-    if isinstance(value, str) and not _E164.match(value):
+    if isinstance(value, str) and not _E164.fullmatch(value):
         digits = re.sub(r"[^0-9]", "", value)
         example = f"'+{digits}'" if value.startswith("+") and 7 <= len(digits) <= 15 else "'+14155550123'"
         raise PydanticCustomError(
@@ -74,7 +76,8 @@ def _e164(value: Any) -> Any:
 
 
 def _email(value: Any) -> Any:
-    if isinstance(value, str) and not _EMAIL.match(value):
+    refuse_control(value)
+    if isinstance(value, str) and not _EMAIL.fullmatch(value):
         raise PydanticCustomError(
             "email_address",
             "{value} is not an e-mail address",
@@ -85,7 +88,8 @@ def _email(value: Any) -> Any:
 
 def _key(kind: str) -> Any:
     def check(value: Any) -> Any:
-        if isinstance(value, str) and (len(value) > KEY_MAX_LENGTH or not re.match(_KEY, value)):
+        refuse_control(value)
+        if isinstance(value, str) and (len(value) > KEY_MAX_LENGTH or not _KEY.fullmatch(value)):
             raise PydanticCustomError(
                 "name_format",
                 "{value} is not a valid {kind} name",
@@ -102,6 +106,7 @@ def _key(kind: str) -> Any:
 
 
 def _timezone(value: Any) -> Any:
+    refuse_control(value)
     if isinstance(value, str):
         try:
             zoneinfo.ZoneInfo(value)
@@ -211,7 +216,8 @@ class TwilioVoice(_Channel):
 
 
 def _sender_id(value: Any) -> Any:
-    if isinstance(value, str) and not (_E164.match(value) or _SENDER_ID.match(value)):
+    refuse_control(value)
+    if isinstance(value, str) and not (_E164.fullmatch(value) or _SENDER_ID.fullmatch(value)):
         raise PydanticCustomError(
             "sender_id",
             "{value} is neither an E.164 number nor an alphanumeric sender id",
@@ -268,13 +274,15 @@ class ChatWebhook(_Channel):
 
 
 def _smarthost(value: Any) -> Any:
+    refuse_control(value)
     if isinstance(value, str):
-        found = _HOSTPORT.match(value)
+        found = _HOSTPORT.fullmatch(value)
         if found is None or not 0 < int(found.group("port")) < 65536:
+            hint = "write the SMTP relay as host:port, e.g. smtp.example.com:587"
+            if "@" in value:
+                hint += "; put the login in `username:` and `password:` by secret name, never in the host"
             raise PydanticCustomError(
-                "smarthost",
-                "{value} is not host:port",
-                {"value": repr(value), "hint": "write the SMTP relay as host:port, e.g. smtp.example.com:587"},
+                "smarthost", "{value} is not host:port", {"value": shorten(mask_userinfo(value)), "hint": hint}
             )
     return value
 
@@ -328,6 +336,7 @@ CHANNEL_KINDS: dict[str, ChannelKind] = {
 
 
 def _weekday_range(value: Any) -> Any:
+    refuse_control(value)
     if isinstance(value, str):
         ends = value.lower().split(":")
         if len(ends) > 2 or any(end not in _WEEKDAYS for end in ends):
@@ -350,8 +359,9 @@ def _weekday_range(value: Any) -> Any:
 
 
 def _time_range(value: Any) -> Any:
+    refuse_control(value)
     if isinstance(value, str):
-        found = re.match(r"^([0-9]{2}):([0-9]{2})-([0-9]{2}):([0-9]{2})$", value)
+        found = re.fullmatch(r"([0-9]{2}):([0-9]{2})-([0-9]{2}):([0-9]{2})", value)
         ok = found is not None
         if found is not None:
             h1, m1, h2, m2 = (int(g) for g in found.groups())
@@ -504,11 +514,12 @@ class NotifyDefaults(IntentModel):
     )
 
 
-_WINDOW = re.compile(r"^(?P<count>[1-9][0-9]{0,3})(?P<unit>[mh])$")
+_WINDOW = re.compile(r"(?P<count>[1-9][0-9]{0,3})(?P<unit>[mh])")
 
 
 def _window(value: Any) -> Any:
-    if isinstance(value, str) and _WINDOW.match(value) is None:
+    refuse_control(value)
+    if isinstance(value, str) and _WINDOW.fullmatch(value) is None:
         raise PydanticCustomError(
             "rate_window",
             "{value} is not a time window",
@@ -519,7 +530,7 @@ def _window(value: Any) -> Any:
 
 def window_seconds(window: str) -> float:
     """``15m`` -> 900.0, ``3h`` -> 10800.0."""
-    found = _WINDOW.match(window)
+    found = _WINDOW.fullmatch(window)
     assert found is not None
     return float(found.group("count")) * (60.0 if found.group("unit") == "m" else 3600.0)
 
@@ -558,11 +569,12 @@ _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 
 
 def _public_url(value: Any) -> Any:
+    refuse_control(value)
     if not isinstance(value, str):
         return value
-    found = re.match(
-        r"^(?P<scheme>https?)://(?P<host>[A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\])(?::(?P<port>[0-9]{1,5}))?"
-        r"(?P<path>(?:/[A-Za-z0-9._~-]+)*)/?$",
+    found = re.fullmatch(
+        r"(?P<scheme>https?)://(?P<host>[A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\])(?::(?P<port>[0-9]{1,5}))?"
+        r"(?P<path>(?:/[A-Za-z0-9._~-]+)*)/?",
         value,
     )
     if found is None:

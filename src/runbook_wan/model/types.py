@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-_NAME = r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$"
+_NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 #: Longest id: a site id is also a hostname, and a DNS label holds at most 63 characters.
 NAME_MAX_LENGTH = 63
 
@@ -26,7 +26,7 @@ TEXT_MAX_LENGTH = 160
 SHORT_TEXT_MAX_LENGTH = 64
 TEXT_HINT = "use letters, digits, spaces and " + " ".join(TEXT_PUNCTUATION.strip()) + " (ASCII, one line)"
 
-_CATEGORY_NAMES = {"Zl": "a line separator", "Zp": "a paragraph separator"}
+_CATEGORY_NAMES = {"Zl": "a line separator", "Zp": "a paragraph separator", "Cf": "an invisible format character"}
 _CHARACTER_NAMES = {"\n": "a line break (\\n)", "\r": "a carriage return (\\r)", "\t": "a tab (\\t)"}
 
 
@@ -41,6 +41,32 @@ def describe_character(char: str) -> str:
         )
         return f"{kind} (U+{ord(char):04X})"
     return repr(char)
+
+
+#: Unicode categories that act instead of showing: controls, format (bidi overrides, zero-width), separators.
+_ACTING = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def refuse_control(value: Any) -> None:
+    """Refuse a string holding a line break or any other character that acts instead of showing.
+
+    Every value type of the intents calls this first (names, addresses, times, hosts), so the error
+    says what is wrong ("contains a line break (\\n)") rather than "is not an e-mail address", and
+    no such character reaches a generated file, a config line, a terminal or a page.
+    """
+    if not isinstance(value, str) or value.isprintable():
+        return
+    bad = next((c for c in value if unicodedata.category(c) in _ACTING), None)
+    if bad is not None:
+        raise PydanticCustomError(
+            "text_character",
+            "{value} contains {character}, which is not allowed in intent text",
+            {
+                "value": shorten(value),
+                "character": describe_character(bad),
+                "hint": "write the value on one line, without control characters",
+            },
+        )
 
 
 def shorten(value: str, limit: int = 40) -> str:
@@ -182,6 +208,7 @@ def _ipv4_network(value: Any) -> ipaddress.IPv4Network:
 
 def _name(kind: str) -> Any:
     def check(value: Any) -> Any:
+        refuse_control(value)
         if isinstance(value, str) and len(value) > NAME_MAX_LENGTH:
             raise PydanticCustomError(
                 "name_length",
@@ -194,7 +221,7 @@ def _name(kind: str) -> Any:
                     "hint": "shorten it (ids become hostnames and file names)",
                 },
             )
-        if isinstance(value, str) and not re.match(_NAME, value):
+        if isinstance(value, str) and not _NAME.fullmatch(value):
             raise PydanticCustomError(
                 "name_format",
                 "{value} is not a valid {kind} name",

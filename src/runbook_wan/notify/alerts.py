@@ -7,9 +7,9 @@ between releases). Times are normalised to the incident store's ``YYYY-MM-DDTHH:
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 #: The only payload version Alertmanager has sent since 0.x; another one is refused (HTTP 400).
 PAYLOAD_VERSION = "4"
@@ -28,19 +28,35 @@ def iso_utc(value: str) -> str:
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except OverflowError:  # 9999-12-31T23:59-23:59 is past the last representable instant
+        raise ValueError(f"{value!r} is out of range") from None
+
+
+def _encodable(value: str) -> str:
+    """Refuse text that cannot be stored or sent: a lone UTF-16 surrogate is no character."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("holds a lone UTF-16 surrogate, which is not text") from None
+    return value
+
+
+#: A label name or value, an annotation: any text Alertmanager can send (it always sends valid UTF-8).
+LabelText = Annotated[str, AfterValidator(_encodable)]
 
 
 class WebhookAlert(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     status: Literal["firing", "resolved"]
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
+    labels: dict[LabelText, LabelText] = Field(default_factory=dict)
+    annotations: dict[LabelText, LabelText] = Field(default_factory=dict)
     starts_at: str = Field(default="", alias="startsAt")
     ends_at: str = Field(default="", alias="endsAt")
     generator_url: str = Field(default="", alias="generatorURL")
-    fingerprint: str = Field(min_length=1)
+    fingerprint: LabelText = Field(min_length=1, max_length=256)
 
     @field_validator("starts_at", "ends_at")
     @classmethod
@@ -65,7 +81,7 @@ class WebhookPayload(BaseModel):
     group_key: str = Field(default="", alias="groupKey")
     truncated_alerts: int = Field(default=0, alias="truncatedAlerts")
     status: Literal["firing", "resolved"]
-    receiver: str = ""
+    receiver: LabelText = ""
     group_labels: dict[str, str] = Field(default_factory=dict, alias="groupLabels")
     common_labels: dict[str, str] = Field(default_factory=dict, alias="commonLabels")
     external_url: str = Field(default="", alias="externalURL")

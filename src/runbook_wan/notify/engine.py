@@ -51,12 +51,13 @@ from runbook_wan.model.notifications import (
 from runbook_wan.notify import limits
 from runbook_wan.notify.alerts import ApiAlert, WebhookAlert, WebhookPayload
 from runbook_wan.notify.channels.base import Attempt, Sender
-from runbook_wan.notify.notice import Notice, Recipient
+from runbook_wan.notify.notice import Notice, Recipient, clean
 from runbook_wan.ops.incidents import (
     Delivery,
     DeliveryKind,
     DeliveryStatus,
     Incident,
+    IncidentBatch,
     IncidentStatus,
     IncidentStore,
     iso,
@@ -76,6 +77,8 @@ DEFAULT_ESCALATE_MINUTES = 5.0
 
 #: At most this many deliveries of one webhook (or escalation tick) are in flight at once.
 MAX_PARALLEL_SENDS = 8
+#: Incidents opened by one webhook that get a log line each (a group of thousands gets a count).
+LOGGED_PER_WEBHOOK = 20
 
 #: (route id, channel kind, recipient label): one person (or room) told on one route.
 Target = tuple[str, ChannelKind, str]
@@ -157,11 +160,14 @@ class Notifier:
         outcome = Outcome()
         plan: list[Send] = []
         with self._lock:
-            for alert in payload.alerts:
-                if alert.status == "firing":
-                    self._firing(alert, self._routes_for(payload.receiver, alert.labels), outcome, plan)
-                else:
-                    self._resolved(alert.fingerprint, alert.ends_at, outcome, plan)
+            # One transaction for the whole payload: every alert is recorded, or (on any error) none is
+            # and nothing is sent; Alertmanager then retries the whole group.
+            with self.store.batch() as tx:
+                for alert in payload.alerts:
+                    if alert.status == "firing":
+                        self._firing(tx, alert, self._routes_for(payload.receiver, alert.labels), outcome, plan)
+                    else:
+                        self._resolved(tx, alert.fingerprint, alert.ends_at, outcome, plan)
             plan = self._claim(plan)
         self._run(plan, outcome)
         firing = sum(1 for a in payload.alerts if a.status == "firing")
@@ -196,27 +202,36 @@ class Notifier:
             return []  # recorded in the incident timeline, sent to nobody
         return matching_routes(self.notifications, labels, self.clock())
 
-    def _firing(self, alert: WebhookAlert, routes: list[EffectiveRoute], outcome: Outcome, plan: list[Send]) -> None:
+    def _firing(
+        self,
+        tx: IncidentBatch,
+        alert: WebhookAlert,
+        routes: list[EffectiveRoute],
+        outcome: Outcome,
+        plan: list[Send],
+    ) -> None:
         if alert.alertname == Alert.ENGAGEMENT_OVERDUE.value and alert.labels.get(INCIDENT):
             overdue = alert.labels[INCIDENT]
-            if self.store.expedite_escalation(overdue, iso(self.clock())):
-                log.warning("incident %s not acknowledged within the promise: escalating now", overdue)
+            if tx.expedite_escalation(overdue, iso(self.clock())):
+                log.warning("incident %s not acknowledged within the promise: escalating now", clean(overdue, 60))
         started = alert.starts_at or iso(self.clock())
-        incident = self.store.find_episode(alert.fingerprint, started)
+        incident = tx.find_episode(alert.fingerprint, started)
+        created = incident is None
         if incident is None:
-            incident, _ = self.store.open_incident(
-                alert.fingerprint, alert.alertname, dict(alert.labels), alert.summary, started_at=started
-            )
+            incident = tx.create(alert.fingerprint, alert.alertname, dict(alert.labels), alert.summary, started)
             outcome.opened.append(incident.id)
-            log.info("incident %s opened: %s %s", incident.id, alert.alertname, Notice.where_of(alert.labels))
+            if len(outcome.opened) <= LOGGED_PER_WEBHOOK:
+                where = Notice.where_of(alert.labels)
+                log.info("incident %s opened: %s %s", incident.id, clean(alert.alertname, 60), where)
         elif incident.status is IncidentStatus.RESOLVED:
             outcome.ignored += 1  # resolved by hand while Alertmanager still repeats the same episode
             return
         # One page per person (and chat room) per kind of channel for this update, whichever routes name them.
-        reached = {(kind, label) for _route, kind, label in self._told(incident.id, (DeliveryKind.FIRING,))}
+        told = set() if created else self._told(tx, incident.id, (DeliveryKind.FIRING,))
+        reached = {(kind, label) for _route, kind, label in told}
         notice = self._notice(incident, DeliveryKind.FIRING, description=alert.annotations.get("description", ""))
-        if not routes:
-            log.info("incident %s: no route sends %s anywhere", incident.id, alert.alertname)
+        if not routes and len(outcome.opened) <= LOGGED_PER_WEBHOOK:
+            log.info("incident %s: no route sends %s anywhere", incident.id, clean(alert.alertname, 60))
         scheduled = incident.escalate_at is not None or incident.escalated_at is not None
         for route in routes:
             for spec in route.route.notify:
@@ -225,16 +240,16 @@ class Notifier:
                     if (kind, recipient.label) not in reached:
                         reached.add((kind, recipient.label))
                         plan.append(Send(incident, route.id, spec.channel, kind, recipient, notice))
-            scheduled = scheduled or self._schedule(incident, route)
+            scheduled = scheduled or self._schedule(tx, incident, route)
 
-    def _schedule(self, incident: Incident, route: EffectiveRoute) -> bool:
+    def _schedule(self, tx: IncidentBatch, incident: Incident, route: EffectiveRoute) -> bool:
         """Schedule the route's escalation (the first route with one wins). True if it did."""
         escalate = route.route.escalate
         if escalate is None:
             return False
         minutes = float(escalate.after_minutes or self._default_minutes())
         due = iso(self.clock() + timedelta(minutes=minutes))
-        self.store.schedule_escalation(incident.id, due, route.id)
+        tx.schedule_escalation(incident.id, due, route.id)
         log.info("incident %s escalates to %s at %s unless acknowledged", incident.id, escalate.channel, due)
         return True
 
@@ -242,24 +257,34 @@ class Notifier:
         defaults = self.notifications.defaults
         return float(defaults.escalate_after_minutes) if defaults else DEFAULT_ESCALATE_MINUTES
 
-    def _resolved(self, fingerprint: str, ends_at: str, outcome: Outcome, plan: list[Send]) -> None:
-        incident = self.store.find_open(fingerprint)
+    def _resolved(self, tx: IncidentBatch, fingerprint: str, ends_at: str, outcome: Outcome, plan: list[Send]) -> None:
+        incident = tx.find_open(fingerprint)
         if incident is None:
-            outcome.ignored += 1  # never announced (inhibited, silenced, unrouted) or already resolved
-            return
-        told = self._sent(incident.id, (DeliveryKind.FIRING, DeliveryKind.ESCALATION))
-        resolved = self.store.resolve(incident.id, at=ends_at or iso(self.clock()))
-        if resolved is None:
-            return
-        outcome.resolved.append(incident.id)
-        log.info("incident %s resolved (%d recipient(s) to tell)", incident.id, len(told))
+            # Never announced (inhibited, silenced, unrouted): nothing to do. Resolved already by an
+            # earlier webhook: Alertmanager repeats it when that one failed (the notifier died while
+            # telling people), so tell whoever was not told yet. Resolved by hand: nobody is told.
+            earlier = tx.latest(fingerprint)
+            outcome.ignored += 1
+            if earlier is None or earlier.status is not IncidentStatus.RESOLVED or earlier.resolved_by is not None:
+                return
+            resolved = earlier
+        else:
+            just = tx.resolve(incident.id, at=ends_at or iso(self.clock()))
+            if just is None:
+                return
+            resolved = just
+            outcome.resolved.append(resolved.id)
+        told = self._sent(tx, resolved.id, (DeliveryKind.FIRING, DeliveryKind.ESCALATION))
+        done = self._attempted(tx, resolved.id, DeliveryKind.RESOLVED)
+        if incident is not None:
+            log.info("incident %s resolved (%d recipient(s) to tell)", resolved.id, len(told))
         if not told:
             return
         notice = self._notice(resolved, DeliveryKind.RESOLVED)
         for route_id, spec, recipient in self._all_targets({t[0] for t in told}):
             sender = self.senders[spec.channel]
             target = (route_id, sender.kind, recipient.label)
-            if target in told and sender.says_resolved():
+            if target in told and target not in done and sender.says_resolved():
                 plan.append(Send(resolved, route_id, spec.channel, sender.kind, recipient, notice, told[target]))
 
     # --- escalation ------------------------------------------------------------------------------
@@ -268,27 +293,55 @@ class Notifier:
         outcome = Outcome()
         plan: list[Send] = []
         with self._lock:
-            for incident in self.store.due_escalations(iso(self.clock())):
-                route = self._routes.get(incident.escalation_route or "")
-                claimed = self.store.claim_escalation(incident.id)
-                if claimed is None:
-                    continue
-                if route is None or route.route.escalate is None:
-                    log.warning("incident %s: its escalation route is gone from the intent", incident.id)
-                    continue
-                escalate = route.route.escalate
-                notice = self._notice(
-                    claimed,
-                    DeliveryKind.ESCALATION,
-                    escalated_after_minutes=float(escalate.after_minutes or self._default_minutes()),
-                )
-                log.info("incident %s not acknowledged: escalating to %s", incident.id, escalate.channel)
-                kind = self.senders[escalate.channel].kind
-                for recipient in self._recipients(escalate):
-                    plan.append(Send(claimed, route.id, escalate.channel, kind, recipient, notice))
+            with self.store.batch() as tx:
+                for incident in tx.due_escalations(iso(self.clock())):
+                    claimed = tx.claim_escalation(incident.id)
+                    if claimed is not None:
+                        log.info("incident %s not acknowledged: escalating", incident.id)
+                        plan += self._escalation(tx, claimed)
             plan = self._claim(plan)
         self._run(plan, outcome)
         return outcome
+
+    def recover(self) -> Outcome:
+        """At start: finish the escalations a stopped notifier claimed but did not send to everyone.
+
+        An escalation is claimed (``escalated_at``) before it is sent, so a notifier killed in
+        between would otherwise never make it; each recipient with no escalation attempt on record
+        is paged now, and nobody who has one is paged again.
+        """
+        outcome = Outcome()
+        plan: list[Send] = []
+        with self._lock:
+            with self.store.batch() as tx:
+                for incident in tx.claimed_escalations():
+                    sends = self._escalation(tx, incident)
+                    if sends:
+                        log.info("incident %s: finishing its escalation (%d page(s))", incident.id, len(sends))
+                    plan += sends
+            plan = self._claim(plan)
+        self._run(plan, outcome)
+        return outcome
+
+    def _escalation(self, tx: IncidentBatch, incident: Incident) -> list[Send]:
+        """The escalation's pages to everyone who has no escalation attempt on record for it."""
+        route = self._routes.get(incident.escalation_route or "")
+        if route is None or route.route.escalate is None:
+            log.warning("incident %s: its escalation route is gone from the intent", incident.id)
+            return []
+        escalate = route.route.escalate
+        notice = self._notice(
+            incident,
+            DeliveryKind.ESCALATION,
+            escalated_after_minutes=float(escalate.after_minutes or self._default_minutes()),
+        )
+        kind = self.senders[escalate.channel].kind
+        done = self._attempted(tx, incident.id, DeliveryKind.ESCALATION)
+        return [
+            Send(incident, route.id, escalate.channel, kind, recipient, notice)
+            for recipient in self._recipients(escalate)
+            if (route.id, kind, recipient.label) not in done
+        ]
 
     # --- re-sync ---------------------------------------------------------------------------------
     def resync(self, alerts: Iterable[ApiAlert], *, complete: bool) -> Outcome:
@@ -302,11 +355,12 @@ class Notifier:
         outcome = Outcome()
         plan: list[Send] = []
         with self._lock:
-            for incident in self.store.incidents(open_only=True, limit=10_000):
-                if incident.key in present:
-                    outcome.ignored += 1
-                elif complete:
-                    self._resolved(incident.key, iso(self.clock()), outcome, plan)
+            with self.store.batch() as tx:
+                for incident in tx.incidents(open_only=True, limit=10_000):
+                    if incident.key in present:
+                        outcome.ignored += 1
+                    elif complete:
+                        self._resolved(tx, incident.key, iso(self.clock()), outcome, plan)
             plan = self._claim(plan)
         self._run(plan, outcome)
         return outcome
@@ -340,13 +394,23 @@ class Notifier:
                         out.append((route_id, spec, recipient))
         return out
 
-    def _told(self, incident_id: str, kinds: tuple[DeliveryKind, ...]) -> set[Target]:
-        return set(self._sent(incident_id, kinds))
+    def _told(self, tx: IncidentBatch, incident_id: str, kinds: tuple[DeliveryKind, ...]) -> set[Target]:
+        return set(self._sent(tx, incident_id, kinds))
 
-    def _sent(self, incident_id: str, kinds: tuple[DeliveryKind, ...]) -> dict[Target, str]:
+    def _attempted(self, tx: IncidentBatch, incident_id: str, kind: DeliveryKind) -> set[Target]:
+        """Targets with an attempt of ``kind`` on record, sent or failed (a page held back by a rate limit
+        waits in memory only, so after a restart it counts as not attempted)."""
+        out: set[Target] = set()
+        for delivery in tx.deliveries(incident_id):
+            sender = self.senders.get(delivery.channel)
+            if delivery.kind is kind and sender is not None and delivery.status is not DeliveryStatus.LIMITED:
+                out.add((delivery.route, sender.kind, delivery.recipient))
+        return out
+
+    def _sent(self, tx: IncidentBatch, incident_id: str, kinds: tuple[DeliveryKind, ...]) -> dict[Target, str]:
         """Targets reached with a delivery of ``kinds`` -> the provider id of the first one."""
         told: dict[Target, str] = {}
-        deliveries = self.store.deliveries(incident_id)
+        deliveries = tx.deliveries(incident_id)
         undelivered: set[str] = set()
         if self.inbound is not None:  # a provider said the message never arrived: not told
             undelivered = self.inbound.store.failed_messages([d.message_id for d in deliveries])

@@ -1,14 +1,15 @@
 """What each message says, and who it is for (with the address masked for records and logs).
 
 Every text here is plain: label and annotation values are stripped of control characters and
-cut to length. Channels that carry markup escape it themselves (TwiML is built as XML by the
-Twilio library, Slack text is escaped by apprise, e-mail is text/plain).
+cut to length. Channels that carry markup escape it: TwiML is built as XML by the Twilio library,
+e-mail is text/plain, and chat passes ``escape=markup.chat.text`` so that the alert's own words
+(never the handles Runbook adds) cannot mention a room or carry a link.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from runbook_wan.notify.inbound.replies import page_hint
@@ -67,6 +68,14 @@ class Recipient:
         return cls("", " ".join(mentions), label + (f" ({', '.join(mentions)})" if mentions else ""))
 
 
+#: How an alert's own words are written into a message (identity: plain text).
+Escape = Callable[[str], str]
+
+
+def _plain(text: str) -> str:
+    return text
+
+
 @dataclass(frozen=True)
 class Reach:
     """How one message can be answered: set per recipient and channel when the notifier has a public URL.
@@ -118,23 +127,24 @@ class Notice:
         return self.where_of(self.labels)
 
     @staticmethod
-    def where_of(labels: Mapping[str, str]) -> str:
+    def where_of(labels: Mapping[str, str], escape: Escape = _plain) -> str:
         """``chi-021 primary_dia (fibrelink)``, ``provider fibrelink``, or the alert's region."""
-        site, circuit, provider = (clean(labels.get(k, ""), 60) for k in ("site", "circuit", "provider"))
+        site, circuit, provider = (escape(clean(labels.get(k, ""), 60)) for k in ("site", "circuit", "provider"))
         if site:
             parts = [site, circuit, f"({provider})" if provider and circuit else ""]
             return " ".join(p for p in parts if p)
         if provider:
             return f"provider {provider}"
-        return clean(labels.get("region", ""), 60)
+        return escape(clean(labels.get("region", ""), 60))
 
     @property
     def ack_hint(self) -> str:
         return f"Acknowledge: runbook.py incidents ack {self.incident_id}"
 
-    def subject(self) -> str:
-        severity = f" ({clean(self.severity, 20)})" if self.severity else ""
-        return clean(f"[{self.state}] {clean(self.alertname, 60)} {self.where}{severity}", 200)
+    def subject(self, escape: Escape = _plain) -> str:
+        severity = f" ({escape(clean(self.severity, 20))})" if self.severity else ""
+        where = self.where_of(self.labels, escape)
+        return clean(f"[{self.state}] {escape(clean(self.alertname, 60))} {where}{severity}", 200)
 
     def sms(self) -> str:
         """One SMS (the providers split longer ones; keep it near 160 GSM characters)."""
@@ -159,14 +169,14 @@ class Notice:
             text += f" {KEYPRESS_PROMPT}"
         return re.sub(r"[<>&{}\[\]\\|`*#]", " ", text)
 
-    def text(self) -> str:
-        """The long form, for e-mail, chat and tickets."""
-        lines = [clean(self.summary, 400)]
+    def text(self, escape: Escape = _plain) -> str:
+        """The long form, for e-mail, chat and tickets; ``escape`` writes the alert's own words."""
+        lines = [escape(clean(self.summary, 400))]
         if self.description and self.description != self.summary:
-            lines.append(clean(self.description, 2000, one_line=False))
+            lines.append(escape(clean(self.description, 2000, one_line=False)))
         lines.append("")
         for key in sorted(self.labels):
-            lines.append(f"{clean(key, 60)}: {clean(self.labels[key], 200)}")
+            lines.append(f"{escape(clean(key, 60))}: {escape(clean(self.labels[key], 200))}")
         lines.append("")
         lines.append(f"incident: {self.incident_id}")
         if self.started_at:

@@ -2,8 +2,12 @@
 
 Endpoints (loopback unless told otherwise):
 
-* ``POST /alerts``: the webhook (payload version 4). 200 with what was done; 400 for a payload
-  that is not Alertmanager's; 500 if the incident store cannot be written (Alertmanager retries).
+* ``POST /alerts``: the webhook (payload version 4), ``Content-Type: application/json`` only. 200
+  with what was done. Every alert of a payload is recorded, or none is: 400 for a payload that is
+  not Alertmanager's (bad JSON, nesting, encodings, a lone surrogate), 403 for a request a web page
+  made (``Origin``/``Sec-Fetch-*`` headers: a page in the operator's browser must not page people),
+  413 above :data:`MAX_BODY`, 415 for another content type, 503 when the incident store cannot be
+  written (nothing recorded, nothing sent; Alertmanager retries the whole group).
 * ``GET /healthz``: 200 once the notifier is ready (store open, re-sync done).
 * ``GET /metrics``: engagement (unacknowledged incidents, the ten-minute promise), for Prometheus.
 
@@ -17,7 +21,6 @@ redactor, tracebacks included; the provider SDKs' own request logs are kept at W
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import socket
@@ -40,6 +43,7 @@ from runbook_wan.notify.alerts import WebhookPayload
 from runbook_wan.notify.engine import Notifier
 from runbook_wan.notify.exporter import EngagementCollector
 from runbook_wan.notify.resync import DEFAULT_GRACE, resync
+from runbook_wan.ops.sqlite_open import StoreError
 from runbook_wan.results import Diagnostic, DiagnosticError
 
 log = logging.getLogger("runbook.notify")
@@ -91,19 +95,68 @@ class ServeOptions:
     tick: float = 1.0
 
 
+#: Largest webhook body read (bytes): 10,000 alerts with long labels and annotations fit; more is refused (413).
+MAX_BODY = 32 * 1024 * 1024
+#: Headers only browsers send: a web page open in the operator's browser must not page people.
+_BROWSER_HEADERS = ("origin", "sec-fetch-site", "sec-fetch-mode", "sec-fetch-dest")
+
+
+def _refuse(status: int, why: str) -> JSONResponse:
+    log.warning("webhook refused (HTTP %d): %s", status, why)
+    return JSONResponse({"error": why}, status_code=status)
+
+
+def _not_from_alertmanager(request: Request) -> JSONResponse | None:
+    """Why a request cannot be Alertmanager's webhook (browser origin, content type, size), or None."""
+    if any(name in request.headers for name in _BROWSER_HEADERS):
+        return _refuse(403, "requests from web pages are refused: only Alertmanager posts alerts here")
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        return _refuse(415, f"Content-Type must be application/json, not {media_type or 'none'!r}")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        return _refuse(413, f"the payload is larger than {MAX_BODY} bytes")
+    return None
+
+
+async def _body(request: Request) -> bytes | None:
+    """The body, or None when it grows past :data:`MAX_BODY` (a chunked upload has no declared length)."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _first_problem(exc: ValidationError) -> str:
+    first = exc.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where}: {first['msg']}" if where else str(first["msg"])
+
+
 def build_app(notifier: Notifier) -> Starlette:
     async def alerts(request: Request) -> JSONResponse:
+        refused = _not_from_alertmanager(request)
+        if refused is not None:
+            return refused
+        body = await _body(request)
+        if body is None:
+            return _refuse(413, f"the payload is larger than {MAX_BODY} bytes")
         try:
-            payload = WebhookPayload.model_validate(json.loads(await request.body()))
-        except (ValueError, ValidationError) as exc:
-            first = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
-            log.warning("webhook refused: %s", first)
-            return JSONResponse({"error": f"not an Alertmanager webhook payload: {first}"}, status_code=400)
+            payload = WebhookPayload.model_validate_json(body)
+        except ValidationError as exc:
+            return _refuse(400, f"not an Alertmanager webhook payload: {_first_problem(exc)}")
         try:
             outcome = await run_in_threadpool(notifier.handle, payload)
-        except Exception:
-            log.exception("webhook from %s failed; Alertmanager will retry", payload.receiver or "?")
-            return JSONResponse({"error": "the notifier could not record this webhook"}, status_code=500)
+        except StoreError as exc:
+            # Nothing of the payload was recorded (one transaction) and nothing was sent; 503 makes
+            # Alertmanager send the whole group again.
+            log.error("webhook from %s not recorded, Alertmanager will retry: %s", payload.receiver or "?", exc.reason)
+            return JSONResponse(
+                {"error": f"nothing of this webhook was recorded: {exc.reason}; retry later"}, status_code=503
+            )
         return JSONResponse(outcome.to_dict())
 
     async def healthz(_request: Request) -> JSONResponse:
@@ -156,6 +209,8 @@ class Clock(threading.Thread):
                     grace = self.options.resync_grace
                     outcome = resync(self.notifier, alertmanager, grace=grace, warn=self.synced)
                     self.synced = self.synced or outcome is not None
+            except StoreError as exc:
+                log.error("escalation tick failed, trying again: %s", exc.reason)
             except Exception:
                 log.exception("escalation tick failed; trying again")
 
@@ -205,12 +260,14 @@ def _public_server(public: PublicListener) -> tuple[uvicorn.Server, threading.Th
 
 
 def serve(notifier: Notifier, options: ServeOptions, sock: socket.socket, public: PublicListener | None = None) -> None:
-    """Re-sync, start the clock, serve until SIGINT/SIGTERM; the clock stops and the socket closes."""
+    """Re-sync, finish escalations a stopped notifier left half-sent, start the clock, serve until
+    SIGINT/SIGTERM; the clock stops and the socket closes."""
     synced = False
     if options.alertmanager:
         synced = resync(notifier, options.alertmanager, grace=options.resync_grace) is not None
     else:
         log.warning("no --alertmanager given: no re-sync after a restart")
+    notifier.recover()
     clock = Clock(notifier, options, synced=synced)
     clock.start()
     inbound = _public_server(public) if public is not None else None

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from runbook_wan.ops.incidents import now_iso, prepare_writer
+from runbook_wan.ops.incidents import now_iso
+from runbook_wan.ops.sqlite_open import session
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS reply_codes (
@@ -127,16 +128,9 @@ class InboundStore:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        uri = f"file:{self.path}?mode=ro" if self.readonly else f"file:{self.path}"
-        db = sqlite3.connect(uri, uri=True, timeout=10)
-        db.row_factory = sqlite3.Row
-        try:
-            if not self.readonly:
-                prepare_writer(db)
-            with db:
-                yield db
-        finally:
-            db.close()
+        # Opened like every store (read-only folders, clear errors, WAL with synchronous=NORMAL: ops.sqlite_open).
+        with session(self.path, readonly=self.readonly, wal=True) as db:
+            yield db
 
     # --- reply codes ---------------------------------------------------------------------------
     def code_for(self, phone: str, incident_id: str, contact: str) -> int:

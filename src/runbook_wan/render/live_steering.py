@@ -61,7 +61,7 @@ def _pattern(template: str, **fields: str) -> re.Pattern[str]:
     text = re.escape(template)
     for name, group in fields.items():
         text = text.replace(re.escape("{" + name + "}"), group)
-    return re.compile(text + r"\s*$")
+    return re.compile(text + r"\s*")  # used with fullmatch: no `$`, which also matches before a final newline
 
 
 def nexthops(config: str, pbr_map: str, steers: SteeredLines) -> dict[int, tuple[int, str]]:
@@ -71,7 +71,7 @@ def nexthops(config: str, pbr_map: str, steers: SteeredLines) -> dict[int, tuple
     found: dict[int, tuple[int, str]] = {}
     current: int | None = None
     for index, line in enumerate(config.splitlines()):
-        opened = sequence.match(line)
+        opened = sequence.fullmatch(line)
         if opened:
             current = int(opened.group(1))
             continue
@@ -80,7 +80,7 @@ def nexthops(config: str, pbr_map: str, steers: SteeredLines) -> dict[int, tuple
         if line[:1] not in (" ", "\t"):
             current = None
             continue
-        hop = nexthop.match(line)
+        hop = nexthop.fullmatch(line)
         if hop:
             found[current] = (index, hop.group(1))
     return found

@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 from runbook_wan.results import Diagnostic, DiagnosticError
 
-_AGE = re.compile(r"^(\d+)([smhdw])$")
+_AGE = re.compile(r"(\d+)([smhdw])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 def parse_when(text: str, option: str, now: datetime) -> datetime:
     """``2026-11-01``, ``2026-11-01T08:00`` (UTC unless an offset is given), or an age: ``30d``, ``12h``."""
     value = text.strip()
-    age = _AGE.match(value)
+    age = _AGE.fullmatch(value)
     if age:
         return now - timedelta(**{_UNITS[age.group(2)]: int(age.group(1))})
     try:

@@ -70,18 +70,23 @@ def is_loopback(host: str) -> bool:
 
 
 def read_token(redactor: Redactor) -> str | None:
-    token = SecretResolver(redactor).lookup(TOKEN_SECRET)
-    if token is not None and len(token) < MIN_TOKEN_LENGTH:
+    """The token, checked before it is registered for masking (so its refusal is never masked), or None."""
+    resolver = SecretResolver(redactor)
+    if not resolver.is_set(TOKEN_SECRET):
+        return None
+    try:
+        return resolver.resolve(TOKEN_SECRET, min_length=MIN_TOKEN_LENGTH, what="the status page token")
+    except DiagnosticError as exc:
         raise DiagnosticError(
             [
                 Diagnostic(
-                    "status-token-short",
-                    f"the status page token is shorter than {MIN_TOKEN_LENGTH} characters",
+                    "status-token-short" if d.code == "secret-too-short" else d.code,
+                    d.message,
                     hint="generate one: python3 -c 'import secrets; print(secrets.token_urlsafe(24))'",
                 )
+                for d in exc.diagnostics
             ]
-        )
-    return token
+        ) from None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from runbook_wan.ops.sqlite_open import connect, describe
+
 ACCESS_SUBDIR = "access"
 ACCOUNTS_FILE = "accounts.sqlite"
 
@@ -99,8 +101,7 @@ class AccessDB:
     def connect(self) -> Iterator[sqlite3.Connection]:
         if not self._ready:
             self._create()
-        db = sqlite3.connect(self.path, timeout=10)
-        db.row_factory = sqlite3.Row
+        db = connect(self.path, readonly=False)  # opened like every store: clear errors (ops.sqlite_open)
         try:
             db.execute("PRAGMA foreign_keys=ON")
             if not self._ready:
@@ -109,5 +110,7 @@ class AccessDB:
                 self._ready = True
             with db:
                 yield db
+        except sqlite3.Error as exc:
+            raise describe(exc, self.path, "using") from None
         finally:
             db.close()

@@ -75,7 +75,7 @@ def _error(code: str, message: str, hint: str) -> DiagnosticError:
 
 
 def check_name(name: str) -> None:
-    if not NAME_PATTERN.match(name):
+    if not NAME_PATTERN.fullmatch(name):
         raise _error(
             "user-name",
             f"user name {name!r} is not valid",

@@ -39,11 +39,11 @@ from runbook_wan.status.authz import Action, Actor, may, sees
 #: Silences from the pane: at least 5 minutes, at most 7 days.
 MIN_SILENCE_S, MAX_SILENCE_S = 300, 7 * 86400
 MAX_REASON = 500
-_DURATION = re.compile(r"^(\d+)\s*([mhd])$")
+_DURATION = re.compile(r"(\d+)\s*([mhd])")
 _UNIT_S = {"m": 60, "h": 3600, "d": 86400}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: Alertmanager's silence ids are UUIDs.
-_SILENCE_ID = re.compile(r"^[0-9a-fA-F-]{8,64}$")
+_SILENCE_ID = re.compile(r"[0-9a-fA-F-]{8,64}")
 
 
 class ActionRefusedError(Exception):
@@ -61,7 +61,7 @@ class Outcome:
 
 
 def parse_duration(text: str) -> int:
-    match = _DURATION.match(text.strip().lower())
+    match = _DURATION.fullmatch(text.strip().lower())
     if not match:
         raise ActionRefusedError(400, f"duration {text!r} is not valid: write 30m, 2h or 1d")
     seconds = int(match.group(1)) * _UNIT_S[match.group(2)]
@@ -245,7 +245,7 @@ class Actions:
 
     def expire_silence(self, actor: Actor, silence_id: str, client: str) -> Outcome:
         self.require(actor, Action.EXPIRE_SILENCE, client, silence_id)
-        if not _SILENCE_ID.match(silence_id):
+        if not _SILENCE_ID.fullmatch(silence_id):
             raise self._not_found(Action.EXPIRE_SILENCE, actor, client, silence_id[:64], "active silence")
         am = self._client(Action.EXPIRE_SILENCE, actor, client, silence_id)
         try:

@@ -59,7 +59,7 @@ MIN_ROLE: dict[Action, Role] = {
 }
 
 #: Account names: what people type at a login prompt and what the audit log records.
-NAME_PATTERN = re.compile(r"^[a-z][a-z0-9._@-]{0,63}$")
+NAME_PATTERN = re.compile(r"[a-z][a-z0-9._@-]{0,63}")
 
 
 @dataclass(frozen=True)

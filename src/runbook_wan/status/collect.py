@@ -28,6 +28,7 @@ from runbook_wan.status.sources import drift as drift_source
 from runbook_wan.status.sources import engagement as engagement_source
 from runbook_wan.status.sources import incidents as incident_source
 from runbook_wan.status.sources import monitoring, rollouts
+from runbook_wan.status.sources import outages as outages_source
 from runbook_wan.status.sources import steering as steering_source
 from runbook_wan.status.sources.intents import IntentsView
 from runbook_wan.status.sources.trends import CircuitSla, SiteTrends
@@ -196,7 +197,7 @@ def with_local(view: IntentsView, base: list[SiteView], sources: Sources, readin
     """The estate: ``base`` (:func:`live_sites`) with the local sources read now (incidents, drift,
     rollouts, engagement): cheap enough to redo on every change, even at 10,000 sites."""
     drifts = drift_source.read(sources.state_dir)
-    incidents = incident_source.read(sources.state_dir)
+    incidents, incidents_note = incident_source.read(sources.state_dir)
     changes = rollouts.read(sources.state_dir)
     by_site: dict[str, list[Incident]] = {}
     for incident in incidents:
@@ -224,6 +225,7 @@ def with_local(view: IntentsView, base: list[SiteView], sources: Sources, readin
         rollouts=changes.runs,
         incidents=[i for i in incidents if i.status.is_open and i.alertname not in EVENT_ALERTS],
         engagement=engagement_source.read(sources.state_dir),
+        notices=([incidents_note] if incidents_note else []) + outages_source.read(sources.state_dir),
     )
 
 

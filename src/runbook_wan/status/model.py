@@ -354,6 +354,8 @@ class EstateView:
     rollouts: list[RolloutRun] = field(default_factory=list)
     #: Every open incident, also those of no one site (a provider outage, the probe itself).
     incidents: list[Incident] = field(default_factory=list)
+    #: What the pane could not read, and what of the stack was down lately (one line each).
+    notices: list[str] = field(default_factory=list)
     #: Pages against the ten-minute promise (None: no incident store yet).
     engagement: EngagementView | None = None
 
@@ -386,6 +388,7 @@ class EstateView:
             "estate": self.estate,
             "generated_at": self.generated_at,
             "monitoring": {"up": self.monitoring_up, "detail": self.monitoring},
+            "notices": list(self.notices),
             "summary": self.summary(),
             "rollouts": [r.to_dict() for r in self.rollouts],
             "open_incidents": [i.to_dict() for i in self.incidents],

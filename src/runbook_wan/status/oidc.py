@@ -76,7 +76,7 @@ class OidcLogin:
         name = str(claims.get(self.config.username_claim) or claims.get("sub") or "").lower()
         raw = claims.get(self.config.groups_claim) or []
         groups = [str(g) for g in raw] if isinstance(raw, list) else [str(raw)]
-        if not NAME_PATTERN.match(name):
+        if not NAME_PATTERN.fullmatch(name):
             return Mapped(name[:64], groups, None, f"the {self.config.username_claim} claim is not a usable name")
         rule = self.config.role_for(groups)
         if rule is None:

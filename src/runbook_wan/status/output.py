@@ -32,6 +32,8 @@ def print_terminal(view: EstateView, console: MaskedConsole) -> None:
     console.print(table)
     print_steering(view, console)
     console.print(view.monitoring, markup=False)
+    for notice in view.notices:
+        console.print(notice, markup=False)
     summary = view.summary()
     console.print(
         f"{summary['sites']} site(s): {summary['healthy']} healthy, {summary['degraded']} degraded, "

@@ -14,7 +14,16 @@ DEFAULT_TIMEOUT = 10.0
 
 
 class SenderConfigError(ValueError):
-    """A channel's configuration (a resolved secret, such as a webhook URL) cannot work."""
+    """A channel's configuration (a resolved secret, such as a webhook URL) cannot work.
+
+    ``field`` names the channel's key in notifications.yaml that holds the culprit (the error is
+    reported at that line); the message never quotes a secret's value.
+    """
+
+    def __init__(self, field: str, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.hint = hint
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ def resolve_secrets(
     problems: list[Diagnostic] = []
     seen: set[str] = set()
     for channel, field_name, ref in refs:
-        if ref.secret in seen or resolver.lookup(ref.secret) is not None:
+        if ref.secret in seen or resolver.is_set(ref.secret):
             continue
         seen.add(ref.secret)
         missing = resolver.missing(ref.secret)
@@ -68,9 +68,20 @@ def resolve_secrets(
     if problems:
         raise DiagnosticError(problems)
     values: dict[str, str] = {}
-    for _channel, _field, ref in refs:
-        # too-short values raise here; never placed in a config, so a PEM key keeps its line breaks
-        values[ref.secret] = resolver.resolve(ref.secret, single_line=False)
+    for channel, field_name, ref in refs:
+        if ref.secret in values or ref.secret in seen:
+            continue
+        seen.add(ref.secret)
+        try:  # never placed in a config, so a PEM key keeps its line breaks
+            values[ref.secret] = resolver.resolve(ref.secret, single_line=False)
+        except DiagnosticError as exc:  # too short: reported at the reference, every one in this pass
+            where = locate(("channels", channel, field_name)) if locate else None
+            problems += [
+                Diagnostic(d.code, f"channel {channel!r}: {d.message}", location=where, hint=d.hint)
+                for d in exc.diagnostics
+            ]
+    if problems:
+        raise DiagnosticError(problems)
     return values
 
 
@@ -143,15 +154,9 @@ def build_senders(
         try:
             senders[name] = _sender(name, channel, values, timeout)
         except SenderConfigError as exc:
-            where = locate(("channels", name, "webhook_url")) if locate else None
-            problems.append(
-                Diagnostic(
-                    "notify-chat-url",
-                    str(exc),
-                    location=where,
-                    hint="set the secret to the webhook URL the chat service gave you",
-                )
-            )
+            where = locate(("channels", name, exc.field)) if locate else None
+            code = "notify-chat-url" if exc.field == "webhook_url" else f"notify-{exc.field.replace('_', '-')}"
+            problems.append(Diagnostic(code, str(exc), location=where, hint=exc.hint))
     if problems:
         raise DiagnosticError(problems)
     return senders

@@ -3,8 +3,9 @@
 The intent names the webhook URL by secret; the value is the URL as the chat service hands it
 out (``https://hooks.slack.com/services/...``, ``https://mm.example.com/hooks/<token>``, a Teams
 Workflows ``.../workflows/<id>/triggers/manual/paths/invoke?...`` URL) or an apprise URL
-(``slack://``, ``mmost://``, ``workflows://``). Apprise formats the message for each service and
-escapes text, so alert text cannot become markup or a mention.
+(``slack://``, ``mmost://``, ``workflows://``). Apprise formats the message for each service; the
+alert's own words are written with :func:`runbook_wan.markup.chat.text` first, so they cannot mention
+a room (``@channel``, ``<!channel>``) or carry a link, on any of the services.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import apprise
 import httpx
 from typing_extensions import override
 
+from runbook_wan.markup.chat import text as chat_text
 from runbook_wan.model.notifications import ChannelKind
 from runbook_wan.notify.channels.base import DEFAULT_TIMEOUT, Sender, SenderConfigError
 from runbook_wan.notify.channels.chat_buttons import mattermost_attachment, slack_blocks
@@ -39,7 +41,8 @@ class ChatError(RuntimeError):
 
 
 class ChatUrlError(SenderConfigError):
-    pass
+    def __init__(self, message: str) -> None:
+        super().__init__("webhook_url", message, "set the secret to the webhook URL the chat service gave you")
 
 
 def apprise_url(kind: str, webhook_url: str) -> str:
@@ -50,7 +53,7 @@ def apprise_url(kind: str, webhook_url: str) -> str:
     if kind == "mattermost":
         # https://host[:port][/prefix]/hooks/<token> -> mmosts://host[:port][/prefix]/<token>
         parts = urlsplit(webhook_url)
-        found = re.match(r"^(?P<prefix>.*)/hooks/(?P<token>[^/]+)/?$", parts.path)
+        found = re.fullmatch(r"(?P<prefix>.*)/hooks/(?P<token>[^/]+)/?", parts.path)
         if parts.scheme not in ("http", "https") or not parts.netloc or found is None:
             raise ChatUrlError("a Mattermost webhook URL looks like https://HOST/hooks/TOKEN")
         secure = "mmosts" if parts.scheme == "https" else "mmost"
@@ -103,12 +106,12 @@ class ChatWebhook(Sender):
             return self._slack(notice, mentions)
         if self.chat_kind == "mattermost" and notice.reach.actions_url:
             return self._mattermost(notice, mentions)
-        body = notice.text()
-        if recipient.address:
+        body = notice.text(escape=chat_text)
+        if recipient.address:  # the contacts' own handles, from the intent: these do mention
             body += "\ncc: " + clean(recipient.address, 300)
         result = self._apprise.notify(
             body=body,
-            title=notice.subject(),
+            title=notice.subject(escape=chat_text),
             notify_type=_NOTIFY_TYPE[notice.kind],
             body_format=apprise.NotifyFormat.TEXT,
             timeout=self._timeout,
@@ -126,7 +129,7 @@ class ChatWebhook(Sender):
         if mentions:
             blocks.insert(1, {"type": "context", "elements": [{"type": "mrkdwn", "text": f"cc: {mentions}"}]})
         answer = WebhookClient(self._webhook_url, timeout=round(self._timeout)).send(
-            text=notice.subject(), blocks=blocks
+            text=notice.subject(escape=chat_text), blocks=blocks
         )
         if answer.status_code != 200:
             raise ChatError(f"HTTP {answer.status_code}: {clean(str(answer.body), 200)}")
@@ -135,7 +138,7 @@ class ChatWebhook(Sender):
     def _mattermost(self, notice: Notice, mentions: str) -> str:
         """An incoming-webhook post with a message attachment carrying the actions (Mattermost's documented shape)."""
         attachment = mattermost_attachment(notice, notice.reach.actions_url, notice.reach.action_token)
-        payload = {"text": clean(notice.subject(), 200) + (f" (cc: {mentions})" if mentions else "")}
+        payload = {"text": clean(notice.subject(escape=chat_text), 200) + (f" (cc: {mentions})" if mentions else "")}
         payload["attachments"] = [attachment]  # type: ignore[assignment]
         answer = httpx.post(mattermost_post_url(self._webhook_url), json=payload, timeout=self._timeout)
         if answer.status_code >= 300:

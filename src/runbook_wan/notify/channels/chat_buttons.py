@@ -2,9 +2,9 @@
 
 Used when the notifier has a public URL (and, for Slack, the app's signing secret): the sender
 posts these instead of apprise's plain text, and the inbound handlers rebuild them to show who
-acknowledged. Alert text is escaped for each service (Slack: ``&``, ``<``, ``>``; Mattermost
-attachments render Markdown, so its control characters are escaped), so it can neither mention
-people nor add links.
+acknowledged. The alert's own words are defanged first (:func:`runbook_wan.markup.chat.text`: no
+mention, no link on any service), then escaped for each service (Slack: ``&``, ``<``, ``>``;
+Mattermost attachments render Markdown, so its control characters are escaped).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from runbook_wan.markup.chat import text as chat_text
 from runbook_wan.notify.notice import Notice, clean
 from runbook_wan.ops.incidents import DeliveryKind
 
@@ -37,7 +38,13 @@ def markdown_escape(text: str) -> str:
 def slack_blocks(notice: Notice, state: str = "", buttons: tuple[str, ...] = (ACK, RESOLVE)) -> list[dict[str, Any]]:
     """Block Kit: the message, a line saying who acknowledged (``state``), and the buttons still useful."""
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": slack_escape(f"*{notice.subject()}*\n{notice.text()}")}}
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": slack_escape(f"*{notice.subject(escape=chat_text)}*\n{notice.text(escape=chat_text)}"),
+            },
+        }
     ]
     if state:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": slack_escape(state)}]})
@@ -65,13 +72,13 @@ def mattermost_attachment(
     notice: Notice, actions_url: str, token: str, state: str = "", buttons: tuple[str, ...] = (ACK, RESOLVE)
 ) -> dict[str, Any]:
     """One message attachment with its actions; each click posts ``context`` (the incident's secret) to the URL."""
-    text = markdown_escape(notice.text())
+    text = markdown_escape(notice.text(escape=chat_text))
     if state:
         text += "\n\n" + markdown_escape(state)
     attachment: dict[str, Any] = {
-        "fallback": clean(notice.subject(), 200),
+        "fallback": clean(notice.subject(escape=chat_text), 200),
         "color": _COLOURS[notice.kind],
-        "title": markdown_escape(notice.subject()),
+        "title": markdown_escape(notice.subject(escape=chat_text)),
         "text": text,
     }
     if buttons and notice.kind is not DeliveryKind.RESOLVED:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from typing_extensions import override
 from vonage_http_client import Auth, HttpClient, HttpClientOptions
 from vonage_sms import Sms, SmsMessage
@@ -16,7 +19,7 @@ from vonage_voice import CreateCallRequest, Input, Phone, Talk, ToPhone, Voice
 from vonage_voice.models import Dtmf
 
 from runbook_wan.model.notifications import ChannelKind
-from runbook_wan.notify.channels.base import DEFAULT_TIMEOUT, Sender
+from runbook_wan.notify.channels.base import DEFAULT_TIMEOUT, Sender, SenderConfigError
 from runbook_wan.notify.notice import Notice, Recipient
 
 
@@ -25,6 +28,27 @@ def _http(auth: Auth, timeout: float) -> HttpClient:
     # provider must not hold up the page.
     options = HttpClientOptions(timeout=max(1, round(timeout)), max_retries=1)
     return HttpClient(auth, options, sdk_version=version("vonage"))
+
+
+def check_private_key(pem: str) -> None:
+    """Refuse, at start, a key Vonage's JWT signer cannot use (the SDK would fail later, or with a
+    ``VonageJwtError`` traceback): it must be an unencrypted RSA private key in PEM."""
+    try:
+        key = serialization.load_pem_private_key(pem.encode("utf-8"), password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        why = "it is protected by a passphrase" if isinstance(exc, TypeError) else "it is not a PEM private key"
+        raise SenderConfigError(
+            "private_key",
+            f"the Vonage application's private key cannot be used: {why} (value not shown)",
+            "set the secret to the private.key file Vonage gave for the application, "
+            "with its -----BEGIN PRIVATE KEY----- line and line breaks",
+        ) from None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise SenderConfigError(
+            "private_key",
+            "the Vonage application's private key is not an RSA key (Vonage signs with RS256; value not shown)",
+            "use the private.key file Vonage generated for the application",
+        )
 
 
 def vonage_number(number: str) -> str:
@@ -105,6 +129,7 @@ class VonageVoice(Sender):
         signature_secret: str | None = None,
     ) -> None:
         super().__init__(name, ChannelKind.VOICE, failover)
+        check_private_key(private_key)
         self._voice = Voice(_http(Auth(application_id=application_id, private_key=private_key), timeout))
         self._from = vonage_number(sender)
         #: The HS256 key of the JWT on Vonage's voice webhooks; None: refused.

@@ -49,7 +49,7 @@ _WORDS |= {word: Action.HELP for word in ("help", "info")}
 _VERBS = {"a": Action.ACK, "ack": Action.ACK, "c": Action.RESOLVE, "close": Action.RESOLVE}
 _VERBS |= {"r": Action.RESOLVE, "resolve": Action.RESOLVE}
 _CODED = re.compile(
-    r"^(?:(?P<n1>[0-9]{1,2})(?P<v1>ack|a|close|c|resolve|r)|(?P<v2>ack|a|close|c|resolve|r)(?P<n2>[0-9]{1,2}))$"
+    r"(?:(?P<n1>[0-9]{1,2})(?P<v1>ack|a|close|c|resolve|r)|(?P<v2>ack|a|close|c|resolve|r)(?P<n2>[0-9]{1,2}))"
 )
 
 #: The one-line help every page ends with (``code`` is the page's number for this phone).
@@ -66,7 +66,7 @@ def parse(text: str) -> Reply:
     word = "".join(text.lower().split()).rstrip(".!")
     if word in _WORDS:
         return Reply(_WORDS[word])
-    found = _CODED.match(word)
+    found = _CODED.fullmatch(word)
     if found is not None:
         number = int(found.group("n1") or found.group("n2"))
         verb = found.group("v1") or found.group("v2")

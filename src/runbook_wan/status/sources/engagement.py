@@ -6,11 +6,11 @@ waiting for an answer. Nothing when no notifier has written a store yet.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from runbook_wan.ops.incidents import IncidentStore
+from runbook_wan.ops.sqlite_open import StoreError
 from runbook_wan.ops.stack import incidents_path
 from runbook_wan.report.engagement import engagement
 from runbook_wan.report.period import Period
@@ -28,6 +28,6 @@ def read(state_dir: Path, now: datetime | None = None) -> EngagementView | None:
         store = IncidentStore(path, readonly=True)
         report = engagement(store, Period(now - timedelta(days=WINDOW_DAYS), now), now)
         regions = {i.id: i.region for i in store.incidents(limit=1_000_000)}
-    except sqlite3.Error:
-        return None  # a store being created right now: the next refresh reads it
+    except StoreError:
+        return None  # unreadable: the incidents source puts the reason on the pane
     return EngagementView(report, regions, WINDOW_DAYS)
