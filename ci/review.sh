@@ -17,6 +17,8 @@
 #   RUNBOOK                    how to call Runbook (default: python3 runbook.py if present, else runbook-wan)
 #   RUNBOOK_ALLOW_WIDE_CHANGE  a reason: accept a wide change (e.g. set from an approved PR label)
 #   RUNBOOK_REVIEW_TWIN        0 to skip the twin proof even as root
+#   RUNBOOK_REVIEW_TWIN_SCENARIOS  space-separated twin scenarios to run (default: all; see
+#                              `runbook.py validate --help`, --scenario)
 set -uo pipefail
 
 if [ $# -lt 1 ] || [ -z "$1" ]; then
@@ -75,6 +77,9 @@ twin_state="skipped (not root)"
 if [ "$(id -u)" = 0 ] && [ "${RUNBOOK_REVIEW_TWIN:-1}" != 0 ]; then
     twin=(--twin)
     twin_state="run"
+    for scenario in ${RUNBOOK_REVIEW_TWIN_SCENARIOS:-}; do
+        twin+=(--scenario "$scenario")
+    done
 elif [ "${RUNBOOK_REVIEW_TWIN:-1}" = 0 ]; then
     twin_state="skipped (RUNBOOK_REVIEW_TWIN=0)"
 fi

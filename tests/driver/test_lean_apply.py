@@ -1,8 +1,12 @@
 """The lean apply against FRR's own frr-reload.py, on two identical real FRR boxes.
 
 Box ``a`` commits through the classic cycle (``apply="frr-reload"``: frr-reload.py --reload on the
-device), box ``b`` through the lean one (diff on the controller, one vtysh). For every example
-site, from day-0, both must then run byte for byte the same ``show running-config``.
+device), box ``b`` through the lean one (diff on the controller, one vtysh). For every *shape* of example
+site config (the statements a site's config holds, whatever their values: the 80 example sites
+have two, standard and flagship stores), three sites of that shape, from day-0 and site to site, and
+both boxes must then run byte for byte the same ``show running-config``. Sites of one shape differ
+only in values (addresses, numbers, names), which both applies pass through unchanged; testing all
+80 took three minutes for no statement more.
 """
 
 from __future__ import annotations
@@ -33,10 +37,27 @@ SECRET = "Lean-test-secret-17"
 pytestmark = [pytest.mark.lab, pytest.mark.usefixtures("require_lab")]
 
 
+def shape(config: str) -> str:
+    """What a config says, without its values: comments dropped, names, addresses and numbers blanked."""
+    text = "\n".join(line for line in config.splitlines() if not line.startswith("!"))
+    text = re.sub(r"(description|hostname) .*", r"\1 X", text)
+    text = re.sub(r"<secret:[a-z0-9-]+>", "S", text)
+    text = re.sub(r"\d+(\.\d+){3}(/\d+)?", "IP", text)
+    return re.sub(r"\d+", "N", text)
+
+
 @pytest.fixture(scope="module")
 def rendered() -> dict[str, str]:
-    """The example estate's rendered configs (secrets as tokens)."""
-    return {site: config.text for site, config in sorted(render_estate(REPO / "intents").configs.items())}
+    """Three example sites of every config shape (secrets as tokens), the shapes interleaved so that
+    site-to-site commits cross shapes."""
+    configs = {site: config.text for site, config in sorted(render_estate(REPO / "intents").configs.items())}
+    by_shape: dict[str, list[str]] = {}
+    for site, text in configs.items():
+        by_shape.setdefault(shape(text), []).append(site)
+    assert len(by_shape) >= 2, "the example estate has standard and flagship stores"
+    picks = [[sites[0], sites[len(sites) // 2], sites[-1]] for sites in by_shape.values()]
+    chosen = [site for row in zip(*picks, strict=False) for site in row]
+    return {site: configs[site] for site in dict.fromkeys(chosen)}
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +118,7 @@ def lean_commits(twins: TwinBoxes, box: str) -> tuple[int, int]:
     return len(commits), sum(1 for line in commits if " apply=lean " in line)
 
 
-def test_lean_commit_runs_what_frr_reload_runs_for_every_example_site(
+def test_lean_commit_runs_what_frr_reload_runs_for_every_shape_of_example_site(
     twins: TwinBoxes, candidates: dict[str, str]
 ) -> None:
     classic, lean_a, lean_b = connect(twins, "a", apply="frr-reload"), connect(twins, "a"), connect(twins, "b")

@@ -78,14 +78,18 @@ def test_a_policy_that_strands_the_hub_on_wireless_is_caught(
     require_lab: None, tmp_path: Path, intents: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Valid intents (every estate rule passes) whose bulk class now covers the hub address: with
-    only wireless left, traffic to the hub is discarded by the guardrail."""
+    only wireless left, traffic to the hub is discarded by the guardrail. Only the scenario that
+    shows it runs (``--scenario``)."""
     for name in ("retail-standard", "retail-flagship"):
         policy = intents / "policies" / f"{name}.yaml"
         policy.write_text(
             policy.read_text().replace("destinations: [198.51.100.128/25]", "destinations: [198.51.100.0/24]")
         )
-    code, report = _validate(tmp_path, intents, capsys, "--twin", "--all", "--limit", "sea-001")
+    code, report = _validate(
+        tmp_path, intents, capsys, "--twin", "--all", "--limit", "sea-001", "--scenario", "wireless-only"
+    )
     assert code == 1
+    assert {r["check"] for r in report["results"] if r["check"].startswith("twin.")} == {"twin.wireless-only"}
     failing = {r["check"]: r for r in report["results"] if r["status"] == "failure"}
     assert set(failing) == {"twin.wireless-only"}
     messages = [d["message"] for d in failing["twin.wireless-only"]["diagnostics"]]

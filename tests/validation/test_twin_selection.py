@@ -10,7 +10,7 @@ import pytest
 
 from runbook_wan import cli as runbook
 from runbook_wan.validation.twin.probes import Probe, class_probes
-from runbook_wan.validation.twin.scenarios import SCENARIOS
+from runbook_wan.validation.twin.scenarios import SCENARIOS, select
 
 
 def test_twin_with_nothing_changed_says_so_and_boots_nothing(
@@ -78,3 +78,14 @@ def test_probes_cover_segment_and_destination_classes(example_intents: Path) -> 
     assert probes["voice"].segment == "voice" and probes["guest"].segment == "guest"
     assert probes["saas"].segment == "users" and probes["saas"].destination == "203.0.113.10"
     assert set(probes) == {"pos", "voice", "guest", "video", "saas", "bulk"}
+
+
+def test_an_unknown_scenario_is_a_usage_error_naming_the_known_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    assert runbook.main(["--no-color", "validate", "--twin", "--scenario", "primary-gone"]) == 1
+    err = capsys.readouterr().err
+    assert "invalid choice: 'primary-gone'" in err and "wireless-only" in err and "Traceback" not in err
+
+
+def test_scenarios_run_in_the_proofs_order_whatever_order_they_are_named() -> None:
+    assert [s.name for s in select(("primary-brownout", "primary-down"))] == ["primary-down", "primary-brownout"]
+    assert select(()) == SCENARIOS

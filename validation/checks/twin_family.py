@@ -54,7 +54,14 @@ class TwinFamily:
             return results
         state_dir = Path(str(extras.get("state_dir", ".runbook"))) / "twin"
         progress = extras.get("progress")
-        self.matrix = run_proof(ctx.rendered, bootable, state_dir, progress if callable(progress) else None)
+        names = extras.get("twin_scenarios") or ()
+        self.matrix = run_proof(
+            ctx.rendered,
+            bootable,
+            state_dir,
+            progress if callable(progress) else None,
+            tuple(str(n) for n in names) if isinstance(names, tuple | list) else (),
+        )
         for (site, scenario), cell in sorted(self.matrix.cells.items()):
             where = ctx.rendered.estate.locate("site", site)
             diagnostics = tuple(

@@ -18,7 +18,7 @@ from runbook_wan.render.pipeline import RenderResult
 from runbook_wan.render.writer import write_configs
 from runbook_wan.results import DiagnosticError
 from runbook_wan.validation.twin.probes import Probe, class_probes
-from runbook_wan.validation.twin.scenarios import SCENARIOS, Scenario
+from runbook_wan.validation.twin.scenarios import Scenario, select
 
 #: Lab name prefix of twin runs (the CLI's lab is ``rb``, tests use ``rbt*``).
 #: Lab prefix of twin proofs; set RUNBOOK_TWIN_PREFIX to run two proofs side by side.
@@ -141,11 +141,16 @@ def _break(lab: Lab, site: str, scenario: Scenario) -> None:
 
 
 def run_proof(
-    rendered: RenderResult, sites: list[str], state_dir: Path, progress: Callable[[str], None] | None = None
+    rendered: RenderResult,
+    sites: list[str],
+    state_dir: Path,
+    progress: Callable[[str], None] | None = None,
+    scenario_names: tuple[str, ...] = (),
 ) -> TwinMatrix:
-    """Boot ``sites`` with their rendered configs, run every scenario, tear the lab down."""
+    """Boot ``sites`` with their rendered configs, run every scenario (or those named), tear the lab down."""
     say = progress or (lambda _msg: None)
-    matrix = TwinMatrix(sites=sites, scenarios=list(SCENARIOS))
+    scenarios = select(scenario_names)
+    matrix = TwinMatrix(sites=sites, scenarios=list(scenarios))
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="runbook-twin-") as tmp:
         configs = Path(tmp) / "configs"
@@ -160,8 +165,8 @@ def run_proof(
                 configs=configs,
                 inventory_dir=None,
                 management_network=free_management_network(),
-                relay=",".join(sites) if any(s.needs_relay for s in SCENARIOS) else None,
-                relay_roles=frozenset().union(*(s.delayed_roles for s in SCENARIOS)),
+                relay=",".join(sites) if any(s.needs_relay for s in scenarios) else None,
+                relay_roles=frozenset().union(*(s.delayed_roles for s in scenarios)),
             )
         except DiagnosticError:
             down(state_dir, TWIN_PREFIX)  # not ready in time: the proof's lab never outlives it
@@ -176,7 +181,7 @@ def run_proof(
                 # the rendered order, so a class moved by one scenario never waits out a hold into the next.
                 list(pool.map(lab.stop_agent, sites))
                 agents_on = False
-                for scenario in SCENARIOS:
+                for scenario in scenarios:
                     if scenario.impairments and not agents_on:
                         say("starting the edge agents for the brownouts")
                         list(pool.map(lambda s: _start_agent(lab, s), sites))

@@ -79,3 +79,10 @@ SCENARIOS: tuple[Scenario, ...] = (
         impairments=(Impairment(PRIMARY, loss_pct=BROWNOUT_LOSS_PCT),),
     ),
 )
+#: What ``validate --twin --scenario`` accepts.
+SCENARIO_NAMES: tuple[str, ...] = tuple(s.name for s in SCENARIOS)
+
+
+def select(names: tuple[str, ...] | list[str]) -> tuple[Scenario, ...]:
+    """The scenarios named (all of them when none is), in the proof's own order."""
+    return tuple(s for s in SCENARIOS if not names or s.name in names)

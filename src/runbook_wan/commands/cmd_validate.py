@@ -22,6 +22,7 @@ from runbook_wan.commands.options import (
     review_options,
 )
 from runbook_wan.results import DiagnosticError, ExitCode, Status, exit_codes
+from runbook_wan.validation.twin.scenarios import SCENARIO_NAMES
 
 if TYPE_CHECKING:
     from runbook_wan.context import RunContext
@@ -72,6 +73,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="boot the candidate configs of changed sites in the FRR lab and fail each circuit",
     )
     twin.add_argument("--all", dest="twin_all", action="store_true", help="with --twin: prove every selected site")
+    twin.add_argument(
+        "--scenario",
+        dest="twin_scenarios",
+        action="append",
+        choices=SCENARIO_NAMES,
+        metavar="NAME",
+        help=f"with --twin: run only this scenario (repeatable; default: all of {', '.join(SCENARIO_NAMES)})",
+    )
     change = parser.add_argument_group("the change (a pull request)")
     change.add_argument(
         "--against",
@@ -101,6 +110,7 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         "allow_wide_change": override_reason(args.allow_wide_change),
         "twin": args.twin,
         "twin_all": args.twin_all,
+        "twin_scenarios": tuple(args.twin_scenarios or ()),
         "against": args.against,
         "state_dir": ctx.state_dir,
         "progress": lambda message: ctx.err.print(f"twin: {message}", markup=False),
