@@ -20,6 +20,7 @@ NOT_SITE_OUTPUT = {
     "runbook_wan.atomic_files": "how files are written, not what they hold",
     "runbook_wan.workspace": "where the package data is",
     "runbook_wan.credentials": "package marker",
+    "runbook_wan.credentials.redact": "masks passwords in error messages (a build with an error records nothing)",
     "runbook_wan.results": "diagnostics (a build with an error records nothing)",
     "runbook_wan.results.diagnostics": "diagnostics (a build with an error records nothing)",
     "runbook_wan.results.exit_codes": "exit codes",
