@@ -2,14 +2,20 @@
 """Benchmark: how fast a failure reaches people, and what the monitoring stack costs (needs root).
 
 Builds the lab of the whole example estate (80 sites, rendered configs), starts the stack with
-``runbook.py monitor up`` at the committed, realistic timing (15 s scrape and evaluation, 10 s
-probe cycle, 60 s device polls), with the notifier sending to local receivers: a chat webhook,
-an SMTP server (aiosmtpd) and Twilio through the contract proxy of ``tests/contracts``. Then:
+``runbook.py monitor up`` at the committed timing (``runbook_wan.monitoring.timing.PRODUCTION``: 5 s
+probe cycle, scrape and evaluation, SiteDown for 10 s, CircuitDown for 20 s, no group_wait for
+SiteDown), with the notifier sending to local receivers: a chat webhook, an SMTP server (aiosmtpd)
+and Twilio through the contract proxy of ``tests/contracts``. Then:
 
+* idle (``--idle S``, first, before any fault): the healthy estate watched for S seconds at the
+  committed timing; what reached people (target: 0 pages);
 * circuit down: ``lab fail SITE primary_dia --mode blackhole`` -> first chat message
-  (target: under 90 s); one run per site, on different sites;
+  (target: 45 s); one run per site, ``--runs`` sites, median and max;
 * site down: all three circuits of a site blackholed -> first SMS request (the page; target:
-  under 60 s);
+  30 s); likewise;
+* each failure's time split into its stages, from Prometheus' own samples: the cut to the probe
+  cycle that saw it, that cycle to the scrape, the scrape to the rule evaluation (pending), the
+  ``for`` (pending to firing), and Alertmanager plus the notifier (firing to the request seen);
 * cost: CPU (utime+stime of every stack process over one device-poll interval, so one poll of every
   device counts in its steady-state share) and
   memory (RSS and PSS from ``smaps_rollup``) of Prometheus, Alertmanager, the probe and the
@@ -22,9 +28,9 @@ SMS, voice) must be 0, tickets are allowed. Then a canary is halted on purpose (
 breaks its primary circuit): exactly one RolloutHalted and no CircuitDown page.
 
 Results go to ``bench/results/alerting.json`` (a run updates only the figures it measured); the
-README quotes them. Lab prefix ``rbba``, a free /22 management network.
+README quotes them. Lab prefix ``rbba`` (``--prefix``), a free /22 management network.
 
-    python bench/alerting.py                  # 2 runs of each failure, 300 s cost window
+    python bench/alerting.py --idle 1800      # 30 min idle, 5 runs of each failure, 300 s cost window
     python bench/alerting.py --runs 1 --window 60
     python bench/alerting.py --volume 1800 --only-volume   # 30 min of a healthy estate + a halted canary
 """
@@ -36,10 +42,13 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +64,8 @@ from notifykit import SECRETS, ChatReceiver, SmtpServer, notifications_intent, p
 from runbook_wan.lab.api import Lab  # noqa: E402
 from runbook_wan.lab.builder import free_management_network  # noqa: E402
 from runbook_wan.lab.teardown import down  # noqa: E402
+from runbook_wan.monitoring.timing import PRODUCTION  # noqa: E402
+from runbook_wan.ops import metrics as m  # noqa: E402
 from runbook_wan.ops.stack import StackRecord  # noqa: E402
 
 PREFIX = "rbba"
@@ -77,19 +88,19 @@ def memory_mib(pid: int) -> tuple[float, float]:
     return rss, pss
 
 
-def lab_pids() -> list[int]:
+def lab_pids(prefix: str = PREFIX) -> list[int]:
     pids: set[int] = set()
     listing = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=False).stdout
     for name in listing.split():
-        if name.startswith(f"{PREFIX}-"):
+        if name.startswith(f"{prefix}-"):
             out = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True, check=False).stdout
             pids |= {int(p) for p in out.split()}
     return sorted(pids)
 
 
-def measure_cost(record: StackRecord, window: float) -> dict[str, Any]:
+def measure_cost(record: StackRecord, window: float, prefix: str = PREFIX) -> dict[str, Any]:
     pids = {name: s.pid for name, s in record.services.items()}
-    lab_side = lab_pids()
+    lab_side = lab_pids(prefix)
     before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     lab_before = sum(cpu_seconds(p) for p in lab_side if Path(f"/proc/{p}").exists())
     start = time.monotonic()
@@ -124,19 +135,63 @@ def first(check: Any, timeout: float) -> float | None:
     return None
 
 
-def circuit_down(lab: Lab, chat: ChatReceiver, site: str, timeout: float) -> float | None:
+def _samples(prometheus: str, expr: str) -> list[tuple[dict[str, str], list[tuple[float, float]]]]:
+    """Raw samples of a range selector (``metric{...}[5m]``), as Prometheus stored them."""
+    url = f"{prometheus}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+    with urllib.request.urlopen(url, timeout=10) as reply:  # the stack's loopback Prometheus
+        data = json.load(reply)
+    return [(r["metric"], [(float(t), float(v)) for t, v in r["values"]]) for r in data["data"]["result"]]
+
+
+def _first(samples: list[tuple[float, float]], after: float, value: float | None = None) -> float | None:
+    return next((t for t, v in samples if t >= after and (value is None or v == value)), None)
+
+
+def stages(
+    prometheus: str, site: str, alert: str, cut: float, notified: float, circuit: str | None = None
+) -> dict[str, float | None]:
+    """Where the time from the cut to the notification went, from the samples Prometheus kept."""
+    selector = f'{m.SITE}="{site}"' + (f',{m.CIRCUIT}="{circuit}"' if circuit else "")
+    circuits = _samples(prometheus, f"{m.CIRCUIT_UP}{{{selector}}}[10m]")
+    down = [_first(values, cut, 0.0) for _, values in circuits]
+    scraped = None if not down or None in down else max(t for t in down if t is not None)
+    cycles = _samples(prometheus, f"{m.PROBE_LAST_CYCLE}[10m]")
+    cycle = next((v for t, v in cycles[0][1] if t == scraped), None) if cycles and scraped else None
+    alerts = f'ALERTS{{alertname="{alert}",{selector},alertstate="%s"}}[10m]'
+    pending = _samples(prometheus, alerts % "pending")
+    firing = _samples(prometheus, alerts % "firing")
+    pending_at = _first(pending[0][1], cut) if pending else None
+    firing_at = _first(firing[0][1], cut) if firing else None
+
+    def gap(a: float | None, b: float | None) -> float | None:
+        return None if a is None or b is None else round(b - a, 2)
+
+    return {
+        "cut_to_probe_cycle_s": gap(cut, cycle),
+        "cycle_to_scrape_s": gap(cycle, scraped),
+        "scrape_to_evaluation_s": gap(scraped, pending_at),
+        "for_s": gap(pending_at, firing_at),
+        "alertmanager_and_notifier_s": gap(firing_at, notified),
+    }
+
+
+def circuit_down(lab: Lab, chat: ChatReceiver, site: str, timeout: float, prometheus: str) -> dict[str, Any]:
     lab.fail(site, "primary_dia", mode="blackhole")
+    cut = time.time()
     try:
-        return first(lambda: any("CircuitDown" in t and site in t for t in chat.texts()), timeout)
+        seconds = first(lambda: any("CircuitDown" in t and site in t for t in chat.texts()), timeout)
     finally:
         lab.restore(site, "primary_dia")
+    split = stages(prometheus, site, "CircuitDown", cut, cut + seconds, "primary_dia") if seconds else {}
+    return {"site": site, "seconds": seconds, "stages": split}
 
 
-def site_down(lab: Lab, proxy: ContractProxy, site: str, timeout: float) -> float | None:
+def site_down(lab: Lab, proxy: ContractProxy, site: str, timeout: float, prometheus: str) -> dict[str, Any]:
     for circuit in CIRCUITS:
         lab.fail(site, circuit, mode="blackhole")
+    cut = time.time()
     try:
-        return first(
+        seconds = first(
             lambda: any(
                 r.path.endswith("/Messages.json") and site in r.body.decode(errors="replace") for r in proxy.records
             ),
@@ -145,6 +200,8 @@ def site_down(lab: Lab, proxy: ContractProxy, site: str, timeout: float) -> floa
     finally:
         for circuit in CIRCUITS:
             lab.restore(site, circuit)
+    split = stages(prometheus, site, "SiteDown", cut, cut + seconds) if seconds else {}
+    return {"site": site, "seconds": seconds, "stages": split}
 
 
 #: Channel kinds of tests/notify/notifykit.py's notifications intent that reach people.
@@ -271,6 +328,35 @@ def rounded(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**r, "seconds": None if r["seconds"] is None else round(r["seconds"], 1)} for r in runs]
 
 
+def summary(runs: list[dict[str, Any]], target: float) -> dict[str, Any]:
+    """Median and max of the runs, and the median of each stage."""
+    times = [r["seconds"] for r in runs if r["seconds"] is not None]
+    names = {name for r in runs for name in r.get("stages", {})}
+    medians = {}
+    for name in sorted(names):
+        values = [r["stages"][name] for r in runs if r.get("stages", {}).get(name) is not None]
+        medians[name] = round(statistics.median(values), 2) if values else None
+    return {
+        "runs": len(runs),
+        "missed": len(runs) - len(times),
+        "median_s": round(statistics.median(times), 1) if times else None,
+        "max_s": round(max(times), 1) if times else None,
+        "target_s": target,
+        "met": bool(times) and len(times) == len(runs) and max(times) <= target,
+        "median_stages_s": medians,
+    }
+
+
+def timing_text() -> str:
+    t = PRODUCTION
+    return (
+        f"committed profile: {t.probe_interval:g} s probe cycle ({t.probe_count} echoes), {t.scrape_interval:g} s "
+        f"scrape/evaluation, SiteDown for {t.site_down_for:g} s (group_wait {t.site_down_group_wait:g} s), "
+        f"CircuitDown for {t.circuit_down_for:g} s (group_wait {t.group_wait:g} s), "
+        f"{t.device_interval:g} s device polls"
+    )
+
+
 def merge_results(measured: dict[str, Any], sites: int, lab_boot: float) -> dict[str, Any]:
     """The results file with the figures this run measured replaced (the others kept)."""
     out = REPO / "bench" / "results" / "alerting.json"
@@ -279,20 +365,28 @@ def merge_results(measured: dict[str, Any], sites: int, lab_boot: float) -> dict
     result["sites"] = sites
     if "cost" in measured:
         result |= {
-            "timing": "committed profile: 15 s scrape/evaluation, 10 s probe cycle, 60 s device polls, "
-            "CircuitDown for 30 s, SiteDown for 15 s, group_wait 5 s",
+            "timing": timing_text(),
             "lab_boot_s": round(lab_boot, 1),
+            "load_average": measured["load"],
+            "circuit_down_to_chat": summary(measured["circuit_runs"], 45.0),
+            "site_down_to_sms": summary(measured["site_runs"], 30.0),
             "circuit_down_to_chat_s": rounded(measured["circuit_runs"]),
             "site_down_to_sms_s": rounded(measured["site_runs"]),
             "worst_circuit_down_s": worst(measured["circuit_runs"]),
             "worst_site_down_s": worst(measured["site_runs"]),
             "targets": {
-                "site_down_page_s": 60,
-                "circuit_down_message_s": 90,
+                "site_down_page_s": 30,
+                "circuit_down_message_s": 45,
                 "cpu_pct_of_one_core": 5,
                 "memory_mib": 300,
             },
             "cost_80_sites": measured["cost"],
+        }
+    if "idle" in measured:
+        result["idle_at_committed_timing"] = {
+            **measured["idle"],
+            "timing": timing_text(),
+            "target": {"pages_to_noc": 0},
         }
     if "volume" in measured:
         result["alert_volume"] = {**measured["volume"], "target": {"pages_to_noc": 0}}
@@ -318,24 +412,31 @@ def measure(
     record = StackRecord.read(state)
     assert record is not None
     sites = lab.sites
+    prometheus = record.url("prometheus") or ""
+    if args.idle and not args.only_volume:
+        measured["idle"] = volume(state, env, args.idle)  # before any fault: every incident is a false one
     if not args.only_volume:
+        before = os.getloadavg()
         # From right after `up`, over one device-poll interval: every cost in its steady-state
-        # share (one NAPALM poll of every device, 30 measurement cycles, 20 scrapes and evaluations).
-        measured["cost"] = measure_cost(record, args.window)
-        measured["circuit_runs"] = [{"site": s, "seconds": circuit_down(lab, chat, s, 240)} for s in sites[: args.runs]]
-        measured["site_runs"] = [
-            {"site": s, "seconds": site_down(lab, proxy, s, 240)} for s in sites[args.runs : 2 * args.runs]
-        ]
+        # share (one NAPALM poll of every device, 60 measurement cycles, scrapes and evaluations).
+        measured["cost"] = measure_cost(record, args.window, args.prefix)
+        measured["circuit_runs"] = [circuit_down(lab, chat, s, 240, prometheus) for s in sites[: args.runs]]
+        measured["site_runs"] = [site_down(lab, proxy, s, 240, prometheus) for s in sites[args.runs : 2 * args.runs]]
+        measured["load"] = {"before": [round(x, 2) for x in before], "after": [round(x, 2) for x in os.getloadavg()]}
     if args.volume:
         measured["volume"] = volume(state, env, args.volume)
-        measured["volume"]["scrape_interval_s"] = args.volume_scrape if args.only_volume else 15
+        measured["volume"]["scrape_interval_s"] = args.volume_scrape if args.only_volume else PRODUCTION.scrape_interval
         measured["canary"] = halted_canary(state, env, intents, inventory, 90)
     return measured
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=2, help="failures of each kind (each on its own site)")
+    parser.add_argument("--runs", type=int, default=5, help="failures of each kind (each on its own site)")
+    parser.add_argument("--prefix", default=PREFIX, help="lab name prefix (another run's lab keeps its own)")
+    parser.add_argument(
+        "--idle", type=float, default=0.0, help="seconds of a healthy estate, first, at the committed timing"
+    )
     parser.add_argument(
         "--window",
         type=float,
@@ -368,12 +469,12 @@ def main() -> int:
             env |= proxy.env
             env |= {"RUNBOOK_SECRET_" + n.upper().replace("/", "_").replace("-", "_"): v for n, v in secrets.items()}
             env["RUNBOOK_SECRETS_FILE"] = str(root / "none.yaml")
-            down(state, PREFIX)
+            down(state, args.prefix)
             boot = time.monotonic()
             lab = Lab.up(
                 intents,
                 state,
-                prefix=PREFIX,
+                prefix=args.prefix,
                 limit=args.limit,
                 configs=REPO / "configs",
                 inventory_dir=root / "inventory",

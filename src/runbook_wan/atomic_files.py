@@ -100,14 +100,16 @@ def _write_temp(folder: Path, name: str, data: bytes, mode: int | None, sync: bo
     temp = folder / f".{name}.{secrets.token_hex(4)}.tmp"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else mode)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            if sync:
-                handle.flush()
-                os.fsync(handle.fileno())
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        if sync:
+            os.fsync(fd)
     except BaseException:
+        os.close(fd)
         temp.unlink(missing_ok=True)
         raise
+    os.close(fd)
     return temp
 
 
@@ -172,8 +174,11 @@ def _parent_problem(folder: Path, parents: list[str]) -> Diagnostic | None:
 
 def _temp_beside(target: Path, data: bytes) -> Path:
     """A temporary file in the target's own folder (created if missing), so the rename is atomic."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return _write_temp(target.parent, target.name, data, None, False)
+    try:
+        return _write_temp(target.parent, target.name, data, None, False)
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return _write_temp(target.parent, target.name, data, None, False)
 
 
 @dataclass(frozen=True)

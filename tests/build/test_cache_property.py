@@ -3,16 +3,19 @@ code and the same messages as `render --full`.
 
 Random sequences of edits of the 6-site multi-vendor estate (FRR, EOS, IOS-XE): a site, a region's
 ``site_defaults``, the estate defaults, a policy class, a template line, a platform file, a secret
-reference (a rotated secret's new name), a broken site, a removed site. After each edit the
+rotation (a new secret name, a declared rotation, a new value in the secrets source), a broken
+site, a removed site. After each edit the
 workspace is rendered with its cache (one or two worker processes) and, from scratch, with
 ``--full`` into another folder; everything written must be identical, byte for byte.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from buildkit import edit, outputs, render, workspace
@@ -118,6 +121,30 @@ def secret_rotation(provider: str, n: int) -> Edit:
     return Edit(f"secret_rotation({provider!r}, {n!r})", apply)
 
 
+def rotation(provider: str, n: int) -> Edit:
+    """A rotation declared in the intents (the provider's secret reference gets a generation)."""
+
+    def apply(root: Path) -> None:
+        path = root / "intents" / "providers" / f"{provider}.yaml"
+        text = path.read_text()
+        at = text.index("{secret: ")
+        end = text.index("}", at)
+        name = text[at + len("{secret: ") : end].split(",")[0]
+        path.write_text(text[:at] + f"{{secret: {name}, rotation: {n}" + text[end:])
+
+    return Edit(f"rotation({provider!r}, {n!r})", apply)
+
+
+def secret_value(provider: str, n: int) -> Edit:
+    """A rotated value in the secrets source (the environment): its keyed fingerprint changes."""
+
+    def apply(root: Path) -> None:
+        del root
+        os.environ[f"RUNBOOK_SECRET_BGP_{provider.upper()}"] = f"password-{n}-of-{provider}"
+
+    return Edit(f"secret_value({provider!r}, {n!r})", apply)
+
+
 def broken_site(site: str) -> Edit:
     def apply(root: Path) -> None:
         path = root / "intents" / "sites" / f"{site}.yaml"
@@ -149,11 +176,29 @@ EDITS = st.one_of(
     st.builds(template_line, st.sampled_from(TEMPLATES), st.integers(0, 99)),
     st.builds(platform_file, st.sampled_from(["frr", "eos", "ios"]), st.integers(0, 99), st.booleans()),
     st.builds(secret_rotation, st.sampled_from(PROVIDERS), st.integers(1, 9)),
+    st.builds(rotation, st.sampled_from(PROVIDERS), st.integers(1, 9)),
+    st.builds(secret_value, st.sampled_from(PROVIDERS), st.integers(1, 9)),
     st.builds(broken_site, st.sampled_from(SITES)),
     st.builds(removed_site, st.sampled_from(SITES)),
 )
 
 _BASE: dict[str, Path] = {}
+
+
+@contextlib.contextmanager
+def _secrets() -> Iterator[None]:
+    """The fingerprint key and the BGP passwords in the environment, as each example leaves them."""
+    names = ["RUNBOOK_SECRET_RUNBOOK_FINGERPRINT_KEY", *(f"RUNBOOK_SECRET_BGP_{p.upper()}" for p in PROVIDERS)]
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ["RUNBOOK_SECRET_RUNBOOK_FINGERPRINT_KEY"] = "property-test-fingerprint-key"
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _base() -> Path:
@@ -169,7 +214,7 @@ def _base() -> Path:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(edits=st.lists(EDITS, min_size=1, max_size=4), jobs=st.sampled_from(["1", "2"]))
 def test_the_cache_never_differs_from_a_full_render(edits: list[Edit], jobs: str) -> None:
-    with tempfile.TemporaryDirectory(prefix="cache-property-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="cache-property-") as tmp, _secrets():
         root = Path(tmp) / "ws"
         shutil.copytree(_base(), root)
         for apply in edits:

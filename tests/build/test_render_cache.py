@@ -192,3 +192,45 @@ def test_two_processes_build_the_same_bytes_as_one(tmp_path: Path) -> None:
     assert run.code == 0 and "with 2 process(es)" in run.out
     assert outputs(one) == outputs(two)
     assert (one / "configs" / CACHE).read_text() == (two / "configs" / CACHE).read_text()
+
+
+def test_a_rotated_secret_value_rebuilds_the_sites_that_name_it(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keyed fingerprints of the values, recorded per machine: a rotation rebuilds, writes nothing new."""
+    monkeypatch.setenv("RUNBOOK_SECRET_RUNBOOK_FINGERPRINT_KEY", "fingerprint-key-of-this-machine")
+    monkeypatch.setenv("RUNBOOK_SECRET_BGP_HARBORFIBER", "first-password")
+    assert render(ws).built == 0  # the first fingerprints are recorded, nothing to compare with yet
+    record = (ws / ".runbook" / "build" / "secrets.json").read_text()
+    assert "first-password" not in record and "hmac-sha256:" in record
+    assert render(ws).built == 0
+    monkeypatch.setenv("RUNBOOK_SECRET_BGP_HARBORFIBER", "second-password")
+    run = render(ws)
+    assert run.code == 0 and run.built == 3  # bos-201, mia-203, nyc-202 peer with harborfiber
+    assert "0 written, 6 unchanged" in run.out  # configs hold tokens, never values
+    assert "second-password" not in run.out + run.err
+    assert render(ws).built == 0
+
+
+def test_a_declared_rotation_rebuilds_through_the_provider_file(ws: Path) -> None:
+    edit(
+        ws / "intents" / "providers" / "harborfiber.yaml",
+        "{secret: bgp-harborfiber}",
+        "{secret: bgp-harborfiber, rotation: 2}",
+    )
+    run = render(ws)
+    assert run.code == 0 and run.built == 3
+
+
+def test_a_union_merged_cache_costs_at_most_a_rebuild(ws: Path) -> None:
+    """What git's union merge leaves when both sides rendered: two headers, two lines for a site."""
+    cache = ws / "configs" / CACHE
+    lines = cache.read_text().splitlines()
+    other_header = lines[0].replace('"code":"', '"code":"f', 1)
+    stale = lines[1].replace('"inputs":"', '"inputs":"0', 1)
+    cache.write_text("\n".join([lines[0], other_header, stale, *lines[1:]]) + "\n")
+    run = render(ws)
+    assert run.code == 0 and run.built == 0  # the later line of a site wins, and it still holds
+    assert cache.read_text().splitlines() == lines  # written afresh
+    cache.write_text("\n".join([other_header, lines[0], *lines[1:], stale]) + "\n")
+    run = render(ws)
+    assert run.code == 0 and run.built == 6  # another code's header first: every site rebuilt, same bytes
+    assert "0 written" in run.out

@@ -290,14 +290,14 @@ class _Handler(socketserver.StreamRequestHandler):
         if method != "CONNECT" or port != "443" or not self.server.allowed(host):
             self.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             return
-        self.server.wait_while_held()
+        self.server.wait_while_held(host)
         self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
         self.wfile.flush()
         try:
             tls = self.server.tls.wrap_socket(self.connection, server_side=True)
         except (ssl.SSLError, OSError):
             return
-        self.server.track(tls)
+        self.server.track(tls, host)
         try:
             reader = tls.makefile("rb")
             while self._serve_one(host, reader, tls):
@@ -372,17 +372,20 @@ class _Server(socketserver.ThreadingTCPServer):
         self.hosts = hosts
         self.responder = responder
         self.records: list[Recorded] = []
-        self._open: set[socket.socket] = set()
+        #: Open tunnels and the host each one reaches.
+        self._open: dict[socket.socket, str] = {}
         self._lock = threading.Lock()
-        #: Set: new connections wait before the tunnel opens (no request reaches the provider).
+        #: Set: new connections wait before the tunnel opens (no request reaches the provider) ...
         self.holding = threading.Event()
+        #: ... those to these hosts only, when given (other providers' requests go through).
+        self.holding_hosts: frozenset[str] | None = None
         self.held = 0
 
     def allowed(self, host: str) -> bool:
         return host in self.hosts
 
-    def wait_while_held(self) -> None:
-        if not self.holding.is_set():
+    def wait_while_held(self, host: str) -> None:
+        if not self.holding.is_set() or (self.holding_hosts is not None and host not in self.holding_hosts):
             return
         with self._lock:
             self.held += 1
@@ -397,19 +400,21 @@ class _Server(socketserver.ThreadingTCPServer):
         with self._lock:
             self.records.append(request)
 
-    def track(self, sock: socket.socket) -> None:
+    def track(self, sock: socket.socket, host: str) -> None:
         with self._lock:
-            self._open.add(sock)
+            self._open[sock] = host
 
     def untrack(self, sock: socket.socket) -> None:
         with self._lock:
-            self._open.discard(sock)
+            self._open.pop(sock, None)
 
-    def close_all(self) -> None:
+    def close_all(self, hosts: frozenset[str] | None = None) -> None:
+        """Shut the open tunnels (to ``hosts`` only, when given)."""
         with self._lock:
-            for sock in list(self._open):
-                with suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
+            for sock, host in list(self._open.items()):
+                if hosts is None or host in hosts:
+                    with suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
 
 
 class ContractProxy:
@@ -462,9 +467,15 @@ class ContractProxy:
         with self._server._lock:
             self._server.records.clear()
 
-    def hold(self) -> None:
-        """From now on a client's CONNECT waits, unanswered: its request never reaches the provider."""
+    def hold(self, *hosts: str) -> None:
+        """From now on a client's CONNECT waits, unanswered: its request never reaches the provider.
+        ``hosts``: only connections to these (e.g. ``api.twilio.com``); the other providers answer.
+        Tunnels a client keeps open (HTTP keep-alive) are shut first, so its next request needs a
+        CONNECT too and cannot slip past the hold."""
+        held = frozenset(hosts) if hosts else None
+        self._server.holding_hosts = held
         self._server.holding.set()
+        self._server.close_all(held)
 
     def release(self) -> None:
         self._server.holding.clear()

@@ -30,6 +30,7 @@ from opskit import OpsWorld, settle, wait_for
 pytestmark = pytest.mark.lab
 
 DOWN = "chi-021"
+TWILIO = "api.twilio.com"
 CIRCUITS = ("primary_dia", "secondary_dia", "tertiary_wireless")
 #: How far an incident's state may move while processes die (never back).
 _ORDER = {"firing": 0, "acknowledged": 1, "resolved": 2}
@@ -146,7 +147,9 @@ def test_5_each_service_killed_in_turn_the_notifier_mid_escalation_loses_nothing
 
         # The notifier dies in the middle of the escalation: its calls wait at the provider's door
         # (nothing reached Twilio) when it is killed; the supervisor starts it again, and it calls, once.
-        ops.proxy.hold()
+        # Only Twilio is held: the ProviderOutage ticket (ServiceNow) of chi-021's carrier may be on its way
+        # at that moment too, and must not be taken for the call.
+        ops.proxy.hold(TWILIO)
         try:
             wait_for("the escalation's calls to be under way", lambda: ops.proxy.held >= 1, timeout=60, interval=0.05)
             notifier = ops.record().services["notifier"]

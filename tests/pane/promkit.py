@@ -10,8 +10,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+import yaml
 
 PROMETHEUS = "/usr/bin/prometheus"
 PROMTOOL = "/usr/bin/promtool"
@@ -55,10 +57,16 @@ class Running:
 
 
 @contextmanager
-def prometheus(workdir: Path, interval: str = "15s", port: int | None = None) -> Iterator[Running]:
-    """Run Prometheus on 127.0.0.1 over ``workdir/data``; yields where it runs; stops it (by PID) after."""
+def prometheus(
+    workdir: Path, interval: str = "15s", port: int | None = None, jobs: list[dict[str, Any]] | None = None
+) -> Iterator[Running]:
+    """Run Prometheus on 127.0.0.1 over ``workdir/data``; yields where it runs; stops it (by PID) after.
+    ``jobs``: scrape jobs of the configuration (as the generated ``prometheus.yml`` has them)."""
     config = workdir / "prometheus.yml"
-    config.write_text(f"global:\n  scrape_interval: {interval}\n  evaluation_interval: {interval}\n")
+    document: dict[str, Any] = {"global": {"scrape_interval": interval, "evaluation_interval": interval}}
+    if jobs:
+        document["scrape_configs"] = jobs
+    config.write_text(yaml.safe_dump(document))
     port = port or free_port()
     log = (workdir / "prometheus.log").open("w")
     process = subprocess.Popen(

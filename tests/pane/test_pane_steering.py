@@ -24,9 +24,12 @@ from playwright.sync_api import Browser
 from promkit import backfill, openmetrics, prometheus
 
 from runbook_wan.model.roles import CIRCUIT_ROLES
+from runbook_wan.monitoring import sdwan
+from runbook_wan.monitoring.timing import PRODUCTION
 from runbook_wan.ops import metrics as m
 from runbook_wan.ops.incidents import IncidentStore
 from runbook_wan.ops.stack import Service, StackRecord, incidents_path
+from runbook_wan.status.sources import steering
 
 PRIMARY, SECONDARY, WIRELESS = CIRCUIT_ROLES
 MOVED = ("pos", "voice", "video")
@@ -56,11 +59,12 @@ def _add(samples: Samples, name: str, labels: dict[str, str], value: float, at: 
     samples.setdefault(name, []).append((labels, value, at))
 
 
-def _times(now: float) -> list[float]:
-    """Every minute over the last 24 h, then every 15 s from 10 minutes ago to 10 minutes ahead."""
+def _times(now: float, step: float) -> list[float]:
+    """Every minute over the last 24 h, then every ``step`` (the job's scrape interval) from 10 minutes
+    ago to 10 minutes ahead."""
     start = int(now) - 24 * 3600
     return [float(t) for t in range(start, int(now) - 600, 60)] + [
-        float(t) for t in range(int(now) - 600, int(now) + 600, 15)
+        float(t) for t in range(int(now) - 600, int(now) + 600, int(step))
     ]
 
 
@@ -70,7 +74,7 @@ def pane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pane]:
     now = time.time()
     brownout, moved_at = now - 3600, now - 3000
     samples: Samples = {}
-    for at in _times(now):
+    for at in _times(now, PRODUCTION.scrape_interval):
         for site, region in REGIONS.items():
             for c in CIRCUIT_ROLES:  # the probe: every site up, clean (it does not see the brownout from its LAN host)
                 labels = {m.SITE: site, m.REGION: region, m.CIRCUIT: c}
@@ -81,6 +85,7 @@ def pane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pane]:
                     (m.CIRCUIT_JITTER, 0.002),
                 ):
                     _add(samples, name, labels, float(value), at)
+    for at in _times(now, PRODUCTION.context_scrape_interval):  # the agents' job is scraped less often
         target = {"job": "runbook-agent", m.SITE: "chi-021", m.REGION: "central", m.POLICY: "retail-flagship"}
         _add(samples, "up", {**target, "instance": "198.18.0.15:9469"}, 1.0, at)
         silent = {"job": "runbook-agent", m.SITE: "sea-001", m.REGION: "west", m.POLICY: "retail-flagship"}
@@ -110,7 +115,9 @@ def pane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pane]:
         "chi-021 voice runs on secondary_dia, off its preferred primary_dia",
     )
     store.open_incident("fp-down", "CircuitDown", {"site": "atl-061", "severity": "warning"}, "atl-061 lte down")
-    with prometheus(work) as running:
+    # The committed timing: the probe's 5 s global interval, the agents' own (longer) job interval; no targets.
+    timing = f"{PRODUCTION.scrape_interval:g}s"
+    with prometheus(work, timing, jobs=[sdwan.scrape_config(PRODUCTION)]) as running:
         StackRecord(
             created="2026-01-01T00:00:00Z",
             state_dir=str(state),
@@ -159,6 +166,23 @@ def test_site_page_shows_where_each_class_runs_why_and_since_from_hand_built_age
         assert voice.get_attribute("data-source") == "path preference"
         assert voice.get_attribute("data-now-on") == PRIMARY
         assert page.get_attribute("[data-trends-source]", "data-trends-source") == "probe"
+
+
+def test_the_agents_decision_stays_fresh_over_a_whole_agent_scrape_cycle(pane: Pane) -> None:
+    """The agents are scraped every 15 s, the probe every 5 s (the global interval, set for paging time):
+    a decision is fresh for 1.5 of the agents' own interval, so the pane never calls a reporting agent
+    silent between two of its scrapes (read with the global 5 s, it did for half of each cycle)."""
+    cycle = PRODUCTION.context_scrape_interval
+    assert cycle > PRODUCTION.scrape_interval  # what makes the difference
+    seen = []
+    end = time.monotonic() + cycle + 1
+    while time.monotonic() < end:  # the age of the latest sample sweeps 0 .. 15 s
+        state = steering.read(pane.state)
+        assert state is not None
+        report = state.reports.get("chi-021")
+        seen.append(report is not None and report.classes["voice"].circuit == SECONDARY)
+        time.sleep(0.5)
+    assert len(seen) >= 10 and all(seen), seen
 
 
 def test_estate_page_terminal_and_json_name_the_steered_classes(pane: Pane, browser: Browser) -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,9 +60,26 @@ class SiteEntry:
     tags: tuple[str, ...] = ()
     #: Digests of its warnings (``load:...`` or ``facts:...``), so the warning count stays exact.
     warnings: tuple[str, ...] = ()
+    #: The line it was read from (written back as it was: 10,000 unchanged lines are not re-encoded).
+    read_from: str = field(default="", compare=False, repr=False)
 
     def line(self) -> str:
-        data = asdict(self)
+        if self.read_from:
+            return self.read_from
+        data = {
+            "deps": list(self.deps),
+            "file": self.file,
+            "inputs": self.inputs,
+            "outputs": self.outputs,
+            "platform": self.platform,
+            "policy": self.policy,
+            "region": self.region,
+            "secrets": list(self.secrets),
+            "site": self.site,
+            "tags": list(self.tags),
+            "target": self.target,
+            "warnings": list(self.warnings),
+        }
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     @classmethod
@@ -82,6 +99,7 @@ class SiteEntry:
                 policy=str(data["policy"]),
                 tags=tuple(str(t) for t in data.get("tags", ())),
                 warnings=tuple(str(w) for w in data.get("warnings", ())),
+                read_from=line,
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             return None

@@ -24,7 +24,7 @@ import contextlib
 import dataclasses
 import textwrap
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,8 +33,10 @@ import yaml
 from runbook_wan.atomic_files import FolderStage, FolderWrite, write_file, write_folder
 from runbook_wan.build.cache import FILE_NAME, Manifest, SiteEntry, merged, read_manifest
 from runbook_wan.build.findings import load_findings, render_findings, warning_count, warning_keys
-from runbook_wan.build.inputs import FileDigests, digest_bytes, digest_text, inputs_digest
+from runbook_wan.build.inputs import FileDigests, digest_text, inputs_digest
+from runbook_wan.build.secrets import Fingerprints, SecretWatch
 from runbook_wan.build.site_job import Mode, SiteJob, SiteOutcome
+from runbook_wan.build.stat_index import StatIndex
 from runbook_wan.build.workers import build_sites, processes_for
 from runbook_wan.model.loader import SharedIntents, list_site_files, load_shared
 from runbook_wan.model.platform import DEFAULT_PLATFORMS_DIR, PlatformSpec, artifact_suffixes
@@ -46,15 +48,6 @@ from runbook_wan.render.pipeline import render_estate, templates_missing
 from runbook_wan.render.writer import SUFFIX, split_name
 from runbook_wan.results import DiagnosticError
 from runbook_wan.selection.limit import Selectable, select_ids
-
-#: Fingerprints of secrets by name (:mod:`runbook_wan.credentials.fingerprints`): a rotation
-#: rebuilds the sites that name the secret.
-Fingerprints = Callable[[Collection[str]], Mapping[str, str]]
-
-
-def unresolved_fingerprints(names: Collection[str]) -> dict[str, str]:
-    """Without the fingerprint key every secret has the same fingerprint: rotations are not seen."""
-    return dict.fromkeys(names, "unresolved")
 
 
 @dataclass(frozen=True)
@@ -71,9 +64,16 @@ class BuildRequest:
     mode: Mode = "write"
     #: Worker processes (None: one per core when there are many sites to build).
     jobs: int | None = None
-    fingerprints: Fingerprints = unresolved_fingerprints
+    #: Fingerprints of secret values, and where this machine records them: a secret whose value
+    #: changed since the last render rebuilds the sites that name it (:mod:`runbook_wan.build.secrets`).
+    fingerprints: Fingerprints | None = None
+    secrets_record: Path | None = None
     #: Told the warning count once every site is rendered, before anything is written.
     on_warnings: Callable[[int], None] | None = None
+    #: This machine's digests of files it read or wrote (:mod:`runbook_wan.build.stat_index`).
+    index: Path | None = None
+    #: The cache as already read from ``configs`` (else it is read here).
+    manifest: Manifest | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -116,14 +116,16 @@ class _Cache:
 
     def __init__(self, req: BuildRequest, shared: SharedIntents) -> None:
         self.req = req
-        self.digests = FileDigests(shared.root, shared.platforms_dir, req.templates)
+        self.index = StatIndex(req.index)
+        self.digests = FileDigests(shared.root, shared.platforms_dir, req.templates, self.index.digest)
+        self.secrets = SecretWatch(req.fingerprints, req.secrets_record)
         self.manifest: Manifest | None = None
         self.note = ""
         self.blocks: dict[str, str] | None = None
         if req.full:
             self.note = "--full: every site built"
             return
-        manifest = read_manifest(req.configs)
+        manifest = req.manifest or read_manifest(req.configs)
         if manifest is None:
             self.note = f"no build cache in {req.configs}/ yet: every site built"
         elif not manifest.current:
@@ -150,10 +152,10 @@ class _Cache:
             for path in sorted(folder.glob(pattern)) if folder.is_dir() else []:
                 self.digests.of(self.digests.name_of(root, path))
 
-    def entry(self, outcome: SiteOutcome, prints: Mapping[str, str]) -> SiteEntry | None:
+    def entry(self, outcome: SiteOutcome) -> SiteEntry | None:
         """The cache entry of a site just built (None: an input could not be digested)."""
         assert outcome.sid is not None and outcome.summary is not None and outcome.block is not None
-        inputs = inputs_digest(outcome.deps, self.digests, outcome.secrets, prints)
+        inputs = inputs_digest(outcome.deps, self.digests, outcome.secrets)
         if inputs is None:
             return None
         return SiteEntry(
@@ -176,23 +178,19 @@ class _Cache:
         if self.manifest is None:
             return {}
         entries = [self.manifest.entries.get(p.name) for p in files]
-        secrets = sorted({s for e in entries if e is not None for s in e.secrets})
-        prints = self.req.fingerprints(secrets) if secrets else {}
+        rotated = self.secrets.rotated({s for e in entries if e is not None for s in e.secrets})
         clean: dict[str, SiteEntry] = {}
         for path, entry in zip(files, entries, strict=True):
-            if entry is not None and self._holds(path, entry, prints):
+            if entry is not None and not rotated.intersection(entry.secrets) and self._holds(path, entry):
                 clean[path.name] = entry
         return clean
 
-    def _holds(self, path: Path, entry: SiteEntry, prints: Mapping[str, str]) -> bool:
+    def _holds(self, path: Path, entry: SiteEntry) -> bool:
         own = self.digests.name_of("intents", path)
-        if own not in entry.deps or inputs_digest(entry.deps, self.digests, entry.secrets, prints) != entry.inputs:
+        if own not in entry.deps or inputs_digest(entry.deps, self.digests, entry.secrets) != entry.inputs:
             return False
         for name, digest in entry.outputs.items():
-            try:
-                if digest_bytes((self.req.configs / name).read_bytes()) != digest:
-                    return False
-            except OSError:
+            if self.index.digest(self.req.configs / name) != digest:
                 return False
         if self.blocks is not None:
             block = self.blocks.get(entry.site)
@@ -272,12 +270,11 @@ def _finish(
     result.warnings = warning_count(loaded.warnings, found.warnings, entries, selected if req.limit else None)
     if req.on_warnings is not None:
         req.on_warnings(result.warnings)
-    secrets = sorted({s for o in chosen for s in o.secrets})
-    prints = req.fingerprints(secrets) if secrets else {}
-    fresh = [e for o in chosen if (e := cache.entry(o, prints)) is not None]
+    fresh = [e for o in chosen if (e := cache.entry(o)) is not None]
     if req.mode == "memory":
         result.outcomes = {o.sid: o for o in chosen if o.sid is not None}
         result.shared = shared
+        cache.index.save()
         return result
     _write_configs(req, result, shared.platforms, chosen, entries, fresh)
     if req.monitoring is not None and req.limit is None:
@@ -285,6 +282,13 @@ def _finish(
     if req.limit is None:
         manifest = merged(None, [*entries, *fresh], [p.name for p in files])
         result.cache_stale = _record(req.configs, manifest, write=req.mode == "write")
+        if req.mode == "write":
+            cache.secrets.remember({s for entry in manifest.entries.values() for s in entry.secrets})
+    if req.mode == "write":
+        for entry in fresh:
+            for name, digest in entry.outputs.items():
+                cache.index.wrote(req.configs / name, digest)
+    cache.index.save()
     return result
 
 

@@ -2,9 +2,10 @@
 
 A site's outputs are a function of its *inputs*: its site file, the shared intent files it inherits
 from or refers to (defaults, its region, its providers, its policy), its platform file, the
-templates it was rendered from, the fingerprints of the secrets it names, and the code of Runbook
-that renders it. Files are named ``ROOT:relative/path`` with ``ROOT`` one of ``intents``,
-``platforms``, ``templates``, so a digest does not depend on where the workspace is.
+templates it was rendered from, the secrets it names (their values' fingerprints are watched per
+machine: :mod:`runbook_wan.build.secrets`), and the code of Runbook that renders it. Files are
+named ``ROOT:relative/path`` with ``ROOT`` one of ``intents``, ``platforms``, ``templates``, so a
+digest does not depend on where the workspace is.
 
 Only content counts: two folders with the same files give the same digests (Bazel and Nix key
 their caches the same way).
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -38,6 +39,7 @@ RENDER_CODE: tuple[Path, ...] = tuple(
         "render",
         "monitoring/targets.py",
         "monitoring/bundle.py",
+        "monitoring/block_yaml.py",
         "build",
     )
 )
@@ -69,11 +71,15 @@ def code_digest() -> str:
 
 
 class FileDigests:
-    """Digests of input files by name (``intents:regions/west.yaml``), each file read once."""
+    """Digests of input files by name (``intents:regions/west.yaml``), each file read once (or not at
+    all: ``read``, e.g. :meth:`runbook_wan.build.stat_index.StatIndex.digest`, may know it)."""
 
-    def __init__(self, intents: Path, platforms: Path, templates: Path) -> None:
+    def __init__(
+        self, intents: Path, platforms: Path, templates: Path, read: Callable[[Path], str | None] | None = None
+    ) -> None:
         self.roots = {INTENTS: intents, PLATFORMS: platforms, TEMPLATES: templates}
         self._known: dict[str, str | None] = {}
+        self._read = read
 
     def path(self, name: str) -> Path:
         root, _, rel = name.partition(":")
@@ -83,7 +89,8 @@ class FileDigests:
         """The file's digest, or None when it cannot be read (missing: the site must be rebuilt)."""
         if name not in self._known:
             try:
-                self._known[name] = digest_bytes(self.path(name).read_bytes())
+                path = self.path(name)
+                self._known[name] = self._read(path) if self._read else digest_bytes(path.read_bytes())
             except (OSError, KeyError):
                 self._known[name] = None
         return self._known[name]
@@ -93,19 +100,13 @@ class FileDigests:
         return f"{root}:{path.relative_to(self.roots[root]).as_posix()}"
 
 
-def inputs_digest(
-    deps: Sequence[str], digests: FileDigests, secrets: Sequence[str], fingerprints: Mapping[str, str]
-) -> str | None:
-    """One digest of everything a site is built from; None when an input is gone or unknown."""
+def inputs_digest(deps: Sequence[str], digests: FileDigests, secrets: Sequence[str]) -> str | None:
+    """One digest of everything a site is built from (its input files' contents and the names of the
+    secrets its files refer to); None when an input is gone."""
     files = []
     for name in sorted(deps):
         found = digests.of(name)
         if found is None:
             return None
         files.append([name, found])
-    secret_prints = []
-    for name in sorted(secrets):
-        if name not in fingerprints:
-            return None
-        secret_prints.append([name, fingerprints[name]])
-    return digest_json({"files": files, "secrets": secret_prints})
+    return digest_json({"files": files, "secrets": sorted(secrets)})

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from runbook_wan.commands.options import configs_options, format_options, intents_options, inventory_options
 from runbook_wan.context import RunContext
+from runbook_wan.monitoring.timing import PRODUCTION
 from runbook_wan.results import ExitCode, exit_codes
 
 HELP = "start, stop or show the monitoring stack (Prometheus, Alertmanager, probe, notifier)"
@@ -34,7 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         type=float,
         default=None,
         metavar="S",
-        help="scrape and evaluation interval; every other duration scales with it (default: 15, the committed profile)",
+        help="scrape and evaluation interval; every other duration scales with it "
+        f"(default: {PRODUCTION.scrape_interval:g}, the committed profile)",
     )
     up.add_argument(
         "--without",
@@ -118,13 +120,18 @@ def _targets(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
 
 def _up(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     from runbook_wan.monitor import supervisor
-    from runbook_wan.monitoring.timing import PRODUCTION
     from runbook_wan.render.pipeline import render_estate
     from runbook_wan.results import Diagnostic, DiagnosticError
 
     if args.scrape_interval is not None and not 0.5 <= args.scrape_interval <= 300:
         raise DiagnosticError(
-            [Diagnostic("monitor-options", "--scrape-interval must be between 0.5 and 300 seconds", hint="15 is usual")]
+            [
+                Diagnostic(
+                    "monitor-options",
+                    "--scrape-interval must be between 0.5 and 300 seconds",
+                    hint=f"{PRODUCTION.scrape_interval:g} is the committed profile",
+                )
+            ]
         )
     timing = PRODUCTION.scaled(args.scrape_interval) if args.scrape_interval else PRODUCTION
     rendered = render_estate(args.intents, None, args.templates, args.platforms)

@@ -8,6 +8,7 @@ and exits 2 when a committed output is not what the intents render to (CI runs i
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,6 +62,35 @@ def monitoring_dir(args: argparse.Namespace) -> Path:
     return Path(args.monitoring) if args.monitoring is not None else Path(args.configs).parent / "monitoring"
 
 
+def _fingerprints(ctx: RunContext) -> Callable[[Collection[str]], dict[str, str]] | None:
+    """Keyed fingerprints of secret values, when the fingerprint key is set (else None: a render
+    needs no secret, and a missing key or an unreadable secrets file must not stop it)."""
+    from runbook_wan.credentials.fingerprints import KEY_SECRET, Fingerprinter
+    from runbook_wan.credentials.resolver import SecretResolver
+    from runbook_wan.results import DiagnosticError
+
+    resolver = SecretResolver(ctx.redactor)
+    try:
+        key = resolver.lookup(KEY_SECRET)
+    except DiagnosticError:
+        return None
+    if key is None:
+        return None
+    printer = Fingerprinter(key.encode("utf-8"))
+
+    def of(names: Collection[str]) -> dict[str, str]:
+        found = {}
+        for name in names:
+            try:
+                value = resolver.lookup(name)
+            except DiagnosticError:
+                value = None
+            found[name] = printer.of(name, value) if value is not None else "unset"
+        return found
+
+    return of
+
+
 def _warn(ctx: RunContext, count: int) -> None:
     if count:
         ctx.err.print(f"{count} warning(s); `runbook.py validate` lists them", markup=False)
@@ -70,6 +100,8 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     from runbook_wan.atomic_files import check_outputs
     from runbook_wan.build.cache import FILE_NAME
     from runbook_wan.build.engine import BuildRequest, build
+    from runbook_wan.build.secrets import RECORD
+    from runbook_wan.build.stat_index import INDEX
 
     monitoring = monitoring_dir(args)
     if args.check:
@@ -87,11 +119,15 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         mode="check" if args.check else "write",
         jobs=args.jobs,
         on_warnings=lambda count: _warn(ctx, count),
+        fingerprints=_fingerprints(ctx),
+        secrets_record=ctx.state_dir / RECORD,
+        index=ctx.state_dir / INDEX,
     )
     result = build(request)
     cache = args.configs / FILE_NAME
     reused = len(result.selected) - len(result.built)
     how = f"{reused} proven unchanged by the build cache ({cache})" if reused else result.cache_note
+    how = how or "every site's inputs changed since the last render"
     if args.check:
         for path in result.stale:
             ctx.out.print(f"stale: {path}", markup=False)

@@ -59,20 +59,32 @@ def _merge_into(
     target_origins: dict[PathKey, tuple[str, int]],
     source_origins: dict[PathKey, tuple[str, int]],
 ) -> None:
+    # Origins name only paths that hold data, so a scalar has one origin (its own path) and only a
+    # mapping or a list has origins under it: those are the only ones scanned for.
+    depth = len(path) + 1
     for key, value in source.items():
         child = (*path, key)
-        existing = target.get(key)
+        existing = target.get(key, _MISSING)
         if isinstance(existing, dict) and isinstance(value, dict):
             _merge_into(existing, value, child, target_origins, source_origins)
             if child in source_origins:  # the most specific layer that writes the mapping
                 target_origins[child] = source_origins[child]
             continue
-        for stale in [p for p in target_origins if p[: len(child)] == child]:
-            del target_origins[stale]
+        if isinstance(existing, dict | list):
+            for stale in [p for p in target_origins if p[:depth] == child]:
+                del target_origins[stale]
+        elif existing is not _MISSING:
+            target_origins.pop(child, None)
         target[key] = _copy(value)
-        for src_path, origin in source_origins.items():
-            if src_path[: len(child)] == child:
-                target_origins[src_path] = origin
+        if isinstance(value, dict | list):
+            for src_path, origin in source_origins.items():
+                if src_path[:depth] == child:
+                    target_origins[src_path] = origin
+        elif child in source_origins:
+            target_origins[child] = source_origins[child]
+
+
+_MISSING = object()
 
 
 def _copy(value: Any) -> Any:

@@ -10,6 +10,7 @@ webhook's ``receiver`` tells the notifier which route matched (time windows alre
 * events: ClassOffPreferred (an SD-WAN class moved off its preferred circuit) goes to the
   ``runbook-events`` receiver before any route of the intent: the notifier records it in the
   incident timeline and tells nobody;
+* SiteDown has a branch of its own, the same routes without ``group_wait``: it pages at once;
 * inhibition: SiteDown hides that site's circuit alerts and its agent's SdwanAgentDown;
   ProviderOutage hides its provider's circuit alerts; ProbeDown hides every alert the probe's
   measurements raise;
@@ -101,6 +102,15 @@ def _route(item: EffectiveRoute, notifications: Notifications, group_by: list[st
     return route
 
 
+def _may_match_route(route: dict[str, Any], alertname: str) -> bool:
+    """A generated route whose ``alertname`` matcher (if any) admits ``alertname``."""
+    for matcher in route.get("matchers", []):
+        label, _, value = matcher.partition("=")
+        if label == "alertname":
+            return alertname in value.removeprefix("~").strip('"').split("|")
+    return True
+
+
 def _may_match(item: EffectiveRoute, alertname: str) -> bool:
     names = item.route.match.alertname
     return not names or alertname in names
@@ -129,6 +139,17 @@ def alertmanager_config(notifications: Notifications | None, timing: Timing, end
                 "routes": provider_branch,
             }
         )
+    # SiteDown pages at once: its own branch (the same routes, in the same order) without group_wait.
+    site_down = Alert.SITE_DOWN.value
+    top.append(
+        {
+            "receiver": UNROUTED_RECEIVER,
+            "matchers": [f"alertname={_quote(site_down)}"],
+            "group_by": SITE_GROUPING,
+            "group_wait": duration(timing.site_down_group_wait),
+            **({"routes": branch} if (branch := [r for r in site_branch if _may_match_route(r, site_down)]) else {}),
+        }
+    )
     top += [r for r in site_branch if r.get("matchers") != [f"alertname={_quote(outage)}"]]
     webhook = {"url": endpoints.webhook_url, "send_resolved": True, "max_alerts": 0}
     receivers = [

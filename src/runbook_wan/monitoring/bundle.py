@@ -31,6 +31,7 @@ from runbook_wan.facts.models import SiteFacts
 from runbook_wan.model.estate import Estate
 from runbook_wan.monitoring import sdwan
 from runbook_wan.monitoring.alertmanager import alertmanager_config
+from runbook_wan.monitoring.block_yaml import block_yaml
 from runbook_wan.monitoring.endpoints import Endpoints
 from runbook_wan.monitoring.prometheus import RULES_FILE, prometheus_config
 from runbook_wan.monitoring.rules import rule_groups
@@ -148,7 +149,8 @@ def targets_frame(estate: Estate, policies: Iterable[str]) -> tuple[str, str]:
 
 def target_block(target: SiteTarget) -> str:
     """One site's block of ``probe-targets.yml``, as it appears under ``sites:``."""
-    text = dump({target.site: target.model_dump(mode="json")})
+    data = {target.site: target.model_dump(mode="json")}
+    text = block_yaml(data) or dump(data)
     return "".join(f"  {line}" for line in text.splitlines(keepends=True))
 
 
@@ -163,24 +165,24 @@ def split_target_blocks(text: str) -> dict[str, str] | None:
     head, found, body = text.partition(f"\n{_SITES}:\n")
     if not found or not head.startswith(HEADER):
         return None
+    end = _TOP_LEVEL.search(body)  # the next top-level key: the sites are done
+    body = body[: end.start() + 1] if end else body
+    starts = [match.start() for match in _BLOCK_START.finditer(body)]
+    if body and (not starts or starts[0] != 0):
+        return None
     blocks: dict[str, str] = {}
-    current: list[str] = []
-    site = ""
-    for line in body.splitlines(keepends=True):
-        if not line.startswith(" "):  # the next top-level key: the sites are done
-            break
-        if not line.startswith("   ") and not line.startswith("  - "):
-            if site:
-                blocks[site] = "".join(current)
-            site, current = _block_key(line), []
-            if not site:
-                return None
-        elif not site:
+    for index, start in enumerate(starts):
+        block = body[start : starts[index + 1] if index + 1 < len(starts) else len(body)]
+        site = _block_key(block[: block.index("\n") + 1])
+        if not site:
             return None
-        current.append(line)
-    if site:
-        blocks[site] = "".join(current)
+        blocks[site] = block
     return blocks
+
+
+#: A block's first line (two spaces, then its key), and a line at the left margin.
+_BLOCK_START = re.compile(r"^  (?! |- )", re.MULTILINE)
+_TOP_LEVEL = re.compile(r"\n(?! )")
 
 
 _SITES = "sites"

@@ -16,7 +16,9 @@ from runbook_wan.monitoring.bundle import ALERTMANAGER, PROMETHEUS, RULE_TESTS, 
 
 PROMTOOL = "promtool"
 AMTOOL = "amtool"
-TIMEOUT = 60.0
+#: Generous: the rule tests evaluate every rule every 5 s over 15-minute series (~7 CPU-s), and CI machines
+#: are shared.
+TIMEOUT = 180.0
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,8 @@ def prometheus_config(
             {
                 # Engagement: unacknowledged incidents (EngagementOverdue) and the 30-day figures.
                 "job_name": NOTIFIER_JOB,
-                "scrape_timeout": duration(min(10.0, timing.scrape_interval)),
+                "scrape_interval": duration(timing.context_scrape_interval),
+                "scrape_timeout": duration(min(10.0, timing.context_scrape_interval)),
                 "static_configs": [{"targets": [endpoints.notifier]}],
             },
         ],

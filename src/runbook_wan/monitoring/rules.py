@@ -31,7 +31,7 @@ PROBE_JOB = "runbook-probe"
 #: Intermediate recording rule for the 30-day availability (a 5-minute mean, cheap to keep 30 days of).
 SITE_UP_5M = "runbook:site_up:ratio_5m"
 #: How often the availability rules run, in evaluation intervals of the production profile (5 min).
-AVAILABILITY_EVERY = 20
+AVAILABILITY_EVERY = 60
 
 #: "sea-001 primary_dia (fibrelink)" in a summary.
 CIRCUIT = impact.CIRCUIT_LABEL

@@ -36,7 +36,8 @@ def scrape_config(timing: Timing) -> dict[str, Any]:
     return {
         "job_name": AGENT_JOB,
         "honor_labels": True,
-        "scrape_timeout": duration(min(10.0, timing.scrape_interval)),
+        "scrape_interval": duration(timing.context_scrape_interval),
+        "scrape_timeout": duration(min(10.0, timing.context_scrape_interval)),
         "file_sd_configs": [{"files": [AGENT_TARGETS_FILE], "refresh_interval": duration(timing.scrape_interval)}],
     }
 

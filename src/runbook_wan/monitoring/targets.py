@@ -115,6 +115,19 @@ def _probe_segment(facts: SiteFacts, policy: Policy) -> tuple[str, str]:
     return chosen.name, chosen.address.split("/")[0]
 
 
+#: (id of a policy, circuit role) -> (the policy, its strictest SLA): the same for every site of the policy.
+_SLAS: dict[tuple[int, str], tuple[Policy, Sla | None]] = {}
+
+
+def _strictest(policy: Policy, role: str) -> Sla | None:
+    known = _SLAS.get((id(policy), role))
+    if known is None or known[0] is not policy:
+        if len(_SLAS) > 10_000:
+            _SLAS.clear()
+        known = _SLAS[(id(policy), role)] = (policy, strictest_sla(policy, role))
+    return known[1]
+
+
 def site_target(facts: SiteFacts, policy: Policy) -> SiteTarget:
     """What the probe measures at one site: each circuit with its SLA under the site's policy."""
     segment, gateway = _probe_segment(facts, policy)
@@ -130,7 +143,7 @@ def site_target(facts: SiteFacts, policy: Policy) -> SiteTarget:
                 provider=c.provider,
                 interface=c.interface,
                 tracking_address=c.tracking_address,
-                sla=strictest_sla(policy, c.role),
+                sla=_strictest(policy, c.role),
             )
             for c in facts.circuits
         ],

@@ -4,8 +4,26 @@ One profile feeds the probe, the Prometheus config, the alert rules and the Aler
 routes, so they stay consistent. ``PRODUCTION`` is what ``render`` commits; ``monitor up
 --scrape-interval`` scales every duration from it (tests run at 1 s).
 
-Budget of the production profile (targets: a site-down page within 60 s, a circuit-down
-message within 90 s): worst case = probe cycle + scrape + evaluation + ``for`` + group wait.
+Budget of the production profile (targets: a site-down page within 30 s, a circuit-down message
+within 45 s; measured in ``bench/results/alerting.json``, reasoning in docs/monitoring.md). From the
+moment a link is cut, each stage adds at most:
+
+====================================  ====================  ==================================
+stage                                 site down -> SMS      circuit down -> chat
+====================================  ====================  ==================================
+probe cycle (the cut falls anywhere)  5 s                   5 s
+last echo's timeout                   ~1.4 s                ~1.4 s
+Prometheus scrape of the probe        5 s                   5 s
+rule evaluation                       5 s                   5 s
+``for`` (confirmation)                10 s (2 cycles)       20 s (4 cycles)
+Alertmanager ``group_wait``           0 s                   5 s
+notifier -> provider API              ~0.5 s                ~0.5 s
+worst case                            ~27 s                 ~42 s
+====================================  ====================  ==================================
+
+Confirmation stays in cycles of the probe, not in seconds: a site must fail two whole probe cycles
+on every circuit (each of 3 echoes per circuit), a circuit four, before anybody is told; a shorter
+blip never pages (``for``), a flapping one stays one incident (``keep_firing_for``).
 """
 
 from __future__ import annotations
@@ -34,10 +52,11 @@ def duration(seconds: float) -> str:
 class Timing:
     """Seconds, all of them."""
 
-    #: Probe measurement cycle (pings of every circuit, hub and SaaS).
-    probe_interval: float = 10.0
-    #: Pings per target per cycle (loss, latency and jitter come from these samples).
-    probe_count: int = 5
+    #: Probe measurement cycle (pings of every circuit, hub and SaaS): mwan3's 5 s default.
+    probe_interval: float = 5.0
+    #: Pings per target per cycle (loss, latency and jitter come from these samples): 36 a minute per
+    #: target, as many as 5 every 10 s were, so the SLA windows hold as many samples as before.
+    probe_count: int = 3
     #: Gap between two pings to one target.
     probe_spacing: float = 0.2
     #: How long to wait for the last reply.
@@ -46,12 +65,15 @@ class Timing:
     #: outage (link or BGP?); detection does not wait for it (a circuit without BGP fails its echoes).
     #: Each poll logs in and out again (idle sessions cost CPU); see bench/results/alerting.json.
     device_interval: float = 300.0
-    scrape_interval: float = 15.0
-    evaluation_interval: float = 15.0
+    #: Prometheus scrapes the probe at its own cycle, and evaluates the rules as often.
+    scrape_interval: float = 5.0
+    evaluation_interval: float = 5.0
+    #: Jobs no page waits for (the edge agents, the notifier) are scraped less often.
+    context_scrape_interval: float = 15.0
     #: A circuit must be down this long before CircuitDown fires (flapping shorter never pages) ...
-    circuit_down_for: float = 30.0
-    #: ... and a site this long before SiteDown (all circuits at once rarely flaps).
-    site_down_for: float = 15.0
+    circuit_down_for: float = 20.0
+    #: ... and a site this long before SiteDown: every circuit at once, for two probe cycles.
+    site_down_for: float = 10.0
     #: A breach of the SLA must last this long, over a window of this length.
     sla_for: float = 300.0
     sla_window: float = 600.0
@@ -65,7 +87,11 @@ class Timing:
     lead_time_interval: float = 60.0
     #: Keep a fired alert firing this long after the condition clears (a flapping circuit stays one incident).
     keep_firing_for: float = 60.0
+    #: Alertmanager waits this long to batch the first alerts of a group (circuits of one site) ...
     group_wait: float = 5.0
+    #: ... but not for SiteDown: one alert per group, and nothing to batch or wait for (it inhibits,
+    #: it is not inhibited): it pages at once.
+    site_down_group_wait: float = 0.0
     group_interval: float = 60.0
     repeat_interval: float = 4 * 3600.0
     resolve_timeout: float = 300.0

@@ -170,36 +170,38 @@ class _Builder:
     def flapping(self) -> list[dict[str, Any]]:
         first = self.circuits[0]
         hold = _steps(self.t.circuit_down_for, self.t)
+        # Four flaps of the slower kind: enough to show the pattern, and promtool evaluates every step.
+        horizon = _steps(4 * (self.t.circuit_down_for + self.t.keep_firing_for), self.t) + 8
         # Down for less than `for` each time, up in between: never a page.
         short_down = max(1, hold - 1)
-        pattern = " ".join((["0"] * short_down + ["1"]) * (self.horizon // (short_down + 1) + 1))
+        pattern = " ".join((["0"] * short_down + ["1"]) * (horizon // (short_down + 1) + 1))
         quiet = [
             {"eval_time": _at(step, self.t), "alertname": Alert.CIRCUIT_DOWN.value, "exp_alerts": []}
-            for step in range(short_down, self.horizon, max(1, self.horizon // 6))
+            for step in range(short_down, horizon, max(1, horizon // 6))
         ]
         # Down longer than `for`, up shorter than keep_firing_for: one alert that never resolves in between.
         long_down = hold + 2
         up_gap = max(1, _steps(self.t.keep_firing_for, self.t) - 2)
-        long_pattern = " ".join((["0"] * long_down + ["1"] * up_gap) * (self.horizon // (long_down + up_gap) + 1))
+        long_pattern = " ".join((["0"] * long_down + ["1"] * up_gap) * (horizon // (long_down + up_gap) + 1))
         steady = [
             {
                 "eval_time": _at(step, self.t),
                 "alertname": Alert.CIRCUIT_DOWN.value,
                 "exp_alerts": [self.circuit_down_alert(first)],
             }
-            for step in range(long_down + 1, self.horizon - long_down, max(1, (long_down + up_gap) // 2))
+            for step in range(long_down + 1, horizon - long_down, max(1, (long_down + up_gap) // 2))
         ]
         return [
             {
                 "name": "a circuit flapping faster than `for` never pages",
                 "interval": duration(self.t.scrape_interval),
-                "input_series": self.base(down={first.circuit: pattern}),
+                "input_series": self.base(horizon, down={first.circuit: pattern}),
                 "alert_rule_test": quiet,
             },
             {
                 "name": "a circuit flapping slower stays one alert (keep_firing_for bridges the short recoveries)",
                 "interval": duration(self.t.scrape_interval),
-                "input_series": self.base(down={first.circuit: long_pattern}),
+                "input_series": self.base(horizon, down={first.circuit: long_pattern}),
                 "alert_rule_test": steady,
             },
         ]

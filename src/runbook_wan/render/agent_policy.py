@@ -5,10 +5,9 @@ Sorted keys and an indent of 2, so a policy change reads as a line diff in ``pla
 
 from __future__ import annotations
 
-import json
-
 from runbook_wan.facts.models import AgentPolicyFact
+from runbook_wan.render.json_text import sorted_json
 
 
 def agent_policy_text(policy: AgentPolicyFact) -> str:
-    return json.dumps(policy.model_dump(mode="json"), sort_keys=True, indent=2, ensure_ascii=True) + "\n"
+    return sorted_json(policy.model_dump(mode="json")) + "\n"

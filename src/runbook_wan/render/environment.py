@@ -34,7 +34,8 @@ def single_line(value: Any) -> Any:
     The model already refuses such text at its file and line; this is the second wall, so no
     template (or a fact computed from platform data) can emit a line the model did not intend.
     """
-    if isinstance(value, str):
+    # isprintable() (C) is True for text without controls or line/paragraph separators: the usual case.
+    if isinstance(value, str) and not value.isprintable():
         found = _CONTROL.search(value)
         if found is not None:
             raise UnsafeValueError(value, found.start())

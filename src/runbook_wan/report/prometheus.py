@@ -135,11 +135,18 @@ class PrometheusClient:
 
     def global_interval(self, key: str = "scrape_interval") -> float | None:
         """``global.<key>`` of the running configuration, in seconds."""
+        return self.job_interval(None, key)
+
+    def job_interval(self, job: str | None, key: str = "scrape_interval") -> float | None:
+        """Scrape job ``job``'s ``<key>`` in the running configuration, else ``global.<key>``, in seconds.
+        Jobs nobody pages on (the edge agents) are scraped less often than the global interval."""
         data = self._get("/api/v1/status/config", {})
         try:
             config = yaml.safe_load(data["yaml"]) or {}
-            return parse_duration(str(config["global"][key]))
-        except (KeyError, TypeError, ValueError, yaml.YAMLError):
+            jobs = (config.get("scrape_configs") or []) if job else []
+            own = next((j[key] for j in jobs if j.get("job_name") == job and key in j), None)
+            return parse_duration(str(own if own is not None else config["global"][key]))
+        except (AttributeError, KeyError, TypeError, ValueError, yaml.YAMLError):
             return None
 
 

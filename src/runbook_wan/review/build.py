@@ -71,6 +71,8 @@ class ReviewRequest:
     against: str | None = None
     full: bool = False
     override: str | None = None
+    #: This machine's index of file digests (the build cache reads fewer files with it).
+    build_index: Path | None = None
     #: An earlier state in folders, instead of git: (intents, configs).
     snapshot: tuple[Path, Path] | None = None
     snapshot_label: str = "the last deployed state"
@@ -120,7 +122,9 @@ def _count_site_files(folder: Path) -> int:
         return sum(1 for e in entries if e.name.endswith((".yaml", ".yml")) and e.is_file())
 
 
-def _git_sides(req: ReviewRequest, tmp: Path, need_full_render: bool) -> _Sides:
+def _git_sides(req: ReviewRequest, tmp: Path, need_full_render: bool, intent_only: bool = False) -> _Sides:
+    """The intent baseline from git. ``intent_only``: the configs come from elsewhere (the build cache),
+    so what differs besides the intents (templates, code, configs/) does not make the load whole."""
     ref = req.against or "HEAD"
     repo = Repo.open(req.intents, ref, required=req.against is not None)
     if repo is None:
@@ -133,6 +137,8 @@ def _git_sides(req: ReviewRequest, tmp: Path, need_full_render: bool) -> _Sides:
         why_full = "--full"
     elif need_full_render:
         why_full = "every site is validated"
+    elif intent_only:
+        pass
     elif not repo.unchanged(r for p in (req.templates, req.platforms, *RENDER_CODE) if (r := repo.rel(p))):
         why_full = f"templates, platforms or rendering code differ from {ref}"
     elif req.against is None and not _configs_at_head(repo, req.configs):
@@ -193,7 +199,7 @@ def build_review(req: ReviewRequest, rendered: RenderResult | None = None) -> Re
     cached = _cached(req, rendered)
     if cached is not None:
         timings["render_s"] = round(time.perf_counter() - started, 3)
-    sides = _sides(req, rendered)
+    sides = _sides(req, rendered, cached is not None)
     if cached is not None and sides.new is None and sides.old is None:
         new = cached[0].estate  # no intent layer: the estate's settings are all the gate needs
     else:
@@ -244,7 +250,7 @@ def build_review(req: ReviewRequest, rendered: RenderResult | None = None) -> Re
     )
 
 
-def _sides(req: ReviewRequest, rendered: RenderResult | None) -> _Sides:
+def _sides(req: ReviewRequest, rendered: RenderResult | None, cached: bool) -> _Sides:
     with tempfile.TemporaryDirectory(prefix="runbook-review-") as tmp:
         if req.snapshot is not None and not req.snapshot[0].is_dir():
             note = f"nothing was deployed from this state yet, so every site is being onboarded ({NOTHING_DEPLOYED})"
@@ -252,7 +258,7 @@ def _sides(req: ReviewRequest, rendered: RenderResult | None) -> _Sides:
         if req.snapshot is not None:
             old, note = _load_old(req.snapshot[0], req.platforms, "deployed:intents", None)
             return _Sides(old, None, note, why_full="deploy renders every site")
-        return _git_sides(req, Path(tmp), need_full_render=rendered is not None)
+        return _git_sides(req, Path(tmp), need_full_render=rendered is not None, intent_only=cached)
 
 
 def _secrets(

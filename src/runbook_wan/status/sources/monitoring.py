@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from runbook_wan.monitoring.rules import PROBE_JOB
 from runbook_wan.ops import metrics
 from runbook_wan.report.prometheus import PrometheusClient, PrometheusError, stack_prometheus_url
 
@@ -50,7 +51,7 @@ def read(state_dir: Path, url: str | None = None, timeout: float = 5.0) -> tuple
         return None, "monitoring is not running (no monitor/stack.json): live state unknown"
     try:
         with PrometheusClient(where, timeout=timeout) as client:
-            interval = client.global_interval("scrape_interval") or 15.0
+            interval = client.job_interval(PROBE_JOB) or 15.0
             live = LiveState(where)
             for name, metric in CIRCUIT_METRICS.items():
                 for series in client.query(fresh(metric, interval)):

@@ -44,7 +44,8 @@ def read(state_dir: Path, url: str | None = None, timeout: float = 5.0) -> Steer
         return None
     try:
         with PrometheusClient(where, timeout=timeout) as client:
-            interval = client.global_interval("scrape_interval") or 15.0
+            # The agents' own job interval: it is longer than the global one, which the probe sets for paging.
+            interval = client.job_interval(AGENT_JOB) or 15.0
             found = SteeringState()
             for series in client.query(f'up{{job="{AGENT_JOB}"}}'):
                 site = series.labels.get(m.SITE, "")

@@ -1,0 +1,65 @@
+"""This machine's index of file digests: a file untouched is not read again; a file written since,
+even to the same size with its modification time put back, is."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from buildkit import render, workspace
+
+from runbook_wan.build import stat_index
+from runbook_wan.build.inputs import digest_bytes
+from runbook_wan.build.stat_index import StatIndex
+
+
+def test_an_untouched_file_is_not_read_and_a_rewritten_one_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stat_index, "RACY_S", 0.0)
+    data = tmp_path / "site.yaml"
+    data.write_bytes(b"bandwidth_mbps: 1000\n")
+    index_file = tmp_path / "state" / "stat-index"
+    first = StatIndex(index_file)
+    assert first.digest(data) == digest_bytes(b"bandwidth_mbps: 1000\n")
+    first.save()
+    reads: list[Path] = []
+    real = Path.read_bytes
+
+    def counted(self: Path) -> bytes:
+        reads.append(self)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counted)
+    again = StatIndex(index_file)
+    assert again.digest(data) == digest_bytes(b"bandwidth_mbps: 1000\n")
+    assert reads == [], "an untouched file was read"
+    info = data.stat()
+    data.write_bytes(b"bandwidth_mbps: 2000\n")  # same size ...
+    os.utime(data, ns=(info.st_atime_ns, info.st_mtime_ns))  # ... and the same modification time
+    assert StatIndex(index_file).digest(data) == digest_bytes(b"bandwidth_mbps: 2000\n")
+    assert reads == [data]
+
+
+def test_a_file_changed_just_before_the_index_was_written_is_read_again(tmp_path: Path) -> None:
+    data = tmp_path / "site.yaml"
+    data.write_bytes(b"x: 1\n")
+    index = StatIndex(tmp_path / "stat-index")
+    index.digest(data)
+    index.save()  # written within RACY_S of the file: not trusted
+    assert StatIndex(tmp_path / "stat-index").entries == {}
+
+
+def test_a_hand_edited_config_of_the_same_size_and_time_is_put_back(tmp_path: Path) -> None:
+    root = workspace(tmp_path / "ws")
+    assert render(root).code == 0
+    time.sleep(stat_index.RACY_S + 0.2)
+    assert render(root).built == 0  # reads every output once, records them
+    config = root / "configs" / "sea-101.cfg"
+    rendered = config.read_bytes()
+    info = config.stat()
+    config.write_bytes(rendered.replace(b"router bgp", b"router BGP"))
+    os.utime(config, ns=(info.st_atime_ns, info.st_mtime_ns))
+    run = render(root)
+    assert run.code == 0 and run.built == 1
+    assert config.read_bytes() == rendered
