@@ -357,14 +357,15 @@ def timing_text() -> str:
     )
 
 
-def merge_results(measured: dict[str, Any], sites: int, lab_boot: float) -> dict[str, Any]:
-    """The results file with the figures this run measured replaced (the others kept)."""
+def merge_results(measured: dict[str, Any], sites: int, lab_boot: float, limit: str | None = None) -> dict[str, Any]:
+    """The results file with the figures this run measured replaced (the others kept). A ``--limit`` run
+    keeps the estate's figures and writes its own under ``subset_<N>_sites``."""
     out = REPO / "bench" / "results" / "alerting.json"
     result: dict[str, Any] = json.loads(out.read_text()) if out.is_file() else {"benchmark": "alerting"}
     result["machine"] = {"kernel": platform.release(), "cpus": os.cpu_count(), "python": platform.python_version()}
-    result["sites"] = sites
+    figures: dict[str, Any] = {}
     if "cost" in measured:
-        result |= {
+        figures |= {
             "timing": timing_text(),
             "lab_boot_s": round(lab_boot, 1),
             "load_average": measured["load"],
@@ -380,20 +381,25 @@ def merge_results(measured: dict[str, Any], sites: int, lab_boot: float) -> dict
                 "cpu_pct_of_one_core": 5,
                 "memory_mib": 300,
             },
-            "cost_80_sites": measured["cost"],
+            f"cost_{sites}_sites": measured["cost"],
         }
     if "idle" in measured:
-        result["idle_at_committed_timing"] = {
+        figures["idle_at_committed_timing"] = {
             **measured["idle"],
             "timing": timing_text(),
             "target": {"pages_to_noc": 0},
         }
     if "volume" in measured:
-        result["alert_volume"] = {**measured["volume"], "target": {"pages_to_noc": 0}}
-        result["halted_canary"] = {
+        figures["alert_volume"] = {**measured["volume"], "target": {"pages_to_noc": 0}}
+        figures["halted_canary"] = {
             **measured["canary"],
             "target": {"rollout_halted_incidents": 1, "circuit_down_incidents": 0},
         }
+    if limit:
+        result[f"subset_{sites}_sites"] = {"limit": limit, "sites": sites, **figures}
+    else:
+        result["sites"] = sites
+        result |= figures
     return result
 
 
@@ -446,7 +452,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--volume", type=float, default=0.0, help="seconds of a healthy estate to count pages")
     parser.add_argument("--only-volume", action="store_true", help="skip the latency and cost runs")
     parser.add_argument("--volume-scrape", type=float, default=5.0, help="scrape interval of the volume run (demo: 5)")
-    parser.add_argument("--limit", help="a subset of the sites (a diagnostic run: results printed, not written)")
+    parser.add_argument("--limit", help="a subset of the sites (its figures go to subset_<N>_sites)")
     return parser.parse_args()
 
 
@@ -501,10 +507,9 @@ def main() -> int:
             chat.stop()
             smtp.stop()
 
-    result = merge_results(measured, len(sites), lab_boot)
+    result = merge_results(measured, len(sites), lab_boot, args.limit)
     out = REPO / "bench" / "results" / "alerting.json"
-    if not args.limit:
-        out.write_text(json.dumps(result, indent=2) + "\n")
+    out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     shutil.rmtree(root, ignore_errors=True)
     return 0
