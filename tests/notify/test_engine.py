@@ -183,3 +183,25 @@ def test_engagement_overdue_escalates_its_incident_at_once_and_metrics_show_who_
     assert sorted(rig.calls("ovd-001")) == ["+14155550123", "+14155550124"] and rig.calls("ovd-002") == []
     # The EngagementOverdue incident itself is not an incident whose acknowledgement is measured.
     assert "EngagementOverdue" not in asyncio.run(scrape())
+
+
+def test_a_standby_sla_ticket_never_waits_under_the_ten_minute_promise(rig: Rig) -> None:
+    """A standby circuit's SLA breach (severity info) is a low-priority ticket: it is sent, but it is no page,
+    so it never shows as waiting for an answer (no EngagementOverdue at ten minutes, which would page the
+    NOC for it) and the engagement report does not count it."""
+    standby = am_alert(
+        "CircuitSLABreach", provider="skycell", region="west", severity="info", impact="standby", sla="loss"
+    )
+    outcome = rig.notifier.handle(payload("runbook-default-standby-sla", standby))
+    assert outcome.sent >= 1 and len(outcome.opened) == 1
+    rig.notifier.handle(payload("runbook-site-down", am_alert("SiteDown", site="ovd-003", severity="critical")))
+
+    async def scrape() -> str:
+        transport = httpx.ASGITransport(app=build_app(rig.notifier))
+        async with httpx.AsyncClient(transport=transport, base_url="http://notifier.invalid") as client:
+            return (await client.get("/metrics")).text
+
+    rig.clock.now = T0 + timedelta(minutes=11)
+    lines = [line for line in asyncio.run(scrape()).splitlines() if line.startswith("runbook_incident_unacknowledged")]
+    assert len(lines) == 1 and 'paged_alertname="SiteDown"' in lines[0], lines
+    assert "CircuitSLABreach" not in "\n".join(lines)

@@ -1,7 +1,8 @@
 """The notifier's own metrics (``GET /metrics`` on its loopback listener), read from the store at scrape time.
 
 * ``runbook_incident_unacknowledged_seconds{incident, paged_alertname, site, region, severity}``: per
-  firing incident that paged somebody and nobody answered yet, seconds since its first page. The
+  firing incident that paged somebody and nobody answered yet, seconds since its first page (pages
+  only: an ``info`` ticket never escalates, ``report.engagement.under_promise``). The
   generated rule ``EngagementOverdue`` fires at the ten-minute promise; the notifier escalates that
   incident at once when the alert reaches it.
 * ``runbook_engagement_met_ratio``, ``runbook_engagement_ack_seconds{quantile}``,
@@ -19,7 +20,7 @@ from prometheus_client.registry import Collector
 
 from runbook_wan.ops import metrics
 from runbook_wan.ops.incidents import IncidentStatus, IncidentStore, parse_iso
-from runbook_wan.report.engagement import engagement
+from runbook_wan.report.engagement import engagement, under_promise
 from runbook_wan.report.period import Period
 
 WINDOW_DAYS = 30
@@ -42,7 +43,7 @@ class EngagementCollector(Collector):
             first = firsts.get(incident.id)
             if incident.status is not IncidentStatus.FIRING or first is None:
                 continue
-            if incident.alertname == metrics.Alert.ENGAGEMENT_OVERDUE.value:
+            if not under_promise(incident):
                 continue
             labels = [incident.id, incident.alertname, incident.site, incident.region, incident.severity]
             waiting.add_metric(labels, max(0.0, (now - parse_iso(first)).total_seconds()))

@@ -13,7 +13,10 @@ Per incident paged in the period (its first sent firing or escalation message):
 
 Share met = met / (met + breached). Median and p90 are over the answered incidents (p90 by the
 nearest-rank method: the smallest time at least 90 % of them took no longer than).
-EngagementOverdue incidents (the alert about another incident) are not counted.
+Not counted (:func:`under_promise`): EngagementOverdue incidents (the alert about another
+incident), and ``severity: info`` incidents, the low-priority tickets (a standby circuit's SLA
+breach): the promise is about pages, and a ticket that escalated at ten minutes would page the NOC
+for what was meant never to page.
 """
 
 from __future__ import annotations
@@ -145,6 +148,14 @@ def engagement_of(
     return replace(base, standing=Standing.BREACHED if waited >= promise else Standing.PENDING, waiting=waited)
 
 
+def under_promise(incident: Incident) -> bool:
+    """Does the ten-minute promise hold for this incident? Pages do; tickets (``info``) and the
+    EngagementOverdue alert about another incident do not."""
+    return (
+        incident.alertname != metrics.Alert.ENGAGEMENT_OVERDUE.value and incident.severity != metrics.Severity.INFO
+    )
+
+
 def engagement(store: IncidentStore, period: Period, now: datetime | None = None) -> EngagementReport:
     """Every incident whose first page went out in ``period``, oldest first."""
     now = now or min(datetime.now(UTC), period.end)
@@ -153,7 +164,7 @@ def engagement(store: IncidentStore, period: Period, now: datetime | None = None
     rows = []
     for incident in store.incidents(limit=1_000_000):
         first = firsts.get(incident.id)
-        if first is None or incident.alertname == metrics.Alert.ENGAGEMENT_OVERDUE.value:
+        if first is None or not under_promise(incident):
             continue
         at = parse_iso(first)
         if period.start <= at < period.end:
