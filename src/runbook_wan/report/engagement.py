@@ -151,9 +151,7 @@ def engagement_of(
 def under_promise(incident: Incident) -> bool:
     """Does the ten-minute promise hold for this incident? Pages do; tickets (``info``) and the
     EngagementOverdue alert about another incident do not."""
-    return (
-        incident.alertname != metrics.Alert.ENGAGEMENT_OVERDUE.value and incident.severity != metrics.Severity.INFO
-    )
+    return incident.alertname != metrics.Alert.ENGAGEMENT_OVERDUE.value and incident.severity != metrics.Severity.INFO
 
 
 def engagement(store: IncidentStore, period: Period, now: datetime | None = None) -> EngagementReport:
