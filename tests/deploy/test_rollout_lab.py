@@ -22,10 +22,15 @@ import pytest
 import yaml
 from conftest import REPO, SECRET, SITES, RolloutLab
 
+from runbook_wan.lab import agents
+from runbook_wan.model.platform import load_platforms
+from runbook_wan.render.live_steering import adopt_live_order
 from runbook_wan.rollout.journal import read_journal
+from runbook_wan.workspace import BUILTIN_PLATFORMS
 
 pytestmark = pytest.mark.lab
 
+_FRR = load_platforms(BUILTIN_PLATFORMS)[0]["frr"]
 GATE = ["--gate-timeout", "20", "--revert-in", "40"]
 #: The rollout-mechanics tests change every site of this 5-site estate at once on purpose: wider than
 #: the example estate's blast-radius gate (estate.change_policy), so they say so, with a reason.
@@ -43,6 +48,20 @@ def _outcomes(report: dict[str, Any]) -> dict[str, str]:
 
 def _snapshot(env: RolloutLab) -> dict[str, str]:
     return {site: env.running(site) for site in SITES}
+
+
+def _now_as_before(env: RolloutLab, before: dict[str, str]) -> dict[str, str]:
+    """Each site's running config now, with any class the edge agent moved since ``before`` put
+    back in ``before``'s order. The agent steers on its own measurements at any time (a loaded CI
+    machine can brown a circuit out); that reorder is no deploy, as drift agrees
+    (render/live_steering.py). Any other change still shows in the comparison."""
+    steers = _FRR.artifact("agent_policy").steers  # type: ignore[union-attr]
+    now: dict[str, str] = {}
+    for site in SITES:
+        policy = agents.policy_path(env.lab.netns(site))
+        text = policy.read_text() if policy.is_file() else None
+        now[site], _ = adopt_live_order(env.running(site), before[site], text, steers)
+    return now
 
 
 def test_01_first_rollout_deploys_day0_sites_canary_first(rollout_lab: RolloutLab) -> None:
@@ -104,7 +123,7 @@ def test_03_check_shows_device_diffs_and_commits_nothing(rollout_lab: RolloutLab
     assert code == 2, out  # changes pending
     assert out.count("device diff against running") == 5
     assert "transmit-interval 400" in out
-    assert _snapshot(env) == before
+    assert _now_as_before(env, before) == before
 
 
 def test_04_bad_change_stops_at_the_canary(rollout_lab: RolloutLab) -> None:
@@ -130,7 +149,7 @@ def test_04_bad_change_stops_at_the_canary(rollout_lab: RolloutLab) -> None:
     assert "primary_dia" in canary["reason"] and "old config restored and verified" in canary["reason"]
     assert canary["gate"]["circuits"]["primary_dia"]["bgp"]["status"] == "failure"
     assert "HALTED: canary had 1 failure(s)" in out
-    assert _snapshot(env) == before  # the canary is back on its old config, the rest untouched
+    assert _now_as_before(env, before) == before  # the canary is back on its old config, the rest untouched
 
 
 def test_05_unreachable_device_is_reported_and_the_rest_follows_the_threshold(rollout_lab: RolloutLab) -> None:
@@ -299,7 +318,7 @@ def test_08_concurrent_rollout_is_refused(rollout_lab: RolloutLab) -> None:
         lock.unlink()
     assert code == 5, out
     assert "another rollout is running: r-other by alice" in out
-    assert _snapshot(env) == before
+    assert _now_as_before(env, before) == before
 
 
 def test_08b_wide_change_is_refused_then_overridden_with_its_reason_in_the_audit_log(rollout_lab: RolloutLab) -> None:
@@ -313,7 +332,7 @@ def test_08b_wide_change_is_refused_then_overridden_with_its_reason_in_the_audit
     assert code == 7, out
     assert "blast-radius gate: 5 sites change; estate.change_policy.max_sites allows 1 (25% of 5 = 1)" in out
     assert "would change 3 circuit roles at once" in out
-    assert _snapshot(env) == before
+    assert _now_as_before(env, before) == before
     assert {p.name for p in (env.state / "rollouts").glob("*")} == rollouts  # not even a journal
     reason = "CHG-250: faster BFD estate-wide, approved by the network lead"
     code, out = env.deploy("--allow-wide-change", reason, *GATE)
@@ -363,7 +382,7 @@ def test_08c_device_layer_shows_a_hand_change_beside_the_rendered_diff(rollout_l
     assert code == 7, out
     assert "blast-radius gate, device layer: 2 devices would change; estate.change_policy.max_sites allows 1" in out
     assert "(the configs differ at 1; the others run something else than what was deployed" in out and "chi-021" in out
-    assert _snapshot(env) == before
+    assert _now_as_before(env, before) == before
     assert {p.name for p in (env.state / "rollouts").glob("*")} == rollouts
     code, out = env.deploy("--allow-wide-change", "CHG-8: sea-001 bandwidth, and chi-021 back to its config", *GATE)
     assert code == 0, out  # deploying the intents removes the hand change again
@@ -388,7 +407,7 @@ def test_08d_hand_changes_at_many_sites_exceed_the_gate_although_configs_did_not
     assert code == 7, out
     assert "blast-radius gate, device layer: 3 devices would change; estate.change_policy.max_sites allows 1" in out
     assert "(the configs differ at 0;" in out
-    assert _snapshot(env) == before and {p.name for p in (env.state / "rollouts").glob("*")} == rollouts
+    assert _now_as_before(env, before) == before and {p.name for p in (env.state / "rollouts").glob("*")} == rollouts
     audit = [json.loads(line) for line in (env.state / "audit.log").read_text().splitlines()]
     refused = [r for r in audit if r["event"] == "rollout-refused"][-1]
     assert refused["layer"] == "device" and refused["devices_changing"] == 3 and refused["config_layer_counted"] == 0

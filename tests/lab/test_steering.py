@@ -40,7 +40,7 @@ from steerlab import Record, path, sleep_until, wait_for, watching
 
 from runbook_wan.lab.api import Lab
 from runbook_wan.lab.builder import free_management_network
-from runbook_wan.lab.faults import find_circuit
+from runbook_wan.lab.faults import find_circuit, wait_healthy
 from runbook_wan.lab.impair import impair
 from runbook_wan.lab.teardown import down
 from runbook_wan.render.pipeline import render_estate
@@ -185,11 +185,17 @@ def everything_impaired(lab: Lab) -> Record:
     with watching(lab, rec):
         rec.mark("impaired")
         _impair(lab, "atl-061", P, loss_pct=40)
-        _impair(lab, "atl-061", S, loss_pct=15)
+        _impair(lab, "atl-061", S, loss_pct=10)
         _impair(lab, "atl-061", T, loss_pct=1)  # about 2 % with LTE's own loss
         sleep_until(rec, 90)
         rec.mark("settled")
         sleep_until(rec, 150)
+        # Loss this heavy also drops BFD: three in a row takes a session down now and then (at 10 %,
+        # about once in 8 minutes), and while BGP re-forms FRR's PBR falls through to the class's next
+        # sequence. That is reachability failover, not the agent's choice (asserted from its state):
+        # the packets are sampled once the circuits the classes should be on are up.
+        for circuit in (S, T):
+            rec.marks[f"{circuit} up"] = float(wait_healthy(lab.record, "atl-061", circuit, timeout=30))
         for cls in ("pos", "voice", "saas", "bulk", "guest"):
             path(lab, rec, f"impaired {cls}", cls)
         rec.snapshot = lab.agent_state("atl-061") or {}
@@ -349,10 +355,11 @@ def test_with_every_circuit_impaired_each_class_takes_its_least_bad_and_stays(
     scenarios: dict[str, Future[Record]],
 ) -> None:
     rec = _record(scenarios, "everything")
+    assert rec.marks[f"{S} up"] and rec.marks[f"{T} up"], "secondary or wireless BGP/BFD did not come back in 30 s"
     for cls in ("pos", "voice", "saas"):
         assert rec.path(f"impaired {cls}").circuit == T, f"{cls} is not on the least bad circuit (about 2 % loss)"
     for cls in ("bulk", "guest"):
-        assert rec.path(f"impaired {cls}").circuit == S, f"{cls} is kept off wireless: secondary (15 %) beats 40 %"
+        assert rec.path(f"impaired {cls}").circuit == S, f"{cls} is kept off wireless: secondary (10 %) beats 40 %"
         assert all(c != T for _, c in rec.circuits(cls)), f"{cls} was put on wireless"
     for cls in ("pos", "voice", "video", "saas", "bulk", "guest"):
         changes = [c for _, c in rec.circuits(cls)]
