@@ -46,6 +46,9 @@ RENDER_CODE: tuple[Path, ...] = tuple(
 
 INTENTS, PLATFORMS, TEMPLATES = "intents", "platforms", "templates"
 
+#: A string as ``json.dumps`` writes it (ASCII, escaped).
+_json_string: Callable[[str], str] = json.encoder.encode_basestring_ascii
+
 
 def digest_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:DIGITS]
@@ -79,6 +82,7 @@ class FileDigests:
     ) -> None:
         self.roots = {INTENTS: intents, PLATFORMS: platforms, TEMPLATES: templates}
         self._known: dict[str, str | None] = {}
+        self._json: dict[str, str] = {}
         self._read = read
 
     def path(self, name: str) -> Path:
@@ -95,6 +99,13 @@ class FileDigests:
                 self._known[name] = None
         return self._known[name]
 
+    def json_name(self, name: str) -> str:
+        """``name`` as a JSON string."""
+        text = self._json.get(name)
+        if text is None:
+            text = self._json[name] = _json_string(name)
+        return text
+
     def name_of(self, root: str, path: Path) -> str:
         """``ROOT:rel`` of a file under one of the roots."""
         return f"{root}:{path.relative_to(self.roots[root]).as_posix()}"
@@ -102,11 +113,16 @@ class FileDigests:
 
 def inputs_digest(deps: Sequence[str], digests: FileDigests, secrets: Sequence[str]) -> str | None:
     """One digest of everything a site is built from (its input files' contents and the names of the
-    secrets its files refer to); None when an input is gone."""
+    secrets its files refer to); None when an input is gone.
+
+    It is ``digest_json({"files": [[name, digest], ...], "secrets": [...]})``, with the JSON written
+    here from each name's JSON text, kept once (10,000 sites name the same few shared files).
+    """
     files = []
     for name in sorted(deps):
         found = digests.of(name)
         if found is None:
             return None
-        files.append([name, found])
-    return digest_json({"files": files, "secrets": sorted(secrets)})
+        files.append(f"[{digests.json_name(name)},{_json_string(found)}]")
+    names = ",".join(_json_string(s) for s in sorted(secrets))
+    return digest_text(f'{{"files":[{",".join(files)}],"secrets":[{names}]}}')
