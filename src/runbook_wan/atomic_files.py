@@ -392,7 +392,7 @@ class FolderStage:
                 into = os.path.join(folder, item.name)  # noqa: PTH118
                 backup = _keep_aside(Path(into)) if item.replaces else None
                 done.append((item.name, backup))
-                Path(item.temp).replace(into)
+                os.replace(item.temp, into)  # noqa: PTH105
             for name in removed:
                 target = self.folder / name
                 done.append((name, _keep_aside(target)))
