@@ -20,17 +20,13 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from agentorder import as_before
 from conftest import REPO, SECRET, SITES, RolloutLab
 
-from runbook_wan.lab import agents
-from runbook_wan.model.platform import load_platforms
-from runbook_wan.render.live_steering import adopt_live_order
 from runbook_wan.rollout.journal import read_journal
-from runbook_wan.workspace import BUILTIN_PLATFORMS
 
 pytestmark = pytest.mark.lab
 
-_FRR = load_platforms(BUILTIN_PLATFORMS)[0]["frr"]
 GATE = ["--gate-timeout", "20", "--revert-in", "40"]
 #: The rollout-mechanics tests change every site of this 5-site estate at once on purpose: wider than
 #: the example estate's blast-radius gate (estate.change_policy), so they say so, with a reason.
@@ -51,17 +47,8 @@ def _snapshot(env: RolloutLab) -> dict[str, str]:
 
 
 def _now_as_before(env: RolloutLab, before: dict[str, str]) -> dict[str, str]:
-    """Each site's running config now, with any class the edge agent moved since ``before`` put
-    back in ``before``'s order. The agent steers on its own measurements at any time (a loaded CI
-    machine can brown a circuit out); that reorder is no deploy, as drift agrees
-    (render/live_steering.py). Any other change still shows in the comparison."""
-    steers = _FRR.artifact("agent_policy").steers  # type: ignore[union-attr]
-    now: dict[str, str] = {}
-    for site in SITES:
-        policy = agents.policy_path(env.lab.netns(site))
-        text = policy.read_text() if policy.is_file() else None
-        now[site], _ = adopt_live_order(env.running(site), before[site], text, steers)
-    return now
+    """Each site's running config now, any class its edge agent moved since in ``before``'s order (agentorder.py)."""
+    return {site: as_before(env.lab, site, before[site]) for site in SITES}
 
 
 def test_01_first_rollout_deploys_day0_sites_canary_first(rollout_lab: RolloutLab) -> None:
@@ -553,14 +540,15 @@ def _templates_with(env: RolloutLab, name: str, old: str, new: str) -> Path:
 def test_08g_a_classifier_the_device_refuses_is_refused_before_anything_changes(rollout_lab: RolloutLab) -> None:
     env = rollout_lab
     bad = _templates_with(env, "templates-refused", "meta mark set {{ mark.mark_hex }}", "meta mark set bogus")
-    before = {site: (env.running(site), _device_file(env, site, "runbook-sdwan.nft")) for site in SITES}
+    before, nft = _snapshot(env), {site: _device_file(env, site, "runbook-sdwan.nft") for site in SITES}
     report = env.root / "refused.json"
     code, out = env.deploy("--templates", str(bad), "--report", str(report), "--canary", "1", *GATE, *WIDE)
     assert code == 4, out  # the canary failed: halted
     canary = next(s for s in _report(report)["sites"] if s["site"] == "atl-061")
     assert canary["outcome"] == "failed" and "the device was not changed" in canary["reason"]
     assert "runbook-sdwan.nft: refused by" in canary["reason"]
-    assert {site: (env.running(site), _device_file(env, site, "runbook-sdwan.nft")) for site in SITES} == before
+    assert _now_as_before(env, before) == before
+    assert {site: _device_file(env, site, "runbook-sdwan.nft") for site in SITES} == nft
 
 
 def test_08h_a_classifier_that_breaks_the_site_rolls_back_like_a_config(rollout_lab: RolloutLab) -> None:
@@ -570,7 +558,7 @@ def test_08h_a_classifier_that_breaks_the_site_rolls_back_like_a_config(rollout_
     env = rollout_lab
     drop = '{% for c in site.circuits %}\n    iifname "{{ c.interface }}" drop\n{% endfor %}\n  }\n}'
     bad = _templates_with(env, "templates-drop", "  }\n}", drop)
-    before = {site: (env.running(site), _device_file(env, site, "runbook-sdwan.nft")) for site in SITES}
+    before, nft = _snapshot(env), {site: _device_file(env, site, "runbook-sdwan.nft") for site in SITES}
     report = env.root / "dropping.json"
     code, out = env.deploy("--templates", str(bad), "--report", str(report), "--canary", "1", *GATE, *WIDE)
     assert code == 4, out
@@ -578,7 +566,8 @@ def test_08h_a_classifier_that_breaks_the_site_rolls_back_like_a_config(rollout_
     assert canary["outcome"] == "rolled_back", canary
     assert "health gate failed" in canary["reason"] and "old config restored and verified" in canary["reason"]
     assert "/etc/frr/runbook-sdwan.nft" in canary["device_diff"]
-    assert {site: (env.running(site), _device_file(env, site, "runbook-sdwan.nft")) for site in SITES} == before
+    assert _now_as_before(env, before) == before
+    assert {site: _device_file(env, site, "runbook-sdwan.nft") for site in SITES} == nft
     assert " drop" not in _in_netns(env, "atl-061", "nft", "list", "table", "inet", "runbook_sdwan")
     assert env.lab.restore("atl-061", "primary_dia", wait=60.0) is not None  # BGP back before the next test
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from agentorder import as_before
 
 from runbook_wan import cli as runbook
 from runbook_wan.lab.api import Lab
@@ -151,7 +152,7 @@ def test_2_a_value_rotated_only_in_the_secrets_source_is_refused_untouched(rotat
         "but the intents declare no rotation: review never saw it" in out
     )
     assert "intents/providers/fibrelink.yaml:8" in out
-    assert {site: rotation.running(site) for site in SITES} == before
+    assert {site: as_before(rotation.lab, site, before[site]) for site in SITES} == before
     assert V2 not in out and V1 not in out
 
 
@@ -183,7 +184,7 @@ def test_4_deploy_without_the_override_exits_7_and_touches_nothing(rotation: Rot
     assert code == 7, out
     assert "blast-radius gate: 4 sites change; estate.change_policy.max_sites allows 2 (25% of 8 = 2)" in out
     assert "review never saw it" not in out  # declared now: reviewed, but wider than the gate
-    assert {site: rotation.running(site) for site in SITES} == before
+    assert {site: as_before(rotation.lab, site, before[site]) for site in SITES} == before
     assert set((rotation.state / "rollouts").glob("*")) == rollouts
 
 

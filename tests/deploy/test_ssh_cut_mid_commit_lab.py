@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from agentorder import as_before
 
 from runbook_wan.lab.api import Lab
 from runbook_wan.lab.builder import free_management_network
@@ -225,7 +226,7 @@ def test_1_cut_mid_commit_then_back_the_pending_commit_is_rolled_back_and_verifi
     assert site["status"] == "error" and site["hint"]
     assert code == 4, output  # the canary failed: halted
     assert "Traceback" not in output
-    assert cut_lab.running() == before  # the report is right: the old config
+    assert as_before(cut_lab.lab, SITE, before) == before  # the report is right: the old config
 
 
 def test_2_cut_outlasting_the_deploy_is_revert_pending_and_the_device_reverts(cut_lab: CutLab) -> None:
@@ -243,6 +244,6 @@ def test_2_cut_outlasting_the_deploy_is_revert_pending_and_the_device_reverts(cu
     assert "transmit-interval 350" in cut_lab.running()
     # ...and when the timer is due the device restores the old config by itself
     deadline = started + REVERT_IN + 60
-    while cut_lab.running() != before and time.monotonic() < deadline:
+    while as_before(cut_lab.lab, SITE, before) != before and time.monotonic() < deadline:
         time.sleep(1)
-    assert cut_lab.running() == before
+    assert as_before(cut_lab.lab, SITE, before) == before

@@ -214,3 +214,11 @@ def links_in(mail_text: str) -> dict[str, str]:
     """The e-mail's signed links by what they do (``Acknowledge: URL`` / ``Resolve: URL``)."""
     found = (re.match(r"^(Acknowledge|Resolve): (https?://\S+)$", line) for line in mail_text.splitlines())
     return {m.group(1): m.group(2) for m in found if m}
+
+
+def refuses(url: str) -> bool:
+    """The public listener answers an unsigned request with 403 (it runs, with the signature check on)."""
+    try:
+        return httpx.post(url, timeout=2).status_code == 403
+    except httpx.HTTPError:
+        return False

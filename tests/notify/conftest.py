@@ -13,14 +13,13 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
-import httpx
 import pytest
 import trustme
 import yaml
 
 # The contract proxy lives with the contract tests; the notifier tests reach the providers through it.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "contracts"))
-from answerkit import ANSWER_SECRETS, Answers, answers_intent, pager_config
+from answerkit import ANSWER_SECRETS, Answers, answers_intent, pager_config, refuses
 from contract_proxy import ContractProxy
 from enginekit import Rig, engine_rig
 from notifykit import (
@@ -119,12 +118,5 @@ def answers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Answers]:
         stack.callback(notifier.stop)
         notifier.start()
         # The public listener starts beside the webhook's: an unsigned request there is refused once it is up.
-        wait_for("the public listener", lambda: _refuses(f"{public_url}/inbound/twilio/sms"), timeout=30)
+        wait_for("the public listener", lambda: refuses(f"{public_url}/inbound/twilio/sms"), timeout=30)
         yield Answers(workdir, proxy, smtp, alertmanager, notifier, env, secrets, public_url)
-
-
-def _refuses(url: str) -> bool:
-    try:
-        return httpx.post(url, timeout=2).status_code == 403
-    except httpx.HTTPError:
-        return False

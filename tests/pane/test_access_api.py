@@ -248,6 +248,8 @@ def test_silences_from_the_api(
         assert c.post("/api/silences", headers=ed, json=body).status_code == 404  # west is not ed's
         assert c.post("/api/silences", headers=carol, json={**body, "reason": " "}).status_code == 400
         assert c.post("/api/silences", headers=carol, json={**body, "duration": "9d"}).status_code == 400
+        deep = {**carol, "Content-Type": "application/json"}
+        assert c.post("/api/silences", headers=deep, content=b"[" * 5_000).status_code == 400  # not a 500
         made = c.post("/api/silences", headers=carol, json=body)
         assert made.status_code == 200, made.text
         silence_id = made.json()["silence_id"]

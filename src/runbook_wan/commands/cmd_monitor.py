@@ -13,6 +13,7 @@ import argparse
 import os
 from pathlib import Path
 
+from runbook_wan.commands.cmd_notify import add_answers_options, answers_argv
 from runbook_wan.commands.options import configs_options, format_options, intents_options, inventory_options
 from runbook_wan.context import RunContext
 from runbook_wan.monitoring.timing import PRODUCTION
@@ -45,6 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         default=[],
         help="do not start this service (repeatable), e.g. the probe when no lab runs",
     )
+    add_answers_options(up)  # passed on to the notifier, and kept when the supervisor starts it again
     up.set_defaults(handler=run)
     down = actions.add_parser("down", help="stop every service of the stack by PID")
     down.set_defaults(handler=run)
@@ -143,6 +145,7 @@ def _up(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         timing=timing,
         without=frozenset(args.without) - {"supervisor"},
         supervise="supervisor" not in args.without,
+        notifier_args=tuple(answers_argv(args)),
     )
     record = supervisor.up(rendered.estate, rendered.facts, options)
     for name, service in record.services.items():

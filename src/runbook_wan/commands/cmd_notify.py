@@ -32,6 +32,46 @@ def _listen(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
+def add_answers_options(parser: argparse.ArgumentParser) -> None:
+    """The notifier's public listener (``notify``, and ``monitor up``, which passes them on to it)."""
+    public = parser.add_argument_group(
+        "answers (two-way paging)",
+        "With a public URL the notifier takes replies, keypresses, chat buttons, e-mail links and delivery receipts "
+        "on a second listener, separate from the Alertmanager webhook (docs/notify.md).",
+    )
+    public.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="base URL the providers and people reach the inbound webhooks at, e.g. https://runbook.example.com "
+        "(default: notify.public_url of notifications.yaml); signatures are checked against it",
+    )
+    public.add_argument(
+        "--public-listen",
+        type=_listen,
+        default=_listen(DEFAULT_PUBLIC_LISTEN),
+        metavar="HOST:PORT",
+        help=f"where the inbound webhooks are served (default {DEFAULT_PUBLIC_LISTEN}, behind a reverse proxy); "
+        "another address needs --tls-cert and --tls-key",
+    )
+    public.add_argument(
+        "--tls-cert", type=Path, metavar="FILE", help="serve the inbound webhooks over TLS: certificate (PEM)"
+    )
+    public.add_argument("--tls-key", type=Path, metavar="FILE", help="... and its private key (PEM)")
+
+
+def answers_argv(args: argparse.Namespace) -> list[str]:
+    """The answers options given, as ``notify`` arguments again (``monitor up`` starts the notifier with them)."""
+    argv: list[str] = []
+    if args.public_url:
+        argv += ["--public-url", args.public_url]
+    if args.public_listen != _listen(DEFAULT_PUBLIC_LISTEN):
+        argv += ["--public-listen", f"{args.public_listen[0]}:{args.public_listen[1]}"]
+    for flag, path in (("--tls-cert", args.tls_cert), ("--tls-key", args.tls_key)):
+        if path is not None:
+            argv += [flag, str(Path(path).resolve())]
+    return argv
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser(
         "notify",
@@ -73,29 +113,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="check the intent, every channel's secrets and the incident store, then exit (0: the notifier "
         "would start) without listening",
     )
-    public = parser.add_argument_group(
-        "answers (two-way paging)",
-        "With a public URL the notifier takes replies, keypresses, chat buttons, e-mail links and delivery receipts "
-        "on a second listener, separate from the Alertmanager webhook (docs/notify.md).",
-    )
-    public.add_argument(
-        "--public-url",
-        metavar="URL",
-        help="base URL the providers and people reach the inbound webhooks at, e.g. https://runbook.example.com "
-        "(default: notify.public_url of notifications.yaml); signatures are checked against it",
-    )
-    public.add_argument(
-        "--public-listen",
-        type=_listen,
-        default=_listen(DEFAULT_PUBLIC_LISTEN),
-        metavar="HOST:PORT",
-        help=f"where the inbound webhooks are served (default {DEFAULT_PUBLIC_LISTEN}, behind a reverse proxy); "
-        "another address needs --tls-cert and --tls-key",
-    )
-    public.add_argument(
-        "--tls-cert", type=Path, metavar="FILE", help="serve the inbound webhooks over TLS: certificate (PEM)"
-    )
-    public.add_argument("--tls-key", type=Path, metavar="FILE", help="... and its private key (PEM)")
+    add_answers_options(parser)
     parser.set_defaults(handler=run)
 
 

@@ -52,6 +52,7 @@ class StartContext:
     ports: dict[str, int]
     host: str = "127.0.0.1"
     configs: Path = Path("configs")
+    notifier_args: tuple[str, ...] = ()
 
     def address(self, service: str) -> str:
         return f"{self.host}:{self.ports[service]}"
@@ -149,6 +150,7 @@ def _notifier(c: StartContext) -> list[str]:
         f"http://{c.address('alertmanager')}",
         "--intents",
         str(c.intents),
+        *c.notifier_args,
     ]
 
 

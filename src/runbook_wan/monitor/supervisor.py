@@ -84,6 +84,8 @@ class UpOptions:
     configs: Path = Path("configs")
     #: Keep the services running (``monitor watch``); off only for tests of the bare services.
     supervise: bool = True
+    #: More ``notify`` arguments (its public listener for the answers: ``--public-url`` and the rest).
+    notifier_args: tuple[str, ...] = ()
 
 
 def _log_tail(path: Path, lines: int = 8) -> str:
@@ -137,6 +139,7 @@ def up(estate: Estate, facts: dict[str, SiteFacts], options: UpOptions) -> Stack
         options.timing,
         ports,
         configs=options.configs.resolve(),
+        notifier_args=options.notifier_args,
     )
     record = StackRecord(
         created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

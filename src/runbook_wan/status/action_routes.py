@@ -14,7 +14,6 @@ each answers with a redirect back to the site page, whose banner says what happe
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from runbook_wan import json_input
 from runbook_wan.status.actions import ActionRefusedError, Actions, Outcome
 from runbook_wan.status.authz import Action, Actor
 from runbook_wan.status.forms import MAX_FORM_BYTES, FormError, check_api_post, checked_form
@@ -65,7 +65,7 @@ class ActionRoutes:
     async def api_silence(self, request: Request) -> Response:
         body = await request.body()
         try:
-            data: Any = json.loads(body) if len(body) <= MAX_FORM_BYTES else None
+            data: Any = json_input.loads(body) if len(body) <= MAX_FORM_BYTES else None
         except ValueError:
             data = None
         if not isinstance(data, dict):

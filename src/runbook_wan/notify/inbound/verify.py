@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
+from runbook_wan import json_input
+
 log = logging.getLogger("runbook.notify.inbound")
 
 #: Seconds a signed timestamp may be off (Slack's own rule; used for Vonage's JWT ``iat`` too).
@@ -150,7 +152,7 @@ class VonageSmsVerifier:
     def fields(self, request: RawRequest) -> tuple[Params, Any]:
         if request.content_type == "application/json":
             try:
-                body = json.loads(request.body)
+                body = json_input.loads(request.body)
             except ValueError:
                 return Params([]), None
             if not isinstance(body, dict):
@@ -220,7 +222,7 @@ class VonageJwtVerifier:
             refuse(self.provider, "the JWT is not from the last 5 minutes (iat)")
             return None
         try:
-            body = json.loads(request.body) if request.body else {}
+            body = json_input.loads(request.body) if request.body else {}
         except ValueError:
             refuse(self.provider, "the body is not JSON")
             return None
@@ -262,7 +264,7 @@ class SlackVerifier:
             if SignatureVerifier(secret, clock=clock).is_valid_request(request.body, headers):
                 form = request.form()
                 try:
-                    payload = json.loads(form.get("payload"))
+                    payload = json_input.loads(form.get("payload"))
                 except ValueError:
                     refuse(self.provider, "signed, but no JSON payload")
                     return None
@@ -294,7 +296,7 @@ class MattermostVerifier:
 
     def verify(self, request: RawRequest) -> Verified | None:
         try:
-            body = json.loads(request.body)
+            body = json_input.loads(request.body)
             context = body["context"]
             incident, token = str(context["incident"]), str(context["token"])
         except (ValueError, KeyError, TypeError):
