@@ -385,12 +385,14 @@ class FolderStage:
             ) from None
         done: list[tuple[str, Path | None]] = []
         removed = sorted(remove)
+        folder = str(self.folder)
         try:
+            # Targets as strings, not Path objects: a 10,000-site render renames 30,000 files here.
             for item in staged:
-                target = self.folder / item.name
-                backup = _keep_aside(target) if item.replaces else None
+                into = os.path.join(folder, item.name)  # noqa: PTH118
+                backup = _keep_aside(Path(into)) if item.replaces else None
                 done.append((item.name, backup))
-                Path(item.temp).replace(target)
+                os.replace(item.temp, into)  # noqa: PTH105
             for name in removed:
                 target = self.folder / name
                 done.append((name, _keep_aside(target)))
@@ -412,7 +414,8 @@ class FolderStage:
         for _, backup in done:
             if backup is not None:
                 backup.unlink(missing_ok=True)
-        for written in sorted({(self.folder / item.name).parent for item in staged} | {self.folder}):
+        subfolders = {item.name.rpartition("/")[0] for item in staged}
+        for written in sorted({self.folder / sub for sub in subfolders} | {self.folder}):
             _fsync_folder(written)
         self.result.staged = []
         return FolderWrite(

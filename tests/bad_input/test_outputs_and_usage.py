@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import io
+import os
 import re
 import shutil
 from pathlib import Path
@@ -68,16 +69,16 @@ def test_a_write_that_fails_while_renaming_puts_every_file_back(
 ) -> None:
     folder = _folder(tmp_path)
     before = _contents(folder)
-    real = Path.replace
+    real = os.replace
     calls = {"n": 0}
 
-    def fails_on_the_fifth(self: Path, target: Any) -> Path:
+    def fails_on_the_fifth(source: Any, target: Any) -> None:
         calls["n"] += 1
         if calls["n"] == 5:
             raise OSError(errno.EIO, "Input/output error")
-        return real(self, target)
+        real(source, target)
 
-    monkeypatch.setattr(Path, "replace", fails_on_the_fifth)
+    monkeypatch.setattr(os, "replace", fails_on_the_fifth)
     with pytest.raises(DiagnosticError) as caught:
         write_folder(folder, NEW, prune=lambda n: n.endswith(".cfg"))
     assert "every file was put back" in caught.value.diagnostics[0].message

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from runbook_wan import cli as runbook
+from runbook_wan.build import stat_index
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -90,6 +91,30 @@ def test_one_site_edit_renders_one_site(repo: Path) -> None:
     _, full = plan(repo, "--full")
     assert full["review"]["mode"].startswith("full:")
     same_config_layer(cached, full)
+
+
+def test_a_plain_plan_keeps_the_stat_index_and_reads_no_unchanged_file_again(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Proving 79 sites unchanged must not read their site files and configs on every plan: the
+    plan records their digests in this machine's stat index, as render does."""
+    monkeypatch.setattr(stat_index, "RACY_S", 0.0)
+    edit(repo / "intents" / "sites" / "chi-021.yaml", "bandwidth_mbps: 1000", "bandwidth_mbps: 2000")
+    plan(repo)
+    assert (repo / ".runbook" / stat_index.INDEX).is_file()
+    reads: list[Path] = []
+    real = Path.read_bytes
+
+    def counted(self: Path) -> bytes:
+        reads.append(self)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counted)
+    code, cached = plan(repo)
+    assert code == 2 and cached["touched"] == ["chi-021"]
+    assert cached["review"]["mode"].startswith("cached: 1 of 80 sites re-rendered")
+    read_again = [p.name for p in reads if p.parent.name in ("configs", "sites")]
+    assert read_again == [], "files untouched since the last plan were read again"
 
 
 def test_after_render_the_plan_has_no_config_change_and_renders_nothing(repo: Path) -> None:

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import jinja2
 import pytest
 from buildkit import CACHE, edit, outputs, render, workspace
+
+from runbook_wan.render.environment import TEMPLATE_CACHE
 
 SITES = ["bos-201", "mia-203", "nyc-202", "pdx-102", "sea-101", "sfo-103"]
 FRR = ["bos-201", "sea-101"]
@@ -234,3 +238,30 @@ def test_a_union_merged_cache_costs_at_most_a_rebuild(ws: Path) -> None:
     run = render(ws)
     assert run.code == 0 and run.built == 6  # another code's header first: every site rebuilt, same bytes
     assert "0 written" in run.out
+
+
+def test_compiled_templates_are_reused_and_an_edited_template_is_compiled_again(
+    ws: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The state folder keeps the compiled templates: a later render compiles none of them and
+    writes the same bytes; an edited template is compiled from its new text."""
+    assert sorted((ws / ".runbook" / TEMPLATE_CACHE).glob("*.jinja")), "no compiled template was kept"
+    before = outputs(ws)
+    compiled: list[str | None] = []
+    real = jinja2.Environment.compile
+
+    def counted(self: jinja2.Environment, source: Any, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(name)
+        return real(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    full = render(ws, "--full")
+    assert full.code == 0 and full.built == len(SITES)
+    assert compiled == [], "templates were compiled again"
+    assert outputs(ws) == before
+    template = ws / "templates" / "frr" / "bgp.j2"
+    template.write_text(template.read_text() + "! reviewed\n")
+    run = render(ws)
+    assert run.code == 0 and run.built == len(FRR)
+    assert compiled == ["frr/bgp.j2"]
+    assert "! reviewed" in (ws / "configs" / "sea-101.cfg").read_text()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import textwrap
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -72,6 +73,8 @@ class BuildRequest:
     on_warnings: Callable[[int], None] | None = None
     #: This machine's digests of files it read or wrote (:mod:`runbook_wan.build.stat_index`).
     index: Path | None = None
+    #: This machine's compiled templates (:class:`runbook_wan.render.environment.CompiledTemplates`).
+    compiled: Path | None = None
     #: The cache as already read from ``configs`` (else it is read here).
     manifest: Manifest | None = field(default=None, compare=False, repr=False)
 
@@ -116,6 +119,7 @@ class _Cache:
 
     def __init__(self, req: BuildRequest, shared: SharedIntents) -> None:
         self.req = req
+        self.configs = str(req.configs)
         self.index = StatIndex(req.index)
         self.digests = FileDigests(shared.root, shared.platforms_dir, req.templates, self.index.digest)
         self.secrets = SecretWatch(req.fingerprints, req.secrets_record)
@@ -190,7 +194,7 @@ class _Cache:
         if own not in entry.deps or inputs_digest(entry.deps, self.digests, entry.secrets) != entry.inputs:
             return False
         for name, digest in entry.outputs.items():
-            if self.index.digest(self.req.configs / name) != digest:
+            if self.index.digest(os.path.join(self.configs, name)) != digest:  # noqa: PTH118 - 30,000 files
                 return False
         if self.blocks is not None:
             block = self.blocks.get(entry.site)
@@ -217,7 +221,7 @@ def build(req: BuildRequest) -> BuildResult:
     cache.remember(todo, shared)
     result.seconds["check_s"] = round(time.perf_counter() - started, 3)
     result.cache_note = cache.note
-    job = SiteJob(shared, req.templates, req.configs, req.mode)
+    job = SiteJob(shared, req.templates, req.configs, req.mode, req.compiled)
     result.processes = processes_for(len(todo), req.jobs)
     created = not req.configs.exists()
     outcomes: list[SiteOutcome] = []

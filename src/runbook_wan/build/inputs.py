@@ -46,6 +46,9 @@ RENDER_CODE: tuple[Path, ...] = tuple(
 
 INTENTS, PLATFORMS, TEMPLATES = "intents", "platforms", "templates"
 
+#: A string as ``json.dumps`` writes it (ASCII, escaped).
+_json_string: Callable[[str], str] = json.encoder.encode_basestring_ascii
+
 
 def digest_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:DIGITS]
@@ -79,6 +82,8 @@ class FileDigests:
     ) -> None:
         self.roots = {INTENTS: intents, PLATFORMS: platforms, TEMPLATES: templates}
         self._known: dict[str, str | None] = {}
+        self._pairs: dict[str, str] = {}
+        self._prefixes = {root: f"{folder}/" for root, folder in self.roots.items()}
         self._read = read
 
     def path(self, name: str) -> Path:
@@ -95,18 +100,37 @@ class FileDigests:
                 self._known[name] = None
         return self._known[name]
 
+    def pair(self, name: str) -> str | None:
+        """``[name, digest]`` as JSON text, kept (10,000 sites name the same few shared files); None
+        when the file cannot be read."""
+        text = self._pairs.get(name)
+        if text is None:
+            found = self.of(name)
+            if found is None:
+                return None
+            text = self._pairs[name] = f"[{_json_string(name)},{_json_string(found)}]"
+        return text
+
     def name_of(self, root: str, path: Path) -> str:
         """``ROOT:rel`` of a file under one of the roots."""
+        text, prefix = str(path), self._prefixes[root]
+        if text.startswith(prefix):  # the usual case, without pathlib (10,000 site files)
+            return f"{root}:{text[len(prefix) :]}"
         return f"{root}:{path.relative_to(self.roots[root]).as_posix()}"
 
 
 def inputs_digest(deps: Sequence[str], digests: FileDigests, secrets: Sequence[str]) -> str | None:
     """One digest of everything a site is built from (its input files' contents and the names of the
-    secrets its files refer to); None when an input is gone."""
+    secrets its files refer to); None when an input is gone.
+
+    It is ``digest_json({"files": [[name, digest], ...], "secrets": [...]})``, with the JSON written
+    here from each file's ``[name, digest]`` text (:meth:`FileDigests.pair`).
+    """
     files = []
     for name in sorted(deps):
-        found = digests.of(name)
-        if found is None:
+        pair = digests.pair(name)
+        if pair is None:
             return None
-        files.append([name, found])
-    return digest_json({"files": files, "secrets": sorted(secrets)})
+        files.append(pair)
+    names = ",".join(_json_string(s) for s in sorted(secrets))
+    return digest_text(f'{{"files":[{",".join(files)}],"secrets":[{names}]}}')

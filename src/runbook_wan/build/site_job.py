@@ -96,12 +96,14 @@ def site_outputs(rendered: RenderedConfig) -> dict[str, str]:
 class SiteJob:
     """Builds sites of one estate (one per :meth:`run`), in this process or in forked workers."""
 
-    def __init__(self, shared: SharedIntents, templates_dir: Path, configs_dir: Path, mode: Mode) -> None:
+    def __init__(
+        self, shared: SharedIntents, templates_dir: Path, configs_dir: Path, mode: Mode, compiled: Path | None = None
+    ) -> None:
         self.shared = shared
         self.templates_dir = templates_dir
         self.configs_dir = configs_dir
         self.mode = mode
-        self.env = make_environment(templates_dir)
+        self.env = make_environment(templates_dir, compiled)
         self.names = FileDigests(shared.root, shared.platforms_dir, templates_dir)
         self._precompile()
 

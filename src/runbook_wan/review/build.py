@@ -73,6 +73,8 @@ class ReviewRequest:
     override: str | None = None
     #: This machine's index of file digests (the build cache reads fewer files with it).
     build_index: Path | None = None
+    #: This machine's compiled templates (a small plan does not compile every section again).
+    compiled_templates: Path | None = None
     #: An earlier state in folders, instead of git: (intents, configs).
     snapshot: tuple[Path, Path] | None = None
     snapshot_label: str = "the last deployed state"
@@ -178,7 +180,19 @@ def _cached(req: ReviewRequest, rendered: RenderResult | None) -> tuple[RenderRe
     manifest = read_manifest(req.configs)
     if manifest is None or not manifest.current:  # nothing proven: the git baseline does better
         return None
-    built = build(BuildRequest(req.intents, req.configs, None, req.templates, req.platforms, req.limit, mode="memory"))
+    request = BuildRequest(
+        req.intents,
+        req.configs,
+        None,
+        req.templates,
+        req.platforms,
+        req.limit,
+        mode="memory",
+        index=req.build_index,
+        compiled=req.compiled_templates,
+        manifest=manifest,
+    )
+    built = build(request)
     assert built.shared is not None
     configs = {}
     facts = {}
