@@ -21,7 +21,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "runbook_wan"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("agent",),
-    ("results", "workspace", "atomic_files", "markup", "__init__"),
+    ("results", "workspace", "atomic_files", "markup", "json_input", "__init__"),
     ("credentials",),
     ("context",),
     ("ops",),

@@ -93,8 +93,8 @@ def test_the_public_listener_refuses_or_ignores_the_corpus_and_still_answers(ans
         "response_url": "https://hooks.slack.com/actions/T0RUNBOOK/78/abcdef",
     }
     for payload in ("not json", "[1, 2, 3]", "[" * 5_000 + "]" * 5_000, json.dumps(click), json.dumps({})):
-        body = urlencode({"payload": payload}).encode()
-        answer = answers.post("/inbound/slack/actions", body, slack_headers(slack, body))
+        form = urlencode({"payload": payload}).encode()
+        answer = answers.post("/inbound/slack/actions", form, slack_headers(slack, form))
         _no_server_error(answer, f"slack payload {payload[:20]!r}")
         assert "<b>mallory</b>" not in answer.text
 
