@@ -9,6 +9,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from runbook_wan import cli as runbook
 from runbook_wan.workspace import BUILTIN_PLATFORMS, BUILTIN_TEMPLATES
 
@@ -81,3 +83,16 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def count_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """From now on, every file read through ``Path.read_bytes`` (the build's way in) is listed here."""
+    reads: list[Path] = []
+    real = Path.read_bytes
+
+    def counted(self: Path) -> bytes:
+        reads.append(self)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counted)
+    return reads

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from buildkit import count_reads
 
 from runbook_wan import cli as runbook
 from runbook_wan.build import stat_index
@@ -102,14 +103,7 @@ def test_a_plain_plan_keeps_the_stat_index_and_reads_no_unchanged_file_again(
     edit(repo / "intents" / "sites" / "chi-021.yaml", "bandwidth_mbps: 1000", "bandwidth_mbps: 2000")
     plan(repo)
     assert (repo / ".runbook" / stat_index.INDEX).is_file()
-    reads: list[Path] = []
-    real = Path.read_bytes
-
-    def counted(self: Path) -> bytes:
-        reads.append(self)
-        return real(self)
-
-    monkeypatch.setattr(Path, "read_bytes", counted)
+    reads = count_reads(monkeypatch)
     code, cached = plan(repo)
     assert code == 2 and cached["touched"] == ["chi-021"]
     assert cached["review"]["mode"].startswith("cached: 1 of 80 sites re-rendered")

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from buildkit import render, workspace
+from buildkit import count_reads, render, workspace
 
 from runbook_wan.build import stat_index
 from runbook_wan.build.inputs import digest_bytes
@@ -23,14 +23,7 @@ def test_an_untouched_file_is_not_read_and_a_rewritten_one_is(tmp_path: Path, mo
     first = StatIndex(index_file)
     assert first.digest(data) == digest_bytes(b"bandwidth_mbps: 1000\n")
     first.save()
-    reads: list[Path] = []
-    real = Path.read_bytes
-
-    def counted(self: Path) -> bytes:
-        reads.append(self)
-        return real(self)
-
-    monkeypatch.setattr(Path, "read_bytes", counted)
+    reads = count_reads(monkeypatch)
     again = StatIndex(index_file)
     assert again.digest(data) == digest_bytes(b"bandwidth_mbps: 1000\n")
     assert reads == [], "an untouched file was read"
