@@ -14,7 +14,7 @@ from runbook_wan.model.platform import SlaCriterion
 
 
 class Fact(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 
 class PrefixFact(Fact):

@@ -23,7 +23,7 @@ from runbook_wan.model.policy import Policy
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 
 class Sla(_Model):
