@@ -18,17 +18,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from pydantic import BaseModel
+
 from runbook_wan.atomic_files import StageResult, stage_file
 from runbook_wan.build.inputs import INTENTS, PLATFORMS, TEMPLATES, FileDigests, digest_json, digest_text
 from runbook_wan.facts.builder import build_site_facts
-from runbook_wan.facts.models import SiteFacts
+from runbook_wan.facts.models import Fact, SiteFacts
 from runbook_wan.model.estate import Estate
 from runbook_wan.model.loader import SharedIntents, load_site_file
 from runbook_wan.model.references import site_references
 from runbook_wan.model.roles import CIRCUIT_ROLES
 from runbook_wan.model.site import Site
 from runbook_wan.monitoring.bundle import target_block
-from runbook_wan.monitoring.targets import site_target
+from runbook_wan.monitoring.targets import SiteTarget, site_target
 from runbook_wan.render.environment import make_environment
 from runbook_wan.render.renderer import RenderedConfig, render_site
 from runbook_wan.results import Diagnostic
@@ -88,6 +90,21 @@ class SiteOutcome:
         return bool(self.outputs)
 
 
+def _models(base: type[BaseModel]) -> list[type[BaseModel]]:
+    found = [base]
+    for sub in base.__subclasses__():
+        found += _models(sub)
+    return found
+
+
+def _build_validators() -> None:
+    """Build the validators of the models a site's build validates before the workers fork. Models
+    build them on first use (``defer_build``), and each forked worker would otherwise build its own."""
+    models: list[type[BaseModel]] = [Site, SiteTarget, *_models(Fact)]
+    for model in models:
+        model.model_rebuild()
+
+
 def site_outputs(rendered: RenderedConfig) -> dict[str, str]:
     """A rendered site's files in ``configs/`` (its config and its platform's artifacts), by name."""
     return {f"{rendered.site}{suffix}": text for suffix, text in rendered.files.items()}
@@ -106,6 +123,7 @@ class SiteJob:
         self.env = make_environment(templates_dir, compiled)
         self.names = FileDigests(shared.root, shared.platforms_dir, templates_dir)
         self._precompile()
+        _build_validators()
 
     def _precompile(self) -> None:
         """Compile every section template once, before the workers fork (each would compile its own)."""
