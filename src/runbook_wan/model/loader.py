@@ -59,6 +59,10 @@ class _Collector:
                 self.diagnostics.append(item)
 
 
+def _name(path: Path) -> str:
+    return path.name
+
+
 def _yaml_files(folder: Path, out: _Collector | None = None) -> list[Path]:
     """Every ``*.yaml``/``*.yml`` entry of ``folder``, whatever it is: a file that cannot be read (a
     broken link, a link loop, a folder named like a file) must be an error naming it, never a site
@@ -78,7 +82,8 @@ def _yaml_files(folder: Path, out: _Collector | None = None) -> list[Path]:
                 ]
             )
         return []
-    return sorted(p for p in entries if p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
+    # One folder: ordered by name, as by path (without comparing 10,000 paths part by part).
+    return sorted((p for p in entries if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")), key=_name)
 
 
 def _folder_missing(root: Path, folder: str, kind: str, out: _Collector) -> bool:
