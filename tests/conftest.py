@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,9 @@ for _src in (REPO / "napalm_frr" / "src", REPO / "src"):
     if str(_src) not in sys.path:
         sys.path.insert(0, str(_src))
 EXAMPLE_INTENTS = REPO / "intents"
+# The tests keep this user's cache (compiled templates) out of the home folder: one per test session.
+if "RUNBOOK_CACHE" not in os.environ:
+    os.environ["RUNBOOK_CACHE"] = tempfile.mkdtemp(prefix="runbook-test-cache-")
 # Two checkouts testing side by side (RUNBOOK_TEST_LAB_TAG) keep their twin proofs' labs apart too.
 if os.environ.get("RUNBOOK_TEST_LAB_TAG") and "RUNBOOK_TWIN_PREFIX" not in os.environ:
     os.environ["RUNBOOK_TWIN_PREFIX"] = "rbtwin" + os.environ["RUNBOOK_TEST_LAB_TAG"]

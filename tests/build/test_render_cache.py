@@ -8,14 +8,13 @@ with its own copies of the intents, templates and platforms, so any input can be
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import pytest
 from buildkit import CACHE, edit, outputs, render, workspace
-
-from runbook_wan.render.environment import TEMPLATE_CACHE
 
 SITES = ["bos-201", "mia-203", "nyc-202", "pdx-102", "sea-101", "sfo-103"]
 FRR = ["bos-201", "sea-101"]
@@ -243,9 +242,9 @@ def test_a_union_merged_cache_costs_at_most_a_rebuild(ws: Path) -> None:
 def test_compiled_templates_are_reused_and_an_edited_template_is_compiled_again(
     ws: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The state folder keeps the compiled templates: a later render compiles none of them and
+    """This user's cache keeps the compiled templates: a later render compiles none of them and
     writes the same bytes; an edited template is compiled from its new text."""
-    assert sorted((ws / ".runbook" / TEMPLATE_CACHE).glob("*.jinja")), "no compiled template was kept"
+    assert sorted((Path(os.environ["RUNBOOK_CACHE"]) / "templates").glob("*.jinja")), "no compiled template was kept"
     before = outputs(ws)
     compiled: list[str | None] = []
     real = jinja2.Environment.compile
@@ -265,3 +264,47 @@ def test_compiled_templates_are_reused_and_an_edited_template_is_compiled_again(
     assert run.code == 0 and run.built == len(FRR)
     assert compiled == ["frr/bgp.j2"]
     assert "! reviewed" in (ws / "configs" / "sea-101.cfg").read_text()
+
+
+def _count_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    compiled: list[str | None] = []
+    real = jinja2.Environment.compile
+
+    def counted(self: jinja2.Environment, source: Any, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(name)
+        return real(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    return compiled
+
+
+def test_a_new_workspace_reuses_the_templates_another_one_compiled(
+    ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh clone (no state folder; its own copy of the same templates) renders without compiling
+    them again: the compiled templates are kept per user, not per workspace; the bytes are the same."""
+    other = workspace(tmp_path / "clone")
+    compiled = _count_compiles(monkeypatch)
+    run = render(other)
+    assert run.code == 0 and run.built == len(SITES), run.err
+    assert not (other / ".runbook" / "build" / "templates").exists()
+    assert compiled == [], "a new workspace compiled the templates again"
+    assert outputs(other) == outputs(ws)
+
+
+def test_a_cache_folder_others_may_write_to_is_never_used(
+    ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Compiled templates are code that runs: a cache folder that another user could write to is
+    neither read nor written; every template is compiled, and the output is the same."""
+    shared = tmp_path / "shared-cache"
+    (shared / "templates").mkdir(parents=True)
+    (shared / "templates").chmod(0o777)
+    monkeypatch.setenv("RUNBOOK_CACHE", str(shared))
+    before = outputs(ws)
+    compiled = _count_compiles(monkeypatch)
+    run = render(ws, "--full")
+    assert run.code == 0 and run.built == len(SITES), run.err
+    assert "frr/bgp.j2" in compiled, "templates from a folder others may write to were used"
+    assert not list((shared / "templates").iterdir()), "compiled code was written to a folder others may write to"
+    assert outputs(ws) == before

@@ -69,7 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     from runbook_wan.atomic_files import check_outputs, write_file
     from runbook_wan.build.stat_index import INDEX
-    from runbook_wan.render.environment import TEMPLATE_CACHE
+    from runbook_wan.render.environment import compiled_templates_dir
     from runbook_wan.review.build import ReviewRequest, build_review, override_reason
     from runbook_wan.review.markdown import to_markdown
     from runbook_wan.review.output import print_terminal, to_json
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         full=args.full or args.out is not None,
         override=override_reason(args.allow_wide_change),
         build_index=ctx.state_dir / INDEX,
-        compiled_templates=ctx.state_dir / TEMPLATE_CACHE,
+        compiled_templates=compiled_templates_dir(ctx.state_dir),
     )
     review = build_review(request)
     artifact = str(args.report) if args.report else None

@@ -102,7 +102,7 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     from runbook_wan.build.engine import BuildRequest, build
     from runbook_wan.build.secrets import RECORD
     from runbook_wan.build.stat_index import INDEX
-    from runbook_wan.render.environment import TEMPLATE_CACHE
+    from runbook_wan.render.environment import compiled_templates_dir
 
     monitoring = monitoring_dir(args)
     if args.check:
@@ -123,7 +123,7 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         fingerprints=_fingerprints(ctx),
         secrets_record=ctx.state_dir / RECORD,
         index=ctx.state_dir / INDEX,
-        compiled=ctx.state_dir / TEMPLATE_CACHE,
+        compiled=compiled_templates_dir(ctx.state_dir),
     )
     result = build(request)
     cache = args.configs / FILE_NAME

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sys
 from collections.abc import MutableMapping
@@ -16,8 +17,24 @@ from runbook_wan.workspace import BUILTIN_TEMPLATES
 
 #: The templates shipped with the package; a workspace's own ``templates/`` takes precedence.
 DEFAULT_TEMPLATES_DIR = BUILTIN_TEMPLATES
-#: Compiled templates, under the state folder (``<state>/build/templates``): losing it costs a compile.
+#: Compiled templates under the state folder (``<state>/build/templates``), when the user has no cache folder.
 TEMPLATE_CACHE = "build/templates"
+
+
+def compiled_templates_dir(state_dir: Path) -> Path:
+    """Where Jinja's compiled templates are kept: per user, shared by the user's workspaces (an entry
+    is keyed by the template's path and text, so a workspace never uses another's), as Jinja's and
+    pip's own caches are: ``$RUNBOOK_CACHE/templates``, else ``$XDG_CACHE_HOME/runbook/templates``
+    (``~/.cache/runbook/templates``); without a home folder, the state folder. A new clone then
+    does not compile every section again. Losing it only costs a compile."""
+    base = os.environ.get("RUNBOOK_CACHE")
+    if not base:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        try:
+            base = str(Path(xdg) / "runbook") if xdg else str(Path.home() / ".cache" / "runbook")
+        except RuntimeError:  # no home folder
+            return state_dir / TEMPLATE_CACHE
+    return Path(base) / "templates"
 
 
 #: Line breaks and other control characters (C0, DEL, C1, Unicode line/paragraph separators).
@@ -71,22 +88,39 @@ class CompiledTemplates(jinja2.FileSystemBytecodeCache):
         super().__init__(str(folder), "%s.jinja")
         self.folder = folder
         self.salt = salt
+        #: Compiled code is run: a folder another user could write to is never read (compile instead).
+        self.trusted = _private(folder)
 
     def get_cache_key(self, name: str, filename: str | None = None) -> str:
         return hashlib.sha256(f"{self.salt}\0{name}\0{filename or ''}".encode()).hexdigest()[:40]
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if not self.trusted:
+            return
         try:
             super().load_bytecode(bucket)
         except Exception:  # noqa: BLE001 - a damaged entry is a miss: compile again
             bucket.reset()
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if not self.trusted:
+            return
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             super().dump_bytecode(bucket)
         except OSError:
             return
+
+
+def _private(folder: Path) -> bool:
+    """The folder is ours and nobody else may write to it (or it does not exist yet: it is created so)."""
+    try:
+        info = folder.stat()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return info.st_uid == os.geteuid() and not info.st_mode & 0o022
 
 
 _OPTIONS: dict[str, Any] = {
