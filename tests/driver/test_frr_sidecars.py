@@ -96,7 +96,10 @@ def hups(dut: Box) -> Iterator[Path]:
     log = dut.box.root / f"hups-{time.monotonic_ns()}.log"
     log.write_text("")
     script = f"trap 'echo hup >> {log}' HUP; while :; do sleep 0.2; done"
-    proc = subprocess.Popen(["ip", "netns", "exec", dut.box.names.dut, "sh", "-c", script])
+    # SIGHUP back to its default first: a shell cannot trap a signal ignored when it started (a suite
+    # run under nohup would otherwise fail here, not the driver).
+    command = ["ip", "netns", "exec", dut.box.names.dut, "env", "--default-signal=HUP", "sh", "-c", script]
+    proc = subprocess.Popen(command)
     dut.file(PID_FILE).write_text(f"{proc.pid}\n")
     wait_for(lambda: Path(f"/proc/{proc.pid}").exists(), 5)
     time.sleep(0.3)  # the shell installs its trap
