@@ -239,33 +239,6 @@ def test_a_union_merged_cache_costs_at_most_a_rebuild(ws: Path) -> None:
     assert "0 written" in run.out
 
 
-def test_compiled_templates_are_reused_and_an_edited_template_is_compiled_again(
-    ws: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """This user's cache keeps the compiled templates: a later render compiles none of them and
-    writes the same bytes; an edited template is compiled from its new text."""
-    assert sorted((Path(os.environ["RUNBOOK_CACHE"]) / "templates").glob("*.jinja")), "no compiled template was kept"
-    before = outputs(ws)
-    compiled: list[str | None] = []
-    real = jinja2.Environment.compile
-
-    def counted(self: jinja2.Environment, source: Any, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
-        compiled.append(name)
-        return real(self, source, name, *args, **kwargs)
-
-    monkeypatch.setattr(jinja2.Environment, "compile", counted)
-    full = render(ws, "--full")
-    assert full.code == 0 and full.built == len(SITES)
-    assert compiled == [], "templates were compiled again"
-    assert outputs(ws) == before
-    template = ws / "templates" / "frr" / "bgp.j2"
-    template.write_text(template.read_text() + "! reviewed\n")
-    run = render(ws)
-    assert run.code == 0 and run.built == len(FRR)
-    assert compiled == ["frr/bgp.j2"]
-    assert "! reviewed" in (ws / "configs" / "sea-101.cfg").read_text()
-
-
 def _count_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
     compiled: list[str | None] = []
     real = jinja2.Environment.compile
@@ -276,6 +249,26 @@ def _count_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
 
     monkeypatch.setattr(jinja2.Environment, "compile", counted)
     return compiled
+
+
+def test_compiled_templates_are_reused_and_an_edited_template_is_compiled_again(
+    ws: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """This user's cache keeps the compiled templates: a later render compiles none of them and
+    writes the same bytes; an edited template is compiled from its new text."""
+    assert sorted((Path(os.environ["RUNBOOK_CACHE"]) / "templates").glob("*.jinja")), "no compiled template was kept"
+    before = outputs(ws)
+    compiled = _count_compiles(monkeypatch)
+    full = render(ws, "--full")
+    assert full.code == 0 and full.built == len(SITES)
+    assert compiled == [], "templates were compiled again"
+    assert outputs(ws) == before
+    template = ws / "templates" / "frr" / "bgp.j2"
+    template.write_text(template.read_text() + "! reviewed\n")
+    run = render(ws)
+    assert run.code == 0 and run.built == len(FRR)
+    assert compiled == ["frr/bgp.j2"]
+    assert "! reviewed" in (ws / "configs" / "sea-101.cfg").read_text()
 
 
 def test_a_new_workspace_reuses_the_templates_another_one_compiled(
