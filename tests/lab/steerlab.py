@@ -27,6 +27,8 @@ class Record:
     began: float = field(default_factory=time.monotonic)
     #: (seconds since began, class -> circuit the agent reports, its transitions counter per class)
     states: list[tuple[float, dict[str, str | None], dict[str, int]]] = field(default_factory=list)
+    #: (seconds since began, circuit -> its window's loss ratio as the agent reports it)
+    losses: list[tuple[float, dict[str, float | None]]] = field(default_factory=list)
     marks: dict[str, float] = field(default_factory=dict)
     paths: list[tuple[float, str, PathResult]] = field(default_factory=list)
     last_state: dict[str, Any] | None = None
@@ -52,6 +54,11 @@ class Record:
     def first_on(self, app_class: str, circuit: str, after: float = 0.0) -> float | None:
         return next((t for t, c, _ in self.states if t >= after and c.get(app_class) == circuit), None)
 
+    def max_loss(self, circuit: str, start: float, end: float) -> float | None:
+        """The highest loss ratio the agent reported for the circuit between two times (None: none)."""
+        seen = [v for t, loss in self.losses if start <= t <= end and (v := loss.get(circuit)) is not None]
+        return max(seen, default=None)
+
     def path(self, label: str) -> PathResult:
         return next(r for _, name, r in self.paths if name == label)
 
@@ -76,6 +83,12 @@ class Watch:
                         self.record.now(),
                         {name: c.get("circuit") for name, c in classes.items()},
                         {name: int(c.get("transitions", 0)) for name, c in classes.items()},
+                    )
+                )
+                self.record.losses.append(
+                    (
+                        self.record.now(),
+                        {name: c.get("loss_ratio") for name, c in state.get("circuits", {}).items()},
                     )
                 )
                 self.record.last_state = state

@@ -140,8 +140,10 @@ def brownout_and_recovery(lab: Lab) -> Record:
         lab.restore("chi-021", P)
         sleep_until(rec, restored + HOLD_S - 8)
         path(lab, rec, "during hold voice", "voice")
-        wait_for(rec, "voice", P, timeout=HOLD_S + 30, after=restored)
-        wait_for(rec, "pos", P, timeout=10, after=restored)
+        # pos and voice each keep their own hold from their own move, which can be a window apart:
+        # the packets are sampled once the agent reported both back (the bound is asserted on its record)
+        for cls in ("voice", "pos"):
+            wait_for(rec, cls, P, timeout=HOLD_S + 30, after=restored)
         rec.mark("returned")
         path(lab, rec, "returned voice", "voice")
         path(lab, rec, "returned pos", "pos")
@@ -304,8 +306,10 @@ def test_a_brownout_moves_pos_and_voice_within_15_s_and_leaves_bulk_and_guest(
     for cls in ("pos", "voice", "video"):
         changes = [c for t, c in rec.circuits(cls) if t < rec.marks["restored"]]
         assert changes == [P, S], f"{cls}: one transition, got {changes}"
-    primary = rec.snapshot["circuits"][P]
-    assert primary["loss_ratio"] > 0.01, "the primary, no longer used, still carries its own probes (pinned)"
+    # One 10 s window of 100 probes shows 1 loss or none about once in 27 at 5 %: the highest the agent
+    # reported while the brownout lasted, over two windows and more, tells pinned probes from clean ones
+    primary = rec.max_loss(P, rec.marks["steered"], rec.marks["restored"])
+    assert primary is not None and primary > 0.01, "the primary, no longer used, still carries its own probes (pinned)"
 
 
 def test_traffic_returns_only_after_the_hold_and_within_hold_plus_15_s(scenarios: dict[str, Future[Record]]) -> None:
