@@ -17,6 +17,9 @@ Each figure is a fresh ``python3 runbook.py ...`` process in a scratch workspace
     own ``templates/``), then ``render``: every site rebuilt, to compare with ``full``;
   - ``full_again``: ``render --full`` over the rendered workspace (every site built and compared,
     nothing written).
+* ``sites_1_floor``: ``render`` of one generated site into an empty workspace: what a fresh
+  process pays before the sites' own work (interpreter, imports, the models' validators, the shared
+  intents, the monitoring files), the floor under the 80-site figure;
 * ``profile``: where a one-process build of 1,000 sites spends its time (cProfile), by stage.
 
 Targets (issue 20): 10,000 sites full <= 10 s and <= 0.5 GB peak RSS; 80 sites <= 0.5 s; a
@@ -176,6 +179,19 @@ def sites_80(runs: int) -> dict[str, Any]:
     }
 
 
+def floor(runs: int) -> dict[str, Any]:
+    """One generated site, rendered into an empty workspace: the fixed cost of a fresh process."""
+    from generate_estate import generate
+
+    figures = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory(prefix="bench-render-1-") as tmp:
+            root = Path(tmp)
+            generate(root / "intents", 1)
+            figures.append(runbook(root, "render"))
+    return {"wall_s_median": statistics.median(r["wall_s"] for r in figures), "runs": figures}
+
+
 def sites_many(size: int, runs: int) -> dict[str, Any]:
     from generate_estate import generate
 
@@ -277,6 +293,7 @@ def main() -> None:
     }
     if 80 in args.sizes:
         report["sites_80"] = sites_80(args.runs)
+        report["sites_1_floor"] = floor(max(args.runs, 5))
         print(json.dumps(report["sites_80"]["full"]["wall_s_median"]))
     for size in (s for s in args.sizes if s != 80):
         report[f"sites_{size}"] = sites_many(size, args.runs)
