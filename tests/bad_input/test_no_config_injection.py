@@ -12,6 +12,7 @@ Three walls, each tested on its own:
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import types
 import typing
@@ -239,8 +240,8 @@ def _facts_and_platform() -> tuple[Any, PlatformSpec]:
 def test_render_refuses_a_fact_with_a_line_break_at_the_template_line() -> None:
     site, platform = _facts_and_platform()
     lan = next(i for i in site.interfaces if i.kind == "lan")
-    rogue = lan.model_copy(update={"description": f"lan users\n{PAYLOAD}"})  # model_copy skips validation
-    hacked = site.model_copy(update={"interfaces": [rogue if i is lan else i for i in site.interfaces]})
+    rogue = dataclasses.replace(lan, description=f"lan users\n{PAYLOAD}")  # facts are not validated
+    hacked = dataclasses.replace(site, interfaces=[rogue if i is lan else i for i in site.interfaces])
     env = make_environment()
     assert render_site(site, platform, env, Path("templates"))[0] is not None  # the untouched facts render
     config, problems = render_site(hacked, platform, env, Path("templates"))
@@ -253,7 +254,7 @@ def test_render_refuses_a_fact_with_a_line_break_at_the_template_line() -> None:
 def test_render_refuses_a_line_break_in_the_config_header() -> None:
     site, platform = _facts_and_platform()
     config, problems = render_site(
-        site.model_copy(update={"name": f"Store\n{PAYLOAD}"}), platform, make_environment(), Path("templates")
+        dataclasses.replace(site, name=f"Store\n{PAYLOAD}"), platform, make_environment(), Path("templates")
     )
     assert config is None and [p.code for p in problems] == ["template-unsafe-value"]
 

@@ -5,7 +5,7 @@ Layout (everything is found by globbing; nothing is listed by hand)::
     tests/golden/<case>/case.yaml                     intents: <estate folder, relative to the repo>
     tests/golden/<case>/expected/configs/<site>.cfg   the rendered config
     tests/golden/<case>/expected/configs/<site>.<x>   the platform's artifacts (FRR: .nft, .agent.json)
-    tests/golden/<case>/expected/facts/<site>.json    the site's facts, model_dump(mode="json")
+    tests/golden/<case>/expected/facts/<site>.json    the site's facts, dataclasses.asdict
 
 A case's sites are the stems of its expected files. Add one with
 ``python tests/golden/regen.py --add <case> <site>``; regenerate all with ``python tests/golden/regen.py``
@@ -14,6 +14,7 @@ and review the git diff before committing.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import sys
@@ -27,6 +28,7 @@ GOLDEN_DIR = Path(__file__).resolve().parent
 if str(REPO / "src") not in sys.path:
     sys.path.insert(0, str(REPO / "src"))
 
+from runbook_wan.facts.models import SiteFacts  # noqa: E402
 from runbook_wan.render.pipeline import render_estate  # noqa: E402
 
 
@@ -71,9 +73,8 @@ def discover() -> list[Case]:
     return cases
 
 
-def facts_json(facts: object) -> str:
-    dump = facts.model_dump(mode="json")  # type: ignore[attr-defined]
-    return json.dumps(dump, indent=2, ensure_ascii=False) + "\n"
+def facts_json(facts: SiteFacts) -> str:
+    return json.dumps(dataclasses.asdict(facts), indent=2, ensure_ascii=False) + "\n"
 
 
 @functools.cache

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from runbook_wan.atomic_files import StageResult, stage_file
 from runbook_wan.build.inputs import INTENTS, PLATFORMS, TEMPLATES, FileDigests, digest_json, digest_text
 from runbook_wan.facts.builder import build_site_facts
-from runbook_wan.facts.models import Fact, SiteFacts
+from runbook_wan.facts.models import SiteFacts
 from runbook_wan.model.estate import Estate
 from runbook_wan.model.loader import SharedIntents, load_site_file
 from runbook_wan.model.references import site_references
@@ -31,6 +31,7 @@ from runbook_wan.model.roles import CIRCUIT_ROLES
 from runbook_wan.model.site import Site
 from runbook_wan.monitoring.bundle import target_block
 from runbook_wan.monitoring.targets import SiteTarget, site_target
+from runbook_wan.render.agent_policy import policy_adapter
 from runbook_wan.render.environment import make_environment
 from runbook_wan.render.renderer import RenderedConfig, render_site
 from runbook_wan.results import Diagnostic
@@ -90,19 +91,13 @@ class SiteOutcome:
         return bool(self.outputs)
 
 
-def _models(base: type[BaseModel]) -> list[type[BaseModel]]:
-    found = [base]
-    for sub in base.__subclasses__():
-        found += _models(sub)
-    return found
-
-
 def _build_validators() -> None:
     """Build the validators of the models a site's build validates before the workers fork. Models
     build them on first use (``defer_build``), and each forked worker would otherwise build its own."""
-    models: list[type[BaseModel]] = [Site, SiteTarget, *_models(Fact)]
+    models: list[type[BaseModel]] = [Site, SiteTarget]
     for model in models:
         model.model_rebuild()
+    policy_adapter()
 
 
 def site_outputs(rendered: RenderedConfig) -> dict[str, str]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import groupby
+from typing import Literal
 
 from runbook_wan.facts import naming
 from runbook_wan.facts.addressing import dscp_name, prefix_fact
@@ -45,9 +46,13 @@ SEQ_STEP = 5
 _PRECEDENCE = {"segments": 0, "dscp": 1, "destinations": 2}
 
 
+Kind = Literal["local", "segments", "destinations", "dscp"]
+Action = Literal["local", "nexthop", "discard"]
+
+
 @dataclass
 class _Criterion:
-    kind: str
+    kind: Kind
     source: str | None = None
     destination: str | None = None
     dscp: int | None = None
@@ -100,13 +105,34 @@ def steering(
     diagnostics: list[Diagnostic] = []
     rules: list[SteeringRule] = []
 
-    def add(**kwargs: object) -> None:
+    def add(
+        app_class: str,
+        crit: _Criterion,
+        action: Action,
+        mark: int | None = None,
+        nexthop: str | None = None,
+        circuit: str | None = None,
+    ) -> None:
         seq = SEQ_STEP * (len(rules) + 1)
-        rules.append(SteeringRule(seq=seq, acl_name=naming.steering_acl(seq), **kwargs))
+        rules.append(
+            SteeringRule(
+                seq=seq,
+                acl_name=naming.steering_acl(seq),
+                app_class=app_class,
+                criterion=crit.kind,
+                match_source=crit.source,
+                match_destination=crit.destination,
+                match_dscp=crit.dscp,
+                match_mark=mark,
+                action=action,
+                nexthop=nexthop,
+                circuit=circuit,
+            )
+        )
 
     local = [str(seg.address.network) for seg in site.lan_segments] + [str(site.loopback.network)]
     for prefix in local:
-        add(app_class="local", criterion="local", match_destination=prefix, action="local")
+        add("local", _Criterion("local", destination=prefix), "local")
     discard = str(estate.settings.discard_address)
     ordered: list[tuple[int, int, str, AppClass, _Criterion]] = []
     for index, (cname, app) in enumerate(policy.classes.items()):
@@ -131,18 +157,10 @@ def steering(
         if mark is not None and crit.dscp is not None and crit.dscp not in marks:
             name = dscp_name(crit.dscp)
             marks[crit.dscp] = MarkFact(dscp=crit.dscp, dscp_name=name, mark=mark, mark_hex=hex(mark), app_class=cname)
-        match = {
-            "app_class": cname,
-            "criterion": crit.kind,
-            "match_source": crit.source,
-            "match_destination": crit.destination,
-            "match_dscp": crit.dscp,
-            "match_mark": mark,
-        }
         for role in app.path_preference:
-            add(**match, action="nexthop", nexthop=by_role[role].tracking_address, circuit=role)
+            add(cname, crit, "nexthop", mark, nexthop=by_role[role].tracking_address, circuit=role)
         if any(r not in app.path_preference for r in CIRCUIT_ROLES):
-            add(**match, action="discard", nexthop=discard)
+            add(cname, crit, "discard", mark, nexthop=discard)
     limit = platform.capabilities.steering_max_sequence
     if rules and rules[-1].seq > limit:
         diagnostics.append(
