@@ -56,3 +56,22 @@ def test_a_hand_edited_config_of_the_same_size_and_time_is_put_back(tmp_path: Pa
     run = render(root)
     assert run.code == 0 and run.built == 1
     assert config.read_bytes() == rendered
+
+
+def test_the_processes_that_build_the_sites_digest_their_files_and_the_next_render_reads_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each site file is digested by the worker that builds it (both cores), not by the command
+    first; the command keeps those digests in the index, so the next render reads no site file."""
+    root = workspace(tmp_path / "ws")
+    sites = sorted((root / "intents" / "sites").glob("*.yaml"))
+    time.sleep(stat_index.RACY_S + 0.2)  # files written just before the index are not trusted
+    reads = count_reads(monkeypatch)
+    run = render(root, "--jobs", "2")
+    assert run.code == 0 and run.built == len(sites), run.out + run.err
+    assert "2 process(es)" in run.out
+    assert [p for p in reads if p.parent.name == "sites"] == [], "the command read site files itself"
+    reads.clear()
+    again = render(root)
+    assert again.code == 0 and again.built == 0, again.out
+    assert [p for p in reads if p.parent.name == "sites"] == [], "site files were read again"

@@ -143,11 +143,10 @@ class _Cache:
                 text = ""
             self.blocks = split_target_blocks(text) or {}
 
-    def remember(self, files: Sequence[Path], shared: SharedIntents) -> None:
-        """Digest every input before the build reads it: a file edited while the build runs is
-        recorded with its old digest, so the next build sees the edit."""
-        for path in files:
-            self.digests.of(self.digests.name_of("intents", path))
+    def remember(self, shared: SharedIntents) -> None:
+        """Digest every shared input before the build reads it: a file edited while the build runs is
+        recorded with its old digest, so the next build sees the edit. Each site file is digested by
+        the process that builds it, just before reading it (:meth:`learn`)."""
         for path in shared.paths.values():
             if path.is_file():
                 self.digests.of(self.digests.name_of("intents", path))
@@ -155,6 +154,14 @@ class _Cache:
             folder = self.digests.roots[root]
             for path in sorted(folder.glob(pattern)) if folder.is_dir() else []:
                 self.digests.of(self.digests.name_of(root, path))
+
+    def learn(self, files: Sequence[Path], outcomes: Sequence[SiteOutcome]) -> None:
+        """The site files' digests, as the processes that built them found them (in file order)."""
+        for path, outcome in zip(files, outcomes, strict=True):
+            found = outcome.source
+            if found is not None:
+                self.index.adopt(found)
+            self.digests.learn(self.digests.name_of("intents", path), found.digest if found is not None else None)
 
     def entry(self, outcome: SiteOutcome) -> SiteEntry | None:
         """The cache entry of a site just built (None: an input could not be digested)."""
@@ -218,15 +225,16 @@ def build(req: BuildRequest) -> BuildResult:
     cache = _Cache(req, shared)
     clean = cache.clean(files)
     todo = [p for p in files if p.name not in clean]
-    cache.remember(todo, shared)
+    cache.remember(shared)
     result.seconds["check_s"] = round(time.perf_counter() - started, 3)
     result.cache_note = cache.note
-    job = SiteJob(shared, req.templates, req.configs, req.mode, req.compiled)
+    job = SiteJob(shared, req.templates, req.configs, req.mode, req.compiled, cache.index)
     result.processes = processes_for(len(todo), req.jobs)
     created = not req.configs.exists()
     outcomes: list[SiteOutcome] = []
     try:
         outcomes.extend(build_sites(job, todo, result.processes))
+        cache.learn(todo, outcomes)
         result.seconds["build_s"] = round(time.perf_counter() - started - result.seconds["check_s"], 3)
         return _finish(req, result, cache, shared, files, clean, outcomes)
     except BaseException:

@@ -100,6 +100,10 @@ class FileDigests:
                 self._known[name] = None
         return self._known[name]
 
+    def learn(self, name: str, digest: str | None) -> None:
+        """A digest found elsewhere (a worker read the file before building from it); the first kept."""
+        self._known.setdefault(name, digest)
+
     def pair(self, name: str) -> str | None:
         """``[name, digest]`` as JSON text, kept (10,000 sites name the same few shared files); None
         when the file cannot be read."""

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from runbook_wan.atomic_files import StageResult, stage_file
 from runbook_wan.build.inputs import INTENTS, PLATFORMS, TEMPLATES, FileDigests, digest_json, digest_text
+from runbook_wan.build.stat_index import FileDigest, StatIndex
 from runbook_wan.facts.builder import build_site_facts
 from runbook_wan.facts.models import SiteFacts
 from runbook_wan.model.estate import Estate
@@ -63,6 +64,8 @@ class SiteOutcome:
     """Everything one site's build found and produced (picklable, without the file contents)."""
 
     file: str
+    #: The site file's digest, found before the file was read for the build (None: unreadable).
+    source: FileDigest | None = None
     #: Diagnostics in the order :func:`runbook_wan.model.loader.load_estate` would report them.
     read: list[Diagnostic] = field(default_factory=list)
     sid: str | None = None
@@ -109,9 +112,17 @@ class SiteJob:
     """Builds sites of one estate (one per :meth:`run`), in this process or in forked workers."""
 
     def __init__(
-        self, shared: SharedIntents, templates_dir: Path, configs_dir: Path, mode: Mode, compiled: Path | None = None
+        self,
+        shared: SharedIntents,
+        templates_dir: Path,
+        configs_dir: Path,
+        mode: Mode,
+        compiled: Path | None = None,
+        index: StatIndex | None = None,
     ) -> None:
         self.shared = shared
+        #: Digests each site file before reading it (on every core, not in the parent), when given.
+        self.index = index
         self.templates_dir = templates_dir
         self.configs_dir = configs_dir
         self.mode = mode
@@ -134,8 +145,9 @@ class SiteJob:
 
     def run(self, path: Path) -> SiteOutcome:
         shared = self.shared
+        source = self.index.find(path) if self.index is not None else None
         loaded = load_site_file(shared, path)
-        outcome = SiteOutcome(path.name, read=loaded.read, sid=loaded.sid, display=loaded.file)
+        outcome = SiteOutcome(path.name, source, read=loaded.read, sid=loaded.sid, display=loaded.file)
         outcome.id_line, outcome.load = loaded.id_line, loaded.diagnostics
         if loaded.sid is None or loaded.site is None or loaded.layer is None:
             return outcome

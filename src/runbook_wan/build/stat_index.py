@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from runbook_wan.atomic_files import write_file
@@ -36,6 +37,16 @@ def _stat(path: str) -> tuple[str, int] | None:
         return None
     mtime, ctime = info.st_mtime_ns, info.st_ctime_ns
     return f"{info.st_size}\t{mtime}\t{ctime}\t{info.st_ino}", max(mtime, ctime)
+
+
+@dataclass(frozen=True)
+class FileDigest:
+    """One file's digest as a build process found it (plain data: a worker sends it to the parent)."""
+
+    key: str
+    digest: str
+    #: The file's stat, when it was read to find the digest (the index records it); None when known.
+    stat: tuple[str, int] | None = None
 
 
 class StatIndex:
@@ -74,21 +85,33 @@ class StatIndex:
 
     def digest(self, path: Path | str) -> str | None:
         """The digest of the file's bytes (None: it cannot be read)."""
+        found = self.find(path)
+        if found is None:
+            return None
+        self.adopt(found)
+        return found.digest
+
+    def find(self, path: Path | str) -> FileDigest | None:
+        """The file's digest, from the index or read, without recording it (a worker process finds,
+        the parent adopts). None: it cannot be read."""
         key = self._key(path)
         before = _stat(key)
         if before is None:
             return None
         known = self.entries.get(key)
         if known is not None and known[0] == before[0]:
-            return known[1]
+            return FileDigest(key, known[1])
         try:
             data = Path(key).read_bytes()
         except OSError:
             return None
         digest = digest_bytes(data)
-        if _stat(key) == before:  # not written while it was read
-            self._record(key, before, digest)
-        return digest
+        return FileDigest(key, digest, before if _stat(key) == before else None)  # not written while read
+
+    def adopt(self, found: FileDigest) -> None:
+        """Record what :meth:`find` read (here or in a worker)."""
+        if found.stat is not None:
+            self._record(found.key, found.stat, found.digest)
 
     def _record(self, key: str, stat: tuple[str, int], digest: str) -> None:
         self.entries[key] = (stat[0], digest)
