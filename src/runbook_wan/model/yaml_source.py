@@ -207,6 +207,7 @@ def compose(text: str, limits: Limits = LIMITS) -> tuple[yaml.Node | None, dict[
 
 
 _MERGE = "tag:yaml.org,2002:merge"
+_STR = "tag:yaml.org,2002:str"
 _VALUE = "tag:yaml.org,2002:value"
 
 
@@ -271,6 +272,8 @@ class _Builder:
 
     def _scalar(self, node: yaml.Node, path: PathKey) -> Any:
         """Construct a scalar; a bad tag or value (``!!int abc``, ``!custom``) becomes a diagnostic."""
+        if node.tag == _STR and isinstance(node, yaml.ScalarNode):
+            return node.value  # what the constructor returns for text, without its bookkeeping
         try:
             return self._constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError) as exc:
@@ -351,7 +354,7 @@ class _Builder:
                 key_node.tag = "tag:yaml.org,2002:str"
             key_line = key_node.start_mark.line + 1
             key = (
-                self._constructor.construct_object(key_node, deep=True)
+                (key_node.value if key_node.tag == _STR else self._constructor.construct_object(key_node, deep=True))
                 if isinstance(key_node, yaml.ScalarNode)
                 else None
             )
