@@ -58,6 +58,8 @@ STEER_S = 15.0
 CONFIRM_S = 5.0
 FAILOVER_S = 30.0
 QUIET_S = 300.0
+#: When every circuit is impaired, each class has taken its least-bad circuit by then (see the scenario).
+SETTLE_S = 150.0
 
 
 @pytest.fixture(scope="module")
@@ -193,9 +195,14 @@ def everything_impaired(lab: Lab) -> Record:
         _impair(lab, "atl-061", P, loss_pct=40)
         _impair(lab, "atl-061", S, loss_pct=10)
         _impair(lab, "atl-061", T, loss_pct=1)  # about 2 % with LTE's own loss
-        sleep_until(rec, 90)
+        # The first choice can be the secondary: wireless' 30-probe window may hold two lost probes (6.7 %,
+        # not decisively below 10 %), or its relayed latency and jitter may break pos' tighter SLA for a
+        # while on a loaded machine. The class then moves once wireless is decisively less bad for 5 s:
+        # CI saw pos do that 78 s after its first move (at 91 s). Settled is a first move (15 s) and four
+        # and a half of wireless' 30 s windows more; then 60 s must bring no move.
+        sleep_until(rec, SETTLE_S)
         rec.mark("settled")
-        sleep_until(rec, 150)
+        sleep_until(rec, SETTLE_S + 60)
         # Loss this heavy also drops BFD: three in a row takes a session down now and then (at 10 %,
         # about once in 8 minutes), and while BGP re-forms FRR's PBR falls through to the class's next
         # sequence. That is reachability failover, not the agent's choice (asserted from its state):
@@ -376,7 +383,7 @@ def test_with_every_circuit_impaired_each_class_takes_its_least_bad_and_stays(
         changes = [c for _, c in rec.circuits(cls)]
         assert len(changes) == len(set(changes)), f"{cls} went back to a circuit it left: {changes}"
         late = [c for t, c in rec.circuits(cls) if rec.marks["settled"] <= t < rec.marks["undone"]]
-        assert late == [], f"{cls} still moving after 90 s: {rec.circuits(cls)}"
+        assert late == [], f"{cls} still moving after {SETTLE_S:.0f} s: {rec.circuits(cls)}"
     voice = rec.snapshot["classes"]["voice"]
     assert voice["sla_met"][P] is False and voice["sla_met"][S] is False, voice
     assert voice["circuit"] == T
