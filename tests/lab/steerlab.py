@@ -29,6 +29,8 @@ class Record:
     states: list[tuple[float, dict[str, str | None], dict[str, int]]] = field(default_factory=list)
     #: (seconds since began, circuit -> its window's loss ratio as the agent reports it)
     losses: list[tuple[float, dict[str, float | None]]] = field(default_factory=list)
+    #: (seconds since began when the poll was sent, class -> circuit -> the agent's SLA verdict)
+    verdicts: list[tuple[float, dict[str, dict[str, bool]]]] = field(default_factory=list)
     marks: dict[str, float] = field(default_factory=dict)
     paths: list[tuple[float, str, PathResult]] = field(default_factory=list)
     last_state: dict[str, Any] | None = None
@@ -59,6 +61,11 @@ class Record:
         seen = [v for t, loss in self.losses if start <= t <= end and (v := loss.get(circuit)) is not None]
         return max(seen, default=None)
 
+    def last_broken(self, app_class: str, circuit: str) -> float | None:
+        """When a poll last found the agent judging ``circuit`` to break the class's SLA (the poll's
+        send time: the verdict it saw came no later, so a hold counted from the next verdict starts after)."""
+        return max((t for t, v in self.verdicts if v.get(app_class, {}).get(circuit) is False), default=None)
+
     def path(self, label: str) -> PathResult:
         return next(r for _, name, r in self.paths if name == label)
 
@@ -75,6 +82,7 @@ class Watch:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            sent = self.record.now()
             state = self.lab.agent_state(self.record.site)
             if state is not None:
                 classes = state.get("classes", {})
@@ -90,6 +98,9 @@ class Watch:
                         self.record.now(),
                         {name: c.get("loss_ratio") for name, c in state.get("circuits", {}).items()},
                     )
+                )
+                self.record.verdicts.append(
+                    (sent, {name: dict(c.get("sla_met", {})) for name, c in state.get("classes", {}).items()})
                 )
                 self.record.last_state = state
             self._stop.wait(POLL_S)

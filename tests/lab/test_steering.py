@@ -23,8 +23,8 @@ Bounds: pos and voice move within 15 s of a 5 % brownout, counted from the loss 
 (the issue's figure; its benchmark target is p90 <= 15 s, the agent measured a median of 7.8 s and
 p90 11.6 s, see bench/results/steering.json); video, whose looser SLA needs one more lost probe,
 within one confirmation period more; a reachability failover within 30 s (BGP hold 9 s, BFD 1.5 s,
-generous for a loaded machine); the production hold of 60 s before a return, and the return
-within hold + 15 s.
+generous for a loaded machine); the production hold of 60 s before a return (from the agent's last
+breaching window), and the return within hold + 15 s of the loss ending.
 """
 
 from __future__ import annotations
@@ -144,7 +144,9 @@ def brownout_and_recovery(lab: Lab) -> Record:
             rec.marks[f"since {cls}"] = float(rec.snapshot.get("classes", {}).get(cls, {}).get("since", 0.0))
         restored = rec.mark("restored")
         lab.restore("chi-021", P)
-        sleep_until(rec, restored + HOLD_S - 8)
+        # The hold counts from the first window that meets the SLA again; the last lost probes of a 5 %
+        # brownout can come some seconds before it ends, so the packets are sampled well inside the hold
+        sleep_until(rec, restored + HOLD_S - 15)
         path(lab, rec, "during hold voice", "voice")
         # pos and voice each keep their own hold from their own move, which can be a window apart:
         # the packets are sampled once the agent reported both back (the bound is asserted on its record)
@@ -332,8 +334,14 @@ def test_traffic_returns_only_after_the_hold_and_within_hold_plus_15_s(scenarios
     for cls in ("pos", "voice"):
         back = rec.first_on(cls, P, after=rec.marks["restored"])
         assert back is not None, f"{cls} never came back"
+        # No return before the hold, counted from the last window in which the agent saw the primary break
+        # the class's SLA: a 5 % brownout's last lost probe can come some seconds before the loss is lifted
+        # (CI saw pos back 57.8 s after it), and the agent cannot tell a quiet stretch from the end
+        broken = rec.last_broken(cls, P)
+        assert broken is not None and broken >= rec.marks["steered"], f"{cls}: no breach seen on the primary"
+        assert back - broken >= HOLD_S, f"{cls} returned {back - broken:.1f} s after its last breach on the primary"
         waited = back - rec.marks["restored"]
-        assert HOLD_S <= waited <= HOLD_S + STEER_S, f"{cls} returned {waited:.0f} s after the loss ended"
+        assert waited <= HOLD_S + STEER_S, f"{cls} returned {waited:.0f} s after the loss ended"
         assert rec.path(f"returned {cls}").circuit == P
         assert rec.transitions(cls) == 2
 
