@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     avail = reports.add_parser(
         "availability",
         parents=[intents_options(), limit_options(), format_options()],
-        help="per site: share of time up against the 100 % promise, and every interval it was not",
+        help="per site: share of time up against the 100 %% promise, and every interval it was not",
         description="Per site, the share of time it could pass and receive traffic (any circuit up), from "
         "Prometheus, with every down or unknown interval. No data is 'unknown', never 'up'.",
         epilog=exit_codes.epilog("report"),
