@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from runbook_wan.commands import COMMAND_MODULES
+from runbook_wan.commands import COMMAND_MODULES, module_of
 from runbook_wan.commands.options import apply_workspace
 from runbook_wan.results import Diagnostic, DiagnosticError, ExitCode, exit_codes
 
@@ -94,12 +94,7 @@ def text_problem(parser: argparse.ArgumentParser, parsed: argparse.Namespace) ->
     return None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(
-        prog="runbook.py",
-        description="Intent-based WAN automation: render, plan, validate, deploy and verify branch sites.",
-        epilog=exit_codes.epilog() + " Each command's --help says what its own codes mean.",
-    )
+def _global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workspace",
         type=Path,
@@ -118,14 +113,38 @@ def build_parser() -> argparse.ArgumentParser:
     color = parser.add_mutually_exclusive_group()
     color.add_argument("--color", dest="color", action="store_true", default=None, help="force colour")
     color.add_argument("--no-color", dest="color", action="store_false", help="disable colour")
+
+
+def _named_command(argv: Sequence[str]) -> str | None:
+    """The command a command line names (``render`` in ``--no-color render --limit x``), or None
+    when it names none that exists, or asks for the top-level help: then every command is needed."""
+    pre = Parser(prog="runbook.py", add_help=False)
+    _global_options(pre)
+    try:
+        _, rest = pre.parse_known_args(list(argv))
+    except UsageError:
+        return None
+    return rest[0] if rest and module_of(rest[0]) else None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole parser; given the command line, only the command it names is registered (the
+    parse, the help and the errors are those of the whole parser for that command line)."""
+    parser = Parser(
+        prog="runbook.py",
+        description="Intent-based WAN automation: render, plan, validate, deploy and verify branch sites.",
+        epilog=exit_codes.epilog() + " Each command's --help says what its own codes mean.",
+    )
+    _global_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
+    command = _named_command(argv) if argv is not None else None
+    for name in (module_of(command),) if command else COMMAND_MODULES:
         importlib.import_module(f"runbook_wan.commands.{name}").register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(sys.argv[1:] if argv is None else argv)
     try:
         args = parser.parse_args(argv)
     except UsageError as exc:

@@ -163,3 +163,28 @@ def test_help_still_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
         runbook.main(["plan", "--help"])
     assert caught.value.code == 0
     assert "Exit codes:" in capsys.readouterr().out
+
+
+def _subcommands(parser: Any) -> dict[str, Any]:
+    return next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction").choices  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_command_line_that_names_a_command_gets_the_whole_parsers_help_for_it(command: str) -> None:
+    """The CLI imports only the named command's module (a fresh ``render`` does not pay for the
+    rest); the parser it builds must still know that command exactly as the whole parser does."""
+    whole, lean = _subcommands(runbook.build_parser()), _subcommands(runbook.build_parser(["--no-color", command]))
+    assert command in lean and len(lean) < len(whole)
+    assert _helps(lean[command]) == _helps(whole[command])
+
+
+def _helps(parser: Any) -> list[str]:
+    """The help of a parser and of each of its actions' parsers (``report availability --help``):
+    every one must format (a bare ``%`` in a help string raised a traceback from ``--help``)."""
+    nested = [a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"]
+    return [parser.format_help()] + [h for a in nested for sub in a.choices.values() for h in _helps(sub)]
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["-h", "render"], ["no-such-command"], ["restore"], []])
+def test_a_command_line_that_names_no_command_gets_every_command(argv: list[str]) -> None:
+    assert len(_subcommands(runbook.build_parser(argv))) == len(COMMANDS)

@@ -24,3 +24,16 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cmd_notify",
     "cmd_incidents",
 )
+
+#: Commands whose module is not ``cmd_<command>`` (one module registers both).
+_MODULE_OF: dict[str, str] = {"backup": "cmd_restore", "rollback": "cmd_restore"}
+
+
+def module_of(command: str) -> str | None:
+    """The module under ``commands`` that registers ``command``, or None for no such command.
+
+    The CLI imports only that module for a command line that names one, so ``render`` does not pay
+    for importing every other command (and what it imports) on each run.
+    """
+    module = _MODULE_OF.get(command, f"cmd_{command}")
+    return module if module in COMMAND_MODULES and (module != "cmd_restore" or command in _MODULE_OF) else None
