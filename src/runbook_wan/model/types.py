@@ -113,10 +113,17 @@ _NOT_UNICAST: tuple[tuple[ipaddress.IPv4Network, str], ...] = (
 )
 
 
+#: The same ranges as (network, mask) integers: the test runs for every address of every site.
+_NOT_UNICAST_BITS: tuple[tuple[int, int, str], ...] = tuple(
+    (int(net.network_address), int(net.netmask), what) for net, what in _NOT_UNICAST
+)
+
+
 def _unicast(address: ipaddress.IPv4Address, value: Any) -> None:
     """Refuse an address no device may use as its own or as a next hop."""
-    for network, what in _NOT_UNICAST:
-        if address in network:
+    bits = int(address)
+    for network, mask, what in _NOT_UNICAST_BITS:
+        if bits & mask == network:
             raise PydanticCustomError(
                 "address_not_unicast",
                 "{value} is {what}, not a unicast host address",
@@ -145,10 +152,11 @@ def _interface_address(value: Any) -> ipaddress.IPv4Interface:
             "{value} is not a valid IPv4 interface address ({reason})",
             {"value": repr(value), "reason": str(exc), "hint": "use a.b.c.d/len with each octet 0-255 and len 0-32"},
         ) from None
-    _unicast(iface.ip, value)
+    _unicast(iface, value)  # an IPv4Interface is its address (int() is the address' bits)
     net = iface.network
-    if net.prefixlen < 31 and iface.ip in (net.network_address, net.broadcast_address):
-        which = "network" if iface.ip == net.network_address else "broadcast"
+    host_bits = int(iface) & int(net.hostmask)
+    if net.prefixlen < 31 and host_bits in (0, int(net.hostmask)):
+        which = "network" if host_bits == 0 else "broadcast"
         raise PydanticCustomError(
             "interface_address",
             "{value} is the {which} address of {net}, not a usable host address",
