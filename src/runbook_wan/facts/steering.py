@@ -58,8 +58,12 @@ class _Criterion:
     dscp: int | None = None
 
 
-def _criteria(site: Site, app: AppClass, supported: list[str]) -> tuple[list[_Criterion], list[str]]:
-    networks = {seg.name: str(seg.address.network) for seg in site.lan_segments}
+def segment_networks(site: Site) -> dict[str, str]:
+    """Each LAN segment's network, by segment name (``10.21.40.0/24``)."""
+    return {seg.name: str(seg.address.network) for seg in site.lan_segments}
+
+
+def _criteria(networks: dict[str, str], app: AppClass, supported: list[str]) -> tuple[list[_Criterion], list[str]]:
     found: list[_Criterion] = []
     unsupported: list[str] = []
     if app.match.segments:
@@ -81,7 +85,7 @@ def _criteria(site: Site, app: AppClass, supported: list[str]) -> tuple[list[_Cr
 
 
 def class_paths(site: Site, policy: Policy) -> list[ClassPathFact]:
-    networks = {seg.name: str(seg.address.network) for seg in site.lan_segments}
+    networks = segment_networks(site)
     out = []
     for cname, app in policy.classes.items():
         never = [r for r in CIRCUIT_ROLES if r not in app.path_preference]
@@ -130,13 +134,14 @@ def steering(
             )
         )
 
+    networks, supported = segment_networks(site), list(platform.capabilities.steering_match)
     local = [str(seg.address.network) for seg in site.lan_segments] + [str(site.loopback.network)]
     for prefix in local:
         add("local", _Criterion("local", destination=prefix), "local")
     discard = str(estate.settings.discard_address)
     ordered: list[tuple[int, int, str, AppClass, _Criterion]] = []
     for index, (cname, app) in enumerate(policy.classes.items()):
-        criteria, unsupported = _criteria(site, app, list(platform.capabilities.steering_match))
+        criteria, unsupported = _criteria(networks, app, supported)
         ordered += [(_PRECEDENCE[c.kind], index, cname, app, c) for c in criteria]
         for kind in unsupported:
             diagnostics.append(
