@@ -8,6 +8,7 @@ from the wheel, the same entry point is the ``runbook-wan`` command.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 import unicodedata
@@ -143,7 +144,16 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+#: The collector's first-generation threshold in a Runbook process (CPython's default: 700). A build
+#: allocates millions of small objects that live on (parsed intents, models, facts), and at 700 the
+#: collector scans the youngest of them again every few hundred allocations, to find almost nothing:
+#: 4-6 % of a fresh ``render`` (1 site, 80 and 2,000 sites, measured). Reference counting still
+#: frees everything that is not a cycle at once; only cyclic garbage waits a little longer.
+GC_THRESHOLD = (50_000, 50, 100)
+
+
 def main(argv: list[str] | None = None) -> int:
+    gc.set_threshold(*GC_THRESHOLD)
     parser = build_parser(sys.argv[1:] if argv is None else argv)
     try:
         args = parser.parse_args(argv)
