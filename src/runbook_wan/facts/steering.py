@@ -134,7 +134,8 @@ def steering(
             )
         )
 
-    networks, supported = segment_networks(site), list(platform.capabilities.steering_match)
+    networks = segment_networks(site)
+    supported: list[str] = list(platform.capabilities.steering_match)
     local = [str(seg.address.network) for seg in site.lan_segments] + [str(site.loopback.network)]
     for prefix in local:
         add("local", _Criterion("local", destination=prefix), "local")
