@@ -68,3 +68,19 @@ def test_mypy_strict_is_clean_on_tests() -> None:
         if proc.returncode != 0:
             failures.append(proc.stdout[-3000:])
     assert failures == [], "\n".join(failures)
+
+
+def test_facts_are_frozen_to_the_type_checker(tmp_path: Path) -> None:
+    """Facts are plain slotted dataclasses at run time (built faster); what keeps them immutable is
+    mypy: an assignment to a fact, or a positional argument, must be a type error."""
+    probe = tmp_path / "mutate_a_fact.py"
+    probe.write_text(
+        "from runbook_wan.facts.models import PrefixFact\n"
+        "fact = PrefixFact(prefix='a', network='b', netmask='c', wildcard='d', acl_prefix='e', acl_wildcard='f')\n"
+        "fact.prefix = 'changed'\n"
+        "PrefixFact('a', 'b', 'c', 'd', 'e', 'f')\n"
+    )
+    proc = _run("mypy", "--strict", "--no-incremental", str(probe))
+    assert proc.returncode == 1, proc.stdout
+    assert 'Property "prefix" defined in "PrefixFact" is read-only' in proc.stdout
+    assert 'Too many positional arguments for "PrefixFact"' in proc.stdout
