@@ -7,6 +7,9 @@
 * :func:`tree_cpu_seconds`: CPU of a process plus every descendant it has reaped
   (``utime+stime+cutime+cstime``). For a lab device's sshd, that is all work the driver caused on
   the device: every vtysh, shell and ping ran under it.
+* :func:`speed_probe`: the CPU a fixed pure-Python workload takes on this machine. Machines of one
+  kind differ (the same build has measured 1.8x slower on one than on another), so a figure is
+  compared across machines only through it: divide each by its own machine's probe.
 * :class:`ForkCounter` listens to the kernel's process events (netlink connector, root only) and
   counts the processes forked under given root pids, attributing each to its root's label
   (orphans included: they are counted when forked, before they are re-parented).
@@ -58,6 +61,25 @@ def quiet_machine(max_busy: float, wait: float) -> float:
     while busy > max_busy and time.monotonic() < deadline:
         busy = busy_fraction(5.0)
     return busy
+
+
+def _probe_workload() -> int:
+    """Dict, str and int work like a build's: 300,000 keys made, stored and measured."""
+    table: dict[str, int] = {}
+    for i in range(300_000):
+        table[f"k{i}"] = i * i
+    return sum(len(key) for key in table)
+
+
+def speed_probe(runs: int = 7) -> dict[str, float]:
+    """CPU seconds of :func:`_probe_workload` in this process: the median and the fastest of ``runs``."""
+    times = []
+    for _ in range(runs):
+        start = time.process_time()
+        _probe_workload()
+        times.append(time.process_time() - start)
+    times.sort()
+    return {"cpu_s_median": round(times[len(times) // 2], 4), "cpu_s_min": round(times[0], 4)}
 
 
 def loadavg() -> tuple[float, float, float]:

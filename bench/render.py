@@ -56,7 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "examples"))
 
-from meters import CpuWindow, loadavg, quiet_machine  # noqa: E402
+from meters import CpuWindow, loadavg, quiet_machine, speed_probe  # noqa: E402
 
 OUT = REPO / "bench" / "results" / "render.json"
 TARGETS = {
@@ -287,7 +287,13 @@ def main() -> None:
         "benchmark": "render",
         "what": "runbook.py render / plan from the CLI (fresh process each), from scratch and from the build cache",
         "measured": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(), "platform": platform.platform()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpu_count": os.cpu_count(),
+            "platform": platform.platform(),
+            # a fixed pure-Python workload's CPU here: compare figures across machines through it
+            "speed_probe": speed_probe(),
+        },
         "load_before": {"busy_share": round(busy, 3), "loadavg": loadavg()},
         "target": TARGETS,
     }
@@ -300,7 +306,7 @@ def main() -> None:
         print(json.dumps(report[f"sites_{size}"]["full"]))
     if not args.no_profile:
         report["profile"] = profile()
-    report["load_after"] = {"loadavg": loadavg()}
+    report["load_after"] = {"loadavg": loadavg(), "speed_probe": speed_probe()}
     big = report.get("sites_10000")
     if big is not None and "sites_80" in report:
         report["target_met"] = {
