@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import sys
+from collections import ChainMap
 from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,13 @@ class TrackingEnvironment(jinja2.Environment):
 
     def _load_template(self, name: str, globals: MutableMapping[str, Any] | None) -> jinja2.Template:
         self.loaded.add(name)
-        return super()._load_template(name, globals)
+        template = super()._load_template(name, globals)
+        if isinstance(template.globals, ChainMap):
+            # Jinja chains a template's globals over the environment's and copies them into a new
+            # context for every render; iterating a ChainMap makes that copy 8 us instead of 2, a
+            # site renders a dozen templates, and nothing adds globals once the environment is made.
+            template.globals = dict(template.globals)
+        return template
 
 
 class CompiledTemplates(jinja2.FileSystemBytecodeCache):
