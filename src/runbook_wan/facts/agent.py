@@ -8,8 +8,6 @@ hysteresis settings from ``estate.steering``.
 
 from __future__ import annotations
 
-import ipaddress
-
 from runbook_wan.facts.models import (
     AgentCircuitFact,
     AgentClassFact,
@@ -72,7 +70,7 @@ def agent_policy(
             AgentCircuitFact(
                 role=c.role,
                 interface=c.interface,
-                source=str(ipaddress.IPv4Interface(c.address).ip),
+                source=c.address.partition("/")[0],  # "a.b.c.d/len", written from a validated interface
                 target=c.tracking_address,
                 nexthop=nexthops.get(c.role, c.tracking_address),
                 metered=c.provider_kind in METERED_KINDS,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
-
 from runbook_wan.facts import naming
 from runbook_wan.facts.addressing import prefix_fact
 from runbook_wan.facts.models import (
@@ -89,8 +87,8 @@ def route_maps(site: Site, circuits: list[CircuitFact]) -> list[RouteMap]:
 
 
 def bgp(site: Site, circuits: list[CircuitFact]) -> BgpFact:
-    networks = [str(seg.address.network) for seg in site.lan_segments] + [str(site.loopback.network)]
-    networks.sort(key=ipaddress.IPv4Network)
+    prefixes = [seg.address.network for seg in site.lan_segments] + [site.loopback.network]
+    networks = [str(net) for net in sorted(prefixes)]
     neighbors = [
         NeighborFact(
             role=c.role,
