@@ -164,13 +164,40 @@ def _depth(node: yaml.Node) -> int:
     return deepest
 
 
+_CLoaderBase: Any = getattr(yaml, "CSafeLoader", None)
+
+#: A scalar's implicit tag by (text, implicit flags): intents repeat the same keys and words in
+#: every file, and PyYAML's resolver, called back by libyaml for each scalar, matches patterns in
+#: Python (a quarter of a site file's composing).
+_RESOLVED: dict[tuple[str, Any], str] = {}
+_RESOLVED_MAX = 100_000
+
+
+if _CLoaderBase is not None:
+
+    class _CLoader(_CLoaderBase):  # type: ignore[misc]
+        """libyaml's safe loader, with scalar tags remembered. The safe resolver has no path
+        resolvers, so a scalar's tag is a function of its text and flags alone."""
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            if kind is not yaml.ScalarNode:
+                return super().resolve(kind, value, implicit)
+            key = (value, implicit)
+            tag = _RESOLVED.get(key)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_RESOLVED) < _RESOLVED_MAX:
+                    _RESOLVED[key] = tag
+            return tag
+
+
 def _compose_in_c(text: str, limits: Limits) -> yaml.Node | None:
     """The node tree, composed by libyaml (twice as fast as PyYAML's composer), when that is safe
     and gives exactly what :class:`_BoundedLoader` gives: no alias (``*``, whose lines the bounded
     loader records), so few collection indicators that the nesting cannot crash libyaml, and
     nesting within ``limits``. None: compose it with the bounded loader (which reports any problem,
     so every error message stays the bounded loader's)."""
-    c_loader: Any = getattr(yaml, "CSafeLoader", None)
+    c_loader: Any = _CLoader if _CLoaderBase is not None else None
     if c_loader is None or "*" in text:
         return None
     indicators = sum(text.count(c) for c in "-:?[{")
