@@ -27,6 +27,7 @@ import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from runbook_wan.results import Diagnostic, DiagnosticError, SourceLocation
 
@@ -215,14 +216,17 @@ class StageResult:
             self.failure = other.failure
 
 
-def _same_content(folder: Path, name: str, data: bytes, into: StageResult) -> bool | None:
-    """Whether ``folder/name`` already holds ``data``: True, False (differs or missing), or None when
-    it cannot be written there (the problem or failure is recorded in ``into``)."""
+def _same_content(
+    folder: Path, name: str, data: bytes, into: StageResult
+) -> Literal["same", "differs", "missing"] | None:
+    """Whether ``folder/name`` already holds ``data`` ("same"), holds other bytes as a regular file
+    ("differs") or is not there ("missing"); None when it cannot be written there (the problem or
+    failure is recorded in ``into``)."""
     target = folder / name
     try:
-        info = target.lstat()
+        info = os.lstat(target)
     except FileNotFoundError:
-        return False
+        return "missing"
     try:
         if not stat.S_ISREG(info.st_mode):
             kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
@@ -234,7 +238,7 @@ def _same_content(folder: Path, name: str, data: bytes, into: StageResult) -> bo
             )
             into.problems.append((name, problem))
             return None
-        return info.st_size == len(data) and target.read_bytes() == data
+        return "same" if info.st_size == len(data) and target.read_bytes() == data else "differs"
     except OSError as exc:
         into.failure = into.failure or (name, "read", exc.strerror or str(exc))
         return None
@@ -248,16 +252,16 @@ def stage_file(folder: Path, name: str, text: str | bytes, into: StageResult, ch
     if problem is not None:
         into.problems.append((name, problem))
         return
-    same = _same_content(folder, name, data, into)
-    if same is None:
+    found = _same_content(folder, name, data, into)
+    if found is None:
         return
-    if same:
+    if found == "same":
         into.unchanged.append(name)
     elif check:
         into.differs.append(name)
     elif into.failure is None:  # after a full disk or an unreadable folder, stop writing
         target = folder / name
-        replaces = target.exists()
+        replaces = found == "differs"  # a regular file is there (the lstat above), kept aside on commit
         try:
             temp = _temp_beside(target, data)
         except OSError as exc:
