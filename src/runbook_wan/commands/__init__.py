@@ -35,5 +35,7 @@ def module_of(command: str) -> str | None:
     The CLI imports only that module for a command line that names one, so ``render`` does not pay
     for importing every other command (and what it imports) on each run.
     """
-    module = _MODULE_OF.get(command, f"cmd_{command}")
-    return module if module in COMMAND_MODULES and (module != "cmd_restore" or command in _MODULE_OF) else None
+    if command in _MODULE_OF:
+        return _MODULE_OF[command]
+    module = f"cmd_{command}"  # "restore" names no command: its module registers backup and rollback
+    return module if module in COMMAND_MODULES and module not in _MODULE_OF.values() else None

@@ -154,8 +154,9 @@ def _interface_address(value: Any) -> ipaddress.IPv4Interface:
         ) from None
     _unicast(iface, value)  # an IPv4Interface is its address (int() is the address' bits)
     net = iface.network
-    host_bits = int(iface) & int(net.hostmask)
-    if net.prefixlen < 31 and host_bits in (0, int(net.hostmask)):
+    hostmask = int(net.hostmask)
+    host_bits = int(iface) & hostmask
+    if net.prefixlen < 31 and host_bits in (0, hostmask):
         which = "network" if host_bits == 0 else "broadcast"
         raise PydanticCustomError(
             "interface_address",
