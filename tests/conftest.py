@@ -39,7 +39,21 @@ def lab_available() -> tuple[bool, str]:
     return True, ""
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (it runs with --dist loadgroup)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Group the tests for the parallel run, and deselect the lab tests when asked to.
+
+    The suite runs in two pytest-xdist workers (``addopts``). Every lab test goes to one group, so
+    one worker runs them all, one after the other, in file order, starting first: they mostly wait
+    on FRR, probes and timers, and they build labs that must not overlap. Each other test module is
+    a group of its own (its module fixtures are set up once, its tests run in order), run by the
+    other worker meanwhile.
+    """
+    for item in items:
+        group = "lab" if "lab" in item.keywords else item.nodeid.partition("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+    if hasattr(config, "workerinput"):  # a worker: the lab group first, so it starts at once
+        items.sort(key=lambda item: "lab" not in item.keywords)
     ok, why = lab_available()
     if ok or os.environ.get("RUNBOOK_SKIP_LAB") != "1":
         return
