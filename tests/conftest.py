@@ -39,21 +39,33 @@ def lab_available() -> tuple[bool, str]:
     return True, ""
 
 
+def _group(item: pytest.Item) -> str:
+    """The pytest-xdist group of a test (see :func:`pytest_collection_modifyitems`)."""
+    module = item.nodeid.partition("::")[0]
+    if "lab" not in item.keywords:
+        return module
+    return "lab-driver" if module.startswith("tests/driver/") else "lab"
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (it runs with --dist loadgroup)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Group the tests for the parallel run, and deselect the lab tests when asked to.
 
-    The suite runs in two pytest-xdist workers (``addopts``). Every lab test goes to one group, so
-    one worker runs them all, one after the other, in file order, starting first: they mostly wait
-    on FRR, probes and timers, and they build labs that must not overlap. Each other test module is
-    a group of its own (its module fixtures are set up once, its tests run in order), run by the
-    other worker meanwhile.
+    The suite runs in two pytest-xdist workers (``addopts``, ``--dist loadgroup``), each group in one
+    worker, in file order. The lab tests mostly wait on FRR, probes and timers, and their labs must
+    not overlap, so they form two groups that start first, one in each worker:
+
+    * ``lab``: every lab test but the driver's, one after the other;
+    * ``lab-driver``: the driver's (``tests/driver``), whose FRR boxes are named by process and take
+      their management subnets under a lock (``frr_testbox``), so they run beside the other labs.
+
+    Each other test module is a group of its own (its module fixtures set up once, its tests in
+    order), run by whichever worker is free.
     """
     for item in items:
-        group = "lab" if "lab" in item.keywords else item.nodeid.partition("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
-    if hasattr(config, "workerinput"):  # a worker: the lab group first, so it starts at once
-        items.sort(key=lambda item: "lab" not in item.keywords)
+        item.add_marker(pytest.mark.xdist_group(_group(item)))
+    if hasattr(config, "workerinput"):  # a worker: the lab groups first, so both start at once
+        items.sort(key=lambda item: {"lab": 0, "lab-driver": 1}.get(_group(item), 2))
     ok, why = lab_available()
     if ok or os.environ.get("RUNBOOK_SKIP_LAB") != "1":
         return
