@@ -74,3 +74,7 @@ def test_impair_refuses_nothing_bad_values_and_delay_on_a_plain_link(example_int
     assert "--loss 120 is not a percentage" in messages
     assert any("plain link; delay and jitter need the lab's relay" in m for m in messages)
     assert "lab up --relay mke-022" in (caught.value.diagnostics[-1].hint or "")
+    with pytest.raises(DiagnosticError) as uneven:
+        impair(record, node, primary, loss_pct=0.05, spread="even")
+    [finer] = uneven.value.diagnostics
+    assert finer.message == "--loss 0.05 cannot be spread evenly" and "steps of 0.1 %" in (finer.hint or "")

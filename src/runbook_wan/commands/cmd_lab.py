@@ -123,6 +123,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     impair.add_argument("--loss", type=float, metavar="PCT", help="percent of site -> provider packets dropped")
     impair.add_argument("--delay", type=float, metavar="MS", help="one-way delay, each direction")
     impair.add_argument("--jitter", type=float, metavar="MS", help="± jitter around the delay, each direction")
+    impair.add_argument(
+        "--spread",
+        choices=("random", "even"),
+        default="random",
+        help="how the loss falls: random (each packet by chance, like a real brownout; the default) or even "
+        "(exactly that share of every run of packets, evenly spaced: the same windows every time, for tests)",
+    )
     impair.set_defaults(handler=run_impair)
 
     restore = lab_sub.add_parser("restore", parents=common, help="undo faults and impairments on a site's circuit")
@@ -264,7 +271,7 @@ def run_impair(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
 
     record = load(ctx.state_dir)
     node, link = find_circuit(record, args.site, args.circuit)
-    done = impair(record, node, link, args.loss, args.delay, args.jitter)
+    done = impair(record, node, link, args.loss, args.delay, args.jitter, args.spread)
     ctx.out.print(f"{args.site} {link.role} ({link.site_if} <-> {link.provider}): {done.describe()}", markup=False)
     return ExitCode.OK
 

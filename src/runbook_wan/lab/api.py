@@ -182,10 +182,11 @@ class Lab:
         loss_pct: float | None = None,
         delay_ms: float | None = None,
         jitter_ms: float | None = None,
+        spread: impair.Spread = "random",
     ) -> impair.CircuitImpairment:
         """``lab impair``: loss towards the provider, delay and jitter each way (undone by :meth:`restore`)."""
         node, link = faults.find_circuit(self.record, site, circuit)
-        return impair.impair(self.record, node, link, loss_pct, delay_ms, jitter_ms)
+        return impair.impair(self.record, node, link, loss_pct, delay_ms, jitter_ms, spread)
 
     def path(self, site: str, app_class: str, **overrides: Any) -> path.PathResult:
         """``lab path``: the circuit the providers saw the class's packets arrive on."""

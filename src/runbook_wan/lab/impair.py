@@ -3,9 +3,14 @@ undoes them.
 
 * **Loss** applies to the traffic the site sends into the provider (site -> provider), the way
   an upstream brownout hurts: an nft table ``lab_impair_<interface>`` in the provider's namespace
-  drops that share of the packets arriving from the site (``numgen random``; this kernel has no
-  netem). The agent's echo requests cross it, so the round trip it measures loses the same share.
-  Replies and traffic towards the site are not dropped.
+  drops that share of the packets arriving from the site (this kernel has no netem). The agent's
+  echo requests cross it, so the round trip it measures loses the same share. Replies and
+  traffic towards the site are not dropped. The loss is **random** (``numgen random``: each
+  packet lost by chance, like a real brownout) or **even** (``numgen inc``: exactly that share of
+  every run of packets, evenly spaced, echo requests counted apart from the rest so a prober's
+  share is exact whatever else crosses the link). Even loss makes a window of probes hold the
+  same number of losses every time: what a test of the agent's reaction needs, where chance
+  would add its own tail (a 5 % random brownout confirms after 15 s in about 1 run of 18).
 * **Delay and jitter** apply in **both directions**, each direction independently (``delay ±
   jitter``, uniform, never reordering), by the lab's userspace relay: a one-way delay of D makes
   a round trip of 2·D, and the agent's one-way estimate is D. Wireless circuits always run
@@ -25,6 +30,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal, get_args
 
 from runbook_wan.lab import impairment, probes, shell
 from runbook_wan.lab.state import LabRecord
@@ -35,6 +42,11 @@ TABLE_PREFIX = "lab_impair_"
 #: After ``lab path``'s counters (raw - 10), before anything else of the provider.
 PRIORITY = "raw + 50"
 _LOSS_RULE = re.compile(r"numgen random mod 10000 < (\d+)")
+_EVEN_RULE = re.compile(r"numgen inc mod (\d+) (\{[^}]*\}|\d+)")
+Spread = Literal["random", "even"]
+SPREADS: tuple[str, ...] = get_args(Spread)
+#: Even loss is set in steps of 0.1 % (one packet in 1,000 at the finest).
+EVEN_STEPS = 1000
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,8 @@ class CircuitImpairment:
     #: One-way delay and jitter in each direction, ms (None: the circuit's baseline or not relayed).
     delay_ms: float | None
     jitter_ms: float | None
+    #: How the loss falls: by chance, or evenly spaced (None: no loss set).
+    spread: Spread | None = None
 
     @property
     def active(self) -> bool:
@@ -54,7 +68,9 @@ class CircuitImpairment:
     def describe(self) -> str:
         parts = []
         if self.loss_pct is not None:
-            parts.append(f"loss {self.loss_pct:g}% towards the provider")
+            share = _even_share(self.loss_pct) if self.spread == "even" else None
+            spread = f", {share.numerator} packet(s) in every {share.denominator}" if share else ""
+            parts.append(f"loss {self.loss_pct:g}% towards the provider{spread}")
         if self.delay_ms is not None or self.jitter_ms is not None:
             parts.append(f"delay {self.delay_ms or 0:g} ms ± {self.jitter_ms or 0:g} ms each way")
         return ", ".join(parts) or "none"
@@ -64,15 +80,41 @@ def table(link: CircuitLink) -> str:
     return TABLE_PREFIX + re.sub(r"[^A-Za-z0-9_]", "_", link.provider_if)
 
 
-def _loss_ruleset(link: CircuitLink, loss_pct: float) -> str:
+def _even_share(loss_pct: float) -> Fraction | None:
+    """The share of packets even loss drops (5 % -> 1/20); None when not a multiple of 0.1 %."""
+    steps = loss_pct * EVEN_STEPS / 100
+    return Fraction(round(steps), EVEN_STEPS) if abs(steps - round(steps)) < 1e-6 else None
+
+
+def _even_drops(share: Fraction) -> str:
+    """Which positions of each run of ``share.denominator`` packets are dropped, evenly spaced."""
+    drops = [i * share.denominator // share.numerator for i in range(share.numerator)]
+    return str(drops[0]) if len(drops) == 1 else "{ " + ", ".join(map(str, drops)) + " }"
+
+
+def _loss_rules(link: CircuitLink, loss_pct: float, spread: Spread) -> list[str]:
+    iif = f'iifname "{link.provider_if}"'
+    said = f'comment "lab impair: {loss_pct:g}% loss from the site, {spread}'
+    if spread == "random":
+        return [f'{iif} numgen random mod 10000 < {round(loss_pct * 100)} counter drop {said}"']
+    share = _even_share(loss_pct)
+    assert share is not None  # _check refused it
+    drop = f"numgen inc mod {share.denominator} {_even_drops(share)} counter drop"
+    return [
+        f'{iif} icmp type echo-request {drop} {said} (echo requests)"',
+        f"{iif} icmp type echo-request accept",
+        f'{iif} {drop} {said} (other packets)"',
+    ]
+
+
+def _loss_ruleset(link: CircuitLink, loss_pct: float, spread: Spread = "random") -> str:
     name = table(link)
-    threshold = round(loss_pct * 100)
+    rules = "".join(f"    {rule}\n" for rule in _loss_rules(link, loss_pct, spread))
     return (
         f"table inet {name}\ndelete table inet {name}\n"
         f"table inet {name} {{\n  chain prerouting {{\n"
         f"    type filter hook prerouting priority {PRIORITY}; policy accept;\n"
-        f'    iifname "{link.provider_if}" numgen random mod 10000 < {threshold} counter drop '
-        f'comment "lab impair: {loss_pct:g}% loss from the site"\n'
+        f"{rules}"
         "  }\n}\n"
     )
 
@@ -111,8 +153,22 @@ def _set_relay(record: LabRecord, link: CircuitLink, delay_ms: float, jitter_ms:
             os.kill(pid, signal.SIGHUP)
 
 
-def _check(node: SiteNode, link: CircuitLink, loss: float | None, delay: float | None, jitter: float | None) -> None:
+def _check(
+    node: SiteNode, link: CircuitLink, loss: float | None, delay: float | None, jitter: float | None, spread: str
+) -> None:
     problems = []
+    if spread not in SPREADS:
+        problems.append(
+            Diagnostic("lab-impair-spread", f"--spread {spread!r} is not a spread", hint="use random or even")
+        )
+    elif spread == "even" and loss is not None and 0 <= loss <= 100 and _even_share(loss) is None:
+        problems.append(
+            Diagnostic(
+                "lab-impair-spread",
+                f"--loss {loss:g} cannot be spread evenly",
+                hint="even loss goes in steps of 0.1 % (one packet in 1,000); round it, or use --spread random",
+            )
+        )
     if loss is None and delay is None and jitter is None:
         problems.append(
             Diagnostic("lab-impair-nothing", "nothing to impair", hint="give --loss PCT, --delay MS and/or --jitter MS")
@@ -141,12 +197,13 @@ def impair(
     loss_pct: float | None = None,
     delay_ms: float | None = None,
     jitter_ms: float | None = None,
+    spread: Spread = "random",
 ) -> CircuitImpairment:
     """Set the circuit's impairment (replacing an earlier one); unset values keep what is there."""
-    _check(node, link, loss_pct, delay_ms, jitter_ms)
+    _check(node, link, loss_pct, delay_ms, jitter_ms, spread)
     if loss_pct is not None:
         if loss_pct > 0:
-            shell.in_netns(link.provider_netns, "nft", "-f", "-", input_text=_loss_ruleset(link, loss_pct))
+            shell.in_netns(link.provider_netns, "nft", "-f", "-", input_text=_loss_ruleset(link, loss_pct, spread))
         else:
             _clear_loss(link)
     if delay_ms is not None or jitter_ms is not None:
@@ -185,21 +242,37 @@ def current_relay(record: LabRecord, link: CircuitLink) -> tuple[float, float] |
     return None
 
 
-def _loss_in(netns: str, link: CircuitLink) -> float | None:
+def _loss_in(netns: str, link: CircuitLink) -> tuple[float, Spread] | None:
+    """The loss set on the circuit and how it falls, read back from its nft table (None: none)."""
     proc = shell.in_netns(netns, "nft", "list", "table", "inet", table(link), check=False)
-    match = _LOSS_RULE.search(proc.stdout) if proc.returncode == 0 else None
-    return int(match.group(1)) / 100 if match else None
+    return loss_of(proc.stdout) if proc.returncode == 0 else None
 
 
-def observed(record: LabRecord, node: SiteNode, link: CircuitLink) -> CircuitImpairment:
-    """The circuit's impairment as the namespaces and the relay have it now (baseline: None)."""
-    loss = _loss_in(link.provider_netns, link)
+def loss_of(ruleset: str) -> tuple[float, Spread] | None:
+    """The loss an impairment table drops, as ``nft list`` prints it."""
+    if match := _LOSS_RULE.search(ruleset):
+        return int(match.group(1)) / 100, "random"
+    if match := _EVEN_RULE.search(ruleset):
+        drops = sum(_count(part) for part in match.group(2).strip("{} ").split(","))
+        return float(Fraction(drops, int(match.group(1))) * 100), "even"
+    return None
+
+
+def _count(part: str) -> int:
+    """How many positions one element of an nft set names (``5`` or a range ``3-4``)."""
+    low, _, high = part.strip().partition("-")
+    return int(high) - int(low) + 1 if high else 1
+
+
+def observed(record: LabRecord, node: SiteNode, link: CircuitLink, read_loss: bool = True) -> CircuitImpairment:
+    """The circuit's impairment as the namespaces and the relay have it now (baseline: None).
+
+    ``read_loss`` False: the caller knows the provider has no impairment table for the circuit."""
+    loss_pct, spread = (_loss_in(link.provider_netns, link) if read_loss else None) or (None, None)
     relay = current_relay(record, link)
     base = (link.impairment.delay_ms, link.impairment.jitter_ms) if link.impairment else (0.0, 0.0)
-    delay = jitter = None
-    if relay is not None and relay != base:
-        delay, jitter = relay
-    return CircuitImpairment(node.site, link.role, loss, delay, jitter)
+    delay, jitter = relay if relay is not None and relay != base else (None, None)
+    return CircuitImpairment(node.site, link.role, loss_pct, delay, jitter, spread)
 
 
 def all_impairments(record: LabRecord) -> list[CircuitImpairment]:
@@ -207,13 +280,7 @@ def all_impairments(record: LabRecord) -> list[CircuitImpairment]:
     out = []
     for node in record.topology.sites.values():
         for link in node.circuits:
-            loss = _loss_in(link.provider_netns, link) if table(link) in tables.get(link.provider_netns, []) else None
-            relay = current_relay(record, link)
-            base = (link.impairment.delay_ms, link.impairment.jitter_ms) if link.impairment else (0.0, 0.0)
-            moved = relay is not None and relay != base
-            found = CircuitImpairment(
-                node.site, link.role, loss, relay[0] if moved and relay else None, relay[1] if moved and relay else None
-            )
+            found = observed(record, node, link, read_loss=table(link) in tables.get(link.provider_netns, []))
             if found.active:
                 out.append(found)
     return out
