@@ -20,11 +20,18 @@ dfw-072    standard (5G)                  dead agent, reachability failover, res
 =========  =============================  ===============================================
 
 Bounds: pos and voice move within 15 s of a 5 % brownout, counted from the loss being in place
-(the issue's figure; its benchmark target is p90 <= 15 s, the agent measured a median of 7.8 s and
-p90 11.6 s, see bench/results/steering.json); video, whose looser SLA needs one more lost probe,
-within one confirmation period more; a reachability failover within 30 s (BGP hold 9 s, BFD 1.5 s,
-generous for a loaded machine); the production hold of 60 s before a return (from the agent's last
-breaching window), and the return within hold + 15 s of the loss ending.
+(the issue's figure); video, whose looser SLA needs one more lost probe, within one confirmation
+period more. The brownout here is **even** loss (``lab impair --spread even``: one echo request in
+20, evenly spaced), so every window of the agent's probes holds the same losses and the bound
+tests the agent, not chance: under random 5 % loss the agent's confirmation takes longer than 15 s
+in about 1 run of 18 (simulated; a CI run saw 18.1 s), which is the benchmark's business
+(``bench/steering.py`` browns circuits out at random: p90 target 15 s, measured median 7.8 s and
+p90 11.6 s, see bench/results/steering.json). Even loss confirms in about 9 s: the first echo
+lost at once, the second 2 s later and known lost 1 s after that, then 5 s of confirmation. The
+flapping and dead-agent scenarios keep random loss (their bounds do not hang on its tail). Then a
+reachability failover within 30 s (BGP hold 9 s, BFD 1.5 s, generous for a loaded machine); the
+production hold of 60 s before a return (from the agent's last breaching window), and the return
+within hold + 15 s of the loss ending.
 """
 
 from __future__ import annotations
@@ -43,7 +50,7 @@ from steerlab import Record, path, sleep_until, wait_for, watching
 from runbook_wan.lab.api import Lab
 from runbook_wan.lab.builder import free_management_network
 from runbook_wan.lab.faults import find_circuit, wait_healthy
-from runbook_wan.lab.impair import impair
+from runbook_wan.lab.impair import Spread, impair
 from runbook_wan.lab.teardown import down
 from runbook_wan.render.pipeline import render_estate
 from runbook_wan.render.writer import write_configs
@@ -112,9 +119,9 @@ def _wait_measuring(lab: Lab, timeout: float = 90.0) -> None:
     assert not pending, f"agents not measuring after {timeout:.0f} s: {sorted(pending)}"
 
 
-def _impair(lab: Lab, site: str, circuit: str, **kw: float) -> None:
+def _impair(lab: Lab, site: str, circuit: str, spread: Spread = "random", **kw: float) -> None:
     node, link = find_circuit(lab.record, site, circuit)
-    impair(lab.record, node, link, **kw)
+    impair(lab.record, node, link, spread=spread, **kw)
 
 
 # --- scenarios (each on its own site; they run at the same time) -----------------------------------
@@ -127,7 +134,7 @@ def brownout_and_recovery(lab: Lab) -> Record:
             path(lab, rec, f"before {cls}", cls)
         path(lab, rec, "before EF from users", "voice", segment="users")
         rec.mark("impaired")
-        _impair(lab, "chi-021", P, loss_pct=5)
+        _impair(lab, "chi-021", P, loss_pct=5, spread="even")
         rec.marks["impaired_wall"] = time.time()  # the loss is in place (the harness' own tc call not counted)
         # video's SLA (2 %) is looser than pos' and voice's (1 %): a window's loss estimate of a 5 % brownout
         # can break it one window later, so its packets are sampled once it moved too (still asserted <= 15 s)
@@ -322,8 +329,8 @@ def test_a_brownout_moves_pos_and_voice_within_15_s_and_leaves_bulk_and_guest(
     for cls in ("pos", "voice", "video"):
         changes = [c for t, c in rec.circuits(cls) if t < rec.marks["restored"]]
         assert changes == [P, S], f"{cls}: one transition, got {changes}"
-    # One 10 s window of 100 probes shows 1 loss or none about once in 27 at 5 %: the highest the agent
-    # reported while the brownout lasted, over two windows and more, tells pinned probes from clean ones
+    # Even 5 % loss drops 5 of every 100 echo requests: the highest loss the agent reported while the
+    # brownout lasted tells probes pinned to the primary from probes that left by another circuit
     primary = rec.max_loss(P, rec.marks["steered"], rec.marks["restored"])
     assert primary is not None and primary > 0.01, "the primary, no longer used, still carries its own probes (pinned)"
 
