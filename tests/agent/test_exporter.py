@@ -71,6 +71,15 @@ def test_metrics_are_prometheus_text_with_the_contract_labels(served: tuple[str,
         "only allowed circuits get a series"
     )
     assert samples[(m.SDWAN_CLASS_SLA_MET, (("circuit", "primary_dia"), ("class", "voice"), site))] == 1.0
+    health = {
+        labels: value
+        for (name, labels), value in samples.items()
+        if name == m.SDWAN_CLASS_HEALTH and ("class", "voice") in labels
+    }
+    voice = agent.snapshot().classes["voice"]
+    assert health == {
+        (("circuit", c), ("class", "voice"), ("health", voice.health[c]), site): 1.0 for c in voice.path
+    }, "one series per allowed circuit, its health as the agent has it"
     assert samples[(m.SDWAN_CLASS_TRANSITIONS, (("class", "voice"), site))] == 0.0
     assert samples[(m.SDWAN_AGENT_POLICY, (("digest", agent.policy.digest), site))] == 1.0
 

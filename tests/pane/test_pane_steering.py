@@ -103,6 +103,8 @@ def pane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pane]:
                 _add(samples, m.SDWAN_CLASS_CIRCUIT, {**agent, m.APP_CLASS: k, m.CIRCUIT: c}, float(c == on), at)
                 met = not (c == PRIMARY and browned and LOSS_SLA_PCT[k] < 5)
                 _add(samples, m.SDWAN_CLASS_SLA_MET, {**agent, m.APP_CLASS: k, m.CIRCUIT: c}, float(met), at)
+                health = {**agent, m.APP_CLASS: k, m.CIRCUIT: c, m.HEALTH: "ok" if met else "breached"}
+                _add(samples, m.SDWAN_CLASS_HEALTH, health, 1.0, at)
             since = moved_at if (k in MOVED and at >= moved_at) else now - 20 * 86400
             _add(samples, m.SDWAN_CLASS_SINCE, {**agent, m.APP_CLASS: k}, since, at)
     backfill(openmetrics(samples), work / "data")
@@ -183,6 +185,8 @@ def test_the_agents_decision_stays_fresh_over_a_whole_agent_scrape_cycle(pane: P
         seen.append(report is not None and report.classes["voice"].circuit == SECONDARY)
         time.sleep(0.5)
     assert len(seen) >= 10 and all(seen), seen
+    assert report is not None  # the agent's health per circuit, the current one only (the "ok" of before is old)
+    assert report.classes["voice"].health == {PRIMARY: "breached", SECONDARY: "ok", WIRELESS: "ok"}
 
 
 def test_estate_page_terminal_and_json_name_the_steered_classes(pane: Pane, browser: Browser) -> None:

@@ -29,6 +29,7 @@ CIRCUIT_JITTER = "runbook_sdwan_circuit_jitter_seconds"
 CIRCUIT_PROBES_SENT = "runbook_sdwan_circuit_probes_sent_total"
 CLASS_CIRCUIT = "runbook_sdwan_class_circuit"
 CLASS_SLA_MET = "runbook_sdwan_class_sla_met"
+CLASS_HEALTH = "runbook_sdwan_class_circuit_health"
 CLASS_SINCE = "runbook_sdwan_class_since_timestamp_seconds"
 CLASS_TRANSITIONS = "runbook_sdwan_class_transitions_total"
 POLICY_INFO = "runbook_sdwan_agent_policy_info"
@@ -39,6 +40,7 @@ NAMES = (
     CIRCUIT_PROBES_SENT,
     CLASS_CIRCUIT,
     CLASS_SLA_MET,
+    CLASS_HEALTH,
     CLASS_SINCE,
     CLASS_TRANSITIONS,
     POLICY_INFO,
@@ -132,6 +134,11 @@ class SnapshotCollector(Collector):
             labels=per_class,
         )
         met = GaugeMetricFamily(CLASS_SLA_MET, "1 while the circuit meets the class SLA", labels=per_class)
+        health = GaugeMetricFamily(
+            CLASS_HEALTH,
+            "1; the agent's health of the circuit for the class (ok, degrading, breached, recovering, unknown)",
+            labels=[*per_class, "health"],
+        )
         since = GaugeMetricFamily(CLASS_SINCE, "when the class moved to its current circuit", labels=["site", "class"])
         moves = CounterMetricFamily(CLASS_TRANSITIONS, "moves of the class between circuits", labels=["site", "class"])
         for name, cls in sorted(snap.classes.items()):
@@ -139,13 +146,15 @@ class SnapshotCollector(Collector):
                 on.add_metric([site, name, role], 1.0 if role == cls.circuit else 0.0)
                 if role in cls.sla_met:
                     met.add_metric([site, name, role], 1.0 if cls.sla_met[role] else 0.0)
+                if role in cls.health:
+                    health.add_metric([site, name, role, cls.health[role]], 1.0)
             since.add_metric([site, name], cls.since)
             moves.add_metric([site, name], cls.transitions)
         info = GaugeMetricFamily(
             POLICY_INFO, "the policy the agent runs (digest: sha256 of the file)", labels=["site", "digest"]
         )
         info.add_metric([site, snap.policy_digest or ""], 1.0)
-        yield from (loss, latency, jitter, sent, on, met, since, moves, info)
+        yield from (loss, latency, jitter, sent, on, met, health, since, moves, info)
 
 
 def interface_address(ifname: str) -> str | None:

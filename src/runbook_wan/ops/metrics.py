@@ -27,6 +27,9 @@ POLICY = "policy"
 PREFERRED = "preferred"
 #: ``sha256:<hex>`` of the agent's policy file.
 DIGEST = "digest"
+#: The edge agent's health of a circuit for a class: ``unknown``, ``ok``, ``degrading``, ``breached``,
+#: ``recovering`` (docs/agent.md, "Deciding").
+HEALTH = "health"
 #: On CircuitSLABreach: ``carried`` (a class is on the circuit now: a page by the route) or ``standby``
 #: (nothing is on it now: a low-priority ticket or digest). See ``monitoring.impact``.
 IMPACT = "impact"
@@ -99,6 +102,9 @@ SDWAN_PROBES_SENT = "runbook_sdwan_circuit_probes_sent_total"
 SDWAN_CLASS_CIRCUIT = "runbook_sdwan_class_circuit"
 #: 1 while the circuit meets the class SLA (labels: site, class, circuit).
 SDWAN_CLASS_SLA_MET = "runbook_sdwan_class_sla_met"
+#: Always 1; the agent's health of the circuit for the class as a label, one series per class and
+#: allowed circuit (labels: site, class, circuit, health).
+SDWAN_CLASS_HEALTH = "runbook_sdwan_class_circuit_health"
 #: Unix time the class moved to its current circuit (labels: site, class).
 SDWAN_CLASS_SINCE = "runbook_sdwan_class_since_timestamp_seconds"
 #: Moves (counter; labels: site, class).
@@ -113,6 +119,7 @@ SDWAN_AGENT_METRICS = (
     SDWAN_PROBES_SENT,
     SDWAN_CLASS_CIRCUIT,
     SDWAN_CLASS_SLA_MET,
+    SDWAN_CLASS_HEALTH,
     SDWAN_CLASS_SINCE,
     SDWAN_CLASS_TRANSITIONS,
     SDWAN_AGENT_POLICY,

@@ -50,6 +50,8 @@ class ClassDecision:
     reason: str = ""
     #: circuit role -> the circuit meets the class SLA now.
     sla_met: dict[str, bool] = field(default_factory=dict)
+    #: circuit role -> the agent's health of it for the class (``breached``, ``recovering``, ...).
+    health: dict[str, str] = field(default_factory=dict)
 
     @property
     def off_preferred(self) -> bool:
@@ -112,8 +114,10 @@ def _decision(name: object, raw: Any) -> ClassDecision:
     if not isinstance(raw, dict):
         raise AgentStateError(f"classes.{name}: expected an object")
     met = raw.get("sla_met") or {}
-    if not isinstance(met, dict):
-        raise AgentStateError(f"classes.{name}.sla_met: expected an object")
+    health = raw.get("health") or {}
+    for key, value in (("sla_met", met), ("health", health)):
+        if not isinstance(value, dict):
+            raise AgentStateError(f"classes.{name}.{key}: expected an object")
     circuit = raw.get("circuit")
     preferred = raw.get("preferred")
     return ClassDecision(
@@ -123,6 +127,7 @@ def _decision(name: object, raw: Any) -> ClassDecision:
         since=_number(raw.get("since"), f"classes.{name}.since"),
         reason=str(raw.get("reason") or ""),
         sla_met={str(k): bool(v) for k, v in met.items()},
+        health={str(k): str(v) for k, v in health.items()},
     )
 
 
@@ -191,20 +196,29 @@ def explain(decision: ClassDecision, report: AgentReport, sla: Thresholds) -> st
     if decision.reason:
         parts.append(decision.reason)
     elif decision.off_preferred and decision.preferred is not None:
-        over = [c.text() for c in criteria(report.circuits.get(decision.preferred), sla) if c.over]
-        verdict = decision.sla_met.get(decision.preferred)
-        if over:
-            parts.append(f"{decision.preferred} breaches {', '.join(over)}")
-        elif verdict is False:
-            parts.append(f"{decision.preferred} does not meet the SLA (agent's verdict)")
-        else:
-            parts.append(f"{decision.preferred} is not used (agent's decision: hold time or reachability)")
+        parts.append(_off_preferred(decision.preferred, decision, report, sla))
     if decision.circuit is not None:
         figures = ", ".join(c.text() for c in criteria(report.circuits.get(decision.circuit), sla))
         verdict = decision.sla_met.get(decision.circuit)
         met = "meets the SLA" if verdict else ("least bad, below the SLA" if verdict is False else "no verdict")
         parts.append(f"on {decision.circuit} ({met}): {figures}")
     return "; ".join(parts) or "no decision reported"
+
+
+def _off_preferred(preferred: str, decision: ClassDecision, report: AgentReport, sla: Thresholds) -> str:
+    """Why the class is not on its preferred circuit: its figures, else the agent's health of it."""
+    over = [c.text() for c in criteria(report.circuits.get(preferred), sla) if c.over]
+    if over:
+        return f"{preferred} breaches {', '.join(over)}"
+    if decision.sla_met.get(preferred) is False:
+        return f"{preferred} does not meet the SLA (agent's verdict)"
+    health = decision.health.get(preferred)
+    if health in ("breached", "degrading"):
+        # A window can come out clean in a brownout (5 % loss leaves one of 100 probes lost now and then)
+        return f"{preferred} is breached for the agent: its last window meets the SLA, not yet for long enough"
+    if health == "recovering":
+        return f"{preferred} meets the SLA again and serves its hold before the class returns"
+    return f"{preferred} is not used (agent's decision: hold time or reachability)"
 
 
 def iso(when: float | None) -> str:

@@ -1,7 +1,7 @@
 """Source: the SD-WAN agents' decisions and measurements, as Prometheus scraped them (job ``runbook-agent``).
 
 Instant queries, fresh samples only (as :mod:`.monitoring`): per site and class the circuit it is
-on now, since when and the agent's verdict per circuit; per circuit the agent's loss, latency and
+on now, since when, the agent's verdict and health per circuit; per circuit the agent's loss, latency and
 jitter. Built into the same :class:`~runbook_wan.ops.steering.AgentReport` that ``verify`` reads
 from the agent's ``/state``, so both show the same thing.
 
@@ -65,6 +65,10 @@ def read(state_dir: Path, url: str | None = None, timeout: float = 5.0) -> Steer
             for series in client.query(fresh(m.SDWAN_CLASS_SLA_MET, interval)):
                 key = (series.labels.get(m.SITE, ""), series.labels.get(m.APP_CLASS, ""))
                 met.setdefault(key, {})[series.labels.get(m.CIRCUIT, "")] = series.points[-1][1] >= 1
+            health: dict[tuple[str, str], dict[str, str]] = {}
+            for series in client.query(fresh(m.SDWAN_CLASS_HEALTH, interval)):
+                key = (series.labels.get(m.SITE, ""), series.labels.get(m.APP_CLASS, ""))
+                health.setdefault(key, {})[series.labels.get(m.CIRCUIT, "")] = series.labels.get(m.HEALTH, "")
             since = {
                 (s.labels.get(m.SITE, ""), s.labels.get(m.APP_CLASS, "")): s.points[-1][1]
                 for s in client.query(fresh(m.SDWAN_CLASS_SINCE, interval))
@@ -90,5 +94,6 @@ def read(state_dir: Path, url: str | None = None, timeout: float = 5.0) -> Steer
             circuit=circuit,
             since=since.get((site, app_class)),
             sla_met=met.get((site, app_class), {}),
+            health=health.get((site, app_class), {}),
         )
     return found
