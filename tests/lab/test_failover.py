@@ -163,3 +163,31 @@ def test_fault_commands_blackhole_status_and_restore(
     assert run_cli(state, "lab", "restore", SITE, "primary_dia") == ExitCode.OK
     _egress_becomes(lab, "users", lab.hub, "wan1")
     _reaches_hub_and_saas(lab)
+
+
+def test_impair_with_even_spread_from_the_cli_loses_exactly_its_share_and_restore_clears_it(
+    require_lab: None, lab: Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``lab impair --spread even`` through the CLI: it says the share it drops, ``lab status`` reads
+    the spread back from the provider's nft table, real echoes through the circuit lose exactly one
+    in twenty (the lab runs without agents, so nothing else sends echoes over it), and ``lab restore``
+    removes it."""
+    state = Path(lab.record.state_dir)
+    capsys.readouterr()
+    assert run_cli(state, "lab", "impair", SITE, "primary_dia", "--loss", "5", "--spread", "even") == ExitCode.OK
+    said = capsys.readouterr().out
+    assert "loss 5% towards the provider, 1 packet(s) in every 20" in said, said
+    run_cli(state, "lab", "status", "--format", "json")
+    impairments = json.loads(capsys.readouterr().out)["impairments"]
+    assert [(i["site"], i["role"], i["loss_pct"], i["spread"]) for i in impairments] == [
+        (SITE, "primary_dia", 5.0, "even")
+    ]
+    assert lab.egress_interface(SITE, "users", lab.hub) == "wan1"  # the echoes cross the impaired circuit
+    result = lab.ping(SITE, "users", lab.hub, count=60, interval=0.05)
+    assert result.transmitted - result.received == 3, result  # 60 echoes, one in every 20 dropped
+    assert run_cli(state, "lab", "restore", SITE, "primary_dia") == ExitCode.OK
+    assert capsys.readouterr().out.rstrip().endswith(": restored")
+    run_cli(state, "lab", "status", "--format", "json")
+    assert json.loads(capsys.readouterr().out)["impairments"] == []
+    result = lab.ping(SITE, "users", lab.hub, count=40, interval=0.05)
+    assert result.received == result.transmitted == 40, result
