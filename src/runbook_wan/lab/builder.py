@@ -32,6 +32,7 @@ from runbook_wan.lab import (
     impairment,
     kernel,
     links,
+    mgmt_pool,
     naming,
     passwords,
     seal,
@@ -147,8 +148,13 @@ def root_networks() -> list[tuple[str, ipaddress.IPv4Network]]:
 
 
 def free_management_network(pool: str = "198.19.128.0/17", prefixlen: int = 24, skip: int = 0) -> str:
-    """A management network no root-namespace interface uses (for labs next to other labs)."""
-    found = free_network(ipaddress.IPv4Network(pool), prefixlen, [n for _, n in root_networks()], skip)
+    """A management network no root-namespace interface uses and no other pick holds (for labs next
+    to other labs); it is held for this process until its lab is up (:mod:`runbook_wan.lab.mgmt_pool`)."""
+    with mgmt_pool.picking() as coordinated:
+        used = [n for _, n in root_networks()] + (mgmt_pool.held() if coordinated else [])
+        found = free_network(ipaddress.IPv4Network(pool), prefixlen, used, skip)
+        if found is not None and coordinated:
+            mgmt_pool.hold(found)
     if found is None:
         raise DiagnosticError(
             [
