@@ -1,6 +1,7 @@
 """The twin survivability proof against the real FRR lab (``validate --twin``).
 
-Each run boots its own lab (prefix ``rbtwin``) from the candidate configs, fails circuits on every
+Each run boots its own lab (prefix ``rbtw`` and the xdist worker's number: tests/conftest.py runs
+these beside the other lab tests) from the candidate configs, fails circuits on every
 site at once, checks LAN traffic and SD-WAN steering, and tears the lab down.
 """
 

@@ -20,8 +20,8 @@ from runbook_wan.results import DiagnosticError
 from runbook_wan.validation.twin.probes import Probe, class_probes
 from runbook_wan.validation.twin.scenarios import Scenario, select
 
-#: Lab name prefix of twin runs (the CLI's lab is ``rb``, tests use ``rbt*``).
-#: Lab prefix of twin proofs; set RUNBOOK_TWIN_PREFIX to run two proofs side by side.
+#: Lab prefix of twin proofs (the CLI's lab is ``rb``, tests use ``rbt*``); set RUNBOOK_TWIN_PREFIX to
+#: run two proofs side by side (their management networks never collide: lab.mgmt_pool).
 TWIN_PREFIX = os.environ.get("RUNBOOK_TWIN_PREFIX", "rbtwin")
 CONVERGE_S = 30.0
 STEER_S = 15.0
