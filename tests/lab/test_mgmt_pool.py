@@ -6,8 +6,9 @@ folder of the test's own, and the pool is one no lab uses."""
 from __future__ import annotations
 
 import ipaddress
-import multiprocessing
+import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from runbook_wan.lab import mgmt_pool
 from runbook_wan.lab.builder import free_management_network
 
 POOL = "198.18.240.0/24"
+SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 @pytest.fixture(autouse=True)
@@ -26,7 +28,7 @@ def reservations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def _pick(_: object = None) -> str:
+def _pick() -> str:
     return free_management_network(POOL, prefixlen=28)
 
 
@@ -39,9 +41,35 @@ def test_picks_in_a_row_get_different_networks_each_held_by_this_process(reserva
     ]
 
 
-def test_labs_starting_at_once_never_share_a_network() -> None:
-    with multiprocessing.get_context("fork").Pool(6) as pool:
-        picked = pool.map(_pick, range(6))
+#: One process picking, as a lab of its own would: it waits for the go file, picks, says what, and
+#: lives on (as a lab being built does: a pick is held while its process lives).
+_PICKER = """
+import sys, time
+from pathlib import Path
+from runbook_wan.lab import mgmt_pool
+from runbook_wan.lab.builder import free_management_network
+mgmt_pool.RESERVED = Path(sys.argv[1])
+go = Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.005)
+print(free_management_network(sys.argv[3], prefixlen=28), flush=True)
+time.sleep(60)
+"""
+
+
+def test_labs_starting_at_once_never_share_a_network(reservations: Path, tmp_path: Path) -> None:
+    go = tmp_path / "go"
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    argv = [sys.executable, "-c", _PICKER, str(reservations), str(go), POOL]
+    pickers = [subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env) for _ in range(6)]
+    try:
+        time.sleep(1.0)  # every interpreter is up and waiting
+        go.touch()
+        picked = [p.stdout.readline().strip() if p.stdout else "" for p in pickers]
+    finally:
+        for p in pickers:
+            p.kill()
+            p.wait()
     assert len(set(picked)) == 6, picked
     assert all(ipaddress.IPv4Network(p).subnet_of(ipaddress.IPv4Network(POOL)) for p in picked)
 
