@@ -149,7 +149,7 @@ def root_networks() -> list[tuple[str, ipaddress.IPv4Network]]:
 
 def free_management_network(pool: str = "198.19.128.0/17", prefixlen: int = 24, skip: int = 0) -> str:
     """A management network no root-namespace interface uses and no other pick holds (for labs next
-    to other labs); it is held for this process until its lab is up (:mod:`runbook_wan.lab.mgmt_pool`)."""
+    to other labs); the pick is held while this process lives, for at most ``mgmt_pool.HOLD_S``."""
     with mgmt_pool.picking() as coordinated:
         used = [n for _, n in root_networks()] + (mgmt_pool.held() if coordinated else [])
         found = free_network(ipaddress.IPv4Network(pool), prefixlen, used, skip)
