@@ -13,6 +13,8 @@
   (by worker processes too, :func:`stage_file`), so memory holds one file, not the folder; replaced
   files are kept aside by hard link until the commit is complete. The staged files are made durable
   with one ``syncfs`` before the first rename.
+* :class:`NewFolder` -- a folder that does not exist yet (a first render): built whole under a
+  hidden name beside it, then made visible by one rename of the folder.
 
 Limit, stated plainly: the renames are atomic one by one, not as a set. If the process is killed
 (SIGKILL, power loss) in the middle of the rename loop -- microseconds for hundreds of files --
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -99,7 +102,13 @@ def check_outputs(
 def _write_temp(folder: Path, name: str, data: bytes, mode: int | None, sync: bool = True) -> Path:
     """``data`` in a new hidden file beside ``name`` (``sync``: flushed to disk before returning)."""
     temp = folder / f".{name}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else mode)
+    _write_exclusive(temp, data, mode, sync)
+    return temp
+
+
+def _write_exclusive(path: Path, data: bytes, mode: int | None, sync: bool) -> None:
+    """``data`` in the new file ``path`` (an existing one is an error: nothing is overwritten)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else mode)
     try:
         view = memoryview(data)
         while view:
@@ -108,10 +117,9 @@ def _write_temp(folder: Path, name: str, data: bytes, mode: int | None, sync: bo
             os.fsync(fd)
     except BaseException:
         os.close(fd)
-        temp.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
         raise
     os.close(fd)
-    return temp
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -244,13 +252,32 @@ def _same_content(
         return None
 
 
-def stage_file(folder: Path, name: str, text: str | bytes, into: StageResult, check: bool = False) -> None:
+def stage_file(
+    folder: Path, name: str, text: str | bytes, into: StageResult, check: bool = False, new: bool = False
+) -> None:
     """Compare ``folder/name`` with ``text`` and, when it differs, write the new content beside it
-    under a temporary name (``check``: only record that it differs). Nothing visible changes."""
+    under a temporary name (``check``: only record that it differs). Nothing visible changes.
+
+    ``new``: ``folder`` is the hidden folder of a :class:`NewFolder`, empty but for what is staged
+    in it, so the file is written under its own name (there is nothing to compare with)."""
     data = text.encode("utf-8") if isinstance(text, str) else text
     problem = _name_problem(folder, name)
     if problem is not None:
         into.problems.append((name, problem))
+        return
+    if new:
+        if into.failure is None:
+            target = folder / name
+            try:
+                try:
+                    _write_exclusive(target, data, None, False)
+                except FileNotFoundError:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    _write_exclusive(target, data, None, False)
+            except OSError as exc:
+                into.failure = (name, "write", exc.strerror or str(exc))
+                return
+            into.staged.append(Staged(name, str(target), False))
         return
     found = _same_content(folder, name, data, into)
     if found is None:
@@ -425,6 +452,70 @@ class FolderStage:
         return FolderWrite(
             written=[item.name for item in staged], unchanged=sorted(self.result.unchanged), removed=removed
         )
+
+
+class NewFolder(FolderStage):
+    """A folder that does not exist yet, built whole under a hidden name beside it
+    (``.configs.<random>.new``) and renamed into place at once when complete.
+
+    Its files are staged under their own names (:func:`stage_file` with ``new``), so the commit is
+    one rename, not one per file (a first render of 10,000 sites writes 40,000 files: a second of
+    renames after the sites are built), and it is all or nothing even if the process is killed:
+    the folder appears whole or not at all. A killed run leaves only the hidden folder behind.
+    """
+
+    def __init__(self, folder: Path, staging: Path) -> None:
+        self.folder = folder
+        #: The hidden folder the files are written into.
+        self.staging = staging
+        self.result = StageResult()
+
+    @classmethod
+    def start(cls, folder: Path) -> NewFolder | None:
+        """The new folder ``folder``; None when it exists, its parent does not, or the hidden
+        folder cannot be made (stage file by file in ``folder`` instead: that reports the problem)."""
+        if folder.is_symlink() or folder.exists() or not folder.parent.is_dir():
+            return None
+        staging = folder.parent / f".{folder.name}.{secrets.token_hex(4)}.new"
+        try:
+            staging.mkdir()
+        except OSError:
+            return None
+        return cls(folder, staging)
+
+    def abort(self) -> None:
+        """Remove the hidden folder and everything staged in it: nothing changes."""
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self.result.staged = []
+
+    def commit(self, remove: Iterable[str] = ()) -> FolderWrite:
+        """Make the folder visible with every staged file (``remove`` must be empty: a new folder
+        holds nothing else)."""
+        assert not list(remove), "a new folder has nothing to remove"
+        self._raise_problems()
+        staged = sorted(self.result.staged, key=lambda item: item.name)
+        try:
+            _syncfs(self.staging, staged)
+            for sub in sorted({item.name.rpartition("/")[0] for item in staged} - {""}):
+                _fsync_folder(self.staging / sub)
+            _fsync_folder(self.staging)
+            # Fails (nothing changed) if a folder with files, or a file, took the name meanwhile.
+            os.rename(self.staging, self.folder)  # noqa: PTH104
+        except OSError as exc:
+            self.abort()
+            raise DiagnosticError(
+                [
+                    _problem(
+                        self.folder,
+                        "output folder",
+                        f"cannot be created ({exc.strerror}); nothing was written",
+                        "check nothing else writes there, and retry",
+                    )
+                ]
+            ) from None
+        _fsync_folder(self.folder.parent)
+        self.result.staged = []
+        return FolderWrite(written=[item.name for item in staged])
 
 
 def _restore(folder: Path, done: list[tuple[str, Path | None]]) -> list[str]:

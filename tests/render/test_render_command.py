@@ -63,6 +63,8 @@ def test_full_render_writes_exactly_one_config_and_its_artifacts_per_site(
         policy = json.loads((configs / f"{site}.agent.json").read_text(encoding="utf-8"))
         assert (policy["format"], policy["version"], policy["site"]) == ("runbook-agent-policy", 1, site)
     assert "rendered 80 site(s)" in capsys.readouterr().out
+    # A first render builds the folder under a hidden name and renames it: none is left beside it.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["configs", "monitoring", "state"]
 
 
 def test_render_is_deterministic_and_has_no_timestamps(
@@ -163,3 +165,39 @@ def test_limit_by_platform_renders_only_that_platform(tmp_path: Path) -> None:
     configs = tmp_path / "configs"
     assert render(tmp_path, MULTIVENDOR, configs, "--limit", "platform=eos") == 0
     assert sorted(snapshot(configs)) == ["nyc-202.cfg", "pdx-102.cfg"]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_failed_first_render_leaves_no_folder_behind(
+    tmp_path: Path, example_intents: Path, jobs: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A first render (no configs/ yet) that fails creates nothing: no configs/, no hidden folder
+    its files were built in, with the sites built here or in worker processes."""
+    intents, configs = tmp_path / "intents", tmp_path / "configs"
+    shutil.copytree(example_intents, intents)
+    _break_site(intents)
+    assert render(tmp_path, intents, configs, "--jobs", jobs) == 1
+    assert [p.name for p in tmp_path.iterdir() if p.name not in ("intents", "state")] == []
+    err = capsys.readouterr().err
+    assert "nothing was written" in err
+    assert "Traceback" not in err
+
+
+def test_a_new_folder_that_appears_meanwhile_is_left_as_it_is(tmp_path: Path) -> None:
+    """Another program creates configs/ with a file while a first render builds it: the render's
+    commit fails, says so, and changes nothing (neither that folder nor a hidden one is left)."""
+    from runbook_wan.atomic_files import NewFolder, stage_file
+    from runbook_wan.results import DiagnosticError
+
+    configs = tmp_path / "configs"
+    new = NewFolder.start(configs)
+    assert new is not None
+    stage_file(new.staging, "sea-001.cfg", "hostname sea-001\n", new.result, new=True)
+    assert not configs.exists(), "a staged file is visible before the commit"
+    configs.mkdir()
+    (configs / "theirs.cfg").write_text("not ours\n")
+    with pytest.raises(DiagnosticError) as raised:
+        new.commit()
+    assert "nothing was written" in raised.value.diagnostics[0].message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["configs"]
+    assert snapshot(configs) == {"theirs.cfg": b"not ours\n"}

@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from runbook_wan.atomic_files import FolderStage, FolderWrite, write_file, write_folder
+from runbook_wan.atomic_files import FolderStage, FolderWrite, NewFolder, write_file, write_folder
 from runbook_wan.build.cache import FILE_NAME, Manifest, SiteEntry, merged, read_manifest
 from runbook_wan.build.findings import load_findings, render_findings, warning_count, warning_keys
 from runbook_wan.build.inputs import FileDigests, digest_text, inputs_digest
@@ -229,23 +229,29 @@ def build(req: BuildRequest) -> BuildResult:
     cache.remember(shared)
     result.seconds["check_s"] = round(time.perf_counter() - started, 3)
     result.cache_note = cache.note
-    job = SiteJob(shared, req.templates, req.configs, req.mode, req.compiled, cache.index)
-    result.processes = processes_for(len(todo), req.jobs)
     created = not req.configs.exists()
+    # A first render writes a new folder whole under a hidden name, made visible by one rename.
+    new_folder = NewFolder.start(req.configs) if req.mode == "write" else None
+    staging = new_folder.staging if new_folder is not None else req.configs
+    job = SiteJob(shared, req.templates, staging, req.mode, req.compiled, cache.index, new=new_folder is not None)
+    result.processes = processes_for(len(todo), req.jobs)
     outcomes: list[SiteOutcome] = []
     try:
         outcomes.extend(build_sites(job, todo, result.processes))
         cache.learn(todo, outcomes)
         result.seconds["build_s"] = round(time.perf_counter() - started - result.seconds["check_s"], 3)
-        return _finish(req, result, cache, shared, files, clean, outcomes)
+        return _finish(req, result, cache, shared, files, clean, outcomes, new_folder)
     except BaseException:
-        _discard(outcomes)
+        _discard(outcomes, new_folder)
         if created and req.configs.is_dir() and not any(req.configs.iterdir()):
             req.configs.rmdir()
         raise
 
 
-def _discard(outcomes: Sequence[SiteOutcome]) -> None:
+def _discard(outcomes: Sequence[SiteOutcome], new_folder: NewFolder | None = None) -> None:
+    """Remove what ``outcomes`` staged (and the hidden folder of a new ``configs/``, when given)."""
+    if new_folder is not None:
+        new_folder.abort()
     for outcome in outcomes:
         for item in outcome.staged.staged:
             Path(item.temp).unlink(missing_ok=True)
@@ -260,11 +266,12 @@ def _finish(
     files: Sequence[Path],
     clean: dict[str, SiteEntry],
     outcomes: list[SiteOutcome],
+    new_folder: NewFolder | None,
 ) -> BuildResult:
     entries = list(clean.values())
     loaded = load_findings(shared, outcomes, entries)
     if loaded.needs_full:
-        _discard(outcomes)
+        _discard(outcomes, new_folder)
         return build(dataclasses.replace(req, full=True))
     if loaded.errors:
         raise DiagnosticError(loaded.errors)
@@ -289,7 +296,7 @@ def _finish(
         result.shared = shared
         cache.index.save()
         return result
-    _write_configs(req, result, shared.platforms, chosen, entries, fresh)
+    _write_configs(req, result, shared.platforms, chosen, entries, fresh, new_folder)
     if req.monitoring is not None and req.limit is None:
         _write_monitoring(req, result, shared, chosen, entries, cache.blocks)
     if req.limit is None:
@@ -312,13 +319,14 @@ def _write_configs(
     chosen: list[SiteOutcome],
     clean: list[SiteEntry],
     fresh: list[SiteEntry],
+    new_folder: NewFolder | None,
 ) -> None:
     expected = {name for entry in (*clean, *fresh) for name in entry.outputs}
     owner = {name: entry.site for entry in (*clean, *fresh) for name in entry.outputs}
     # Files of sites (config and artifacts) that no longer exist: every suffix a platform declares.
     known = {SUFFIX, *artifact_suffixes(platforms)}
     known |= {name[len(entry.site) :] for entry in (*clean, *fresh) for name in entry.outputs}
-    stage = FolderStage(req.configs) if req.mode == "write" else None
+    stage = (new_folder or FolderStage(req.configs)) if req.mode == "write" else None
     stale: list[str] = []
     if req.limit is None and req.configs.is_dir():
         stale = sorted(

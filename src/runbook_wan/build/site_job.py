@@ -119,8 +119,11 @@ class SiteJob:
         mode: Mode,
         compiled: Path | None = None,
         index: StatIndex | None = None,
+        new: bool = False,
     ) -> None:
         self.shared = shared
+        #: ``configs_dir`` is the hidden folder of a new ``configs/`` (files go in under their names).
+        self.new = new
         #: Digests each site file before reading it (on every core, not in the parent), when given.
         self.index = index
         self.templates_dir = templates_dir
@@ -181,7 +184,7 @@ class SiteJob:
             outcome.texts, outcome.facts = files, facts
         else:
             for name, text in files.items():
-                stage_file(self.configs_dir, name, text, outcome.staged, check=self.mode == "check")
+                stage_file(self.configs_dir, name, text, outcome.staged, self.mode == "check", self.new)
         return outcome
 
     def _own_estate(self, sid: str, site: Site, everything: Estate) -> Estate:
