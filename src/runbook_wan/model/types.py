@@ -131,6 +131,19 @@ def _unicast(address: ipaddress.IPv4Address, value: Any) -> None:
             )
 
 
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+#: ``a.b.c.d/len`` as written canonically (no leading zero, ASCII digits, in range): nearly every
+#: address of an estate, whose bits are read here rather than by ``ipaddress``' parser (1.5x slower);
+#: anything else goes to that parser, which accepts or refuses it with its own reason.
+_PLAIN_INTERFACE = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}/(3[0-2]|[12]?[0-9])\Z")
+
+
+def _bits(plain: re.Match[str]) -> tuple[int, int]:
+    """(address bits, prefix length) of a :data:`_PLAIN_INTERFACE` match: what ``IPv4Interface`` takes."""
+    a, b, c, d, length = map(int, plain.groups())
+    return (a << 24) | (b << 16) | (c << 8) | d, length
+
+
 def _interface_address(value: Any) -> ipaddress.IPv4Interface:
     if isinstance(value, ipaddress.IPv4Interface):
         return value
@@ -144,8 +157,9 @@ def _interface_address(value: Any) -> ipaddress.IPv4Interface:
                 "/32 for a loopback",
             },
         )
+    plain = _PLAIN_INTERFACE.match(value)
     try:
-        iface = ipaddress.IPv4Interface(value)
+        iface = ipaddress.IPv4Interface(_bits(plain) if plain is not None else value)
     except ValueError as exc:
         raise PydanticCustomError(
             "interface_address",
@@ -154,7 +168,7 @@ def _interface_address(value: Any) -> ipaddress.IPv4Interface:
         ) from None
     _unicast(iface, value)  # an IPv4Interface is its address (int() is the address' bits)
     net = iface.network
-    hostmask = int(net.hostmask)
+    hostmask = (1 << (32 - net.prefixlen)) - 1
     host_bits = int(iface) & hostmask
     if net.prefixlen < 31 and host_bits in (0, hostmask):
         which = "network" if host_bits == 0 else "broadcast"
