@@ -72,10 +72,18 @@ class TrackingEnvironment(jinja2.Environment):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.loaded: set[str] = set()
+        #: Templates by name, once loaded, when they are never reloaded: Jinja's own cache is an LRU
+        #: list that moves the name on every lookup, and a site looks up a dozen templates.
+        self._templates: dict[str, jinja2.Template] = {}
 
     def _load_template(self, name: str, globals: MutableMapping[str, Any] | None) -> jinja2.Template:
         self.loaded.add(name)
+        kept = not globals and not self.auto_reload
+        if kept and (found := self._templates.get(name)) is not None:
+            return found
         template = super()._load_template(name, globals)
+        if kept:
+            self._templates[name] = template
         if isinstance(template.globals, ChainMap):
             # Jinja chains a template's globals over the environment's and copies them into a new
             # context for every render; iterating a ChainMap makes that copy 8 us instead of 2, a
