@@ -459,7 +459,7 @@ class NewFolder(FolderStage):
     (``.configs.<random>.new``) and renamed into place at once when complete.
 
     Its files are staged under their own names (:func:`stage_file` with ``new``), so the commit is
-    one rename, not one per file (a first render of 10,000 sites writes 40,000 files: a second of
+    one rename, not one per file (a first render of 10,000 sites writes 40,000 files: half a second of
     renames after the sites are built), and it is all or nothing even if the process is killed:
     the folder appears whole or not at all. A killed run leaves only the hidden folder behind.
     """
