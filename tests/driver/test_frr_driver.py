@@ -11,7 +11,7 @@ import napalm
 import pytest
 from frr_testbox import INTERNET, PEER_WAN, FrrTestBox
 from napalm.base import NetworkDriver
-from napalm.base.exceptions import ConnectionException
+from napalm.base.exceptions import ConnectionClosedException, ConnectionException
 from napalm_conformance import wait_for
 
 from runbook_wan.lab import device
@@ -159,3 +159,36 @@ def test_confirm_and_rollback_stop_the_revert_timer(frr_box: FrrTestBox, restore
             return not device.alive(pid)
 
         assert wait_for(timer_gone, timeout=5, interval=0.1) is not None, end.__name__
+
+
+def _ssh_ports_to(address: str) -> set[int]:
+    """Local ports of this machine's established SSH connections to ``address``."""
+    out = subprocess.run(
+        ["ss", "-Htn", "state", "established", "dst", f"{address}:22"], capture_output=True, text=True, check=True
+    ).stdout
+    return {int(line.split()[2].rsplit(":", 1)[1]) for line in out.splitlines() if line.strip()}
+
+
+def test_a_session_the_device_ends_is_reported_as_closed_by_the_device(frr_box: FrrTestBox) -> None:
+    """The device's sshd ends our connection (its session process is killed): the next call says
+    the device closed it, the NAPALM way (ConnectionClosedException), and reopening works."""
+    before = _ssh_ports_to(frr_box.address)
+    driver = connect(frr_box)
+    try:
+        (port,) = _ssh_ports_to(frr_box.address) - before
+        sessions = subprocess.run(
+            ["ip", "netns", "exec", frr_box.names.dut, "ss", "-Htnp", "state", "established", "sport", "= :22"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        (line,) = [line for line in sessions.splitlines() if line.split()[3].endswith(f":{port}")]
+        pid = int(line.split("pid=")[1].split(",")[0])
+        subprocess.run(["kill", str(pid)], check=True)
+        assert wait_for(lambda: driver.is_alive() == {"is_alive": False}, timeout=10) is not None
+        with pytest.raises(ConnectionClosedException, match="the device closed the connection"):
+            driver.get_facts()
+        driver.open()
+        assert driver.get_facts()["hostname"] == frr_box.hostname
+    finally:
+        driver.close()

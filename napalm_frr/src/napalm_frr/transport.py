@@ -105,7 +105,8 @@ class SshTransport:
     def _transport(self) -> paramiko.Transport:
         transport = self._client.get_transport() if self._client is not None else None
         if transport is None or not transport.is_active():
-            raise ConnectionClosedException(f"{self.target.hostname}: the SSH connection is not open")
+            why = _ended(transport)
+            raise ConnectionClosedException(f"{self.target.hostname}: the SSH connection is not open{why}")
         return transport
 
     def open_channel(self, command: str, timeout: float | None = None) -> paramiko.Channel:
@@ -114,8 +115,8 @@ class SshTransport:
         try:
             channel = self._transport().open_session(timeout=limit)
             channel.exec_command(command)
-        except (paramiko.SSHException, OSError) as exc:
-            raise ConnectionClosedException(f"{self.target.hostname}: cannot open a channel: {exc}") from exc
+        except (paramiko.SSHException, OSError, EOFError) as exc:
+            raise ConnectionClosedException(f"{self.target.hostname}: cannot open a channel: {_text(exc)}") from exc
         return channel
 
     def run(self, command: str, stdin: str | None = None, timeout: float | None = None) -> CommandResult:
@@ -123,8 +124,9 @@ class SshTransport:
         limit = self.target.timeout if timeout is None else timeout
         try:
             channel = self._transport().open_session(timeout=limit)
-        except paramiko.SSHException as exc:
-            raise ConnectionClosedException(f"{self.target.hostname}: cannot open a channel: {exc}") from exc
+        except (paramiko.SSHException, OSError, EOFError) as exc:
+            # paramiko re-raises what ended the connection while it waited (EOFError, a socket error)
+            raise ConnectionClosedException(f"{self.target.hostname}: cannot open a channel: {_text(exc)}") from exc
         try:
             channel.exec_command(command)
             if stdin is not None:
@@ -132,11 +134,28 @@ class SshTransport:
             channel.shutdown_write()
             stdout, stderr = _drain(channel, time.monotonic() + limit, command)
             status = channel.recv_exit_status()
-        except (paramiko.SSHException, OSError) as exc:
-            raise ConnectionClosedException(f"{self.target.hostname}: connection lost during a command: {exc}") from exc
+        except (paramiko.SSHException, OSError, EOFError) as exc:
+            raise ConnectionClosedException(
+                f"{self.target.hostname}: connection lost during a command: {_text(exc)}"
+            ) from exc
         finally:
             channel.close()
         return CommandResult(command, status, stdout.decode(errors="replace"), stderr.decode(errors="replace"))
+
+
+def _text(exc: BaseException) -> str:
+    """An exception as a user reads it; paramiko's EOFError says nothing by itself."""
+    if isinstance(exc, EOFError):
+        return "the device closed the connection"
+    return str(exc) or type(exc).__name__
+
+
+def _ended(transport: paramiko.Transport | None) -> str:
+    """Why paramiko's transport stopped, when it kept the reason (read, not cleared)."""
+    reason = getattr(transport, "saved_exception", None) if transport is not None else None
+    if reason is None:
+        return ""
+    return f" ({_text(reason) if isinstance(reason, EOFError) else f'{type(reason).__name__}: {_text(reason)}'})"
 
 
 def _login(client: paramiko.SSHClient, sock: socket.socket, target: SshTarget) -> None:

@@ -164,7 +164,7 @@ def write_sshd_config(layout: LabLayout, netns: str, listen: str) -> Path:
                 "UsePAM no",
                 "StrictModes no",
                 "UseDNS no",
-                "LogLevel ERROR",
+                "LogLevel INFO",  # one line per login and per end: why a session ended
                 "MaxStartups 100:30:200",
                 "Subsystem sftp /usr/lib/openssh/sftp-server",
             ]
