@@ -14,7 +14,8 @@
   files are kept aside by hard link until the commit is complete. The staged files are made durable
   with one ``syncfs`` before the first rename.
 * :class:`NewFolder` -- a folder that does not exist yet (a first render): built whole under a
-  hidden name beside it, then made visible by one rename of the folder.
+  hidden name beside it, then made visible by one rename of the folder;
+  :func:`remove_leftovers` removes the hidden folders that killed runs left behind.
 
 Limit, stated plainly: the renames are atomic one by one, not as a set. If the process is killed
 (SIGKILL, power loss) in the middle of the rename loop -- microseconds for hundreds of files --
@@ -454,6 +455,35 @@ class FolderStage:
         )
 
 
+#: Random bytes in a hidden folder's name (``.configs.<8 hex digits>.new``).
+_HIDDEN_HEX = 4
+
+
+def remove_leftovers(folder: Path) -> list[str]:
+    """Remove the hidden folders of :class:`NewFolder` beside ``folder`` that runs killed before
+    their rename left behind; returns their names. They hold only output a render makes again. A
+    render running at the same moment into the same place would lose its hidden folder and fail,
+    writing nothing (renders of one workspace are meant to run one at a time)."""
+    removed: list[str] = []
+    head, tail = f".{folder.name}.", ".new"
+    try:
+        entries = sorted(folder.parent.iterdir()) if folder.parent.is_dir() else []
+    except OSError:
+        return removed
+    for entry in entries:
+        middle = entry.name[len(head) : -len(tail)]
+        if not (entry.name.startswith(head) and entry.name.endswith(tail)):
+            continue
+        if len(middle) != 2 * _HIDDEN_HEX or middle.strip("0123456789abcdef"):
+            continue
+        if entry.is_symlink() or not entry.is_dir():
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        if not entry.exists():
+            removed.append(entry.name)
+    return removed
+
+
 class NewFolder(FolderStage):
     """A folder that does not exist yet, built whole under a hidden name beside it
     (``.configs.<random>.new``) and renamed into place at once when complete.
@@ -476,7 +506,7 @@ class NewFolder(FolderStage):
         folder cannot be made (stage file by file in ``folder`` instead: that reports the problem)."""
         if folder.is_symlink() or folder.exists() or not folder.parent.is_dir():
             return None
-        staging = folder.parent / f".{folder.name}.{secrets.token_hex(4)}.new"
+        staging = folder.parent / f".{folder.name}.{secrets.token_hex(_HIDDEN_HEX)}.new"
         try:
             staging.mkdir()
         except OSError:

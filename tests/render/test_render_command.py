@@ -8,6 +8,10 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -201,3 +205,36 @@ def test_a_new_folder_that_appears_meanwhile_is_left_as_it_is(tmp_path: Path) ->
     assert "nothing was written" in raised.value.diagnostics[0].message
     assert sorted(p.name for p in tmp_path.iterdir()) == ["configs"]
     assert snapshot(configs) == {"theirs.cfg": b"not ours\n"}
+
+
+def test_the_hidden_folder_of_a_killed_first_render_is_removed_by_the_next_render(
+    tmp_path: Path, example_intents: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A first render killed (SIGKILL) while it builds leaves its hidden folder and no configs/;
+    the next render removes that folder, says so, and renders; a folder of another name stays."""
+    intents, configs = tmp_path / "intents", tmp_path / "configs"
+    shutil.copytree(example_intents, intents)
+    theirs = tmp_path / ".configs.mine.new"
+    theirs.mkdir()
+    command = [sys.executable, str(REPO / "runbook.py"), "--state", str(tmp_path / "state"), "--no-color", "render"]
+    command += ["--intents", str(intents), "--configs", str(configs), "--jobs", "1"]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        hidden: list[Path] = []
+        deadline = time.monotonic() + 60
+        while not hidden and proc.poll() is None and time.monotonic() < deadline:
+            hidden = [p for p in tmp_path.glob(".configs.*.new") if p != theirs]
+            time.sleep(0.002)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert len(hidden) == 1 and hidden[0].is_dir(), "the render made no hidden folder before it was killed"
+    assert not configs.exists(), "the killed render's folder became visible"
+    assert render(tmp_path, intents, configs) == 0
+    err = capsys.readouterr().err
+    assert f"note: removed {hidden[0]}/, left by a render that was killed" in err
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == [".configs.mine.new", "configs", "intents", "monitoring", "state"]
+    assert len(list(configs.glob("*.cfg"))) == 80
+    assert render(tmp_path, intents, configs) == 0
+    assert "note: removed" not in capsys.readouterr().err

@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from runbook_wan.atomic_files import FolderStage, FolderWrite, NewFolder, write_file, write_folder
+from runbook_wan.atomic_files import FolderStage, FolderWrite, NewFolder, remove_leftovers, write_file, write_folder
 from runbook_wan.build.cache import FILE_NAME, Manifest, SiteEntry, merged, read_manifest
 from runbook_wan.build.findings import load_findings, render_findings, warning_count, warning_keys
 from runbook_wan.build.inputs import FileDigests, digest_text, inputs_digest
@@ -100,6 +100,8 @@ class BuildResult:
     warnings: int = 0
     #: Why the cache was not used for every site ("" when it was).
     cache_note: str = ""
+    #: Hidden folders of killed first renders, removed before writing (``.configs.<random>.new``).
+    leftovers: list[str] = field(default_factory=list)
     #: ``check``: the recorded cache differs from what this build would record (never a failure).
     cache_stale: bool = False
     processes: int = 1
@@ -231,6 +233,8 @@ def build(req: BuildRequest) -> BuildResult:
     result.cache_note = cache.note
     created = not req.configs.exists()
     # A first render writes a new folder whole under a hidden name, made visible by one rename.
+    if req.mode == "write":
+        result.leftovers = remove_leftovers(req.configs)
     new_folder = NewFolder.start(req.configs) if req.mode == "write" else None
     staging = new_folder.staging if new_folder is not None else req.configs
     job = SiteJob(shared, req.templates, staging, req.mode, req.compiled, cache.index, new=new_folder is not None)

@@ -126,6 +126,8 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
         compiled=compiled_templates_dir(ctx.state_dir),
     )
     result = build(request)
+    for name in result.leftovers:
+        ctx.err.print(f"note: removed {args.configs.parent / name}/, left by a render that was killed", markup=False)
     cache = args.configs / FILE_NAME
     reused = len(result.selected) - len(result.built)
     how = f"{reused} proven unchanged by the build cache ({cache})" if reused else result.cache_note
