@@ -73,10 +73,11 @@ class RunContext:
     def create(cls, state_dir: Path, color: bool | None) -> RunContext:
         redactor = Redactor()
         force = None if color is None else color
-        # markup=False: text from alerts, devices and intents is never read as [style] markup.
+        # markup=False: text from alerts, devices and intents is never read as [style] markup;
+        # emoji=False: nor as emoji codes (rich would quote a value 'east:up:' back as 'east🆙').
         options: dict[str, Any] = {"force_terminal": force, "no_color": color is False, "soft_wrap": True}
-        out = Console(file=sys.stdout, highlight=False, markup=False, **options)
-        err = Console(file=sys.stderr, highlight=False, markup=False, **options)
+        out = Console(file=sys.stdout, highlight=False, markup=False, emoji=False, **options)
+        err = Console(file=sys.stderr, highlight=False, markup=False, emoji=False, **options)
         for console in (out, err):
             if not console.is_terminal and "COLUMNS" not in os.environ:
                 console.width = PIPED_WIDTH  # CI logs and `| less`: tables readable, not 80 columns

@@ -13,6 +13,7 @@ import contextlib
 import io
 import json
 import re
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -93,6 +94,20 @@ def test_a_command_line_value_that_would_act_is_refused_before_it_is_stored(stat
     for argv in (["incidents", "ack", "inc-x", "--by", "bob\x1b[31m"], ["incidents", "list", "--site", "a\u202eb"]):
         code, _out, err = cli(state, *argv, color=False)
         assert code == 1 and err.startswith("error: runbook.py incidents: argument ") and "[usage]" in err, err
+
+
+def test_an_intent_value_is_quoted_as_written_not_as_an_emoji_code(state: Path, tmp_path: Path) -> None:
+    """rich replaces ``:name:`` codes with emoji in plain text too: ``'central:up:'`` was quoted
+    back in the error as ``'central🆙'``, a value the user never wrote."""
+    intents = tmp_path / "intents"
+    shutil.copytree(INTENTS, intents)
+    site = intents / "sites" / "tst-001.yaml"
+    site.write_text(site.read_text().replace("region: central", 'region: "central:up:"', 1))
+    for color in (True, False):
+        code, out, err = cli(state, "validate", "--intents", str(intents), color=color)
+        assert code == 1, out + err
+        assert "unknown region 'central:up:'" in out + err
+        assert "\U0001f199" not in out + err  # 🆙
 
 
 def test_every_console_print_is_made_printable_device_lines_and_tables_too() -> None:
