@@ -471,9 +471,9 @@ def remove_leftovers(folder: Path) -> list[str]:
     except OSError:
         return removed
     for entry in entries:
-        middle = entry.name[len(head) : -len(tail)]
         if not (entry.name.startswith(head) and entry.name.endswith(tail)):
             continue
+        middle = entry.name[len(head) : -len(tail)]
         if len(middle) != 2 * _HIDDEN_HEX or middle.strip("0123456789abcdef"):
             continue
         if entry.is_symlink() or not entry.is_dir():

@@ -155,7 +155,8 @@ def _ended(transport: paramiko.Transport | None) -> str:
     reason = getattr(transport, "saved_exception", None) if transport is not None else None
     if reason is None:
         return ""
-    return f" ({_text(reason) if isinstance(reason, EOFError) else f'{type(reason).__name__}: {_text(reason)}'})"
+    text = _text(reason)
+    return f" ({text})" if isinstance(reason, EOFError) else f" ({type(reason).__name__}: {text})"
 
 
 def _login(client: paramiko.SSHClient, sock: socket.socket, target: SshTarget) -> None:

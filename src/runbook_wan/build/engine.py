@@ -233,9 +233,10 @@ def build(req: BuildRequest) -> BuildResult:
     result.cache_note = cache.note
     created = not req.configs.exists()
     # A first render writes a new folder whole under a hidden name, made visible by one rename.
+    new_folder = None
     if req.mode == "write":
         result.leftovers = remove_leftovers(req.configs)
-    new_folder = NewFolder.start(req.configs) if req.mode == "write" else None
+        new_folder = NewFolder.start(req.configs)
     staging = new_folder.staging if new_folder is not None else req.configs
     job = SiteJob(shared, req.templates, staging, req.mode, req.compiled, cache.index, new=new_folder is not None)
     result.processes = processes_for(len(todo), req.jobs)
@@ -276,7 +277,9 @@ def _finish(
     loaded = load_findings(shared, outcomes, entries)
     if loaded.needs_full:
         _discard(outcomes, new_folder)
-        return build(dataclasses.replace(req, full=True))
+        rebuilt = build(dataclasses.replace(req, full=True))
+        rebuilt.leftovers[:0] = result.leftovers  # removed by this first pass: still to be told
+        return rebuilt
     if loaded.errors:
         raise DiagnosticError(loaded.errors)
     attributes: dict[str, Selectable] = {entry.site: entry for entry in entries}
