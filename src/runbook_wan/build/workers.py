@@ -19,8 +19,9 @@ from pathlib import Path
 
 from runbook_wan.build.site_job import SiteJob, SiteOutcome
 
-#: Below this many sites one process is faster than starting workers (measured: bench/render.py).
-PARALLEL_MIN_SITES = 160
+#: Below this many sites one process is faster than starting workers: forking them and sending the
+#: results back costs about what 30 sites do (measured: 80 sites, bench/render_ab.py ``--jobs``).
+PARALLEL_MIN_SITES = 64
 #: Sites per task: small enough to balance two workers, large enough that messages stay few.
 CHUNK = 40
 
@@ -45,7 +46,7 @@ def processes_for(sites: int, jobs: int | None) -> int:
         return max(1, min(jobs, sites))
     if sites < PARALLEL_MIN_SITES:
         return 1
-    return max(1, min(available_cores(), sites // CHUNK))
+    return max(1, min(available_cores(), sites // (PARALLEL_MIN_SITES // 2)))
 
 
 def build_sites(job: SiteJob, files: Sequence[Path], processes: int) -> Iterator[SiteOutcome]:
@@ -58,7 +59,8 @@ def build_sites(job: SiteJob, files: Sequence[Path], processes: int) -> Iterator
 
     global _JOB  # noqa: PLW0603 - inherited by the forked workers, never pickled
     _JOB = job
-    chunks = [[str(p) for p in files[i : i + CHUNK]] for i in range(0, len(files), CHUNK)]
+    size = min(CHUNK, -(-len(files) // processes))  # few sites: one even chunk per worker
+    chunks = [[str(p) for p in files[i : i + size]] for i in range(0, len(files), size)]
     gc.collect()
     gc.freeze()
     try:
