@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from runbook_wan.model.yaml_source import LIMITS, Limits, load_yaml, parse_yaml
+from runbook_wan.model.yaml_source import LIMITS, Limits, _read_at_most, load_yaml, parse_yaml, read_limited
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -109,6 +109,27 @@ def test_a_file_over_the_size_limit_is_refused_before_parsing(tmp_path: Path) ->
     doc, problems = load_yaml(big, "big.yaml")
     assert doc is None and [p.code for p in problems] == ["file-size"]
     assert "at most 1048576" in problems[0].message
+
+
+def test_a_file_holding_more_than_its_size_says_is_still_read_whole_and_still_bounded() -> None:
+    """Files are read in a buffer of their size; one that holds more than that (it grew after the
+    size was taken; procfs files say 0) is read on, up to the limit and no further."""
+    status = Path("/proc/self/status")
+    assert status.stat().st_size == 0
+    whole = status.read_bytes()
+    with status.open("rb") as handle:
+        assert _read_at_most(handle, 1024 * 1024).startswith(whole.split(b"\n", 1)[0])
+    with status.open("rb") as handle:
+        assert len(_read_at_most(handle, 10)) == 10
+    raw, problems = read_limited(status, "status", Limits(max_bytes=10))
+    assert raw is None and [p.code for p in problems] == ["file-size"]
+
+
+def test_a_file_is_read_whole_at_any_size_up_to_the_limit(tmp_path: Path) -> None:
+    for size in (0, 1, 4095, 4096, 4097, 70_000, 1024 * 1024):
+        path = tmp_path / f"f{size}.yaml"
+        path.write_bytes(b"x" * size)
+        assert read_limited(path, path.name) == (b"x" * size, [])
 
 
 def test_limits_are_parameters() -> None:
