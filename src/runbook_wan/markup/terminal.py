@@ -13,10 +13,10 @@ off, so a string is printed as written unless its caller opts in for text it wro
 
 from __future__ import annotations
 
+import sys
 import unicodedata
 from typing import Any
 
-from rich.table import Table
 from rich.text import Text
 
 #: Shown in place of a character that would act on the terminal.
@@ -50,7 +50,9 @@ def sanitize(renderable: Any) -> Any:
         return printable(renderable)
     if isinstance(renderable, Text):
         return _text(renderable)
-    if isinstance(renderable, Table):
+    # A Table exists only once rich.table is imported; commands that print none never import it.
+    table = sys.modules.get("rich.table")
+    if table is not None and isinstance(renderable, table.Table):
         if isinstance(renderable.title, str | Text):
             renderable.title = sanitize(renderable.title)
         for column in renderable.columns:
