@@ -25,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from runbook_wan.model.error_messages import diagnostics_from_validation
 from runbook_wan.model.estate import Estate, Kind
-from runbook_wan.model.merge import Layer, merge_layers
+from runbook_wan.model.merge import Layer, merge_layers, merge_over
 from runbook_wan.model.notification_checks import check_notifications
 from runbook_wan.model.notifications import Notifications
 from runbook_wan.model.platform import DEFAULT_PLATFORMS_DIR, PlatformSpec, load_platforms
@@ -248,6 +248,17 @@ class SharedIntents:
     notifications: Notifications | None
     #: Diagnostics of notifications.yaml (reported after the sites').
     notification_diagnostics: list[Diagnostic]
+    #: :meth:`site_base` by region, once merged.
+    _bases: dict[str | None, Layer] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def site_base(self, region: str | None) -> Layer:
+        """What a site file is merged over: the estate's ``site_defaults`` and its region's (None:
+        no region layer), merged once per region. Never changed: :func:`merge_over` copies it."""
+        base = self._bases.get(region)
+        if base is None:
+            layers = [self.defaults_layer, *([self.region_layers[region]] if region is not None else [])]
+            base = self._bases[region] = merge_layers(*layers)
+        return base
 
     @property
     def has_errors(self) -> bool:
@@ -405,7 +416,7 @@ def load_site_file(shared: SharedIntents, path: Path) -> SiteLoad:
             )
         )
         return loaded
-    loaded.layer = merge_layers(shared.defaults_layer, *([region_layer] if region_layer else []), own)
+    loaded.layer = merge_over(shared.site_base(str(region) if region_layer else None), own)
     found = _Collector()
     loaded.site = _validate(Site, loaded.layer, "site", found)
     loaded.diagnostics += found.diagnostics
