@@ -20,7 +20,8 @@ from pathlib import Path
 from runbook_wan.build.site_job import SiteJob, SiteOutcome
 
 #: Below this many sites one process is faster than starting workers: forking them and sending the
-#: results back costs about what 30 sites do (measured: 80 sites, bench/render_ab.py ``--jobs``).
+#: results back costs about what 30 sites do (interleaved pairs of ``render --jobs 1`` and ``--jobs 2``
+#: from the CLI: 0.88 of the wall time at 80 sites, 0.95 at 64, 1.0 at 32).
 PARALLEL_MIN_SITES = 64
 #: Sites per task: small enough to balance two workers, large enough that messages stay few.
 CHUNK = 40
