@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import sys
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
+if TYPE_CHECKING:
+    from rich.text import Text
 
 #: Shown in place of a character that would act on the terminal.
 REPLACEMENT = "\ufffd"
@@ -48,12 +49,16 @@ def sanitize(renderable: Any) -> Any:
     """A ``str``, ``Text`` or ``Table`` (its title and cells) safe to print; anything else as it is."""
     if isinstance(renderable, str):
         return printable(renderable)
-    if isinstance(renderable, Text):
+    # A Text or Table exists only once rich.text is imported (rich.table imports it); `render`
+    # imports neither.
+    text = sys.modules.get("rich.text")
+    if text is None:
+        return renderable
+    if isinstance(renderable, text.Text):
         return _text(renderable)
-    # A Table exists only once rich.table is imported; commands that print none never import it.
     table = sys.modules.get("rich.table")
     if table is not None and isinstance(renderable, table.Table):
-        if isinstance(renderable.title, str | Text):
+        if isinstance(renderable.title, str | text.Text):
             renderable.title = sanitize(renderable.title)
         for column in renderable.columns:
             column._cells = [sanitize(cell) for cell in column._cells]  # rich keeps a column's cells here
