@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import pytest
 from buildkit import CACHE, edit, outputs, render, workspace
+
+from runbook_wan.build import engine
 
 SITES = ["bos-201", "mia-203", "nyc-202", "pdx-102", "sea-101", "sfo-103"]
 FRR = ["bos-201", "sea-101"]
@@ -195,6 +198,34 @@ def test_two_processes_build_the_same_bytes_as_one(tmp_path: Path) -> None:
     assert run.code == 0 and "with 2 process(es)" in run.out
     assert outputs(one) == outputs(two)
     assert (one / "configs" / CACHE).read_text() == (two / "configs" / CACHE).read_text()
+
+
+@pytest.mark.parametrize("first_file", ["bos-201.yaml", "aaa-seattle.yaml"])
+def test_monitoring_files_made_beside_the_workers_are_those_of_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first_file: str
+) -> None:
+    """With workers, the parent makes the monitoring files from the first site file's block while
+    they build the rest. When that file's site is not the estate's first site (``aaa-seattle.yaml``
+    holds ``site: sea-101``; the first site is bos-201), those files are not used but made again."""
+    one = workspace(tmp_path / "one")
+    two = workspace(tmp_path / "two")
+    if first_file != "bos-201.yaml":
+        for root in (one, two):
+            (root / "intents" / "sites" / "sea-101.yaml").rename(root / "intents" / "sites" / first_file)
+    assert render(one, "--jobs", "1").code == 0
+    used: list[bool] = []
+    files_for = engine._EarlyMonitoring.files_for
+
+    def spy(self: engine._EarlyMonitoring, ordered: Mapping[str, str]) -> dict[str, str] | None:
+        found = files_for(self, ordered)
+        used.append(found is not None)
+        return found
+
+    monkeypatch.setattr(engine._EarlyMonitoring, "files_for", spy)
+    run = render(two, "--jobs", "2")
+    assert run.code == 0 and "with 2 process(es)" in run.out, run.out + run.err
+    assert used == [first_file == "bos-201.yaml"]
+    assert outputs(one) == outputs(two)
 
 
 def test_a_rotated_secret_value_rebuilds_the_sites_that_name_it(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:

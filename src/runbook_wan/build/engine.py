@@ -213,6 +213,50 @@ class _Cache:
         return True
 
 
+@dataclass
+class _EarlyMonitoring:
+    """The monitoring files but the targets, made by the parent while the workers build the sites.
+
+    They depend on the shared intents and on the first site's target block (the rule tests' example
+    site). When the estate's first site file is among those built, the workers send its outcome
+    first (a chunk of its own), and the parent makes the files from its block while the workers go
+    on: 50-60 ms of the parent's serial time at 80 sites, now spent beside the workers. They are
+    used only if that site is the first of the finished estate with that same block; else they are
+    made again from the finished estate, as before.
+    """
+
+    shared: SharedIntents
+    sid: str | None = None
+    block: str | None = None
+    files: dict[str, str] | None = None
+
+    def first_site(self, outcome: SiteOutcome) -> None:
+        if outcome.sid is None or outcome.block is None:
+            return
+        try:
+            first = _first_target({outcome.sid: outcome.block})
+            self.files = estate_files(self.shared.estate({}, {}), PRODUCTION, None, first)
+        except Exception:  # noqa: BLE001 - made again after the build, where any error is reported
+            return
+        self.sid, self.block = outcome.sid, outcome.block
+
+    def files_for(self, ordered: Mapping[str, str]) -> dict[str, str] | None:
+        """The files made early, when ``ordered`` (the estate's blocks by site) starts with that block."""
+        first = next(iter(ordered), None)
+        if self.files is None or first is None or first != self.sid or ordered[first] != self.block:
+            return None
+        return dict(self.files)
+
+
+def _early_monitoring(
+    req: BuildRequest, shared: SharedIntents, files: list[Path], todo: list[Path]
+) -> _EarlyMonitoring | None:
+    """The early monitoring files, when they will be written and the first site file is built."""
+    if req.monitoring is None or req.limit is not None or req.mode == "memory":
+        return None
+    return _EarlyMonitoring(shared) if todo and files and todo[0] == files[0] else None
+
+
 def build(req: BuildRequest) -> BuildResult:
     """Build the estate as ``req`` says. Raises :class:`DiagnosticError` (nothing written) on any error."""
     started = time.perf_counter()
@@ -240,12 +284,13 @@ def build(req: BuildRequest) -> BuildResult:
     staging = new_folder.staging if new_folder is not None else req.configs
     job = SiteJob(shared, req.templates, staging, req.mode, req.compiled, cache.index, new=new_folder is not None)
     result.processes = processes_for(len(todo), req.jobs)
+    early = _early_monitoring(req, shared, files, todo) if result.processes > 1 else None
     outcomes: list[SiteOutcome] = []
     try:
-        outcomes.extend(build_sites(job, todo, result.processes))
+        outcomes.extend(build_sites(job, todo, result.processes, early.first_site if early is not None else None))
         cache.learn(todo, outcomes)
         result.seconds["build_s"] = round(time.perf_counter() - started - result.seconds["check_s"], 3)
-        return _finish(req, result, cache, shared, files, clean, outcomes, new_folder)
+        return _finish(req, result, cache, shared, files, clean, outcomes, new_folder, early)
     except BaseException:
         _discard(outcomes, new_folder)
         if created and req.configs.is_dir() and not any(req.configs.iterdir()):
@@ -272,6 +317,7 @@ def _finish(
     clean: dict[str, SiteEntry],
     outcomes: list[SiteOutcome],
     new_folder: NewFolder | None,
+    early: _EarlyMonitoring | None = None,
 ) -> BuildResult:
     entries = list(clean.values())
     loaded = load_findings(shared, outcomes, entries)
@@ -305,7 +351,7 @@ def _finish(
         return result
     _write_configs(req, result, shared.platforms, chosen, entries, fresh, new_folder)
     if req.monitoring is not None and req.limit is None:
-        _write_monitoring(req, result, shared, chosen, entries, cache.blocks)
+        _write_monitoring(req, result, shared, chosen, entries, cache.blocks, early)
     if req.limit is None:
         manifest = merged(None, [*entries, *fresh], [p.name for p in files])
         result.cache_stale = _record(req.configs, manifest, write=req.mode == "write")
@@ -380,13 +426,16 @@ def _write_monitoring(
     chosen: list[SiteOutcome],
     clean: list[SiteEntry],
     committed: dict[str, str] | None,
+    early: _EarlyMonitoring | None = None,
 ) -> None:
     assert req.monitoring is not None
     blocks = {entry.site: (committed or {})[entry.site] for entry in clean}
     blocks.update({o.sid: o.block for o in chosen if o.sid is not None and o.block is not None})
     ordered = {sid: blocks[sid] for sid in sorted(blocks)}
     estate = shared.estate({}, {})
-    files = estate_files(estate, PRODUCTION, None, _first_target(ordered))
+    files = early.files_for(ordered) if early is not None else None
+    if files is None:
+        files = estate_files(estate, PRODUCTION, None, _first_target(ordered))
     policies = {entry.policy for entry in clean} | {o.summary.policy for o in chosen if o.summary is not None}
     head, tail = targets_frame(estate, policies)
     files[TARGETS] = targets_text(head, ordered.values(), tail)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from runbook_wan.build.site_job import SiteJob, SiteOutcome
@@ -50,8 +50,14 @@ def processes_for(sites: int, jobs: int | None) -> int:
     return max(1, min(available_cores(), sites // (PARALLEL_MIN_SITES // 2)))
 
 
-def build_sites(job: SiteJob, files: Sequence[Path], processes: int) -> Iterator[SiteOutcome]:
-    """Each file's outcome, in order; in this process, or in ``processes`` forked workers."""
+def build_sites(
+    job: SiteJob, files: Sequence[Path], processes: int, on_first: Callable[[SiteOutcome], None] | None = None
+) -> Iterator[SiteOutcome]:
+    """Each file's outcome, in order; in this process, or in ``processes`` forked workers.
+
+    ``on_first``: with workers, the first file is sent alone, and its outcome is given to
+    ``on_first`` as soon as it is back, while the workers build the rest (the parent's work for the
+    whole estate then runs beside theirs)."""
     if processes <= 1 or not hasattr(os, "fork"):
         for path in files:
             yield job.run(path)
@@ -60,14 +66,18 @@ def build_sites(job: SiteJob, files: Sequence[Path], processes: int) -> Iterator
 
     global _JOB  # noqa: PLW0603 - inherited by the forked workers, never pickled
     _JOB = job
-    size = min(CHUNK, -(-len(files) // processes))  # few sites: one even chunk per worker
-    chunks = [[str(p) for p in files[i : i + size]] for i in range(0, len(files), size)]
+    alone = [[str(files[0])]] if on_first is not None and files else []
+    rest = files[len(alone) :]
+    size = min(CHUNK, max(1, -(-len(rest) // processes)))  # few sites: one even chunk per worker
+    chunks = alone + [[str(p) for p in rest[i : i + size]] for i in range(0, len(rest), size)]
     # No collection first: it took 23-30 ms of the parent's serial time at 80 sites, and what it
     # would free is a few unreachable cycles, which the freeze keeps only until the build ends.
     gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
-            for outcomes in pool.imap(_build_chunk, chunks):
+            for index, outcomes in enumerate(pool.imap(_build_chunk, chunks)):
+                if index == 0 and alone and on_first is not None:
+                    on_first(outcomes[0])
                 yield from outcomes
     finally:
         gc.unfreeze()
