@@ -11,11 +11,14 @@ password``): whatever follows that on a line is masked, whichever value it is.
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
+from typing import TYPE_CHECKING
 
 from runbook_wan.credentials.tokens import secret_token
+
+if TYPE_CHECKING:
+    import logging
 
 #: Shorter values would mask innocent text; secrets this short are rejected at resolution.
 MIN_SECRET_LENGTH = 6
@@ -76,6 +79,8 @@ class Redactor:
         return text
 
     def logging_filter(self) -> logging.Filter:
+        import logging  # noqa: PLC0415 - 18 M instructions of every fresh process; only log handlers need it
+
         redactor = self
 
         class _Filter(logging.Filter):

@@ -42,8 +42,10 @@ from runbook_wan.model.base import IntentModel
 from runbook_wan.model.roles import CIRCUIT_ROLES
 from runbook_wan.model.secret_ref import SecretField, SecretValue
 from runbook_wan.model.types import ShortText, Text, refuse_control, shorten
-from runbook_wan.ops.email_links import DEFAULT_LINK_EXPIRY_MINUTES
 from runbook_wan.ops.metrics import Alert, Severity
+
+#: ``notify.link_expiry_minutes`` when nothing says otherwise.
+DEFAULT_LINK_EXPIRY_MINUTES = 720.0
 
 # --- value types ------------------------------------------------------------------------------
 

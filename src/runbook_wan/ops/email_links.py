@@ -21,8 +21,6 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 #: The secret that signs e-mail links and Mattermost button tokens (env RUNBOOK_SECRET_NOTIFY_LINK_KEY).
 LINK_KEY_SECRET = "notify-link-key"
 _SALT = "runbook-email-action"
-#: ``notify.link_expiry_minutes`` when nothing says otherwise.
-DEFAULT_LINK_EXPIRY_MINUTES = 720.0
 
 
 @dataclass(frozen=True)

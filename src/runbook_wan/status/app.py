@@ -20,7 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runbook_wan.credentials.redact import Redactor
 from runbook_wan.credentials.resolver import SecretResolver
-from runbook_wan.ops.email_links import DEFAULT_LINK_EXPIRY_MINUTES, LINK_KEY_SECRET, LinkSigner
+from runbook_wan.model.notifications import DEFAULT_LINK_EXPIRY_MINUTES
+from runbook_wan.ops.email_links import LINK_KEY_SECRET, LinkSigner
 from runbook_wan.status import render
 from runbook_wan.status.access import Access, AccessGate
 from runbook_wan.status.access_config import AccessConfig
