@@ -1,7 +1,7 @@
 """The consoles write plain lines without importing rich, and write exactly what rich would.
 
-Importing rich is about 7 % of what a fresh process executes before its first site; ``render``
-prints only plain lines, so its consoles make no rich Console (``context.MaskedConsole``). These
+Importing rich cost a fresh ``render`` 71 M of its 1,700 M fixed instructions; ``render`` prints
+only plain lines, so its consoles make no rich Console (``context.MaskedConsole``). These
 tests hold the shortcut to rich's own output, and check that ``render`` really leaves rich alone.
 """
 

@@ -220,7 +220,7 @@ class _EarlyMonitoring:
     They depend on the shared intents and on the first site's target block (the rule tests' example
     site). When the estate's first site file is among those built, the workers send its outcome
     first (a chunk of its own), and the parent makes the files from its block while the workers go
-    on: 50-60 ms of the parent's serial time at 80 sites, now spent beside the workers. They are
+    on: 30-50 ms of the parent's serial time at 80 sites, now spent beside the workers. They are
     used only if that site is the first of the finished estate with that same block; else they are
     made again from the finished estate, as before.
     """
