@@ -200,6 +200,40 @@ def test_two_processes_build_the_same_bytes_as_one(tmp_path: Path) -> None:
     assert (one / "configs" / CACHE).read_text() == (two / "configs" / CACHE).read_text()
 
 
+def test_the_workers_make_the_cache_entries_the_parent_would_make(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each site's cache entry (its inputs' digest and its line) is made by the worker that built
+    the site; the parent makes none. The cache is byte for byte the one a parent making every
+    entry itself writes."""
+    made_here: list[str] = []
+    site_entry = engine.site_entry
+
+    def counted(outcome: engine.SiteOutcome, digests: Any) -> Any:
+        made_here.append(outcome.file)
+        return site_entry(outcome, digests)
+
+    monkeypatch.setattr(engine, "site_entry", counted)
+
+    class ParentMakesEntries(engine.SiteJob):
+        def __init__(self, *args: Any, **options: Any) -> None:
+            super().__init__(*args, **{**options, "digests": None})
+
+    parent = workspace(tmp_path / "parent")
+    with monkeypatch.context() as patch:
+        patch.setattr(engine, "SiteJob", ParentMakesEntries)
+        assert render(parent, "--jobs", "2").code == 0
+    assert len(made_here) == 6
+    made_here.clear()
+    workers = workspace(tmp_path / "workers")
+    run = render(workers, "--jobs", "2")
+    assert run.code == 0 and "with 2 process(es)" in run.out
+    assert made_here == []
+    cache = (workers / "configs" / CACHE).read_text()
+    assert cache == (parent / "configs" / CACHE).read_text()
+    assert len(cache.splitlines()) == 7
+
+
 @pytest.mark.parametrize("first_file", ["bos-201.yaml", "aaa-seattle.yaml"])
 def test_monitoring_files_made_beside_the_workers_are_those_of_one_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first_file: str

@@ -60,12 +60,17 @@ class SiteEntry:
     tags: tuple[str, ...] = ()
     #: Digests of its warnings (``load:...`` or ``facts:...``), so the warning count stays exact.
     warnings: tuple[str, ...] = ()
-    #: The line it was read from (written back as it was: 10,000 unchanged lines are not re-encoded).
+    #: Its line, when known: the line it was read from (written back as it was: 10,000 unchanged
+    #: lines are not re-encoded), or written by the worker process that built the site.
     read_from: str = field(default="", compare=False, repr=False)
 
     def line(self) -> str:
         if self.read_from:
             return self.read_from
+        return self.encode()
+
+    def encode(self) -> str:
+        """The entry as one line of JSON (keys sorted, no spaces)."""
         data = {
             "deps": list(self.deps),
             "file": self.file,

@@ -34,10 +34,10 @@ import yaml
 
 from runbook_wan.atomic_files import FolderStage, FolderWrite, NewFolder, remove_leftovers, write_file, write_folder
 from runbook_wan.build.cache import FILE_NAME, Manifest, SiteEntry, merged, read_manifest
-from runbook_wan.build.findings import load_findings, render_findings, warning_count, warning_keys
+from runbook_wan.build.findings import load_findings, render_findings, warning_count
 from runbook_wan.build.inputs import FileDigests, digest_text, inputs_digest
 from runbook_wan.build.secrets import Fingerprints, SecretWatch
-from runbook_wan.build.site_job import Mode, SiteJob, SiteOutcome
+from runbook_wan.build.site_job import Mode, SiteJob, SiteOutcome, site_entry
 from runbook_wan.build.stat_index import StatIndex
 from runbook_wan.build.workers import build_sites, processes_for
 from runbook_wan.model.loader import SharedIntents, list_site_files, load_shared
@@ -167,25 +167,9 @@ class _Cache:
             self.digests.learn(self.digests.name_of("intents", path), found.digest if found is not None else None)
 
     def entry(self, outcome: SiteOutcome) -> SiteEntry | None:
-        """The cache entry of a site just built (None: an input could not be digested)."""
-        assert outcome.sid is not None and outcome.summary is not None and outcome.block is not None
-        inputs = inputs_digest(outcome.deps, self.digests, outcome.secrets)
-        if inputs is None:
-            return None
-        return SiteEntry(
-            file=outcome.file,
-            site=outcome.sid,
-            inputs=inputs,
-            deps=tuple(outcome.deps),
-            secrets=tuple(sorted(outcome.secrets)),
-            outputs=dict(sorted(outcome.outputs.items())),
-            target=digest_text(outcome.block),
-            region=outcome.summary.region,
-            platform=outcome.summary.platform,
-            policy=outcome.summary.policy,
-            tags=outcome.summary.tags,
-            warnings=warning_keys(outcome),
-        )
+        """The cache entry of a site just built (None: an input could not be digested); made by
+        the process that built it, or here."""
+        return outcome.entry if outcome.entry is not None else site_entry(outcome, self.digests)
 
     def clean(self, files: Sequence[Path]) -> dict[str, SiteEntry]:
         """The site files whose recorded build still holds, by file name."""
@@ -282,7 +266,16 @@ def build(req: BuildRequest) -> BuildResult:
         result.leftovers = remove_leftovers(req.configs)
         new_folder = NewFolder.start(req.configs)
     staging = new_folder.staging if new_folder is not None else req.configs
-    job = SiteJob(shared, req.templates, staging, req.mode, req.compiled, cache.index, new=new_folder is not None)
+    job = SiteJob(
+        shared,
+        req.templates,
+        staging,
+        req.mode,
+        req.compiled,
+        cache.index,
+        new=new_folder is not None,
+        digests=cache.digests,
+    )
     result.processes = processes_for(len(todo), req.jobs)
     early = _early_monitoring(req, shared, files, todo) if result.processes > 1 else None
     outcomes: list[SiteOutcome] = []
@@ -358,9 +351,10 @@ def _finish(
         if req.mode == "write":
             cache.secrets.remember({s for entry in manifest.entries.values() for s in entry.secrets})
     if req.mode == "write":
+        configs = str(req.configs)
         for entry in fresh:
             for name, digest in entry.outputs.items():
-                cache.index.wrote(req.configs / name, digest)
+                cache.index.wrote(os.path.join(configs, name), digest)  # noqa: PTH118 - 30,000 files
     cache.index.save()
     return result
 

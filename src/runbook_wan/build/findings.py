@@ -140,14 +140,6 @@ def render_findings(shared: SharedIntents, chosen: Sequence[SiteOutcome], templa
     return RenderFindings(errors, [] if errors else seen.items)
 
 
-def warning_keys(outcome: SiteOutcome) -> tuple[str, ...]:
-    """Digests of a built site's own warnings, recorded in its cache entry."""
-    load = [d for d in (*outcome.read, *outcome.load, *outcome.names) if d.severity is not Severity.ERROR]
-    facts = [d for d in outcome.facts_found if d.severity is not Severity.ERROR]
-    keys = [f"load:{diagnostic_key(d)}" for d in load] + [f"facts:{diagnostic_key(d)}" for d in facts]
-    return tuple(sorted(set(keys)))
-
-
 def warning_count(
     load: Sequence[Diagnostic], facts: Sequence[Diagnostic], clean: Iterable[SiteEntry], selected: set[str] | None
 ) -> int:

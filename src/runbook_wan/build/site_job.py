@@ -14,6 +14,7 @@ those objects plus the templates the Jinja environment loaded for it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -21,7 +22,16 @@ from typing import Literal
 from pydantic import BaseModel
 
 from runbook_wan.atomic_files import StageResult, stage_file
-from runbook_wan.build.inputs import INTENTS, PLATFORMS, TEMPLATES, FileDigests, digest_json, digest_text
+from runbook_wan.build.cache import SiteEntry
+from runbook_wan.build.inputs import (
+    INTENTS,
+    PLATFORMS,
+    TEMPLATES,
+    FileDigests,
+    digest_json,
+    digest_text,
+    inputs_digest,
+)
 from runbook_wan.build.stat_index import FileDigest, StatIndex
 from runbook_wan.facts.builder import build_site_facts
 from runbook_wan.facts.models import SiteFacts
@@ -35,7 +45,7 @@ from runbook_wan.monitoring.targets import SiteTarget, site_target
 from runbook_wan.render.agent_policy import policy_adapter
 from runbook_wan.render.environment import make_environment
 from runbook_wan.render.renderer import RenderedConfig, render_site
-from runbook_wan.results import Diagnostic
+from runbook_wan.results import Diagnostic, Severity
 
 Mode = Literal["write", "check", "memory"]
 
@@ -88,10 +98,45 @@ class SiteOutcome:
     texts: dict[str, str] = field(default_factory=dict)
     facts: SiteFacts | None = None
     platform: str = ""
+    #: Its build cache entry, line written, made by the process that built it (:func:`site_entry`);
+    #: None when that process had no digests, or an input could not be digested.
+    entry: SiteEntry | None = None
 
     @property
     def rendered(self) -> bool:
         return bool(self.outputs)
+
+
+def warning_keys(outcome: SiteOutcome) -> tuple[str, ...]:
+    """Digests of a built site's own warnings, recorded in its cache entry."""
+    load = [d for d in (*outcome.read, *outcome.load, *outcome.names) if d.severity is not Severity.ERROR]
+    facts = [d for d in outcome.facts_found if d.severity is not Severity.ERROR]
+    keys = [f"load:{diagnostic_key(d)}" for d in load] + [f"facts:{diagnostic_key(d)}" for d in facts]
+    return tuple(sorted(set(keys)))
+
+
+def site_entry(outcome: SiteOutcome, digests: FileDigests) -> SiteEntry | None:
+    """The cache entry of a site just built, its line already written (None: an input could not
+    be digested). ``digests`` must know the site file's digest as the build found it."""
+    assert outcome.sid is not None and outcome.summary is not None and outcome.block is not None
+    inputs = inputs_digest(outcome.deps, digests, outcome.secrets)
+    if inputs is None:
+        return None
+    entry = SiteEntry(
+        file=outcome.file,
+        site=outcome.sid,
+        inputs=inputs,
+        deps=tuple(outcome.deps),
+        secrets=tuple(sorted(outcome.secrets)),
+        outputs=dict(sorted(outcome.outputs.items())),
+        target=digest_text(outcome.block),
+        region=outcome.summary.region,
+        platform=outcome.summary.platform,
+        policy=outcome.summary.policy,
+        tags=outcome.summary.tags,
+        warnings=warning_keys(outcome),
+    )
+    return dataclasses.replace(entry, read_from=entry.encode())
 
 
 def _build_validators() -> None:
@@ -120,8 +165,12 @@ class SiteJob:
         compiled: Path | None = None,
         index: StatIndex | None = None,
         new: bool = False,
+        digests: FileDigests | None = None,
     ) -> None:
         self.shared = shared
+        #: The build cache's digests of the shared inputs (taken before the workers fork): each site's
+        #: cache entry is then made by the process that built it, beside the others, not by the parent.
+        self.digests = digests
         #: ``configs_dir`` is the hidden folder of a new ``configs/`` (files go in under their names).
         self.new = new
         #: Digests each site file before reading it (on every core, not in the parent), when given.
@@ -185,6 +234,9 @@ class SiteJob:
         else:
             for name, text in files.items():
                 stage_file(self.configs_dir, name, text, outcome.staged, self.mode == "check", self.new)
+        if self.digests is not None:
+            self.digests.learn(self.names.name_of(INTENTS, path), source.digest if source is not None else None)
+            outcome.entry = site_entry(outcome, self.digests)
         return outcome
 
     def _own_estate(self, sid: str, site: Site, everything: Estate) -> Estate:

@@ -118,7 +118,7 @@ class StatIndex:
         self._stamps[key] = stat[1]
         self.changed = True
 
-    def wrote(self, path: Path, digest: str) -> None:
+    def wrote(self, path: Path | str, digest: str) -> None:
         """A file this build just wrote, whose digest it knows."""
         key = self._key(path)
         found = _stat(key)
