@@ -25,6 +25,7 @@ the folder holds a mix of old and new files; re-running the command converges.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import stat
@@ -481,6 +482,33 @@ def remove_leftovers(folder: Path) -> list[str]:
         shutil.rmtree(entry, ignore_errors=True)
         if not entry.exists():
             removed.append(entry.name)
+    return removed
+
+
+#: A file staged by :func:`stage_file` and not yet renamed into place: ``.<name>.<random>.tmp``.
+_STAGED = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")
+
+
+def remove_staged_leftovers(folder: Path) -> list[str]:
+    """Remove the staged files in ``folder`` that a run stopped before using (a render killed while
+    it built, or whose worker process was killed): hidden, never output, and never a file another
+    run could still rename (renders of one workspace run one at a time). Returns their names."""
+    removed: list[str] = []
+    try:
+        names = sorted(os.listdir(folder))  # noqa: PTH208 - names, not 30,000 paths
+    except OSError:
+        return removed
+    for name in names:
+        if not _STAGED.fullmatch(name):
+            continue
+        path = folder / name
+        try:
+            if path.is_symlink() or not path.is_file():
+                continue
+            path.unlink()
+        except OSError:
+            continue
+        removed.append(name)
     return removed
 
 

@@ -32,7 +32,15 @@ from typing import Any
 
 import yaml
 
-from runbook_wan.atomic_files import FolderStage, FolderWrite, NewFolder, remove_leftovers, write_file, write_folder
+from runbook_wan.atomic_files import (
+    FolderStage,
+    FolderWrite,
+    NewFolder,
+    remove_leftovers,
+    remove_staged_leftovers,
+    write_file,
+    write_folder,
+)
 from runbook_wan.build.cache import FILE_NAME, Manifest, SiteEntry, merged, read_manifest
 from runbook_wan.build.findings import load_findings, render_findings, warning_count
 from runbook_wan.build.inputs import FileDigests, digest_text, inputs_digest
@@ -102,6 +110,8 @@ class BuildResult:
     cache_note: str = ""
     #: Hidden folders of killed first renders, removed before writing (``.configs.<random>.new``).
     leftovers: list[str] = field(default_factory=list)
+    #: Staged files a killed render left in ``configs/``, removed before writing (``.<name>.<random>.tmp``).
+    unfinished: list[str] = field(default_factory=list)
     #: ``check``: the recorded cache differs from what this build would record (never a failure).
     cache_stale: bool = False
     processes: int = 1
@@ -264,6 +274,7 @@ def build(req: BuildRequest) -> BuildResult:
     new_folder = None
     if req.mode == "write":
         result.leftovers = remove_leftovers(req.configs)
+        result.unfinished = remove_staged_leftovers(req.configs)
         new_folder = NewFolder.start(req.configs)
     staging = new_folder.staging if new_folder is not None else req.configs
     job = SiteJob(
@@ -286,6 +297,8 @@ def build(req: BuildRequest) -> BuildResult:
         return _finish(req, result, cache, shared, files, clean, outcomes, new_folder, early)
     except BaseException:
         _discard(outcomes, new_folder)
+        if req.mode == "write" and new_folder is None:  # what a stopped worker staged and never told
+            remove_staged_leftovers(req.configs)
         if created and req.configs.is_dir() and not any(req.configs.iterdir()):
             req.configs.rmdir()
         raise
@@ -318,6 +331,7 @@ def _finish(
         _discard(outcomes, new_folder)
         rebuilt = build(dataclasses.replace(req, full=True))
         rebuilt.leftovers[:0] = result.leftovers  # removed by this first pass: still to be told
+        rebuilt.unfinished[:0] = result.unfinished
         return rebuilt
     if loaded.errors:
         raise DiagnosticError(loaded.errors)

@@ -128,6 +128,13 @@ def run(args: argparse.Namespace, ctx: RunContext) -> ExitCode:
     result = build(request)
     for name in result.leftovers:
         ctx.err.print(f"note: removed {args.configs.parent / name}/, left by a render that was killed", markup=False)
+    if result.unfinished:
+        ctx.err.print(
+            f"note: removed {len(result.unfinished)} unfinished file(s) in {args.configs}/ "
+            f"({', '.join(result.unfinished[:3])}{', ...' if len(result.unfinished) > 3 else ''}), "
+            "left by a render that was killed",
+            markup=False,
+        )
     cache = args.configs / FILE_NAME
     reused = len(result.selected) - len(result.built)
     how = f"{reused} proven unchanged by the build cache ({cache})" if reused else result.cache_note
