@@ -75,3 +75,35 @@ def test_the_processes_that_build_the_sites_digest_their_files_and_the_next_rend
     again = render(root)
     assert again.code == 0 and again.built == 0, again.out
     assert [p for p in reads if p.parent.name == "sites"] == [], "site files were read again"
+
+
+def test_a_first_render_records_its_outputs_from_the_workers_and_the_next_reads_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first render writes ``configs/`` whole and renames it into place, which changes no file's
+    stat: the workers take each output's stat as they write it, the command takes none, and the
+    index holds every output with its stat as it is now, so the next render reads no output."""
+    monkeypatch.setattr(stat_index, "RACY_S", 0.0)
+    root = workspace(tmp_path / "ws")
+    configs = root / "configs"
+    taken: list[str] = []
+    real = stat_index.file_stat
+
+    def counted(path: str) -> tuple[str, int] | None:
+        taken.append(path)
+        return real(path)
+
+    monkeypatch.setattr(stat_index, "file_stat", counted)  # the command's; the workers' is their own
+    run = render(root, "--jobs", "2")
+    assert run.code == 0 and "2 process(es)" in run.out, run.out + run.err
+    assert [p for p in taken if p.startswith(str(configs))] == []
+    index = StatIndex(root / ".runbook" / "build" / "stat-index")
+    outputs = sorted(p for p in configs.iterdir() if not p.name.startswith("."))
+    assert len(outputs) > 6
+    for path in outputs:
+        stat, digest = index.entries[str(path)]
+        assert (stat, digest) == (real(str(path))[0], digest_bytes(path.read_bytes())), path  # type: ignore[index]
+    reads = count_reads(monkeypatch)
+    again = render(root)
+    assert again.code == 0 and again.built == 0, again.out
+    assert [p for p in reads if p.parent == configs] == [], "outputs were read again"

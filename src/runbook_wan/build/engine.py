@@ -366,9 +366,10 @@ def _finish(
             cache.secrets.remember({s for entry in manifest.entries.values() for s in entry.secrets})
     if req.mode == "write":
         configs = str(req.configs)
+        stats = {name: found for outcome in chosen for name, found in outcome.stats.items()}
         for entry in fresh:
             for name, digest in entry.outputs.items():
-                cache.index.wrote(os.path.join(configs, name), digest)  # noqa: PTH118 - 30,000 files
+                cache.index.wrote(os.path.join(configs, name), digest, stats.get(name))  # noqa: PTH118 - 30,000 files
     cache.index.save()
     return result
 

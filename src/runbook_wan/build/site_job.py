@@ -32,7 +32,7 @@ from runbook_wan.build.inputs import (
     digest_text,
     inputs_digest,
 )
-from runbook_wan.build.stat_index import FileDigest, StatIndex
+from runbook_wan.build.stat_index import FileDigest, StatIndex, file_stat
 from runbook_wan.facts.builder import build_site_facts
 from runbook_wan.facts.models import SiteFacts
 from runbook_wan.model.estate import Estate
@@ -98,6 +98,9 @@ class SiteOutcome:
     texts: dict[str, str] = field(default_factory=dict)
     facts: SiteFacts | None = None
     platform: str = ""
+    #: Its files' stats as the worker wrote them into a new ``configs/`` (by name), for the stat
+    #: index: the folder is renamed into place whole, which changes no file's stat.
+    stats: dict[str, tuple[str, int]] = field(default_factory=dict)
     #: Its build cache entry, line written, made by the process that built it (:func:`site_entry`);
     #: None when that process had no digests, or an input could not be digested.
     entry: SiteEntry | None = None
@@ -234,6 +237,9 @@ class SiteJob:
         else:
             for name, text in files.items():
                 stage_file(self.configs_dir, name, text, outcome.staged, self.mode == "check", self.new)
+            if self.new and self.index is not None and self.index.path is not None:
+                stats = ((item.name, file_stat(item.temp)) for item in outcome.staged.staged)
+                outcome.stats = {name: found for name, found in stats if found is not None}
         if self.digests is not None:
             self.digests.learn(self.names.name_of(INTENTS, path), source.digest if source is not None else None)
             outcome.entry = site_entry(outcome, self.digests)

@@ -28,7 +28,7 @@ INDEX = "build/stat-index"
 RACY_S = 2.0
 
 
-def _stat(path: str) -> tuple[str, int] | None:
+def file_stat(path: str) -> tuple[str, int] | None:
     """The file's size, modification time, change time and inode as the index writes them, and the
     later of its two times (None: no such file)."""
     try:
@@ -95,7 +95,7 @@ class StatIndex:
         """The file's digest, from the index or read, without recording it (a worker process finds,
         the parent adopts). None: it cannot be read."""
         key = self._key(path)
-        before = _stat(key)
+        before = file_stat(key)
         if before is None:
             return None
         known = self.entries.get(key)
@@ -106,7 +106,7 @@ class StatIndex:
         except OSError:
             return None
         digest = digest_bytes(data)
-        return FileDigest(key, digest, before if _stat(key) == before else None)  # not written while read
+        return FileDigest(key, digest, before if file_stat(key) == before else None)  # not written while read
 
     def adopt(self, found: FileDigest) -> None:
         """Record what :meth:`find` read (here or in a worker)."""
@@ -118,10 +118,11 @@ class StatIndex:
         self._stamps[key] = stat[1]
         self.changed = True
 
-    def wrote(self, path: Path | str, digest: str) -> None:
-        """A file this build just wrote, whose digest it knows."""
+    def wrote(self, path: Path | str, digest: str, stat: tuple[str, int] | None = None) -> None:
+        """A file this build just wrote, whose digest it knows; ``stat``: its :func:`file_stat`, when
+        the process that wrote it took it (and nothing has changed the file since)."""
         key = self._key(path)
-        found = _stat(key)
+        found = stat or file_stat(key)
         if found is not None and self.path is not None:
             self._record(key, found, digest)
 
