@@ -16,9 +16,15 @@ files) renders two generated estates into fresh workspaces from the CLI (``runbo
 and ``--large`` sites (the first sites of one generated estate). The count per site is the
 difference over the sites between them; the fixed count is what a fresh process executes before
 and around its sites (interpreter, imports, shared intents, the monitoring files).
+
+``tree``: the same for ``render --jobs 2`` of ``--tree`` sites, each process of the tree counted
+on its own: the command (the parent) and its two workers. Callgrind counts a forked child from its
+parent's count at the fork, so each worker's figure holds the parent's work before the fork too;
+between two sides, the differences say where work moved (the parent's share is serial: it runs
+before and after the workers, and beside them).
 Results: ``bench/results/render_instructions.json``.
 
-    python3 bench/render_instructions.py --base REF [--small 20] [--large 120]
+    python3 bench/render_instructions.py --base REF [--small 20] [--large 120] [--tree 1000]
 """
 
 from __future__ import annotations
@@ -42,24 +48,51 @@ sys.path.insert(0, str(REPO / "examples"))
 
 OUT = REPO / "bench" / "results" / "render_instructions.json"
 _COLLECTED = re.compile(r"Collected : (\d+)")
+_PROCESS = re.compile(r"==(\d+)== Collected : (\d+)")
 
 
 def _git(*args: str) -> str:
     return subprocess.run(["git", *args], cwd=REPO, check=True, capture_output=True, text=True).stdout.strip()
 
 
-def instructions(checkout: Path, workspace: Path) -> int:
-    """Instructions of one fresh ``render`` of ``checkout`` into ``workspace`` (emptied first)."""
+def _callgrind(checkout: Path, workspace: Path, jobs: int) -> str:
+    """valgrind's report of one fresh ``render --jobs N`` of ``checkout`` into ``workspace`` (emptied first)."""
     for folder in ("configs", "monitoring"):
         shutil.rmtree(workspace / folder, ignore_errors=True)
     command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable]
-    command += [str(checkout / "runbook.py"), "--no-color", "render", "--jobs", "1"]
+    command += [str(checkout / "runbook.py"), "--no-color", "render", "--jobs", str(jobs)]
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     done = subprocess.run(command, cwd=workspace, env=env, capture_output=True, text=True, check=True)
-    found = _COLLECTED.search(done.stderr)
+    return done.stderr
+
+
+def instructions(checkout: Path, workspace: Path) -> int:
+    """Instructions of one fresh ``render --jobs 1`` of ``checkout`` into ``workspace``."""
+    report = _callgrind(checkout, workspace, 1)
+    found = _COLLECTED.search(report)
     if found is None:
-        raise SystemExit(f"valgrind did not report a count:\n{done.stderr[-2000:]}")
+        raise SystemExit(f"valgrind did not report a count:\n{report[-2000:]}")
     return int(found.group(1))
+
+
+def tree(checkout: Path, intents: Path) -> dict[str, Any]:
+    """Instructions of each process of a fresh ``render --jobs 2``: the parent (it exits last, so
+    valgrind reports it last) and its workers."""
+    with tempfile.TemporaryDirectory(prefix="bench-instr-tree-") as tmp:
+        workspace = Path(tmp)
+        shutil.copytree(intents, workspace / "intents")
+        subprocess.run(  # warm the compiled templates, as any second render finds them
+            [sys.executable, str(checkout / "runbook.py"), "--no-color", "render"],
+            cwd=workspace,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        report = _callgrind(checkout, workspace, 2)
+    counts = [int(count) for _, count in _PROCESS.findall(report)]
+    if len(counts) != 3:
+        raise SystemExit(f"expected three processes, valgrind reported {len(counts)}:\n{report[-2000:]}")
+    *workers, parent = counts
+    return {"parent": parent, "workers": sorted(workers), "workers_sum": sum(workers), "sum": sum(counts)}
 
 
 def side(checkout: Path, estates: dict[int, Path]) -> dict[str, Any]:
@@ -91,6 +124,7 @@ def main() -> None:
     parser.add_argument("--base", required=True, metavar="REF", help="the baseline commit")
     parser.add_argument("--small", type=int, default=20, help="sites of the small estate")
     parser.add_argument("--large", type=int, default=120, help="sites of the large estate")
+    parser.add_argument("--tree", type=int, default=1000, help="sites of the --jobs 2 estate (0: not counted)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
@@ -111,8 +145,8 @@ def main() -> None:
         _git("worktree", "add", "--detach", "--quiet", str(base), base_commit)
         _git("worktree", "add", "--detach", "--quiet", str(head), head_tree)
         try:
-            for tree in (base, head):  # as installed packages are (this environment may not write .pyc)
-                compileall.compile_dir(tree / "src", quiet=1)
+            for checkout in (base, head):  # as installed packages are (this environment may not write .pyc)
+                compileall.compile_dir(checkout / "src", quiet=1)
             # One estate, and the same with its first sites only: the shared intents are the same.
             estates = {args.small: root / "intents-small", args.large: root / "intents-large"}
             generate(estates[args.large], args.large)
@@ -120,14 +154,21 @@ def main() -> None:
             for extra in sorted((estates[args.small] / "sites").glob("*.yaml"))[args.small :]:
                 extra.unlink()
             with ThreadPoolExecutor(2) as pool:
-                counted = pool.map(lambda tree: side(tree, estates), (base, head))
+                counted = pool.map(lambda checkout: side(checkout, estates), (base, head))
                 found = dict(zip(("base", "head"), counted, strict=True))
+            if args.tree:
+                generate(root / "intents-tree", args.tree)
+                with ThreadPoolExecutor(2) as pool:
+                    trees = pool.map(lambda checkout: tree(checkout, root / "intents-tree"), (base, head))
+                    for name, counts in zip(("base", "head"), trees, strict=True):
+                        found[name]["tree"] = {"sites": args.tree, "jobs": 2, **counts}
         finally:
-            for tree in (base, head):
-                _git("worktree", "remove", "--force", str(tree))
+            for checkout in (base, head):
+                _git("worktree", "remove", "--force", str(checkout))
     report = {
         "benchmark": "render_instructions",
-        "what": "instructions of a fresh runbook.py render --jobs 1 (valgrind callgrind), baseline vs checkout",
+        "what": "instructions of a fresh runbook.py render --jobs 1, and of each process of one with --jobs 2 "
+        "(valgrind callgrind), baseline vs checkout",
         "measured": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "base": base_commit,
         "head": head_commit + (f" with uncommitted changes ({head_tree})" if head_tree != head_commit else ""),
@@ -136,6 +177,14 @@ def main() -> None:
         "head_over_base": {
             "per_site": round(found["head"]["per_site"] / found["base"]["per_site"], 4),
             "fixed": round(found["head"]["fixed"] / found["base"]["fixed"], 4),
+            **(
+                {
+                    f"tree_{part}": round(found["head"]["tree"][part] / found["base"]["tree"][part], 4)
+                    for part in ("parent", "workers_sum", "sum")
+                }
+                if args.tree
+                else {}
+            ),
         },
         "seconds": round(time.perf_counter() - started, 1),
     }
