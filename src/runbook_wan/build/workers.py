@@ -142,7 +142,9 @@ class _Crew:
 
     def _feed(self, worker: _Worker) -> None:
         if self.sent < len(self.chunks):
-            os.write(worker.tasks, _TASK.pack(self.sent))
+            # A worker that stopped since its last answer: the end of its answers pipe says how.
+            with contextlib.suppress(BrokenPipeError):
+                os.write(worker.tasks, _TASK.pack(self.sent))
             self.sent += 1
 
     def answers(self) -> Iterator[list[SiteOutcome]]:
