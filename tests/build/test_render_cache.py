@@ -18,6 +18,7 @@ import pytest
 from buildkit import CACHE, edit, outputs, render, workspace
 
 from runbook_wan.build import engine
+from runbook_wan.build.site_job import SiteJob, SiteOutcome, site_entry
 
 SITES = ["bos-201", "mia-203", "nyc-202", "pdx-102", "sea-101", "sfo-103"]
 FRR = ["bos-201", "sea-101"]
@@ -207,15 +208,14 @@ def test_the_workers_make_the_cache_entries_the_parent_would_make(
     the site; the parent makes none. The cache is byte for byte the one a parent making every
     entry itself writes."""
     made_here: list[str] = []
-    site_entry = engine.site_entry
 
-    def counted(outcome: engine.SiteOutcome, digests: Any) -> Any:
+    def counted(outcome: SiteOutcome, digests: Any) -> Any:
         made_here.append(outcome.file)
         return site_entry(outcome, digests)
 
     monkeypatch.setattr(engine, "site_entry", counted)
 
-    class ParentMakesEntries(engine.SiteJob):
+    class ParentMakesEntries(SiteJob):
         def __init__(self, *args: Any, **options: Any) -> None:
             super().__init__(*args, **{**options, "digests": None})
 
