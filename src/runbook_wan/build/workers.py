@@ -12,8 +12,9 @@ estate: a site's files are staged on disk by the worker that rendered them.
 The workers are plain forked processes, each with two pipes: chunk numbers in (two ahead, so a
 worker never waits for the parent), pickled outcomes out. ``multiprocessing.Pool`` did the same
 with more: importing it and starting its three threads cost the command 47 M instructions at 80
-sites (a 0.5 s budget), and a worker killed mid-chunk (the OOM killer) left it waiting forever. Here a worker that stops without answering fails the build at once, with a
-message that says how it stopped; nothing is written.
+sites (a 0.5 s budget), and a worker killed mid-chunk (the OOM killer) left it waiting forever.
+Here a worker that stops without answering fails the build at once, with a message that says how
+it stopped; nothing is written.
 """
 
 from __future__ import annotations
